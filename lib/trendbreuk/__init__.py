@@ -1,0 +1,2 @@
+"""Trendbreuk monitoring workbook."""
+__version__ = "0.1.0"

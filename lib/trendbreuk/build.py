@@ -1,0 +1,160 @@
+"""`trendbreuk build`: raw files -> tidy, checked tables in data/processed/<dataset>/.
+
+Stages: read every source (I/O) -> counts per indicator, area and period -> pooling -> aggregation over
+areas -> statistic with confidence interval -> gaps, baseline and target path -> write (atomically: the
+whole folder is replaced only when everything succeeded, so a failed build leaves the previous one intact).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from trendbreuk import __version__, io, paths
+from trendbreuk.geography.areas import RegionsConfig, load_regions
+from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
+from trendbreuk.indicators.catalogue import Indicator, load_catalogue
+from trendbreuk.indicators.gap import calculate_gaps
+from trendbreuk.indicators.proportions import calculate_proportion
+from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
+from trendbreuk.sources.datasets import Dataset, load_sources
+from trendbreuk.sources.exports import read_export
+from trendbreuk.sources.registrations import read_registrations
+
+log = logging.getLogger(__name__)
+
+NOT_FOR_SHARING = (
+    "NIET DELEN. Deze map bevat onbewerkte tellingen, ook kleine aantallen die personen herkenbaar kunnen maken.\n"
+    "Deel alleen de gerenderde rapporten (die passen onthulling-beperking toe), nooit deze bestanden.\n"
+)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    folder: Path
+    tables: dict[str, int]
+
+
+def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Read every raw source of `dataset`; return tidy frames by provider and the provenance of each file."""
+    frames: dict[str, pd.DataFrame] = {}
+    provenance: list[dict] = []
+    for provider, path in (("perined", dataset.perined), ("wsjg", dataset.wsjg)):
+        frames[provider] = read_export(path, layouts[provider], regions)
+        provenance.append({"source": provider, "file": str(path), "sha256": io.sha256_file(path),
+                           "rows": len(frames[provider])})
+    snapshot = latest_snapshot(dataset.cbs_dir / "03759ned")
+    frames["cbs_population"] = read_cbs_v4(snapshot)
+    manifest = read_manifest(snapshot)
+    provenance.append({"source": "cbs", "table": "03759ned", "snapshot": str(snapshot),
+                       "retrieved_at": manifest.get("retrieved_at"), "table_modified": manifest.get("table_modified"),
+                       "rows": len(frames["cbs_population"])})
+    if dataset.registrations.is_file():
+        frames["registrations"] = read_registrations(dataset.registrations, regions)
+        provenance.append({"source": "registraties", "file": str(dataset.registrations),
+                           "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
+    return frames, provenance
+
+
+def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator],
+                               regions: RegionsConfig) -> pd.DataFrame:
+    """Values with confidence intervals for every indicator, region and area level."""
+    results = []
+    for indicator in indicators.values():
+        provider = indicator.source["provider"]
+        if provider not in frames:
+            raise ValueError(f"indicator {indicator.id}: source provider '{provider}' was not read")
+        rows = frames[provider]
+        rows = rows[rows["indicator"] == indicator.source.get("indicator", indicator.id)]
+        if rows.empty:
+            raise ValueError(f"indicator {indicator.id}: no rows in the {provider} data for "
+                             f"'{indicator.source.get('indicator', indicator.id)}'")
+        counts = rows.assign(indicator=indicator.id)[["indicator", "area_code", "period", "year_start", "year_end",
+                                                       "numerator", "denominator"]]
+        counts = pool_years(counts, indicator.pool_years)
+        for region in regions.regions.values():
+            aggregated = aggregate_areas(counts, region)
+            values = calculate_proportion(aggregated, multiplier=indicator.multiplier)
+            values["unit"] = indicator.unit
+            values["source"] = provider
+            results.append(values)
+    return pd.concat(results, ignore_index=True)
+
+
+def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
+    root = root or paths.project_root()
+    regions = load_regions(root / "config" / "regions.yaml")
+    indicators = load_catalogue(root / "config" / "indicators.yaml")
+    sources = load_sources(root=root)
+    dataset = sources.dataset(dataset_name)
+    log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
+
+    frames, provenance = read_sources(dataset, regions, sources.layouts)
+    values = calculate_indicator_values(frames, indicators, regions)
+    gaps = pd.concat(
+        [calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
+                        target_year=regions.target_year, share=regions.target_share_closed)
+         for benchmark in regions.benchmarks],
+        ignore_index=True,
+    )
+    population = frames["cbs_population"]
+    population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
+
+    tables = {"indicator_values": values, "gaps": gaps, "population": population}
+    if "registrations" in frames:
+        tables["registrations"] = frames["registrations"]
+    info = {
+        "dataset": dataset.name,
+        "demo": dataset.demo,
+        "description": dataset.description,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "workbook_version": __version__,
+        "indeling": "gemeentelijke indeling zoals in de bronbestanden (demo: huidige indeling voor alle jaren)"
+        if dataset.demo else "gemeentelijke indeling zoals in de bronbestanden",
+        "sources": provenance,
+        "tables": {name: len(frame) for name, frame in tables.items()},
+    }
+    target = paths.processed_dir(root) / dataset.name
+    with io.atomic_directory(target) as tmp:
+        for name, frame in tables.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
+        (tmp / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
+    return BuildResult(folder=target, tables=info["tables"])
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The processed tables of one dataset, as reports and notebooks use them."""
+
+    folder: Path
+    info: dict
+    indicator_values: pd.DataFrame
+    gaps: pd.DataFrame
+    population: pd.DataFrame
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.info.get("demo"))
+
+
+def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:
+    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset)."""
+    root = root or paths.project_root()
+    dataset = load_sources(root=root).dataset(dataset_name or None)
+    folder = paths.processed_dir(root) / dataset.name
+    info_path = folder / "build_info.json"
+    if not info_path.is_file():
+        raise FileNotFoundError(f"{folder} holds no build; run `trendbreuk build --dataset {dataset.name}` first")
+    return Processed(
+        folder=folder,
+        info=json.loads(info_path.read_text(encoding="utf-8")),
+        indicator_values=pd.read_parquet(folder / "indicator_values.parquet"),
+        gaps=pd.read_parquet(folder / "gaps.parquet"),
+        population=pd.read_parquet(folder / "population.parquet"),
+    )

@@ -1,0 +1,292 @@
+"""The demo data set: fake numbers in the real sources' file formats.
+
+`write_demo()` writes, deterministically from one seed, into data/raw/demo/:
+- cbs/03759ned/<date>/ : a CBS OData v4 snapshot (observation pages with @odata.nextLink, MeasureCodes,
+  RegioSCodes, PeriodenCodes, Properties, manifest.json) of population on 1 January;
+- perined/perined-export.csv : a Perined-style export (';', UTF-8 with BOM, decimal comma);
+- wsjg/wsjg-export.csv : a Waar-staat-je-gemeente-style export (';', Windows-1252, decimal comma,
+  thousands point, gemeente names instead of codes);
+- registraties/registraties.xlsx : a programme registrations workbook in the template's long form.
+
+The magnitudes are plausible, nothing more: gemeente sizes are rounded approximations, the rates are made up.
+Zuid-Limburg is made somewhat worse than the rest of the Netherlands; some gaps narrow, some widen. Small
+gemeenten (Vaals: about 70 births a year) make noise and small numbers a real problem, as in real data.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trendbreuk import io, paths
+from trendbreuk.geography.areas import RegionsConfig, load_regions
+
+SEED = 2018
+YEARS = tuple(range(2012, 2025))
+SNAPSHOT_DATE = "2025-07-01"
+DEMO_NOTICE = "DEMODATA - gegenereerd door trendbreuk demo - geen echte cijfers"
+
+# Approximate inhabitants (rounded) and a births-per-1000 rate, for plausible magnitudes only.
+SIZES = {
+    "GM0935": (122_000, 7.8), "GM1903": (25_500, 6.7), "GM1729": (14_000, 6.8), "GM0938": (19_000, 6.9),
+    "GM0981": (9_900, 7.0), "GM0994": (16_300, 6.6), "GM0917": (87_000, 8.3), "GM0928": (45_500, 7.9),
+    "GM0882": (37_000, 7.3), "GM0899": (27_500, 8.0), "GM0965": (10_500, 7.1), "GM0986": (12_400, 6.9),
+    "GM1954": (35_500, 7.0), "GM1883": (91_000, 7.7), "GM0888": (15_800, 6.7), "GM0971": (24_800, 6.9),
+    "GM0983": (102_000, 9.6), "GM0984": (44_000, 9.9), "GM1507": (43_000, 9.5), "GM1894": (44_000, 9.7),
+    "GM0889": (13_500, 8.2), "GM0893": (13_000, 8.0), "GM0907": (17_000, 8.8), "GM0957": (59_000, 9.0),
+    "GM0988": (51_000, 9.1), "GM1640": (36_000, 8.1), "GM1641": (24_000, 7.8), "GM1711": (32_000, 7.9),
+    "GM1669": (21_000, 7.6), "GM0946": (17_000, 8.9),
+}
+NL_POPULATION_2018 = 17_180_000
+NL_BIRTH_RATE = 9.9
+SHARE_CHILDREN = {"ZL": 0.158, "NML": 0.175, "NL": 0.196}
+
+
+@dataclass(frozen=True)
+class DemoIndicator:
+    """A made-up truth: national level and trend on the logit scale, and the region's offset and its trend."""
+
+    key: str
+    export_name: str
+    nl_2018: float
+    nl_trend: float          # change in logit per year
+    region_offset: float     # logit difference region vs NL in 2018
+    region_trend: float      # change of that difference per year (negative: gap narrows)
+    gemeente_sd: float
+
+
+PERINED = (
+    DemoIndicator("vroeggeboorte", "Vroeggeboorte (<37 weken)", 0.072, -0.008, 0.10, -0.012, 0.10),
+    DemoIndicator("big2", "Vroeggeboorte en/of laag geboortegewicht (big2)", 0.155, -0.004, 0.09, 0.010, 0.08),
+)
+WSJG = DemoIndicator("kinderen_uitkeringsgezin", "Kinderen in uitkeringsgezin", 0.066, -0.025, 0.40, -0.004, 0.30)
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+def _expit(x: np.ndarray | float) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.asarray(x)))
+
+
+class _World:
+    """Population, births and children per gemeente and year for every configured region, plus NL."""
+
+    def __init__(self, regions: RegionsConfig, rng: np.random.Generator):
+        self.rng = rng
+        self.gemeenten = [(g, r) for r in regions.regions.values() for g in r.gemeenten]
+        self.population: dict[tuple[str, int], int] = {}
+        self.births: dict[tuple[str, int], int] = {}
+        self.children: dict[tuple[str, int], int] = {}
+        for g, region in self.gemeenten:
+            size, birth_rate = SIZES.get(g.code, (int(rng.integers(10_000, 60_000)), 8.0))
+            growth = -0.003 if region.code == "ZL" else 0.001
+            for year in YEARS:
+                pop = int(round(size * (1 + growth) ** (year - 2018)))
+                self.population[(g.code, year)] = pop
+                rate = birth_rate * (1 - 0.006 * (year - 2018))
+                self.births[(g.code, year)] = int(rng.poisson(pop * rate / 1000))
+                self.children[(g.code, year)] = int(round(pop * SHARE_CHILDREN.get(region.code, 0.18) * (1 - 0.004 * (year - 2018))))
+        for year in YEARS:
+            nl_pop = int(round(NL_POPULATION_2018 * (1.006) ** (year - 2018)))
+            self.population[("NL01", year)] = nl_pop
+            self.births[("NL01", year)] = int(round(nl_pop * NL_BIRTH_RATE * (1 - 0.008 * (year - 2018)) / 1000))
+            self.children[("NL01", year)] = int(round(nl_pop * SHARE_CHILDREN["NL"] * (1 - 0.003 * (year - 2018))))
+
+    def outcome(self, spec: DemoIndicator, denominators: dict[tuple[str, int], int]) -> pd.DataFrame:
+        """Binomial counts per gemeente and year; NL = configured gemeenten + a rest-of-NL draw."""
+        rng = self.rng
+        effects = {g.code: rng.normal(0, spec.gemeente_sd) for g, _ in self.gemeenten}
+        rows = []
+        for year in YEARS:
+            t = year - 2018
+            nl_logit = _logit(spec.nl_2018) + spec.nl_trend * t
+            in_regions_num = in_regions_den = 0
+            for g, region in self.gemeenten:
+                offset = spec.region_offset + spec.region_trend * t
+                if region.code != "ZL":
+                    offset *= 0.5
+                n = denominators[(g.code, year)]
+                k = int(rng.binomial(n, _expit(nl_logit + offset + effects[g.code])))
+                rows.append({"area_code": g.code, "year": year, "numerator": k, "denominator": n})
+                in_regions_num += k
+                in_regions_den += n
+            rest_n = denominators[("NL01", year)] - in_regions_den
+            rest_k = int(rng.binomial(rest_n, _expit(nl_logit - 0.01)))
+            rows.append({"area_code": "NL01", "year": year, "numerator": in_regions_num + rest_k,
+                         "denominator": in_regions_den + rest_n})
+        return pd.DataFrame(rows)
+
+
+def _dutch(value: float, decimals: int = 1, thousands: bool = False) -> str:
+    text = f"{value:,.{decimals}f}" if thousands else f"{value:.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _names(regions: RegionsConfig) -> dict[str, str]:
+    names = {g.code: g.name for r in regions.regions.values() for g in r.gemeenten}
+    names["NL01"] = "Nederland"
+    return names
+
+
+def write_perined(world: _World, regions: RegionsConfig, target: Path) -> None:
+    names = _names(regions)
+    frames = []
+    for spec in PERINED:
+        data = world.outcome(spec, world.births)
+        data["Indicator"] = spec.export_name
+        frames.append(data)
+    data = pd.concat(frames)
+    export = pd.DataFrame(
+        {
+            "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
+            "Gemeente": data["area_code"].map(names),
+            "Periode": data["year"].astype(str),
+            "Indicator": data["Indicator"],
+            "Teller": data["numerator"].astype(str),
+            "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
+            "Percentage": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 1)),
+        }
+    )
+    with io.atomic_path(target) as tmp:
+        export.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
+
+
+def write_wsjg(world: _World, regions: RegionsConfig, target: Path) -> None:
+    names = _names(regions)
+    data = world.outcome(WSJG, world.children)
+    export = pd.DataFrame(
+        {
+            "Indicator": WSJG.export_name,
+            "Gebied": data["area_code"].map(names),
+            "Periode": data["year"].astype(str),
+            "Waarde": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 1)),
+            "Teller": data["numerator"].map(lambda v: _dutch(v, 0, thousands=True)),
+            "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
+        }
+    )
+    with io.atomic_path(target) as tmp:
+        export.to_csv(tmp, sep=";", index=False, encoding="cp1252")
+
+
+def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) -> None:
+    """A CBS OData v4 snapshot of 03759ned (population on 1 January), in the shape datasets.cbs.nl returns."""
+    base = "https://datasets.cbs.nl/odata/v1/CBS/03759ned"
+    names = _names(regions)
+    observations = []
+    for i, ((code, year), value) in enumerate(sorted(world.population.items(), key=lambda kv: (kv[0][1], kv[0][0]))):
+        observations.append(
+            {"Id": i, "Measure": "M000352", "ValueAttribute": "None", "Value": value, "StringValue": None,
+             "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": "10000",
+             "RegioS": code if code == "NL01" else f"{code}", "Perioden": f"{year}JJ00"}
+        )
+    half = len(observations) // 2
+    pages = {
+        "Observations-1.json": {"@odata.context": f"{base}/$metadata#Observations", "value": observations[:half],
+                                "@odata.nextLink": f"{base}/Observations?$skip={half}"},
+        "Observations-2.json": {"@odata.context": f"{base}/$metadata#Observations", "value": observations[half:]},
+    }
+    meta = {
+        "Properties.json": {"@odata.context": f"{base}/$metadata#Properties", "Identifier": "03759ned",
+                            "Title": "DEMO - Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
+                            "Modified": f"{SNAPSHOT_DATE}T00:00:00+02:00", "Description": DEMO_NOTICE},
+        "MeasureCodes.json": {"@odata.context": f"{base}/$metadata#MeasureCodes", "value": [
+            {"Identifier": "M000352", "Index": 5, "Title": "Bevolking op 1 januari", "Description": "",
+             "MeasureGroupId": None, "DataType": "Long", "Unit": "aantal", "Decimals": 0, "PresentationType": "Absolute"}]},
+        "RegioSCodes.json": {"@odata.context": f"{base}/$metadata#RegioSCodes", "value": [
+            {"Identifier": code, "Index": i + 1, "Title": name, "Description": "", "DimensionGroupId": None}
+            for i, (code, name) in enumerate(sorted(names.items()))]},
+        "PeriodenCodes.json": {"@odata.context": f"{base}/$metadata#PeriodenCodes", "value": [
+            {"Identifier": f"{y}JJ00", "Index": i + 1, "Title": str(y), "Description": "", "DimensionGroupId": "0",
+             "Status": "Definitief"} for i, y in enumerate(YEARS)]},
+    }
+    with io.atomic_directory(folder) as tmp:
+        files = {**pages, **meta}
+        for name, content in files.items():
+            (tmp / name).write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest = {
+            "table": "03759ned",
+            "api": "odata-v4",
+            "demo": True,
+            "notice": DEMO_NOTICE,
+            "retrieved_at": f"{SNAPSHOT_DATE}T00:00:00+00:00",
+            "table_modified": meta["Properties.json"]["Modified"],
+            "urls": [f"{base}/Observations", f"{base}/Observations?$skip={half}", f"{base}/Properties",
+                     f"{base}/MeasureCodes", f"{base}/RegioSCodes", f"{base}/PeriodenCodes"],
+            "observations": list(pages),
+            "properties": "Properties.json",
+            "measure_codes": "MeasureCodes.json",
+            "codes": {"RegioS": "RegioSCodes.json", "Perioden": "PeriodenCodes.json"},
+            "row_count": len(observations),
+            "sha256": {name: io.sha256_file(tmp / name) for name in files},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+REGISTRATION_MEASURES = (
+    # programme, measure, expected per birth (or per 1000 inhabitants for Nu Niet Zwanger), first year
+    ("Knooppunt Kansrijke Start", "aanmeldingen", 0.035, 2021),
+    ("Prenataal huisbezoek JGZ", "huisbezoeken", 0.045, 2020),
+    ("VoorZorg", "lopende trajecten", 0.012, 2019),
+    ("Nu Niet Zwanger", "deelnemers", 0.25, 2019),
+)
+
+
+def write_registrations(world: _World, regions: RegionsConfig, target: Path) -> None:
+    from openpyxl import Workbook
+
+    rng = world.rng
+    region = regions.region()
+    rows = []
+    for programme, measure, rate, first in REGISTRATION_MEASURES:
+        for g in region.gemeenten:
+            for year in range(first, YEARS[-1] + 1):
+                base = world.births[(g.code, year)] if programme != "Nu Niet Zwanger" else world.population[(g.code, year)] / 1000
+                ramp = min(1.0, 0.4 + 0.2 * (year - first))
+                rows.append([g.name, str(year), programme, measure, int(rng.poisson(base * rate * ramp)), None, None])
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Registraties"
+    sheet.append(["Gemeente", "Periode", "Programma", "Maatregel", "Waarde", "Noemer", "Opmerking"])
+    for row in rows:
+        sheet.append(row)
+    notice = workbook.create_sheet("Toelichting")
+    notice.append([DEMO_NOTICE])
+    fixed = datetime(2025, 7, 1)
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    workbook.properties.creator = "trendbreuk demo"
+    with io.atomic_path(target) as tmp:
+        workbook.save(tmp)
+
+
+def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
+    """Write the whole demo data set into data/raw/demo/ and return that folder."""
+    root = root or paths.project_root()
+    regions = load_regions(root / "config" / "regions.yaml")
+    rng = np.random.default_rng(seed)
+    world = _World(regions, rng)
+    demo = paths.raw_dir(root) / "demo"
+    demo.mkdir(parents=True, exist_ok=True)
+    write_cbs_population(world, regions, demo / "cbs" / "03759ned" / SNAPSHOT_DATE)
+    write_perined(world, regions, demo / "perined" / "perined-export.csv")
+    write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv")
+    write_registrations(world, regions, demo / "registraties" / "registraties.xlsx")
+    io.write_text_atomic(
+        demo / "LEESMIJ.txt",
+        f"{DEMO_NOTICE}\n\nDeze map is gemaakt door `trendbreuk demo` (seed {seed}). De bestanden hebben de vorm van de\n"
+        "echte bronnen (CBS OData v4, Perined-export, Waar staat je gemeente-export, registratiewerkboek),\n"
+        "maar alle getallen zijn verzonnen. Gebruik ze nooit als echte cijfers.\n",
+    )
+    return demo
+
+
+def remove_demo(root: Path | None = None) -> None:
+    shutil.rmtree(paths.raw_dir(root) / "demo", ignore_errors=True)

@@ -1,0 +1,224 @@
+"""Regions, subregio's and gemeenten from `config/regions.yaml`, with forgiving look-ups.
+
+Nothing here knows about Zuid-Limburg: every region is configuration.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from trendbreuk import paths
+
+GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
+LEVELS = ("gemeente", "subregio", "regio", "nederland", "rest_nl")
+
+
+class AreaLookupError(LookupError):
+    """An area code or name that is unknown or ambiguous; the message lists the closest matches."""
+
+
+class RegionsConfigError(ValueError):
+    """config/regions.yaml is malformed; the message names the entry at fault."""
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    code: str
+    name: str
+    subregio_code: str
+    tile: tuple[int, int] | None = None
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+@dataclass(frozen=True)
+class Subregio:
+    code: str
+    name: str
+    gemeenten: tuple[Gemeente, ...]
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+@dataclass(frozen=True)
+class Region:
+    key: str
+    code: str
+    name: str
+    subregios: tuple[Subregio, ...]
+    source_note: str = ""
+
+    @property
+    def gemeenten(self) -> tuple[Gemeente, ...]:
+        return tuple(g for s in self.subregios for g in s.gemeenten)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    def subregio_of(self, gemeente_code: str) -> Subregio:
+        code = normalise_gemeente_code(gemeente_code)
+        for subregio in self.subregios:
+            if any(g.code == code for g in subregio.gemeenten):
+                return subregio
+        raise AreaLookupError(f"gemeente {code} is not part of region {self.name}")
+
+    def gemeente(self, code_or_name: str) -> Gemeente:
+        """Find a gemeente of this region by CBS code (GM0935, 'GM0935    ', 0935) or by name.
+
+        Names forgive case, accents, and official variants such as 'Beek (L.)' or 'Valkenburg a/d Geul'.
+        """
+        text = str(code_or_name).strip()
+        if not text:
+            raise AreaLookupError("empty gemeente name or code")
+        code = _as_code(text)
+        if code is not None:
+            for g in self.gemeenten:
+                if g.code == code:
+                    return g
+            raise AreaLookupError(
+                f"gemeente code {code} is not part of region {self.name}; "
+                f"known codes: {', '.join(g.code for g in self.gemeenten)}"
+            )
+        wanted = name_key(text)
+        exact = [g for g in self.gemeenten if name_key(g.name) == wanted]
+        if len(exact) == 1:
+            return exact[0]
+        prefix = [g for g in self.gemeenten if name_key(g.name).startswith(wanted)]
+        if len(prefix) == 1:
+            return prefix[0]
+        keys = {name_key(g.name): g for g in self.gemeenten}
+        close = difflib.get_close_matches(wanted, list(keys), n=3, cutoff=0.6)
+        candidates = prefix or [keys[k] for k in close]
+        hint = ", ".join(f"{g.name} ({g.code})" for g in candidates) or "none"
+        problem = "is ambiguous" if len(prefix) > 1 else "is not a gemeente of"
+        raise AreaLookupError(f"'{text}' {problem} region {self.name}; closest matches: {hint}")
+
+    def subregio(self, code_or_name: str) -> Subregio:
+        wanted = name_key(str(code_or_name))
+        for s in self.subregios:
+            if wanted in (name_key(s.code), name_key(s.name), s.slug):
+                return s
+        options = ", ".join(f"{s.name} ({s.code})" for s in self.subregios)
+        raise AreaLookupError(f"'{code_or_name}' is not a subregio of {self.name}; choose one of: {options}")
+
+
+@dataclass(frozen=True)
+class RegionsConfig:
+    regions: dict[str, Region]
+    default_region: str
+    benchmarks: dict[str, str]
+    default_benchmark: str
+    baseline_year: int
+    target_year: int
+    target_share_closed: float
+    path: Path | None = field(default=None, compare=False)
+
+    def region(self, key: str | None = None) -> Region:
+        key = key or self.default_region
+        wanted = name_key(key)
+        for region in self.regions.values():
+            if wanted in (name_key(region.key), name_key(region.code), name_key(region.name)):
+                return region
+        raise AreaLookupError(f"unknown region '{key}'; configured: {', '.join(self.regions)}")
+
+    def find_region_of(self, gemeente_code: str) -> Region:
+        code = normalise_gemeente_code(gemeente_code)
+        for region in self.regions.values():
+            if any(g.code == code for g in region.gemeenten):
+                return region
+        raise AreaLookupError(f"gemeente {code} is in none of the configured regions")
+
+
+def normalise_gemeente_code(value: object) -> str:
+    """Return a CBS gemeente code as 'GM' + 4 digits from 'GM0935', 'gm0935', 'GM0935    ', '0935' or 935."""
+    code = _as_code(str(value).strip())
+    if code is None:
+        raise AreaLookupError(f"'{value}' is not a gemeente code (expected GM followed by 4 digits, e.g. GM0935)")
+    return code
+
+
+def _as_code(text: str) -> str | None:
+    text = text.strip().upper()
+    if re.fullmatch(r"GM\d{4}", text):
+        return text
+    if re.fullmatch(r"\d{1,4}", text):
+        return f"GM{int(text):04d}"
+    return None
+
+
+def name_key(name: str) -> str:
+    """A comparison key for gemeente names: no accents, lower case, official variants folded."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii").lower().strip()
+    text = re.sub(r"\((l|lb|li|limburg)\.?\)", "", text)  # 'Beek (L.)' -> 'beek'
+    text = re.sub(r"\ba/d\b", "aan de", text)
+    text = re.sub(r"\ba/h\b", "aan het", text)
+    text = text.replace("-", " ").replace("'", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name_key(name)).strip("-")
+
+
+def load_regions(path: Path | None = None) -> RegionsConfig:
+    """Read and check config/regions.yaml."""
+    path = Path(path) if path else paths.config_dir() / "regions.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise RegionsConfigError(f"{path} not found: the workbook needs its regions configuration") from err
+    except yaml.YAMLError as err:
+        raise RegionsConfigError(f"{path} is not valid YAML: {err}") from err
+    regions: dict[str, Region] = {}
+    seen: dict[str, str] = {}
+    for key, spec in (raw.get("regions") or {}).items():
+        subregios = []
+        for s in spec.get("subregios") or []:
+            gemeenten = []
+            for g in s.get("gemeenten") or []:
+                code = str(g.get("code", "")).strip()
+                if not GEMEENTE_CODE.match(code):
+                    raise RegionsConfigError(f"{path}: region {key}, subregio {s.get('name')}: bad code '{code}'")
+                if code in seen:
+                    raise RegionsConfigError(f"{path}: {code} appears twice (in {seen[code]} and {key})")
+                seen[code] = key
+                tile = tuple(g["tile"]) if g.get("tile") is not None else None
+                gemeenten.append(Gemeente(code=code, name=str(g["name"]), subregio_code=str(s["code"]), tile=tile))
+            if not gemeenten:
+                raise RegionsConfigError(f"{path}: region {key}, subregio {s.get('name')} has no gemeenten")
+            subregios.append(Subregio(code=str(s["code"]), name=str(s["name"]), gemeenten=tuple(gemeenten)))
+        if not subregios:
+            raise RegionsConfigError(f"{path}: region {key} has no subregio's")
+        regions[key] = Region(
+            key=key, code=str(spec["code"]), name=str(spec["name"]), subregios=tuple(subregios),
+            source_note=str(spec.get("source_note", "")),
+        )
+    if not regions:
+        raise RegionsConfigError(f"{path}: no regions configured")
+    benchmarks = {str(b["code"]): str(b["name"]) for b in raw.get("benchmarks") or []}
+    config = RegionsConfig(
+        regions=regions,
+        default_region=str(raw.get("default_region") or next(iter(regions))),
+        benchmarks=benchmarks,
+        default_benchmark=str(raw.get("default_benchmark", "rest_nl")),
+        baseline_year=int(raw.get("baseline_year", 2018)),
+        target_year=int(raw.get("target_year", 2030)),
+        target_share_closed=float(raw.get("target_share_closed", 0.25)),
+        path=path,
+    )
+    if config.default_region not in regions:
+        raise RegionsConfigError(f"{path}: default_region '{config.default_region}' is not among {list(regions)}")
+    if config.default_benchmark not in benchmarks:
+        raise RegionsConfigError(f"{path}: default_benchmark '{config.default_benchmark}' is not among {list(benchmarks)}")
+    return config

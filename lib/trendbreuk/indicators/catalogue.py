@@ -1,0 +1,83 @@
+"""The indicator catalogue (config/indicators.yaml), loaded into checked Indicator records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from trendbreuk import paths
+
+POLARITIES = ("lower_is_better", "higher_is_better")
+STATISTICS = {"proportion": ("wilson",)}
+REQUIRED = ("id", "title", "unit", "polarity", "life_phase", "statistic", "ci_method", "source")
+
+
+class CatalogueError(ValueError):
+    """config/indicators.yaml is malformed; the message names the indicator and field."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title: str
+    unit: str
+    polarity: str
+    life_phase: str
+    statistic: str
+    ci_method: str
+    source: dict
+    short_title: str = ""
+    definition: str = ""
+    theme: str = ""
+    numerator: str = ""
+    denominator: str = ""
+    multiplier: float = 100.0
+    decimals: int = 1
+    pool_years: int = 1
+    target_basket: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.polarity == "higher_is_better"
+
+    @property
+    def orientation(self) -> int:
+        """+1 when a higher value means a worse situation (so a positive gap means 'behind'), else -1."""
+        return -1 if self.higher_is_better else 1
+
+
+def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
+    path = Path(path) if path else paths.config_dir() / "indicators.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise CatalogueError(f"{path} not found: the workbook needs its indicator catalogue") from err
+    catalogue: dict[str, Indicator] = {}
+    for position, entry in enumerate(raw.get("indicators") or [], start=1):
+        name = entry.get("id", f"entry {position}")
+        absent = [k for k in REQUIRED if entry.get(k) in (None, "")]
+        if absent:
+            raise CatalogueError(f"{path}: indicator '{name}' lacks {absent}")
+        if name in catalogue:
+            raise CatalogueError(f"{path}: indicator id '{name}' appears twice")
+        if entry["polarity"] not in POLARITIES:
+            raise CatalogueError(f"{path}: indicator '{name}': polarity '{entry['polarity']}' must be one of {POLARITIES}")
+        methods = STATISTICS.get(entry["statistic"])
+        if methods is None:
+            raise CatalogueError(f"{path}: indicator '{name}': statistic '{entry['statistic']}' is not supported ({list(STATISTICS)})")
+        if entry["ci_method"] not in methods:
+            raise CatalogueError(f"{path}: indicator '{name}': ci_method '{entry['ci_method']}' does not fit {entry['statistic']} ({methods})")
+        pool = int(entry.get("pool_years", 1))
+        if pool < 1:
+            raise CatalogueError(f"{path}: indicator '{name}': pool_years must be 1 or more, not {pool}")
+        known = {f for f in Indicator.__dataclass_fields__ if f != "extra"}
+        catalogue[name] = Indicator(
+            **{k: v for k, v in entry.items() if k in known},
+            extra={k: v for k, v in entry.items() if k not in known},
+        )
+    if not catalogue:
+        raise CatalogueError(f"{path}: no indicators")
+    return catalogue

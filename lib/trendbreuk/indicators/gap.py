@@ -1,0 +1,97 @@
+"""The gap to the benchmark, its movement since the baseline, and the linear target path to 2030.
+
+Definitions (also in docs/methode.md):
+- gap = orientation x (area value - benchmark value), in the indicator's unit (percentage points for
+  percentages); orientation is +1 when lower is better, -1 when higher is better, so a positive gap always
+  means the area is behind ("achterstand").
+- The confidence interval of a gap between two independent proportions is Newcombe's hybrid score interval
+  (Newcombe 1998, Stat Med 17:873-890, method 10; statsmodels confint_proportions_2indep, method='newcomb').
+  The rest of Nederland is independent of the region by construction. Against Nederland as a whole (which
+  contains the area) the interval ignores the positive covariance and is therefore slightly too wide.
+- Baseline: the period that contains the baseline year (config/regions.yaml, default 2018). A period stands
+  for its midpoint in time (2016-2018 -> 2017).
+- Target path: the gap falls linearly from the baseline gap to (1 - 0.25) x baseline gap in 2030:
+  target_gap(t) = baseline_gap x (1 - share x (t - t_baseline) / (2030 - t_baseline)).
+- Share of the gap closed: (baseline_gap - gap) / baseline_gap, only when the baseline gap is positive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from trendbreuk.indicators.aggregate import period_midpoint
+from trendbreuk.indicators.catalogue import Indicator
+
+GAP_METHOD = "Newcombe hybrid score (verschil van twee onafhankelijke proporties)"
+
+
+def target_gap(baseline_gap: float, t_baseline: float, t: np.ndarray | float, *, target_year: float = 2030,
+               share: float = 0.25) -> np.ndarray:
+    """The gap the linear target path asks for at time t (t may run past the target year: it stays level)."""
+    if target_year <= t_baseline:
+        raise ValueError(f"target year {target_year} must lie after the baseline {t_baseline}")
+    if not 0 < share <= 1:
+        raise ValueError(f"share of the gap to close must be in (0, 1], not {share}")
+    progress = np.clip((np.asarray(t, dtype=float) - t_baseline) / (target_year - t_baseline), 0, 1)
+    return baseline_gap * (1 - share * progress)
+
+
+def difference_ci(num1, den1, num2, den2, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Newcombe hybrid score interval of p1 - p2 (as fractions); NaN where a count is missing or zero-sized."""
+    num1, den1, num2, den2 = (np.asarray(x, dtype=float) for x in (num1, den1, num2, den2))
+    lower = np.full(num1.shape, np.nan)
+    upper = np.full(num1.shape, np.nan)
+    ok = np.isfinite(num1) & np.isfinite(den1) & np.isfinite(num2) & np.isfinite(den2) & (den1 > 0) & (den2 > 0)
+    if ok.any():
+        lo, hi = confint_proportions_2indep(num1[ok], den1[ok], num2[ok], den2[ok], method="newcomb",
+                                            compare="diff", alpha=1 - confidence)
+        lower[ok], upper[ok] = lo, hi
+    return lower, upper
+
+
+def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], benchmark: str, *,
+                   baseline_year: int = 2018, target_year: int = 2030, share: float = 0.25) -> pd.DataFrame:
+    """Gap of every gemeente, subregio and region to `benchmark` ('rest_nl' or 'NL01'), per period, with the
+    baseline, the target path at that period and the share of the gap closed."""
+    keys = ["region", "indicator", "period", "year_start", "year_end"]
+    areas = values[values["area_level"].isin(["gemeente", "subregio", "regio"])]
+    bench = values[values["area_code"] == benchmark][keys + ["value", "lower_ci", "upper_ci", "numerator", "denominator"]]
+    if bench.empty:
+        raise ValueError(f"no rows for benchmark '{benchmark}' in the indicator values")
+    frame = areas.merge(bench, on=keys, suffixes=("", "_benchmark"))
+    frame["benchmark"] = benchmark
+    orientation = frame["indicator"].map(lambda i: indicators[i].orientation).to_numpy()
+    multiplier = frame["indicator"].map(lambda i: indicators[i].multiplier).to_numpy()
+    frame["gap"] = orientation * (frame["value"] - frame["value_benchmark"])
+    lo, hi = difference_ci(frame["numerator"], frame["denominator"],
+                           frame["numerator_benchmark"], frame["denominator_benchmark"])
+    lo, hi = lo * multiplier, hi * multiplier
+    frame["gap_lower"] = np.where(orientation > 0, lo, -hi)
+    frame["gap_upper"] = np.where(orientation > 0, hi, -lo)
+    frame["relative_gap"] = orientation * (frame["value"] / frame["value_benchmark"] - 1)
+    frame["gap_method"] = GAP_METHOD
+    frame["t"] = period_midpoint(frame["year_start"], frame["year_end"])
+
+    group = ["region", "indicator", "area_code"]
+    contains = (frame["year_start"] <= baseline_year) & (frame["year_end"] >= baseline_year)
+    baseline = frame[contains][group + ["period", "t", "gap"]].rename(
+        columns={"period": "baseline_period", "t": "t_baseline", "gap": "baseline_gap"})
+    baseline = baseline.drop_duplicates(group)
+    frame = frame.merge(baseline, on=group, how="left")
+    has_gap = frame["baseline_gap"] > 0
+    after = frame["t"] >= frame["t_baseline"]
+    frame["target_gap"] = np.where(
+        has_gap & after,
+        frame["baseline_gap"] * (1 - share * np.clip((frame["t"] - frame["t_baseline"]) / (target_year - frame["t_baseline"]), 0, 1)),
+        np.nan,
+    )
+    frame["share_closed"] = np.where(has_gap & after, (frame["baseline_gap"] - frame["gap"]) / frame["baseline_gap"], np.nan)
+    frame["target_share_closed"] = np.where(
+        has_gap & after, share * np.clip((frame["t"] - frame["t_baseline"]) / (target_year - frame["t_baseline"]), 0, 1), np.nan)
+    columns = ["region", "indicator", "area_level", "area_code", "area_name", "benchmark", "period", "year_start",
+               "year_end", "t", "value", "value_benchmark", "gap", "gap_lower", "gap_upper", "relative_gap",
+               "gap_method", "baseline_period", "t_baseline", "baseline_gap", "target_gap", "share_closed",
+               "target_share_closed"]
+    return frame[columns].sort_values(["region", "indicator", "area_code", "benchmark", "year_start"], ignore_index=True)

@@ -1,0 +1,57 @@
+"""Where the project lives on disk: one place for every path the workbook uses.
+
+The project root is the folder that holds `config/regions.yaml`. It is found from the environment variable
+`TRENDBREUK_ROOT` (set by the renderer, which executes notebooks in a scratch folder), or else by walking up
+from the current working directory, so that notebooks opened from `notebooks/` find it too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT_ENV = "TRENDBREUK_ROOT"
+MARKER = Path("config") / "regions.yaml"
+
+
+class ProjectNotFoundError(RuntimeError):
+    """Raised when no project root can be found."""
+
+
+def project_root(start: Path | None = None) -> Path:
+    """Return the project root: `$TRENDBREUK_ROOT`, or the nearest parent of `start` holding config/regions.yaml."""
+    env = os.environ.get(ROOT_ENV)
+    if env:
+        root = Path(env).resolve()
+        if not (root / MARKER).is_file():
+            raise ProjectNotFoundError(
+                f"{ROOT_ENV}={env} does not contain {MARKER}; point it at the workbook's top folder"
+            )
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MARKER).is_file():
+            return folder
+    raise ProjectNotFoundError(
+        f"no {MARKER} found in {here} or any parent folder; run from inside the workbook or set {ROOT_ENV}"
+    )
+
+
+def config_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "config"
+
+
+def raw_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "data" / "raw"
+
+
+def processed_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "data" / "processed"
+
+
+def reports_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "reports"
+
+
+def notebooks_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "notebooks"

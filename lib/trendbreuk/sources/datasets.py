@@ -1,0 +1,67 @@
+"""Datasets (config/sources.yaml): which raw files a build reads, whether they are demo data, and the
+layouts of the portal exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from trendbreuk import paths
+from trendbreuk.sources.exports import ExportLayout
+
+
+class DatasetConfigError(ValueError):
+    """config/sources.yaml is malformed or names an unknown dataset."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    demo: bool
+    description: str
+    cbs_dir: Path
+    perined: Path
+    wsjg: Path
+    registrations: Path
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    datasets: dict[str, Dataset]
+    default_dataset: str
+    layouts: dict[str, ExportLayout]
+
+    def dataset(self, name: str | None = None) -> Dataset:
+        name = name or self.default_dataset
+        if name not in self.datasets:
+            raise DatasetConfigError(f"unknown dataset '{name}'; config/sources.yaml has: {', '.join(self.datasets)}")
+        return self.datasets[name]
+
+
+def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesConfig:
+    root = root or paths.project_root()
+    path = Path(path) if path else root / "config" / "sources.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise DatasetConfigError(f"{path} not found") from err
+    datasets = {}
+    for name, spec in (raw.get("datasets") or {}).items():
+        try:
+            datasets[name] = Dataset(
+                name=name,
+                demo=bool(spec.get("demo", False)),
+                description=str(spec.get("description", "")),
+                cbs_dir=root / spec["cbs_dir"],
+                perined=root / spec["perined"],
+                wsjg=root / spec["wsjg"],
+                registrations=root / spec["registrations"],
+            )
+        except KeyError as err:
+            raise DatasetConfigError(f"{path}: dataset '{name}' lacks {err}") from err
+    layouts = {name: ExportLayout.from_config(name, spec) for name, spec in (raw.get("layouts") or {}).items()}
+    config = SourcesConfig(datasets=datasets, default_dataset=str(raw.get("default_dataset", "demo")), layouts=layouts)
+    config.dataset()  # the default must exist
+    return config
