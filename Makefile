@@ -1,0 +1,38 @@
+# Trendbreuk workbook. The two commands a new machine needs:
+#   make reports   install into .venv, build the demo data and render every report
+#   make test      install into .venv (if needed) and run the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+REGION ?= zuid-limburg
+
+.PHONY: reports test install demo build render lock clean
+
+$(BIN)/trendbreuk: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+install: $(BIN)/trendbreuk
+
+demo: install
+	$(BIN)/trendbreuk demo
+
+build: demo
+	$(BIN)/trendbreuk build
+
+render: install
+	$(BIN)/trendbreuk render all --region $(REGION)
+
+reports: build render
+
+test: install
+	$(BIN)/python -m pytest
+
+lock: install
+	{ sed -n 1,2p constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -vi "^trendbreuk"; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf $(VENV) data/raw/demo data/processed/demo reports

@@ -1,0 +1,124 @@
+"""Trend and gap charts in Dutch, with a colour-blind-safe palette (Okabe & Ito 2008) and line styles that
+keep the series apart in grey print too."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from trendbreuk.reports import formatting as fmt
+
+# Okabe-Ito colours; each series also has its own dash and marker.
+COLOURS = {
+    "gemeente": "#0072B2",   # blue
+    "subregio": "#009E73",   # bluish green
+    "regio": "#E69F00",      # orange
+    "benchmark": "#000000",  # black
+    "target": "#CC79A7",     # reddish purple
+}
+STYLE = {
+    "gemeente": dict(dash="solid", symbol="circle", width=3),
+    "subregio": dict(dash="dot", symbol="square", width=2),
+    "regio": dict(dash="dash", symbol="diamond", width=2),
+    "benchmark": dict(dash="longdash", symbol="x", width=2),
+}
+
+
+def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
+        template="simple_white",
+        separators=",.",
+        font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, title_text=""),
+        margin=dict(l=60, r=20, t=60, b=90),
+        height=420,
+        hoverlabel=dict(bgcolor="white"),
+        yaxis_title=y_title,
+    )
+    return fig
+
+
+def _ticks(frame: pd.DataFrame) -> tuple[list[float], list[str]]:
+    ticks = frame.drop_duplicates("t").sort_values("t")
+    return ticks["t"].tolist(), ticks["period"].tolist()
+
+
+def figure_trend(values: pd.DataFrame, series: list[tuple[str, str, str]], *, title: str, unit: str,
+                 decimals: int = 1) -> go.Figure:
+    """Lines over time for several areas; the first series gets its 95% interval as a band.
+
+    values: rows with area_code, period, year_start, year_end, value, lower_ci, upper_ci.
+    series: (area_code, label, role) with role in gemeente / subregio / regio / benchmark.
+    """
+    frame = values.assign(t=(values["year_start"] + values["year_end"]) / 2).sort_values("t")
+    fig = go.Figure()
+    for position, (code, label, role) in enumerate(series):
+        rows = frame[frame["area_code"] == code]
+        if rows.empty:
+            continue
+        style = STYLE[role]
+        colour = COLOURS[role]
+        if position == 0:
+            fig.add_trace(go.Scatter(
+                x=pd.concat([rows["t"], rows["t"][::-1]]), y=pd.concat([rows["upper_ci"], rows["lower_ci"][::-1]]),
+                mode="lines", fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
+                name=f"{label}: 95%-onzekerheidsmarge", showlegend=True,
+            ))
+        hover = [
+            f"<b>{label}</b><br>{p}: {fmt.value_with_unit(v, unit, decimals)}"
+            f"<br>marge {fmt.value_with_unit(lo, unit, decimals)} tot {fmt.value_with_unit(hi, unit, decimals)}"
+            for p, v, lo, hi in zip(rows["period"], rows["value"], rows["lower_ci"], rows["upper_ci"])
+        ]
+        fig.add_trace(go.Scatter(
+            x=rows["t"], y=rows["value"], mode="lines+markers", name=label,
+            line=dict(color=colour, dash=style["dash"], width=style["width"]),
+            marker=dict(symbol=style["symbol"], size=8, color=colour),
+            hovertext=hover, hoverinfo="text",
+        ))
+    tickvals, ticktext = _ticks(frame)
+    fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, title_text="")
+    fig.update_yaxes(ticksuffix="%" if unit == "%" else "", rangemode="tozero")
+    return _layout(fig, title, "percentage" if unit == "%" else unit)
+
+
+def figure_gap(gaps: pd.DataFrame, *, title: str, unit: str, area_label: str, benchmark_label: str,
+               target_year: int = 2030, share: float = 0.25, decimals: int = 1) -> go.Figure:
+    """The area's gap to the benchmark over time with its 95% interval, and the linear target path to 2030.
+
+    gaps: rows of one area from the gaps table (t, period, gap, gap_lower, gap_upper, baseline_gap, t_baseline).
+    """
+    frame = gaps.sort_values("t")
+    gap_unit = fmt.gap_unit(unit)
+    fig = go.Figure()
+    fig.add_hline(y=0, line=dict(color="#555555", width=1),
+                  annotation_text=f"geen achterstand op {benchmark_label}", annotation_position="bottom left",
+                  annotation_font=dict(size=11, color="#555555"))
+    hover = [
+        f"<b>{area_label}</b><br>{p}: achterstand {fmt.difference(g, unit, decimals)}"
+        f"<br>marge {fmt.number(lo, decimals)} tot {fmt.number(hi, decimals)} {gap_unit}"
+        for p, g, lo, hi in zip(frame["period"], frame["gap"], frame["gap_lower"], frame["gap_upper"])
+    ]
+    fig.add_trace(go.Scatter(
+        x=frame["t"], y=frame["gap"], mode="lines+markers", name=f"achterstand {area_label}",
+        line=dict(color=COLOURS["gemeente"], width=3), marker=dict(size=9, color=COLOURS["gemeente"]),
+        error_y=dict(type="data", symmetric=False, array=frame["gap_upper"] - frame["gap"],
+                     arrayminus=frame["gap"] - frame["gap_lower"], color="rgba(0,114,178,0.5)", thickness=1.5),
+        hovertext=hover, hoverinfo="text",
+    ))
+    baseline = frame.dropna(subset=["baseline_gap"]).head(1)
+    if not baseline.empty and float(baseline["baseline_gap"].iloc[0]) > 0:
+        b = float(baseline["baseline_gap"].iloc[0])
+        tb = float(baseline["t_baseline"].iloc[0])
+        end = b * (1 - share)
+        fig.add_trace(go.Scatter(
+            x=[tb, target_year], y=[b, end], mode="lines+markers", name=f"doelpad: {fmt.share(share)} minder achterstand in {target_year}",
+            line=dict(color=COLOURS["target"], dash="dash", width=2), marker=dict(symbol="star", size=10, color=COLOURS["target"]),
+            hovertext=[f"start doelpad: {fmt.difference(b, unit, decimals)}",
+                       f"doel {target_year}: {fmt.difference(end, unit, decimals)}"], hoverinfo="text",
+        ))
+    tickvals, ticktext = _ticks(frame)
+    tickvals.append(float(target_year))
+    ticktext.append(str(target_year))
+    fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, title_text="")
+    return _layout(fig, title, f"achterstand ({gap_unit})")

@@ -1,0 +1,105 @@
+"""The `trendbreuk` command: demo -> build -> render, each callable alone.
+
+    trendbreuk demo                      write the demo data set into data/raw/demo/
+    trendbreuk build                     raw files -> data/processed/<dataset>/
+    trendbreuk render gemeente GM0917    one factsheet (code or name) -> reports/
+    trendbreuk render all                every factsheet of a region -> reports/
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Annotated, Optional
+
+import typer
+
+from trendbreuk import paths
+
+app = typer.Typer(help="Trendbreuk monitoring workbook: demo data, indicator tables and HTML reports.",
+                  no_args_is_help=True, add_completion=False)
+render_app = typer.Typer(help="Render reports to self-contained HTML in reports/.", no_args_is_help=True)
+app.add_typer(render_app, name="render")
+
+EngineOption = Annotated[str, typer.Option(help="auto (Quarto when on PATH, else Python), python or quarto")]
+RegionOption = Annotated[Optional[str], typer.Option(help="region key from config/regions.yaml (default: its default_region)")]
+DatasetOption = Annotated[str, typer.Option(help="dataset from config/sources.yaml (default: its default_dataset)")]
+BenchmarkOption = Annotated[str, typer.Option(help="rest_nl or NL01 (default: config/regions.yaml)")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"fout: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show progress messages")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def demo(seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same files")] = 2018) -> None:
+    """Write the demo data set (fake numbers in the real sources' formats) into data/raw/demo/."""
+    from trendbreuk.demo import write_demo
+
+    folder = write_demo(seed=seed)
+    typer.echo(f"demodata geschreven naar {folder}")
+
+
+@app.command()
+def build(dataset: DatasetOption = "") -> None:
+    """Read the raw files of a dataset and write indicator values and gaps to data/processed/<dataset>/."""
+    from trendbreuk.build import build as run_build
+
+    try:
+        result = run_build(dataset or None)
+    except (ValueError, FileNotFoundError, LookupError) as err:
+        _fail(f"{err}\nEr is niets overschreven in data/processed/.")
+    summary = ", ".join(f"{name}: {rows} rijen" for name, rows in result.tables.items())
+    typer.echo(f"tabellen geschreven naar {result.folder} ({summary})")
+
+
+@render_app.command("gemeente")
+def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (GM0917) or name (Heerlen)")],
+                    engine: EngineOption = "auto", region: RegionOption = None,
+                    benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
+    """Render the factsheet of one gemeente."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import RenderError, gemeente_job, render
+
+    try:
+        job = gemeente_job(name_or_code, load_regions(), region, benchmark=benchmark, dataset=dataset)
+        started = time.perf_counter()
+        path = render(job, engine=engine)
+    except (LookupError, RenderError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(f"{path}  ({time.perf_counter() - started:.1f} s)")
+
+
+@render_app.command("all")
+def render_all(engine: EngineOption = "auto", region: RegionOption = None, dataset: DatasetOption = "",
+               workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2) -> None:
+    """Render the factsheets of every gemeente of a region; a failed report does not stop the others."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import gemeente_job, render_many
+
+    regions = load_regions()
+    chosen = regions.region(region)
+    jobs = [gemeente_job(g.code, regions, chosen.key, dataset=dataset) for g in chosen.gemeenten]
+    started = time.perf_counter()
+    failed = 0
+    for done, outcome in enumerate(render_many(jobs, engine=engine, workers=workers), start=1):
+        if outcome.error:
+            failed += 1
+            typer.secho(f"[{done}/{len(jobs)}] MISLUKT {outcome.job.filename}: {outcome.error}", fg=typer.colors.RED, err=True)
+        else:
+            typer.echo(f"[{done}/{len(jobs)}] {outcome.job.filename} ({outcome.seconds:.1f} s)")
+    typer.echo(f"{len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.0f} s; "
+               f"HTML staat in {paths.reports_dir()}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

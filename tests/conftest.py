@@ -1,0 +1,34 @@
+"""Shared fixtures: paths to the real CBS/PDOK files beside the repository, and a scratch project."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file in ../shared/data; the test is skipped (with the reason) when this clone has no such folder."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data file {path} not available (a clone outside the workplace has no ../shared/data)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory) -> Path:
+    """A scratch copy of the project's configuration and notebooks with the demo data built into it."""
+    from trendbreuk.build import build
+    from trendbreuk.demo import write_demo
+
+    root = tmp_path_factory.mktemp("project")
+    for name in ("config", "notebooks"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
+    write_demo(root)
+    build(root=root)
+    return root

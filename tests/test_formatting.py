@@ -1,0 +1,21 @@
+import math
+
+import pytest
+
+from trendbreuk.reports import formatting as fmt
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: fmt.percentage(17.2), "17,2%"),
+    (lambda: fmt.percentage(17.25, 1), "17,3%"),   # half away from zero, as CBS rounds
+    (lambda: fmt.number(0.15, 1), "0,2"),            # on the decimal value, not the binary 0.1499...
+    (lambda: fmt.number(-0.25, 1), "-0,3"),
+    (lambda: fmt.number(1234), "1.234"),
+    (lambda: fmt.number(1234567.891, 2), "1.234.567,89"),
+    (lambda: fmt.share(0.25), "25%"),
+    (lambda: fmt.difference(0.84, "%"), "0,8 procentpunt"),
+    (lambda: fmt.difference(-1.25, "%", 2), "-1,25 procentpunt"),
+    (lambda: fmt.percentage(math.nan), "–"),
+])
+def test_dutch_formats(call, expected):
+    assert call() == expected

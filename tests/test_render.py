@@ -1,0 +1,190 @@
+"""Rendering: the Python engine for real; Quarto's command line and file handling with a stand-in
+`quarto` script (Quarto itself cannot be installed on the CI machines; see README)."""
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from trendbreuk.geography.areas import load_regions
+from trendbreuk.reports.render import RenderError, choose_engine, gemeente_job, quarto_command, render
+from tests.conftest import ROOT
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _elements_with_class(html: str, css_class: str) -> list[dict]:
+    """Attributes of every element carrying css_class (attribute order does not matter)."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if css_class in (attributes.get("class") or "").split():
+                found.append(attributes)
+
+    Collector().feed(html)
+    return found
+
+
+@pytest.fixture(scope="module")
+def heerlen(project):
+    regions = load_regions(project / "config" / "regions.yaml")
+    job = gemeente_job("Heerlen", regions)
+    path = render(job, engine="python", root=project)
+    return path, path.read_text(encoding="utf-8")
+
+
+def test_factsheet_file_name_says_what_is_inside(heerlen):
+    assert heerlen[0].name == "factsheet-GM0917-heerlen.html"
+
+
+def test_factsheet_names_the_gemeente_and_warns_about_demo_data(heerlen):
+    html = heerlen[1]
+    assert "<h1>Heerlen</h1>" in html
+    assert "DEMODATA – GEEN ECHTE CIJFERS" in html
+    assert '<html lang="nl">' in html
+    assert "Subregio Parkstad" in html
+
+
+def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen):
+    html = heerlen[1]
+    assert len(re.findall(r"\* plotly\.js v\d", html)) == 1      # the library, once
+    assert html.count("Plotly.newPlot(") == 6                    # 3 indicators x (trend + gap)
+    assert not re.search(r"<script[^>]+src=\"https?://", html)   # nothing fetched from the internet
+    plots = _elements_with_class(html, "tb-plot")
+    assert len(plots) == 6 and all(p.get("role") == "img" and len(p.get("aria-label", "")) > 40 for p in plots)
+
+
+def test_factsheet_numbers_are_dutch(heerlen):
+    html = heerlen[1]
+    assert re.search(r"\d+,\d%", html)
+    assert "procentpunt" in html
+    assert not re.search(r">\s*\d+\.\d%", html)  # no '12.3%'
+
+
+def test_factsheet_shows_the_processed_numbers(heerlen, project):
+    from trendbreuk.build import load_processed
+    from trendbreuk.reports import formatting as fmt
+
+    values = load_processed(root=project).indicator_values
+    row = values[(values["area_code"] == "GM0917") & (values["indicator"] == "kinderen_uitkeringsgezin")]
+    latest = row.sort_values("year_end").iloc[-1]
+    assert f"<td>{fmt.percentage(latest['value'])}</td>" in heerlen[1]
+
+
+def test_unknown_gemeente_fails_with_closest_matches(project):
+    with pytest.raises(LookupError, match="closest matches"):
+        gemeente_job("Heerlem", load_regions(project / "config" / "regions.yaml"))
+
+
+def test_failing_notebook_names_the_report_and_error(project, tmp_path):
+    regions = load_regions(project / "config" / "regions.yaml")
+    job = gemeente_job("Vaals", regions, dataset="nonexistent")
+    with pytest.raises(RenderError, match="factsheet-GM0981-vaals.*unknown dataset 'nonexistent'"):
+        render(job, engine="python", root=project, out_dir=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_notebooks_in_the_repository_carry_no_outputs():
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), path
+        assert any("parameters" in c.metadata.get("tags", []) for c in notebook.cells), path
+
+
+# Quarto ----------------------------------------------------------------------------------------------
+
+def test_quarto_command_line():
+    regions = load_regions(ROOT / "config" / "regions.yaml")
+    job = gemeente_job("GM0917", regions)
+    assert quarto_command(job) == [
+        "quarto", "render", "notebooks/factsheet.ipynb", "--to", "html", "--execute",
+        "--output", "factsheet-GM0917-heerlen.html", "--metadata", "pagetitle:Factsheet Trendbreuk Heerlen",
+        "-P", "gemeente:GM0917",
+    ]
+
+
+def test_quarto_project_file_asks_for_self_contained_dutch_html():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    html = config["format"]["html"]
+    assert html["embed-resources"] is True and html["lang"] == "nl"
+    assert (ROOT / html["css"]).is_file()
+    assert config["execute"]["echo"] is False
+
+
+def _fake_quarto(folder: Path, body: str) -> None:
+    script = folder / "quarto"
+    script.write_text("#!/usr/bin/env bash\n" + textwrap.dedent(body))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_quarto_engine_plumbing_with_a_stand_in(project, tmp_path, monkeypatch):
+    """A stand-in `quarto` records how it was called and writes the output where Quarto would; this checks
+    our side (scratch copy, environment, finding and moving the output), not Quarto itself."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.txt"
+    _fake_quarto(bin_dir, f"""
+        printf '%s\\n' "$PWD" "$@" "$TRENDBREUK_ROOT" "$QUARTO_PYTHON" > {log}
+        test -f _quarto.yml && test -f notebooks/factsheet.ipynb && test -f lib/trendbreuk/reports/templates/trendbreuk.css || exit 3
+        out=""; while [ $# -gt 0 ]; do [ "$1" = --output ] && out=$2; shift; done
+        echo '<html lang="nl">quarto-output</html>' > "notebooks/$out"
+    """)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    assert choose_engine("auto") == "quarto"
+    job = gemeente_job("Vaals", load_regions(project / "config" / "regions.yaml"))
+    out = render(job, engine="auto", root=project, out_dir=tmp_path / "out")
+    assert out.read_text() == '<html lang="nl">quarto-output</html>\n'
+    calls = log.read_text().splitlines()
+    assert calls[0] != str(project)                         # ran in a scratch folder, not in the project
+    assert calls[1:3] == ["render", "notebooks/factsheet.ipynb"] and "gemeente:GM0981" in calls
+    assert calls[-2] == str(project)                        # the kernel finds the project through the env
+    assert Path(calls[-1]).name.startswith("python")
+
+
+def test_quarto_failure_is_reported_with_its_message(project, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_quarto(bin_dir, "echo 'ERROR: kernel died' >&2; exit 1\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    job = gemeente_job("Vaals", load_regions(project / "config" / "regions.yaml"))
+    with pytest.raises(RenderError, match="quarto failed \\(exit 1\\): ERROR: kernel died"):
+        render(job, engine="quarto", root=project, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out" / job.filename).exists()
+
+
+def test_asking_for_quarto_without_quarto_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderError, match="--engine python"):
+        choose_engine("quarto")
+
+
+# In a real browser -----------------------------------------------------------------------------------
+
+def test_factsheet_in_headless_chromium(heerlen, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium) - browser check not run")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+             "--virtual-time-budget=8000"]
+    url = heerlen[0].as_uri()
+    dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    assert dom.count('class="main-svg"') >= 6, "plotly did not draw the charts"
+    assert "Heerlen" in dom and "DEMODATA" in dom
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "factsheet.png"
+    subprocess.run([browser, *flags, "--window-size=1200,3000", f"--screenshot={shot}", url],
+                   capture_output=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 50_000
