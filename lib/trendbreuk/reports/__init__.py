@@ -1,0 +1,1 @@
+"""Reports: Dutch formatting, report content, and rendering of parameterised notebooks to HTML."""

@@ -1,0 +1,56 @@
+"""Dutch number formatting for reports (17,2%; 1.234; 0,8 procentpunt), via Babel's nl_NL locale data.
+
+Rounding is half away from zero on the decimal value as written (17,25 -> 17,3; 0,15 -> 0,2), as CBS
+publishes, not Python's binary half-to-even.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+
+from babel.numbers import format_decimal
+
+LOCALE = "nl_NL"
+MISSING = "–"
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """1234.5 -> '1.234,5' (decimals=1); missing -> '–'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    with decimal.localcontext() as context:
+        context.rounding = decimal.ROUND_HALF_UP
+        return format_decimal(decimal.Decimal(repr(float(value))), format=_pattern(decimals), locale=LOCALE)
+
+
+def percentage(value: float | None, decimals: int = 1) -> str:
+    """A value already on the 0-100 scale: 17.2 -> '17,2%'."""
+    text = number(value, decimals)
+    return text if text == MISSING else f"{text}%"
+
+
+def share(fraction: float | None, decimals: int = 0) -> str:
+    """A fraction: 0.25 -> '25%'."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return MISSING
+    return percentage(100 * fraction, decimals)
+
+
+def value_with_unit(value: float | None, unit: str, decimals: int = 1) -> str:
+    return percentage(value, decimals) if unit == "%" else f"{number(value, decimals)} {unit}".strip()
+
+
+def gap_unit(unit: str) -> str:
+    """The unit of a difference: percentage points for percentages."""
+    return "procentpunt" if unit == "%" else unit
+
+
+def difference(value: float | None, unit: str, decimals: int = 1) -> str:
+    """A gap or change with its unit: 0.84 with '%' -> '0,8 procentpunt'."""
+    text = number(value, decimals)
+    return text if text == MISSING else f"{text} {gap_unit(unit)}"

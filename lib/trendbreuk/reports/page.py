@@ -1,0 +1,68 @@
+"""HTML building blocks shared by every report: the demo warning, charts with a text alternative and their
+numbers, and the sources section. Each returns an IPython HTML object, so the same call displays in Jupyter,
+in the Python engine and in Quarto.
+
+plotly.js is embedded once per report (in the first chart), so a report opens offline from a mail
+attachment without carrying 3.5 MB per chart.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import HTML
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def demo_banner(description: str) -> HTML:
+    return HTML(
+        '<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
+        f"Alle getallen in dit rapport zijn verzonnen om de werkwijze te tonen. {html.escape(description)}</div>"
+    )
+
+
+def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str = "tb-table") -> str:
+    """A plain, accessible HTML table from a frame whose cells are already formatted text."""
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)
+    )
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<table class="{css_class}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+@dataclass
+class Page:
+    """One report's page: remembers whether plotly.js has been embedded yet."""
+
+    _plotly_embedded: bool = field(default=False, init=False)
+    _charts: int = field(default=0, init=False)
+
+    def chart(self, fig: go.Figure, *, alt: str, data: pd.DataFrame | None = None) -> HTML:
+        """A chart as a figure with its text alternative (aria-label and caption) and, when given, its numbers."""
+        self._charts += 1
+        div_id = f"tb-chart-{self._charts}"
+        plot = fig.to_html(full_html=False, include_plotlyjs=not self._plotly_embedded, div_id=div_id,
+                           config=PLOTLY_CONFIG)
+        self._plotly_embedded = True
+        title = fig.layout.title.text or ""
+        numbers = ""
+        if data is not None and not data.empty:
+            numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}</details>"
+        return HTML(
+            f'<figure class="tb-figure" role="group" aria-label="{html.escape(_strip_tags(title))}">'
+            f'<div class="tb-plot" role="img" aria-label="{html.escape(alt)}">{plot}</div>'
+            f'<figcaption><span class="tb-alt">Beschrijving: {html.escape(alt)}</span></figcaption>'
+            f"{numbers}</figure>"
+        )
+
+
+def _strip_tags(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text)

@@ -1,0 +1,192 @@
+"""Render parameterised notebooks to self-contained HTML, with Quarto when it is on PATH and otherwise with
+the pure-Python engine (papermill executes the notebook with its parameters, nbconvert turns it into HTML).
+
+Both engines take the same notebook and the same parameters. Each render works in its own scratch folder and
+writes its result with an atomic rename, so renders never share figure folders and can run in parallel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from trendbreuk import __version__, io, paths
+from trendbreuk.geography.areas import RegionsConfig
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("auto", "python", "quarto")
+CSS_PATH = Path("lib/trendbreuk/reports/templates/trendbreuk.css")
+
+
+class RenderError(RuntimeError):
+    """A report that could not be rendered; the message names the report and the failing step."""
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    kind: str
+    notebook: str  # relative to the project root, e.g. notebooks/factsheet.ipynb
+    parameters: dict[str, str] = field(default_factory=dict)
+    filename: str = ""
+    title: str = ""
+
+
+def gemeente_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None,
+                 benchmark: str = "", dataset: str = "") -> ReportJob:
+    """The factsheet of one gemeente, found by code or name."""
+    region = regions.region(region_key) if region_key else None
+    if region is None:
+        text = str(code_or_name).strip()
+        try:
+            region = regions.find_region_of(text)
+        except LookupError:
+            region = regions.region()
+    gemeente = region.gemeente(code_or_name)
+    parameters = {"gemeente": gemeente.code}
+    if benchmark:
+        parameters["benchmark"] = benchmark
+    if dataset:
+        parameters["dataset"] = dataset
+    suffix = f"-{benchmark.lower()}" if benchmark else ""
+    return ReportJob(kind="factsheet", notebook="notebooks/factsheet.ipynb", parameters=parameters,
+                     filename=f"factsheet-{gemeente.code}-{gemeente.slug}{suffix}.html",
+                     title=f"Factsheet Trendbreuk {gemeente.name}")
+
+
+def choose_engine(engine: str = "auto") -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "quarto" if shutil.which("quarto") else "python"
+    if engine == "quarto" and not shutil.which("quarto"):
+        raise RenderError("engine 'quarto' asked for, but no `quarto` on PATH; install Quarto or use --engine python")
+    return engine
+
+
+def render(job: ReportJob, *, engine: str = "auto", root: Path | None = None, out_dir: Path | None = None) -> Path:
+    """Render one report and return the path of its HTML file."""
+    root = root or paths.project_root()
+    out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
+    out_path = out_dir / job.filename
+    chosen = choose_engine(engine)
+    if chosen == "quarto":
+        render_quarto(job, root, out_path)
+    else:
+        render_python(job, root, out_path)
+    return out_path
+
+
+# Python engine -----------------------------------------------------------------------------------------
+
+def render_python(job: ReportJob, root: Path, out_path: Path) -> None:
+    import nbformat
+    import papermill
+    from jinja2 import Template
+    from nbconvert import HTMLExporter
+
+    source = root / job.notebook
+    if not source.is_file():
+        raise RenderError(f"{job.filename}: notebook {source} not found")
+    with tempfile.TemporaryDirectory(prefix="trendbreuk-render-") as scratch:
+        executed = Path(scratch) / "executed.ipynb"
+        try:
+            papermill.execute_notebook(
+                str(source), str(executed), parameters=dict(job.parameters), cwd=str(root),
+                kernel_name="python3", progress_bar=False, log_output=False, report_mode=True,
+            )
+        except papermill.PapermillExecutionError as err:
+            raise RenderError(f"{job.filename}: cell {err.exec_count} of {job.notebook} failed: {err.ename}: {err.evalue}") from err
+        notebook = nbformat.read(executed, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("name") == "stderr":
+                    log.warning("%s: %s", job.filename, output.get("text", "").strip()[:500])
+            cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, anchor_link_text="")
+    body, _ = exporter.from_notebook_node(notebook)
+    templates = resources.files("trendbreuk.reports") / "templates"
+    page = Template((templates / "page.html.j2").read_text(encoding="utf-8")).render(
+        title=job.title, css=(templates / "trendbreuk.css").read_text(encoding="utf-8"), body=body,
+        version=__version__,
+    )
+    io.write_text_atomic(out_path, page)
+
+
+# Quarto engine -----------------------------------------------------------------------------------------
+
+def quarto_command(job: ReportJob, quarto: str = "quarto") -> list[str]:
+    """The `quarto render` command line for a job, run from a scratch copy of the project's documents."""
+    command = [quarto, "render", job.notebook, "--to", "html", "--execute", "--output", job.filename,
+               "--metadata", f"pagetitle:{job.title}"]
+    for name, value in job.parameters.items():
+        command += ["-P", f"{name}:{value}"]
+    return command
+
+
+def render_quarto(job: ReportJob, root: Path, out_path: Path) -> None:
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RenderError("no `quarto` on PATH")
+    with tempfile.TemporaryDirectory(prefix="trendbreuk-quarto-") as scratch:
+        work = Path(scratch)
+        for relative in ("_quarto.yml", job.notebook):
+            (work / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / relative, work / relative)
+        css = resources.files("trendbreuk.reports") / "templates" / "trendbreuk.css"
+        (work / CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
+        (work / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
+        env = {**os.environ, paths.ROOT_ENV: str(root), "QUARTO_PYTHON": sys.executable}
+        result = subprocess.run(quarto_command(job, quarto), cwd=work, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RenderError(f"{job.filename}: quarto failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+        produced = sorted(work.rglob(job.filename))
+        if not produced:
+            raise RenderError(f"{job.filename}: quarto finished but wrote no {job.filename} under {work}")
+        io.write_bytes_atomic(out_path, produced[0].read_bytes())
+
+
+# Batches -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    job: ReportJob
+    path: Path | None
+    seconds: float
+    error: str | None = None
+
+
+def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None) -> RenderOutcome:
+    start = time.perf_counter()
+    try:
+        path = render(job, engine=engine, root=Path(root), out_dir=Path(out_dir) if out_dir else None)
+        return RenderOutcome(job, path, time.perf_counter() - start)
+    except Exception as err:  # one failed report must not stop the others
+        return RenderOutcome(job, None, time.perf_counter() - start, f"{type(err).__name__}: {err}")
+
+
+def render_many(jobs: list[ReportJob], *, engine: str = "auto", root: Path | None = None,
+                out_dir: Path | None = None, workers: int = 2, progress=None):
+    """Render jobs in `workers` processes; yield a RenderOutcome per job as it finishes."""
+    root = root or paths.project_root()
+    engine = choose_engine(engine)
+    if workers <= 1:
+        for job in jobs:
+            outcome = _render_one(job, engine, str(root), str(out_dir) if out_dir else None)
+            yield outcome
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_render_one, job, engine, str(root), str(out_dir) if out_dir else None) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
