@@ -91,6 +91,31 @@ def describe_movement(rows: pd.DataFrame, indicator: Indicator, area_name: str, 
                     base, latest)
 
 
+COMPARISON = {
+    "slechter": ("▲", "duidelijk slechter"),
+    "gelijk": ("●", "niet duidelijk anders"),
+    "beter": ("▼", "duidelijk beter"),
+    "onbekend": ("–", "niet te beoordelen"),
+}
+
+
+def compare_now(row: pd.Series | None) -> str:
+    """Where the area stands in its latest period: 'slechter' when the whole 95% interval of the gap lies
+    above 0, 'beter' when it lies below 0, 'gelijk' when it contains 0, 'onbekend' without an interval."""
+    if row is None or not np.isfinite(row["gap_lower"]) or not np.isfinite(row["gap_upper"]):
+        return "onbekend"
+    if row["gap_lower"] > 0:
+        return "slechter"
+    if row["gap_upper"] < 0:
+        return "beter"
+    return "gelijk"
+
+
+def comparison_badge(status: str) -> str:
+    symbol, text = COMPARISON[status]
+    return f'<span class="tb-badge tb-{status}"><span aria-hidden="true">{symbol}</span> {text}</span>'
+
+
 class Factsheet:
     """All content of one gemeente's factsheet."""
 
@@ -161,10 +186,16 @@ class Factsheet:
         if counts["geen_startwaarde"]:
             pieces.append(f"bij {counts['geen_startwaarde']} ontbreekt een startwaarde")
         text = "; ".join(pieces)
+        now = [compare_now(m.latest) for m in moves]
+        standing = (f"Nu scoort {self.gemeente.name} op {now.count('slechter')} van de {len(moves)} indicatoren "
+                    f"duidelijk slechter dan {self.benchmark_name}, op {now.count('beter')} duidelijk beter, en op "
+                    f"{now.count('gelijk')} niet duidelijk anders"
+                    + (f" ({now.count('onbekend')} niet te beoordelen)" if now.count("onbekend") else "") + ".")
         return HTML(
-            f'<section class="tb-headline"><h2>In het kort</h2><p>Trendbreuk wil in {self.regions.target_year} '
+            f'<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{html.escape(standing)}</p>'
+            f"<p>Trendbreuk wil in {self.regions.target_year} "
             f"{fmt.share(self.regions.target_share_closed)} van de gezondheidsachterstand ten opzichte van "
-            f"{html.escape(self.benchmark_name)} hebben ingelopen. Van de {len(moves)} indicatoren in deze factsheet: "
+            f"{html.escape(self.benchmark_name)} hebben ingelopen. Sinds de start van het programma: "
             f"{html.escape(text)}.</p></section>"
         )
 
@@ -189,13 +220,17 @@ class Factsheet:
                 self.gemeente.name: fmt.value_with_unit(value, indicator.unit, indicator.decimals),
                 _first_upper(self.benchmark_name): fmt.value_with_unit(bench, indicator.unit, indicator.decimals),
                 "Achterstand nu": gap_text,
+                "Nu": comparison_badge(compare_now(latest)),
                 "Sinds de start": move.label,
             })
         table = table_html(pd.DataFrame(rows), caption=f"{self.gemeente.name} vergeleken met {self.benchmark_name}: "
-                                                      "laatste cijfers en beweging sinds de start van Trendbreuk")
+                                                      "laatste cijfers en beweging sinds de start van Trendbreuk",
+                           raw_columns=("Nu",))
         return HTML(f'<section class="tb-summary"><h2>Waar staat {html.escape(self.gemeente.name)}?</h2>{table}'
                     '<p class="tb-note">Achterstand: hoeveel slechter de gemeente scoort dan de vergelijkingsgroep '
-                    "(positief = slechter, negatief = beter).</p></section>")
+                    "(positief = slechter, negatief = beter). Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de "
+                    "hele 95%-onzekerheidsmarge van de achterstand boven of onder nul ligt; anders ● niet duidelijk "
+                    "anders.</p></section>")
 
     def indicator_section(self, indicator: Indicator) -> list[HTML]:
         unit, d = indicator.unit, indicator.decimals

@@ -24,15 +24,19 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
 def demo_banner(description: str) -> HTML:
     return HTML(
         '<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
-        f"Alle getallen in dit rapport zijn verzonnen om de werkwijze te tonen. {html.escape(description)}</div>"
+        f"Alle getallen in dit rapport zijn verzonnen om de werkwijze te tonen ({html.escape(description)}).</div>"
     )
 
 
-def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str = "tb-table") -> str:
-    """A plain, accessible HTML table from a frame whose cells are already formatted text."""
+def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str = "tb-table",
+               raw_columns: tuple[str, ...] = ()) -> str:
+    """A plain, accessible HTML table from a frame whose cells are already formatted text. Cells are escaped,
+    except in `raw_columns`, which hold HTML made by this package (badges)."""
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+    raw = [c in raw_columns for c in frame.columns]
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)
+        "<tr>" + "".join(f"<td>{v if is_raw else html.escape(str(v))}</td>" for v, is_raw in zip(row, raw)) + "</tr>"
+        for row in frame.itertuples(index=False)
     )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="{css_class}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
