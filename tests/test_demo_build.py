@@ -78,3 +78,19 @@ def test_failed_build_leaves_the_previous_tables_untouched(project):
         export.write_bytes(good)
     assert _digest(processed) == before
     assert not [p for p in processed.parent.iterdir() if p.name.startswith(".")]  # no temporary folders left
+
+
+def test_build_sums_the_predecessors_of_a_merged_gemeente(project):
+    """Beekdaelen (2019) in 2016-2018 must equal Nuth + Onderbanken + Schinnen as the raw export reports them."""
+    raw = pd.read_csv(project / "data/raw/demo/perined/perined-export.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    raw = raw[raw["Indicator"].str.startswith("Vroeggeboorte (") & raw["Periode"].isin(["2016", "2017", "2018"])]
+    predecessors = raw[raw["Gemeente"].isin(["Nuth", "Onderbanken", "Schinnen"])]
+    assert len(predecessors) == 9 and not (raw["Gemeente"] == "Beekdaelen").any()
+    expected = (predecessors["Teller"].astype(int).sum(), predecessors["Noemer"].str.replace(".", "").astype(int).sum())
+    values = load_processed(root=project).indicator_values
+    row = values[(values["area_code"] == "GM1954") & (values["indicator"] == "vroeggeboorte")
+                 & (values["period"] == "2016-2018") & (values["region"] == "zuid-limburg")]
+    assert (row["numerator"].item(), row["denominator"].item()) == expected
+    info = load_processed(root=project).info
+    assert info["indeling_year"] == 2024
+    assert {m["from_name"] for m in info["harmonisation"]["mergers"]} == {"Nuth", "Onderbanken", "Schinnen"}

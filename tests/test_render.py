@@ -58,10 +58,10 @@ def test_factsheet_names_the_gemeente_and_warns_about_demo_data(heerlen):
 def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen):
     html = heerlen[1]
     assert len(re.findall(r"\* plotly\.js v\d", html)) == 1      # the library, once
-    assert html.count("Plotly.newPlot(") == 6                    # 3 indicators x (trend + gap)
+    assert html.count("Plotly.newPlot(") == 9                    # 3 indicators x (trend + map + gap)
     assert not re.search(r"<script[^>]+src=\"https?://", html)   # nothing fetched from the internet
     plots = _elements_with_class(html, "tb-plot")
-    assert len(plots) == 6 and all(p.get("role") == "img" and len(p.get("aria-label", "")) > 40 for p in plots)
+    assert len(plots) == 9 and all(p.get("role") == "img" and len(p.get("aria-label", "")) > 40 for p in plots)
 
 
 def test_factsheet_numbers_are_dutch(heerlen):
@@ -79,6 +79,30 @@ def test_factsheet_shows_the_processed_numbers(heerlen, project):
     row = values[(values["area_code"] == "GM0917") & (values["indicator"] == "kinderen_uitkeringsgezin")]
     latest = row.sort_values("year_end").iloc[-1]
     assert f"<td>{fmt.percentage(latest['value'])}</td>" in heerlen[1]
+
+
+def test_demo_factsheet_map_is_a_schematic_and_states_the_indeling(heerlen):
+    html = heerlen[1]
+    figures = _elements_with_class(html, "tb-figure")
+    assert sum("Schematische kaart" in f.get("aria-label", "") for f in figures) == 3  # one map per indicator
+    assert "Alle cijfers volgen de gemeentelijke indeling van 2024" in html
+
+
+def test_factsheet_uses_real_boundaries_when_fetched(project, tmp_path):
+    from tests.conftest import shared_file
+
+    source = shared_file("geo", "gemeente_2023.geojson")
+    folder = project / "data" / "raw" / "geo" / "gemeente_2023"
+    folder.mkdir(parents=True)
+    (folder / "gemeente_2023.geojson").symlink_to(source)  # read in place, never copied
+    try:
+        job = gemeente_job("Beekdaelen", load_regions(project / "config" / "regions.yaml"))
+        html = render(job, engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(project / "data" / "raw" / "geo")
+    assert "Schematische kaart" not in html
+    assert "grens subregio" in html
+    assert "Beekdaelen (2019): Nuth, Onderbanken, Schinnen" in html
 
 
 def test_unknown_gemeente_fails_with_closest_matches(project):
@@ -181,7 +205,7 @@ def test_factsheet_in_headless_chromium(heerlen, tmp_path):
              "--virtual-time-budget=8000"]
     url = heerlen[0].as_uri()
     dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    assert dom.count('class="main-svg"') >= 6, "plotly did not draw the charts"
+    assert dom.count('class="main-svg"') >= 9, "plotly did not draw the charts"
     assert "Heerlen" in dom and "DEMODATA" in dom
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "factsheet.png"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from trendbreuk import __version__, io, paths
 from trendbreuk.geography.areas import RegionsConfig, load_regions
+from trendbreuk.geography.lineage import LineageError, harmonise, read_lineage
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 from trendbreuk.indicators.gap import calculate_gaps
@@ -54,11 +55,43 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict) -> tup
     provenance.append({"source": "cbs", "table": "03759ned", "snapshot": str(snapshot),
                        "retrieved_at": manifest.get("retrieved_at"), "table_modified": manifest.get("table_modified"),
                        "rows": len(frames["cbs_population"])})
+    codes_file = manifest.get("codes", {}).get("RegioS")
+    if codes_file:
+        try:
+            frames["lineage"] = read_lineage(snapshot / codes_file)
+        except LineageError as err:
+            log.warning("no gemeente lineage: %s", err)
     if dataset.registrations.is_file():
         frames["registrations"] = read_registrations(dataset.registrations, regions)
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
     return frames, provenance
+
+
+def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Express every export in the gemeente indeling of `indeling_year`, using the lineage parsed from the CBS
+    code list. Without a lineage the data are used as delivered, and the build says so."""
+    lineage = frames.get("lineage")
+    note = {"indeling_year": indeling_year, "lineage": None, "mergers": [], "flagged_rows": 0}
+    if lineage is None:
+        return frames, note
+    note["lineage"] = {"file": lineage.attrs.get("source"), "sha256": lineage.attrs.get("sha256")}
+    out = dict(frames)
+    used: set[tuple] = set()
+    for provider in ("perined", "wsjg"):
+        rows = frames[provider]
+        harmonised = harmonise(rows, lineage, indeling_year, count_columns=["numerator", "denominator"],
+                               rate_columns=["value"], year_column="year_start",
+                               keys=["source", "indicator", "period", "year_end"])
+        note["flagged_rows"] += int((harmonised["harmonisation_flag"] != "").sum())
+        old_codes = set(rows["area_code"]) - set(harmonised["area_code"])
+        used |= {(r.from_code, r.from_name, r.to_code, r.to_name, r.year) for r in lineage.itertuples()
+                 if r.from_code in old_codes and r.kind == "opgeheven" and r.year <= indeling_year}
+        out[provider] = harmonised
+    note["mergers"] = [
+        {"from_code": f, "from_name": fn, "to_code": t, "to_name": tn, "year": int(y)} for f, fn, t, tn, y in sorted(used)
+    ]
+    return out, note
 
 
 def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator],
@@ -95,6 +128,8 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
 
     frames, provenance = read_sources(dataset, regions, sources.layouts)
+    last_year = int(max(frames[p]["year_end"].max() for p in ("perined", "wsjg")))
+    frames, harmonisation = harmonise_sources(frames, regions.indeling_year or last_year)
     values = calculate_indicator_values(frames, indicators, regions)
     gaps = pd.concat(
         [calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
@@ -106,6 +141,8 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
     tables = {"indicator_values": values, "gaps": gaps, "population": population}
+    if "lineage" in frames:
+        tables["lineage"] = frames["lineage"]
     if "registrations" in frames:
         tables["registrations"] = frames["registrations"]
     info = {
@@ -114,8 +151,8 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "description": dataset.description,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "workbook_version": __version__,
-        "indeling": "gemeentelijke indeling zoals in de bronbestanden (demo: huidige indeling voor alle jaren)"
-        if dataset.demo else "gemeentelijke indeling zoals in de bronbestanden",
+        "indeling_year": harmonisation["indeling_year"],
+        "harmonisation": harmonisation,
         "sources": provenance,
         "tables": {name: len(frame) for name, frame in tables.items()},
     }

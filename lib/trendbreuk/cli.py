@@ -21,6 +21,8 @@ app = typer.Typer(help="Trendbreuk monitoring workbook: demo data, indicator tab
                   no_args_is_help=True, add_completion=False)
 render_app = typer.Typer(help="Render reports to self-contained HTML in reports/.", no_args_is_help=True)
 app.add_typer(render_app, name="render")
+fetch_app = typer.Typer(help="Download source data once, with provenance, into data/raw/.", no_args_is_help=True)
+app.add_typer(fetch_app, name="fetch")
 
 EngineOption = Annotated[str, typer.Option(help="auto (Quarto when on PATH, else Python), python or quarto")]
 RegionOption = Annotated[Optional[str], typer.Option(help="region key from config/regions.yaml (default: its default_region)")]
@@ -58,6 +60,20 @@ def build(dataset: DatasetOption = "") -> None:
         _fail(f"{err}\nEr is niets overschreven in data/processed/.")
     summary = ", ".join(f"{name}: {rows} rijen" for name, rows in result.tables.items())
     typer.echo(f"tabellen geschreven naar {result.folder} ({summary})")
+
+
+@fetch_app.command("boundaries")
+def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of the CBS gebiedsindeling, e.g. 2024")],
+                             refresh: Annotated[bool, typer.Option(help="download again even if present")] = False) -> None:
+    """Gemeente boundaries of one year from PDOK (CBS gebiedsindelingen) into data/raw/geo/."""
+    from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries
+    from trendbreuk.sources.http import DownloadError
+
+    try:
+        path = fetch_boundaries(year, refresh=refresh)
+    except (BoundaryError, DownloadError) as err:
+        _fail(str(err))
+    typer.echo(f"grenzen {year}: {path}")
 
 
 @render_app.command("gemeente")

@@ -43,6 +43,13 @@ SIZES = {
     "GM0988": (51_000, 9.1), "GM1640": (36_000, 8.1), "GM1641": (24_000, 7.8), "GM1711": (32_000, 7.9),
     "GM1669": (21_000, 7.6), "GM0946": (17_000, 8.9),
 }
+# The demo world repeats one real merger so that every build exercises harmonisation: before 2019 the
+# Perined export and the CBS population report Beekdaelen's three predecessors, and the CBS code list
+# describes the merger in CBS's own words. The build learns it from that text, as it does from real data.
+MERGERS = {
+    "GM1954": {"year": 2019, "name": "Beekdaelen",
+               "from": [("GM0951", "Nuth", 15187), ("GM0881", "Onderbanken", 7782), ("GM0962", "Schinnen", 12758)]},
+}
 NL_POPULATION_2018 = 17_180_000
 NL_BIRTH_RATE = 9.9
 SHARE_CHILDREN = {"ZL": 0.158, "NML": 0.175, "NL": 0.196}
@@ -125,6 +132,39 @@ class _World:
         return pd.DataFrame(rows)
 
 
+def split_merged(data: pd.DataFrame, count_columns: list[str], rng: np.random.Generator) -> pd.DataFrame:
+    """Report a merged gemeente's counts before its merger year under its predecessors (multinomial split by
+    inhabitants, so predecessors add up exactly to the merged gemeente)."""
+    keep = data
+    predecessors = []
+    for code, merger in MERGERS.items():
+        before = (keep["area_code"] == code) & (keep["year"] < merger["year"])
+        weights = np.array([w for _, _, w in merger["from"]], dtype=float)
+        weights /= weights.sum()
+        for record in keep[before].to_dict("records"):
+            shares = {c: rng.multinomial(int(record[c]), weights) for c in count_columns}
+            for i, (old, _, _) in enumerate(merger["from"]):
+                predecessors.append({**record, "area_code": old, **{c: int(shares[c][i]) for c in count_columns}})
+        keep = keep[~before]
+    return pd.concat([keep, pd.DataFrame(predecessors)], ignore_index=True)
+
+
+def _history(code: str) -> str:
+    """CBS-style Description text for the demo's merged gemeente and its predecessors."""
+    for new, merger in MERGERS.items():
+        when = f"01-01-{merger['year']}"
+        if code == new:
+            lines = [f"Ontstaan per {when}, ontvangen van:"]
+            for old, name, inhabitants in merger["from"]:
+                lines += [f"- {name} ({old}),", f"... 1000 hectare met 1000 woningen en {inhabitants} inwoners"]
+            return "\r\n".join(lines + [f"Begindatum {when}", ""])
+        for old, name, inhabitants in merger["from"]:
+            if code == old:
+                return "\r\n".join([f"Opgeheven per {when}, overgegaan naar:", f"- {merger['name']} ({new}),",
+                                     f"... 1000 hectare met 1000 woningen en {inhabitants} inwoners", ""])
+    return ""
+
+
 def _dutch(value: float, decimals: int = 1, thousands: bool = False) -> str:
     text = f"{value:,.{decimals}f}" if thousands else f"{value:.{decimals}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
@@ -132,6 +172,7 @@ def _dutch(value: float, decimals: int = 1, thousands: bool = False) -> str:
 
 def _names(regions: RegionsConfig) -> dict[str, str]:
     names = {g.code: g.name for r in regions.regions.values() for g in r.gemeenten}
+    names.update({old: name for merger in MERGERS.values() for old, name, _ in merger["from"]})
     names["NL01"] = "Nederland"
     return names
 
@@ -140,10 +181,10 @@ def write_perined(world: _World, regions: RegionsConfig, target: Path) -> None:
     names = _names(regions)
     frames = []
     for spec in PERINED:
-        data = world.outcome(spec, world.births)
+        data = split_merged(world.outcome(spec, world.births), ["numerator", "denominator"], world.rng)
         data["Indicator"] = spec.export_name
         frames.append(data)
-    data = pd.concat(frames)
+    data = pd.concat(frames).sort_values(["Indicator", "year", "area_code"], kind="stable")
     export = pd.DataFrame(
         {
             "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
@@ -180,13 +221,22 @@ def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) ->
     """A CBS OData v4 snapshot of 03759ned (population on 1 January), in the shape datasets.cbs.nl returns."""
     base = "https://datasets.cbs.nl/odata/v1/CBS/03759ned"
     names = _names(regions)
+    population = pd.DataFrame([{"area_code": c, "year": y, "value": v} for (c, y), v in world.population.items()])
+    population = split_merged(population, ["value"], world.rng)
+    existing = {(c, y) for c, y in zip(population["area_code"], population["year"])}
+    values = dict(zip(zip(population["area_code"], population["year"]), population["value"]))
+    codes = sorted({c for c, _ in existing} | set(MERGERS))
     observations = []
-    for i, ((code, year), value) in enumerate(sorted(world.population.items(), key=lambda kv: (kv[0][1], kv[0][0]))):
-        observations.append(
-            {"Id": i, "Measure": "M000352", "ValueAttribute": "None", "Value": value, "StringValue": None,
-             "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": "10000",
-             "RegioS": code if code == "NL01" else f"{code}", "Perioden": f"{year}JJ00"}
-        )
+    for year in YEARS:
+        for code in codes:
+            value = values.get((code, year))
+            observations.append(
+                {"Id": len(observations), "Measure": "M000352",
+                 "ValueAttribute": "None" if value is not None else "Impossible",
+                 "Value": int(value) if value is not None else None, "StringValue": None,
+                 "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": "10000",
+                 "RegioS": code, "Perioden": f"{year}JJ00"}
+            )
     half = len(observations) // 2
     pages = {
         "Observations-1.json": {"@odata.context": f"{base}/$metadata#Observations", "value": observations[:half],
@@ -201,7 +251,7 @@ def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) ->
             {"Identifier": "M000352", "Index": 5, "Title": "Bevolking op 1 januari", "Description": "",
              "MeasureGroupId": None, "DataType": "Long", "Unit": "aantal", "Decimals": 0, "PresentationType": "Absolute"}]},
         "RegioSCodes.json": {"@odata.context": f"{base}/$metadata#RegioSCodes", "value": [
-            {"Identifier": code, "Index": i + 1, "Title": name, "Description": "", "DimensionGroupId": None}
+            {"Identifier": code, "Index": i + 1, "Title": name, "Description": _history(code), "DimensionGroupId": None}
             for i, (code, name) in enumerate(sorted(names.items()))]},
         "PeriodenCodes.json": {"@odata.context": f"{base}/$metadata#PeriodenCodes", "value": [
             {"Identifier": f"{y}JJ00", "Index": i + 1, "Title": str(y), "Description": "", "DimensionGroupId": "0",

@@ -122,6 +122,7 @@ class RegionsConfig:
     baseline_year: int
     target_year: int
     target_share_closed: float
+    indeling_year: int | None = None
     path: Path | None = field(default=None, compare=False)
 
     def region(self, key: str | None = None) -> Region:
@@ -215,6 +216,7 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
         baseline_year=int(raw.get("baseline_year", 2018)),
         target_year=int(raw.get("target_year", 2030)),
         target_share_closed=float(raw.get("target_share_closed", 0.25)),
+        indeling_year=int(raw["indeling_year"]) if raw.get("indeling_year") else None,
         path=path,
     )
     if config.default_region not in regions:

@@ -17,6 +17,8 @@ from IPython.display import HTML
 from trendbreuk import __version__
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
+from trendbreuk.charts.maps import figure_map
+from trendbreuk.geography.boundaries import load_region_boundaries
 from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio, load_regions
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 from trendbreuk.indicators.gap import change_test
@@ -116,6 +118,24 @@ def comparison_badge(status: str) -> str:
     return f'<span class="tb-badge tb-{status}"><span aria-hidden="true">{symbol}</span> {text}</span>'
 
 
+def indeling_note(info: dict, region: Region) -> str:
+    """One sentence on the gemeente indeling of the figures and the mergers that were summed."""
+    year = info.get("indeling_year")
+    harmonisation = info.get("harmonisation") or {}
+    if not harmonisation.get("lineage"):
+        return "Gebiedsindeling: zoals in de bronbestanden (geen CBS-codelijst met herindelingen gevonden)."
+    codes = {g.code for g in region.gemeenten}
+    merged: dict[str, list[str]] = {}
+    for m in harmonisation.get("mergers", []):
+        if m["to_code"] in codes:
+            merged.setdefault(f"{m['to_name']} ({m['year']})", []).append(m["from_name"])
+    text = f"Alle cijfers volgen de gemeentelijke indeling van {year}."
+    if merged:
+        parts = [f"{new}: {', '.join(sorted(old))}" for new, old in merged.items()]
+        text += " Cijfers van vóór een samenvoeging zijn opgeteld voor de huidige gemeente: " + "; ".join(parts) + "."
+    return text
+
+
 class Factsheet:
     """All content of one gemeente's factsheet."""
 
@@ -130,6 +150,7 @@ class Factsheet:
         self.benchmark = benchmark
         self.benchmark_name = ("de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark])
         self.page = Page()
+        self.boundaries = load_region_boundaries(region, processed.info.get("indeling_year"))
 
     @classmethod
     def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> "Factsheet":
@@ -265,6 +286,7 @@ class Factsheet:
                  f'<p class="tb-message">{html.escape(move.sentence)}</p></section>'),
             self.page.chart(trend_fig, alt=trend_alt, data=trend_table),
         ]
+        blocks.append(self.map_block(indicator))
         gaps = self.gaps(indicator)
         if not gaps.empty:
             gap_title = f"Achterstand van {self.gemeente.name} op {self.benchmark_name} en het doelpad naar {self.regions.target_year}"
@@ -282,6 +304,27 @@ class Factsheet:
             blocks.append(self.page.chart(gap_fig, alt=gap_alt, data=gap_table))
         return blocks
 
+    def map_block(self, indicator: Indicator) -> HTML:
+        """The latest value of every gemeente of the region on a map, this gemeente outlined."""
+        unit, d = indicator.unit, indicator.decimals
+        values = self.values(indicator)
+        gemeenten = values[values["area_level"] == "gemeente"].dropna(subset=["value"])
+        latest_period = gemeenten.sort_values("year_end")["period"].iloc[-1]
+        latest = gemeenten[gemeenten["period"] == latest_period][["area_code", "area_name", "value"]]
+        ordered = latest.sort_values("value")
+        own = latest[latest["area_code"] == self.gemeente.code]
+        title = (f"{indicator.title} per gemeente in {self.region.name}, {latest_period}"
+                 "<br><sup>Let op: in kleine gemeenten schommelen percentages sterk door toeval</sup>")
+        alt = (f"Kaart van {self.region.name} met {indicator.title.lower()} per gemeente in {latest_period}. "
+               f"Laagste: {ordered['area_name'].iloc[0]} ({fmt.value_with_unit(ordered['value'].iloc[0], unit, d)}); "
+               f"hoogste: {ordered['area_name'].iloc[-1]} ({fmt.value_with_unit(ordered['value'].iloc[-1], unit, d)})"
+               + (f"; {self.gemeente.name}: {fmt.value_with_unit(own['value'].iloc[0], unit, d)}." if not own.empty else "."))
+        fig = figure_map(latest, self.region, title=title, unit=unit, decimals=d, boundaries=self.boundaries,
+                         highlight=self.gemeente.code)
+        table = pd.DataFrame({"Gemeente": ordered["area_name"],
+                              "Waarde": [fmt.value_with_unit(v, unit, d) for v in ordered["value"]]})
+        return self.page.chart(fig, alt=alt, data=table)
+
     def sources(self) -> HTML:
         info = self.processed.info
         items = []
@@ -298,7 +341,7 @@ class Factsheet:
         return HTML(
             '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
             f"<ul>{''.join(items)}</ul>"
-            f"<p>Gebiedsindeling: {html.escape(info.get('indeling', ''))}. "
+            f"<p>{html.escape(indeling_note(info, self.region))} "
             + (f"Voor {', '.join(html.escape(p.lower()) for p in pooled)} zijn steeds 3 jaren samengenomen, "
                "omdat de aantallen per gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else "")
             + "</p><p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson); de achterstand is het verschil met "

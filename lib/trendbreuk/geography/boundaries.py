@@ -1,0 +1,119 @@
+"""Gemeente boundaries per year (CBS/PDOK gebiedsindelingen): fetch once with provenance, read, repair,
+dissolve into subregio's and the region. Areas are computed in the Dutch RD projection (EPSG:28992).
+
+Joins are on the CBS code, never on the name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from trendbreuk import io, paths
+from trendbreuk.geography.areas import Region, normalise_gemeente_code
+from trendbreuk.sources.http import download
+
+PDOK_ENV = "TRENDBREUK_PDOK_URL"
+PDOK_URL = ("https://service.pdok.nl/cbs/gebiedsindelingen/{year}/wfs/v1_0?service=WFS&version=2.0.0"
+            "&request=GetFeature&typeNames=gebiedsindelingen:gemeente_gegeneraliseerd&outputFormat=json"
+            "&srsName=EPSG:4326")
+CODE_FIELDS = ("statcode", "gemeentecode", "GM_CODE", "code")
+RD = "EPSG:28992"
+
+
+class BoundaryError(ValueError):
+    """Boundaries that cannot be read or do not cover the configured gemeenten."""
+
+
+def boundaries_path(year: int, root: Path | None = None) -> Path:
+    return paths.raw_dir(root) / "geo" / f"gemeente_{year}" / f"gemeente_{year}.geojson"
+
+
+def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = False, timeout: float = 120.0) -> Path:
+    """Download the generalised gemeente boundaries of `year` from PDOK into data/raw/geo/ with a manifest.
+
+    An existing download is used as it is; with refresh=True the old file and manifest are replaced only
+    after the new download is complete. The URL template comes from $TRENDBREUK_PDOK_URL when set.
+    """
+    target = boundaries_path(year, root)
+    if target.is_file() and not refresh:
+        return target
+    url = os.environ.get(PDOK_ENV, PDOK_URL).format(year=year)
+    response = download(url, timeout=timeout, accept="application/json", what=f"gemeentegrenzen {year}")
+    try:
+        payload = json.loads(response.body)
+    except json.JSONDecodeError as err:
+        raise BoundaryError(f"{url} did not return GeoJSON (content type {response.content_type!r})") from err
+    if payload.get("type") != "FeatureCollection" or not payload.get("features"):
+        raise BoundaryError(f"{url} returned no features; is {year} a published year of the CBS gebiedsindelingen?")
+    with io.atomic_directory(target.parent) as tmp:
+        (tmp / target.name).write_bytes(response.body)
+        manifest = {"url": url, "year": year, "retrieved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "features": len(payload["features"]), "sha256": io.sha256_file(tmp / target.name),
+                    "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK)"}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return target
+
+
+def read_boundaries(path: Path, code_field: str | None = None):
+    """Read GeoJSON or GeoPackage boundaries into a GeoDataFrame with `code` (GMxxxx), `name` and valid geometries."""
+    import geopandas as gpd
+    from shapely import make_valid
+
+    path = Path(path)
+    if not path.is_file():
+        raise BoundaryError(f"{path} not found; fetch boundaries first (trendbreuk.geography.boundaries.fetch_boundaries)")
+    frame = gpd.read_file(path)
+    field = code_field or next((f for f in CODE_FIELDS if f in frame.columns), None)
+    if field is None:
+        raise BoundaryError(f"{path}: no gemeente code column (looked for {', '.join(CODE_FIELDS)}); pass code_field=")
+    name_field = next((f for f in ("statnaam", "gemeentenaam", "GM_NAAM", "name") if f in frame.columns), field)
+    frame = frame.rename(columns={field: "code", name_field: "name"})[["code", "name", "geometry"]]
+    frame["code"] = frame["code"].map(normalise_gemeente_code)
+    invalid = ~frame.geometry.is_valid
+    frame.loc[invalid, "geometry"] = frame.loc[invalid, "geometry"].map(make_valid)
+    frame.attrs["repaired"] = int(invalid.sum())
+    frame.attrs["source"] = str(path)
+    if frame.crs is None:
+        frame = frame.set_crs("EPSG:4326")
+    return frame
+
+
+def region_boundaries(boundaries, region: Region):
+    """The region's gemeenten with their subregio, plus the subregio's and the region dissolved (RD, EPSG:28992).
+
+    Returns (gemeenten, subregios, region) GeoDataFrames. Every configured gemeente must be present.
+    """
+    import pandas as pd
+
+    members = pd.DataFrame([{"code": g.code, "gemeente": g.name, "subregio_code": g.subregio_code}
+                            for g in region.gemeenten])
+    missing = sorted(set(members["code"]) - set(boundaries["code"]))
+    if missing:
+        raise BoundaryError(
+            f"{boundaries.attrs.get('source', 'boundaries')}: configured gemeenten missing: {', '.join(missing)}; "
+            "are these boundaries of another year's indeling?")
+    gemeenten = boundaries.merge(members, on="code").to_crs(RD)
+    names = {s.code: s.name for s in region.subregios}
+    subregios = gemeenten.dissolve(by="subregio_code", as_index=False)[["subregio_code", "geometry"]]
+    subregios["subregio"] = subregios["subregio_code"].map(names)
+    whole = gemeenten.dissolve()[["geometry"]]
+    whole["region"] = region.name
+    return gemeenten, subregios, whole
+
+
+def load_region_boundaries(region: Region, year: int | None = None, root: Path | None = None):
+    """The region's boundaries from data/raw/geo/ (the given year's, else the newest fetched), or None when none
+    were fetched or they do not cover the region: maps then fall back to the schematic tile map."""
+    folder = paths.raw_dir(root) / "geo"
+    files = sorted(folder.glob("gemeente_*/gemeente_*.geojson")) if folder.is_dir() else []
+    if year is not None and boundaries_path(year, root).is_file():
+        files = [boundaries_path(year, root)]
+    for path in reversed(files):
+        try:
+            return region_boundaries(read_boundaries(path), region)
+        except BoundaryError:
+            continue
+    return None

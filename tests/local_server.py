@@ -1,0 +1,69 @@
+"""A scripted HTTP server on 127.0.0.1 for tests of fetchers: each path answers a queue of recorded or
+broken responses (status, headers, body, delay), and every request is logged."""
+
+from __future__ import annotations
+
+import threading
+from time import sleep as _sleep  # own reference: tests patch time.sleep to skip backoff
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    delay: float = 0.0
+    truncate_to: int | None = None  # send fewer bytes than Content-Length announces
+
+
+@dataclass
+class Script:
+    replies: dict[str, list[Reply]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+
+    def add(self, path: str, *replies: Reply) -> None:
+        self.replies.setdefault(path, []).extend(replies)
+
+
+class LocalServer:
+    def __init__(self):
+        self.script = Script()
+        script = self.script
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                script.requests.append(self.path)
+                queue = script.replies.get(self.path.split("?")[0]) or []
+                reply = queue.pop(0) if len(queue) > 1 else (queue[0] if queue else Reply(404, b"not found", "text/plain"))
+                if reply.delay:
+                    _sleep(reply.delay)
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                body = reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to]
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "LocalServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

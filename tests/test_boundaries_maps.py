@@ -1,0 +1,117 @@
+"""Boundaries (real 2023 PDOK file, read in place and served from 127.0.0.1), maps, and the HTTP helper."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from trendbreuk.charts.maps import figure_map
+from trendbreuk.geography.areas import load_regions
+from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries, read_boundaries, region_boundaries
+from trendbreuk.sources.http import DownloadError, download
+from tests.conftest import ROOT, shared_file
+from tests.local_server import LocalServer, Reply
+
+REGIONS = load_regions(ROOT / "config" / "regions.yaml")
+ZL = REGIONS.region("zuid-limburg")
+
+
+@pytest.fixture(scope="module")
+def boundaries_2023():
+    return read_boundaries(shared_file("geo", "gemeente_2023.geojson"))
+
+
+def test_real_boundaries_are_read_and_repaired(boundaries_2023):
+    assert len(boundaries_2023) == 342
+    assert boundaries_2023.attrs["repaired"] == 5          # the five invalid geometries in the file
+    assert boundaries_2023.geometry.is_valid.all()
+
+
+def test_zuid_limburg_dissolves_into_plausible_pieces(boundaries_2023):
+    gemeenten, subregios, region = region_boundaries(boundaries_2023, ZL)
+    assert set(gemeenten["code"]) == {g.code for g in ZL.gemeenten}
+    assert gemeenten.crs.to_epsg() == 28992
+    # CBS gives 661 km2 for COROP Zuid-Limburg; generalised boundaries differ a little.
+    assert 640 < region.area.item() / 1e6 < 680
+    assert all(geometry.geom_type == "Polygon" for geometry in subregios.geometry)  # each subregio one piece
+    assert sorted(subregios["subregio"]) == ["Maastricht-Heuvelland", "Parkstad", "Westelijke Mijnstreek"]
+
+
+def test_missing_gemeente_in_boundaries_is_named(boundaries_2023):
+    with pytest.raises(BoundaryError, match="missing: GM0917"):
+        region_boundaries(boundaries_2023[boundaries_2023["code"] != "GM0917"], ZL)
+
+
+def test_boundaries_without_a_code_column_are_refused(tmp_path):
+    path = tmp_path / "x.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"naam": "A"}, "geometry": {"type": "Point", "coordinates": [5, 51]}}]}))
+    with pytest.raises(BoundaryError, match="no gemeente code column"):
+        read_boundaries(path)
+
+
+def test_fetch_boundaries_downloads_once_with_provenance(tmp_path, monkeypatch):
+    body = shared_file("geo", "gemeente_2023.geojson").read_bytes()
+    with LocalServer() as server:
+        server.script.add("/wfs/2023", Reply(503), Reply(200, body))
+        monkeypatch.setenv("TRENDBREUK_PDOK_URL", server.url + "/wfs/{year}?typeNames=gemeente")
+        monkeypatch.setattr("time.sleep", lambda s: None)
+        path = fetch_boundaries(2023, root=tmp_path)
+        assert path.read_bytes() == body
+        manifest = json.loads((path.parent / "manifest.json").read_text())
+        assert manifest["features"] == 342 and manifest["url"].startswith(server.url)
+        assert len(server.script.requests) == 2            # one 503, one success
+        fetch_boundaries(2023, root=tmp_path)              # cached: no new request
+        assert len(server.script.requests) == 2
+
+
+def test_fetch_boundaries_html_error_page_leaves_nothing(tmp_path, monkeypatch):
+    with LocalServer() as server:
+        server.script.add("/wfs/2031", Reply(200, b"<html>Service onderhoud</html>", "text/html"))
+        monkeypatch.setenv("TRENDBREUK_PDOK_URL", server.url + "/wfs/{year}")
+        with pytest.raises(BoundaryError, match="did not return GeoJSON"):
+            fetch_boundaries(2031, root=tmp_path)
+    assert not (tmp_path / "data" / "raw" / "geo" / "gemeente_2031").exists()
+
+
+def test_download_gives_up_naming_the_url(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    with LocalServer() as server:
+        server.script.add("/x", Reply(500, b"boom"))
+        with pytest.raises(DownloadError, match=r"/x answered HTTP 500"):
+            download(server.url + "/x", retries=2)
+        assert len(server.script.requests) == 3
+
+
+def test_download_retries_a_truncated_body(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    with LocalServer() as server:
+        server.script.add("/t", Reply(200, b'{"value": [1, 2, 3]}', truncate_to=5), Reply(200, b'{"value": []}'))
+        assert download(server.url + "/t").body == b'{"value": []}'
+
+
+def test_download_times_out(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    with LocalServer() as server:
+        server.script.add("/slow", Reply(200, b"{}", delay=1.5))
+        with pytest.raises(DownloadError, match="failed after 2 attempts"):
+            download(server.url + "/slow", timeout=0.3, retries=1)
+
+
+def test_tile_map_is_labelled_as_a_schematic():
+    values = pd.DataFrame({"area_code": [g.code for g in ZL.gemeenten], "value": range(16)})
+    fig = figure_map(values, ZL, title="Test")
+    assert "Schematische kaart" in fig.layout.title.text
+    assert len(fig.data[0].x) == 16
+    assert "geo" not in fig.to_dict()["layout"]
+
+
+def test_boundary_map_draws_every_gemeente_without_a_web_base_map(boundaries_2023):
+    values = pd.DataFrame({"area_code": [g.code for g in ZL.gemeenten],
+                           "category": ["slechter", "gelijk", "beter", "onbekend"] * 4})
+    fig = figure_map(values, ZL, title="Test", boundaries=region_boundaries(boundaries_2023, ZL))
+    filled = [t for t in fig.data if t.fill == "toself"]
+    assert len({t.text for t in filled}) == 16
+    assert {t.name for t in fig.data if t.showlegend} >= {"duidelijk slechter", "niet duidelijk anders",
+                                                        "duidelijk beter", "grens subregio"}
+    assert "geo" not in fig.to_dict()["layout"]  # a plotly geo map would fetch its base map when opened
