@@ -46,6 +46,10 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict) -> tup
     frames: dict[str, pd.DataFrame] = {}
     provenance: list[dict] = []
     for provider, path in (("perined", dataset.perined), ("wsjg", dataset.wsjg)):
+        if not path.is_file():
+            log.warning("%s: %s not found; indicators from %s are skipped", provider, path, provider)
+            provenance.append({"source": provider, "file": str(path), "missing": True})
+            continue
         frames[provider] = read_export(path, layouts[provider], regions)
         provenance.append({"source": provider, "file": str(path), "sha256": io.sha256_file(path),
                            "rows": len(frames[provider])})
@@ -79,6 +83,8 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
     out = dict(frames)
     used: set[tuple] = set()
     for provider in ("perined", "wsjg"):
+        if provider not in frames:
+            continue
         rows = frames[provider]
         harmonised = harmonise(rows, lineage, indeling_year, count_columns=["numerator", "denominator"],
                                rate_columns=["value"], year_column="year_start",
@@ -101,7 +107,7 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     for indicator in indicators.values():
         provider = indicator.source["provider"]
         if provider not in frames:
-            raise ValueError(f"indicator {indicator.id}: source provider '{provider}' was not read")
+            continue  # the source file is missing; read_sources logged it and build_info lists it
         rows = frames[provider]
         rows = rows[rows["indicator"] == indicator.source.get("indicator", indicator.id)]
         if rows.empty:
@@ -128,7 +134,11 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
 
     frames, provenance = read_sources(dataset, regions, sources.layouts)
-    last_year = int(max(frames[p]["year_end"].max() for p in ("perined", "wsjg")))
+    exports = [p for p in ("perined", "wsjg") if p in frames]
+    if not exports:
+        raise FileNotFoundError(f"dataset {dataset.name}: neither the Perined nor the WSJG export was found "
+                                f"({dataset.perined}, {dataset.wsjg}); nothing to build")
+    last_year = int(max(frames[p]["year_end"].max() for p in exports))
     frames, harmonisation = harmonise_sources(frames, regions.indeling_year or last_year)
     values = calculate_indicator_values(frames, indicators, regions)
     gaps = pd.concat(
@@ -155,6 +165,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "harmonisation": harmonisation,
         "sources": provenance,
         "tables": {name: len(frame) for name, frame in tables.items()},
+        "skipped_indicators": sorted(i.id for i in indicators.values() if i.source["provider"] not in frames),
     }
     target = paths.processed_dir(root) / dataset.name
     with io.atomic_directory(target) as tmp:

@@ -76,6 +76,35 @@ def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of t
     typer.echo(f"grenzen {year}: {path}")
 
 
+@fetch_app.command("cbs")
+def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help="table ids (default: all in config/sources.yaml)")] = None,
+                      dataset: Annotated[str, typer.Option(help="dataset whose cbs_dir receives the snapshots")] = "real") -> None:
+    """CBS StatLine tables (OData v4 or v3) into data/raw/cbs/<table>/<date>/, with a manifest; never overwrites."""
+    from trendbreuk.sources.cbs import FetchError, fetch_cbs_v3, fetch_cbs_v4
+    from trendbreuk.sources.datasets import DatasetConfigError, load_sources
+
+    sources = load_sources()
+    try:
+        target = sources.dataset(dataset)
+        if target.demo:
+            _fail(f"dataset '{dataset}' is demo data, made by `trendbreuk demo`, not fetched")
+        chosen = [sources.cbs_table(t) for t in tables] if tables else list(sources.cbs_tables.values())
+    except DatasetConfigError as err:
+        _fail(str(err))
+    for table in chosen:
+        try:
+            if table.api == "v4":
+                snapshot = fetch_cbs_v4(table.id, target.cbs_dir, measures=list(table.measures), dimensions=table.dimensions,
+                                        region_prefixes=list(table.region_prefixes), regions=list(table.regions),
+                                        from_period=table.from_period, base=sources.cbs_base_urls.get("v4"))
+            else:
+                snapshot = fetch_cbs_v3(table.id, target.cbs_dir, measures=list(table.measures),
+                                        from_period=table.from_period, base=sources.cbs_base_urls.get("v3"))
+        except FetchError as err:
+            _fail(f"{err}\nEerdere snapshots van {table.id} zijn ongemoeid gelaten.")
+        typer.echo(f"{table.id}: {snapshot}")
+
+
 @render_app.command("gemeente")
 def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (GM0917) or name (Heerlen)")],
                     engine: EngineOption = "auto", region: RegionOption = None,

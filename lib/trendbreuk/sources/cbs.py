@@ -133,6 +133,289 @@ def latest_snapshot(table_dir: Path) -> Path:
     if not complete:
         raise SnapshotError(
             f"no complete snapshot of CBS table {table_dir.name} in {table_dir}; "
-            f"fetch it first (trendbreuk fetch {table_dir.name})"
+            f"fetch it first (trendbreuk fetch cbs {table_dir.name})"
         )
-    return complete[-1]
+    return max(complete, key=lambda p: (str(read_manifest(p).get("retrieved_at") or ""), p.name))
+
+
+# Fetching -----------------------------------------------------------------------------------------------
+#
+# A snapshot folder data/raw/cbs/{table}/{retrieval date}/ holds every response as CBS delivered it plus
+# manifest.json (URLs, retrieval time, table modified date, rows and sha256 of every file). It is written
+# into a temporary folder and renamed only when complete; an existing snapshot is never overwritten.
+
+V4_ENV, V3_ENV = "TRENDBREUK_CBS_V4_URL", "TRENDBREUK_CBS_V3_URL"
+V4_BASE = "https://datasets.cbs.nl/odata/v1/CBS"
+V3_BASE = "https://opendata.cbs.nl/ODataApi/odata"
+
+
+class FetchError(RuntimeError):
+    """A CBS table that could not be fetched; the message names the table and the URL."""
+
+
+def base_url(api: str, configured: str | None = None) -> str:
+    """The API base URL: environment variable, else configuration, else CBS's own address."""
+    import os
+
+    env, default = (V4_ENV, V4_BASE) if api == "v4" else (V3_ENV, V3_BASE)
+    return (os.environ.get(env) or configured or default).rstrip("/")
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def build_v4_filter(*, measures: list[str] = (), dimensions: dict[str, list[str]] | None = None,
+                    region_prefixes: list[str] = (), regions: list[str] = (), from_period: str | None = None) -> str:
+    """An OData v4 $filter for datasets.cbs.nl Observations: only what is needed.
+
+    >>> build_v4_filter(measures=["M000352"], region_prefixes=["GM"], regions=["NL01"], from_period="2012JJ00")
+    "Measure eq 'M000352' and (startswith(RegioS,'GM') or RegioS eq 'NL01') and Perioden ge '2012JJ00'"
+    """
+    parts = []
+    if measures:
+        parts.append(_any("Measure", measures))
+    for dim, codes in (dimensions or {}).items():
+        parts.append(_any(dim, codes))
+    region_terms = [f"startswith(RegioS,{_quote(p)})" for p in region_prefixes] + [f"RegioS eq {_quote(r)}" for r in regions]
+    if region_terms:
+        parts.append(region_terms[0] if len(region_terms) == 1 else "(" + " or ".join(region_terms) + ")")
+    if from_period:
+        parts.append(f"Perioden ge {_quote(from_period)}")
+    return " and ".join(parts)
+
+
+def _any(field: str, codes: list[str]) -> str:
+    terms = [f"{field} eq {_quote(c)}" for c in codes]
+    return terms[0] if len(terms) == 1 else "(" + " or ".join(terms) + ")"
+
+
+def _get_json(url: str, table: str, *, timeout: float, retries: int):
+    from trendbreuk.sources.http import DownloadError, download
+
+    try:
+        response = download(url, timeout=timeout, retries=retries, what=f"CBS-tabel {table}")
+    except DownloadError as err:
+        raise FetchError(f"CBS table {table}: {err}") from err
+    try:
+        return response, json.loads(response.body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        kind = "an HTML page" if "html" in response.content_type.lower() or response.body.lstrip()[:1] == b"<" else "invalid JSON"
+        raise FetchError(
+            f"CBS table {table}: {url} returned {kind} where JSON was expected "
+            f"(content type {response.content_type!r}, {len(response.body)} bytes); nothing was saved"
+        ) from err
+
+
+class _SnapshotWriter:
+    """Collects responses in a temporary folder and publishes it as a dated snapshot when complete."""
+
+    def __init__(self, table_dir: Path, table: str, api: str):
+        import tempfile
+
+        self.table_dir = table_dir
+        table_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=table_dir))
+        self.files: list[dict] = []
+        self.table, self.api = table, api
+
+    def save(self, name: str, url: str, body: bytes, rows: int | None) -> None:
+        from trendbreuk import io
+
+        (self.tmp / name).write_bytes(body)
+        self.files.append({"file": name, "url": url, "rows": rows, "sha256": io.sha256_file(self.tmp / name)})
+
+    def fetch_pages(self, url: str, name: str, *, timeout: float, retries: int) -> list[str]:
+        """Follow @odata.nextLink / odata.nextLink; save every page as delivered."""
+        names = []
+        page = 1
+        while url:
+            response, payload = _get_json(url, self.table, timeout=timeout, retries=retries)
+            if not isinstance(payload, dict) or not isinstance(payload.get("value"), list):
+                raise FetchError(f"CBS table {self.table}: {url} is not an OData list (no 'value')")
+            file_name = f"{name}.json" if page == 1 else f"{name}-{page}.json"
+            self.save(file_name, url, response.body, len(payload["value"]))
+            names.append(file_name)
+            url = payload.get("@odata.nextLink") or payload.get("odata.nextLink")
+            page += 1
+            if page > 10_000:
+                raise FetchError(f"CBS table {self.table}: more than 10.000 pages; is the server looping?")
+        return names
+
+    def publish(self, manifest: dict) -> Path:
+        import os
+        from datetime import datetime, timezone
+
+        now = datetime.now(timezone.utc)
+        manifest = {"table": self.table, "api": self.api, "retrieved_at": now.isoformat(timespec="seconds"),
+                    "demo": False, **manifest, "files": self.files}
+        (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        name, n = now.date().isoformat(), 1
+        while (self.table_dir / name).exists():  # never overwrite an earlier snapshot
+            n += 1
+            name = f"{now.date().isoformat()}-{n}"
+        target = self.table_dir / name
+        os.replace(self.tmp, target)
+        return target
+
+    def discard(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dimensions: dict | None = None,
+                 region_prefixes: list[str] = ("GM",), regions: list[str] = ("NL01",), from_period: str | None = None,
+                 base: str | None = None, timeout: float = 120.0, retries: int = 3) -> Path:
+    """Fetch an OData v4 table (datasets.cbs.nl): Properties, Dimensions, MeasureCodes, every {Dimension}Codes
+    and the filtered Observations, into a new snapshot folder. Returns the snapshot folder."""
+    root = f"{base_url('v4', base)}/{table}"
+    writer = _SnapshotWriter(Path(raw_cbs_dir) / table, table, "odata-v4")
+    try:
+        response, properties = _get_json(f"{root}/Properties", table, timeout=timeout, retries=retries)
+        if not isinstance(properties, dict) or "Identifier" not in properties:
+            raise FetchError(f"CBS table {table}: {root}/Properties does not describe a table")
+        writer.save("Properties.json", f"{root}/Properties", response.body, None)
+        writer.fetch_pages(f"{root}/Dimensions", "Dimensions", timeout=timeout, retries=retries)
+        dimensions_payload = json.loads((writer.tmp / "Dimensions.json").read_text(encoding="utf-8"))["value"]
+        writer.fetch_pages(f"{root}/MeasureCodes", "MeasureCodes", timeout=timeout, retries=retries)
+        codes = {}
+        for dim in dimensions_payload:
+            if dim.get("ContainsCodes", True):
+                ident = dim["Identifier"]
+                codes[ident] = writer.fetch_pages(f"{root}/{ident}Codes", f"{ident}Codes", timeout=timeout, retries=retries)[0]
+        query = build_v4_filter(measures=list(measures), dimensions=dimensions, region_prefixes=list(region_prefixes),
+                                regions=list(regions), from_period=from_period)
+        from urllib.parse import quote
+
+        url = f"{root}/Observations" + (f"?$filter={quote(query, safe=chr(39) + '(),')}" if query else "")
+        pages = writer.fetch_pages(url, "Observations", timeout=timeout, retries=retries)
+        rows = sum(f["rows"] for f in writer.files if f["file"] in pages)
+        return writer.publish({
+            "source": root, "filter": query, "table_title": properties.get("Title"),
+            "table_modified": properties.get("Modified"), "row_count": rows, "observations": pages,
+            "properties": "Properties.json", "measure_codes": "MeasureCodes.json", "codes": codes,
+            "licence": "CC BY 4.0, bron: CBS",
+        })
+    except BaseException:
+        writer.discard()
+        raise
+
+
+def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), region_prefixes: list[str] = ("GM", "NL"),
+                 from_period: str | None = None, base: str | None = None, timeout: float = 120.0,
+                 retries: int = 3) -> Path:
+    """Fetch an OData v3 table (opendata.cbs.nl): TableInfos, DataProperties, the dimension tables and the
+    filtered TypedDataSet (measures are columns there), into a new snapshot folder."""
+    from urllib.parse import quote
+
+    root = f"{base_url('v3', base)}/{table}"
+    writer = _SnapshotWriter(Path(raw_cbs_dir) / table, table, "odata-v3")
+    try:
+        writer.fetch_pages(f"{root}/TableInfos", "TableInfos", timeout=timeout, retries=retries)
+        info = json.loads((writer.tmp / "TableInfos.json").read_text(encoding="utf-8"))["value"]
+        writer.fetch_pages(f"{root}/DataProperties", "DataProperties", timeout=timeout, retries=retries)
+        properties = json.loads((writer.tmp / "DataProperties.json").read_text(encoding="utf-8"))["value"]
+        dims = [p["Key"] for p in properties if p.get("Type") in V3_DIMENSION_TYPES]
+        codes = {d: writer.fetch_pages(f"{root}/{d}", d, timeout=timeout, retries=retries)[0] for d in dims}
+        geo = next((p["Key"] for p in properties if p.get("Type") in ("GeoDimension", "GeoDetail")), None)
+        time_dim = next((p["Key"] for p in properties if p.get("Type") == "TimeDimension"), None)
+        terms = []
+        if geo and region_prefixes:
+            terms.append("(" + " or ".join(f"startswith({geo},{_quote(p)})" for p in region_prefixes) + ")")
+        if time_dim and from_period:
+            terms.append(f"{time_dim} ge {_quote(from_period)}")
+        params = []
+        if terms:
+            params.append("$filter=" + quote(" and ".join(terms), safe="'(),"))
+        if measures:
+            params.append("$select=" + ",".join(["ID", *dims, *measures]))
+        url = f"{root}/TypedDataSet" + ("?" + "&".join(params) if params else "")
+        pages = writer.fetch_pages(url, "TypedDataSet", timeout=timeout, retries=retries)
+        rows = sum(f["rows"] for f in writer.files if f["file"] in pages)
+        return writer.publish({
+            "source": root, "filter": " and ".join(terms), "table_title": info[0].get("Title") if info else None,
+            "table_modified": info[0].get("Modified") if info else None, "row_count": rows, "typed_data_set": pages,
+            "data_properties": "DataProperties.json", "codes": codes, "licence": "CC BY 4.0, bron: CBS",
+        })
+    except BaseException:
+        writer.discard()
+        raise
+
+
+# Reading OData v3 ----------------------------------------------------------------------------------------
+
+V3_DIMENSION_TYPES = ("Dimension", "GeoDimension", "GeoDetail", "TimeDimension")
+
+
+def tidy_v3(typed: pd.DataFrame, data_properties: list[dict], dimensions: dict[str, pd.DataFrame],
+            table: str, measures: list[str] | None = None) -> pd.DataFrame:
+    """Tidy long rows from a v3 TypedDataSet (one column per measure) and its DataProperties.
+
+    Region codes are trimmed ('GM0935    ' -> 'GM0935'); '.' and empty cells become missing values with the
+    reason kept; string topics (names, codes) are kept in `string_value`.
+    """
+    props = {p["Key"]: p for p in data_properties if p.get("Key")}
+    dims = [k for k, p in props.items() if p.get("Type") in V3_DIMENSION_TYPES and k in typed.columns]
+    geo = next((k for k in dims if props[k]["Type"] in ("GeoDimension", "GeoDetail")), None)
+    time_dim = next((k for k in dims if props[k]["Type"] == "TimeDimension"), None)
+    topics = [k for k, p in props.items() if p.get("Type") == "Topic" and k in typed.columns]
+    if measures:
+        unknown = sorted(set(measures) - set(topics))
+        if unknown:
+            raise SnapshotError(f"CBS table {table}: measure(s) {unknown} not in its DataProperties")
+        topics = list(measures)
+    frame = typed[dims + topics].copy()
+    for dim in dims:
+        frame[dim] = frame[dim].astype(str).str.strip()
+    long = frame.melt(id_vars=dims, value_vars=topics, var_name="measure", value_name="raw")
+    raw = long["raw"]
+    text = raw.astype("string").str.strip()
+    long["value"] = pd.to_numeric(raw, errors="coerce")
+    is_string = long["measure"].map(lambda m: str(props[m].get("Datatype", "")).lower() == "string")
+    long["string_value"] = text.where(is_string)
+    long["missing_reason"] = None
+    long.loc[~is_string & (text == "."), "missing_reason"] = "ontbreekt of geheim ('.')"
+    long.loc[~is_string & raw.isna(), "missing_reason"] = "ontbreekt"
+    long["value_attribute"] = None
+    long["table"] = table
+    long["measure_label"] = long["measure"].map(lambda m: str(props[m].get("Title", "")).strip())
+    long["unit"] = long["measure"].map(lambda m: props[m].get("Unit"))
+    long = long.rename(columns={geo: "region_code"} if geo else {})
+    if geo and geo in dimensions:
+        labels = dimensions[geo][["Key", "Title"]].copy()
+        labels.columns = ["region_code", "region_label"]
+        labels["region_code"] = labels["region_code"].astype(str).str.strip()
+        labels["region_label"] = labels["region_label"].astype(str).str.strip()
+        long = long.merge(labels, on="region_code", how="left")
+    if time_dim:
+        long = long.rename(columns={time_dim: "period_code"})
+        parsed = {c: parse_period(c) for c in long["period_code"].unique()}
+        long["period_start"] = pd.to_datetime(long["period_code"].map(lambda c: parsed[c].start))
+        long["period_end"] = pd.to_datetime(long["period_code"].map(lambda c: parsed[c].end))
+        long["frequency"] = long["period_code"].map(lambda c: parsed[c].frequency)
+    return long.drop(columns=["raw"])
+
+
+def read_cbs_v3(snapshot: Path, measures: list[str] | None = None) -> pd.DataFrame:
+    """Read a v3 snapshot written by fetch_cbs_v3 into tidy long rows."""
+    snapshot = Path(snapshot)
+    manifest = read_manifest(snapshot)
+    typed = pd.DataFrame([row for page in manifest["typed_data_set"] for row in _load_values(snapshot / page)])
+    properties = _load_values(snapshot / manifest["data_properties"])
+    dimensions = {d: pd.DataFrame(_load_values(snapshot / f)) for d, f in manifest.get("codes", {}).items()}
+    return tidy_v3(typed, properties, dimensions, manifest["table"], measures)
+
+
+def read_cbs_v3_csv(folder: Path, measures: list[str] | None = None) -> pd.DataFrame:
+    """Read a v3 table downloaded as CSV files (data.csv, DataProperties.csv, one CSV per dimension)."""
+    folder = Path(folder)
+    try:
+        typed = pd.read_csv(folder / "data.csv", dtype=str, keep_default_na=False)
+        properties = pd.read_csv(folder / "DataProperties.csv", dtype=str, keep_default_na=False).to_dict("records")
+    except FileNotFoundError as err:
+        raise SnapshotError(f"{folder}: not a CBS v3 CSV download ({err.filename} missing)") from err
+    typed = typed.replace("", None)
+    dims = {p["Key"]: pd.read_csv(folder / f"{p['Key']}.csv", dtype=str, keep_default_na=False)
+            for p in properties if p.get("Type") in V3_DIMENSION_TYPES and (folder / f"{p['Key']}.csv").is_file()}
+    return tidy_v3(typed, properties, dims, folder.name.split("-")[0], measures)

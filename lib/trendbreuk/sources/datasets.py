@@ -28,10 +28,31 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class CbsTable:
+    id: str
+    api: str  # v4 or v3
+    title: str = ""
+    measures: tuple[str, ...] = ()
+    dimensions: dict | None = None
+    region_prefixes: tuple[str, ...] = ("GM",)
+    regions: tuple[str, ...] = ("NL01",)
+    from_period: str | None = None
+
+
+@dataclass(frozen=True)
 class SourcesConfig:
     datasets: dict[str, Dataset]
     default_dataset: str
     layouts: dict[str, ExportLayout]
+    cbs_tables: dict[str, CbsTable]
+    cbs_base_urls: dict[str, str]
+
+    def cbs_table(self, table_id: str) -> CbsTable:
+        for key, table in self.cbs_tables.items():
+            if key.lower() == table_id.lower():
+                return table
+        raise DatasetConfigError(f"CBS table '{table_id}' is not in config/sources.yaml (cbs.tables); "
+                                 f"configured: {', '.join(self.cbs_tables) or 'none'}")
 
     def dataset(self, name: str | None = None) -> Dataset:
         name = name or self.default_dataset
@@ -62,6 +83,17 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
         except KeyError as err:
             raise DatasetConfigError(f"{path}: dataset '{name}' lacks {err}") from err
     layouts = {name: ExportLayout.from_config(name, spec) for name, spec in (raw.get("layouts") or {}).items()}
-    config = SourcesConfig(datasets=datasets, default_dataset=str(raw.get("default_dataset", "demo")), layouts=layouts)
+    cbs = raw.get("cbs") or {}
+    tables = {}
+    for spec in cbs.get("tables") or []:
+        api = str(spec.get("api", "v4"))
+        if api not in ("v4", "v3"):
+            raise DatasetConfigError(f"{path}: CBS table {spec.get('id')}: api must be v4 or v3, not '{api}'")
+        tables[str(spec["id"])] = CbsTable(
+            id=str(spec["id"]), api=api, title=str(spec.get("title", "")), measures=tuple(spec.get("measures") or ()),
+            dimensions=spec.get("dimensions"), region_prefixes=tuple(spec.get("region_prefixes") or ("GM",)),
+            regions=tuple(spec.get("regions") or ("NL01",)), from_period=spec.get("from_period"))
+    config = SourcesConfig(datasets=datasets, default_dataset=str(raw.get("default_dataset", "demo")), layouts=layouts,
+                           cbs_tables=tables, cbs_base_urls={"v4": cbs.get("v4_base_url"), "v3": cbs.get("v3_base_url")})
     config.dataset()  # the default must exist
     return config

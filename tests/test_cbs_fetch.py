@@ -1,0 +1,198 @@
+"""Fetching CBS tables from a local server on 127.0.0.1 that replays real recorded responses
+(../shared/data/cbs), including paging and every failure the fetcher must survive or report."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from trendbreuk.sources.cbs import (FetchError, SnapshotError, build_v4_filter, fetch_cbs_v3, fetch_cbs_v4,
+                                    latest_snapshot, read_cbs_v3, read_cbs_v4)
+from tests.conftest import ROOT, shared_file
+from tests.local_server import LocalServer, Reply
+
+TABLE = "03759ned"
+DIMENSIONS = ("BurgerlijkeStaat", "Geslacht", "Leeftijd", "RegioS", "Perioden")
+
+
+@pytest.fixture
+def no_wait(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def _serve_03759ned(server, observations: list[Reply] | None = None):
+    folder = shared_file("cbs", "03759ned-v4")
+    base = f"/CBS/{TABLE}"
+    server.script.add(f"{base}/Properties", Reply(200, (folder / "properties.json").read_bytes()))
+    server.script.add(f"{base}/Dimensions", Reply(200, (folder / "dimensions.json").read_bytes()))
+    server.script.add(f"{base}/MeasureCodes", Reply(200, (folder / "measure-codes.json").read_bytes()))
+    for dim in DIMENSIONS:
+        server.script.add(f"{base}/{dim}Codes", Reply(200, (folder / f"codes-{dim}.json").read_bytes()))
+    if observations is None:
+        recorded = json.loads((folder / "observations-page-1.json").read_text())
+        half = len(recorded["value"]) // 2
+        first = {**recorded, "value": recorded["value"][:half],
+                 "@odata.nextLink": f"{server.url}{base}/Observations?$skip={half}"}
+        second = {**recorded, "value": recorded["value"][half:]}
+        observations = [Reply(200, json.dumps(first).encode()), Reply(200, json.dumps(second).encode())]
+    server.script.add(f"{base}/Observations", *observations)
+
+
+def _fetch(server, tmp_path, **kwargs):
+    return fetch_cbs_v4(TABLE, tmp_path / "cbs", measures=["M000352", "M000365"],
+                        dimensions={"Geslacht": ["T001038"]}, base=f"{server.url}/CBS", retries=2, **kwargs)
+
+
+def test_filter_asks_only_for_what_is_needed():
+    assert build_v4_filter(measures=["M000352"], dimensions={"Leeftijd": ["10000"]}, region_prefixes=["GM"],
+                           regions=["NL01"], from_period="2019JJ00") == (
+        "Measure eq 'M000352' and Leeftijd eq '10000' and (startswith(RegioS,'GM') or RegioS eq 'NL01') "
+        "and Perioden ge '2019JJ00'")
+    assert build_v4_filter(regions=["O'Neil"]) == "RegioS eq 'O''Neil'"  # quotes doubled, as OData wants
+
+
+def test_fetch_v4_follows_paging_and_keeps_responses_as_delivered(tmp_path):
+    with LocalServer() as server:
+        _serve_03759ned(server)
+        snapshot = _fetch(server, tmp_path)
+        requests = server.script.requests
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    assert manifest["row_count"] == 13568 and manifest["observations"] == ["Observations.json", "Observations-2.json"]
+    assert manifest["table_modified"] == "2026-06-23T00:00:00+02:00"
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"])
+    assert (snapshot / "RegioSCodes.json").read_bytes() == shared_file("cbs", "03759ned-v4", "codes-RegioS.json").read_bytes()
+    observation_requests = [r for r in requests if "/Observations" in r]
+    assert "$filter=" in observation_requests[0] and "M000352" in observation_requests[0]
+    assert observation_requests[1].endswith("$skip=6784")
+    # What was fetched reads into the same tidy rows as the recording, and gemeenten still sum to NL01.
+    tidy = read_cbs_v4(snapshot)
+    assert len(tidy) == 13568
+    population = tidy[(tidy["measure"] == "M000352") & (tidy["period_code"] == "2023JJ00")]
+    assert population[population["region_code"].str.startswith("GM")]["value"].sum() == \
+        population.loc[population["region_code"] == "NL01", "value"].item()
+
+
+def test_a_500_is_retried(tmp_path, no_wait):
+    recorded = shared_file("cbs", "03759ned-v4", "observations-page-1.json").read_bytes()
+    with LocalServer() as server:
+        _serve_03759ned(server, [Reply(500, b"Internal Server Error", "text/plain"), Reply(200, recorded)])
+        snapshot = _fetch(server, tmp_path)
+    assert json.loads((snapshot / "manifest.json").read_text())["row_count"] == 13568
+
+
+def _assert_nothing_written(tmp_path):
+    table_dir = tmp_path / "cbs" / TABLE
+    leftovers = list(table_dir.iterdir()) if table_dir.exists() else []
+    assert leftovers == [], leftovers
+
+
+@pytest.mark.parametrize("reply, message", [
+    (Reply(500, b"Internal Server Error", "text/plain"), r"Observations.* answered HTTP 500"),
+    (Reply(200, b"<!DOCTYPE html><html><body>Onderhoud</body></html>", "text/html"), "returned an HTML page where JSON was expected"),
+    (Reply(200, b'{"value": [{"Id": 1,', truncate_to=10), "failed after 3 attempts"),
+    (Reply(200, b'{"value": [{"Id": 1, "Measure"'), "returned invalid JSON"),
+    (Reply(200, b'{"value": []}', delay=1.0), "failed after 3 attempts"),
+])
+def test_failures_end_in_a_clear_error_and_no_snapshot(tmp_path, no_wait, reply, message):
+    with LocalServer() as server:
+        _serve_03759ned(server, [reply])
+        with pytest.raises(FetchError, match=f"CBS table {TABLE}: .*{message}"):
+            _fetch(server, tmp_path, timeout=0.3)
+    _assert_nothing_written(tmp_path)
+
+
+def test_a_new_fetch_never_overwrites_and_reading_takes_the_newest(tmp_path):
+    with LocalServer() as server:
+        _serve_03759ned(server)
+        first = _fetch(server, tmp_path)
+        first_files = {p.name: p.read_bytes() for p in first.iterdir()}
+        _serve_03759ned(server)
+        second = _fetch(server, tmp_path)
+    assert first != second and second.name.endswith("-2")
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == first_files
+    assert latest_snapshot(tmp_path / "cbs" / TABLE) == second
+
+
+def test_reading_a_table_never_fetched_says_which_command_fetches_it(tmp_path):
+    with pytest.raises(SnapshotError, match="trendbreuk fetch cbs 03759ned"):
+        latest_snapshot(tmp_path / "cbs" / "03759ned")
+
+
+def test_fetch_v3_typed_data_set_with_padded_codes(tmp_path):
+    """A v3 table served from the recorded 84799NED TypedDataSet (gemeenten and NL00 only, two pages)."""
+    prefix = shared_file("cbs", "84799NED-v3") / "cbs.v3.84799NED_"
+    typed = pd.read_parquet(f"{prefix}TypedDataSet.parquet")
+    typed = typed[typed["WijkenEnBuurten"].str.startswith(("GM", "NL"))][["ID", "WijkenEnBuurten", "AantalInwoners_5"]]
+    properties = pd.read_parquet(f"{prefix}DataProperties.parquet").to_dict("records")
+    places = pd.read_parquet(f"{prefix}WijkenEnBuurten.parquet")
+    places = places[places["Key"].str.startswith(("GM", "NL"))]
+    info = json.loads(shared_file("cbs", "84799NED-v3", "cbs.v3.84799NED_Metadata.json").read_text())
+    rows = json.loads(typed.to_json(orient="records"))
+
+    def odata(values, next_link=None):
+        body = {"odata.metadata": "x", "value": values}
+        if next_link:
+            body["odata.nextLink"] = next_link
+        return Reply(200, json.dumps(body, default=str).encode())
+
+    with LocalServer() as server:
+        base = "/v3/84799NED"
+        server.script.add(f"{base}/TableInfos", odata([info]))
+        server.script.add(f"{base}/DataProperties", odata(json.loads(pd.DataFrame(properties).to_json(orient="records"))))
+        server.script.add(f"{base}/WijkenEnBuurten", odata(json.loads(places.to_json(orient="records"))))
+        server.script.add(f"{base}/TypedDataSet", odata(rows[:200], f"{server.url}{base}/TypedDataSet?$skip=200"),
+                          odata(rows[200:]))
+        snapshot = fetch_cbs_v3("84799NED", tmp_path / "cbs", measures=["AantalInwoners_5"], base=f"{server.url}/v3")
+        assert "startswith(WijkenEnBuurten,'GM')" in server.script.requests[-2].replace("%20", " ")
+    tidy = read_cbs_v3(snapshot)
+    assert "GM0935" in set(tidy["region_code"])                          # 'GM0935    ' trimmed
+    national = tidy.loc[tidy["region_code"] == "NL00", "value"].item()
+    assert national == 17_407_585                                          # CBS: inwoners 1 januari 2020
+    assert tidy.loc[tidy["region_code"].str.startswith("GM"), "value"].sum() == national
+
+
+def test_real_v3_csv_download_with_half_years_and_empty_cells():
+    tidy = pd.DataFrame(read_cbs_v3_csv_or_skip())
+    assert set(tidy["region_code"]) == {"NL01", "GM0518"}                 # 'NL01  ' trimmed
+    assert {"halfjaar", "jaar"} <= set(tidy["frequency"])
+    first = tidy[(tidy["period_code"] == "2015HJ01") & (tidy["region_code"] == "NL01")].iloc[0]
+    assert math.isnan(first["value"]) and first["missing_reason"] == "ontbreekt"
+    clients = tidy[(tidy["period_code"] == "2016HJ01") & (tidy["region_code"] == "NL01") & (tidy["measure"] == "WmoClienten_1")]
+    assert clients["value"].iloc[0] == 965_695 and clients["measure_label"].iloc[0] == "Wmo-cliënten"
+
+
+def read_cbs_v3_csv_or_skip():
+    from trendbreuk.sources.cbs import read_cbs_v3_csv
+
+    return read_cbs_v3_csv(shared_file("cbs", "83262NED-v3-csv"))
+
+
+def test_cli_fetch_against_the_local_server_then_build(tmp_path, project):
+    """`trendbreuk fetch cbs` and `trendbreuk build --dataset real` on the real 03759ned recording, with a small
+    Perined export in the real layout; WSJG is absent and its indicator is skipped, not invented."""
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(project / "config", root / "config")
+    perined = root / "data" / "raw" / "perined" / "perined-export.csv"
+    perined.parent.mkdir(parents=True)
+    demo = pd.read_csv(project / "data/raw/demo/perined/perined-export.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    demo.to_csv(perined, sep=";", index=False, encoding="utf-8-sig")
+    with LocalServer() as server:
+        _serve_03759ned(server)
+        env = {"TRENDBREUK_ROOT": str(root), "TRENDBREUK_CBS_V4_URL": f"{server.url}/CBS", "PATH": "/usr/bin:/bin"}
+        fetched = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "fetch", "cbs", "03759ned"],
+                                 capture_output=True, text=True, env=env, timeout=120)
+        assert fetched.returncode == 0, fetched.stderr
+    built = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "build", "--dataset", "real"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert built.returncode == 0, built.stderr
+    info = json.loads((root / "data/processed/real/build_info.json").read_text())
+    assert info["demo"] is False and info["skipped_indicators"] == ["kinderen_uitkeringsgezin"]
+    assert info["harmonisation"]["lineage"]["file"].endswith("RegioSCodes.json")   # lineage from the real code list
+    population = pd.read_parquet(root / "data/processed/real/population.parquet")
+    year = population[population["period_code"] == "2022JJ00"]
+    assert year[year["region_code"].str.startswith("GM")]["value"].sum() == year.loc[year["region_code"] == "NL01", "value"].item()
