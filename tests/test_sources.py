@@ -1,5 +1,7 @@
 import math
 
+import pandas as pd
+
 import pytest
 
 from trendbreuk.geography.areas import load_regions
@@ -149,3 +151,13 @@ def test_duplicate_rows_are_refused(tmp_path):
                     "GM0981;Vaals;2018;v;12;215;5,6\nGM0981;Vaals;2018;v;13;215;6,0\n", encoding="utf-8")
     with pytest.raises(ExportFormatError, match="repeat the same indicator, area and period"):
         read_export(path, PERINED, REGIONS)
+
+
+def test_excel_export_reads_like_the_csv(tmp_path):
+    path = tmp_path / "perined.xlsx"
+    pd.DataFrame({"Gemeentecode": ["GM0935", ""], "Gemeente": ["Maastricht", "Nederland"], "Periode": ["2017-2019"] * 2,
+                  "Indicator": ["v", "v"], "Teller": ["250", "36.000"], "Noemer": ["3.100", "510.000"],
+                  "Percentage": ["8,1", "7,1"]}).to_excel(path, index=False)
+    tidy = read_export(path, PERINED, REGIONS).set_index("area_code")
+    assert tidy.loc["GM0935", ["numerator", "denominator", "value"]].tolist() == [250, 3100, 8.1]
+    assert tidy.loc["NL01", "period"] == "2017-2019"
