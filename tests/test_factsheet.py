@@ -1,4 +1,4 @@
-"""The words a factsheet uses for a gap's movement and its standing now, on hand-made gap rows."""
+"""The words a factsheet uses for an assessment row, on hand-made rows: never a misleading percentage."""
 
 import math
 
@@ -6,61 +6,56 @@ import pandas as pd
 import pytest
 
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk.reports.factsheet import compare_now, describe_movement
+from trendbreuk.reports.factsheet import assessment_sentence, comparison_badge
 
 IND = Indicator(id="x", title="Vroeggeboorte", short_title="vroeggeboorte", unit="%", polarity="lower_is_better",
-                life_phase="p", statistic="proportion", ci_method="wilson", source={})
+                life_phase="Kansrijke Start", statistic="proportion", ci_method="wilson", source={})
 
 
-def _gaps(*rows):
-    frame = pd.DataFrame(rows, columns=["period", "t", "gap", "gap_lower", "gap_upper"])
-    frame["baseline_period"] = "2016-2018"
-    base = frame[frame["period"] == "2016-2018"]
-    b = base["gap"].iloc[0] if not base.empty else math.nan
-    frame["share_closed"] = (b - frame["gap"]) / b
-    frame["target_share_closed"] = 0.25 * (frame["t"] - 2017) / 13
-    return frame
+def _row(**changes):
+    row = dict(baseline_period="2016-2018", latest_period="2022-2024", baseline_gap=2.0, baseline_gap_lower=1.5,
+               baseline_gap_upper=2.5, latest_gap=1.0, latest_gap_lower=0.5, latest_gap_upper=1.5, share_closed=0.5,
+               target_share_closed_now=0.25 * 6 / 13, change_due_to_area=-0.8, change_due_to_benchmark=-0.2,
+               verdict_label="op koers", verdict_reason="kans op het doel 91%", year_known=2032)
+    row.update(changes)
+    return pd.Series(row)
 
 
-def test_clearly_smaller_gap_reports_share_closed_and_target():
-    # 2.0 (1.5-2.5) -> 1.0 (0.5-1.5): SE 0.2551 each, z = -1/0.3608 = -2.77, p = 0.006 < 0.05.
-    # Share closed (2-1)/2 = 50%; target at 2023 = 0.25 x 6/13 = 11.5% -> "sneller dan het doelpad".
-    move = describe_movement(_gaps(("2016-2018", 2017, 2.0, 1.5, 2.5), ("2022-2024", 2023, 1.0, 0.5, 1.5)),
-                             IND, "Vaals", "de rest van Nederland", 2030)
-    assert move.status == "kleiner"
-    assert "50% van de achterstand ingelopen" in move.sentence
-    assert "12% moeten zijn (sneller dan het doelpad)" in move.sentence
-    assert "2,0 procentpunt" in move.sentence and "1,0 procentpunt" in move.sentence
+def test_a_clear_gap_that_closed_by_half():
+    text = assessment_sentence(_row(), IND, "Vaals", "de rest van Nederland", 2030)
+    assert "was de achterstand van Vaals op de rest van Nederland 2,0 procentpunt." in text
+    assert "Er is 50% van de achterstand ingelopen; volgens het doelpad had nu 12% ingelopen moeten zijn." in text
+    # Area improved 0.8; benchmark part -0.2 means the benchmark improved by 0.2 as well.
+    assert "Vaals zelf verbeterde 0,8 procentpunt, de rest van Nederland verslechterde 0,2 procentpunt." in text
+    assert "Oordeel voor 2030: op koers (kans op het doel 91%)." in text
+    assert "naar verwachting in 2032 bekend" in text
 
 
-def test_change_within_chance_is_called_unclear():
-    # 2.0 (0-4) -> 1.0 (-1-3): z = -1/1.443 = -0.69, p = 0.49.
-    move = describe_movement(_gaps(("2016-2018", 2017, 2.0, 0.0, 4.0), ("2022-2024", 2023, 1.0, -1.0, 3.0)),
-                             IND, "Vaals", "de rest van Nederland", 2030)
-    assert move.status == "onduidelijk"
-    assert "binnen de toevalsmarge" in move.sentence
+def test_a_tiny_unclear_baseline_gap_never_gives_a_huge_percentage():
+    # 0.1 -> 0.05 would be "50% closed"; 0.1 -> -1.2 would be "1300% closed". Neither may appear.
+    text = assessment_sentence(_row(baseline_gap=0.1, baseline_gap_lower=-0.8, latest_gap=-1.2, share_closed=13.0),
+                               IND, "Heerlen", "de rest van Nederland", 2030)
+    assert "niet duidelijk verschillend van nul" in text
+    assert "helemaal ingelopen" in text and "%" not in text.split("Oordeel")[0].replace("onzekerheidsmarge", "")
+    text = assessment_sentence(_row(baseline_gap=0.1, baseline_gap_lower=-0.8, latest_gap=0.05, share_closed=0.5),
+                               IND, "Heerlen", "de rest van Nederland", 2030)
+    assert "0,1 procentpunt kleiner geworden" in text and "50%" not in text
 
 
-def test_growing_gap():
-    move = describe_movement(_gaps(("2016-2018", 2017, 1.0, 0.8, 1.2), ("2022-2024", 2023, 2.0, 1.8, 2.2)),
-                             IND, "Vaals", "de rest van Nederland", 2030)
-    assert move.status == "groter"
-    assert "+1,0 procentpunt" in move.sentence
+def test_a_growing_gap_is_described_in_points_not_percent():
+    text = assessment_sentence(_row(baseline_gap=0.2, baseline_gap_lower=0.05, latest_gap=1.0, share_closed=-4.0),
+                               IND, "Vaals", "de rest van Nederland", 2030)
+    assert "De achterstand is 0,8 procentpunt groter geworden." in text and "400%" not in text
 
 
-def test_no_disadvantage_at_baseline():
-    move = describe_movement(_gaps(("2016-2018", 2017, -0.5, -1.0, 0.0), ("2022-2024", 2023, 0.2, -0.3, 0.7)),
-                             IND, "Vaals", "de rest van Nederland", 2030)
-    assert move.status == "geen_achterstand"
+def test_no_baseline_and_no_disadvantage():
+    assert "geen cijfer van rond de start" in assessment_sentence(_row(baseline_gap=math.nan), IND, "Vaals", "x", 2030)
+    text = assessment_sentence(_row(baseline_gap=-0.5), IND, "Vaals", "de rest van Nederland", 2030)
+    assert "had Vaals geen achterstand op de rest van Nederland (-0,5 procentpunt)" in text
 
 
-def test_no_baseline_period():
-    move = describe_movement(_gaps(("2019-2021", 2020, 1.0, 0.5, 1.5), ("2022-2024", 2023, 0.9, 0.4, 1.4)),
-                             IND, "Vaals", "de rest van Nederland", 2030)
-    assert move.status == "geen_startwaarde"
-
-
-@pytest.mark.parametrize("lower, upper, expected", [(0.1, 2.0, "slechter"), (-2.0, -0.1, "beter"),
-                                                    (-0.5, 0.5, "gelijk"), (math.nan, math.nan, "onbekend")])
-def test_compare_now(lower, upper, expected):
-    assert compare_now(pd.Series({"gap_lower": lower, "gap_upper": upper})) == expected
+@pytest.mark.parametrize("status, text", [("slechter", "▲ duidelijk slechter"), ("beter", "▼ duidelijk beter"),
+                                          ("gelijk", "● niet duidelijk anders")])
+def test_comparison_badges_carry_symbol_and_words(status, text):
+    badge = comparison_badge(status)
+    assert text.split(" ", 1)[1] in badge and text[0] in badge and f"tb-{status}" in badge

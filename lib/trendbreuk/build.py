@@ -19,9 +19,13 @@ from trendbreuk import __version__, io, paths
 from trendbreuk.geography.areas import RegionsConfig, load_regions
 from trendbreuk.geography.lineage import LineageError, harmonise, read_lineage
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
+from trendbreuk.indicators.assess import assess, summarise_basket
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
+from trendbreuk.indicators.schemas import validate_tables
 from trendbreuk.indicators.gap import calculate_gaps
 from trendbreuk.indicators.proportions import calculate_proportion
+from trendbreuk.indicators.rates import calculate_rate
+from trendbreuk.indicators.survey import aggregate_estimates, se_from_interval
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import Dataset, load_sources
 from trendbreuk.sources.exports import read_export
@@ -45,7 +49,7 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict) -> tup
     """Read every raw source of `dataset`; return tidy frames by provider and the provenance of each file."""
     frames: dict[str, pd.DataFrame] = {}
     provenance: list[dict] = []
-    for provider, path in (("perined", dataset.perined), ("wsjg", dataset.wsjg)):
+    for provider, path in dataset.exports.items():
         if not path.is_file():
             log.warning("%s: %s not found; indicators from %s are skipped", provider, path, provider)
             provenance.append({"source": provider, "file": str(path), "missing": True})
@@ -82,12 +86,12 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
     note["lineage"] = {"file": lineage.attrs.get("source"), "sha256": lineage.attrs.get("sha256")}
     out = dict(frames)
     used: set[tuple] = set()
-    for provider in ("perined", "wsjg"):
+    for provider in EXPORT_PROVIDERS:
         if provider not in frames:
             continue
         rows = frames[provider]
-        harmonised = harmonise(rows, lineage, indeling_year, count_columns=["numerator", "denominator"],
-                               rate_columns=["value"], year_column="year_start",
+        harmonised = harmonise(rows, lineage, indeling_year, count_columns=["numerator", "denominator", "respondents"],
+                               rate_columns=["value", "lower_ci", "upper_ci"], year_column="year_start",
                                keys=["source", "indicator", "period", "year_end"])
         note["flagged_rows"] += int((harmonised["harmonisation_flag"] != "").sum())
         old_codes = set(rows["area_code"]) - set(harmonised["area_code"])
@@ -100,8 +104,45 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
     return out, note
 
 
+EXPORT_PROVIDERS = ("perined", "wsjg", "gezondheidsmonitor")
+STATISTIC_FUNCTIONS = {"proportion": calculate_proportion, "rate": calculate_rate}
+
+
+def population_weights(frames: dict[str, pd.DataFrame], indeling_year: int) -> pd.DataFrame:
+    """Inhabitants per gemeente (and NL01) and year, in the build's indeling, for every year from 2000 to 2040
+    (years outside the CBS data take the nearest year): weights for combining survey estimates."""
+    population = frames["cbs_population"]
+    population = population[(population["measure"] == "M000352") & population["value"].notna()].copy()
+    population["year"] = population["period_start"].dt.year
+    population = population[population["year"] <= indeling_year]  # never map codes backwards in time
+    population = population.rename(columns={"region_code": "area_code"})[["area_code", "year", "value"]]
+    if "lineage" in frames:
+        population = harmonise(population, frames["lineage"], indeling_year, count_columns=["value"])
+    wide = population.pivot_table(index="year", columns="area_code", values="value", aggfunc="sum")
+    wide = wide.reindex(range(2000, 2041)).ffill().bfill()
+    return wide.reset_index().melt(id_vars="year", var_name="area_code", value_name="weight").dropna()
+
+
+def _with_intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """The indicator's statistic with its 95% interval, plus the 99.8% interval for the benchmark comparison."""
+    calculate = STATISTIC_FUNCTIONS[indicator.statistic]
+    values = calculate(frame, multiplier=indicator.multiplier)
+    strict = calculate(frame, multiplier=indicator.multiplier, confidence=0.998)
+    values["lower_ci_998"], values["upper_ci_998"] = strict["lower_ci"], strict["upper_ci"]
+    return values
+
+
+def _survey_intervals(values: pd.DataFrame) -> pd.DataFrame:
+    from scipy.stats import norm
+
+    se = se_from_interval(values["lower_ci"], values["upper_ci"])
+    values["lower_ci_998"] = values["value"] - norm.ppf(0.999) * se
+    values["upper_ci_998"] = values["value"] + norm.ppf(0.999) * se
+    return values
+
+
 def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator],
-                               regions: RegionsConfig) -> pd.DataFrame:
+                               regions: RegionsConfig, weights: pd.DataFrame | None = None) -> pd.DataFrame:
     """Values with confidence intervals for every indicator, region and area level."""
     results = []
     for indicator in indicators.values():
@@ -109,20 +150,31 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
         if provider not in frames:
             continue  # the source file is missing; read_sources logged it and build_info lists it
         rows = frames[provider]
-        rows = rows[rows["indicator"] == indicator.source.get("indicator", indicator.id)]
+        rows = rows[rows["indicator"] == indicator.source.get("indicator", indicator.id)].assign(indicator=indicator.id)
         if rows.empty:
             raise ValueError(f"indicator {indicator.id}: no rows in the {provider} data for "
                              f"'{indicator.source.get('indicator', indicator.id)}'")
-        counts = rows.assign(indicator=indicator.id)[["indicator", "area_code", "period", "year_start", "year_end",
-                                                       "numerator", "denominator"]]
-        counts = pool_years(counts, indicator.pool_years)
-        for region in regions.regions.values():
-            aggregated = aggregate_areas(counts, region)
-            values = calculate_proportion(aggregated, multiplier=indicator.multiplier)
+        if indicator.statistic == "survey":
+            if weights is None:
+                raise ValueError(f"indicator {indicator.id}: survey estimates need population weights (CBS 03759ned)")
+            estimates = rows[["indicator", "area_code", "period", "year_start", "year_end", "value", "lower_ci",
+                              "upper_ci", "respondents"]]
+            per_region = [_survey_intervals(aggregate_estimates(estimates, region, weights))
+                          for region in regions.regions.values()]
+        else:
+            counts = pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
+                                      "denominator"]], indicator.pool_years)
+            per_region = []
+            for region in regions.regions.values():
+                per_region.append(_with_intervals(aggregate_areas(counts, region), indicator))
+        for values in per_region:
             values["unit"] = indicator.unit
             values["source"] = provider
             results.append(values)
-    return pd.concat(results, ignore_index=True)
+    columns = ["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end",
+               "numerator", "denominator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998",
+               "confidence", "statistic", "method", "missing_reason", "unit", "source"]
+    return pd.concat(results, ignore_index=True)[columns]
 
 
 def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
@@ -134,13 +186,16 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
 
     frames, provenance = read_sources(dataset, regions, sources.layouts)
-    exports = [p for p in ("perined", "wsjg") if p in frames]
+    exports = [p for p in EXPORT_PROVIDERS if p in frames]
     if not exports:
-        raise FileNotFoundError(f"dataset {dataset.name}: neither the Perined nor the WSJG export was found "
-                                f"({dataset.perined}, {dataset.wsjg}); nothing to build")
-    last_year = int(max(frames[p]["year_end"].max() for p in exports))
-    frames, harmonisation = harmonise_sources(frames, regions.indeling_year or last_year)
-    values = calculate_indicator_values(frames, indicators, regions)
+        raise FileNotFoundError(f"dataset {dataset.name}: none of the exports was found "
+                                f"({', '.join(str(p) for p in dataset.exports.values())}); nothing to build")
+    # Harmonise to the newest indeling the data know (today's gemeenten), unless configured otherwise.
+    population_years = frames["cbs_population"].dropna(subset=["value"])["period_start"].dt.year
+    last_year = int(max([frames[p]["year_end"].max() for p in exports] + [population_years.max()]))
+    indeling_year = regions.indeling_year or last_year
+    frames, harmonisation = harmonise_sources(frames, indeling_year)
+    values = calculate_indicator_values(frames, indicators, regions, population_weights(frames, indeling_year))
     gaps = pd.concat(
         [calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
                         target_year=regions.target_year, share=regions.target_share_closed)
@@ -150,7 +205,10 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     population = frames["cbs_population"]
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
-    tables = {"indicator_values": values, "gaps": gaps, "population": population}
+    assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
+    tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments,
+              "basket_summary": summarise_basket(assessments, benchmark=regions.default_benchmark),
+              "population": population}
     if "lineage" in frames:
         tables["lineage"] = frames["lineage"]
     if "registrations" in frames:
@@ -167,6 +225,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "tables": {name: len(frame) for name, frame in tables.items()},
         "skipped_indicators": sorted(i.id for i in indicators.values() if i.source["provider"] not in frames),
     }
+    tables = validate_tables(tables)
     target = paths.processed_dir(root) / dataset.name
     with io.atomic_directory(target) as tmp:
         for name, frame in tables.items():
@@ -184,6 +243,8 @@ class Processed:
     info: dict
     indicator_values: pd.DataFrame
     gaps: pd.DataFrame
+    assessments: pd.DataFrame
+    basket_summary: pd.DataFrame
     population: pd.DataFrame
 
     @property
@@ -204,5 +265,7 @@ def load_processed(dataset_name: str | None = None, root: Path | None = None) ->
         info=json.loads(info_path.read_text(encoding="utf-8")),
         indicator_values=pd.read_parquet(folder / "indicator_values.parquet"),
         gaps=pd.read_parquet(folder / "gaps.parquet"),
+        assessments=pd.read_parquet(folder / "assessments.parquet"),
+        basket_summary=pd.read_parquet(folder / "basket_summary.parquet"),
         population=pd.read_parquet(folder / "population.parquet"),
     )

@@ -6,9 +6,11 @@
 - perined/perined-export.csv : a Perined-style export (';', UTF-8 with BOM, decimal comma);
 - wsjg/wsjg-export.csv : a Waar-staat-je-gemeente-style export (';', Windows-1252, decimal comma,
   thousands point, gemeente names instead of codes);
+- gezondheidsmonitor/gezondheidsmonitor-export.csv : survey estimates with their 95% interval per gemeente
+  and for Nederland, in the survey years;
 - registraties/registraties.xlsx : a programme registrations workbook in the template's long form.
 
-The magnitudes are plausible, nothing more: gemeente sizes are rounded approximations, the rates are made up.
+The made-up truth per indicator is in config/demo.yaml. The magnitudes are plausible, nothing more: gemeente sizes are rounded approximations, the rates are made up.
 Zuid-Limburg is made somewhat worse than the rest of the Netherlands; some gaps narrow, some widen. Small
 gemeenten (Vaals: about 70 births a year) make noise and small numbers a real problem, as in real data.
 """
@@ -18,7 +20,6 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -55,26 +56,6 @@ NL_BIRTH_RATE = 9.9
 SHARE_CHILDREN = {"ZL": 0.158, "NML": 0.175, "NL": 0.196}
 
 
-@dataclass(frozen=True)
-class DemoIndicator:
-    """A made-up truth: national level and trend on the logit scale, and the region's offset and its trend."""
-
-    key: str
-    export_name: str
-    nl_2018: float
-    nl_trend: float          # change in logit per year
-    region_offset: float     # logit difference region vs NL in 2018
-    region_trend: float      # change of that difference per year (negative: gap narrows)
-    gemeente_sd: float
-
-
-PERINED = (
-    DemoIndicator("vroeggeboorte", "Vroeggeboorte (<37 weken)", 0.072, -0.008, 0.10, -0.012, 0.10),
-    DemoIndicator("big2", "Vroeggeboorte en/of laag geboortegewicht (big2)", 0.155, -0.004, 0.09, 0.010, 0.08),
-)
-WSJG = DemoIndicator("kinderen_uitkeringsgezin", "Kinderen in uitkeringsgezin", 0.066, -0.025, 0.40, -0.004, 0.30)
-
-
 def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
@@ -89,6 +70,7 @@ class _World:
     def __init__(self, regions: RegionsConfig, rng: np.random.Generator):
         self.rng = rng
         self.gemeenten = [(g, r) for r in regions.regions.values() for g in r.gemeenten]
+        self.region_code = {g.code: r.code for g, r in self.gemeenten}
         self.population: dict[tuple[str, int], int] = {}
         self.births: dict[tuple[str, int], int] = {}
         self.children: dict[tuple[str, int], int] = {}
@@ -107,28 +89,60 @@ class _World:
             self.births[("NL01", year)] = int(round(nl_pop * NL_BIRTH_RATE * (1 - 0.008 * (year - 2018)) / 1000))
             self.children[("NL01", year)] = int(round(nl_pop * SHARE_CHILDREN["NL"] * (1 - 0.003 * (year - 2018))))
 
-    def outcome(self, spec: DemoIndicator, denominators: dict[tuple[str, int], int]) -> pd.DataFrame:
+    def base(self, kind: str, code: str, year: int, shares: dict) -> int:
+        """The denominator population of a gemeente (or NL01) and year for a base kind."""
+        if kind == "births":
+            return self.births[(code, year)]
+        if kind == "children":
+            return self.children[(code, year)]
+        share = shares[kind]["ZL" if self.region_code.get(code) == "ZL" else "other"]
+        return int(round(self.population[(code, year)] * share))
+
+    def truth(self, spec: dict, code: str, year: int, effect: float) -> float:
+        """The made-up true proportion of a gemeente (or NL01) in a year."""
+        t = year - 2018
+        logit = _logit(spec["nl"]) + spec["nl_trend"] * t
+        if code != "NL01":
+            offset = spec["offset"] + spec["offset_trend"] * t
+            logit += (offset if self.region_code[code] == "ZL" else 0.5 * offset) + effect
+        return float(_expit(logit))
+
+    def counts(self, key: str, spec: dict, shares: dict) -> pd.DataFrame:
         """Binomial counts per gemeente and year; NL = configured gemeenten + a rest-of-NL draw."""
         rng = self.rng
-        effects = {g.code: rng.normal(0, spec.gemeente_sd) for g, _ in self.gemeenten}
+        effects = {g.code: rng.normal(0, spec["sd"]) for g, _ in self.gemeenten}
         rows = []
         for year in YEARS:
-            t = year - 2018
-            nl_logit = _logit(spec.nl_2018) + spec.nl_trend * t
-            in_regions_num = in_regions_den = 0
-            for g, region in self.gemeenten:
-                offset = spec.region_offset + spec.region_trend * t
-                if region.code != "ZL":
-                    offset *= 0.5
-                n = denominators[(g.code, year)]
-                k = int(rng.binomial(n, _expit(nl_logit + offset + effects[g.code])))
-                rows.append({"area_code": g.code, "year": year, "numerator": k, "denominator": n})
-                in_regions_num += k
-                in_regions_den += n
-            rest_n = denominators[("NL01", year)] - in_regions_den
-            rest_k = int(rng.binomial(rest_n, _expit(nl_logit - 0.01)))
-            rows.append({"area_code": "NL01", "year": year, "numerator": in_regions_num + rest_k,
-                         "denominator": in_regions_den + rest_n})
+            k_in = n_in = 0
+            for g, _ in self.gemeenten:
+                n = self.base(spec["base"], g.code, year, shares)
+                k = int(rng.binomial(n, self.truth(spec, g.code, year, effects[g.code])))
+                rows.append({"indicator": key, "area_code": g.code, "year": year, "numerator": k, "denominator": n})
+                k_in, n_in = k_in + k, n_in + n
+            n_rest = self.base(spec["base"], "NL01", year, shares) - n_in
+            k_rest = int(rng.binomial(n_rest, self.truth(spec, "NL01", year, 0.0)))
+            rows.append({"indicator": key, "area_code": "NL01", "year": year, "numerator": k_in + k_rest,
+                         "denominator": n_in + n_rest})
+        return pd.DataFrame(rows)
+
+    def survey(self, key: str, spec: dict, survey: dict) -> pd.DataFrame:
+        """Weighted survey estimates with a 95% interval (binomial sample, design effect) per gemeente and NL."""
+        rng = self.rng
+        effects = {g.code: rng.normal(0, spec["sd"]) for g, _ in self.gemeenten}
+        rows = []
+        for year in spec["years"]:
+            pop_year = min(max(year, YEARS[0]), YEARS[-1])
+            for code in [g.code for g, _ in self.gemeenten] + ["NL01"]:
+                if code == "NL01":
+                    n = survey["nl_respondents"]
+                else:
+                    n = max(survey["respondent_floor"], int(self.population[(code, pop_year)] * survey["respondent_share"]))
+                p = self.truth(spec, code, year, effects.get(code, 0.0))
+                estimate = rng.binomial(n, p) / n
+                se = np.sqrt(survey["design_effect"] * estimate * (1 - estimate) / n)
+                rows.append({"indicator": key, "area_code": code, "year": year, "value": 100 * estimate,
+                             "lower": 100 * max(0.0, estimate - 1.959964 * se),
+                             "upper": 100 * min(1.0, estimate + 1.959964 * se), "respondents": n})
         return pd.DataFrame(rows)
 
 
@@ -177,44 +191,84 @@ def _names(regions: RegionsConfig) -> dict[str, str]:
     return names
 
 
-def write_perined(world: _World, regions: RegionsConfig, target: Path) -> None:
-    names = _names(regions)
-    frames = []
-    for spec in PERINED:
-        data = split_merged(world.outcome(spec, world.births), ["numerator", "denominator"], world.rng)
-        data["Indicator"] = spec.export_name
-        frames.append(data)
-    data = pd.concat(frames).sort_values(["Indicator", "year", "area_code"], kind="stable")
-    export = pd.DataFrame(
-        {
-            "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
-            "Gemeente": data["area_code"].map(names),
-            "Periode": data["year"].astype(str),
-            "Indicator": data["Indicator"],
-            "Teller": data["numerator"].astype(str),
-            "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
-            "Percentage": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 1)),
-        }
-    )
+def load_truth(root: Path) -> dict:
+    path = root / "config" / "demo.yaml"
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _export_names(root: Path, provider: str) -> dict[str, str]:
+    """indicator id -> the export's own indicator name (the inverse of the layout's indicator_names)."""
+    import yaml
+
+    layouts = yaml.safe_load((root / "config" / "sources.yaml").read_text(encoding="utf-8"))["layouts"]
+    return {ident: name for name, ident in layouts[provider].get("indicator_names", {}).items()}
+
+
+def _indicators_of(root: Path, provider: str, truth: dict) -> list[str]:
+    from trendbreuk.indicators.catalogue import load_catalogue
+
+    catalogue = load_catalogue(root / "config" / "indicators.yaml")
+    chosen = [i.id for i in catalogue.values() if i.source.get("provider") == provider]
+    missing = [i for i in chosen if i not in truth["indicators"]]
+    if missing:
+        raise ValueError(f"config/demo.yaml has no demo truth for {missing}; add one so the demo covers the catalogue")
+    return chosen
+
+
+def write_perined(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
+    names, export_names = _names(regions), _export_names(root, "perined")
+    frames = [world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "perined", truth)]
+    data = split_merged(pd.concat(frames, ignore_index=True), ["numerator", "denominator"], world.rng)
+    data = data.sort_values(["indicator", "year", "area_code"], kind="stable")
+    export = pd.DataFrame({
+        "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
+        "Gemeente": data["area_code"].map(names),
+        "Periode": data["year"].astype(str),
+        "Indicator": data["indicator"].map(export_names),
+        "Teller": data["numerator"].astype(str),
+        "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
+        "Percentage": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 1)),
+    })
     with io.atomic_path(target) as tmp:
         export.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
 
 
-def write_wsjg(world: _World, regions: RegionsConfig, target: Path) -> None:
-    names = _names(regions)
-    data = world.outcome(WSJG, world.children)
-    export = pd.DataFrame(
-        {
-            "Indicator": WSJG.export_name,
-            "Gebied": data["area_code"].map(names),
-            "Periode": data["year"].astype(str),
-            "Waarde": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 1)),
-            "Teller": data["numerator"].map(lambda v: _dutch(v, 0, thousands=True)),
-            "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
-        }
-    )
+def write_wsjg(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
+    """WSJG reports today's gemeenten for all years (it harmonises itself), by name, in Windows-1252."""
+    names, export_names = _names(regions), _export_names(root, "wsjg")
+    frames = [world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "wsjg", truth)]
+    data = pd.concat(frames, ignore_index=True)
+    export = pd.DataFrame({
+        "Indicator": data["indicator"].map(export_names),
+        "Gebied": data["area_code"].map(names),
+        "Periode": data["year"].astype(str),
+        "Waarde": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 2)),
+        "Teller": data["numerator"].map(lambda v: _dutch(v, 0, thousands=True)),
+        "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
+    })
     with io.atomic_path(target) as tmp:
         export.to_csv(tmp, sep=";", index=False, encoding="cp1252")
+
+
+def write_gezondheidsmonitor(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
+    names, export_names = _names(regions), _export_names(root, "gezondheidsmonitor")
+    frames = [world.survey(key, truth["indicators"][key], truth["survey"])
+              for key in _indicators_of(root, "gezondheidsmonitor", truth)]
+    data = pd.concat(frames, ignore_index=True)
+    export = pd.DataFrame({
+        "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
+        "Gemeente": data["area_code"].map(names),
+        "Jaar": data["year"].astype(str),
+        "Indicator": data["indicator"].map(export_names),
+        "Percentage": data["value"].map(lambda v: _dutch(v, 1)),
+        "Ondergrens": data["lower"].map(lambda v: _dutch(v, 1)),
+        "Bovengrens": data["upper"].map(lambda v: _dutch(v, 1)),
+        "Aantal respondenten": data["respondents"].map(lambda v: _dutch(v, 0, thousands=True)),
+    })
+    with io.atomic_path(target) as tmp:
+        export.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
 
 
 def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) -> None:
@@ -309,12 +363,27 @@ def write_registrations(world: _World, regions: RegionsConfig, target: Path) -> 
         sheet.append(row)
     notice = workbook.create_sheet("Toelichting")
     notice.append([DEMO_NOTICE])
-    fixed = datetime(2025, 7, 1)
-    workbook.properties.created = fixed
-    workbook.properties.modified = fixed
     workbook.properties.creator = "trendbreuk demo"
     with io.atomic_path(target) as tmp:
         workbook.save(tmp)
+        _make_reproducible(tmp)
+
+
+def _make_reproducible(xlsx: Path) -> None:
+    """openpyxl stamps the save time into docProps/core.xml and the zip entries; fix both so that the same seed
+    gives byte-identical files."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(xlsx) as source:
+        entries = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(xlsx, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2025-07-01T00:00:00Z", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 7, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, data)
 
 
 def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
@@ -326,8 +395,10 @@ def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
     demo = paths.raw_dir(root) / "demo"
     demo.mkdir(parents=True, exist_ok=True)
     write_cbs_population(world, regions, demo / "cbs" / "03759ned" / SNAPSHOT_DATE)
-    write_perined(world, regions, demo / "perined" / "perined-export.csv")
-    write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv")
+    truth = load_truth(root)
+    write_perined(world, regions, demo / "perined" / "perined-export.csv", root, truth)
+    write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv", root, truth)
+    write_gezondheidsmonitor(world, regions, demo / "gezondheidsmonitor" / "gezondheidsmonitor-export.csv", root, truth)
     write_registrations(world, regions, demo / "registraties" / "registraties.xlsx")
     io.write_text_atomic(
         demo / "LEESMIJ.txt",

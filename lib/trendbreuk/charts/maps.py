@@ -80,12 +80,16 @@ def _tile_map(values: pd.DataFrame, region: Region, hover: dict[str, str], unit:
                             line=dict(color=[line_colour[s] for s in rows["subregio"]], width=[outline[i] for i in rows.index])),
                 **{**common, "text": [n if len(n) < 12 else n[:10] + "…" for n in rows["name"]]}))
     else:
+        low, high = data["value"].min(), data["value"].max()
+        span = (high - low) or 1.0
+        # Cividis runs from dark blue to yellow: white labels on the darker half, black on the lighter.
+        label_colours = ["#FFFFFF" if pd.notna(v) and (v - low) / span < 0.55 else "#000000" for v in data["value"]]
         fig.add_trace(go.Scatter(
             x=data["x"], y=data["y"], name="", showlegend=False, hovertext=[hover[c] for c in data["area_code"]],
             marker=dict(symbol="square", size=62, color=data["value"], colorscale=VALUE_SCALE, showscale=True,
                         colorbar=dict(title=unit, ticksuffix="%" if unit == "%" else ""),
                         line=dict(color=[line_colour[s] for s in data["subregio"]], width=outline)),
-            **common))
+            **{**common, "textfont": dict(size=10, color=label_colours)}))
     for subregio in region.subregios:  # subregio name above the left-most tile of its top row
         rows = tiles[tiles["subregio"] == subregio.code]
         top = rows[rows["y"] == rows["y"].max()].sort_values("x").iloc[0]

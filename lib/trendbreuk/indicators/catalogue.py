@@ -10,7 +10,9 @@ import yaml
 from trendbreuk import paths
 
 POLARITIES = ("lower_is_better", "higher_is_better")
-STATISTICS = {"proportion": ("wilson",)}
+STATISTICS = {"proportion": ("wilson",), "rate": ("byar",), "survey": ("source",)}
+LIFE_PHASES = ("Kansrijke Start", "Peutertijd", "Basisschool", "Voortgezet onderwijs", "Werk en ouderschap",
+               "Fase-overstijgend")
 REQUIRED = ("id", "title", "unit", "polarity", "life_phase", "statistic", "ci_method", "source")
 
 
@@ -36,8 +38,21 @@ class Indicator:
     multiplier: float = 100.0
     decimals: int = 1
     pool_years: int = 1
+    survey_interval: int | None = None
+    period_type: str = ""
+    publication_lag: int = 1
+    min_count: int = 0
     target_basket: bool = False
+    baseline_year: int | None = None
+    cbs_reference: dict | None = None
+    verified: str = ""
+    note: str = ""
     extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def step_years(self) -> int:
+        """Years between consecutive data points (pooled block, survey round or 1)."""
+        return self.survey_interval or self.pool_years
 
     @property
     def higher_is_better(self) -> bool:
@@ -70,6 +85,8 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
             raise CatalogueError(f"{path}: indicator '{name}': statistic '{entry['statistic']}' is not supported ({list(STATISTICS)})")
         if entry["ci_method"] not in methods:
             raise CatalogueError(f"{path}: indicator '{name}': ci_method '{entry['ci_method']}' does not fit {entry['statistic']} ({methods})")
+        if entry["life_phase"] not in LIFE_PHASES:
+            raise CatalogueError(f"{path}: indicator '{name}': life_phase '{entry['life_phase']}' is not one of {LIFE_PHASES}")
         pool = int(entry.get("pool_years", 1))
         if pool < 1:
             raise CatalogueError(f"{path}: indicator '{name}': pool_years must be 1 or more, not {pool}")

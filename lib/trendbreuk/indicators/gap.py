@@ -8,8 +8,11 @@ Definitions (also in docs/methode.md):
   (Newcombe 1998, Stat Med 17:873-890, method 10; statsmodels confint_proportions_2indep, method='newcomb').
   The rest of Nederland is independent of the region by construction. Against Nederland as a whole (which
   contains the area) the interval ignores the positive covariance and is therefore slightly too wide.
-- Baseline: the period that contains the baseline year (config/regions.yaml, default 2018). A period stands
-  for its midpoint in time (2016-2018 -> 2017).
+- Baseline: the period that contains the indicator's baseline year (default 2018, config/regions.yaml); when no
+  period contains it (a survey in 2016 and 2020), the last period that ends before it. A period stands for its
+  midpoint in time (2016-2018 -> 2017).
+- For estimates that are not counted proportions (survey percentages, rates), the gap's interval is the normal
+  approximation with standard errors recovered from both intervals (Altman & Bland 2011, BMJ 343:d2090).
 - Target path: the gap falls linearly from the baseline gap to (1 - 0.25) x baseline gap in 2030:
   target_gap(t) = baseline_gap x (1 - share x (t - t_baseline) / (2030 - t_baseline)).
 - Share of the gap closed: (baseline_gap - gap) / baseline_gap, only when the baseline gap is positive.
@@ -51,6 +54,31 @@ def difference_ci(num1, den1, num2, den2, confidence: float = 0.95) -> tuple[np.
     return lower, upper
 
 
+def _wald_difference(value1, lower1, upper1, value2, lower2, upper2, confidence: float = 0.95):
+    from scipy.stats import norm
+
+    z = norm.ppf(1 - (1 - confidence) / 2)
+    se = np.sqrt(((np.asarray(upper1) - np.asarray(lower1)) / (2 * z)) ** 2
+                 + ((np.asarray(upper2) - np.asarray(lower2)) / (2 * z)) ** 2)
+    d = np.asarray(value1) - np.asarray(value2)
+    return d - z * se, d + z * se
+
+
+def baseline_periods(frame: pd.DataFrame, baseline_year_of) -> pd.DataFrame:
+    """One baseline period per indicator: the period containing its baseline year, else the last one that ends
+    before it. frame: indicator, period, year_start, year_end (any number of areas)."""
+    periods = frame[["indicator", "period", "year_start", "year_end"]].drop_duplicates()
+    chosen = []
+    for indicator, rows in periods.groupby("indicator"):
+        year = baseline_year_of(indicator)
+        containing = rows[(rows["year_start"] <= year) & (rows["year_end"] >= year)]
+        before = rows[rows["year_end"] < year].sort_values("year_end")
+        pick = containing.head(1) if not containing.empty else before.tail(1)
+        chosen.append(pick)
+    return pd.concat(chosen)[["indicator", "period"]].rename(columns={"period": "baseline_period"}) if chosen else \
+        pd.DataFrame(columns=["indicator", "baseline_period"])
+
+
 def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], benchmark: str, *,
                    baseline_year: int = 2018, target_year: int = 2030, share: float = 0.25) -> pd.DataFrame:
     """Gap of every gemeente, subregio and region to `benchmark` ('rest_nl' or 'NL01'), per period, with the
@@ -68,18 +96,21 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
     lo, hi = difference_ci(frame["numerator"], frame["denominator"],
                            frame["numerator_benchmark"], frame["denominator_benchmark"])
     lo, hi = lo * multiplier, hi * multiplier
+    counted = frame["indicator"].map(lambda i: indicators[i].statistic == "proportion").to_numpy()
+    w_lo, w_hi = _wald_difference(frame["value"], frame["lower_ci"], frame["upper_ci"],
+                                  frame["value_benchmark"], frame["lower_ci_benchmark"], frame["upper_ci_benchmark"])
+    lo, hi = np.where(counted, lo, w_lo), np.where(counted, hi, w_hi)
     frame["gap_lower"] = np.where(orientation > 0, lo, -hi)
     frame["gap_upper"] = np.where(orientation > 0, hi, -lo)
     frame["relative_gap"] = orientation * (frame["value"] / frame["value_benchmark"] - 1)
-    frame["gap_method"] = GAP_METHOD
+    frame["gap_method"] = np.where(counted, GAP_METHOD, "normale benadering met standaardfouten uit de intervallen")
     frame["t"] = period_midpoint(frame["year_start"], frame["year_end"])
 
     group = ["region", "indicator", "area_code"]
-    contains = (frame["year_start"] <= baseline_year) & (frame["year_end"] >= baseline_year)
-    baseline = frame[contains][group + ["period", "t", "gap"]].rename(
-        columns={"period": "baseline_period", "t": "t_baseline", "gap": "baseline_gap"})
-    baseline = baseline.drop_duplicates(group)
-    frame = frame.merge(baseline, on=group, how="left")
+    chosen = baseline_periods(frame, lambda i: indicators[i].baseline_year or baseline_year)
+    baseline = frame.merge(chosen, left_on=["indicator", "period"], right_on=["indicator", "baseline_period"])
+    baseline = baseline[group + ["baseline_period", "t", "gap"]].rename(columns={"t": "t_baseline", "gap": "baseline_gap"})
+    frame = frame.merge(baseline.drop_duplicates(group), on=group, how="left")
     has_gap = frame["baseline_gap"] > 0
     after = frame["t"] >= frame["t_baseline"]
     frame["target_gap"] = np.where(

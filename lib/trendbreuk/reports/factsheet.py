@@ -1,13 +1,14 @@
 """Content of the gemeente factsheet: what the notebook `notebooks/factsheet.ipynb` displays.
 
-Everything a reader sees is computed here from the processed tables, so the notebook stays a parameters
-cell plus a few calls, and the same content appears in Jupyter, the Python engine and Quarto.
+Everything a reader sees is computed here from the processed tables (indicator values, gaps, assessments), so
+the notebook stays a parameters cell plus a few calls, and the same content appears in Jupyter, the Python
+engine and Quarto.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import math
 from datetime import date
 
 import numpy as np
@@ -18,15 +19,24 @@ from trendbreuk import __version__
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.maps import figure_map
-from trendbreuk.geography.boundaries import load_region_boundaries
 from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio, load_regions
-from trendbreuk.indicators.catalogue import Indicator, load_catalogue
-from trendbreuk.indicators.gap import change_test
+from trendbreuk.geography.boundaries import load_region_boundaries
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
+from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.page import Page, demo_banner, table_html
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december"]
+COMPARISON = {
+    "slechter": ("▲", "duidelijk slechter"),
+    "gelijk": ("●", "niet duidelijk anders"),
+    "beter": ("▼", "duidelijk beter"),
+    "niet_te_beoordelen": ("–", "niet te beoordelen"),
+}
+VERDICT_STYLE = {"doel_bereikt": "beter", "op_koers": "beter", "geen_achterstand": "gelijk",
+                 "onvoldoende_gegevens": "niet_te_beoordelen", "versnelling_nodig": "slechter",
+                 "achterstand_groeit": "slechter"}
 
 
 def _first_upper(text: str) -> str:
@@ -37,85 +47,273 @@ def dutch_date(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-@dataclass(frozen=True)
-class Movement:
-    """How the gap of one area moved between the baseline and the latest period, in words and numbers."""
-
-    status: str  # geen_startwaarde | geen_achterstand | kleiner | groter | onduidelijk
-    label: str
-    sentence: str
-    baseline: pd.Series | None
-    latest: pd.Series | None
-
-
-def describe_movement(rows: pd.DataFrame, indicator: Indicator, area_name: str, benchmark_name: str,
-                      target_year: int) -> Movement:
-    """Compare the latest gap with the baseline gap of one area (rows: its gaps, one benchmark)."""
-    rows = rows.dropna(subset=["gap"]).sort_values("t")
-    unit, d = indicator.unit, indicator.decimals
-    if rows.empty:
-        return Movement("geen_startwaarde", "geen gegevens", f"Voor {indicator.short_title or indicator.title} zijn geen cijfers van {area_name}.", None, None)
-    latest = rows.iloc[-1]
-    base_rows = rows[rows["period"] == rows["baseline_period"]]
-    if base_rows.empty:
-        return Movement("geen_startwaarde", "geen startwaarde",
-                        "Er is geen cijfer voor de start van het programma; de beweging sinds de start is niet te bepalen.",
-                        None, latest)
-    base = base_rows.iloc[0]
-    now_text = (f"In {latest['period']} is de achterstand {fmt.difference(latest['gap'], unit, d)} "
-                f"(onzekerheidsmarge {fmt.number(latest['gap_lower'], d)} tot {fmt.number(latest['gap_upper'], d)}).")
-    if base["gap"] <= 0:
-        return Movement("geen_achterstand", "geen achterstand bij de start",
-                        f"Bij de start ({base['period']}) had {area_name} geen achterstand op {benchmark_name} "
-                        f"({fmt.difference(base['gap'], unit, d)}); het doel om de achterstand te verkleinen geldt hier niet. {now_text}",
-                        base, latest)
-    start_text = (f"Bij de start ({base['period']}) was de achterstand van {area_name} op {benchmark_name} "
-                  f"{fmt.difference(base['gap'], unit, d)}.")
-    if latest["period"] == base["period"]:
-        return Movement("onduidelijk", "nog geen nieuwer cijfer", f"{start_text} Er is nog geen nieuwer cijfer.", base, latest)
-    _, p = change_test(latest["gap"], latest["gap_lower"], latest["gap_upper"], base["gap"], base["gap_lower"], base["gap_upper"])
-    p = float(p)
-    change = latest["gap"] - base["gap"]
-    if p < 0.05 and change < 0:
-        closed, wanted = latest["share_closed"], latest["target_share_closed"]
-        pace = "sneller dan" if closed >= wanted else "langzamer dan"
-        return Movement("kleiner", f"{fmt.share(closed)} ingelopen",
-                        f"{start_text} {now_text} Er is {fmt.share(closed)} van de achterstand ingelopen; volgens het "
-                        f"doelpad naar {target_year} had dat nu {fmt.share(wanted)} moeten zijn ({pace} het doelpad).",
-                        base, latest)
-    if p < 0.05 and change > 0:
-        return Movement("groter", "achterstand gegroeid",
-                        f"{start_text} {now_text} De achterstand is groter geworden "
-                        f"(+{fmt.difference(change, unit, d)}).", base, latest)
-    return Movement("onduidelijk", "geen duidelijke verandering",
-                    f"{start_text} {now_text} De verandering ({fmt.difference(change, unit, d)}) valt binnen de "
-                    "toevalsmarge: met deze aantallen is niet te zeggen of de achterstand echt kleiner of groter is geworden.",
-                    base, latest)
-
-
-COMPARISON = {
-    "slechter": ("▲", "duidelijk slechter"),
-    "gelijk": ("●", "niet duidelijk anders"),
-    "beter": ("▼", "duidelijk beter"),
-    "onbekend": ("–", "niet te beoordelen"),
-}
-
-
-def compare_now(row: pd.Series | None) -> str:
-    """Where the area stands in its latest period: 'slechter' when the whole 95% interval of the gap lies
-    above 0, 'beter' when it lies below 0, 'gelijk' when it contains 0, 'onbekend' without an interval."""
-    if row is None or not np.isfinite(row["gap_lower"]) or not np.isfinite(row["gap_upper"]):
-        return "onbekend"
-    if row["gap_lower"] > 0:
-        return "slechter"
-    if row["gap_upper"] < 0:
-        return "beter"
-    return "gelijk"
-
-
-def comparison_badge(status: str) -> str:
+def comparison_badge(status: str, level: str = "") -> str:
     symbol, text = COMPARISON[status]
-    return f'<span class="tb-badge tb-{status}"><span aria-hidden="true">{symbol}</span> {text}</span>'
+    extra = f" ({level})" if level else ""
+    return f'<span class="tb-badge tb-{status}"><span aria-hidden="true">{symbol}</span> {text}{extra}</span>'
+
+
+def verdict_badge(key: str, label: str) -> str:
+    return f'<span class="tb-badge tb-{VERDICT_STYLE[key]}">{html.escape(label)}</span>'
+
+
+def _finite(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
+                        target_year: int) -> str:
+    """What happened to the gap since the start, why, what that means for 2030, and when we will know."""
+    unit, d = indicator.unit, indicator.decimals
+    known = f" Het cijfer over {target_year} is naar verwachting in {int(row['year_known'])} bekend."
+    if not _finite(row.get("baseline_gap")):
+        return ("Er is geen cijfer van rond de start van Trendbreuk; de beweging sinds de start is niet te bepalen."
+                + known)
+    start = f"Bij de start ({row['baseline_period']}) "
+    now = (f"In {row['latest_period']} is de achterstand {fmt.difference(row['latest_gap'], unit, d)} "
+           f"(onzekerheidsmarge {fmt.number(row['latest_gap_lower'], d)} tot {fmt.number(row['latest_gap_upper'], d)}).")
+    if row["baseline_gap"] <= 0:
+        return (start + f"had {area_name} geen achterstand op {benchmark_name} "
+                f"({fmt.difference(row['baseline_gap'], unit, d)}). " + now + known)
+    clear = _finite(row.get("baseline_gap_lower")) and row["baseline_gap_lower"] > 0
+    text = start + f"was de achterstand van {area_name} op {benchmark_name} {fmt.difference(row['baseline_gap'], unit, d)}"
+    text += ". " if clear else " (klein en niet duidelijk verschillend van nul). "
+    text += now
+    if row["latest_period"] != row["baseline_period"] and _finite(row.get("share_closed")):
+        change = row["latest_gap"] - row["baseline_gap"]
+        if row["latest_gap"] <= 0:
+            text += " De achterstand van de start is helemaal ingelopen."
+        elif change < 0 and clear:
+            text += (f" Er is {fmt.share(row['share_closed'])} van de achterstand ingelopen; volgens het doelpad had nu "
+                     f"{fmt.share(row['target_share_closed_now'])} ingelopen moeten zijn.")
+        elif change < 0:
+            text += f" De achterstand is {fmt.difference(-change, unit, d)} kleiner geworden."
+        else:
+            text += f" De achterstand is {fmt.difference(change, unit, d)} groter geworden."
+        area_delta = -row["change_due_to_area"]
+        bench_delta = row["change_due_to_benchmark"]
+        text += (f" {_first_upper(area_name)} zelf {'verbeterde' if area_delta >= 0 else 'verslechterde'} "
+                 f"{fmt.difference(abs(area_delta), unit, d)}, {benchmark_name} "
+                 f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}.")
+    text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
+    return text + known
+
+
+class Factsheet:
+    """All content of one gemeente's factsheet."""
+
+    def __init__(self, processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator],
+                 gemeente: Gemeente, region: Region, benchmark: str):
+        self.processed = processed
+        self.regions = regions
+        self.catalogue = catalogue
+        self.gemeente = gemeente
+        self.region = region
+        self.subregio: Subregio = region.subregio_of(gemeente.code)
+        self.benchmark = benchmark
+        self.benchmark_name = "de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark]
+        self.page = Page()
+        self.boundaries = load_region_boundaries(region, processed.info.get("indeling_year"))
+        a = processed.assessments
+        self.assessments = a[(a["region"] == region.key) & (a["benchmark"] == benchmark)]
+        self.own = self.assessments[self.assessments["area_code"] == gemeente.code].set_index("indicator")
+
+    @classmethod
+    def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> "Factsheet":
+        regions = load_regions()
+        region = regions.find_region_of(gemeente) if gemeente.upper().startswith("GM") else regions.region()
+        found = region.gemeente(gemeente)
+        return cls(load_processed(dataset or None), regions, load_catalogue(), found, region,
+                   benchmark or regions.default_benchmark)
+
+    # data -------------------------------------------------------------------------------------------
+    @property
+    def indicators(self) -> list[Indicator]:
+        present = set(self.own.index)
+        return [i for i in self.catalogue.values() if i.id in present]
+
+    @property
+    def basket(self) -> list[Indicator]:
+        return [i for i in self.indicators if i.target_basket]
+
+    def values(self, indicator: Indicator) -> pd.DataFrame:
+        v = self.processed.indicator_values
+        return v[(v["region"] == self.region.key) & (v["indicator"] == indicator.id)]
+
+    def gaps(self, indicator: Indicator) -> pd.DataFrame:
+        g = self.processed.gaps
+        return g[(g["region"] == self.region.key) & (g["indicator"] == indicator.id) & (g["benchmark"] == self.benchmark)
+                 & (g["area_code"] == self.gemeente.code)]
+
+    # display blocks -----------------------------------------------------------------------------------
+    def header(self) -> HTML:
+        parts = []
+        if self.processed.demo:
+            parts.append(demo_banner(self.processed.info.get("description", "")).data)
+        parts.append(
+            f'<header class="tb-header"><p class="tb-kicker">Trendbreuk {html.escape(self.region.name)} · factsheet</p>'
+            f"<h1>{html.escape(self.gemeente.name)}</h1>"
+            f'<p class="tb-sub">Subregio {html.escape(self.subregio.name)} · vergeleken met {html.escape(self.benchmark_name)} · '
+            f"gemaakt op {dutch_date(date.today())}</p></header>"
+        )
+        return HTML("".join(parts))
+
+    def headline(self) -> HTML:
+        basket = self.own.loc[[i.id for i in self.basket]]
+        now = basket["comparison"].value_counts()
+        verdicts = basket["verdict"].value_counts()
+        n = len(basket)
+        standing = (f"Op de {n} indicatoren van het Trendbreuk-doel scoort {self.gemeente.name} nu op "
+                    f"{now.get('slechter', 0)} duidelijk slechter dan {self.benchmark_name}, op {now.get('beter', 0)} "
+                    f"duidelijk beter en op {now.get('gelijk', 0)} niet duidelijk anders"
+                    + (f" ({now.get('niet_te_beoordelen', 0)} niet te beoordelen)" if now.get("niet_te_beoordelen") else "")
+                    + ".")
+        parts = [f"{verdicts.get(k, 0)} {label}" for k, label in
+                 (("doel_bereikt", "doel al bereikt"), ("op_koers", "op koers"), ("versnelling_nodig", "versnelling nodig"),
+                  ("achterstand_groeit", "achterstand groeit"), ("geen_achterstand", "geen achterstand bij de start"),
+                  ("onvoldoende_gegevens", "onvoldoende gegevens om te oordelen")) if verdicts.get(k, 0)]
+        expected = 0.05 * int((basket["comparison"] != "niet_te_beoordelen").sum())
+        return HTML(
+            f'<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{html.escape(standing)}</p>'
+            f"<p>Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
+            f"gezondheidsachterstand op {html.escape(self.benchmark_name)} hebben ingelopen. Oordeel per indicator voor "
+            f"{self.regions.target_year}: {html.escape(', '.join(parts))}.</p>"
+            f'<p class="tb-note">Bij {n} vergelijkingen geeft toeval alleen al ongeveer {fmt.number(expected, 1)} '
+            "keer een “duidelijk” verschil; lees één afwijkende indicator daarom niet als bewijs.</p></section>"
+        )
+
+    def summary_table(self) -> HTML:
+        rows = []
+        for indicator in sorted(self.indicators, key=lambda i: LIFE_PHASES.index(i.life_phase)):
+            a = self.own.loc[indicator.id]
+            unit, d = indicator.unit, indicator.decimals
+            rows.append({
+                "Levensfase": indicator.life_phase,
+                "Indicator": indicator.title + ("" if indicator.target_basket else " *"),
+                "Periode": a["latest_period"] or fmt.MISSING,
+                self.gemeente.name: fmt.value_with_unit(a.get("value"), unit, d),
+                _first_upper(self.benchmark_name): fmt.value_with_unit(a.get("benchmark_value"), unit, d),
+                "Nu": comparison_badge(a["comparison"], a["comparison_level"] if a["comparison_level"] == "99,8%" else ""),
+                f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]),
+            })
+        table = table_html(pd.DataFrame(rows), caption=f"{self.gemeente.name} vergeleken met {self.benchmark_name}: "
+                                                      "laatste cijfers, de stand nu en het oordeel voor "
+                                                      f"{self.regions.target_year}", raw_columns=("Nu", f"Oordeel {self.regions.target_year}"),
+                           group_column="Levensfase")
+        return HTML(
+            f'<section class="tb-summary"><h2>Waar staat {html.escape(self.gemeente.name)}?</h2>{table}'
+            '<p class="tb-note">Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de waarde van de vergelijkingsgroep '
+            "buiten de 95%-onzekerheidsmarge van de gemeente ligt (“99,8%”: zelfs buiten de ruimere 99,8%-marge); "
+            f"anders ● niet duidelijk anders. Oordeel {self.regions.target_year}: {html.escape(VERDICT_RULES)} "
+            "* = geen onderdeel van de doelmand van Trendbreuk.</p></section>")
+
+    def overview_map(self) -> HTML:
+        """The region's gemeenten coloured by how many target indicators are clearly worse than the benchmark."""
+        basket_ids = [i.id for i in self.basket]
+        rows = self.assessments[(self.assessments["area_level"] == "gemeente") & self.assessments["indicator"].isin(basket_ids)]
+        counts = rows.assign(worse=rows["comparison"] == "slechter").groupby(["area_code", "area_name"], as_index=False)["worse"].sum()
+        counts = counts.rename(columns={"worse": "value"})
+        own = int(counts.loc[counts["area_code"] == self.gemeente.code, "value"].iloc[0])
+        title = (f"Aantal doelindicatoren (van {len(basket_ids)}) waarop elke gemeente duidelijk slechter scoort dan "
+                 f"{self.benchmark_name}")
+        alt = (f"Kaart van {self.region.name}. {self.gemeente.name} scoort op {own} van de {len(basket_ids)} "
+               f"doelindicatoren duidelijk slechter; in de regio loopt dit van {int(counts['value'].min())} tot "
+               f"{int(counts['value'].max())}.")
+        fig = figure_map(counts, self.region, title=title, unit="aantal", decimals=0, boundaries=self.boundaries,
+                         highlight=self.gemeente.code)
+        table = pd.DataFrame({"Gemeente": counts["area_name"], "Duidelijk slechter": counts["value"].astype(int)})
+        return self.page.chart(fig, alt=alt, data=table.sort_values("Duidelijk slechter"))
+
+    def life_phase_sections(self) -> list[HTML]:
+        """Per life phase, the target indicators with their sentence, trend chart and gap chart."""
+        blocks = []
+        for phase in LIFE_PHASES:
+            chosen = [i for i in self.basket if i.life_phase == phase]
+            if not chosen:
+                continue
+            blocks.append(HTML(f'<h2 class="tb-phase">{html.escape(phase)}</h2>'))
+            for indicator in chosen:
+                blocks.extend(self.indicator_section(indicator))
+        return blocks
+
+    def indicator_section(self, indicator: Indicator) -> list[HTML]:
+        unit, d = indicator.unit, indicator.decimals
+        a = self.own.loc[indicator.id]
+        series = [
+            (self.gemeente.code, self.gemeente.name, "gemeente"),
+            (self.subregio.code, f"subregio {self.subregio.name}", "subregio"),
+            (self.region.code, self.region.name, "regio"),
+            (self.benchmark, _first_upper(self.benchmark_name), "benchmark"),
+        ]
+        values = self.values(indicator)
+        shown = values[values["area_code"].isin([s[0] for s in series])]
+        sentence = assessment_sentence(a, indicator, self.gemeente.name, self.benchmark_name, self.regions.target_year)
+        trend_alt = (f"Lijngrafiek van {indicator.title.lower()} per periode voor {self.gemeente.name}, subregio "
+                     f"{self.subregio.name}, {self.region.name} en {self.benchmark_name}. "
+                     + (f"Laatste waarde {self.gemeente.name}: {fmt.value_with_unit(a['value'], unit, d)} in "
+                        f"{a['latest_period']}." if _finite(a.get("value")) else ""))
+        names = {code: label for code, label, _ in series}
+        ordered = shown.assign(Gebied=shown["area_code"].map(names)).sort_values(["area_code", "year_start"])
+        trend_table = pd.DataFrame({
+            "Gebied": ordered["Gebied"], "Periode": ordered["period"],
+            "Waarde": [fmt.value_with_unit(v, unit, d) for v in ordered["value"]],
+            "Marge van": [fmt.value_with_unit(v, unit, d) for v in ordered["lower_ci"]],
+            "tot": [fmt.value_with_unit(v, unit, d) for v in ordered["upper_ci"]],
+        })
+        blocks = [
+            HTML(f'<section class="tb-indicator"><h3>{html.escape(indicator.title)} '
+                 f'{verdict_badge(a["verdict"], a["verdict_label"])}</h3>'
+                 f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
+                 f'<p class="tb-message">{html.escape(sentence)}</p></section>'),
+            self.page.chart(figure_trend(shown, series, title=f"{indicator.title}: {self.gemeente.name} vergeleken met "
+                                         f"regio en {self.benchmark_name}", unit=unit, decimals=d),
+                            alt=trend_alt, data=trend_table),
+        ]
+        gaps = self.gaps(indicator)
+        if not gaps.empty and _finite(a.get("baseline_gap")):
+            gap_fig = figure_gap(gaps, title=f"Achterstand van {self.gemeente.name} op {self.benchmark_name} en het doelpad "
+                                 f"naar {self.regions.target_year}", unit=unit, area_label=self.gemeente.name,
+                                 benchmark_label=self.benchmark_name, target_year=self.regions.target_year,
+                                 share=self.regions.target_share_closed, decimals=d)
+            gap_table = pd.DataFrame({
+                "Periode": gaps["period"],
+                "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
+                "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
+                "tot": [fmt.number(v, d) for v in gaps["gap_upper"]],
+                "Doelpad": [fmt.difference(v, unit, d) if np.isfinite(v) else fmt.MISSING for v in gaps["target_gap"]],
+            })
+            blocks.append(self.page.chart(gap_fig, alt=f"Grafiek van de achterstand per periode met onzekerheidsmarge en "
+                                                       f"het doelpad. {sentence}", data=gap_table))
+        return blocks
+
+    def sources(self) -> HTML:
+        info = self.processed.info
+        items = []
+        for s in info.get("sources", []):
+            if s["source"] == "registraties" or s.get("missing"):
+                continue
+            where = s.get("table") or s.get("file", "").split("/")[-1]
+            when = f", opgehaald {s['retrieved_at'][:10]}" if s.get("retrieved_at") else ""
+            label = {"cbs": "CBS StatLine", "perined": "Perined", "wsjg": "Waar staat je gemeente",
+                     "gezondheidsmonitor": "Gezondheidsmonitor (GGD'en, CBS, RIVM)"}.get(s["source"], s["source"])
+            items.append(f"<li>{html.escape(label)}: {html.escape(where)}{html.escape(when)}</li>")
+        pooled = [i.title for i in self.indicators if i.pool_years > 1]
+        demo = ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
+                "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>") if self.processed.demo else ""
+        return HTML(
+            '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
+            f"<ul>{''.join(items)}</ul>"
+            f"<p>{html.escape(indeling_note(info, self.region))} "
+            + (f"Voor {', '.join(html.escape(p.lower()) for p in pooled)} zijn steeds 3 jaren samengenomen, "
+               "omdat de aantallen per gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else "")
+            + "</p><p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
+            f"de achterstand is het verschil met {html.escape(self.benchmark_name)}. Het oordeel voor "
+            f"{self.regions.target_year} komt uit een gewogen trendlijn door de achterstanden sinds de start, met de kans "
+            f"dat de achterstand in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} kleiner is "
+            "dan bij de start. Zie docs/methode.md voor de volledige beschrijving.</p>"
+            f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
+            f"tabellen gebouwd {html.escape(info.get('built_at', '')[:10])}</p></section>"
+        )
 
 
 def indeling_note(info: dict, region: Region) -> str:
@@ -134,220 +332,3 @@ def indeling_note(info: dict, region: Region) -> str:
         parts = [f"{new}: {', '.join(sorted(old))}" for new, old in merged.items()]
         text += " Cijfers van vóór een samenvoeging zijn opgeteld voor de huidige gemeente: " + "; ".join(parts) + "."
     return text
-
-
-class Factsheet:
-    """All content of one gemeente's factsheet."""
-
-    def __init__(self, processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator],
-                 gemeente: Gemeente, region: Region, benchmark: str):
-        self.processed = processed
-        self.regions = regions
-        self.catalogue = catalogue
-        self.gemeente = gemeente
-        self.region = region
-        self.subregio: Subregio = region.subregio_of(gemeente.code)
-        self.benchmark = benchmark
-        self.benchmark_name = ("de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark])
-        self.page = Page()
-        self.boundaries = load_region_boundaries(region, processed.info.get("indeling_year"))
-
-    @classmethod
-    def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> "Factsheet":
-        regions = load_regions()
-        region = regions.find_region_of(gemeente) if gemeente.upper().startswith("GM") else regions.region()
-        found = region.gemeente(gemeente)
-        return cls(load_processed(dataset or None), regions, load_catalogue(), found, region,
-                   benchmark or regions.default_benchmark)
-
-    # data -------------------------------------------------------------------------------------------
-    @property
-    def indicators(self) -> list[Indicator]:
-        present = set(self.processed.indicator_values["indicator"])
-        return [i for i in self.catalogue.values() if i.id in present]
-
-    def values(self, indicator: Indicator) -> pd.DataFrame:
-        v = self.processed.indicator_values
-        return v[(v["region"] == self.region.key) & (v["indicator"] == indicator.id)]
-
-    def gaps(self, indicator: Indicator, area_code: str | None = None) -> pd.DataFrame:
-        g = self.processed.gaps
-        return g[(g["region"] == self.region.key) & (g["indicator"] == indicator.id) & (g["benchmark"] == self.benchmark)
-                 & (g["area_code"] == (area_code or self.gemeente.code))]
-
-    def movement(self, indicator: Indicator, area_code: str | None = None, area_name: str | None = None) -> Movement:
-        return describe_movement(self.gaps(indicator, area_code), indicator, area_name or self.gemeente.name,
-                                 self.benchmark_name, self.regions.target_year)
-
-    # display blocks -----------------------------------------------------------------------------------
-    def header(self) -> HTML:
-        parts = []
-        if self.processed.demo:
-            parts.append(demo_banner(self.processed.info.get("description", "")).data)
-        parts.append(
-            f'<header class="tb-header"><p class="tb-kicker">Trendbreuk {html.escape(self.region.name)} · factsheet</p>'
-            f"<h1>{html.escape(self.gemeente.name)}</h1>"
-            f'<p class="tb-sub">Subregio {html.escape(self.subregio.name)} · vergeleken met {html.escape(self.benchmark_name)} · '
-            f"gemaakt op {dutch_date(date.today())}</p></header>"
-        )
-        return HTML("".join(parts))
-
-    def headline(self) -> HTML:
-        moves = [self.movement(i) for i in self.indicators]
-        counts = {s: sum(m.status == s for m in moves) for s in ("kleiner", "groter", "onduidelijk", "geen_achterstand", "geen_startwaarde")}
-        pieces = []
-        if counts["kleiner"]:
-            pieces.append(f"bij {counts['kleiner']} is de achterstand kleiner geworden")
-        if counts["groter"]:
-            pieces.append(f"bij {counts['groter']} is de achterstand gegroeid")
-        if counts["onduidelijk"]:
-            pieces.append(f"bij {counts['onduidelijk']} is geen duidelijke verandering te zien")
-        if counts["geen_achterstand"]:
-            pieces.append(f"bij {counts['geen_achterstand']} was er bij de start geen achterstand")
-        if counts["geen_startwaarde"]:
-            pieces.append(f"bij {counts['geen_startwaarde']} ontbreekt een startwaarde")
-        text = "; ".join(pieces)
-        now = [compare_now(m.latest) for m in moves]
-        standing = (f"Nu scoort {self.gemeente.name} op {now.count('slechter')} van de {len(moves)} indicatoren "
-                    f"duidelijk slechter dan {self.benchmark_name}, op {now.count('beter')} duidelijk beter, en op "
-                    f"{now.count('gelijk')} niet duidelijk anders"
-                    + (f" ({now.count('onbekend')} niet te beoordelen)" if now.count("onbekend") else "") + ".")
-        return HTML(
-            f'<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{html.escape(standing)}</p>'
-            f"<p>Trendbreuk wil in {self.regions.target_year} "
-            f"{fmt.share(self.regions.target_share_closed)} van de gezondheidsachterstand ten opzichte van "
-            f"{html.escape(self.benchmark_name)} hebben ingelopen. Sinds de start van het programma: "
-            f"{html.escape(text)}.</p></section>"
-        )
-
-    def summary_table(self) -> HTML:
-        rows = []
-        for indicator in self.indicators:
-            move = self.movement(indicator)
-            latest = move.latest
-            values = self.values(indicator)
-            if latest is not None:
-                period = latest["period"]
-                value, bench = latest["value"], latest["value_benchmark"]
-                gap_text = fmt.difference(latest["gap"], indicator.unit, indicator.decimals)
-            else:
-                last = values[values["area_code"] == self.gemeente.code].sort_values("year_end").tail(1)
-                period = last["period"].iloc[0] if not last.empty else fmt.MISSING
-                value = last["value"].iloc[0] if not last.empty else None
-                bench, gap_text = None, fmt.MISSING
-            rows.append({
-                "Indicator": indicator.title,
-                "Periode": period,
-                self.gemeente.name: fmt.value_with_unit(value, indicator.unit, indicator.decimals),
-                _first_upper(self.benchmark_name): fmt.value_with_unit(bench, indicator.unit, indicator.decimals),
-                "Achterstand nu": gap_text,
-                "Nu": comparison_badge(compare_now(latest)),
-                "Sinds de start": move.label,
-            })
-        table = table_html(pd.DataFrame(rows), caption=f"{self.gemeente.name} vergeleken met {self.benchmark_name}: "
-                                                      "laatste cijfers en beweging sinds de start van Trendbreuk",
-                           raw_columns=("Nu",))
-        return HTML(f'<section class="tb-summary"><h2>Waar staat {html.escape(self.gemeente.name)}?</h2>{table}'
-                    '<p class="tb-note">Achterstand: hoeveel slechter de gemeente scoort dan de vergelijkingsgroep '
-                    "(positief = slechter, negatief = beter). Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de "
-                    "hele 95%-onzekerheidsmarge van de achterstand boven of onder nul ligt; anders ● niet duidelijk "
-                    "anders.</p></section>")
-
-    def indicator_section(self, indicator: Indicator) -> list[HTML]:
-        unit, d = indicator.unit, indicator.decimals
-        values = self.values(indicator)
-        bench_code = self.benchmark
-        series = [
-            (self.gemeente.code, self.gemeente.name, "gemeente"),
-            (self.subregio.code, f"subregio {self.subregio.name}", "subregio"),
-            (self.region.code, self.region.name, "regio"),
-            (bench_code, _first_upper(self.benchmark_name), "benchmark"),
-        ]
-        move = self.movement(indicator)
-        shown = values[values["area_code"].isin([s[0] for s in series])]
-        latest_value = shown[shown["area_code"] == self.gemeente.code].sort_values("year_end").tail(1)
-        trend_title = f"{indicator.title}: {self.gemeente.name} vergeleken met regio en {self.benchmark_name}"
-        trend_alt = (f"Lijngrafiek van {indicator.title.lower()} per periode voor {self.gemeente.name}, subregio "
-                     f"{self.subregio.name}, {self.region.name} en {self.benchmark_name}. "
-                     + (f"Laatste waarde {self.gemeente.name}: {fmt.value_with_unit(latest_value['value'].iloc[0], unit, d)} "
-                        f"in {latest_value['period'].iloc[0]}." if not latest_value.empty else ""))
-        trend_fig = figure_trend(shown, series, title=trend_title, unit=unit, decimals=d)
-        names = {code: label for code, label, _ in series}
-        trend_data = shown.assign(Gebied=shown["area_code"].map(names)).sort_values(["area_code", "year_start"])
-        trend_table = pd.DataFrame({
-            "Gebied": trend_data["Gebied"], "Periode": trend_data["period"],
-            "Waarde": [fmt.value_with_unit(v, unit, d) for v in trend_data["value"]],
-            "Marge van": [fmt.value_with_unit(v, unit, d) for v in trend_data["lower_ci"]],
-            "tot": [fmt.value_with_unit(v, unit, d) for v in trend_data["upper_ci"]],
-        })
-        blocks = [
-            HTML(f'<section class="tb-indicator"><h2>{html.escape(indicator.title)}</h2>'
-                 f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
-                 f'<p class="tb-message">{html.escape(move.sentence)}</p></section>'),
-            self.page.chart(trend_fig, alt=trend_alt, data=trend_table),
-        ]
-        blocks.append(self.map_block(indicator))
-        gaps = self.gaps(indicator)
-        if not gaps.empty:
-            gap_title = f"Achterstand van {self.gemeente.name} op {self.benchmark_name} en het doelpad naar {self.regions.target_year}"
-            gap_alt = f"Grafiek van de achterstand per periode met onzekerheidsmarge. {move.sentence}"
-            gap_fig = figure_gap(gaps, title=gap_title, unit=unit, area_label=self.gemeente.name,
-                                 benchmark_label=self.benchmark_name, target_year=self.regions.target_year,
-                                 share=self.regions.target_share_closed, decimals=d)
-            gap_table = pd.DataFrame({
-                "Periode": gaps["period"],
-                "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
-                "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
-                "tot": [fmt.number(v, d) for v in gaps["gap_upper"]],
-                "Doelpad": [fmt.difference(v, unit, d) if np.isfinite(v) else fmt.MISSING for v in gaps["target_gap"]],
-            })
-            blocks.append(self.page.chart(gap_fig, alt=gap_alt, data=gap_table))
-        return blocks
-
-    def map_block(self, indicator: Indicator) -> HTML:
-        """The latest value of every gemeente of the region on a map, this gemeente outlined."""
-        unit, d = indicator.unit, indicator.decimals
-        values = self.values(indicator)
-        gemeenten = values[values["area_level"] == "gemeente"].dropna(subset=["value"])
-        latest_period = gemeenten.sort_values("year_end")["period"].iloc[-1]
-        latest = gemeenten[gemeenten["period"] == latest_period][["area_code", "area_name", "value"]]
-        ordered = latest.sort_values("value")
-        own = latest[latest["area_code"] == self.gemeente.code]
-        title = (f"{indicator.title} per gemeente in {self.region.name}, {latest_period}"
-                 "<br><sup>Let op: in kleine gemeenten schommelen percentages sterk door toeval</sup>")
-        alt = (f"Kaart van {self.region.name} met {indicator.title.lower()} per gemeente in {latest_period}. "
-               f"Laagste: {ordered['area_name'].iloc[0]} ({fmt.value_with_unit(ordered['value'].iloc[0], unit, d)}); "
-               f"hoogste: {ordered['area_name'].iloc[-1]} ({fmt.value_with_unit(ordered['value'].iloc[-1], unit, d)})"
-               + (f"; {self.gemeente.name}: {fmt.value_with_unit(own['value'].iloc[0], unit, d)}." if not own.empty else "."))
-        fig = figure_map(latest, self.region, title=title, unit=unit, decimals=d, boundaries=self.boundaries,
-                         highlight=self.gemeente.code)
-        table = pd.DataFrame({"Gemeente": ordered["area_name"],
-                              "Waarde": [fmt.value_with_unit(v, unit, d) for v in ordered["value"]]})
-        return self.page.chart(fig, alt=alt, data=table)
-
-    def sources(self) -> HTML:
-        info = self.processed.info
-        items = []
-        for s in info.get("sources", []):
-            if s["source"] == "registraties":
-                continue
-            where = s.get("table") or s.get("file", "").split("/")[-1]
-            when = f", opgehaald {s['retrieved_at'][:10]}" if s.get("retrieved_at") else ""
-            items.append(f"<li>{html.escape(s['source'].upper() if s['source'] == 'cbs' else s['source'].capitalize())}: "
-                         f"{html.escape(where)}{html.escape(when)}</li>")
-        pooled = [i.title for i in self.indicators if i.pool_years > 1]
-        demo = ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
-                "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>") if self.processed.demo else ""
-        return HTML(
-            '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
-            f"<ul>{''.join(items)}</ul>"
-            f"<p>{html.escape(indeling_note(info, self.region))} "
-            + (f"Voor {', '.join(html.escape(p.lower()) for p in pooled)} zijn steeds 3 jaren samengenomen, "
-               "omdat de aantallen per gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else "")
-            + "</p><p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson); de achterstand is het verschil met "
-            f"{html.escape(self.benchmark_name)}, met een marge volgens Newcombe. Het doelpad loopt recht van de achterstand "
-            f"bij de start ({self.regions.baseline_year}) naar {fmt.share(1 - self.regions.target_share_closed)} daarvan in "
-            f"{self.regions.target_year}. Zie docs/methode.md voor de volledige beschrijving.</p>"
-            f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
-            f"tabellen gebouwd {html.escape(info.get('built_at', '')[:10])}</p></section>"
-        )

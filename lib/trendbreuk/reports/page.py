@@ -29,15 +29,21 @@ def demo_banner(description: str) -> HTML:
 
 
 def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str = "tb-table",
-               raw_columns: tuple[str, ...] = ()) -> str:
+               raw_columns: tuple[str, ...] = (), group_column: str | None = None) -> str:
     """A plain, accessible HTML table from a frame whose cells are already formatted text. Cells are escaped,
-    except in `raw_columns`, which hold HTML made by this package (badges)."""
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
-    raw = [c in raw_columns for c in frame.columns]
-    body = "".join(
-        "<tr>" + "".join(f"<td>{v if is_raw else html.escape(str(v))}</td>" for v, is_raw in zip(row, raw)) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
+    except in `raw_columns`, which hold HTML made by this package (badges). With `group_column`, that column
+    becomes a header row above each group instead of a column."""
+    columns = [c for c in frame.columns if c != group_column]
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
+    raw = [c in raw_columns for c in columns]
+    rows, current = [], None
+    for record in frame.to_dict("records"):
+        if group_column and record[group_column] != current:
+            current = record[group_column]
+            rows.append(f'<tr class="tb-group"><th scope="colgroup" colspan="{len(columns)}">{html.escape(str(current))}</th></tr>')
+        rows.append("<tr>" + "".join(f"<td>{record[c] if is_raw else html.escape(str(record[c]))}</td>"
+                                     for c, is_raw in zip(columns, raw)) + "</tr>")
+    body = "".join(rows)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="{css_class}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 

@@ -22,8 +22,7 @@ class Dataset:
     demo: bool
     description: str
     cbs_dir: Path
-    perined: Path
-    wsjg: Path
+    exports: dict[str, Path]  # provider -> export file (layouts in SourcesConfig.layouts)
     registrations: Path
 
 
@@ -76,8 +75,7 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
                 demo=bool(spec.get("demo", False)),
                 description=str(spec.get("description", "")),
                 cbs_dir=root / spec["cbs_dir"],
-                perined=root / spec["perined"],
-                wsjg=root / spec["wsjg"],
+                exports={provider: root / file for provider, file in (spec.get("exports") or {}).items()},
                 registrations=root / spec["registrations"],
             )
         except KeyError as err:
@@ -96,4 +94,8 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
     config = SourcesConfig(datasets=datasets, default_dataset=str(raw.get("default_dataset", "demo")), layouts=layouts,
                            cbs_tables=tables, cbs_base_urls={"v4": cbs.get("v4_base_url"), "v3": cbs.get("v3_base_url")})
     config.dataset()  # the default must exist
+    for dataset in datasets.values():
+        unknown = sorted(set(dataset.exports) - set(layouts))
+        if unknown:
+            raise DatasetConfigError(f"{path}: dataset '{dataset.name}' names exports without a layout: {unknown}")
     return config

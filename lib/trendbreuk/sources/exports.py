@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 TIDY_COLUMNS = [
     "source", "indicator", "area_code", "period", "year_start", "year_end",
-    "numerator", "denominator", "value", "missing_reason",
+    "numerator", "denominator", "value", "lower_ci", "upper_ci", "respondents", "missing_reason",
 ]
+NUMBER_ROLES = {"numerator": "numerator", "denominator": "denominator", "value": "value", "lower": "lower_ci",
+                "upper": "upper_ci", "respondents": "respondents"}
 
 
 class ExportFormatError(ValueError):
@@ -104,13 +106,13 @@ def read_export(path: Path, layout: ExportLayout, regions: RegionsConfig) -> pd.
         except PeriodError as err:
             raise ExportFormatError(f"{path}, line {line}, column '{needed['period']}': {err}") from err
         numbers = {}
-        for role in ("numerator", "denominator", "value"):
+        for role, field_name in NUMBER_ROLES.items():
             column = needed.get(role)
             if column is None:
-                numbers[role] = float("nan")
+                numbers[field_name] = float("nan")
                 continue
             try:
-                numbers[role] = parse_dutch_number(
+                numbers[field_name] = parse_dutch_number(
                     row[column], decimal=layout.decimal, thousands=layout.thousands, missing=layout.missing
                 )
             except NumberFormatError as err:

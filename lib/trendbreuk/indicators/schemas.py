@@ -1,0 +1,103 @@
+"""Data contracts for the processed tables, checked before `trendbreuk build` writes anything (pandera, lazy:
+one error lists every failure). The schemas double as the documented table layout (docs/tabellen.md)."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from trendbreuk.indicators.verdict import VERDICTS
+
+LEVELS = ["gemeente", "subregio", "regio", "nederland", "rest_nl"]
+COMPARISONS = ["beter", "gelijk", "slechter", "niet_te_beoordelen"]
+
+
+class ContractError(ValueError):
+    """A processed table that breaks its contract; the message lists every failing column, check and value."""
+
+
+def _interval_ok(df):
+    has = df["value"].notna() & df["lower_ci"].notna()
+    return ~has | ((df["lower_ci"] <= df["value"] + 1e-9) & (df["value"] <= df["upper_ci"] + 1e-9))
+
+
+INDICATOR_VALUES = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "indicator": pa.Column(str),
+        "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "area_code": pa.Column(str, pa.Check.str_matches(r"^(GM\d{4}|NL01|rest_nl|[A-Z]{1,4})$")),
+        "area_name": pa.Column(str),
+        "period": pa.Column(str),
+        "year_start": pa.Column(int, pa.Check.in_range(1990, 2100)),
+        "year_end": pa.Column(int, pa.Check.in_range(1990, 2100)),
+        "numerator": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "denominator": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "value": pa.Column(float, nullable=True),
+        "lower_ci": pa.Column(float, nullable=True),
+        "upper_ci": pa.Column(float, nullable=True),
+        "lower_ci_998": pa.Column(float, nullable=True),
+        "upper_ci_998": pa.Column(float, nullable=True),
+        "statistic": pa.Column(str, pa.Check.isin(["proportion", "rate", "survey"])),
+        "method": pa.Column(str),
+    },
+    checks=[pa.Check(_interval_ok, error="value outside its own interval"),
+            pa.Check(lambda df: df["year_start"] <= df["year_end"], error="period ends before it starts")],
+    unique=["region", "indicator", "area_code", "period"],
+    coerce=True,
+)
+
+GAPS = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "indicator": pa.Column(str),
+        "area_code": pa.Column(str),
+        "benchmark": pa.Column(str, pa.Check.isin(["rest_nl", "NL01"])),
+        "period": pa.Column(str),
+        "gap": pa.Column(float, nullable=True),
+        "gap_lower": pa.Column(float, nullable=True),
+        "gap_upper": pa.Column(float, nullable=True),
+        "baseline_gap": pa.Column(float, nullable=True),
+        "target_gap": pa.Column(float, nullable=True),
+        "share_closed": pa.Column(float, nullable=True),
+    },
+    checks=[pa.Check(lambda df: df["gap_lower"].isna() | (df["gap_lower"] <= df["gap_upper"]), error="gap interval reversed")],
+    unique=["region", "indicator", "area_code", "benchmark", "period"],
+    coerce=True,
+)
+
+ASSESSMENTS = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "indicator": pa.Column(str),
+        "area_code": pa.Column(str),
+        "benchmark": pa.Column(str),
+        "comparison": pa.Column(str, pa.Check.isin(COMPARISONS)),
+        "trend": pa.Column(str, pa.Check.isin(["stijgend", "dalend", "geen", "niet_te_beoordelen"])),
+        "verdict": pa.Column(str, pa.Check.isin(list(VERDICTS))),
+        "probability_target": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "year_known": pa.Column(int, pa.Check.ge(2030)),
+    },
+    unique=["region", "indicator", "area_code", "benchmark"],
+    coerce=True,
+)
+
+SCHEMAS = {"indicator_values": INDICATOR_VALUES, "gaps": GAPS, "assessments": ASSESSMENTS}
+
+
+def validate_tables(tables: dict) -> dict:
+    """Validate every table that has a schema; raise ContractError listing all failures."""
+    problems = []
+    out = dict(tables)
+    for name, schema in SCHEMAS.items():
+        if name not in tables:
+            continue
+        try:
+            out[name] = schema.validate(tables[name], lazy=True)
+        except SchemaErrors as err:
+            cases = err.failure_cases.head(20)
+            for case in cases.itertuples():
+                problems.append(f"{name}: column {case.column}, check {case.check}: {case.failure_case!r} (row {case.index})")
+    if problems:
+        raise ContractError("processed tables break their contract; nothing was written:\n  " + "\n  ".join(problems))
+    return out
