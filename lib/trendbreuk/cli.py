@@ -23,6 +23,8 @@ render_app = typer.Typer(help="Render reports to self-contained HTML in reports/
 app.add_typer(render_app, name="render")
 fetch_app = typer.Typer(help="Download source data once, with provenance, into data/raw/.", no_args_is_help=True)
 app.add_typer(fetch_app, name="fetch")
+check_app = typer.Typer(help="Check configuration and input files before a build.", no_args_is_help=True)
+app.add_typer(check_app, name="check")
 
 EngineOption = Annotated[str, typer.Option(help="auto (Quarto when on PATH, else Python), python or quarto")]
 RegionOption = Annotated[Optional[str], typer.Option(help="region key from config/regions.yaml (default: its default_region)")]
@@ -103,6 +105,31 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
         except FetchError as err:
             _fail(f"{err}\nEerdere snapshots van {table.id} zijn ongemoeid gelaten.")
         typer.echo(f"{table.id}: {snapshot}")
+
+
+@check_app.command("catalogue")
+def check_catalogue_command(
+    metadata: Annotated[Optional[list[str]], typer.Option(help="folder with CBS metadata (DataProperties.json or MeasureCodes.json); repeatable")] = None,
+    dataset: Annotated[str, typer.Option(help="dataset whose fetched CBS snapshots to use")] = "real",
+) -> None:
+    """Verify every CBS table and measure that config/indicators.yaml refers to against the tables' metadata."""
+    from pathlib import Path
+
+    from trendbreuk.indicators.catalogue import load_catalogue
+    from trendbreuk.indicators.check import check_catalogue
+    from trendbreuk.sources.datasets import load_sources
+
+    report = check_catalogue(load_catalogue(), [Path(m) for m in metadata or []],
+                             load_sources().dataset(dataset).cbs_dir)
+    for row in report.itertuples():
+        where = f" {row.table}/{row.measure}" if row.table else ""
+        typer.echo(f"{row.status:15} {row.indicator}{where}: {row.detail}")
+    missing = int((report["status"] == "niet gevonden").sum())
+    unchecked = int((report["status"] == "geen metadata").sum())
+    typer.echo(f"{int((report['status'] == 'gevonden').sum())} verwijzingen gevonden, {missing} niet gevonden, "
+               f"{unchecked} niet te controleren zonder metadata")
+    if missing:
+        raise typer.Exit(code=1)
 
 
 @render_app.command("gemeente")
