@@ -29,13 +29,17 @@ from trendbreuk.indicators.survey import aggregate_estimates, se_from_interval
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import Dataset, load_sources
 from trendbreuk.sources.exports import read_export
+from trendbreuk.indicators.registrations import (add_aggregates, add_reach, births_by_area, shared_registrations,
+                                                  yearly_totals)
+from trendbreuk.sources.programmes import load_programmes
 from trendbreuk.sources.registrations import read_registrations
 
 log = logging.getLogger(__name__)
 
 NOT_FOR_SHARING = (
-    "NIET DELEN. Deze map bevat onbewerkte tellingen, ook kleine aantallen die personen herkenbaar kunnen maken.\n"
-    "Deel alleen de gerenderde rapporten (die passen onthulling-beperking toe), nooit deze bestanden.\n"
+    "NIET DELEN. Deze map bevat onbewerkte tellingen, ook kleine aantallen die personen herkenbaar kunnen maken\n"
+    "(registrations, registration_totals). Deel alleen de gerenderde rapporten: die lezen uitsluitend\n"
+    "registrations_shared, waarin kleine aantallen zijn afgeschermd.\n"
 )
 
 
@@ -45,7 +49,8 @@ class BuildResult:
     tables: dict[str, int]
 
 
-def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict,
+                 root: Path | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Read every raw source of `dataset`; return tidy frames by provider and the provenance of each file."""
     frames: dict[str, pd.DataFrame] = {}
     provenance: list[dict] = []
@@ -70,7 +75,8 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict) -> tup
         except LineageError as err:
             log.warning("no gemeente lineage: %s", err)
     if dataset.registrations.is_file():
-        frames["registrations"] = read_registrations(dataset.registrations, regions)
+        programmes = load_programmes(paths.config_dir(root) / "programmes.yaml")
+        frames["registrations"] = read_registrations(dataset.registrations, regions, programmes)
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
     return frames, provenance
@@ -185,7 +191,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     dataset = sources.dataset(dataset_name)
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
 
-    frames, provenance = read_sources(dataset, regions, sources.layouts)
+    frames, provenance = read_sources(dataset, regions, sources.layouts, root)
     exports = [p for p in EXPORT_PROVIDERS if p in frames]
     if not exports:
         raise FileNotFoundError(f"dataset {dataset.name}: none of the exports was found "
@@ -212,7 +218,15 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     if "lineage" in frames:
         tables["lineage"] = frames["lineage"]
     if "registrations" in frames:
+        programmes = load_programmes(root / "config" / "programmes.yaml")
+        region = regions.region()
+        totals = add_aggregates(yearly_totals(frames["registrations"]), region)
+        births = births_by_area(frames["perined"], region) if "perined" in frames else \
+            pd.DataFrame(columns=["area_code", "year", "births"])
+        totals = add_reach(totals, births, programmes)
         tables["registrations"] = frames["registrations"]
+        tables["registration_totals"] = totals
+        tables["registrations_shared"] = shared_registrations(totals, region, programmes)
     info = {
         "dataset": dataset.name,
         "demo": dataset.demo,
@@ -246,6 +260,7 @@ class Processed:
     assessments: pd.DataFrame
     basket_summary: pd.DataFrame
     population: pd.DataFrame
+    registrations_shared: pd.DataFrame | None = None
 
     @property
     def demo(self) -> bool:
@@ -268,4 +283,6 @@ def load_processed(dataset_name: str | None = None, root: Path | None = None) ->
         assessments=pd.read_parquet(folder / "assessments.parquet"),
         basket_summary=pd.read_parquet(folder / "basket_summary.parquet"),
         population=pd.read_parquet(folder / "population.parquet"),
+        registrations_shared=pd.read_parquet(folder / "registrations_shared.parquet")
+        if (folder / "registrations_shared.parquet").is_file() else None,
     )

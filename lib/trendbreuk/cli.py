@@ -25,6 +25,46 @@ fetch_app = typer.Typer(help="Download source data once, with provenance, into d
 app.add_typer(fetch_app, name="fetch")
 check_app = typer.Typer(help="Check configuration and input files before a build.", no_args_is_help=True)
 app.add_typer(check_app, name="check")
+template_app = typer.Typer(help="Write ready-to-fill templates for the programme owners.", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("registrations")
+def template_registrations(out: Annotated[str, typer.Argument(help="the .xlsx file to write")],
+                           region: RegionOption = None) -> None:
+    """An Excel workbook for programme registrations: long form, drop-down lists, instructions in Dutch."""
+    from pathlib import Path
+
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.sources.programmes import load_programmes
+    from trendbreuk.sources.registration_template import write_template
+
+    if not out.lower().endswith(".xlsx"):
+        _fail(f"'{out}': the template is an Excel workbook; give a file name ending in .xlsx")
+    path = write_template(Path(out), load_regions(), load_programmes(), region)
+    typer.echo(f"sjabloon geschreven: {path}")
+
+
+@check_app.command("registrations")
+def check_registrations_command(file: Annotated[str, typer.Argument(help="a filled-in template (.xlsx) or CSV")],
+                                region: RegionOption = None) -> None:
+    """Report every problem in a registrations file (sheet, row, column, value, what is expected); exit 1 if any."""
+    from pathlib import Path
+
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.sources.programmes import load_programmes
+    from trendbreuk.sources.registrations import check_registrations, summarise
+
+    rows, problems = check_registrations(Path(file), load_regions(), load_programmes(), region)
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        _fail(f"{len(problems)} probleem/problemen in {file}; er is niets ingelezen")
+    if rows.empty:
+        typer.echo(f"{file}: geen problemen, maar ook geen registraties (het blad is leeg)")
+        return
+    typer.echo(f"{file}: geen problemen, {len(rows)} registraties gelezen (rijen per programma en jaar):")
+    typer.echo(summarise(rows).to_string())
 
 EngineOption = Annotated[str, typer.Option(help="auto (Quarto when on PATH, else Python), python or quarto")]
 RegionOption = Annotated[Optional[str], typer.Option(help="region key from config/regions.yaml (default: its default_region)")]

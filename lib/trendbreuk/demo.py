@@ -334,35 +334,63 @@ def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) ->
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
-REGISTRATION_MEASURES = (
-    # programme, measure, expected per birth (or per 1000 inhabitants for Nu Niet Zwanger), first year
-    ("Knooppunt Kansrijke Start", "aanmeldingen", 0.035, 2021),
-    ("Prenataal huisbezoek JGZ", "huisbezoeken", 0.045, 2020),
-    ("VoorZorg", "lopende trajecten", 0.012, 2019),
-    ("Nu Niet Zwanger", "deelnemers", 0.25, 2019),
-)
-
-
-def write_registrations(world: _World, regions: RegionsConfig, target: Path) -> None:
-    from openpyxl import Workbook
+def write_registrations(world: _World, regions: RegionsConfig, target: Path, root: Path) -> None:
+    """A filled-in registrations template with plausible counts; reach stays below the expected number, as seed
+    004 reports for the Knooppunten and the prenatal home visit."""
+    from trendbreuk.sources.programmes import load_programmes
+    from trendbreuk.sources.registration_template import build_template
 
     rng = world.rng
     region = regions.region()
+    programmes = load_programmes(root / "config" / "programmes.yaml")
+    years = range(2019, YEARS[-1] + 1)
+    per_gemeente = {  # (programme, measure): expected count from the gemeente's births or inhabitants
+        ("knooppunt", "aanmeldingen"): lambda code, y: world.births[(code, y)] * 0.035,
+        ("prenataal_huisbezoek", "huisbezoeken"): lambda code, y: world.births[(code, y)] * 0.045,
+        ("voorzorg", "trajecten"): lambda code, y: world.births[(code, y)] * 0.012,
+        ("stevig_ouderschap", "trajecten"): lambda code, y: world.births[(code, y)] * 0.008,
+        ("nu_niet_zwanger", "deelnemers"): lambda code, y: world.population[(code, y)] / 1000 * 0.25,
+        ("keigezond", "kinderen"): lambda code, y: world.population[(code, y)] * 0.0004,
+        ("rookvrije_generatie", "rookvrije_plekken"): lambda code, y: 2 + (y - 2019),
+    }
     rows = []
-    for programme, measure, rate, first in REGISTRATION_MEASURES:
-        for g in region.gemeenten:
-            for year in range(first, YEARS[-1] + 1):
-                base = world.births[(g.code, year)] if programme != "Nu Niet Zwanger" else world.population[(g.code, year)] / 1000
-                ramp = min(1.0, 0.4 + 0.2 * (year - first))
-                rows.append([g.name, str(year), programme, measure, int(rng.poisson(base * rate * ramp)), None, None])
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Registraties"
-    sheet.append(["Gemeente", "Periode", "Programma", "Maatregel", "Waarde", "Noemer", "Opmerking"])
+    for p in programmes.programmes:
+        for m in p.measures:
+            for y in years:
+                ramp = min(1.0, 0.4 + 0.15 * (y - years[0]))
+                if m.level == "gemeente" and (p.id, m.id) in per_gemeente:
+                    quarterly = p.id == "knooppunt" and y == YEARS[-1]
+                    for g in region.gemeenten:
+                        mean = per_gemeente[(p.id, m.id)](g.code, y) * ramp
+                        if quarterly:  # one owner reports per quarter
+                            for q in range(1, 5):
+                                rows.append([g.name, f"{y}-K{q}", p.title, m.title, int(rng.poisson(mean / 4)), None, None])
+                        else:
+                            rows.append([g.name, str(y), p.title, m.title, int(rng.poisson(mean)), None, None])
+                elif m.unit == "status" and y >= 2022:
+                    for i, g in enumerate(region.gemeenten):
+                        if p.id == "basisstructuur":  # 11 volledig, 5 deels in 2024 (seed 001)
+                            value = "volledig" if i < 11 - 3 * (YEARS[-1] - y) else "deels"
+                        else:
+                            value = "actief" if y == YEARS[-1] or i % 3 else "in oprichting"
+                        rows.append([g.name, str(y), p.title, m.title, value, None, None])
+                elif p.id == "gezonde_school":
+                    for g in region.gemeenten:
+                        schools = max(3, world.population[(g.code, y)] // 2500)
+                        rows.append([g.name, str(y), p.title, m.title, int(rng.binomial(schools, 0.3 * ramp)), schools, None])
+                elif p.id == "gezonde_kantine":
+                    for s in region.subregios:
+                        schools = 8 + 3 * len(s.gemeenten)
+                        rows.append([s.name, str(y), p.title, m.title, int(rng.binomial(schools, 0.4 * ramp)), schools, None])
+                elif m.level == "regio":
+                    mean = {"aandachtsfunctionarissen": 14, "groepen": 15, "praktijken": 10}[m.id] * ramp
+                    rows.append([region.name, str(y), p.title, m.title, int(rng.poisson(mean)), None, None])
+    workbook = build_template(regions, programmes)
+    sheet = workbook["Registraties"]
     for row in rows:
         sheet.append(row)
-    notice = workbook.create_sheet("Toelichting")
-    notice.append([DEMO_NOTICE])
+    workbook["Toelichting"].insert_rows(1)
+    workbook["Toelichting"]["A1"] = DEMO_NOTICE
     workbook.properties.creator = "trendbreuk demo"
     with io.atomic_path(target) as tmp:
         workbook.save(tmp)
@@ -399,7 +427,7 @@ def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
     write_perined(world, regions, demo / "perined" / "perined-export.csv", root, truth)
     write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv", root, truth)
     write_gezondheidsmonitor(world, regions, demo / "gezondheidsmonitor" / "gezondheidsmonitor-export.csv", root, truth)
-    write_registrations(world, regions, demo / "registraties" / "registraties.xlsx")
+    write_registrations(world, regions, demo / "registraties" / "registraties.xlsx", root)
     io.write_text_atomic(
         demo / "LEESMIJ.txt",
         f"{DEMO_NOTICE}\n\nDeze map is gemaakt door `trendbreuk demo` (seed {seed}). De bestanden hebben de vorm van de\n"

@@ -24,7 +24,7 @@ from trendbreuk.geography.boundaries import load_region_boundaries
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk.reports import formatting as fmt
-from trendbreuk.reports.page import Page, demo_banner, table_html
+from trendbreuk.reports.page import Page, demo_banner, download_link, table_html
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december"]
@@ -286,6 +286,44 @@ class Factsheet:
                                                        f"het doelpad. {sentence}", data=gap_table))
         return blocks
 
+    def programme_section(self) -> HTML:
+        """The programme's registrations in this gemeente, its subregio and the region, after disclosure control.
+        Reads only the shared registrations table."""
+        shared = self.processed.registrations_shared
+        if shared is None or shared.empty:
+            return HTML("")
+        gemeente_measures = shared[(shared["area_code"] == self.gemeente.code)][["programme", "measure"]].drop_duplicates()
+        rows = shared.merge(gemeente_measures, on=["programme", "measure"])
+        year = int(rows["year"].max())
+        rows = rows[rows["year"] == year]
+        by_area = {code: part.set_index(["programme", "measure"]) for code, part in rows.groupby("area_code")}
+        own = by_area[self.gemeente.code]
+        table = []
+        for (programme, measure), r in own.iterrows():
+            def shown(code, column="display_value"):
+                part = by_area.get(code)
+                return part.loc[(programme, measure), column] if part is not None and (programme, measure) in part.index else fmt.MISSING
+            table.append({
+                "Programma": r["programme_title"], "Maatregel": r["measure_title"],
+                self.gemeente.name: r["display_value"],
+                f"Subregio {self.subregio.name}": shown(self.subregio.code),
+                self.region.name: shown(self.region.code),
+                f"Bereik {self.gemeente.name} (van verwacht aantal)": r["display_reach"],
+            })
+        frame = pd.DataFrame(table)
+        threshold = load_programmes_threshold()
+        csv = download_link(frame, f"programmas-{self.gemeente.code}-{self.gemeente.slug}-{year}.csv",
+                            "Download deze tabel (CSV)")
+        births = rows["births_source"].replace("", np.nan).dropna()
+        return HTML(
+            f'<section class="tb-programmes"><h2>Programma’s van Trendbreuk in {html.escape(self.gemeente.name)}, {year}</h2>'
+            + table_html(frame, caption=f"Registraties van de programma’s in {year}") + f"<p>{csv}</p>"
+            + f'<p class="tb-note">&lt;{threshold}: minder dan {threshold}, afgeschermd omdat kleine aantallen '
+            "gezinnen herkenbaar maken. x: afgeschermd om terugrekenen uit de totalen te voorkomen. Bereik: het aantal "
+            "gedeeld door het verwachte aantal (geboorten × het verwachte aandeel kwetsbare zwangerschappen, ongeveer 10%)"
+            + (f"; geboorten: {html.escape(births.iloc[0])}" if not births.empty else "") + ".</p></section>"
+        )
+
     def sources(self) -> HTML:
         info = self.processed.info
         items = []
@@ -314,6 +352,12 @@ class Factsheet:
             f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
             f"tabellen gebouwd {html.escape(info.get('built_at', '')[:10])}</p></section>"
         )
+
+
+def load_programmes_threshold() -> int:
+    from trendbreuk.sources.programmes import load_programmes
+
+    return load_programmes().disclosure_threshold
 
 
 def indeling_note(info: dict, region: Region) -> str:

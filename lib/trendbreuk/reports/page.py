@@ -28,6 +28,17 @@ def demo_banner(description: str) -> HTML:
     )
 
 
+def download_link(frame: pd.DataFrame, filename: str, label: str) -> str:
+    """A link that downloads `frame` as a CSV (';' and UTF-8 with BOM, as Dutch Excel expects), embedded in the page
+    so that it works from a mail attachment. Only pass tables that may be shared."""
+    import base64
+
+    data = frame.to_csv(sep=";", index=False).encode("utf-8-sig")
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<a class="tb-download" download="{html.escape(filename)}" '
+            f'href="data:text/csv;charset=utf-8;base64,{encoded}">{html.escape(label)}</a>')
+
+
 def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str = "tb-table",
                raw_columns: tuple[str, ...] = (), group_column: str | None = None) -> str:
     """A plain, accessible HTML table from a frame whose cells are already formatted text. Cells are escaped,

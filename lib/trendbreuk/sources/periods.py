@@ -10,6 +10,7 @@ from datetime import date
 
 _CBS = re.compile(r"^(\d{4})(JJ|HJ|KW|MM)(\d{2})$")
 _YEARS = re.compile(r"^(\d{4})\s*(?:-|–|/|t/m|tot en met)\s*(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})\s*[-/ ]?\s*[KQ]\s*([1-4])$", re.IGNORECASE)
 
 
 class PeriodError(ValueError):
@@ -57,7 +58,11 @@ def parse_period(text: object) -> Period:
         if kind == "MM" and 1 <= number <= 12:
             return Period(raw, date(year, number, 1), _month_end(year, number), "maand")
         raise PeriodError(f"'{raw}' looks like a CBS period code but {kind}{number:02d} is not a valid period")
-    if re.fullmatch(r"\d{4}", raw):
+    quarter = _QUARTER.match(raw)
+    if quarter:  # '2023-K2', '2023 Q2', '2023K2' as people type quarters
+        return parse_period(f"{quarter[1]}KW0{quarter[2]}")
+    if re.fullmatch(r"\d{4}(\.0)?", raw):  # '2023' or 2023.0 from a spreadsheet
+        raw = raw.split(".")[0]
         year = int(raw)
         return Period(raw, date(year, 1, 1), date(year, 12, 31), "jaar")
     match = _YEARS.match(raw)
@@ -70,7 +75,7 @@ def parse_period(text: object) -> Period:
         return Period(f"{first}-{last}", date(first, 1, 1), date(last, 12, 31), "meerjarig")
     raise PeriodError(
         f"cannot read period '{raw}': expected a year (2018), a range of years (2016-2018) "
-        "or a CBS period code (2018JJ00, 2018HJ01, 2018KW03, 2018MM11)"
+        "a quarter (2018-K3) or a CBS period code (2018JJ00, 2018HJ01, 2018KW03, 2018MM11)"
     )
 
 

@@ -1,81 +1,256 @@
-"""Programme registrations: the long-form spreadsheet (or CSV) kept by the programme owners.
+"""Programme registrations: the long-form workbook (or CSV) that programme owners fill in from the template.
 
-One row per gemeente, period, programme and measure. The raw counts are confidential: they stay in
-data/raw and data/processed and only reach shared reports through disclosure control.
+`check_registrations` reads a file and reports every problem at once (sheet, row, column, the value found and
+what is expected, in Dutch); `read_registrations` returns the tidy rows or raises with all problems. The raw
+counts are confidential: they stay in data/raw and data/processed and reach shared outputs only through
+disclosure control (trendbreuk.indicators.disclosure).
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
+import io as _io
+import zipfile
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from trendbreuk.geography.areas import AreaLookupError, RegionsConfig
-from trendbreuk.sources.numbers import NumberFormatError, parse_dutch_number
+from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig, name_key
 from trendbreuk.sources.periods import PeriodError, parse_period
+from trendbreuk.sources.programmes import ProgrammeCatalogue
 
 SHEET = "Registraties"
-COLUMNS = {
-    "Gemeente": "gemeente",
-    "Periode": "period",
-    "Programma": "programme",
-    "Maatregel": "measure",
-    "Waarde": "value",
-    "Noemer": "denominator",
-    "Opmerking": "remark",
-}
-REQUIRED = ("Gemeente", "Periode", "Programma", "Maatregel", "Waarde")
+COLUMNS = ["Gebied", "Periode", "Programma", "Maatregel", "Waarde", "Noemer", "Opmerking"]
+REQUIRED = ["Gebied", "Periode", "Programma", "Maatregel", "Waarde"]
+TIDY = ["area_level", "area_code", "area_name", "period", "year", "programme", "measure", "unit", "value", "status",
+        "denominator", "remark", "row"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    column: str | None
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.sheet] + ([f"rij {self.row}"] if self.row else []) + ([f"kolom {self.column}"] if self.column else [])
+        found = "" if self.value in (None, "") else f" (gevonden: {self.value!r})"
+        return f"{', '.join(where)}: {self.message}{found}"
 
 
 class RegistrationsError(ValueError):
-    """A registrations file that cannot be read; the message names sheet, row and column."""
+    """A registrations file with problems; `problems` lists every one of them."""
+
+    def __init__(self, path: Path, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{path}: {len(problems)} probleem/problemen gevonden; er is niets ingelezen:\n  "
+                         + "\n  ".join(str(p) for p in problems))
 
 
-def read_registrations(path: Path, regions: RegionsConfig, region_key: str | None = None) -> pd.DataFrame:
-    """Read a registrations workbook (sheet 'Registraties') or CSV into tidy rows with gemeente codes."""
-    path = Path(path)
+def _read_cells(path: Path) -> tuple[str, list[str], list[list[object]], list[Problem]]:
+    """Header and rows as typed cells (numbers stay numbers), or the file-level problems."""
+    name = path.name
     if not path.is_file():
-        raise RegistrationsError(f"{path} not found: fill in the template, or run `trendbreuk demo`")
-    if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        where = path.name
+        return name, [], [], [Problem(name, None, None, None, "bestand niet gevonden")]
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as err:
+            return name, [], [], [Problem(name, None, None, None,
+                                          f"geen leesbaar Excel-werkboek ({type(err).__name__}); gebruik het sjabloon")]
+        if SHEET not in workbook.sheetnames:
+            return f"{name}", [], [], [Problem(name, None, None, ", ".join(workbook.sheetnames),
+                                               f"blad '{SHEET}' ontbreekt; dit is niet het registratiesjabloon "
+                                               "(maak het met: trendbreuk template registrations)")]
+        rows = [list(r) for r in workbook[SHEET].iter_rows(values_only=True)]
+        where = f"{name}, blad {SHEET}"
+    elif suffix == ".csv":
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return name, [], [], [Problem(name, None, None, None,
+                                          "het bestand is niet in UTF-8 opgeslagen; kies in Excel 'CSV UTF-8 "
+                                          "(door lijstscheidingsteken gescheiden)'")]
+        if not text.strip():
+            return name, [], [], [Problem(name, None, None, None, "het bestand is leeg")]
+        first = text.splitlines()[0]
+        if ";" not in first:
+            found = next((s for s in (",", "\t", "|") if s in first), None)
+            return name, [], [], [Problem(name, 1, None, first[:80],
+                                          f"scheidingsteken {found!r} gevonden; verwacht ';'" if found else
+                                          "geen ';' in de kopregel; dit lijkt geen registratiebestand")]
+        rows = [list(r) for r in csv.reader(_io.StringIO(text), delimiter=";")]
+        where = name
     else:
-        try:
-            frame = pd.read_excel(path, sheet_name=SHEET, dtype=str).fillna("")
-        except ValueError as err:
-            raise RegistrationsError(f"{path}: no sheet '{SHEET}'; use the workbook made by the template") from err
-        where = f"{path.name}, blad {SHEET}"
-    frame.columns = [str(c).strip() for c in frame.columns]
-    absent = [c for c in REQUIRED if c not in frame.columns]
-    if absent:
-        raise RegistrationsError(f"{where}: column(s) {absent} missing; expected {list(COLUMNS)}")
+        return name, [], [], [Problem(name, None, None, suffix, "alleen .xlsx of .csv (puntkomma-gescheiden) wordt gelezen")]
+    if not rows:
+        return where, [], [], [Problem(where, None, None, None, "het bestand is leeg")]
+    header = [str(c).strip() if c is not None else "" for c in rows[0]]
+    return where, header, rows[1:], []
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _closest(text: str, options: list[str]) -> str:
+    keys = {name_key(o): o for o in options}
+    close = difflib.get_close_matches(name_key(text), list(keys), n=3, cutoff=0.5)
+    return ", ".join(keys[c] for c in close) or "geen"
+
+
+def _resolve_area(text: str, region: Region, regions: RegionsConfig) -> tuple[str, str, str]:
+    """(level, code, name) for a gemeente, subregio or the region; AreaLookupError with closest matches."""
+    key = name_key(text)
+    if key in (name_key(region.name), name_key(region.code), region.slug):
+        return "regio", region.code, region.name
+    for s in region.subregios:
+        if key in (name_key(s.name), name_key(s.code), s.slug):
+            return "subregio", s.code, s.name
+    g = region.gemeente(text)
+    return "gemeente", g.code, g.name
+
+
+def check_registrations(path: Path, regions: RegionsConfig, programmes: ProgrammeCatalogue,
+                        region_key: str | None = None, today: date | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and check a registrations file. Returns the tidy rows that passed and every problem found."""
+    path = Path(path)
+    today = today or date.today()
     region = regions.region(region_key)
-    records = []
-    for i, row in frame.iterrows():
-        line = i + 2
+    where, header, rows, problems = _read_cells(path)
+    if problems:
+        return pd.DataFrame(columns=TIDY), problems
+    present = [c for c in COLUMNS if c in header]
+    if len(set(REQUIRED) & set(header)) < 3:  # one or two shared names ('Periode') do not make a template
+        return pd.DataFrame(columns=TIDY), [Problem(where, 1, None, ", ".join(h for h in header if h)[:120],
+                                                    f"de kolommen {', '.join(REQUIRED)} ontbreken grotendeels: dit is niet "
+                                                    "het registratiesjabloon (maak het met: trendbreuk template registrations)")]
+    for column in REQUIRED:
+        if column not in header:
+            problems.append(Problem(where, 1, column, None, f"kolom '{column}' ontbreekt of is hernoemd; dichtstbijzijnd "
+                                                            f"in het bestand: {_closest(column, [h for h in header if h])}"))
+    if problems:
+        return pd.DataFrame(columns=TIDY), problems
+    index = {c: header.index(c) for c in present}
+    records, seen = [], {}
+    all_titles = [p.title for p in programmes.programmes]
+    area_options = [g.name for g in region.gemeenten] + [s.name for s in region.subregios] + [region.name]
+    for offset, cells in enumerate(rows):
+        row_number = offset + 2
+        cell = {c: (cells[i] if i < len(cells) else None) for c, i in index.items()}
+        if all(_is_empty(v) for v in cell.values()):
+            continue
+        before = len(problems)
+
+        def problem(column, value, message):
+            problems.append(Problem(where, row_number, column, value, message))
+
+        for column in REQUIRED:
+            if _is_empty(cell.get(column)):
+                problem(column, None, "verplicht veld is leeg")
+        if len(problems) > before:
+            continue
+        programme = programmes.programme(str(cell["Programma"]))
+        measure = programme.measure(str(cell["Maatregel"])) if programme else None
+        if programme is None:
+            problem("Programma", cell["Programma"], f"onbekend programma; bedoelt u: {_closest(str(cell['Programma']), all_titles)}")
+        elif measure is None:
+            problem("Maatregel", cell["Maatregel"], f"onbekende maatregel voor {programme.title}; kies uit: "
+                                                    f"{', '.join(m.title for m in programme.measures)}")
         try:
-            gemeente = region.gemeente(row["Gemeente"])
-        except AreaLookupError as err:
-            raise RegistrationsError(f"{where}, rij {line}, kolom Gemeente: {err}") from err
+            level, code, area_name = _resolve_area(str(cell["Gebied"]), region, regions)
+        except AreaLookupError:
+            matches = [a for a in area_options if name_key(a).startswith(name_key(str(cell["Gebied"])))]
+            if len(matches) > 1:
+                problem("Gebied", cell["Gebied"], f"dubbelzinnig gebied: past bij {', '.join(matches)}; schrijf de naam voluit")
+            else:
+                problem("Gebied", cell["Gebied"], f"onbekend gebied in {region.name}; dichtstbijzijnd: "
+                                                  f"{_closest(str(cell['Gebied']), area_options)}")
+            level = code = area_name = None
+        if measure is not None and level is not None and level != measure.level:
+            problem("Gebied", cell["Gebied"], f"{measure.title} ({programme.title}) wordt per {measure.level} "
+                                              f"geregistreerd, niet per {level}")
         try:
-            period = parse_period(row["Periode"])
-        except PeriodError as err:
-            raise RegistrationsError(f"{where}, rij {line}, kolom Periode: {err}") from err
-        try:
-            value = parse_dutch_number(row["Waarde"], thousands=None)
-            denominator = parse_dutch_number(row.get("Noemer", ""), thousands=None)
-        except NumberFormatError as err:
-            raise RegistrationsError(f"{where}, rij {line}: {err}") from err
-        records.append(
-            {
-                "gemeente_code": gemeente.code,
-                "period": period.label,
-                "year": period.start_year,
-                "programme": str(row["Programma"]).strip(),
-                "measure": str(row["Maatregel"]).strip(),
-                "value": value,
-                "denominator": denominator,
-                "remark": str(row.get("Opmerking", "")).strip(),
-            }
-        )
-    return pd.DataFrame.from_records(records)
+            period = parse_period(cell["Periode"])
+            if period.frequency not in ("jaar", "kwartaal"):
+                problem("Periode", cell["Periode"], "vul een jaar (2024) of een kwartaal (2024-K2) in")
+            elif period.start > today:
+                problem("Periode", cell["Periode"], f"periode ligt in de toekomst (vandaag is {today:%d-%m-%Y})")
+        except PeriodError:
+            period = None
+            problem("Periode", cell["Periode"], "onleesbare periode; vul een jaar (2024) of een kwartaal (2024-K2) in")
+        value = status = denominator = None
+        if measure is not None:
+            if measure.unit == "status":
+                allowed = {name_key(v): v for v in measure.values}
+                status = allowed.get(name_key(str(cell["Waarde"])))
+                if status is None:
+                    problem("Waarde", cell["Waarde"], f"ongeldige status; kies uit: {', '.join(measure.values)}")
+            else:
+                value = _as_number(cell["Waarde"])
+                if value is None:
+                    problem("Waarde", cell["Waarde"], "geen getal; vul een aantal in (0 of meer)")
+                elif value < 0:
+                    problem("Waarde", cell["Waarde"], "een aantal kan niet negatief zijn")
+                elif value != int(value):
+                    problem("Waarde", cell["Waarde"], "een aantal moet een geheel getal zijn")
+            if measure.unit == "count_with_denominator":
+                if _is_empty(cell.get("Noemer")):
+                    problem("Noemer", None, f"vul bij {measure.title} ook de noemer in (bijvoorbeeld het aantal scholen)")
+                else:
+                    denominator = _as_number(cell["Noemer"])
+                    if denominator is None or denominator < 0 or denominator != int(denominator):
+                        problem("Noemer", cell["Noemer"], "de noemer moet een geheel getal van 0 of meer zijn")
+                    elif value is not None and value >= 0 and denominator < value:
+                        problem("Noemer", cell["Noemer"], f"de noemer ({int(denominator)}) is kleiner dan de waarde ({int(value)})")
+            elif not _is_empty(cell.get("Noemer")):
+                problem("Noemer", cell["Noemer"], f"{measure.title} heeft geen noemer; laat dit veld leeg")
+        if programme is not None and measure is not None and code is not None and period is not None:
+            key = (code, period.code, programme.id, measure.id)
+            if key in seen:
+                problem(None, None, f"dubbele registratie: dezelfde gebied, periode, programma en maatregel als rij {seen[key]}")
+            else:
+                seen[key] = row_number
+        if len(problems) > before:
+            continue
+        records.append({"area_level": level, "area_code": code, "area_name": area_name, "period": period.code,
+                        "year": period.start_year, "programme": programme.id, "measure": measure.id, "unit": measure.unit,
+                        "value": value, "status": status, "denominator": denominator,
+                        "remark": "" if _is_empty(cell.get("Opmerking")) else str(cell.get("Opmerking")).strip(),
+                        "row": row_number})
+    return pd.DataFrame.from_records(records, columns=TIDY), problems
+
+
+def read_registrations(path: Path, regions: RegionsConfig, programmes: ProgrammeCatalogue,
+                       region_key: str | None = None, today: date | None = None) -> pd.DataFrame:
+    """The tidy registrations, or RegistrationsError listing every problem."""
+    rows, problems = check_registrations(path, regions, programmes, region_key, today)
+    if problems:
+        raise RegistrationsError(Path(path), problems)
+    return rows
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows per programme and year, for the message after a successful check."""
+    return rows.groupby(["programme", "year"]).size().unstack(fill_value=0)
