@@ -11,7 +11,7 @@ import pytest
 
 from trendbreuk.sources.cbs import (FetchError, SnapshotError, build_v4_filter, fetch_cbs_v3, fetch_cbs_v4,
                                     latest_snapshot, read_cbs_v3, read_cbs_v4)
-from tests.conftest import ROOT, shared_file
+from tests.conftest import shared_file
 from tests.local_server import LocalServer, Reply
 
 TABLE = "03759ned"

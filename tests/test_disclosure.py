@@ -3,7 +3,6 @@
 import itertools
 
 import pandas as pd
-import pytest
 
 from trendbreuk.indicators.disclosure import feasible_ranges, recovered, suppress_table
 

@@ -1,9 +1,7 @@
 """Statistics, aggregation, gap and target path. Expected values are worked out by hand or taken from the
 published examples named at each test, never from this code's output."""
 
-import math
 
-import numpy as np
 import pandas as pd
 import pytest
 

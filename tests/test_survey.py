@@ -1,6 +1,5 @@
 """Survey estimates with their own interval: combination and subtraction, worked by hand."""
 
-import numpy as np
 import pytest
 
 from trendbreuk.indicators.survey import combine_estimates, se_from_interval, subtract_estimate

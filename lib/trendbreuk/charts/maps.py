@@ -6,7 +6,6 @@ Never invented polygons.
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 import plotly.graph_objects as go

@@ -8,14 +8,11 @@ engine and Quarto.
 from __future__ import annotations
 
 import html
-import math
-from datetime import date
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from trendbreuk import __version__
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.maps import figure_map
@@ -24,42 +21,9 @@ from trendbreuk.geography.boundaries import load_region_boundaries
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk.reports import formatting as fmt
-from trendbreuk.reports.page import Page, demo_banner, download_link, table_html
-
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
-COMPARISON = {
-    "slechter": ("▲", "duidelijk slechter"),
-    "gelijk": ("●", "niet duidelijk anders"),
-    "beter": ("▼", "duidelijk beter"),
-    "niet_te_beoordelen": ("–", "niet te beoordelen"),
-}
-VERDICT_STYLE = {"doel_bereikt": "beter", "op_koers": "beter", "geen_achterstand": "gelijk",
-                 "onvoldoende_gegevens": "niet_te_beoordelen", "versnelling_nodig": "slechter",
-                 "achterstand_groeit": "slechter"}
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def dutch_date(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def comparison_badge(status: str, level: str = "") -> str:
-    symbol, text = COMPARISON[status]
-    extra = f" ({level})" if level else ""
-    return f'<span class="tb-badge tb-{status}"><span aria-hidden="true">{symbol}</span> {text}{extra}</span>'
-
-
-def verdict_badge(key: str, label: str) -> str:
-    return f'<span class="tb-badge tb-{VERDICT_STYLE[key]}">{html.escape(label)}</span>'
-
-
-def _finite(x) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
-
+from trendbreuk.reports.common import (comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
+                                       load_programmes_threshold, sources_html, verdict_badge)
+from trendbreuk.reports.page import Page, download_link, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
                         target_year: int) -> str:
@@ -147,16 +111,8 @@ class Factsheet:
 
     # display blocks -----------------------------------------------------------------------------------
     def header(self) -> HTML:
-        parts = []
-        if self.processed.demo:
-            parts.append(demo_banner(self.processed.info.get("description", "")).data)
-        parts.append(
-            f'<header class="tb-header"><p class="tb-kicker">Trendbreuk {html.escape(self.region.name)} · factsheet</p>'
-            f"<h1>{html.escape(self.gemeente.name)}</h1>"
-            f'<p class="tb-sub">Subregio {html.escape(self.subregio.name)} · vergeleken met {html.escape(self.benchmark_name)} · '
-            f"gemaakt op {dutch_date(date.today())}</p></header>"
-        )
-        return HTML("".join(parts))
+        return header_html(self.processed, f"Trendbreuk {self.region.name} · factsheet", self.gemeente.name,
+                           f"Subregio {self.subregio.name} · vergeleken met {self.benchmark_name}")
 
     def headline(self) -> HTML:
         basket = self.own.loc[[i.id for i in self.basket]]
@@ -325,54 +281,4 @@ class Factsheet:
         )
 
     def sources(self) -> HTML:
-        info = self.processed.info
-        items = []
-        for s in info.get("sources", []):
-            if s["source"] == "registraties" or s.get("missing"):
-                continue
-            where = s.get("table") or s.get("file", "").split("/")[-1]
-            when = f", opgehaald {s['retrieved_at'][:10]}" if s.get("retrieved_at") else ""
-            label = {"cbs": "CBS StatLine", "perined": "Perined", "wsjg": "Waar staat je gemeente",
-                     "gezondheidsmonitor": "Gezondheidsmonitor (GGD'en, CBS, RIVM)"}.get(s["source"], s["source"])
-            items.append(f"<li>{html.escape(label)}: {html.escape(where)}{html.escape(when)}</li>")
-        pooled = [i.title for i in self.indicators if i.pool_years > 1]
-        demo = ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
-                "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>") if self.processed.demo else ""
-        return HTML(
-            '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
-            f"<ul>{''.join(items)}</ul>"
-            f"<p>{html.escape(indeling_note(info, self.region))} "
-            + (f"Voor {', '.join(html.escape(p.lower()) for p in pooled)} zijn steeds 3 jaren samengenomen, "
-               "omdat de aantallen per gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else "")
-            + "</p><p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
-            f"de achterstand is het verschil met {html.escape(self.benchmark_name)}. Het oordeel voor "
-            f"{self.regions.target_year} komt uit een gewogen trendlijn door de achterstanden sinds de start, met de kans "
-            f"dat de achterstand in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} kleiner is "
-            "dan bij de start. Zie docs/methode.md voor de volledige beschrijving.</p>"
-            f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
-            f"tabellen gebouwd {html.escape(info.get('built_at', '')[:10])}</p></section>"
-        )
-
-
-def load_programmes_threshold() -> int:
-    from trendbreuk.sources.programmes import load_programmes
-
-    return load_programmes().disclosure_threshold
-
-
-def indeling_note(info: dict, region: Region) -> str:
-    """One sentence on the gemeente indeling of the figures and the mergers that were summed."""
-    year = info.get("indeling_year")
-    harmonisation = info.get("harmonisation") or {}
-    if not harmonisation.get("lineage"):
-        return "Gebiedsindeling: zoals in de bronbestanden (geen CBS-codelijst met herindelingen gevonden)."
-    codes = {g.code for g in region.gemeenten}
-    merged: dict[str, list[str]] = {}
-    for m in harmonisation.get("mergers", []):
-        if m["to_code"] in codes:
-            merged.setdefault(f"{m['to_name']} ({m['year']})", []).append(m["from_name"])
-    text = f"Alle cijfers volgen de gemeentelijke indeling van {year}."
-    if merged:
-        parts = [f"{new}: {', '.join(sorted(old))}" for new, old in merged.items()]
-        text += " Cijfers van vóór een samenvoeging zijn opgeteld voor de huidige gemeente: " + "; ".join(parts) + "."
-    return text
+        return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.indicators)

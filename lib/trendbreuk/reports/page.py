@@ -76,7 +76,8 @@ class Page:
         title = fig.layout.title.text or ""
         numbers = ""
         if data is not None and not data.empty:
-            numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}</details>"
+            csv = download_link(data, f"{_slug(title)[:80] or 'grafiek'}.csv", "download als CSV")
+            numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}<p>{csv}</p></details>"
         return HTML(
             f'<figure class="tb-figure" role="group" aria-label="{html.escape(_strip_tags(title))}">'
             f'<div class="tb-plot" role="img" aria-label="{html.escape(alt)}">{plot}</div>'
@@ -87,3 +88,9 @@ class Page:
 
 def _strip_tags(text: str) -> str:
     return re.sub(r"<[^>]+>", "", text)
+
+
+def _slug(text: str) -> str:
+    from trendbreuk.geography.areas import slugify
+
+    return slugify(_strip_tags(text))

@@ -1,0 +1,116 @@
+"""What every report shares: the header with the demo warning, badges, Dutch dates and the sources section."""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date
+
+from IPython.display import HTML
+
+from trendbreuk import __version__
+from trendbreuk.build import Processed
+from trendbreuk.geography.areas import Region, RegionsConfig
+from trendbreuk.indicators.catalogue import Indicator
+from trendbreuk.reports import formatting as fmt
+from trendbreuk.reports.page import demo_banner
+
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december"]
+COMPARISON = {
+    "slechter": ("▲", "duidelijk slechter"),
+    "gelijk": ("●", "niet duidelijk anders"),
+    "beter": ("▼", "duidelijk beter"),
+    "niet_te_beoordelen": ("–", "niet te beoordelen"),
+}
+VERDICT_STYLE = {"doel_bereikt": "beter", "op_koers": "beter", "geen_achterstand": "gelijk",
+                 "onvoldoende_gegevens": "niet_te_beoordelen", "versnelling_nodig": "slechter",
+                 "achterstand_groeit": "slechter"}
+
+
+def first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def dutch_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def comparison_badge(status: str, level: str = "") -> str:
+    symbol, text = COMPARISON[status]
+    extra = f" ({level})" if level else ""
+    return f'<span class="tb-badge tb-{status}"><span aria-hidden="true">{symbol}</span> {text}{extra}</span>'
+
+
+def verdict_badge(key: str, label: str) -> str:
+    return f'<span class="tb-badge tb-{VERDICT_STYLE[key]}">{html.escape(label)}</span>'
+
+
+def finite(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+
+def header_html(processed: Processed, kicker: str, title: str, subtitle: str) -> HTML:
+    parts = []
+    if processed.demo:
+        parts.append(demo_banner(processed.info.get("description", "")).data)
+    parts.append(f'<header class="tb-header"><p class="tb-kicker">{html.escape(kicker)}</p><h1>{html.escape(title)}</h1>'
+                 f'<p class="tb-sub">{html.escape(subtitle)} · gemaakt op {dutch_date(date.today())}</p></header>')
+    return HTML("".join(parts))
+
+
+def sources_html(processed: Processed, region: Region, regions: RegionsConfig, benchmark_name: str,
+                 indicators: list[Indicator]) -> HTML:
+    """Sources, retrieval dates, indeling, the method in two sentences, the workbook version and the demo warning."""
+    info = processed.info
+    items = []
+    for s in info.get("sources", []):
+        if s["source"] == "registraties" or s.get("missing"):
+            continue
+        where = s.get("table") or s.get("file", "").split("/")[-1]
+        when = f", opgehaald {s['retrieved_at'][:10]}" if s.get("retrieved_at") else ""
+        label = {"cbs": "CBS StatLine", "perined": "Perined", "wsjg": "Waar staat je gemeente",
+                 "gezondheidsmonitor": "Gezondheidsmonitor (GGD'en, CBS, RIVM)"}.get(s["source"], s["source"])
+        items.append(f"<li>{html.escape(label)}: {html.escape(where)}{html.escape(when)}</li>")
+    pooled = [i.title for i in indicators if i.pool_years > 1]
+    demo = ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
+            "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>") if processed.demo else ""
+    return HTML(
+        '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
+        f"<ul>{''.join(items)}</ul>"
+        f"<p>{html.escape(indeling_note(info, region))} "
+        + (f"Voor {', '.join(html.escape(p.lower()) for p in pooled)} zijn steeds 3 jaren samengenomen, "
+           "omdat de aantallen per gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else "")
+        + "</p><p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
+        f"de achterstand is het verschil met {html.escape(benchmark_name)}. Het oordeel voor "
+        f"{regions.target_year} komt uit een gewogen trendlijn door de achterstanden sinds de start, met de kans "
+        f"dat de achterstand in {regions.target_year} {fmt.share(regions.target_share_closed)} kleiner is "
+        "dan bij de start. Zie docs/methode.md voor de volledige beschrijving.</p>"
+        f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
+        f"tabellen gebouwd {html.escape(info.get('built_at', '')[:10])}</p></section>"
+    )
+
+
+def load_programmes_threshold() -> int:
+    from trendbreuk.sources.programmes import load_programmes
+
+    return load_programmes().disclosure_threshold
+
+
+def indeling_note(info: dict, region: Region) -> str:
+    """One sentence on the gemeente indeling of the figures and the mergers that were summed."""
+    year = info.get("indeling_year")
+    harmonisation = info.get("harmonisation") or {}
+    if not harmonisation.get("lineage"):
+        return "Gebiedsindeling: zoals in de bronbestanden (geen CBS-codelijst met herindelingen gevonden)."
+    codes = {g.code for g in region.gemeenten}
+    merged: dict[str, list[str]] = {}
+    for m in harmonisation.get("mergers", []):
+        if m["to_code"] in codes:
+            merged.setdefault(f"{m['to_name']} ({m['year']})", []).append(m["from_name"])
+    text = f"Alle cijfers volgen de gemeentelijke indeling van {year}."
+    if merged:
+        parts = [f"{new}: {', '.join(sorted(old))}" for new, old in merged.items()]
+        text += " Cijfers van vóór een samenvoeging zijn opgeteld voor de huidige gemeente: " + "; ".join(parts) + "."
+    return text
