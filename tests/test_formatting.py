@@ -10,6 +10,8 @@ from trendbreuk.reports import formatting as fmt
     (lambda: fmt.percentage(17.25, 1), "17,3%"),   # half away from zero, as CBS rounds
     (lambda: fmt.number(0.15, 1), "0,2"),            # on the decimal value, not the binary 0.1499...
     (lambda: fmt.number(-0.25, 1), "-0,3"),
+    (lambda: fmt.number(-0.04, 1), "0,0"),          # no negative zero
+    (lambda: fmt.number(-1234.5, 0), "-1.235"),
     (lambda: fmt.number(1234), "1.234"),
     (lambda: fmt.number(1234567.891, 2), "1.234.567,89"),
     (lambda: fmt.share(0.25), "25%"),

@@ -189,16 +189,61 @@ def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (
     typer.echo(f"{path}  ({time.perf_counter() - started:.1f} s)")
 
 
+def _render_one(job_factory, engine: str) -> None:
+    from trendbreuk.reports.render import RenderError, render
+
+    try:
+        job = job_factory()
+        started = time.perf_counter()
+        path = render(job, engine=engine)
+    except (LookupError, RenderError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(f"{path}  ({time.perf_counter() - started:.1f} s)")
+
+
+@render_app.command("subregio")
+def render_subregio(name_or_code: Annotated[str, typer.Argument(help="subregio code (PS) or name (Parkstad)")],
+                    engine: EngineOption = "auto", region: RegionOption = None, benchmark: BenchmarkOption = "",
+                    dataset: DatasetOption = "") -> None:
+    """Render the report of one subregio: its gemeenten side by side, funnel plots, its own gap and verdicts."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import subregio_job
+
+    _render_one(lambda: subregio_job(name_or_code, load_regions(), region, benchmark, dataset), engine)
+
+
+@render_app.command("regio")
+def render_regio(name: Annotated[Optional[str], typer.Argument(help="region key (default: the default region)")] = None,
+                 engine: EngineOption = "auto", benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
+    """Render the regional progress report toward 2030."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import regio_job
+
+    _render_one(lambda: regio_job(load_regions(), name, benchmark, dataset), engine)
+
+
+@render_app.command("programma")
+def render_programma(name: Annotated[Optional[str], typer.Argument(help="region key (default: the default region)")] = None,
+                     engine: EngineOption = "auto", dataset: DatasetOption = "") -> None:
+    """Render the programme report: registrations and reach, after disclosure control."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import programma_job
+
+    _render_one(lambda: programma_job(load_regions(), name, dataset), engine)
+
+
 @render_app.command("all")
 def render_all(engine: EngineOption = "auto", region: RegionOption = None, dataset: DatasetOption = "",
                workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2) -> None:
-    """Render the factsheets of every gemeente of a region; a failed report does not stop the others."""
+    """Render every report of a region (regional, programme, subregio's, factsheets) and an index page; a failed
+    report does not stop the others, and the exit code is 1 if any failed."""
+    from trendbreuk.build import load_processed
     from trendbreuk.geography.areas import load_regions
-    from trendbreuk.reports.render import gemeente_job, render_many
+    from trendbreuk.reports.render import region_jobs, render_many, write_index
 
     regions = load_regions()
     chosen = regions.region(region)
-    jobs = [gemeente_job(g.code, regions, chosen.key, dataset=dataset) for g in chosen.gemeenten]
+    jobs = region_jobs(regions, chosen.key, dataset=dataset)
     started = time.perf_counter()
     failed = 0
     for done, outcome in enumerate(render_many(jobs, engine=engine, workers=workers), start=1):
@@ -207,8 +252,9 @@ def render_all(engine: EngineOption = "auto", region: RegionOption = None, datas
             typer.secho(f"[{done}/{len(jobs)}] MISLUKT {outcome.job.filename}: {outcome.error}", fg=typer.colors.RED, err=True)
         else:
             typer.echo(f"[{done}/{len(jobs)}] {outcome.job.filename} ({outcome.seconds:.1f} s)")
+    index = write_index(paths.reports_dir(), jobs, chosen.name, load_processed(dataset or None).demo)
     typer.echo(f"{len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.0f} s; "
-               f"HTML staat in {paths.reports_dir()}")
+               f"overzicht: {index}")
     if failed:
         raise typer.Exit(code=1)
 

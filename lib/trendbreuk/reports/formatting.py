@@ -25,7 +25,8 @@ def number(value: float | None, decimals: int = 0) -> str:
         return MISSING
     with decimal.localcontext() as context:
         context.rounding = decimal.ROUND_HALF_UP
-        return format_decimal(decimal.Decimal(repr(float(value))), format=_pattern(decimals), locale=LOCALE)
+        text = format_decimal(decimal.Decimal(repr(float(value))), format=_pattern(decimals), locale=LOCALE)
+    return text[1:] if text.startswith("-") and not text.strip("-0,") else text  # '-0,0' -> '0,0'
 
 
 def percentage(value: float | None, decimals: int = 1) -> str:

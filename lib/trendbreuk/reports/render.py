@@ -63,6 +63,69 @@ def gemeente_job(code_or_name: str, regions: RegionsConfig, region_key: str | No
                      title=f"Factsheet Trendbreuk {gemeente.name}")
 
 
+def subregio_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
+                 dataset: str = "") -> ReportJob:
+    region = regions.region(region_key)
+    subregio = region.subregio(code_or_name)
+    parameters = {"subregio": subregio.code, "regio": region.key}
+    parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
+    return ReportJob(kind="subregio", notebook="notebooks/subregio.ipynb", parameters=parameters,
+                     filename=f"subregio-{subregio.code}-{subregio.slug}.html", title=f"Trendbreuk subregio {subregio.name}")
+
+
+def regio_job(regions: RegionsConfig, region_key: str | None = None, benchmark: str = "", dataset: str = "") -> ReportJob:
+    region = regions.region(region_key)
+    parameters = {"regio": region.key}
+    parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
+    return ReportJob(kind="regio", notebook="notebooks/regio.ipynb", parameters=parameters,
+                     filename=f"regio-{region.code}-{region.slug}.html", title=f"Trendbreuk {region.name}: voortgang")
+
+
+def programma_job(regions: RegionsConfig, region_key: str | None = None, dataset: str = "") -> ReportJob:
+    region = regions.region(region_key)
+    parameters = {"regio": region.key}
+    if dataset:
+        parameters["dataset"] = dataset
+    return ReportJob(kind="programma", notebook="notebooks/programma.ipynb", parameters=parameters,
+                     filename=f"programma-{region.code}-{region.slug}.html", title=f"Trendbreuk {region.name}: programma's")
+
+
+def region_jobs(regions: RegionsConfig, region_key: str | None = None, dataset: str = "") -> list[ReportJob]:
+    """Every report of a region: the regional report, the programme report, the subregio reports, the factsheets."""
+    region = regions.region(region_key)
+    return ([regio_job(regions, region.key, dataset=dataset), programma_job(regions, region.key, dataset=dataset)]
+            + [subregio_job(s.code, regions, region.key, dataset=dataset) for s in region.subregios]
+            + [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten])
+
+
+KIND_TITLES = {"regio": "Regionale voortgangsrapportage", "programma": "Programma's en bereik",
+               "subregio": "Subregio's", "factsheet": "Factsheets per gemeente"}
+
+
+def write_index(out_dir: Path, jobs: list[ReportJob], region_name: str, demo: bool) -> Path:
+    """reports/index.html: every report of the batch by type, with links (works for both engines)."""
+    import html as _html
+
+    from jinja2 import Template
+
+    sections = []
+    for kind, title in KIND_TITLES.items():
+        items = [j for j in jobs if j.kind == kind and (out_dir / j.filename).is_file()]
+        if items:
+            links = "".join(f'<li><a href="{_html.escape(j.filename)}">{_html.escape(j.title.replace("Trendbreuk ", "").replace("Factsheet ", ""))}</a></li>'
+                            for j in items)
+            sections.append(f"<h2>{_html.escape(title)}</h2><ul>{links}</ul>")
+    banner = ('<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> Deze rapporten zijn '
+              "gemaakt met verzonnen cijfers om de werkwijze te tonen.</div>") if demo else ""
+    templates = resources.files("trendbreuk.reports") / "templates"
+    page = Template((templates / "page.html.j2").read_text(encoding="utf-8")).render(
+        title=f"Trendbreuk {region_name}: rapporten", css=(templates / "trendbreuk.css").read_text(encoding="utf-8"),
+        body=banner + f"<h1>Trendbreuk {_html.escape(region_name)}: rapporten</h1>" + "".join(sections), version=__version__)
+    target = out_dir / "index.html"
+    io.write_text_atomic(target, page)
+    return target
+
+
 def choose_engine(engine: str = "auto") -> str:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")

@@ -1,0 +1,173 @@
+"""Content of the subregio report and the regional progress report (notebooks/subregio.ipynb, regio.ipynb).
+
+The regional report follows the Voortgangsrapportage (seed 001) with the numbers behind it: verdict counts per
+life phase, the share of the gap closed per indicator against the target path, the decomposition (did the region
+improve or did the country slip) and when the 2030 figure will be known. The subregio report puts its gemeenten
+side by side, with a funnel plot per indicator so that small gemeenten are not over-read.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML
+
+from trendbreuk.build import Processed, load_processed
+from trendbreuk.charts.compare import figure_funnel, figure_progress
+from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
+from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS
+from trendbreuk.reports import formatting as fmt
+from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, sources_html,
+                                       verdict_badge)
+from trendbreuk.reports.page import Page, table_html
+
+
+class AreaReport:
+    """The report of a region (area_code = region code) or one of its subregio's."""
+
+    def __init__(self, processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], region: Region,
+                 area_code: str, benchmark: str):
+        self.processed, self.regions, self.catalogue, self.region = processed, regions, catalogue, region
+        self.area_code, self.benchmark = area_code, benchmark
+        self.subregio = next((s for s in region.subregios if s.code == area_code), None)
+        self.area_name = self.subregio.name if self.subregio else region.name
+        self.benchmark_name = "de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark]
+        self.page = Page()
+        a = processed.assessments
+        self.assessments = a[(a["region"] == region.key) & (a["benchmark"] == benchmark)]
+        self.own = self.assessments[self.assessments["area_code"] == area_code].set_index("indicator")
+
+    @classmethod
+    def load(cls, area: str = "", region: str = "", benchmark: str = "", dataset: str = "") -> "AreaReport":
+        regions = load_regions()
+        chosen = regions.region(region or None)
+        code = chosen.subregio(area).code if area else chosen.code
+        return cls(load_processed(dataset or None), regions, load_catalogue(), chosen, code,
+                   benchmark or regions.default_benchmark)
+
+    @property
+    def basket(self) -> list[Indicator]:
+        return [i for i in self.catalogue.values() if i.target_basket and i.id in self.own.index]
+
+    def header(self) -> HTML:
+        kind = f"subregio van {self.region.name}" if self.subregio else "regionale voortgangsrapportage"
+        return header_html(self.processed, f"Trendbreuk · {kind}", self.area_name,
+                           f"Vergeleken met {self.benchmark_name}")
+
+    def headline(self) -> HTML:
+        summary = self.processed.basket_summary
+        row = summary[(summary["region"] == self.region.key) & (summary["area_code"] == self.area_code)
+                      & (summary["life_phase"] == "Alle levensfasen")]
+        if row.empty:
+            return HTML("")
+        r = row.iloc[0]
+        counts = ", ".join(f"{int(r[f'n_{k}'])} {label}" for k, label in VERDICTS.items() if r[f"n_{k}"])
+        return HTML(
+            '<section class="tb-headline"><h2>In het kort</h2>'
+            f'<p class="tb-lead">Van de {int(r["indicators"])} indicatoren van het Trendbreuk-doel: {html.escape(counts)}.</p>'
+            f"<p>Over alle doelindicatoren met een achterstand bij de start is gemiddeld (mediaan) "
+            f"{fmt.share(r['median_share_closed'])} van die achterstand ingelopen; het doel voor {self.regions.target_year} "
+            f"is {fmt.share(self.regions.target_share_closed)}. {html.escape(self.area_name)} scoort nu op "
+            f"{int(r['n_differences_95'])} indicatoren duidelijk anders dan {html.escape(self.benchmark_name)}; bij zoveel "
+            f"vergelijkingen zou toeval alleen er ongeveer {fmt.number(r['expected_by_chance_95'], 1)} geven.</p></section>")
+
+    def progress_chart(self) -> HTML:
+        rows = self.own.loc[[i.id for i in self.basket]].reset_index()
+        left_out = rows[(rows["baseline_gap"] > 0) & ~(rows["baseline_gap_lower"] > 0)]
+        rows = rows[rows["baseline_gap_lower"] > 0].copy()  # a share of a gap that was not clearly there means nothing
+        if rows.empty:
+            return HTML("")
+        rows["title"] = rows["indicator"].map(lambda i: self.catalogue[i].title)
+        title = (f"Hoeveel van de achterstand van {self.area_name} is ingelopen, per indicator"
+                 "<br><sup>alleen indicatoren met een duidelijke achterstand bij de start"
+                 + (f"; niet getoond: {len(left_out)} met een kleine, onzekere achterstand" if len(left_out) else "") + "</sup>")
+        alt = (f"Staafdiagram: per doelindicator het deel van de achterstand bij de start dat {self.area_name} heeft "
+               f"ingelopen, met een streep voor wat het doelpad nu vraagt. Mediaan: "
+               f"{fmt.share(rows['share_closed'].median())}.")
+        data = pd.DataFrame({"Indicator": rows["title"], "Ingelopen": [fmt.share(v) for v in rows["share_closed"]],
+                             "Doelpad nu": [fmt.share(v) for v in rows["target_share_closed_now"]],
+                             "Oordeel": rows["verdict_label"]})
+        return self.page.chart(figure_progress(rows, title=title, target_year=self.regions.target_year), alt=alt, data=data)
+
+    def life_phase_tables(self) -> HTML:
+        parts = []
+        for phase in LIFE_PHASES:
+            chosen = [i for i in self.basket if i.life_phase == phase]
+            if not chosen:
+                continue
+            rows = []
+            for i in chosen:
+                a = self.own.loc[i.id]
+                d, unit = i.decimals, i.unit
+                has = finite(a.get("baseline_gap"))
+                rows.append({
+                    "Indicator": i.title + ("" if unit == "%" else f" ({unit})"),
+                    "Achterstand start → nu": (f"{fmt.number(a['baseline_gap'], d)} → {fmt.number(a['latest_gap'], d)}"
+                                               if has else fmt.MISSING),
+                    "Periode": f"{a['baseline_period']} → {a['latest_period']}" if has else fmt.MISSING,
+                    "Door eigen verandering": fmt.number(a["change_due_to_area"], d) if has else fmt.MISSING,
+                    "Door vergelijkings\u00adgroep": fmt.number(a["change_due_to_benchmark"], d) if has else fmt.MISSING,
+                    "Stand nu": comparison_badge(a["comparison"]),
+                    f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]),
+                    "Kans": fmt.share(a["probability_target"]) if finite(a.get("probability_target")) else fmt.MISSING,
+                    "Bekend in": str(int(a["year_known"])),
+                })
+            parts.append(f'<h3>{html.escape(phase)}</h3>' + table_html(pd.DataFrame(rows), raw_columns=(
+                "Stand nu", f"Oordeel {self.regions.target_year}")))
+        return HTML(
+            '<section class="tb-phases"><h2>Per levensfase</h2>' + "".join(parts) +
+            '<p class="tb-note">Achterstanden in procentpunten (bij andere eenheden staat die achter de naam). Door eigen '
+            "verandering / door vergelijkingsgroep: de verandering van de achterstand sinds de start, gesplitst in wat het "
+            "gebied zelf deed en wat de vergelijkingsgroep deed (negatief = de achterstand werd kleiner). Kans: de kans "
+            f"dat het doel voor {self.regions.target_year} gehaald wordt. Bekend in: het jaar waarin het cijfer over "
+            f"{self.regions.target_year} verschijnt. {html.escape(VERDICT_RULES)}</p></section>")
+
+    def gemeenten_side_by_side(self) -> HTML:
+        """Small multiples as a table: every gemeente of the subregio against the benchmark, per target indicator."""
+        codes = [g.code for g in (self.subregio.gemeenten if self.subregio else self.region.gemeenten)]
+        names = {g.code: g.name for g in self.region.gemeenten}
+        a = self.assessments[self.assessments["area_code"].isin(codes)].set_index(["area_code", "indicator"])
+        rows = []
+        for i in self.basket:
+            row = {"Indicator": i.title}
+            for code in codes:
+                status = a.loc[(code, i.id), "comparison"] if (code, i.id) in a.index else "niet_te_beoordelen"
+                symbol, text = COMPARISON[status]
+                row[names[code]] = f'<span class="tb-badge tb-{status}" title="{text}"><span aria-hidden="true">{symbol}</span><span class="tb-sr"> {text}</span></span>'
+            rows.append(row)
+        return HTML('<section class="tb-side"><h2>De gemeenten naast elkaar</h2>'
+                    + table_html(pd.DataFrame(rows), caption=f"Stand nu t.o.v. {self.benchmark_name}: ▲ duidelijk slechter, "
+                                 "● niet duidelijk anders, ▼ duidelijk beter, – niet te beoordelen",
+                                 raw_columns=tuple(names[c] for c in codes)) + "</section>")
+
+    def funnels(self) -> list[HTML]:
+        """A funnel plot per counted target indicator: the gemeenten's latest values against their size."""
+        blocks = [HTML("<h2>Trechterdiagrammen per indicator</h2><p>Een gemeente buiten de trechter wijkt meer af dan "
+                       "toeval bij haar omvang verklaart; binnen de trechter kan een hoog of laag cijfer toeval zijn.</p>")]
+        codes = [g.code for g in (self.subregio.gemeenten if self.subregio else self.region.gemeenten)]
+        values = self.processed.indicator_values
+        for i in self.basket:
+            if i.statistic != "proportion":
+                continue
+            own = self.own.loc[i.id]
+            v = values[(values["region"] == self.region.key) & (values["indicator"] == i.id)
+                       & (values["area_code"].isin(codes)) & (values["period"] == own["latest_period"])]
+            centre = own.get("benchmark_value")
+            if v.empty or not finite(centre):
+                continue
+            comparisons = self.assessments[self.assessments["indicator"] == i.id].set_index("area_code")["comparison"]
+            points = v.assign(comparison=v["area_code"].map(comparisons))
+            title = f"{i.title}, {own['latest_period']}: gemeenten t.o.v. {self.benchmark_name}"
+            alt = (f"Trechterdiagram van {i.title.lower()} per gemeente tegen het aantal in de noemer, met de waarde van "
+                   f"{self.benchmark_name} ({fmt.value_with_unit(centre, i.unit, i.decimals)}) en 95%- en 99,8%-grenzen.")
+            data = pd.DataFrame({"Gemeente": points["area_name"], "Waarde": [fmt.value_with_unit(x, i.unit, i.decimals) for x in points["value"]],
+                                 "Noemer": [fmt.number(x, 0) for x in points["denominator"]]})
+            blocks.append(self.page.chart(figure_funnel(points, centre=centre, centre_label=first_upper(self.benchmark_name),
+                                                        title=title, unit=i.unit, multiplier=i.multiplier, decimals=i.decimals),
+                                          alt=alt, data=data))
+        return blocks
+
+    def sources(self) -> HTML:
+        return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.basket)

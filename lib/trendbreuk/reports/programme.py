@@ -1,0 +1,105 @@
+"""Content of the programme report (notebooks/programma.ipynb): registrations and reach per programme, gemeente
+and year, against expected numbers. Reads only the shared (disclosure-controlled) registrations table."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import HTML
+
+from trendbreuk.build import Processed, load_processed
+from trendbreuk.charts.trend import COLOURS, _layout
+from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
+from trendbreuk.reports import formatting as fmt
+from trendbreuk.reports.common import header_html, load_programmes_threshold
+from trendbreuk.reports.page import Page, download_link, table_html
+from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
+
+
+class ProgrammeReport:
+    def __init__(self, processed: Processed, regions: RegionsConfig, programmes: ProgrammeCatalogue, region: Region):
+        self.processed, self.regions, self.programmes, self.region = processed, regions, programmes, region
+        self.shared = processed.registrations_shared
+        self.page = Page()
+
+    @classmethod
+    def load(cls, region: str = "", dataset: str = "") -> "ProgrammeReport":
+        regions = load_regions()
+        return cls(load_processed(dataset or None), regions, load_programmes(), regions.region(region or None))
+
+    def header(self) -> HTML:
+        return header_html(self.processed, f"Trendbreuk {self.region.name} · programma’s", "Programma’s en bereik",
+                           f"Registraties van de programma-eigenaren in {self.region.name}")
+
+    def intro(self) -> HTML:
+        t = load_programmes_threshold()
+        return HTML(
+            '<section class="tb-headline"><p>Per programma de registraties per gemeente en jaar, de totalen per subregio '
+            "en voor de regio, en waar dat kan het bereik: het aantal gedeeld door het verwachte aantal (geboorten × het "
+            f"verwachte aandeel). Aantallen onder de {t} staan als &lt;{t}; een x is afgeschermd zodat niemand een klein "
+            "aantal uit de totalen kan terugrekenen.</p></section>")
+
+    def programme_sections(self) -> list[HTML]:
+        if self.shared is None or self.shared.empty:
+            return [HTML("<p>Er zijn geen registraties ingelezen.</p>")]
+        blocks = []
+        order = [g.code for g in self.region.gemeenten] + [s.code for s in self.region.subregios] + [self.region.code]
+        for programme in self.programmes.programmes:
+            for measure in programme.measures:
+                rows = self.shared[(self.shared["programme"] == programme.id) & (self.shared["measure"] == measure.id)]
+                if rows.empty:
+                    continue
+                blocks.append(HTML(f"<h2>{html.escape(programme.title)}: {html.escape(measure.title)}</h2>"))
+                wide = rows.pivot_table(index=["area_code", "area_name"], columns="year", values="display_value",
+                                        aggfunc="first").reset_index()
+                wide["_order"] = wide["area_code"].map({c: i for i, c in enumerate(order)})
+                wide = wide.sort_values("_order").drop(columns=["_order", "area_code"]).rename(columns={"area_name": "Gebied"})
+                wide.columns = [str(c) for c in wide.columns]
+                table = wide.fillna(fmt.MISSING)
+                slug = f"{programme.id}-{measure.id}"
+                blocks.append(HTML(table_html(table, caption=f"{measure.title} per gebied en jaar")
+                                   + f"<p>{download_link(table, f'programma-{slug}.csv', 'Download deze tabel (CSV)')}</p>"))
+                if measure.reach:
+                    blocks.append(self.reach_chart(rows, programme.title, measure.title, measure.reach))
+        return blocks
+
+    def reach_chart(self, rows: pd.DataFrame, programme: str, measure: str, reach: dict) -> HTML:
+        region_rows = rows[(rows["area_code"] == self.region.code)].sort_values("year")
+        region_rows = region_rows[region_rows["suppressed"] == ""].dropna(subset=["value", "births"])
+        if region_rows.empty:
+            return HTML("")
+        expected = region_rows["births"] * reach["expected_share"]
+        fig = go.Figure()
+        fig.add_trace(go.Bar(x=region_rows["year"], y=region_rows["value"], name=f"{measure} (geregistreerd)",
+                             marker=dict(color=COLOURS["gemeente"]),
+                             hovertext=[f"{int(y)}: {fmt.number(v, 0)} ({fmt.share(r)} van verwacht)" for y, v, r in
+                                        zip(region_rows["year"], region_rows["value"], region_rows["reach"])], hoverinfo="text"))
+        fig.add_trace(go.Scatter(x=region_rows["year"], y=expected, mode="lines+markers",
+                                 name=f"verwacht: {fmt.share(reach['expected_share'])} van de geboorten",
+                                 line=dict(color=COLOURS["regio"], dash="dash", width=3), marker=dict(symbol="diamond", size=9),
+                                 hovertext=[f"{int(y)}: verwacht {fmt.number(e, 0)}" for y, e in zip(region_rows["year"], expected)],
+                                 hoverinfo="text"))
+        last = region_rows.iloc[-1]
+        title = (f"{programme}: {measure} in {self.region.name}, {int(last['year'])} {fmt.share(last['reach'])} van het "
+                 "verwachte aantal")
+        fig = _layout(fig, title, "aantal")
+        alt = (f"Staafdiagram van {measure.lower()} per jaar in {self.region.name} met een lijn voor het verwachte aantal "
+               f"({fmt.share(reach['expected_share'])} van de geboorten). In {int(last['year'])}: {fmt.number(last['value'], 0)} "
+               f"geregistreerd, {fmt.share(last['reach'])} van verwacht.")
+        data = pd.DataFrame({"Jaar": region_rows["year"].astype(int), "Geregistreerd": [fmt.number(v, 0) for v in region_rows["value"]],
+                             "Verwacht": [fmt.number(v, 0) for v in expected], "Bereik": [fmt.share(v) for v in region_rows["reach"]]})
+        return self.page.chart(fig, alt=alt, data=data)
+
+    def sources(self) -> HTML:
+        info = self.processed.info
+        registrations = next((s for s in info.get("sources", []) if s["source"] == "registraties"), None)
+        demo = ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
+                "De cijfers zijn verzonnen.</strong></p>") if self.processed.demo else ""
+        file = html.escape(registrations["file"].split("/")[-1]) if registrations else "geen"
+        return HTML('<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
+                    f"<p>Registraties van de programma-eigenaren ({file}); geboorten voor het verwachte aantal: "
+                    "Perined (alle geboorten). Afscherming: aantallen van 1 tot de drempel als &lt;10, en extra cellen (x) "
+                    "tot geen afgeschermd aantal uit de totalen is terug te rekenen (gecontroleerd met lineair "
+                    "programmeren; zie lib/trendbreuk/indicators/disclosure.py).</p></section>")

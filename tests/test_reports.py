@@ -1,0 +1,105 @@
+"""Every report type rendered through the Python engine on the demo data, then opened in headless Chromium:
+charts drawn, no console errors, names and the demo warning present, no suppressed count visible. A screenshot
+per report type is kept in tests/artifacts/."""
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from trendbreuk.geography.areas import load_regions
+from trendbreuk.reports.render import gemeente_job, programma_job, regio_job, region_jobs, render, subregio_job, write_index
+from tests.conftest import ROOT
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=10000"]
+
+
+@pytest.fixture(scope="module")
+def reports(project, tmp_path_factory):
+    regions = load_regions(project / "config" / "regions.yaml")
+    out = tmp_path_factory.mktemp("reports")
+    jobs = {"factsheet": gemeente_job("Vaals", regions), "subregio": subregio_job("Parkstad", regions),
+            "regio": regio_job(regions), "programma": programma_job(regions)}
+    return {kind: render(job, engine="python", root=project, out_dir=out) for kind, job in jobs.items()}
+
+
+@pytest.mark.parametrize("kind, name", [("factsheet", "Vaals"), ("subregio", "Parkstad"), ("regio", "Zuid-Limburg"),
+                                        ("programma", "Programma’s en bereik")])
+def test_report_names_its_subject_and_warns_about_demo_data(reports, kind, name):
+    html = reports[kind].read_text(encoding="utf-8")
+    assert f"<h1>{name}</h1>" in html
+    assert "DEMODATA – GEEN ECHTE CIJFERS" in html and "Bronnen en methode" in html
+    assert len(re.findall(r"\* plotly\.js v\d", html)) == 1
+    assert not re.search(r"<script[^>]+src=\"https?://", html)
+
+
+def test_file_names_say_what_is_inside(reports):
+    assert {p.name for p in reports.values()} == {"factsheet-GM0981-vaals.html", "subregio-PS-parkstad.html",
+                                                  "regio-ZL-zuid-limburg.html", "programma-ZL-zuid-limburg.html"}
+
+
+def test_no_suppressed_count_appears_in_any_report_or_download(reports, project):
+    """Read the programme report as an outsider would: every CSV download (one per programme measure, areas by
+    year). Each cell the disclosure control hid must read '<10' or 'x', and no download holds a count from 1 to 9."""
+    from io import StringIO
+
+    import pandas as pd
+
+    from trendbreuk.build import load_processed
+
+    from trendbreuk.sources.programmes import load_programmes
+
+    about_people = {(p.id, m.id) for p in load_programmes(project / "config" / "programmes.yaml").programmes
+                    for m in p.measures if m.disclosure}
+    shared = load_processed(root=project).registrations_shared
+    html = reports["programma"].read_text(encoding="utf-8")
+    links = re.findall(r'download="programma-([a-z_]+)-([a-z_]+)\.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', html)
+    assert len(links) >= 8
+    checked = 0
+    for programme, measure, payload in links:
+        table = pd.read_csv(StringIO(base64.b64decode(payload).decode("utf-8-sig")), sep=";", dtype=str,
+                            keep_default_na=False).set_index("Gebied")
+        for cell in table.to_numpy().ravel() if (programme, measure) in about_people else []:
+            assert not (cell.isdigit() and 1 <= int(cell) <= 9), f"{programme}/{measure}: a count below 10: {cell}"
+        hidden = shared[(shared["programme"] == programme) & (shared["measure"] == measure) & (shared["suppressed"] != "")]
+        for row in hidden.itertuples():
+            assert table.loc[row.area_name, str(row.year)] in ("<10", "x"), (programme, measure, row.area_name, row.year)
+            checked += 1
+    assert checked > 50
+
+
+def test_index_lists_every_report(project, tmp_path):
+    regions = load_regions(project / "config" / "regions.yaml")
+    jobs = region_jobs(regions)
+    assert len(jobs) == 2 + 3 + 16
+    for job in jobs[:3]:
+        (tmp_path / job.filename).write_text("x")
+    index = write_index(tmp_path, jobs, "Zuid-Limburg", demo=True).read_text(encoding="utf-8")
+    assert all(f'href="{j.filename}"' in index for j in jobs[:3]) and "DEMODATA" in index
+    assert 'href="factsheet-GM0917-heerlen.html"' not in index  # not rendered, not listed
+
+
+@pytest.mark.parametrize("kind", ["factsheet", "subregio", "regio", "programma"])
+def test_report_in_headless_chromium(reports, kind, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium): browser checks not run")
+    url = reports[kind].as_uri()
+    flags = CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
+    result = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=180)
+    dom = result.stdout
+    charts = reports[kind].read_text(encoding="utf-8").count("Plotly.newPlot(")
+    assert charts >= 1
+    assert dom.count('class="main-svg"') >= charts, "not every chart was drawn"
+    console_errors = [l for l in result.stderr.splitlines() if "CONSOLE" in l and ("Error" in l or "ERROR" in l)]
+    assert not console_errors, console_errors[:3]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"{kind}.png"
+    subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--window-size=1200,2400",
+                    f"--screenshot={shot}", url], capture_output=True, timeout=180)
+    assert shot.is_file() and shot.stat().st_size > 30_000
