@@ -103,3 +103,18 @@ def test_report_in_headless_chromium(reports, kind, tmp_path):
     subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--window-size=1200,2400",
                     f"--screenshot={shot}", url], capture_output=True, timeout=180)
     assert shot.is_file() and shot.stat().st_size > 30_000
+
+
+def test_exploration_notebook_runs(project, tmp_path):
+    """The notebook a researcher opens first must run top to bottom on the demo data."""
+    import papermill
+
+    papermill.execute_notebook(str(ROOT / "notebooks" / "verkennen.ipynb"), str(tmp_path / "out.ipynb"),
+                               cwd=str(project), kernel_name="python3", progress_bar=False)
+    import nbformat
+
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = json.dumps([o.get("data", o.get("text", "")) for o in outputs])
+    assert "demodata: True" in text and "application/vnd.plotly.v1+json" in text
