@@ -118,3 +118,22 @@ def test_exploration_notebook_runs(project, tmp_path):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = json.dumps([o.get("data", o.get("text", "")) for o in outputs])
     assert "demodata: True" in text and "application/vnd.plotly.v1+json" in text
+
+
+def test_batch_with_warm_kernels_gives_the_same_reports_and_survives_a_failure(project, reports, tmp_path):
+    """render_many reuses one kernel per worker; the result must equal a cold render (apart from papermill's random
+    id of the injected-parameters cell), and a failing report must not break the next one in the same kernel."""
+    from dataclasses import replace
+
+    from trendbreuk.reports.render import render_many
+
+    regions = load_regions(project / "config" / "regions.yaml")
+    broken = replace(gemeente_job("Heerlen", regions), parameters={"gemeente": "GM0917", "dataset": "bestaat-niet"},
+                     filename="kapot.html")
+    jobs = [broken, gemeente_job("Vaals", regions), regio_job(regions)]
+    outcomes = {o.job.filename: o for o in render_many(jobs, engine="python", root=project, out_dir=tmp_path, workers=2)}
+    assert "bestaat-niet" in outcomes["kapot.html"].error and outcomes["kapot.html"].path is None
+    strip = lambda text: re.sub(r'id="cell-id=[0-9a-f]+"', "", text)
+    for kind, name in (("factsheet", "factsheet-GM0981-vaals.html"), ("regio", "regio-ZL-zuid-limburg.html")):
+        assert outcomes[name].error is None
+        assert strip(outcomes[name].path.read_text(encoding="utf-8")) == strip(reports[kind].read_text(encoding="utf-8"))

@@ -151,25 +151,77 @@ def render(job: ReportJob, *, engine: str = "auto", root: Path | None = None, ou
 
 # Python engine -----------------------------------------------------------------------------------------
 
-def render_python(job: ReportJob, root: Path, out_path: Path) -> None:
+class WarmKernel:
+    """One Jupyter kernel reused for a series of reports, so that a batch does not pay the kernel start-up and
+    the imports (pandas, plotly, statsmodels) for every report. Between reports the kernel's namespace is reset
+    (%reset -f); modules stay imported. Used by the worker processes of render_many; a dead kernel is restarted."""
+
+    def __init__(self, root: Path):
+        from jupyter_client.manager import KernelManager
+
+        self.root = Path(root)
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(cwd=str(self.root), env={**os.environ, paths.ROOT_ENV: str(self.root)})
+
+    def execute(self, notebook, timeout: int = 600):
+        from nbclient import NotebookClient
+
+        if not self.km.is_alive():
+            self.km.restart_kernel(now=True)
+        client = NotebookClient(notebook, km=self.km, timeout=timeout, allow_errors=False)
+        reset = client.km.client()
+        reset.start_channels()
+        try:
+            reset.wait_for_ready(timeout=60)
+            reset.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60)
+        finally:
+            reset.stop_channels()
+        return client.execute()
+
+    def shutdown(self) -> None:
+        self.km.shutdown_kernel(now=True)
+
+
+def _parameterised(source: Path, parameters: dict):
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    return parameterize_notebook(load_notebook_node(str(source)), dict(parameters))
+
+
+def render_python(job: ReportJob, root: Path, out_path: Path, kernel: WarmKernel | None = None) -> None:
+    """Execute the notebook with the job's parameters (papermill; in `kernel` when given) and write HTML."""
     import nbformat
     import papermill
-    from jinja2 import Template
-    from nbconvert import HTMLExporter
+    from nbclient.exceptions import CellExecutionError
 
     source = root / job.notebook
     if not source.is_file():
         raise RenderError(f"{job.filename}: notebook {source} not found")
-    with tempfile.TemporaryDirectory(prefix="trendbreuk-render-") as scratch:
-        executed = Path(scratch) / "executed.ipynb"
+    if kernel is not None:
         try:
-            papermill.execute_notebook(
-                str(source), str(executed), parameters=dict(job.parameters), cwd=str(root),
-                kernel_name="python3", progress_bar=False, log_output=False, report_mode=True,
-            )
-        except papermill.PapermillExecutionError as err:
-            raise RenderError(f"{job.filename}: cell {err.exec_count} of {job.notebook} failed: {err.ename}: {err.evalue}") from err
-        notebook = nbformat.read(executed, as_version=4)
+            notebook = kernel.execute(_parameterised(source, job.parameters))
+        except CellExecutionError as err:
+            message = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+            raise RenderError(f"{job.filename}: a cell of {job.notebook} failed: {message}") from err
+    else:
+        with tempfile.TemporaryDirectory(prefix="trendbreuk-render-") as scratch:
+            executed = Path(scratch) / "executed.ipynb"
+            try:
+                papermill.execute_notebook(
+                    str(source), str(executed), parameters=dict(job.parameters), cwd=str(root),
+                    kernel_name="python3", progress_bar=False, log_output=False, report_mode=True,
+                )
+            except papermill.PapermillExecutionError as err:
+                raise RenderError(f"{job.filename}: cell {err.exec_count} of {job.notebook} failed: {err.ename}: {err.evalue}") from err
+            notebook = nbformat.read(executed, as_version=4)
+    write_python_html(job, notebook, out_path)
+
+
+def write_python_html(job: ReportJob, notebook, out_path: Path) -> None:
+    from jinja2 import Template
+    from nbconvert import HTMLExporter
+
     for cell in notebook.cells:
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
@@ -230,11 +282,27 @@ class RenderOutcome:
     error: str | None = None
 
 
+_WORKER_KERNEL: WarmKernel | None = None  # one per worker process of render_many (a resource pool of one)
+
+
+def _start_worker_kernel(root: str) -> None:
+    import atexit
+
+    global _WORKER_KERNEL
+    _WORKER_KERNEL = WarmKernel(Path(root))
+    atexit.register(_WORKER_KERNEL.shutdown)
+
+
 def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None) -> RenderOutcome:
     start = time.perf_counter()
     try:
-        path = render(job, engine=engine, root=Path(root), out_dir=Path(out_dir) if out_dir else None)
-        return RenderOutcome(job, path, time.perf_counter() - start)
+        root_path = Path(root)
+        out_path = (Path(out_dir) if out_dir else paths.reports_dir(root_path)) / job.filename
+        if engine == "python" and _WORKER_KERNEL is not None:
+            render_python(job, root_path, out_path, kernel=_WORKER_KERNEL)
+        else:
+            render(job, engine=engine, root=root_path, out_dir=out_path.parent)
+        return RenderOutcome(job, out_path, time.perf_counter() - start)
     except Exception as err:  # one failed report must not stop the others
         return RenderOutcome(job, None, time.perf_counter() - start, f"{type(err).__name__}: {err}")
 
@@ -249,7 +317,8 @@ def render_many(jobs: list[ReportJob], *, engine: str = "auto", root: Path | Non
             outcome = _render_one(job, engine, str(root), str(out_dir) if out_dir else None)
             yield outcome
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    warm = dict(initializer=_start_worker_kernel, initargs=(str(root),)) if engine == "python" else {}
+    with ProcessPoolExecutor(max_workers=workers, **warm) as pool:
         futures = [pool.submit(_render_one, job, engine, str(root), str(out_dir) if out_dir else None) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
