@@ -56,7 +56,7 @@ def test_factsheet_names_the_gemeente_and_warns_about_demo_data(heerlen):
 
 
 def _expected_charts(project, gemeente="GM0917"):
-    """One map, plus per target-basket indicator a trend chart and (with a baseline) a gap chart."""
+    """A spine chart and a map, plus per target-basket indicator a trend chart and (with a baseline) a gap chart."""
     import yaml
 
     from trendbreuk.build import load_processed
@@ -65,7 +65,7 @@ def _expected_charts(project, gemeente="GM0917"):
               if i["target_basket"]}
     a = load_processed(root=project).assessments
     own = a[(a["area_code"] == gemeente) & (a["benchmark"] == "rest_nl") & a["indicator"].isin(basket)]
-    return 1 + len(own) + int(own["baseline_gap"].notna().sum())
+    return 2 + len(own) + int(own["baseline_gap"].notna().sum())  # map and spine chart, then per indicator
 
 
 def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen, project):

@@ -68,3 +68,38 @@ def figure_progress(rows: pd.DataFrame, *, title: str, target_year: int = 2030) 
     fig = _layout(fig, title, "")
     fig.update_layout(height=max(360, 28 * len(rows) + 160), barmode="overlay", margin=dict(l=260))
     return fig
+
+
+def figure_spine(rows: pd.DataFrame, *, title: str, area_label: str, benchmark_label: str) -> go.Figure:
+    """Spine chart (as in the public-health profiles): one line per indicator, the benchmark in the middle, worse to
+    the left and better to the right whatever the polarity. The grey bar spans the region's gemeenten; the marker is
+    this gemeente, with its comparison as colour and symbol. Each row is scaled by its largest distance to the
+    benchmark, so rows share a direction, not a unit; the hover text gives the real values.
+
+    rows: title, value, benchmark, low, high, higher_is_better, comparison, unit, decimals."""
+    rows = rows.iloc[::-1].reset_index(drop=True)
+    sign = np.where(rows["higher_is_better"], 1.0, -1.0)
+    spread = np.nanmax(np.abs(np.column_stack([rows["low"], rows["high"], rows["value"]]) - rows["benchmark"].to_numpy()[:, None]),
+                       axis=1)
+    spread = np.where(spread > 0, spread, 1.0)
+    scale = lambda x: sign * (np.asarray(x, dtype=float) - rows["benchmark"].to_numpy()) / spread
+    low, high = scale(rows["low"]), scale(rows["high"])
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=rows["title"], x=np.abs(high - low), base=np.minimum(low, high), orientation="h",
+                         marker=dict(color="#D9D9D9"), name="spreiding gemeenten in de regio", hoverinfo="skip"))
+    colour = {"slechter": "#E69F00", "beter": "#0072B2", "gelijk": "#FFFFFF", "niet_te_beoordelen": "#FFFFFF"}
+    hover = [f"<b>{t}</b><br>{area_label}: {fmt.value_with_unit(v, u, d)}<br>{benchmark_label}: "
+             f"{fmt.value_with_unit(b, u, d)}<br>gemeenten: {fmt.value_with_unit(lo, u, d)} tot {fmt.value_with_unit(hi, u, d)}"
+             for t, v, b, lo, hi, u, d in zip(rows["title"], rows["value"], rows["benchmark"], rows["low"], rows["high"],
+                                               rows["unit"], rows["decimals"])]
+    fig.add_trace(go.Scatter(
+        y=rows["title"], x=scale(rows["value"]), mode="markers", name=area_label, hovertext=hover, hoverinfo="text",
+        marker=dict(size=13, color=[colour.get(c, "#FFFFFF") for c in rows["comparison"]],
+                    symbol=[COMPARISON_SYMBOLS.get(c, "circle") for c in rows["comparison"]],
+                    line=dict(color="#000000", width=1.5))))
+    fig.add_vline(x=0, line=dict(color="#000000", width=1.5))
+    fig.update_xaxes(range=[-1.15, 1.15], tickvals=[-1, 0, 1], ticktext=["slechter", benchmark_label, "beter"],
+                     title_text="")
+    fig = _layout(fig, title, "")
+    fig.update_layout(height=max(380, 26 * len(rows) + 170), margin=dict(l=300), barmode="overlay")
+    return fig

@@ -15,6 +15,7 @@ from IPython.display import HTML
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
+from trendbreuk.charts.compare import figure_spine
 from trendbreuk.charts.maps import figure_map
 from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio, load_regions
 from trendbreuk.geography.boundaries import load_region_boundaries
@@ -162,6 +163,33 @@ class Factsheet:
             "buiten de 95%-onzekerheidsmarge van de gemeente ligt (“99,8%”: zelfs buiten de ruimere 99,8%-marge); "
             f"anders ● niet duidelijk anders. Oordeel {self.regions.target_year}: {html.escape(VERDICT_RULES)} "
             "* = geen onderdeel van de doelmand van Trendbreuk.</p></section>")
+
+    def spine_chart(self) -> HTML:
+        """All indicators at a glance: this gemeente against the benchmark, within the range of the region's gemeenten."""
+        gemeenten = self.assessments[self.assessments["area_level"] == "gemeente"]
+        ranges = gemeenten.groupby("indicator")["value"].agg(["min", "max"])
+        rows = []
+        for indicator in sorted(self.indicators, key=lambda i: LIFE_PHASES.index(i.life_phase)):
+            a = self.own.loc[indicator.id]
+            if not (_finite(a.get("value")) and _finite(a.get("benchmark_value"))):
+                continue
+            rows.append({"title": indicator.title, "value": a["value"], "benchmark": a["benchmark_value"],
+                         "low": ranges.loc[indicator.id, "min"], "high": ranges.loc[indicator.id, "max"],
+                         "higher_is_better": indicator.higher_is_better, "comparison": a["comparison"],
+                         "unit": indicator.unit, "decimals": indicator.decimals})
+        frame = pd.DataFrame(rows)
+        worse = int((frame["comparison"] == "slechter").sum())
+        title = f"{self.gemeente.name} op alle indicatoren: {worse} van de {len(frame)} duidelijk slechter dan {self.benchmark_name}"
+        alt = (f"Overzichtsgrafiek: per indicator staat {self.benchmark_name} in het midden, slechter links en beter rechts. "
+               f"De grijze balk is de spreiding van de gemeenten in {self.region.name}; het teken is {self.gemeente.name}. "
+               f"{worse} indicatoren zijn duidelijk slechter, {int((frame['comparison'] == 'beter').sum())} duidelijk beter.")
+        data = pd.DataFrame({"Indicator": frame["title"],
+                             self.gemeente.name: [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["value"], frame["unit"], frame["decimals"])],
+                             _first_upper(self.benchmark_name): [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["benchmark"], frame["unit"], frame["decimals"])],
+                             "Laagste gemeente": [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["low"], frame["unit"], frame["decimals"])],
+                             "Hoogste gemeente": [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["high"], frame["unit"], frame["decimals"])]})
+        return self.page.chart(figure_spine(frame, title=title, area_label=self.gemeente.name,
+                                            benchmark_label=_first_upper(self.benchmark_name)), alt=alt, data=data)
 
     def overview_map(self) -> HTML:
         """The region's gemeenten coloured by how many target indicators are clearly worse than the benchmark."""
