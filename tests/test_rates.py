@@ -44,3 +44,10 @@ def test_rate_switches_method_at_ten_events_and_scales():
     assert out["upper_ci"].iloc[0] == pytest.approx(11.668, abs=1e-3)  # 11.668 events per 1000 people
     assert out["lower_ci"].iloc[1] == pytest.approx(4.7874 / 2, abs=1e-3)
     assert np.isnan(out["value"].iloc[2]) and out["missing_reason"].iloc[2] == "noemer is 0"
+
+
+def test_rates_refuse_negative_counts_and_bad_confidence():
+    with pytest.raises(ValueError, match="negative counts in rows \\[1\\]"):
+        calculate_rate(pd.DataFrame({"numerator": [1, -2], "denominator": [10, 10]}))
+    with pytest.raises(ValueError, match="confidence must be between 0 and 1, not 95"):
+        calculate_rate(pd.DataFrame({"numerator": [1], "denominator": [10]}), confidence=95)

@@ -14,6 +14,18 @@ from statsmodels.stats.proportion import proportion_confint
 METHOD = "Wilson score"
 
 
+def counts_of(frame: pd.DataFrame, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Numerators and denominators as float arrays, after checking the confidence level and that no count is
+    negative (shared by every statistic computed from counts)."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    num = pd.to_numeric(frame["numerator"], errors="coerce").to_numpy(dtype=float)
+    den = pd.to_numeric(frame["denominator"], errors="coerce").to_numpy(dtype=float)
+    if np.any(num < 0) or np.any(den < 0):
+        raise ValueError(f"negative counts in rows {list(frame.index[(num < 0) | (den < 0)][:5])}")
+    return num, den
+
+
 def calculate_proportion(
     frame: pd.DataFrame, *, multiplier: float = 100.0, confidence: float = 0.95
 ) -> pd.DataFrame:
@@ -22,13 +34,8 @@ def calculate_proportion(
     A missing or zero denominator gives no value (and says why in `missing_reason`); a numerator larger than
     its denominator is an error that names the row.
     """
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
     out = frame.copy()
-    num = pd.to_numeric(out["numerator"], errors="coerce").to_numpy(dtype=float)
-    den = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(dtype=float)
-    if np.any(num < 0) or np.any(den < 0):
-        raise ValueError(f"negative counts in rows {list(out.index[(num < 0) | (den < 0)][:5])}")
+    num, den = counts_of(out, confidence)
     too_big = num > den
     if np.any(too_big):
         bad = out.loc[too_big].iloc[0]

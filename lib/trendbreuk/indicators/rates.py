@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
+from trendbreuk.indicators.proportions import counts_of
+
 EXACT_BELOW = 10
 
 
@@ -37,13 +39,8 @@ def exact_poisson_interval(events: np.ndarray, confidence: float = 0.95) -> tupl
 def calculate_rate(frame: pd.DataFrame, *, multiplier: float = 1000.0, confidence: float = 0.95) -> pd.DataFrame:
     """Add value, lower_ci, upper_ci, confidence, statistic and method to rows with numerator (events) and
     denominator (population or person-years). Exact Poisson below 10 events, Byar from 10 on."""
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
     out = frame.copy()
-    o = pd.to_numeric(out["numerator"], errors="coerce").to_numpy(dtype=float)
-    n = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(dtype=float)
-    if np.any(o < 0) or np.any(n < 0):
-        raise ValueError(f"negative counts in rows {list(out.index[(o < 0) | (n < 0)][:5])}")
+    o, n = counts_of(out, confidence)
     ok = np.isfinite(o) & np.isfinite(n) & (n > 0)
     lo_b, hi_b = byar_interval(np.where(ok, o, 0), confidence)
     lo_e, hi_e = exact_poisson_interval(np.where(ok, o, 0), confidence)
