@@ -16,7 +16,8 @@ def _row(**changes):
     row = dict(baseline_period="2016-2018", latest_period="2022-2024", baseline_gap=2.0, baseline_gap_lower=1.5,
                baseline_gap_upper=2.5, latest_gap=1.0, latest_gap_lower=0.5, latest_gap_upper=1.5, share_closed=0.5,
                target_share_closed_now=0.25 * 6 / 13, change_due_to_area=-0.8, change_due_to_benchmark=-0.2,
-               verdict_label="op koers", verdict_reason="kans op het doel 91%", year_known=2032)
+               verdict_label="op koers", verdict_reason="kans op het doel 91%", year_known=2032,
+               trend_meaning="verbetert", trend_points=5)
     row.update(changes)
     return pd.Series(row)
 
@@ -59,3 +60,12 @@ def test_no_baseline_and_no_disadvantage():
 def test_comparison_badges_carry_symbol_and_words(status, text):
     badge = comparison_badge(status)
     assert text.split(" ", 1)[1] in badge and text[0] in badge and f"tb-{status}" in badge
+
+
+def test_recent_trend_in_words():
+    text = assessment_sentence(_row(), IND, "Vaals", "de rest van Nederland", 2030)
+    assert "De laatste jaren verbetert de waarde duidelijk (trend over 5 meetpunten)." in text
+    text = assessment_sentence(_row(trend_meaning="geen"), IND, "Vaals", "de rest van Nederland", 2030)
+    assert "geen duidelijke trend" in text
+    text = assessment_sentence(_row(trend_meaning="niet_te_beoordelen"), IND, "Vaals", "de rest van Nederland", 2030)
+    assert "trend" not in text

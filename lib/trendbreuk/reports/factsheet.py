@@ -39,7 +39,7 @@ def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, be
            f"(onzekerheidsmarge {fmt.number(row['latest_gap_lower'], d)} tot {fmt.number(row['latest_gap_upper'], d)}).")
     if row["baseline_gap"] <= 0:
         return (start + f"had {area_name} geen achterstand op {benchmark_name} "
-                f"({fmt.difference(row['baseline_gap'], unit, d)}). " + now + known)
+                f"({fmt.difference(row['baseline_gap'], unit, d)}). " + now + trend_sentence(row) + known)
     clear = _finite(row.get("baseline_gap_lower")) and row["baseline_gap_lower"] > 0
     text = start + f"was de achterstand van {area_name} op {benchmark_name} {fmt.difference(row['baseline_gap'], unit, d)}"
     text += ". " if clear else " (klein en niet duidelijk verschillend van nul). "
@@ -61,7 +61,17 @@ def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, be
                  f"{fmt.difference(abs(area_delta), unit, d)}, {benchmark_name} "
                  f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}.")
     text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
-    return text + known
+    return text + trend_sentence(row) + known
+
+
+def trend_sentence(row: pd.Series) -> str:
+    """The recent-trend marker in words (only a robust trend is called a trend)."""
+    meaning = row.get("trend_meaning")
+    if meaning in ("verbetert", "verslechtert"):
+        return f" De laatste jaren {meaning} de waarde duidelijk (trend over {int(row['trend_points'])} meetpunten)."
+    if meaning == "geen":
+        return " De laatste jaren is er geen duidelijke trend."
+    return ""
 
 
 class Factsheet:
