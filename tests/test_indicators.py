@@ -8,7 +8,7 @@ import pytest
 from trendbreuk.geography.areas import Gemeente, Region, Subregio
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
 from trendbreuk.indicators.catalogue import CatalogueError, Indicator, load_catalogue
-from trendbreuk.indicators.gap import calculate_gaps, change_test, difference_ci, target_gap
+from trendbreuk.indicators.gap import calculate_gaps, difference_ci, target_gap
 from trendbreuk.indicators.proportions import calculate_proportion
 from tests.conftest import ROOT
 
@@ -118,14 +118,6 @@ def test_newcombe_difference_matches_published_example():
     lower, upper = difference_ci([56], [70], [48], [80])
     assert lower[0] == pytest.approx(0.0524, abs=5e-5)
     assert upper[0] == pytest.approx(0.3339, abs=5e-5)
-
-
-def test_change_test_by_hand():
-    # Gap 1.0 (0.0-2.0) now vs 2.0 (1.0-3.0) at baseline: SE each 1/1.95996 = 0.51021,
-    # SE of the difference 0.72154, z = -1/0.72154 = -1.38593, two-sided p = 0.16575.
-    z, p = change_test(1.0, 0.0, 2.0, 2.0, 1.0, 3.0)
-    assert float(z) == pytest.approx(-1.38593, abs=1e-4)
-    assert float(p) == pytest.approx(0.16575, abs=1e-4)
 
 
 def _indicator(polarity="lower_is_better"):

@@ -435,6 +435,3 @@ def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
     )
     return demo
 
-
-def remove_demo(root: Path | None = None) -> None:
-    shutil.rmtree(paths.raw_dir(root) / "demo", ignore_errors=True)

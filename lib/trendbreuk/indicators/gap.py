@@ -127,20 +127,3 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
                "target_share_closed"]
     return frame[columns].sort_values(["region", "indicator", "area_code", "benchmark", "year_start"], ignore_index=True)
 
-
-def change_test(gap_now, lower_now, upper_now, gap_base, lower_base, upper_base, confidence: float = 0.95):
-    """z and two-sided p for the change between two independent estimates (two non-overlapping periods),
-    with standard errors recovered from their confidence intervals.
-
-    Altman DG, Bland JM (2003). Interaction revisited: the difference between two estimates. BMJ 326:219.
-    SE = (upper - lower) / (2 z), SE_diff = sqrt(SE1^2 + SE2^2), z = (E1 - E2) / SE_diff.
-    """
-    from scipy.stats import norm
-
-    z_crit = norm.ppf(1 - (1 - confidence) / 2)
-    se_now = (np.asarray(upper_now, float) - np.asarray(lower_now, float)) / (2 * z_crit)
-    se_base = (np.asarray(upper_base, float) - np.asarray(lower_base, float)) / (2 * z_crit)
-    se = np.sqrt(se_now**2 + se_base**2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (np.asarray(gap_now, float) - np.asarray(gap_base, float)) / se
-    return z, 2 * norm.sf(np.abs(z))
