@@ -18,7 +18,6 @@ gemeenten (Vaals: about 70 births a year) make noise and small numbers a real pr
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
