@@ -137,3 +137,17 @@ def test_batch_with_warm_kernels_gives_the_same_reports_and_survives_a_failure(p
     for kind, name in (("factsheet", "factsheet-GM0981-vaals.html"), ("regio", "regio-ZL-zuid-limburg.html")):
         assert outcomes[name].error is None
         assert strip(outcomes[name].path.read_text(encoding="utf-8")) == strip(reports[kind].read_text(encoding="utf-8"))
+
+
+def test_second_region_renders_every_report_type(project, tmp_path):
+    """Nothing may assume Zuid-Limburg: the reports of Noord- en Midden-Limburg render too (its demo data has no
+    programme registrations, which the programme report must say rather than show another region's)."""
+    regions = load_regions(project / "config" / "regions.yaml")
+    key = "noord-en-midden-limburg"
+    jobs = [gemeente_job("Venlo", regions, key), subregio_job("Midden-Limburg", regions, key), regio_job(regions, key),
+            programma_job(regions, key)]
+    htmls = [render(job, engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8") for job in jobs]
+    assert "<h1>Venlo</h1>" in htmls[0] and "Programma’s van Trendbreuk" not in htmls[0]
+    assert "<h1>Midden-Limburg</h1>" in htmls[1] and "<h1>Noord- en Midden-Limburg</h1>" in htmls[2]
+    assert "Er zijn geen programmaregistraties van Noord- en Midden-Limburg ingelezen" in htmls[3]
+    assert "Heerlen" not in htmls[3]

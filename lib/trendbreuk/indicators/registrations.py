@@ -103,7 +103,8 @@ def shared_registrations(totals: pd.DataFrame, region: Region, programmes: Progr
         table.loc[hidden, column] = np.nan  # a hidden count leaves no trace in the shared table
     table["programme_title"] = [titles[(p, m)][0] for p, m in zip(table["programme"], table["measure"])]
     table["measure_title"] = [titles[(p, m)][1] for p, m in zip(table["programme"], table["measure"])]
-    columns = ["area_level", "area_code", "area_name", "programme", "programme_title", "measure", "measure_title",
+    table["region"] = region.key
+    columns = ["region", "area_level", "area_code", "area_name", "programme", "programme_title", "measure", "measure_title",
                "unit", "year", "display_value", "value", "denominator", "suppressed", "display_reach", "reach",
                "display_per_1000_births", "per_1000_births", "births", "births_source"]
     return table[columns]

@@ -284,7 +284,9 @@ class Factsheet:
         """The programme's registrations in this gemeente, its subregio and the region, after disclosure control.
         Reads only the shared registrations table."""
         shared = self.processed.registrations_shared
-        if shared is None or shared.empty:
+        if shared is not None:
+            shared = shared[shared["region"] == self.region.key]
+        if shared is None or shared.empty or not (shared["area_code"] == self.gemeente.code).any():
             return HTML("")
         gemeente_measures = shared[(shared["area_code"] == self.gemeente.code)][["programme", "measure"]].drop_duplicates()
         rows = shared.merge(gemeente_measures, on=["programme", "measure"])

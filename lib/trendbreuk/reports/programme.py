@@ -21,7 +21,8 @@ from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 class ProgrammeReport:
     def __init__(self, processed: Processed, regions: RegionsConfig, programmes: ProgrammeCatalogue, region: Region):
         self.processed, self.regions, self.programmes, self.region = processed, regions, programmes, region
-        self.shared = processed.registrations_shared
+        shared = processed.registrations_shared
+        self.shared = shared[shared["region"] == region.key] if shared is not None else None
         self.page = Page()
 
     @classmethod
@@ -43,7 +44,7 @@ class ProgrammeReport:
 
     def programme_sections(self) -> list[HTML]:
         if self.shared is None or self.shared.empty:
-            return [HTML("<p>Er zijn geen registraties ingelezen.</p>")]
+            return [HTML(f"<p>Er zijn geen programmaregistraties van {html.escape(self.region.name)} ingelezen.</p>")]
         blocks = []
         order = [g.code for g in self.region.gemeenten] + [s.code for s in self.region.subregios] + [self.region.code]
         for programme in self.programmes.programmes:
