@@ -85,3 +85,13 @@ def test_region_config_refuses_a_code_twice(tmp_path):
 
     with pytest.raises(RegionsConfigError, match="GM0001 appears twice"):
         load_regions(path)
+
+
+def test_locate_gemeente_by_name_in_any_region():
+    region, gemeente = REGIONS.locate_gemeente("Venlo")            # a name outside the default region
+    assert (region.key, gemeente.code) == ("noord-en-midden-limburg", "GM0983")
+    assert REGIONS.locate_gemeente("0917")[1].name == "Heerlen"
+    with pytest.raises(AreaLookupError, match="is not a gemeente of region Noord- en Midden-Limburg"):
+        REGIONS.locate_gemeente("Heerlen", "noord-en-midden-limburg")
+    with pytest.raises(AreaLookupError, match="closest matches: Heerlen"):
+        REGIONS.locate_gemeente("Herlen")                          # unknown everywhere: the default region's hints

@@ -31,7 +31,7 @@ from trendbreuk.sources.datasets import Dataset, load_sources
 from trendbreuk.sources.exports import read_export
 from trendbreuk.indicators.registrations import (add_aggregates, add_reach, births_by_area, shared_registrations,
                                                   yearly_totals)
-from trendbreuk.sources.programmes import load_programmes
+from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 from trendbreuk.sources.registrations import read_registrations
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class BuildResult:
 
 
 def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict,
-                 root: Path | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+                 programmes: ProgrammeCatalogue) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Read every raw source of `dataset`; return tidy frames by provider and the provenance of each file."""
     frames: dict[str, pd.DataFrame] = {}
     provenance: list[dict] = []
@@ -75,7 +75,6 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict,
         except LineageError as err:
             log.warning("no gemeente lineage: %s", err)
     if dataset.registrations.is_file():
-        programmes = load_programmes(paths.config_dir(root) / "programmes.yaml")
         frames["registrations"] = read_registrations(dataset.registrations, regions, programmes)
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
@@ -191,7 +190,8 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     dataset = sources.dataset(dataset_name)
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
 
-    frames, provenance = read_sources(dataset, regions, sources.layouts, root)
+    programmes = load_programmes(root / "config" / "programmes.yaml")
+    frames, provenance = read_sources(dataset, regions, sources.layouts, programmes)
     exports = [p for p in EXPORT_PROVIDERS if p in frames]
     if not exports:
         raise FileNotFoundError(f"dataset {dataset.name}: none of the exports was found "
@@ -218,7 +218,6 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     if "lineage" in frames:
         tables["lineage"] = frames["lineage"]
     if "registrations" in frames:
-        programmes = load_programmes(root / "config" / "programmes.yaml")
         region = regions.region()
         totals = add_aggregates(yearly_totals(frames["registrations"]), region)
         births = births_by_area(frames["perined"], region) if "perined" in frames else \

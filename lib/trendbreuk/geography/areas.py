@@ -133,6 +133,22 @@ class RegionsConfig:
                 return region
         raise AreaLookupError(f"unknown region '{key}'; configured: {', '.join(self.regions)}")
 
+    def locate_gemeente(self, code_or_name: str, region_key: str | None = None) -> tuple[Region, Gemeente]:
+        """The region and gemeente for a code or name: in `region_key` when given, else in whichever configured
+        region has it (the default region first). Unknown everywhere: the default region's error, with its
+        closest matches."""
+        if region_key:
+            region = self.region(region_key)
+            return region, region.gemeente(code_or_name)
+        default = self.region()
+        ordered = [default] + [r for r in self.regions.values() if r is not default]
+        for region in ordered:
+            try:
+                return region, region.gemeente(code_or_name)
+            except AreaLookupError:
+                continue
+        return default, default.gemeente(code_or_name)  # raises, naming the closest matches
+
     def find_region_of(self, gemeente_code: str) -> Region:
         code = normalise_gemeente_code(gemeente_code)
         for region in self.regions.values():

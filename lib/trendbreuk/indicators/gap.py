@@ -113,14 +113,10 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
     frame = frame.merge(baseline.drop_duplicates(group), on=group, how="left")
     has_gap = frame["baseline_gap"] > 0
     after = frame["t"] >= frame["t_baseline"]
-    frame["target_gap"] = np.where(
-        has_gap & after,
-        frame["baseline_gap"] * (1 - share * np.clip((frame["t"] - frame["t_baseline"]) / (target_year - frame["t_baseline"]), 0, 1)),
-        np.nan,
-    )
+    progress = np.clip((frame["t"] - frame["t_baseline"]) / (target_year - frame["t_baseline"]), 0, 1)
+    frame["target_gap"] = np.where(has_gap & after, frame["baseline_gap"] * (1 - share * progress), np.nan)
     frame["share_closed"] = np.where(has_gap & after, (frame["baseline_gap"] - frame["gap"]) / frame["baseline_gap"], np.nan)
-    frame["target_share_closed"] = np.where(
-        has_gap & after, share * np.clip((frame["t"] - frame["t_baseline"]) / (target_year - frame["t_baseline"]), 0, 1), np.nan)
+    frame["target_share_closed"] = np.where(has_gap & after, share * progress, np.nan)
     columns = ["region", "indicator", "area_level", "area_code", "area_name", "benchmark", "period", "year_start",
                "year_end", "t", "value", "value_benchmark", "gap", "gap_lower", "gap_upper", "relative_gap",
                "gap_method", "baseline_period", "t_baseline", "baseline_gap", "target_gap", "share_closed",

@@ -96,8 +96,7 @@ class Factsheet:
     @classmethod
     def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> "Factsheet":
         regions = load_regions()
-        region = regions.find_region_of(gemeente) if gemeente.upper().startswith("GM") else regions.region()
-        found = region.gemeente(gemeente)
+        region, found = regions.locate_gemeente(gemeente)
         return cls(load_processed(dataset or None), regions, load_catalogue(), found, region,
                    benchmark or regions.default_benchmark)
 

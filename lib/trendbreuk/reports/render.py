@@ -44,14 +44,7 @@ class ReportJob:
 def gemeente_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None,
                  benchmark: str = "", dataset: str = "") -> ReportJob:
     """The factsheet of one gemeente, found by code or name."""
-    region = regions.region(region_key) if region_key else None
-    if region is None:
-        text = str(code_or_name).strip()
-        try:
-            region = regions.find_region_of(text)
-        except LookupError:
-            region = regions.region()
-    gemeente = region.gemeente(code_or_name)
+    _, gemeente = regions.locate_gemeente(code_or_name, region_key)
     parameters = {"gemeente": gemeente.code}
     if benchmark:
         parameters["benchmark"] = benchmark
