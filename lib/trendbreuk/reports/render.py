@@ -1,5 +1,6 @@
 """Render parameterised notebooks to self-contained HTML, with Quarto when it is on PATH and otherwise with
-the pure-Python engine (papermill executes the notebook with its parameters, nbconvert turns it into HTML).
+the pure-Python engine (papermill writes the parameters into the notebook, a Jupyter kernel executes it, nbconvert
+turns it into HTML).
 
 Both engines take the same notebook and the same parameters. Each render works in its own scratch folder and
 writes its result with an atomic rename, so renders never share figure folders and can run in parallel.
@@ -147,32 +148,50 @@ def render(job: ReportJob, *, engine: str = "auto", root: Path | None = None, ou
 class WarmKernel:
     """One Jupyter kernel reused for a series of reports, so that a batch does not pay the kernel start-up and
     the imports (pandas, plotly, statsmodels) for every report. Between reports the kernel's namespace is reset
-    (%reset -f); modules stay imported. Used by the worker processes of render_many; a dead kernel is restarted."""
+    (%reset -f); modules stay imported. A dead kernel is restarted.
+
+    The kernel talks over local IPC sockets where the platform has them (no open TCP port, and no
+    "running over TCP without encryption" warning), and one client is kept for the kernel's life."""
 
     def __init__(self, root: Path):
         from jupyter_client.manager import KernelManager
 
         self.root = Path(root)
-        self.km = KernelManager(kernel_name="python3")
+        self.km = KernelManager(kernel_name="python3", transport="ipc" if os.name == "posix" else "tcp")
+        if self.km.transport == "ipc":
+            self.km.ip = str(Path(tempfile.mkdtemp(prefix="trendbreuk-kernel-")) / "kernel")
         self.km.start_kernel(cwd=str(self.root), env={**os.environ, paths.ROOT_ENV: str(self.root)})
+        self.kc = self._client()
+
+    def _client(self):
+        kc = self.km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        return kc
 
     def execute(self, notebook, timeout: int = 600):
         from nbclient import NotebookClient
 
         if not self.km.is_alive():
+            self.kc.stop_channels()
             self.km.restart_kernel(now=True)
+            self.kc = self._client()
+        self.kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60)
         client = NotebookClient(notebook, km=self.km, timeout=timeout, allow_errors=False)
-        reset = client.km.client()
-        reset.start_channels()
-        try:
-            reset.wait_for_ready(timeout=60)
-            reset.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60)
-        finally:
-            reset.stop_channels()
+        client.kc = self.kc
         return client.execute()
 
     def shutdown(self) -> None:
+        self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
+        if self.km.transport == "ipc":
+            shutil.rmtree(Path(self.km.ip).parent, ignore_errors=True)
+
+    def __enter__(self) -> "WarmKernel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
 
 
 def _parameterised(source: Path, parameters: dict):
@@ -183,31 +202,21 @@ def _parameterised(source: Path, parameters: dict):
 
 
 def render_python(job: ReportJob, root: Path, out_path: Path, kernel: WarmKernel | None = None) -> None:
-    """Execute the notebook with the job's parameters (papermill; in `kernel` when given) and write HTML."""
-    import nbformat
-    import papermill
+    """Execute the notebook with the job's parameters (papermill's parameter cell; in `kernel` when given,
+    otherwise in a kernel of its own) and write HTML."""
     from nbclient.exceptions import CellExecutionError
 
     source = root / job.notebook
     if not source.is_file():
         raise RenderError(f"{job.filename}: notebook {source} not found")
-    if kernel is not None:
-        try:
-            notebook = kernel.execute(_parameterised(source, job.parameters))
-        except CellExecutionError as err:
-            message = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
-            raise RenderError(f"{job.filename}: a cell of {job.notebook} failed: {message}") from err
-    else:
-        with tempfile.TemporaryDirectory(prefix="trendbreuk-render-") as scratch:
-            executed = Path(scratch) / "executed.ipynb"
-            try:
-                papermill.execute_notebook(
-                    str(source), str(executed), parameters=dict(job.parameters), cwd=str(root),
-                    kernel_name="python3", progress_bar=False, log_output=False, report_mode=True,
-                )
-            except papermill.PapermillExecutionError as err:
-                raise RenderError(f"{job.filename}: cell {err.exec_count} of {job.notebook} failed: {err.ename}: {err.evalue}") from err
-            notebook = nbformat.read(executed, as_version=4)
+    if kernel is None:
+        with WarmKernel(root) as own:
+            return render_python(job, root, out_path, kernel=own)
+    try:
+        notebook = kernel.execute(_parameterised(source, job.parameters))
+    except CellExecutionError as err:
+        message = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        raise RenderError(f"{job.filename}: a cell of {job.notebook} failed: {message}") from err
     write_python_html(job, notebook, out_path)
 
 
@@ -279,11 +288,12 @@ _WORKER_KERNEL: WarmKernel | None = None  # one per worker process of render_man
 
 
 def _start_worker_kernel(root: str) -> None:
-    import atexit
+    from multiprocessing.util import Finalize
 
     global _WORKER_KERNEL
     _WORKER_KERNEL = WarmKernel(Path(root))
-    atexit.register(_WORKER_KERNEL.shutdown)
+    # worker processes end without running atexit handlers; multiprocessing's finalizers do run
+    Finalize(_WORKER_KERNEL, _WORKER_KERNEL.shutdown, exitpriority=10)
 
 
 def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None) -> RenderOutcome:
