@@ -26,9 +26,10 @@ def project(tmp_path_factory) -> Path:
     from trendbreuk.demo import write_demo
 
     root = tmp_path_factory.mktemp("project")
-    for name in ("config", "notebooks"):
+    for name in ("config", "notebooks", "docs"):
         shutil.copytree(ROOT / name, root / name)
-    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
+    for name in ("_quarto.yml", "index.qmd"):
+        shutil.copy2(ROOT / name, root / name)
     write_demo(root)
     build(root=root)
     return root

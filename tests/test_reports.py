@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import gemeente_job, programma_job, regio_job, region_jobs, render, subregio_job, write_index
+from trendbreuk.reports.render import gemeente_job, programma_job, regio_job, render, subregio_job
 from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -71,17 +71,6 @@ def test_no_suppressed_count_appears_in_any_report_or_download(reports, project)
             assert table.loc[row.area_name, str(row.year)] in ("<10", "x"), (programme, measure, row.area_name, row.year)
             checked += 1
     assert checked > 50
-
-
-def test_index_lists_every_report(project, tmp_path):
-    regions = load_regions(project / "config" / "regions.yaml")
-    jobs = region_jobs(regions)
-    assert len(jobs) == 2 + 3 + 16
-    for job in jobs[:3]:
-        (tmp_path / job.filename).write_text("x")
-    index = write_index(tmp_path, jobs, "Zuid-Limburg", demo=True).read_text(encoding="utf-8")
-    assert all(f'href="{j.filename}"' in index for j in jobs[:3]) and "DEMODATA" in index
-    assert 'href="factsheet-GM0917-heerlen.html"' not in index  # not rendered, not listed
 
 
 @pytest.mark.parametrize("kind", ["factsheet", "subregio", "regio", "programma"])

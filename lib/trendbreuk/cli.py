@@ -178,27 +178,22 @@ def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (
                     benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
     """Render the factsheet of one gemeente."""
     from trendbreuk.geography.areas import load_regions
-    from trendbreuk.reports.render import RenderError, gemeente_job, render
+    from trendbreuk.reports.render import gemeente_job
 
-    try:
-        job = gemeente_job(name_or_code, load_regions(), region, benchmark=benchmark, dataset=dataset)
-        started = time.perf_counter()
-        path = render(job, engine=engine)
-    except (LookupError, RenderError, ValueError) as err:
-        _fail(str(err))
-    typer.echo(f"{path}  ({time.perf_counter() - started:.1f} s)")
+    _render_one(lambda: gemeente_job(name_or_code, load_regions(), region, benchmark=benchmark, dataset=dataset), engine)
 
 
 def _render_one(job_factory, engine: str) -> None:
-    from trendbreuk.reports.render import RenderError, render
+    from trendbreuk.reports.render import RenderError, render, render_site
 
     try:
         job = job_factory()
         started = time.perf_counter()
         path = render(job, engine=engine)
+        index = render_site(engine=engine)
     except (LookupError, RenderError, ValueError) as err:
         _fail(str(err))
-    typer.echo(f"{path}  ({time.perf_counter() - started:.1f} s)")
+    typer.echo(f"{path}  ({time.perf_counter() - started:.1f} s); overzicht: {index}")
 
 
 @render_app.command("subregio")
@@ -237,22 +232,33 @@ def render_all(engine: EngineOption = "auto", region: RegionOption = None, datas
                workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2) -> None:
     """Render every report of a region (regional, programme, subregio's, factsheets) and an index page; a failed
     report does not stop the others, and the exit code is 1 if any failed."""
-    from trendbreuk.build import load_processed
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from trendbreuk.geography.areas import load_regions
-    from trendbreuk.reports.render import region_jobs, render_many, write_index
+    from trendbreuk.reports.render import RenderError, region_jobs, render_many, render_site
 
     regions = load_regions()
     chosen = regions.region(region)
     jobs = region_jobs(regions, chosen.key, dataset=dataset)
     started = time.perf_counter()
     failed = 0
-    for done, outcome in enumerate(render_many(jobs, engine=engine, workers=workers), start=1):
-        if outcome.error:
-            failed += 1
-            typer.secho(f"[{done}/{len(jobs)}] MISLUKT {outcome.job.filename}: {outcome.error}", fg=typer.colors.RED, err=True)
-        else:
-            typer.echo(f"[{done}/{len(jobs)}] {outcome.job.filename} ({outcome.seconds:.1f} s)")
-    index = write_index(paths.reports_dir(), jobs, chosen.name, load_processed(dataset or None).demo)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task(f"Rapporten {chosen.name}", total=len(jobs))
+        for outcome in render_many(jobs, engine=engine, workers=workers):
+            if outcome.error:
+                failed += 1
+                progress.console.print(f"[red]MISLUKT[/red] {escape(outcome.job.filename)}: {escape(outcome.error)}",
+                                       highlight=False)
+            else:
+                progress.console.print(f"{outcome.job.filename} ({outcome.seconds:.1f} s)", highlight=False)
+            progress.advance(task)
+    try:
+        index = render_site(engine=engine)
+    except RenderError as err:
+        _fail(f"the reports are in {paths.reports_dir()}, but the index page failed: {err}")
     typer.echo(f"{len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.0f} s; "
                f"overzicht: {index}")
     if failed:

@@ -49,8 +49,13 @@ def processed_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "data" / "processed"
 
 
+REPORTS_ENV = "TRENDBREUK_REPORTS"
+
+
 def reports_dir(root: Path | None = None) -> Path:
-    return (root or project_root()) / "reports"
+    """reports/ of the project, or the folder in TRENDBREUK_REPORTS (set by the renderer for the site index)."""
+    env = os.environ.get(REPORTS_ENV)
+    return Path(env) if env else (root or project_root()) / "reports"
 
 
 def notebooks_dir(root: Path | None = None) -> Path:

@@ -6,6 +6,7 @@ import html
 import math
 from datetime import date
 
+import pandas as pd
 from IPython.display import HTML
 
 from trendbreuk import __version__
@@ -15,8 +16,6 @@ from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.page import demo_banner
 
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
 COMPARISON = {
     "slechter": ("▲", "duidelijk slechter"),
     "gelijk": ("●", "niet duidelijk anders"),
@@ -30,10 +29,6 @@ VERDICT_STYLE = {"doel_bereikt": "beter", "op_koers": "beter", "geen_achterstand
 
 def first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def dutch_date(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def comparison_badge(status: str, level: str = "") -> str:
@@ -56,39 +51,76 @@ def header_html(processed: Processed, kicker: str, title: str, subtitle: str) ->
     if processed.demo:
         parts.append(demo_banner(processed.info.get("description", "")).data)
     parts.append(f'<header class="tb-header"><p class="tb-kicker">{html.escape(kicker)}</p><h1>{html.escape(title)}</h1>'
-                 f'<p class="tb-sub">{html.escape(subtitle)} · gemaakt op {dutch_date(date.today())}</p></header>')
+                 f'<p class="tb-sub">{html.escape(subtitle)} · gemaakt op {fmt.dutch_date(date.today())}</p></header>')
     return HTML("".join(parts))
+
+
+SOURCE_LABELS = {"cbs": "CBS StatLine", "perined": "Perined", "wsjg": "Waar staat je gemeente",
+                 "gezondheidsmonitor": "Gezondheidsmonitor (GGD'en, CBS, RIVM)",
+                 "registraties": "Registraties van de programma-eigenaren"}
+METHOD_LINK = ('De volledige beschrijving staat in <a href="docs/methode.html">de methode</a> (docs/methode.html '
+               "naast de rapporten; docs/methode.md in het werkboek).")
+
+
+def year_span(first, last) -> str:
+    first, last = int(first), int(last)
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _iso_date(text: str) -> str:
+    return fmt.dutch_date(date.fromisoformat(text[:10])) if text else ""
+
+
+def source_items(processed: Processed, periods: dict[str, str], names: tuple[str, ...] | None = None) -> str:
+    """One <li> per source in build_info (file or CBS table, the periods used, the retrieval date)."""
+    items = []
+    for s in processed.info.get("sources", []):
+        if s.get("missing") or (names is not None and s["source"] not in names):
+            continue
+        parts = [s.get("table") or s.get("file", "").split("/")[-1]]
+        if periods.get(s["source"]):
+            parts.append(f"cijfers over {periods[s['source']]}")
+        if s.get("retrieved_at"):
+            parts.append(f"opgehaald {_iso_date(s['retrieved_at'])}")
+        label = SOURCE_LABELS.get(s["source"], s["source"])
+        items.append(f"<li>{html.escape(label)}: {html.escape(', '.join(parts))}</li>")
+    return f"<ul>{''.join(items)}</ul>"
+
+
+def provenance_html(processed: Processed) -> str:
+    info = processed.info
+    return (f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
+            f"tabellen gebouwd {html.escape(_iso_date(info.get('built_at', '')))}</p>")
+
+
+def demo_note(processed: Processed) -> str:
+    return ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
+            "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>") if processed.demo else ""
 
 
 def sources_html(processed: Processed, region: Region, regions: RegionsConfig, benchmark_name: str,
                  indicators: list[Indicator]) -> HTML:
-    """Sources, retrieval dates, indeling, the method in two sentences, the workbook version and the demo warning."""
-    info = processed.info
-    items = []
-    for s in info.get("sources", []):
-        if s["source"] == "registraties" or s.get("missing"):
-            continue
-        where = s.get("table") or s.get("file", "").split("/")[-1]
-        when = f", opgehaald {s['retrieved_at'][:10]}" if s.get("retrieved_at") else ""
-        label = {"cbs": "CBS StatLine", "perined": "Perined", "wsjg": "Waar staat je gemeente",
-                 "gezondheidsmonitor": "Gezondheidsmonitor (GGD'en, CBS, RIVM)"}.get(s["source"], s["source"])
-        items.append(f"<li>{html.escape(label)}: {html.escape(where)}{html.escape(when)}</li>")
+    """Sources with periods and retrieval dates, the indeling, the method in two sentences with a link to the
+    method document, the workbook version and the demo warning."""
+    shown = processed.indicator_values[processed.indicator_values["indicator"].isin([i.id for i in indicators])]
+    periods = {source: year_span(rows["year_start"].min(), rows["year_end"].max())
+               for source, rows in shown.dropna(subset=["value"]).groupby("source")}
+    if processed.population is not None and len(processed.population):
+        years = pd.to_datetime(processed.population["period_start"]).dt.year
+        periods["cbs"] = year_span(years.min(), years.max())
     pooled = [i.title for i in indicators if i.pool_years > 1]
-    demo = ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
-            "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>") if processed.demo else ""
     return HTML(
-        '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
-        f"<ul>{''.join(items)}</ul>"
-        f"<p>{html.escape(indeling_note(info, region))} "
+        '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo_note(processed)
+        + source_items(processed, periods, names=(*periods, "cbs"))
+        + f"<p>{html.escape(indeling_note(processed.info, region))} "
         + (f"Voor {', '.join(html.escape(p.lower()) for p in pooled)} zijn steeds 3 jaren samengenomen, "
            "omdat de aantallen per gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else "")
         + "</p><p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
         f"de achterstand is het verschil met {html.escape(benchmark_name)}. Het oordeel voor "
         f"{regions.target_year} komt uit een gewogen trendlijn door de achterstanden sinds de start, met de kans "
         f"dat de achterstand in {regions.target_year} {fmt.share(regions.target_share_closed)} kleiner is "
-        "dan bij de start. Zie docs/methode.md voor de volledige beschrijving.</p>"
-        f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
-        f"tabellen gebouwd {html.escape(info.get('built_at', '')[:10])}</p></section>"
+        f"dan bij de start. {METHOD_LINK}</p>"
+        + provenance_html(processed) + "</section>"
     )
 
 

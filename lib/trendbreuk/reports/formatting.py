@@ -9,6 +9,7 @@ from __future__ import annotations
 import decimal
 import math
 
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 LOCALE = "nl_NL"
@@ -55,3 +56,13 @@ def difference(value: float | None, unit: str, decimals: int = 1) -> str:
     """A gap or change with its unit: 0.84 with '%' -> '0,8 procentpunt'."""
     text = number(value, decimals)
     return text if text == MISSING else f"{text} {gap_unit(unit)}"
+
+
+def dutch_date(day) -> str:
+    """3 november 2026."""
+    return format_date(day, format="long", locale=LOCALE)
+
+
+def dutch_datetime(moment) -> str:
+    """3 november 2026 om 09:05."""
+    return format_datetime(moment, "d MMMM y 'om' HH:mm", locale=LOCALE)

@@ -11,10 +11,23 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML
+
+def html_document(title: str, body: str) -> str:
+    """A whole HTML page (templates/page.html.j2 with the stylesheet inlined) around `body`: the Python
+    engine's reports and the site pages."""
+    from jinja2 import Template
+
+    from trendbreuk import __version__
+
+    templates = resources.files("trendbreuk.reports") / "templates"
+    return Template((templates / "page.html.j2").read_text(encoding="utf-8")).render(
+        title=title, css=(templates / "trendbreuk.css").read_text(encoding="utf-8"), body=body, version=__version__)
+
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],

@@ -13,7 +13,8 @@ from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.trend import COLOURS, _layout
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
 from trendbreuk.reports import formatting as fmt
-from trendbreuk.reports.common import header_html, load_programmes_threshold
+from trendbreuk.reports.common import (METHOD_LINK, year_span, demo_note, header_html, indeling_note,
+                                       load_programmes_threshold, provenance_html, source_items)
 from trendbreuk.reports.page import Page, download_link, table_html
 from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 
@@ -94,13 +95,18 @@ class ProgrammeReport:
         return self.page.chart(fig, alt=alt, data=data)
 
     def sources(self) -> HTML:
-        info = self.processed.info
-        registrations = next((s for s in info.get("sources", []) if s["source"] == "registraties"), None)
-        demo = ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
-                "De cijfers zijn verzonnen.</strong></p>") if self.processed.demo else ""
-        file = html.escape(registrations["file"].split("/")[-1]) if registrations else "geen"
-        return HTML('<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo +
-                    f"<p>Registraties van de programma-eigenaren ({file}); geboorten voor het verwachte aantal: "
-                    "Perined (alle geboorten). Afscherming: aantallen van 1 tot de drempel als &lt;10, en extra cellen (x) "
-                    "tot geen afgeschermd aantal uit de totalen is terug te rekenen (gecontroleerd met lineair "
-                    "programmeren; zie lib/trendbreuk/indicators/disclosure.py).</p></section>")
+        """Registrations and births as sources, with periods; disclosure control and reach in two sentences."""
+        periods = {}
+        if self.shared is not None and len(self.shared):
+            periods["registraties"] = year_span(self.shared["year"].min(), self.shared["year"].max())
+        births = self.processed.indicator_values.query("source == 'perined'")
+        if len(births):
+            periods["perined"] = year_span(births["year_start"].min(), births["year_end"].max())
+        return HTML('<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo_note(self.processed)
+                    + source_items(self.processed, periods, names=("registraties", "perined"))
+                    + f"<p>{html.escape(indeling_note(self.processed.info, self.region))}</p>"
+                    "<p>Methode: het verwachte aantal is het aantal geboorten (Perined) maal het verwachte aandeel per "
+                    "programma; het bereik is het aantal registraties gedeeld door dat verwachte aantal. Aantallen van "
+                    "1 tot de drempel staan als &lt;10, en extra cellen (x) zijn afgeschermd tot geen verborgen aantal "
+                    f"uit de totalen is terug te rekenen (gecontroleerd met lineair programmeren). {METHOD_LINK}</p>"
+                    + provenance_html(self.processed) + "</section>")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from trendbreuk import __version__, io, paths
+from trendbreuk import io, paths
 from trendbreuk.geography.areas import RegionsConfig
 
 log = logging.getLogger(__name__)
@@ -90,34 +90,6 @@ def region_jobs(regions: RegionsConfig, region_key: str | None = None, dataset: 
     return ([regio_job(regions, region.key, dataset=dataset), programma_job(regions, region.key, dataset=dataset)]
             + [subregio_job(s.code, regions, region.key, dataset=dataset) for s in region.subregios]
             + [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten])
-
-
-KIND_TITLES = {"regio": "Regionale voortgangsrapportage", "programma": "Programma's en bereik",
-               "subregio": "Subregio's", "factsheet": "Factsheets per gemeente"}
-
-
-def write_index(out_dir: Path, jobs: list[ReportJob], region_name: str, demo: bool) -> Path:
-    """reports/index.html: every report of the batch by type, with links (works for both engines)."""
-    import html as _html
-
-    from jinja2 import Template
-
-    sections = []
-    for kind, title in KIND_TITLES.items():
-        items = [j for j in jobs if j.kind == kind and (out_dir / j.filename).is_file()]
-        if items:
-            links = "".join(f'<li><a href="{_html.escape(j.filename)}">{_html.escape(j.title.replace("Trendbreuk ", "").replace("Factsheet ", ""))}</a></li>'
-                            for j in items)
-            sections.append(f"<h2>{_html.escape(title)}</h2><ul>{links}</ul>")
-    banner = ('<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> Deze rapporten zijn '
-              "gemaakt met verzonnen cijfers om de werkwijze te tonen.</div>") if demo else ""
-    templates = resources.files("trendbreuk.reports") / "templates"
-    page = Template((templates / "page.html.j2").read_text(encoding="utf-8")).render(
-        title=f"Trendbreuk {region_name}: rapporten", css=(templates / "trendbreuk.css").read_text(encoding="utf-8"),
-        body=banner + f"<h1>Trendbreuk {_html.escape(region_name)}: rapporten</h1>" + "".join(sections), version=__version__)
-    target = out_dir / "index.html"
-    io.write_text_atomic(target, page)
-    return target
 
 
 def choose_engine(engine: str = "auto") -> str:
@@ -221,8 +193,9 @@ def render_python(job: ReportJob, root: Path, out_path: Path, kernel: WarmKernel
 
 
 def write_python_html(job: ReportJob, notebook, out_path: Path) -> None:
-    from jinja2 import Template
     from nbconvert import HTMLExporter
+
+    from trendbreuk.reports.page import html_document
 
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -233,15 +206,21 @@ def write_python_html(job: ReportJob, notebook, out_path: Path) -> None:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(notebook)
-    templates = resources.files("trendbreuk.reports") / "templates"
-    page = Template((templates / "page.html.j2").read_text(encoding="utf-8")).render(
-        title=job.title, css=(templates / "trendbreuk.css").read_text(encoding="utf-8"), body=body,
-        version=__version__,
-    )
+    page = html_document(job.title, body)
     io.write_text_atomic(out_path, page)
 
 
 # Quarto engine -----------------------------------------------------------------------------------------
+#
+# `_quarto.yml` describes the website: index.qmd and docs/methode.md, rendered into reports/. Quarto cannot expand
+# one parameterised document into many pages of a website (quarto-dev/quarto-cli#864), and `embed-resources` does
+# not belong in a website project (quarto-cli#5748, #11316). So each report is rendered on its own in a scratch
+# folder, with a project file derived from `_quarto.yml` (type default, embed-resources: true): one self-contained
+# HTML file per report, in the same folder as the site pages that list it.
+
+QUARTO_PROJECT = "_quarto.yml"
+SITE_SOURCES = ("index.qmd", "docs/methode.md")
+
 
 def quarto_command(job: ReportJob, quarto: str = "quarto") -> list[str]:
     """The `quarto render` command line for a job, run from a scratch copy of the project's documents."""
@@ -252,26 +231,88 @@ def quarto_command(job: ReportJob, quarto: str = "quarto") -> list[str]:
     return command
 
 
+def quarto_report_project(root: Path) -> dict:
+    """The project file for rendering one report: `_quarto.yml`'s execution and HTML options, as a plain
+    (non-website) project, with every resource embedded so that the file can be mailed."""
+    import yaml
+
+    config = yaml.safe_load((root / QUARTO_PROJECT).read_text(encoding="utf-8")) or {}
+    config.pop("website", None)
+    config["project"] = {"type": "default"}
+    html = config.setdefault("format", {}).setdefault("html", {})
+    html["embed-resources"] = True
+    html.pop("theme", None)
+    return config
+
+
+def _quarto_scratch(root: Path, work: Path, files: tuple[str, ...]) -> None:
+    for relative in files:
+        (work / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / relative, work / relative)
+    css = resources.files("trendbreuk.reports") / "templates" / "trendbreuk.css"
+    (work / CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
+    (work / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def _run_quarto(command: list[str], work: Path, env: dict, what: str) -> None:
+    result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RenderError(f"{what}: quarto failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+
+
 def render_quarto(job: ReportJob, root: Path, out_path: Path) -> None:
+    import yaml
+
     quarto = shutil.which("quarto")
     if quarto is None:
         raise RenderError("no `quarto` on PATH")
     with tempfile.TemporaryDirectory(prefix="trendbreuk-quarto-") as scratch:
         work = Path(scratch)
-        for relative in ("_quarto.yml", job.notebook):
-            (work / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / relative, work / relative)
-        css = resources.files("trendbreuk.reports") / "templates" / "trendbreuk.css"
-        (work / CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
-        (work / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
+        _quarto_scratch(root, work, (job.notebook,))
+        (work / QUARTO_PROJECT).write_text(yaml.safe_dump(quarto_report_project(root), allow_unicode=True,
+                                                          sort_keys=False), encoding="utf-8")
         env = {**os.environ, paths.ROOT_ENV: str(root), "QUARTO_PYTHON": sys.executable}
-        result = subprocess.run(quarto_command(job, quarto), cwd=work, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RenderError(f"{job.filename}: quarto failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+        _run_quarto(quarto_command(job, quarto), work, env, job.filename)
         produced = sorted(work.rglob(job.filename))
         if not produced:
             raise RenderError(f"{job.filename}: quarto finished but wrote no {job.filename} under {work}")
         io.write_bytes_atomic(out_path, produced[0].read_bytes())
+
+
+def render_quarto_site(root: Path, out_dir: Path) -> Path:
+    """Render the website of `_quarto.yml` (index.qmd lists the reports in `out_dir`; docs/methode.md) in a
+    scratch folder and copy its output (pages, site_libs, search index) into `out_dir`, file by file."""
+    import yaml
+
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RenderError("no `quarto` on PATH")
+    config = yaml.safe_load((root / QUARTO_PROJECT).read_text(encoding="utf-8")) or {}
+    site_dir = config.get("project", {}).get("output-dir", "_site")
+    with tempfile.TemporaryDirectory(prefix="trendbreuk-quarto-site-") as scratch:
+        work = Path(scratch)
+        _quarto_scratch(root, work, (QUARTO_PROJECT, *SITE_SOURCES))
+        env = {**os.environ, paths.ROOT_ENV: str(root), paths.REPORTS_ENV: str(out_dir), "QUARTO_PYTHON": sys.executable}
+        _run_quarto([quarto, "render", "--to", "html"], work, env, "site index")
+        produced = work / site_dir
+        if not (produced / "index.html").is_file():
+            raise RenderError(f"site index: quarto finished but wrote no {site_dir}/index.html under {work}")
+        for path in sorted(p for p in produced.rglob("*") if p.is_file()):
+            io.write_bytes_atomic(Path(out_dir) / path.relative_to(produced), path.read_bytes())
+    return Path(out_dir) / "index.html"
+
+
+def render_site(*, engine: str = "auto", root: Path | None = None, out_dir: Path | None = None) -> Path:
+    """The site pages around the reports: reports/index.html (every report in the folder, any region) and the
+    method document. Returns the index's path."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.site import write_site
+
+    root = root or paths.project_root()
+    out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
+    if choose_engine(engine) == "quarto":
+        return render_quarto_site(root, out_dir)
+    return write_site(out_dir, load_regions(paths.config_dir(root) / "regions.yaml"), root)
 
 
 # Batches -----------------------------------------------------------------------------------------------

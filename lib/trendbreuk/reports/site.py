@@ -1,0 +1,179 @@
+"""The report site: `reports/` holds every rendered report as one self-contained HTML file (to mail), the index
+page `reports/index.html` that lists them by region, type, subregio and gemeente, and the method document
+`reports/docs/methode.html` that every report links to.
+
+The index lists what is actually in the folder (any region, any render), found by file name
+(`factsheet-GM0917-heerlen.html`) and looked up in `config/regions.yaml`. Both engines show the same list:
+the Python engine writes the page with `write_site`, Quarto renders `index.qmd`, a website page whose only code
+cell calls `SiteIndex.load()`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from trendbreuk import io, paths
+from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
+from trendbreuk.reports import formatting as fmt
+from trendbreuk.reports.page import html_document
+
+REPORT_FILE = re.compile(r"^(?P<kind>factsheet|subregio|regio|programma)-(?P<code>[A-Za-z0-9]+)-(?P<rest>[a-z0-9_-]+)\.html$")
+KIND_TITLES = {"regio": "Regionale voortgangsrapportage", "programma": "Programma's en bereik",
+               "subregio": "Subregiorapporten", "factsheet": "Factsheets per gemeente"}
+METHOD_PAGE = "docs/methode.html"
+DEMO_MARK = b'class="tb-demo"'
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """One rendered report in the folder, with what its file name says about it."""
+
+    filename: str
+    kind: str
+    region: Region | None  # None: a file whose code is not (or no longer) in config/regions.yaml
+    label: str              # Heerlen, Parkstad, Zuid-Limburg
+    group: str              # for factsheets: the subregio
+    variant: str            # "" or e.g. "tegen Nederland" for a factsheet with another benchmark
+    demo: bool
+    rendered: datetime
+
+
+def _identify(match: re.Match, regions: RegionsConfig) -> tuple[Region | None, str, str, str]:
+    """(region, label, group, remainder of the slug) for a report file name, or region None when unknown."""
+    kind, code, rest = match["kind"], match["code"], match["rest"]
+    for region in regions.regions.values():
+        if kind in ("regio", "programma") and code == region.code and (rest + "-").startswith(region.slug + "-"):
+            return region, region.name, "", rest[len(region.slug):]
+        for subregio in region.subregios:
+            if kind == "subregio" and code == subregio.code and (rest + "-").startswith(subregio.slug + "-"):
+                return region, subregio.name, "", rest[len(subregio.slug):]
+            for gemeente in subregio.gemeenten:
+                if kind == "factsheet" and code == gemeente.code and (rest + "-").startswith(gemeente.slug + "-"):
+                    return region, gemeente.name, subregio.name, rest[len(gemeente.slug):]
+    return None, code, "", rest
+
+
+def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
+    """Every report file in `reports_dir`, in the order of the configuration (regions, then kinds, then names)."""
+    found = []
+    for path in sorted(Path(reports_dir).glob("*.html")):
+        match = REPORT_FILE.match(path.name)
+        if not match:
+            continue
+        region, label, group, remainder = _identify(match, regions)
+        benchmark = remainder.lstrip("-")
+        variant = ""
+        if benchmark:
+            names = {code.lower(): name for code, name in regions.benchmarks.items()}
+            variant = f"tegen {names[benchmark]}" if benchmark in names else benchmark
+        with path.open("rb") as handle:
+            demo = DEMO_MARK in handle.read()
+        found.append(ReportFile(path.name, match["kind"], region, label, group, variant, demo,
+                                datetime.fromtimestamp(path.stat().st_mtime)))
+    order = {key: i for i, key in enumerate(regions.regions)}
+    kinds = list(KIND_TITLES)
+    return sorted(found, key=lambda r: (order.get(r.region.key, len(order)) if r.region else len(order) + 1,
+                                        kinds.index(r.kind), r.group, r.label, r.variant))
+
+
+def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool) -> str:
+    """A link to one report; notes only where it differs from the rest of its region (older, or demo among real)."""
+    notes = []
+    if report.demo and mixed_demo:
+        notes.append("DEMODATA")
+    if report.rendered.date() != newest.date():
+        notes.append(f"ouder: gemaakt {fmt.dutch_date(report.rendered)}")
+    if report.variant:
+        text = f"{text} ({report.variant})"
+    note = f' <span class="tb-note">{html.escape(" · ".join(notes))}</span>' if notes else ""
+    return f'<a href="{html.escape(report.filename)}">{html.escape(text)}</a>{note}'
+
+
+def _region_section(title: str, reports: list[ReportFile]) -> str:
+    newest = max(r.rendered for r in reports)
+    demo = {r.demo for r in reports}
+
+    def link(report: ReportFile) -> str:
+        return _link(report, report.label, newest, mixed_demo=len(demo) > 1)
+
+    summary = f"{len(reports)} {'rapport' if len(reports) == 1 else 'rapporten'}, gemaakt {fmt.dutch_datetime(newest)}"
+    summary += {frozenset({True}): " · alle met DEMODATA", frozenset({False}): "",
+                frozenset({True, False}): " · let op: een deel met DEMODATA"}[frozenset(demo)]
+    parts = [f"<h2>{html.escape(title)}</h2>", f'<p class="tb-note">{html.escape(summary)}</p>']
+    for kind, kind_title in KIND_TITLES.items():
+        of_kind = [r for r in reports if r.kind == kind]
+        if not of_kind:
+            continue
+        parts.append(f"<h3>{html.escape(kind_title)}</h3>")
+        if kind == "factsheet":
+            groups = dict.fromkeys(r.group for r in of_kind)
+            rows = "".join(
+                f'<tr><th scope="row">{html.escape(group or "–")}</th><td><ul class="tb-links">'
+                + "".join(f"<li>{link(r)}</li>" for r in of_kind if r.group == group) + "</ul></td></tr>"
+                for group in groups)
+            parts.append(f'<table class="tb-table tb-index"><thead><tr><th scope="col">Subregio</th>'
+                         f'<th scope="col">Gemeenten</th></tr></thead><tbody>{rows}</tbody></table>')
+        else:
+            parts.append('<ul class="tb-links">' + "".join(f"<li>{link(r)}</li>" for r in of_kind) + "</ul>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """The list of reports in a folder; `html()` is the body of the index page (shown as such in Jupyter)."""
+
+    reports: tuple[ReportFile, ...]
+
+    @classmethod
+    def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None) -> "SiteIndex":
+        regions = regions or load_regions()
+        return cls(tuple(find_reports(Path(reports_dir) if reports_dir else paths.reports_dir(), regions)))
+
+    @property
+    def demo(self) -> bool:
+        return any(r.demo for r in self.reports)
+
+    def html(self) -> str:
+        parts = []
+        if self.demo:
+            which = ("Alle rapporten hieronder zijn" if all(r.demo for r in self.reports)
+                     else "Een deel van de rapporten hieronder is (zie per regio)")
+            parts.append('<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
+                         f"{which} gemaakt met verzonnen cijfers om de werkwijze te tonen.</div>")
+        parts.append('<p>Elk rapport is één HTML-bestand dat zonder internet opent en dat u los kunt mailen. '
+                     f'Hoe de cijfers berekend zijn, staat in <a href="{METHOD_PAGE}">de methode</a>.</p>')
+        if not self.reports:
+            parts.append("<p>Er zijn nog geen rapporten in deze map. Maak ze met <code>trendbreuk render all</code>.</p>")
+        regions = dict.fromkeys(r.region for r in self.reports)
+        for region in regions:
+            title = region.name if region else "Overige rapporten (niet in config/regions.yaml)"
+            parts.append(_region_section(title, [r for r in self.reports if r.region == region]))
+        return "".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def method_html(root: Path | None = None) -> str:
+    """docs/methode.md as HTML (GitHub-style tables), for the site."""
+    import mistune
+
+    source = (root or paths.project_root()) / "docs" / "methode.md"
+    body = mistune.create_markdown(plugins=["table"])(source.read_text(encoding="utf-8"))
+    return body.replace("<table>", '<table class="tb-table">')
+
+
+def write_site(out_dir: Path, regions: RegionsConfig, root: Path | None = None) -> Path:
+    """The Python engine's site pages: reports/index.html (every report in the folder) and
+    reports/docs/methode.html. Returns the index's path."""
+    out_dir = Path(out_dir)
+    back = '<p class="tb-note"><a href="../index.html">← Alle rapporten</a></p>'
+    io.write_text_atomic(out_dir / METHOD_PAGE, html_document("Trendbreuk: methode", back + method_html(root)))
+    index = SiteIndex.load(out_dir, regions)
+    target = out_dir / "index.html"
+    io.write_text_atomic(target, html_document("Trendbreuk: alle rapporten", "<h1>Trendbreuk: alle rapporten</h1>" + index.html()))
+    return target

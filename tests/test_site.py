@@ -1,0 +1,170 @@
+"""The report site: reports/index.html lists what is in the folder, by region, type, subregio and gemeente, and
+the method page exists for the links in every report. Quarto's website is checked as far as can be done without
+Quarto: the project file, the project file derived for single reports, and the plumbing with a stand-in `quarto`."""
+
+import os
+import re
+import stat
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trendbreuk.geography.areas import load_regions
+from trendbreuk.reports.render import quarto_report_project, region_jobs, render_site
+from trendbreuk.reports.site import SiteIndex, write_site
+from tests.conftest import ROOT
+
+DEMO_PAGE = '<html><body><div class="tb-demo" role="alert">DEMODATA</div></body></html>'
+REAL_PAGE = "<html><body><h1>echt</h1></body></html>"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A reports folder with a mix of files, as a researcher's folder looks after a few renders."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    files = {
+        "regio-ZL-zuid-limburg.html": DEMO_PAGE,
+        "subregio-PS-parkstad.html": DEMO_PAGE,
+        "factsheet-GM0917-heerlen.html": DEMO_PAGE,
+        "factsheet-GM0917-heerlen-nl01.html": DEMO_PAGE,
+        "factsheet-GM0981-vaals.html": DEMO_PAGE,
+        "factsheet-GM0983-venlo.html": REAL_PAGE,
+        "factsheet-GM9999-nergens.html": DEMO_PAGE,
+        "aantekeningen.html": REAL_PAGE,
+    }
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    week_ago = time.time() - 7 * 86400
+    os.utime(out / "factsheet-GM0981-vaals.html", (week_ago, week_ago))
+    return out
+
+
+def _sections(index_html: str) -> dict[str, str]:
+    parts = re.split(r"<h2>(.*?)</h2>", index_html)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def test_region_batch_is_the_whole_set():
+    jobs = region_jobs(load_regions(ROOT / "config" / "regions.yaml"))
+    assert [j.kind for j in jobs].count("factsheet") == 16 and len(jobs) == 2 + 3 + 16
+
+
+def test_index_lists_the_folder_by_region_type_and_subregio(folder):
+    index = SiteIndex.load(folder, load_regions(ROOT / "config" / "regions.yaml")).html()
+    sections = _sections(index)
+    assert list(sections) == ["Zuid-Limburg", "Noord- en Midden-Limburg",
+                              "Overige rapporten (niet in config/regions.yaml)"]
+    zl = sections["Zuid-Limburg"]
+    # kinds in reading order: regional report, subregio reports, factsheets (no programme report in this folder)
+    assert zl.index("Regionale voortgangsrapportage") < zl.index("Subregiorapporten") < zl.index("Factsheets per gemeente")
+    assert "Programma's en bereik" not in zl
+    assert '<a href="regio-ZL-zuid-limburg.html">Zuid-Limburg</a>' in zl
+    assert '<a href="subregio-PS-parkstad.html">Parkstad</a>' in zl
+    # factsheets sit in the row of their subregio: Heerlen (and its variant) in Parkstad, Vaals in Maastricht-Heuvelland
+    rows = dict(re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', zl))
+    assert set(rows) == {"Parkstad", "Maastricht-Heuvelland"}
+    assert '<a href="factsheet-GM0917-heerlen.html">Heerlen</a>' in rows["Parkstad"]
+    assert '<a href="factsheet-GM0917-heerlen-nl01.html">Heerlen (tegen Nederland)</a>' in rows["Parkstad"]
+    assert "factsheet-GM0981-vaals.html" in rows["Maastricht-Heuvelland"]
+    # Vaals was rendered a week before the rest: the index says so
+    assert re.search(r'vaals.html">Vaals</a> <span class="tb-note">ouder: gemaakt \d+ \w+ \d{4}</span>', zl)
+    assert "ouder" not in rows["Parkstad"]
+    assert "5 rapporten" in zl and "alle met DEMODATA" in zl
+    # the other region holds one real report; the unknown code is listed, not dropped; non-report files are not
+    assert "factsheet-GM0983-venlo.html" in sections["Noord- en Midden-Limburg"]
+    assert "DEMODATA" not in sections["Noord- en Midden-Limburg"]
+    assert "factsheet-GM9999-nergens.html" in sections["Overige rapporten (niet in config/regions.yaml)"]
+    assert "aantekeningen.html" not in index
+    assert "Een deel van de rapporten hieronder is (zie per regio) gemaakt met verzonnen cijfers" in index
+
+
+def test_empty_folder_says_how_to_make_reports(tmp_path):
+    index = SiteIndex.load(tmp_path, load_regions(ROOT / "config" / "regions.yaml")).html()
+    assert "trendbreuk render all" in index and "DEMODATA" not in index
+
+
+def test_python_engine_writes_the_index_and_the_method_page(folder):
+    index = write_site(folder, load_regions(ROOT / "config" / "regions.yaml"), ROOT)
+    assert index == folder / "index.html"
+    page = index.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="nl">' in page
+    assert '<a href="docs/methode.html">de methode</a>' in page
+    method = (folder / "docs" / "methode.html").read_text(encoding="utf-8")
+    assert "<h2>Voor de stuurgroep (in gewone woorden)</h2>" in method      # a heading of docs/methode.md
+    assert '<table class="tb-table">' in method                            # its tables are real tables
+    assert '<a href="../index.html">' in method
+
+
+def test_every_report_links_to_the_method_page_the_site_writes():
+    from trendbreuk.reports.common import METHOD_LINK
+    from trendbreuk.reports.site import METHOD_PAGE
+
+    assert f'href="{METHOD_PAGE}"' in METHOD_LINK
+
+
+# Quarto --------------------------------------------------------------------------------------------------
+
+def test_quarto_project_is_a_website_into_reports():
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "reports"
+    for source in config["project"]["render"]:
+        assert (ROOT / source).is_file(), source
+    for item in config["website"]["navbar"]["left"]:
+        assert (ROOT / item["href"]).is_file(), item
+    html = config["format"]["html"]
+    assert html["lang"] == "nl" and (ROOT / html["css"]).is_file()
+    assert "embed-resources" not in html            # not in a website (quarto-cli#5748); see the derived project
+    assert config["execute"]["echo"] is False
+
+
+def test_single_reports_get_a_self_contained_plain_project():
+    derived = quarto_report_project(ROOT)
+    assert derived["project"] == {"type": "default"} and "website" not in derived
+    assert derived["format"]["html"]["embed-resources"] is True
+    assert derived["format"]["html"]["lang"] == "nl" and derived["execute"]["echo"] is False
+
+
+def _fake_quarto(folder: Path, body: str) -> None:
+    script = folder / "quarto"
+    script.write_text("#!/usr/bin/env bash\n" + textwrap.dedent(body))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+RUN_INDEX_CELL = r'''
+import ast, sys
+source = open("index.qmd", encoding="utf-8").read()
+code = source.split("```{python}", 1)[1].split("```", 1)[0]
+tree = ast.parse(code)
+last = ast.Expression(tree.body.pop().value)
+namespace = {}
+exec(compile(tree, "index.qmd", "exec"), namespace)
+print(eval(compile(last, "index.qmd", "eval"), namespace)._repr_html_())
+'''
+
+
+def test_quarto_site_plumbing_with_a_stand_in(project, folder, tmp_path, monkeypatch):
+    """The stand-in runs index.qmd's code cell with QUARTO_PYTHON in the environment Quarto would give it, and
+    writes a website the way Quarto does (output-dir, site_libs); we check that the index lists the reports of
+    the folder and that the site's files land beside them. Quarto's own HTML is not tested."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "cell.py").write_text(RUN_INDEX_CELL)
+    _fake_quarto(bin_dir, f"""
+        [ "$*" = "render --to html" ] || {{ echo "unexpected: $*" >&2; exit 2; }}
+        grep -q "type: website" _quarto.yml && test -f index.qmd && test -f docs/methode.md || exit 3
+        mkdir -p reports/site_libs/quarto-nav reports/docs
+        "$QUARTO_PYTHON" {tmp_path / "cell.py"} > reports/index.html || exit 4
+        echo methode > reports/docs/methode.html
+        echo "// nav" > reports/site_libs/quarto-nav/quarto-nav.js
+    """)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    index = render_site(engine="quarto", root=project, out_dir=folder)
+    page = index.read_text(encoding="utf-8")
+    assert '<a href="factsheet-GM0917-heerlen.html">Heerlen</a>' in page and "<h2>Zuid-Limburg</h2>" in page
+    assert (folder / "site_libs" / "quarto-nav" / "quarto-nav.js").is_file()
+    assert (folder / "docs" / "methode.html").read_text() == "methode\n"
+    assert (folder / "factsheet-GM0917-heerlen.html").read_text() == DEMO_PAGE   # reports untouched
