@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk.reports.factsheet import assessment_sentence, comparison_badge
+from trendbreuk.reports.factsheet import assessment_sentence, comparison_badge, gap_title, trend_title
 
 IND = Indicator(id="x", title="Vroeggeboorte", short_title="vroeggeboorte", unit="%", polarity="lower_is_better",
                 life_phase="Kansrijke Start", statistic="proportion", ci_method="wilson", source={})
@@ -69,3 +69,18 @@ def test_recent_trend_in_words():
     assert "geen duidelijke trend" in text
     text = assessment_sentence(_row(trend_meaning="niet_te_beoordelen"), IND, "Vaals", "de rest van Nederland", 2030)
     assert "trend" not in text
+
+
+def test_chart_titles_state_the_message():
+    row = _row(comparison="slechter", value=12.24, benchmark_value=9.86, verdict_label="achterstand groeit",
+               baseline_gap=0.8, latest_gap=3.0)
+    assert trend_title(row, IND, "Heerlen", "de rest van Nederland") == (
+        "Vroeggeboorte in Heerlen: duidelijk slechter dan de rest van Nederland (12,2% tegen 9,9% in 2022-2024)")
+    assert gap_title(row, IND, "Heerlen") == (
+        "Vroeggeboorte in Heerlen: de achterstand is 2,2 procentpunt groter dan bij de start; oordeel achterstand groeit")
+    closed = _row(latest_gap=-0.4, verdict_label="doel bereikt")
+    assert gap_title(closed, IND, "Vaals").endswith("de achterstand van de start is helemaal ingelopen; oordeel doel bereikt")
+    halved = _row()  # 2,0 -> 1,0
+    assert "de achterstand is 1,0 procentpunt kleiner dan bij de start; oordeel op koers" in gap_title(halved, IND, "Vaals")
+    unknown = _row(comparison="niet_te_beoordelen", value=float("nan"), benchmark_value=6.9)
+    assert trend_title(unknown, IND, "Vaals", "Nederland") == "Vroeggeboorte in Vaals: nu niet te vergelijken met Nederland"

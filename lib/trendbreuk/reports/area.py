@@ -15,7 +15,7 @@ from IPython.display import HTML
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.compare import figure_funnel, figure_progress
-from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
+from trendbreuk.geography.areas import Region, RegionsConfig, load_regions, slugify
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS
 from trendbreuk.reports import formatting as fmt
@@ -80,8 +80,10 @@ class AreaReport:
         if rows.empty:
             return HTML("")
         rows["title"] = rows["indicator"].map(lambda i: self.catalogue[i].title)
-        title = (f"Hoeveel van de achterstand van {self.area_name} is ingelopen, per indicator"
-                 "<br><sup>alleen indicatoren met een duidelijke achterstand bij de start"
+        on_path = int((rows["share_closed"] >= rows["target_share_closed_now"]).sum())
+        title = (f"{self.area_name}: bij {on_path} van de {len(rows)} indicatoren is minstens zoveel van de achterstand "
+                 "ingelopen als het doelpad nu vraagt<br><sup>gemeten waarden, met toeval; het oordeel per indicator "
+                 "houdt daar rekening mee · alleen indicatoren met een duidelijke achterstand bij de start"
                  + (f"; niet getoond: {len(left_out)} met een kleine, onzekere achterstand" if len(left_out) else "") + "</sup>")
         alt = (f"Staafdiagram: per doelindicator het deel van de achterstand bij de start dat {self.area_name} heeft "
                f"ingelopen, met een streep voor wat het doelpad nu vraagt. Mediaan: "
@@ -159,14 +161,16 @@ class AreaReport:
                 continue
             comparisons = self.assessments[self.assessments["indicator"] == i.id].set_index("area_code")["comparison"]
             points = v.assign(comparison=v["area_code"].map(comparisons))
-            title = f"{i.title}, {own['latest_period']}: gemeenten t.o.v. {self.benchmark_name}"
+            worse = int((points["comparison"] == "slechter").sum())
+            title = (f"{i.title}, {own['latest_period']}: {worse} van de {len(points)} gemeenten duidelijk slechter "
+                     f"dan {self.benchmark_name}")
             alt = (f"Trechterdiagram van {i.title.lower()} per gemeente tegen het aantal in de noemer, met de waarde van "
                    f"{self.benchmark_name} ({fmt.value_with_unit(centre, i.unit, i.decimals)}) en 95%- en 99,8%-grenzen.")
             data = pd.DataFrame({"Gemeente": points["area_name"], "Waarde": [fmt.value_with_unit(x, i.unit, i.decimals) for x in points["value"]],
                                  "Noemer": [fmt.number(x, 0) for x in points["denominator"]]})
             blocks.append(self.page.chart(figure_funnel(points, centre=centre, centre_label=first_upper(self.benchmark_name),
                                                         title=title, unit=i.unit, multiplier=i.multiplier, decimals=i.decimals),
-                                          alt=alt, data=data))
+                                          alt=alt, data=data, name=f"{slugify(self.area_name)}-{i.id}-gemeenten"))
         return blocks
 
     def sources(self) -> HTML:

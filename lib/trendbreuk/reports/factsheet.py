@@ -22,7 +22,7 @@ from trendbreuk.geography.boundaries import load_region_boundaries
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk.reports import formatting as fmt
-from trendbreuk.reports.common import (comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
+from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
                                        load_programmes_threshold, sources_html, verdict_badge)
 from trendbreuk.reports.page import Page, download_link, table_html
 
@@ -62,6 +62,33 @@ def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, be
                  f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}.")
     text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
     return text + trend_sentence(row) + known
+
+
+def trend_title(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str) -> str:
+    """The message of the trend chart: where the area stands now against the benchmark."""
+    status = row.get("comparison") if row.get("comparison") in COMPARISON else "niet_te_beoordelen"
+    if status == "niet_te_beoordelen" or not _finite(row.get("value")):
+        return f"{indicator.title} in {area_name}: nu niet te vergelijken met {benchmark_name}"
+    unit, d = indicator.unit, indicator.decimals
+    return (f"{indicator.title} in {area_name}: {COMPARISON[status][1]} dan {benchmark_name} "
+            f"({fmt.value_with_unit(row['value'], unit, d)} tegen {fmt.value_with_unit(row['benchmark_value'], unit, d)} "
+            f"in {row['latest_period']})")
+
+
+def gap_title(row: pd.Series, indicator: Indicator, area_name: str) -> str:
+    """The message of the gap chart: how the gap moved since the start, and the verdict."""
+    unit, d = indicator.unit, indicator.decimals
+    if row["baseline_gap"] <= 0:
+        moved = "geen achterstand bij de start"
+    elif not _finite(row.get("latest_gap")) or row["latest_period"] == row["baseline_period"]:
+        moved = "nog geen meting na de start"
+    elif row["latest_gap"] <= 0:
+        moved = "de achterstand van de start is helemaal ingelopen"
+    else:
+        change = row["latest_gap"] - row["baseline_gap"]
+        moved = (f"de achterstand is {fmt.difference(abs(change), unit, d)} "
+                 f"{'kleiner' if change < 0 else 'groter'} dan bij de start")
+    return f"{indicator.title} in {area_name}: {moved}; oordeel {row['verdict_label']}"
 
 
 def trend_sentence(row: pd.Series) -> str:
@@ -258,14 +285,13 @@ class Factsheet:
                  f'{verdict_badge(a["verdict"], a["verdict_label"])}</h3>'
                  f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
                  f'<p class="tb-message">{html.escape(sentence)}</p></section>'),
-            self.page.chart(figure_trend(shown, series, title=f"{indicator.title}: {self.gemeente.name} vergeleken met "
-                                         f"regio en {self.benchmark_name}", unit=unit, decimals=d),
-                            alt=trend_alt, data=trend_table),
+            self.page.chart(figure_trend(shown, series, title=trend_title(a, indicator, self.gemeente.name, self.benchmark_name),
+                                         unit=unit, decimals=d),
+                            alt=trend_alt, data=trend_table, name=f"{self.gemeente.slug}-{indicator.id}-trend"),
         ]
         gaps = self.gaps(indicator)
         if not gaps.empty and _finite(a.get("baseline_gap")):
-            gap_fig = figure_gap(gaps, title=f"Achterstand van {self.gemeente.name} op {self.benchmark_name} en het doelpad "
-                                 f"naar {self.regions.target_year}", unit=unit, area_label=self.gemeente.name,
+            gap_fig = figure_gap(gaps, title=gap_title(a, indicator, self.gemeente.name), unit=unit, area_label=self.gemeente.name,
                                  benchmark_label=self.benchmark_name, target_year=self.regions.target_year,
                                  share=self.regions.target_share_closed, decimals=d)
             gap_table = pd.DataFrame({
@@ -276,7 +302,8 @@ class Factsheet:
                 "Doelpad": [fmt.difference(v, unit, d) if np.isfinite(v) else fmt.MISSING for v in gaps["target_gap"]],
             })
             blocks.append(self.page.chart(gap_fig, alt=f"Grafiek van de achterstand per periode met onzekerheidsmarge en "
-                                                       f"het doelpad. {sentence}", data=gap_table))
+                                                       f"het doelpad. {sentence}", data=gap_table,
+                                          name=f"{self.gemeente.slug}-{indicator.id}-achterstand"))
         return blocks
 
     def programme_section(self) -> HTML:

@@ -79,8 +79,9 @@ class Page:
     _plotly_embedded: bool = field(default=False, init=False)
     _charts: int = field(default=0, init=False)
 
-    def chart(self, fig: go.Figure, *, alt: str, data: pd.DataFrame | None = None) -> HTML:
-        """A chart as a figure with its text alternative (aria-label and caption) and, when given, its numbers."""
+    def chart(self, fig: go.Figure, *, alt: str, data: pd.DataFrame | None = None, name: str = "") -> HTML:
+        """A chart as a figure with its text alternative (aria-label and caption) and, when given, its numbers
+        (as a table and as `name`.csv; without a name the file is named after the chart's title)."""
         self._charts += 1
         div_id = f"tb-chart-{self._charts}"
         plot = fig.to_html(full_html=False, include_plotlyjs=not self._plotly_embedded, div_id=div_id,
@@ -89,7 +90,7 @@ class Page:
         title = fig.layout.title.text or ""
         numbers = ""
         if data is not None and not data.empty:
-            csv = download_link(data, f"{_slug(title)[:80] or 'grafiek'}.csv", "download als CSV")
+            csv = download_link(data, f"{_slug(name or title)[:80] or 'grafiek'}.csv", "download als CSV")
             numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}<p>{csv}</p></details>"
         return HTML(
             f'<figure class="tb-figure" role="group" aria-label="{html.escape(_strip_tags(title))}">'
@@ -100,7 +101,7 @@ class Page:
 
 
 def _strip_tags(text: str) -> str:
-    return re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", " – ", text))
 
 
 def _slug(text: str) -> str:
