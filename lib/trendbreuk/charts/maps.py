@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from trendbreuk.charts.trend import title_layout
 from trendbreuk.geography.areas import Region
 from trendbreuk.reports import formatting as fmt
 
@@ -44,12 +45,11 @@ def figure_map(values: pd.DataFrame, region: Region, *, title: str, unit: str = 
     if boundaries is None:
         fig = _tile_map(values, region, hover, unit, highlight)
         title = f"{title}<br><sup>Schematische kaart: elk vak is een gemeente, geen echte grenzen</sup>"
-        title = title.replace("</sup><br><sup>", " · ")
     else:
         fig = _boundary_map(values, region, boundaries, hover, unit, highlight)
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)), separators=",.",
+    fig.update_layout(separators=",.",
                       font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
-                      margin=dict(l=10, r=10, t=70, b=10), height=520, template="simple_white",
+                      margin=dict(l=10, r=10, b=10), height=520, template="simple_white", **title_layout(title),
                       legend=dict(orientation="h", y=-0.02, x=0), hoverlabel=dict(bgcolor="white"))
     return fig
 

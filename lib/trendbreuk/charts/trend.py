@@ -24,17 +24,36 @@ STYLE = {
 }
 
 
+def wrap_title(title: str, width: int = 80) -> tuple[str, int]:
+    """A chart title broken over lines (plotly does not wrap titles), and its number of lines. The main line
+    is wrapped at `width` characters, a <sup> subtitle at 1.4 times that."""
+    import re
+    import textwrap
+
+    main, _, rest = title.partition("<br>")
+    lines = textwrap.wrap(main, width) or [""]
+    for sub in re.findall(r"<sup>(.*?)</sup>", rest):
+        lines += [f"<sup>{part}</sup>" for part in textwrap.wrap(sub, int(width * 1.4))]
+    return "<br>".join(lines), len(lines)
+
+
+def title_layout(title: str, top: int = 30) -> dict:
+    """Layout settings for a wrapped title: the text and a top margin that leaves room for every line."""
+    text, lines = wrap_title(title)
+    return dict(title=dict(text=text, x=0, xanchor="left", font=dict(size=16)), margin_t=top + 22 * lines)
+
+
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
         template="simple_white",
         separators=",.",
         font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, title_text=""),
-        margin=dict(l=60, r=20, t=60, b=90),
+        margin=dict(l=60, r=20, b=90),
         height=420,
         hoverlabel=dict(bgcolor="white"),
         yaxis_title=y_title,
+        **title_layout(title),
     )
     return fig
 

@@ -234,15 +234,18 @@ class Factsheet:
         counts = rows.assign(worse=rows["comparison"] == "slechter").groupby(["area_code", "area_name"], as_index=False)["worse"].sum()
         counts = counts.rename(columns={"worse": "value"})
         own = int(counts.loc[counts["area_code"] == self.gemeente.code, "value"].iloc[0])
-        title = (f"Aantal doelindicatoren (van {len(basket_ids)}) waarop elke gemeente duidelijk slechter scoort dan "
-                 f"{self.benchmark_name}")
+        title = (f"{self.gemeente.name} scoort op {own} van de {len(basket_ids)} doelindicatoren duidelijk slechter dan "
+                 f"{self.benchmark_name}; in {self.region.name} loopt dat van {int(counts['value'].min())} tot "
+                 f"{int(counts['value'].max())}<br><sup>kleur: aantal doelindicatoren (van {len(basket_ids)}) waarop de "
+                 f"gemeente duidelijk slechter scoort</sup>")
         alt = (f"Kaart van {self.region.name}. {self.gemeente.name} scoort op {own} van de {len(basket_ids)} "
                f"doelindicatoren duidelijk slechter; in de regio loopt dit van {int(counts['value'].min())} tot "
                f"{int(counts['value'].max())}.")
         fig = figure_map(counts, self.region, title=title, unit="aantal", decimals=0, boundaries=self.boundaries,
                          highlight=self.gemeente.code)
         table = pd.DataFrame({"Gemeente": counts["area_name"], "Duidelijk slechter": counts["value"].astype(int)})
-        return self.page.chart(fig, alt=alt, data=table.sort_values("Duidelijk slechter"))
+        return self.page.chart(fig, alt=alt, data=table.sort_values("Duidelijk slechter"),
+                               name=f"{self.region.slug}-doelindicatoren-duidelijk-slechter")
 
     def life_phase_sections(self) -> list[HTML]:
         """Per life phase, the target indicators with their sentence, trend chart and gap chart."""
