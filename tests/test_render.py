@@ -71,7 +71,8 @@ def _expected_charts(project, gemeente="GM0917"):
 def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen, project):
     html = heerlen[1]
     expected = _expected_charts(project)
-    assert len(re.findall(r"\* plotly\.js v\d", html)) == 1      # the library, once
+    assert len(re.findall(r"\* plotly\.js (?:\(basic - minified\) )?v\d", html)) == 1      # the library, once
+    assert "* plotly.js (basic - minified) v" in html             # the 1.2 MB basic bundle, not the 4.8 MB one
     assert html.count("Plotly.newPlot(") == expected
     assert not re.search(r"<script[^>]+src=\"https?://", html)   # nothing fetched from the internet
     plots = _elements_with_class(html, "tb-plot")
@@ -224,3 +225,14 @@ def test_factsheet_in_headless_chromium(heerlen, tmp_path):
     subprocess.run([browser, *flags, "--window-size=1200,3000", f"--screenshot={shot}", url],
                    capture_output=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 50_000
+
+
+def test_a_chart_the_basic_plotly_bundle_cannot_draw_is_refused():
+    import plotly.graph_objects as go
+
+    from trendbreuk.reports.page import Page, plotly_script
+
+    if not plotly_script()[1]:
+        pytest.skip("plotly.py's plotly.js version differs from the vendored basic bundle; the full bundle is used")
+    with pytest.raises(ValueError, match="heatmap"):
+        Page().chart(go.Figure(go.Heatmap(z=[[1, 2]]), layout_title_text="warmte"), alt="x")

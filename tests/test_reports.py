@@ -34,7 +34,7 @@ def test_report_names_its_subject_and_warns_about_demo_data(reports, kind, name)
     html = reports[kind].read_text(encoding="utf-8")
     assert f"<h1>{name}</h1>" in html
     assert "DEMODATA – GEEN ECHTE CIJFERS" in html and "Bronnen en methode" in html
-    assert len(re.findall(r"\* plotly\.js v\d", html)) == 1
+    assert len(re.findall(r"\* plotly\.js (?:\(basic - minified\) )?v\d", html)) == 1
     assert not re.search(r"<script[^>]+src=\"https?://", html)
 
 

@@ -3,14 +3,18 @@ numbers, and the sources section. Each returns an IPython HTML object, so the sa
 in the Python engine and in Quarto.
 
 plotly.js is embedded once per report (in the first chart), so a report opens offline from a mail
-attachment without carrying 3.5 MB per chart.
+attachment. It is plotly.js's basic bundle (scatter, bar and pie traces; 1.2 MB, vendored in templates/ from the
+npm package plotly.js-basic-dist-min) rather than the full 4.8 MB bundle, as long as its version is the one
+plotly.py was built for; otherwise the full bundle is embedded, with a warning.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import logging
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 
 import pandas as pd
@@ -27,6 +31,33 @@ def html_document(title: str, body: str) -> str:
     templates = resources.files("trendbreuk.reports") / "templates"
     return Template((templates / "page.html.j2").read_text(encoding="utf-8")).render(
         title=title, css=(templates / "trendbreuk.css").read_text(encoding="utf-8"), body=body, version=__version__)
+
+
+log = logging.getLogger(__name__)
+BASIC_BUNDLE = "plotly-basic.min.js"
+BASIC_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
+
+
+def _bundle_version(script: str) -> str:
+    match = re.search(r"plotly\.js (?:\(basic - minified\) )?v(\d+\.\d+\.\d+)", script[:300])
+    return match.group(1) if match else ""
+
+
+@cache
+def plotly_script() -> tuple[str, bool]:
+    """(the <script> elements that load plotly.js, whether it is the basic bundle)."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    basic = (resources.files("trendbreuk.reports") / "templates" / BASIC_BUNDLE).read_text(encoding="utf-8")
+    wanted = get_plotlyjs_version()
+    is_basic = _bundle_version(basic) == wanted
+    if not is_basic:
+        log.warning("templates/%s is plotly.js %s but plotly.py needs %s: reports embed the full bundle (4.8 MB) "
+                    "until the basic bundle is replaced (npm pack plotly.js-basic-dist-min@%s)",
+                    BASIC_BUNDLE, _bundle_version(basic), wanted, wanted)
+    script = basic if is_basic else get_plotlyjs()
+    return ("<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+            f'<script type="text/javascript">{script}</script>'), is_basic
 
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
@@ -84,8 +115,14 @@ class Page:
         (as a table and as `name`.csv; without a name the file is named after the chart's title)."""
         self._charts += 1
         div_id = f"tb-chart-{self._charts}"
-        plot = fig.to_html(full_html=False, include_plotlyjs=not self._plotly_embedded, div_id=div_id,
-                           config=PLOTLY_CONFIG)
+        library, is_basic = plotly_script()
+        other = sorted({trace.type for trace in fig.data} - BASIC_TRACE_TYPES)
+        if is_basic and other:
+            raise ValueError(f"chart '{fig.layout.title.text}' uses trace type(s) {', '.join(other)}, which the basic "
+                             f"plotly.js bundle of the reports cannot draw; use {', '.join(sorted(BASIC_TRACE_TYPES))}")
+        plot = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+        if not self._plotly_embedded:
+            plot = library + plot
         self._plotly_embedded = True
         title = fig.layout.title.text or ""
         numbers = ""

@@ -84,8 +84,8 @@ class ProgrammeReport:
                                  hovertext=[f"{int(y)}: verwacht {fmt.number(e, 0)}" for y, e in zip(region_rows["year"], expected)],
                                  hoverinfo="text"))
         last = region_rows.iloc[-1]
-        title = (f"{programme}: {measure} in {self.region.name}, {int(last['year'])} {fmt.share(last['reach'])} van het "
-                 "verwachte aantal")
+        title = (f"{programme} in {self.region.name}: {measure.lower()} in {int(last['year'])} "
+                 f"{fmt.share(last['reach'])} van het verwachte aantal")
         fig = _layout(fig, title, "aantal")
         alt = (f"Staafdiagram van {measure.lower()} per jaar in {self.region.name} met een lijn voor het verwachte aantal "
                f"({fmt.share(reach['expected_share'])} van de geboorten). In {int(last['year'])}: {fmt.number(last['value'], 0)} "
