@@ -156,3 +156,10 @@ def test_closed_form_wls_agrees_with_statsmodels():
     # statsmodels scales by the residual variance always; ours only when it exceeds 1 (here it does).
     assert fit.scale > 1
     assert cov == pytest.approx(fit.cov_params(), rel=1e-9)
+
+
+def test_chances_are_never_written_as_certain():
+    from trendbreuk.indicators.verdict import chance_percent
+
+    assert [chance_percent(p) for p in (0.0, 0.004, 0.005, 0.37, 0.994, 0.995, 1.0)] == \
+        ["<1%", "<1%", "1%", "37%", "99%", ">99%", ">99%"]

@@ -132,6 +132,16 @@ def project_gap(t, gap, se, *, t_baseline: float, share: float = 0.25, target_ye
     return Projection(intercept, math.sqrt(cov[0, 0]), baseline_fit, slope, math.sqrt(cov[1, 1]), probability, len(t))
 
 
+def chance_percent(p: float) -> str:
+    """A probability in whole percents, never "0%" or "100%": a projection is never certain."""
+    percent = math.floor(100 * p + 0.5)
+    if percent < 1:
+        return "<1%"
+    if percent > 99:
+        return ">99%"
+    return f"{percent}%"
+
+
 def verdict(baseline_gap: float | None, latest_gap: float | None, target_gap: float | None,
             projection: Projection | None) -> tuple[str, str]:
     """(verdict key, reason in Dutch)."""
@@ -144,7 +154,7 @@ def verdict(baseline_gap: float | None, latest_gap: float | None, target_gap: fl
     p = projection.probability
     if not math.isfinite(p):
         return "onvoldoende_gegevens", "volgens de trendlijn was er bij de start geen achterstand; te onzeker om te oordelen"
-    chance = f"kans op het doel {round(100 * p)}%"
+    chance = f"kans op het doel {chance_percent(p)}"
     if p >= ON_TRACK and latest_gap is not None and latest_gap <= target_gap:
         return "doel_bereikt", chance
     if p >= ON_TRACK:

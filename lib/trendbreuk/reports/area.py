@@ -17,7 +17,7 @@ from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.compare import figure_funnel, figure_progress
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions, slugify
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
-from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS
+from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS, chance_percent
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, sources_html,
                                        verdict_badge)
@@ -113,7 +113,7 @@ class AreaReport:
                     "Door vergelijkings\u00adgroep": fmt.number(a["change_due_to_benchmark"], d) if has else fmt.MISSING,
                     "Stand nu": comparison_badge(a["comparison"]),
                     f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]),
-                    "Kans": fmt.share(a["probability_target"]) if finite(a.get("probability_target")) else fmt.MISSING,
+                    "Kans": chance_percent(a["probability_target"]) if finite(a.get("probability_target")) else fmt.MISSING,
                     "Bekend in": str(int(a["year_known"])),
                 })
             parts.append(f'<h3>{html.escape(phase)}</h3>' + table_html(pd.DataFrame(rows), raw_columns=(
