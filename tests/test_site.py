@@ -168,3 +168,18 @@ def test_quarto_site_plumbing_with_a_stand_in(project, folder, tmp_path, monkeyp
     assert (folder / "site_libs" / "quarto-nav" / "quarto-nav.js").is_file()
     assert (folder / "docs" / "methode.html").read_text() == "methode\n"
     assert (folder / "factsheet-GM0917-heerlen.html").read_text() == DEMO_PAGE   # reports untouched
+
+
+def test_a_report_against_another_benchmark_sits_beside_the_default(tmp_path):
+    from trendbreuk.reports.render import regio_job, subregio_job
+
+    regions = load_regions(ROOT / "config" / "regions.yaml")
+    names = [subregio_job("Parkstad", regions).filename, subregio_job("Parkstad", regions, benchmark="NL01").filename,
+             regio_job(regions).filename, regio_job(regions, benchmark="NL01").filename]
+    assert names == ["subregio-PS-parkstad.html", "subregio-PS-parkstad-nl01.html",
+                     "regio-ZL-zuid-limburg.html", "regio-ZL-zuid-limburg-nl01.html"]
+    for name in names:
+        (tmp_path / name).write_text(REAL_PAGE)
+    index = SiteIndex.load(tmp_path, regions).html()
+    assert '<a href="subregio-PS-parkstad-nl01.html">Parkstad (tegen Nederland)</a>' in index
+    assert '<a href="regio-ZL-zuid-limburg-nl01.html">Zuid-Limburg (tegen Nederland)</a>' in index

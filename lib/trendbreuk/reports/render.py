@@ -42,6 +42,12 @@ class ReportJob:
     title: str = ""
 
 
+def _variant(benchmark: str) -> str:
+    """The file-name suffix of a report against another benchmark than the default (-nl01), so it sits beside
+    the default report instead of overwriting it."""
+    return f"-{benchmark.lower()}" if benchmark else ""
+
+
 def gemeente_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None,
                  benchmark: str = "", dataset: str = "") -> ReportJob:
     """The factsheet of one gemeente, found by code or name."""
@@ -51,9 +57,8 @@ def gemeente_job(code_or_name: str, regions: RegionsConfig, region_key: str | No
         parameters["benchmark"] = benchmark
     if dataset:
         parameters["dataset"] = dataset
-    suffix = f"-{benchmark.lower()}" if benchmark else ""
     return ReportJob(kind="factsheet", notebook="notebooks/factsheet.ipynb", parameters=parameters,
-                     filename=f"factsheet-{gemeente.code}-{gemeente.slug}{suffix}.html",
+                     filename=f"factsheet-{gemeente.code}-{gemeente.slug}{_variant(benchmark)}.html",
                      title=f"Factsheet Trendbreuk {gemeente.name}")
 
 
@@ -64,7 +69,7 @@ def subregio_job(code_or_name: str, regions: RegionsConfig, region_key: str | No
     parameters = {"subregio": subregio.code, "regio": region.key}
     parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
     return ReportJob(kind="subregio", notebook="notebooks/subregio.ipynb", parameters=parameters,
-                     filename=f"subregio-{subregio.code}-{subregio.slug}.html", title=f"Trendbreuk subregio {subregio.name}")
+                     filename=f"subregio-{subregio.code}-{subregio.slug}{_variant(benchmark)}.html", title=f"Trendbreuk subregio {subregio.name}")
 
 
 def regio_job(regions: RegionsConfig, region_key: str | None = None, benchmark: str = "", dataset: str = "") -> ReportJob:
@@ -72,7 +77,7 @@ def regio_job(regions: RegionsConfig, region_key: str | None = None, benchmark: 
     parameters = {"regio": region.key}
     parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
     return ReportJob(kind="regio", notebook="notebooks/regio.ipynb", parameters=parameters,
-                     filename=f"regio-{region.code}-{region.slug}.html", title=f"Trendbreuk {region.name}: voortgang")
+                     filename=f"regio-{region.code}-{region.slug}{_variant(benchmark)}.html", title=f"Trendbreuk {region.name}: voortgang")
 
 
 def programma_job(regions: RegionsConfig, region_key: str | None = None, dataset: str = "") -> ReportJob:
