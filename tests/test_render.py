@@ -236,3 +236,19 @@ def test_a_chart_the_basic_plotly_bundle_cannot_draw_is_refused():
         pytest.skip("plotly.py's plotly.js version differs from the vendored basic bundle; the full bundle is used")
     with pytest.raises(ValueError, match="heatmap"):
         Page().chart(go.Figure(go.Heatmap(z=[[1, 2]]), layout_title_text="warmte"), alt="x")
+
+
+def test_factsheet_headline_names_the_indicators_by_verdict(heerlen, project):
+    """The headline names which target indicators are on track and which gaps grew, as the processed table says."""
+    import pandas as pd
+
+    from trendbreuk.indicators.catalogue import load_catalogue
+
+    html = heerlen[1]
+    a = pd.read_parquet(project / "data" / "processed" / "demo" / "assessments.parquet")
+    own = a[(a["area_code"] == "GM0917") & (a["benchmark"] == "rest_nl") & a["target_basket"]]
+    catalogue = load_catalogue(project / "config" / "indicators.yaml")
+    grew = [catalogue[i].short_title for i in own.loc[own["verdict"] == "achterstand_groeit", "indicator"]]
+    assert grew, "the demo data should give Heerlen at least one growing gap"
+    assert f"<strong>Achterstand gegroeid:</strong> {', '.join(grew)}." in html.replace("&lt;", "<")
+    assert "<strong>Doel (25% van de achterstand ingelopen) al bereikt of op koers:</strong>" in html

@@ -166,11 +166,20 @@ class Factsheet:
                   ("achterstand_groeit", "achterstand groeit"), ("geen_achterstand", "geen achterstand bij de start"),
                   ("onvoldoende_gegevens", "onvoldoende gegevens om te oordelen")) if verdicts.get(k, 0)]
         expected = 0.05 * int((basket["comparison"] != "niet_te_beoordelen").sum())
+        titles = {i.id: i.short_title or i.title.lower() for i in self.basket}
+        named = []
+        goal = f"{fmt.share(self.regions.target_share_closed)} van de achterstand"
+        for label, keys in ((f"Doel ({goal} ingelopen) al bereikt of op koers", ("doel_bereikt", "op_koers")),
+                            ("Achterstand gegroeid", ("achterstand_groeit",)), ("Versnelling nodig", ("versnelling_nodig",))):
+            which = [titles[i] for i in basket.index[basket["verdict"].isin(keys)]]
+            if which:
+                named.append(f"<li><strong>{label}:</strong> {html.escape(', '.join(which))}.</li>")
         return HTML(
             f'<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{html.escape(standing)}</p>'
             f"<p>Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
             f"gezondheidsachterstand op {html.escape(self.benchmark_name)} hebben ingelopen. Oordeel per indicator voor "
             f"{self.regions.target_year}: {html.escape(', '.join(parts))}.</p>"
+            + (f'<ul class="tb-named">{"".join(named)}</ul>' if named else "") +
             f'<p class="tb-note">Bij {n} vergelijkingen geeft toeval alleen al ongeveer {fmt.number(expected, 1)} '
             "keer een “duidelijk” verschil; lees één afwijkende indicator daarom niet als bewijs.</p></section>"
         )
