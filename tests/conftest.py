@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,13 @@ def project(tmp_path_factory) -> Path:
     write_demo(root)
     build(root=root)
     return root
+
+
+def fake_quarto(folder: Path, body: str, monkeypatch) -> None:
+    """Put a stand-in `quarto` (a bash script with `body`) first on PATH. Quarto itself cannot be installed on the
+    CI machines; the stand-in checks how the workbook calls it and writes output where Quarto would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "quarto"
+    script.write_text("#!/usr/bin/env bash\n" + textwrap.dedent(body))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")

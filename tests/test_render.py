@@ -1,12 +1,9 @@
 """Rendering: the Python engine for real; Quarto's command line and file handling with a stand-in
 `quarto` script (Quarto itself cannot be installed on the CI machines; see README)."""
 
-import os
 import re
 import shutil
-import stat
 import subprocess
-import textwrap
 from pathlib import Path
 
 import nbformat
@@ -14,7 +11,7 @@ import pytest
 
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.reports.render import RenderError, choose_engine, gemeente_job, quarto_command, render
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fake_quarto
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -158,26 +155,18 @@ def test_quarto_command_line():
     ]
 
 
-def _fake_quarto(folder: Path, body: str) -> None:
-    script = folder / "quarto"
-    script.write_text("#!/usr/bin/env bash\n" + textwrap.dedent(body))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-
-
 def test_quarto_engine_plumbing_with_a_stand_in(project, tmp_path, monkeypatch):
     """A stand-in `quarto` records how it was called and writes the output where Quarto would; this checks
     our side (scratch copy, environment, finding and moving the output), not Quarto itself."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     log = tmp_path / "calls.txt"
-    _fake_quarto(bin_dir, f"""
+    fake_quarto(bin_dir, f"""
         printf '%s\\n' "$PWD" "$@" "$TRENDBREUK_ROOT" "$QUARTO_PYTHON" > {log}
         test -f notebooks/factsheet.ipynb && test -f lib/trendbreuk/reports/templates/trendbreuk.css || exit 3
         grep -q "type: default" _quarto.yml && grep -q "embed-resources: true" _quarto.yml || exit 4
         out=""; while [ $# -gt 0 ]; do [ "$1" = --output ] && out=$2; shift; done
         echo '<html lang="nl">quarto-output</html>' > "notebooks/$out"
-    """)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    """, monkeypatch)
     assert choose_engine("auto") == "quarto"
     job = gemeente_job("Vaals", load_regions(project / "config" / "regions.yaml"))
     out = render(job, engine="auto", root=project, out_dir=tmp_path / "out")
@@ -191,9 +180,7 @@ def test_quarto_engine_plumbing_with_a_stand_in(project, tmp_path, monkeypatch):
 
 def test_quarto_failure_is_reported_with_its_message(project, tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _fake_quarto(bin_dir, "echo 'ERROR: kernel died' >&2; exit 1\n")
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_quarto(bin_dir, "echo 'ERROR: kernel died' >&2; exit 1\n", monkeypatch)
     job = gemeente_job("Vaals", load_regions(project / "config" / "regions.yaml"))
     with pytest.raises(RenderError, match="quarto failed \\(exit 1\\): ERROR: kernel died"):
         render(job, engine="quarto", root=project, out_dir=tmp_path / "out")

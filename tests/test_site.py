@@ -4,10 +4,7 @@ Quarto: the project file, the project file derived for single reports, and the p
 
 import os
 import re
-import stat
-import textwrap
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,7 +12,7 @@ import yaml
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.reports.render import quarto_report_project, region_jobs, render_site
 from trendbreuk.reports.site import SiteIndex, write_site
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fake_quarto
 
 DEMO_PAGE = '<html><body><div class="tb-demo" role="alert">DEMODATA</div></body></html>'
 REAL_PAGE = "<html><body><h1>echt</h1></body></html>"
@@ -128,12 +125,6 @@ def test_single_reports_get_a_self_contained_plain_project():
     assert derived["format"]["html"]["lang"] == "nl" and derived["execute"]["echo"] is False
 
 
-def _fake_quarto(folder: Path, body: str) -> None:
-    script = folder / "quarto"
-    script.write_text("#!/usr/bin/env bash\n" + textwrap.dedent(body))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-
-
 RUN_INDEX_CELL = r'''
 import ast, sys
 source = open("index.qmd", encoding="utf-8").read()
@@ -151,17 +142,15 @@ def test_quarto_site_plumbing_with_a_stand_in(project, folder, tmp_path, monkeyp
     writes a website the way Quarto does (output-dir, site_libs); we check that the index lists the reports of
     the folder and that the site's files land beside them. Quarto's own HTML is not tested."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     (tmp_path / "cell.py").write_text(RUN_INDEX_CELL)
-    _fake_quarto(bin_dir, f"""
+    fake_quarto(bin_dir, f"""
         [ "$*" = "render --to html" ] || {{ echo "unexpected: $*" >&2; exit 2; }}
         grep -q "type: website" _quarto.yml && test -f index.qmd && test -f docs/methode.md || exit 3
         mkdir -p reports/site_libs/quarto-nav reports/docs
         "$QUARTO_PYTHON" {tmp_path / "cell.py"} > reports/index.html || exit 4
         echo methode > reports/docs/methode.html
         echo "// nav" > reports/site_libs/quarto-nav/quarto-nav.js
-    """)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    """, monkeypatch)
     index = render_site(engine="quarto", root=project, out_dir=folder)
     page = index.read_text(encoding="utf-8")
     assert '<a href="factsheet-GM0917-heerlen.html">Heerlen</a>' in page and "<h2>Zuid-Limburg</h2>" in page
