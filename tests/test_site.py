@@ -172,3 +172,28 @@ def test_a_report_against_another_benchmark_sits_beside_the_default(tmp_path):
     index = SiteIndex.load(tmp_path, regions).html()
     assert '<a href="subregio-PS-parkstad-nl01.html">Parkstad (tegen Nederland)</a>' in index
     assert '<a href="regio-ZL-zuid-limburg-nl01.html">Zuid-Limburg (tegen Nederland)</a>' in index
+
+
+def test_render_all_reports_a_failure_without_stopping_the_others(project, tmp_path, monkeypatch):
+    """`trendbreuk render all`: the failed report is named, the others and the index are written, exit code 1."""
+    from dataclasses import replace
+
+    from typer.testing import CliRunner
+
+    from trendbreuk import cli
+    from trendbreuk.reports import render as render_module
+
+    regions = load_regions(project / "config" / "regions.yaml")
+    broken = replace(render_module.gemeente_job("Heerlen", regions),
+                     parameters={"gemeente": "GM0917", "dataset": "bestaat-niet"})
+    jobs = [broken, render_module.gemeente_job("Vaals", regions)]
+    monkeypatch.setattr(render_module, "region_jobs", lambda *args, **kwargs: jobs)
+    monkeypatch.setenv("TRENDBREUK_ROOT", str(project))
+    monkeypatch.setenv("TRENDBREUK_REPORTS", str(tmp_path))
+    result = CliRunner().invoke(cli.app, ["render", "all", "--engine", "python"])
+    assert result.exit_code == 1, result.output
+    assert "MISLUKT factsheet-GM0917-heerlen.html" in result.output and "bestaat-niet" in result.output
+    assert "1 van 2 rapporten" in result.output
+    assert (tmp_path / "factsheet-GM0981-vaals.html").is_file() and not (tmp_path / "factsheet-GM0917-heerlen.html").exists()
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="factsheet-GM0981-vaals.html"' in index and "heerlen" not in index
