@@ -79,6 +79,17 @@ def test_index_lists_the_folder_by_region_type_and_subregio(folder):
     assert "Een deel van de rapporten hieronder is (zie per regio) gemaakt met verzonnen cijfers" in index
 
 
+def test_index_of_a_plain_quarto_render_links_from_site_to_reports(project, monkeypatch):
+    """A plain `quarto render` puts the index in _site/; its links must reach the reports in reports/."""
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports" / "regio-ZL-zuid-limburg.html").write_text(DEMO_PAGE)
+    monkeypatch.setenv("TRENDBREUK_ROOT", str(project))
+    monkeypatch.delenv("TRENDBREUK_REPORTS", raising=False)
+    assert '<a href="../reports/regio-ZL-zuid-limburg.html">Zuid-Limburg</a>' in SiteIndex.for_quarto().html()
+    monkeypatch.setenv("TRENDBREUK_REPORTS", str(project / "reports"))   # as `trendbreuk render` runs it
+    assert '<a href="regio-ZL-zuid-limburg.html">Zuid-Limburg</a>' in SiteIndex.for_quarto().html()
+
+
 def test_empty_folder_says_how_to_make_reports(tmp_path):
     index = SiteIndex.load(tmp_path, load_regions(ROOT / "config" / "regions.yaml")).html()
     assert "trendbreuk render all" in index and "DEMODATA" not in index
@@ -105,9 +116,10 @@ def test_every_report_links_to_the_method_page_the_site_writes():
 
 # Quarto --------------------------------------------------------------------------------------------------
 
-def test_quarto_project_is_a_website_into_reports():
+def test_quarto_project_is_a_website_that_never_empties_reports():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
-    assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "reports"
+    # a full `quarto render` empties output-dir first: it must not be reports/, which holds the rendered reports
+    assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "_site"
     for source in config["project"]["render"]:
         assert (ROOT / source).is_file(), source
     for item in config["website"]["navbar"]["left"]:
@@ -146,10 +158,10 @@ def test_quarto_site_plumbing_with_a_stand_in(project, folder, tmp_path, monkeyp
     fake_quarto(bin_dir, f"""
         [ "$*" = "render --to html" ] || {{ echo "unexpected: $*" >&2; exit 2; }}
         grep -q "type: website" _quarto.yml && test -f index.qmd && test -f docs/methode.md || exit 3
-        mkdir -p reports/site_libs/quarto-nav reports/docs
-        "$QUARTO_PYTHON" {tmp_path / "cell.py"} > reports/index.html || exit 4
-        echo methode > reports/docs/methode.html
-        echo "// nav" > reports/site_libs/quarto-nav/quarto-nav.js
+        mkdir -p _site/site_libs/quarto-nav _site/docs
+        "$QUARTO_PYTHON" {tmp_path / "cell.py"} > _site/index.html || exit 4
+        echo methode > _site/docs/methode.html
+        echo "// nav" > _site/site_libs/quarto-nav/quarto-nav.js
     """, monkeypatch)
     index = render_site(engine="quarto", root=project, out_dir=folder)
     page = index.read_text(encoding="utf-8")

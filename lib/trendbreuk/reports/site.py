@@ -5,12 +5,13 @@ page `reports/index.html` that lists them by region, type, subregio and gemeente
 The index lists what is actually in the folder (any region, any render), found by file name
 (`factsheet-GM0917-heerlen.html`) and looked up in `config/regions.yaml`. Both engines show the same list:
 the Python engine writes the page with `write_site`, Quarto renders `index.qmd`, a website page whose only code
-cell calls `SiteIndex.load()`.
+cell calls `SiteIndex.for_quarto()`.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,7 +81,7 @@ def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
                                         kinds.index(r.kind), r.group, r.label, r.variant))
 
 
-def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool) -> str:
+def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, prefix: str) -> str:
     """A link to one report; notes only where it differs from the rest of its region (older, or demo among real)."""
     notes = []
     if report.demo and mixed_demo:
@@ -90,15 +91,15 @@ def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool) -> 
     if report.variant:
         text = f"{text} ({report.variant})"
     note = f' <span class="tb-note">{html.escape(" · ".join(notes))}</span>' if notes else ""
-    return f'<a href="{html.escape(report.filename)}">{html.escape(text)}</a>{note}'
+    return f'<a href="{html.escape(prefix + report.filename)}">{html.escape(text)}</a>{note}'
 
 
-def _region_section(title: str, reports: list[ReportFile]) -> str:
+def _region_section(title: str, reports: list[ReportFile], prefix: str) -> str:
     newest = max(r.rendered for r in reports)
     demo = {r.demo for r in reports}
 
     def link(report: ReportFile) -> str:
-        return _link(report, report.label, newest, mixed_demo=len(demo) > 1)
+        return _link(report, report.label, newest, mixed_demo=len(demo) > 1, prefix=prefix)
 
     summary = f"{len(reports)} {'rapport' if len(reports) == 1 else 'rapporten'}, gemaakt {fmt.dutch_datetime(newest)}"
     summary += {frozenset({True}): " · alle met DEMODATA", frozenset({False}): "",
@@ -127,11 +128,23 @@ class SiteIndex:
     """The list of reports in a folder; `html()` is the body of the index page (shown as such in Jupyter)."""
 
     reports: tuple[ReportFile, ...]
+    link_prefix: str = ""  # from the page to the reports folder
 
     @classmethod
-    def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None) -> "SiteIndex":
+    def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None,
+             link_prefix: str = "") -> "SiteIndex":
         regions = regions or load_regions()
-        return cls(tuple(find_reports(Path(reports_dir) if reports_dir else paths.reports_dir(), regions)))
+        return cls(tuple(find_reports(Path(reports_dir) if reports_dir else paths.reports_dir(), regions)), link_prefix)
+
+    @classmethod
+    def for_quarto(cls) -> "SiteIndex":
+        """The index in index.qmd. `trendbreuk render` renders the website in a scratch folder and copies it into
+        the reports folder (TRENDBREUK_REPORTS is set): links stay as they are. A plain `quarto render` writes the
+        website to _site/ (never to reports/, which Quarto would empty first): links point to ../reports/."""
+        if os.environ.get(paths.REPORTS_ENV):
+            return cls.load()
+        root = paths.project_root()
+        return cls.load(link_prefix=Path(os.path.relpath(paths.reports_dir(root), root / "_site")).as_posix() + "/")
 
     @property
     def demo(self) -> bool:
@@ -151,7 +164,7 @@ class SiteIndex:
         regions = dict.fromkeys(r.region for r in self.reports)
         for region in regions:
             title = region.name if region else "Overige rapporten (niet in config/regions.yaml)"
-            parts.append(_region_section(title, [r for r in self.reports if r.region == region]))
+            parts.append(_region_section(title, [r for r in self.reports if r.region == region], self.link_prefix))
         return "".join(parts)
 
     def _repr_html_(self) -> str:
