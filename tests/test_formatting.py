@@ -1,5 +1,6 @@
 import math
 
+import pandas as pd
 import pytest
 
 from trendbreuk.reports import formatting as fmt
@@ -21,3 +22,11 @@ from trendbreuk.reports import formatting as fmt
 ])
 def test_dutch_formats(call, expected):
     assert call() == expected
+
+
+def test_table_cells_keep_periods_on_one_line():
+    from trendbreuk.reports.page import table_html
+
+    html = table_html(pd.DataFrame({"Periode": ["2016-2018 → 2022-2024"], "Code": ["GM0917-2018"]}))
+    assert ('<td><span class="tb-nowrap">2016-2018</span> → <span class="tb-nowrap">2022-2024</span></td>'
+            '<td>GM0917-2018</td>') in html

@@ -96,7 +96,7 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str =
         if group_column and record[group_column] != current:
             current = record[group_column]
             rows.append(f'<tr class="tb-group"><th scope="colgroup" colspan="{len(columns)}">{html.escape(str(current))}</th></tr>')
-        rows.append("<tr>" + "".join(f"<td>{record[c] if is_raw else html.escape(str(record[c]))}</td>"
+        rows.append("<tr>" + "".join(f"<td>{record[c] if is_raw else _keep_periods(html.escape(str(record[c])))}</td>"
                                      for c, is_raw in zip(columns, raw)) + "</tr>")
     body = "".join(rows)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
@@ -135,6 +135,11 @@ class Page:
             f'<figcaption><span class="tb-alt">Beschrijving: {html.escape(alt)}</span></figcaption>'
             f"{numbers}</figure>"
         )
+
+
+def _keep_periods(text: str) -> str:
+    """Keep a period such as 2016-2018 on one line in a narrow table column (a browser breaks after the hyphen)."""
+    return re.sub(r"\b(\d{4}-\d{4})\b", r'<span class="tb-nowrap">\1</span>', text)
 
 
 def _strip_tags(text: str) -> str:
