@@ -246,7 +246,6 @@ def quarto_report_project(root: Path) -> dict:
     config["project"] = {"type": "default"}
     html = config.setdefault("format", {}).setdefault("html", {})
     html["embed-resources"] = True
-    html.pop("theme", None)
     return config
 
 
