@@ -258,6 +258,13 @@ def _quarto_scratch(root: Path, work: Path, files: tuple[str, ...]) -> None:
     (work / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
 
 
+def _quarto_binary() -> str:
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RenderError("no `quarto` on PATH")
+    return quarto
+
+
 def _run_quarto(command: list[str], work: Path, env: dict, what: str) -> None:
     result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -267,9 +274,7 @@ def _run_quarto(command: list[str], work: Path, env: dict, what: str) -> None:
 def render_quarto(job: ReportJob, root: Path, out_path: Path) -> None:
     import yaml
 
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise RenderError("no `quarto` on PATH")
+    quarto = _quarto_binary()
     with tempfile.TemporaryDirectory(prefix="trendbreuk-quarto-") as scratch:
         work = Path(scratch)
         _quarto_scratch(root, work, (job.notebook,))
@@ -288,9 +293,7 @@ def render_quarto_site(root: Path, out_dir: Path) -> Path:
     scratch folder and copy its output (pages, site_libs, search index) into `out_dir`, file by file."""
     import yaml
 
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise RenderError("no `quarto` on PATH")
+    quarto = _quarto_binary()
     config = yaml.safe_load((root / QUARTO_PROJECT).read_text(encoding="utf-8")) or {}
     site_dir = config.get("project", {}).get("output-dir", "_site")
     with tempfile.TemporaryDirectory(prefix="trendbreuk-quarto-site-") as scratch:
