@@ -115,3 +115,48 @@ def test_boundary_map_draws_every_gemeente_without_a_web_base_map(boundaries_202
     assert {t.name for t in fig.data if t.showlegend} >= {"duidelijk slechter", "niet duidelijk anders",
                                                         "duidelijk beter", "grens subregio"}
     assert "geo" not in fig.to_dict()["layout"]  # a plotly geo map would fetch its base map when opened
+
+
+def _rewrite(boundaries_wgs84, path, epsg, rename, driver):
+    """The real 2023 boundaries, reprojected and written under another code column name, as other tools deliver them."""
+    frame = boundaries_wgs84.rename(columns={"code": rename}).drop(columns=["name"]).to_crs(epsg)
+    frame.to_file(path, driver=driver)
+    return path
+
+
+@pytest.mark.parametrize("epsg, column, suffix, driver", [
+    (4289, "GM_CODE", "geojson", "GeoJSON"),        # Amersfoort geographic, CBS wijk- en buurtkaart column name
+    (28992, "gemeenteCode", "gpkg", "GPKG"),        # RD New in a GeoPackage, PDOK bestuurlijke gebieden column name
+    (4326, "STATCODE", "geojson", "GeoJSON"),       # another letter case
+])
+def test_boundaries_in_any_declared_crs_and_code_column_give_the_same_map(boundaries_2023, tmp_path, epsg, column,
+                                                                         suffix, driver):
+    path = _rewrite(boundaries_2023, tmp_path / f"gemeenten.{suffix}", epsg, column, driver)
+    read = read_boundaries(path)
+    assert read.crs.to_epsg() == epsg
+    gemeenten, _, region = region_boundaries(read, ZL)
+    _, _, reference = region_boundaries(boundaries_2023, ZL)
+    assert abs(region.area.item() / reference.area.item() - 1) < 0.001
+    # Maastricht's centre lies in RD between x 172-182 km and y 311-323 km (topographic map of Maastricht).
+    centre = gemeenten.loc[gemeenten["code"] == "GM0935"].geometry.item().centroid
+    assert 172_000 < centre.x < 182_000 and 311_000 < centre.y < 323_000
+
+
+def test_boundaries_without_a_declared_crs_in_metres_are_refused_until_the_crs_is_given(boundaries_2023, tmp_path):
+    path = tmp_path / "rd.shp"
+    zuid_limburg = boundaries_2023[boundaries_2023["code"].isin([g.code for g in ZL.gemeenten])]
+    frame = zuid_limburg.rename(columns={"code": "GM_CODE"}).drop(columns=["name"]).to_crs(28992)
+    frame.to_file(path)
+    path.with_suffix(".prj").unlink()                 # a shapefile delivered without its .prj
+    with pytest.raises(BoundaryError, match="declares no coordinate system.*EPSG:28992"):
+        read_boundaries(path)
+    read = read_boundaries(path, crs="EPSG:28992")
+    assert read.crs.to_epsg() == 28992 and "GM0935" in set(read["code"])
+
+
+def test_a_code_that_is_not_a_gemeente_code_names_the_file_and_column(tmp_path):
+    path = tmp_path / "x.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"GM_CODE": "Maastricht"}, "geometry": {"type": "Point", "coordinates": [5.7, 50.8]}}]}))
+    with pytest.raises(BoundaryError, match="x.geojson, column 'GM_CODE': 'Maastricht' is not a gemeente code"):
+        read_boundaries(path)

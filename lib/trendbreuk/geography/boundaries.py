@@ -12,14 +12,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from trendbreuk import io, paths
-from trendbreuk.geography.areas import Region, normalise_gemeente_code
+from trendbreuk.geography.areas import AreaLookupError, Region, normalise_gemeente_code
 from trendbreuk.sources.http import download
 
 PDOK_ENV = "TRENDBREUK_PDOK_URL"
 PDOK_URL = ("https://service.pdok.nl/cbs/gebiedsindelingen/{year}/wfs/v1_0?service=WFS&version=2.0.0"
             "&request=GetFeature&typeNames=gebiedsindelingen:gemeente_gegeneraliseerd&outputFormat=json"
             "&srsName=EPSG:4326")
-CODE_FIELDS = ("statcode", "gemeentecode", "GM_CODE", "code")
+# Column names under which common boundary files carry the gemeente code and name, compared case-insensitively
+# (CBS/PDOK: statcode/statnaam; PDOK bestuurlijke gebieden: gemeenteCode/gemeenteNaam; CBS wijk- en buurtkaart:
+# GM_CODE/GM_NAAM).
+CODE_FIELDS = ("statcode", "gemeentecode", "gm_code", "gemeente_code", "code")
+NAME_FIELDS = ("statnaam", "gemeentenaam", "gm_naam", "gemeente_naam", "naam", "name")
 RD = "EPSG:28992"
 
 
@@ -57,8 +61,20 @@ def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = Fal
     return target
 
 
-def read_boundaries(path: Path, code_field: str | None = None):
-    """Read GeoJSON or GeoPackage boundaries into a GeoDataFrame with `code` (GMxxxx), `name` and valid geometries."""
+def _column(columns, candidates: tuple[str, ...]) -> str | None:
+    """The first column whose name matches one of the candidates, ignoring letter case."""
+    by_lower = {str(c).lower(): c for c in columns}
+    return next((by_lower[c] for c in candidates if c in by_lower), None)
+
+
+def read_boundaries(path: Path, code_field: str | None = None, crs: str | None = None):
+    """Read boundaries (GeoJSON, GeoPackage, shapefile, ...) into a GeoDataFrame with `code` (GMxxxx), `name` and
+    valid geometries, in the coordinate system the file declares (WGS84, Amersfoort EPSG:4289, RD EPSG:28992, ...).
+
+    The code column is found by name in any letter case (statcode, gemeenteCode, GM_CODE, ...), or given as
+    `code_field`. A file that declares no coordinate system is read as WGS84 only when its coordinates are
+    degrees (the GeoJSON default); otherwise pass `crs` (for example crs="EPSG:28992").
+    """
     import geopandas as gpd
     from shapely import make_valid
 
@@ -66,18 +82,30 @@ def read_boundaries(path: Path, code_field: str | None = None):
     if not path.is_file():
         raise BoundaryError(f"{path} not found; fetch boundaries first (trendbreuk.geography.boundaries.fetch_boundaries)")
     frame = gpd.read_file(path)
-    field = code_field or next((f for f in CODE_FIELDS if f in frame.columns), None)
-    if field is None:
-        raise BoundaryError(f"{path}: no gemeente code column (looked for {', '.join(CODE_FIELDS)}); pass code_field=")
-    name_field = next((f for f in ("statnaam", "gemeentenaam", "GM_NAAM", "name") if f in frame.columns), field)
-    frame = frame.rename(columns={field: "code", name_field: "name"})[["code", "name", "geometry"]]
-    frame["code"] = frame["code"].map(normalise_gemeente_code)
+    field = code_field or _column(frame.columns, CODE_FIELDS)
+    if field is None or field not in frame.columns:
+        raise BoundaryError(f"{path}: no gemeente code column (looked for {', '.join(CODE_FIELDS)} in any letter case; "
+                            f"the file has {', '.join(map(str, frame.columns))}); pass code_field=")
+    name_field = _column(frame.columns, NAME_FIELDS)
+    frame = frame.assign(code=frame[field], name=frame[name_field] if name_field else frame[field])
+    frame = frame[["code", "name", "geometry"]]
+    try:
+        frame["code"] = frame["code"].map(normalise_gemeente_code)
+    except AreaLookupError as err:
+        raise BoundaryError(f"{path}, column '{field}': {err}") from err
+    if crs is not None:
+        frame = frame.set_crs(crs, allow_override=True)
+    elif frame.crs is None:
+        minx, miny, maxx, maxy = frame.total_bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise BoundaryError(
+                f"{path} declares no coordinate system and its coordinates (x {minx:.0f} to {maxx:.0f}) are not "
+                "degrees; give the file its .prj or CRS, or pass crs= (RD New is 'EPSG:28992')")
+        frame = frame.set_crs("EPSG:4326")
     invalid = ~frame.geometry.is_valid
     frame.loc[invalid, "geometry"] = frame.loc[invalid, "geometry"].map(make_valid)
     frame.attrs["repaired"] = int(invalid.sum())
     frame.attrs["source"] = str(path)
-    if frame.crs is None:
-        frame = frame.set_crs("EPSG:4326")
     return frame
 
 
