@@ -9,9 +9,10 @@ import sys
 import pandas as pd
 import pytest
 
-from trendbreuk.sources.cbs import (FetchError, SnapshotError, build_v4_filter, fetch_cbs_v3, fetch_cbs_v4,
+from trendbreuk.sources.cbs import (FetchError, SnapshotError, base_url, build_v4_filter, fetch_cbs_v3, fetch_cbs_v4,
                                     latest_snapshot, read_cbs_v3, read_cbs_v4)
-from tests.conftest import shared_file
+from tests.conftest import SHARED, shared_file
+from tests.odata_mirror import ODataMirror, add_recordings
 from tests.local_server import LocalServer, Reply
 
 TABLE = "03759ned"
@@ -83,8 +84,8 @@ def test_a_500_is_retried(tmp_path, no_wait):
     assert json.loads((snapshot / "manifest.json").read_text())["row_count"] == 13568
 
 
-def _assert_nothing_written(tmp_path):
-    table_dir = tmp_path / "cbs" / TABLE
+def _assert_nothing_written(tmp_path, table=TABLE):
+    table_dir = tmp_path / "cbs" / table
     leftovers = list(table_dir.iterdir()) if table_dir.exists() else []
     assert leftovers == [], leftovers
 
@@ -121,37 +122,68 @@ def test_reading_a_table_never_fetched_says_which_command_fetches_it(tmp_path):
         latest_snapshot(tmp_path / "cbs" / "03759ned")
 
 
-def test_fetch_v3_typed_data_set_with_padded_codes(tmp_path):
-    """A v3 table served from the recorded 84799NED TypedDataSet (gemeenten and NL00 only, two pages)."""
-    prefix = shared_file("cbs", "84799NED-v3") / "cbs.v3.84799NED_"
-    typed = pd.read_parquet(f"{prefix}TypedDataSet.parquet")
-    typed = typed[typed["WijkenEnBuurten"].str.startswith(("GM", "NL"))][["ID", "WijkenEnBuurten", "AantalInwoners_5"]]
-    properties = pd.read_parquet(f"{prefix}DataProperties.parquet").to_dict("records")
-    places = pd.read_parquet(f"{prefix}WijkenEnBuurten.parquet")
-    places = places[places["Key"].str.startswith(("GM", "NL"))]
-    info = json.loads(shared_file("cbs", "84799NED-v3", "cbs.v3.84799NED_Metadata.json").read_text())
-    rows = json.loads(typed.to_json(orient="records"))
+@pytest.fixture
+def recordings_mirror():
+    """The recorded CBS tables served on 127.0.0.1 the way CBS serves them (small pages, to exercise paging)."""
+    shared_file("cbs", "84799NED-v3")
+    with ODataMirror(page_size=100) as mirror:
+        add_recordings(mirror, SHARED)
+        yield mirror
 
-    def odata(values, next_link=None):
-        body = {"odata.metadata": "x", "value": values}
-        if next_link:
-            body["odata.nextLink"] = next_link
-        return Reply(200, json.dumps(body, default=str).encode())
 
-    with LocalServer() as server:
-        base = "/v3/84799NED"
-        server.script.add(f"{base}/TableInfos", odata([info]))
-        server.script.add(f"{base}/DataProperties", odata(json.loads(pd.DataFrame(properties).to_json(orient="records"))))
-        server.script.add(f"{base}/WijkenEnBuurten", odata(json.loads(places.to_json(orient="records"))))
-        server.script.add(f"{base}/TypedDataSet", odata(rows[:200], f"{server.url}{base}/TypedDataSet?$skip=200"),
-                          odata(rows[200:]))
-        snapshot = fetch_cbs_v3("84799NED", tmp_path / "cbs", measures=["AantalInwoners_5"], base=f"{server.url}/v3")
-        assert "startswith(WijkenEnBuurten,'GM')" in server.script.requests[-2].replace("%20", " ")
+def test_fetch_v3_resolves_measure_stems_and_keeps_only_gemeenten_and_nederland(tmp_path, recordings_mirror):
+    """KWB 2020 (84799NED) from the recording: the catalogue asks for key stems, the table answers with its own
+    suffixes; the filter keeps gemeenten and NL00, $select only the resolved columns, paging follows nextLink."""
+    snapshot = fetch_cbs_v3("84799NED", tmp_path / "cbs", base=f"{recordings_mirror.url}/v3",
+                            measures=["PersonenPerSoortUitkeringBijstand", "AantalInwoners_5", "k_0Tot15Jaar_999"])
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    assert manifest["measures"] == ["PersonenPerSoortUitkeringBijstand_83", "AantalInwoners_5", "k_0Tot15Jaar_8"]
+    assert manifest["table_period"] == "2020" and manifest["table_title"] == "Kerncijfers wijken en buurten 2020"
+    # 355 gemeenten of 2020 plus Nederland (NL00) out of 17,341 rows; 100 rows a page.
+    assert manifest["row_count"] == 356 and len(manifest["typed_data_set"]) == 4
+    data_request = next(r for r in recordings_mirror.requests if "/TypedDataSet" in r)
+    assert "$format=json" in data_request and "PersonenPerSoortUitkeringBijstand_83" in data_request
     tidy = read_cbs_v3(snapshot)
     assert "GM0935" in set(tidy["region_code"])                          # 'GM0935    ' trimmed
-    national = tidy.loc[tidy["region_code"] == "NL00", "value"].item()
+    population = tidy[tidy["measure"] == "AantalInwoners_5"]
+    national = population.loc[population["region_code"] == "NL00", "value"].item()
     assert national == 17_407_585                                          # CBS: inwoners 1 januari 2020
-    assert tidy.loc[tidy["region_code"].str.startswith("GM"), "value"].sum() == national
+    assert population.loc[population["region_code"].str.startswith("GM"), "value"].sum() == national
+    # Maastricht: 3.820 personen met bijstand in KWB 2020 (rounded to tens by CBS).
+    bijstand = tidy[(tidy["measure"] == "PersonenPerSoortUitkeringBijstand_83") & (tidy["region_code"] == "GM0935")]
+    assert bijstand["value"].item() == 3820
+
+
+@pytest.mark.parametrize("measures, message", [
+    (["PersonenPerSoortUitkeringBijstnd"], r"no measure 'PersonenPerSoortUitkeringBijstnd'.*closest: PersonenPerSoortUitkeringBijstand_83"),
+    (["Appartement"], r"'Appartement' matches several measures: Appartement_48 \(Appartement\); Appartement_56"),
+])
+def test_a_measure_the_table_lacks_or_has_twice_is_named_and_nothing_is_saved(tmp_path, recordings_mirror, measures,
+                                                                             message):
+    with pytest.raises(FetchError, match=message):
+        fetch_cbs_v3("84799NED", tmp_path / "cbs", base=f"{recordings_mirror.url}/v3", measures=measures)
+    _assert_nothing_written(tmp_path, "84799NED")
+
+
+def test_an_unknown_dimension_code_is_named_with_the_codes_the_table_has(tmp_path, recordings_mirror):
+    with pytest.raises(FetchError, match=r"dimension WijkenEnBuurten has no code\(s\) \['GM9999'\]; it has NL00 \(Nederland\)"):
+        fetch_cbs_v3("84799NED", tmp_path / "cbs", base=f"{recordings_mirror.url}/v3", measures=["AantalInwoners"],
+                     dimensions={"WijkenEnBuurten": ["GM9999"]})
+    _assert_nothing_written(tmp_path, "84799NED")
+
+
+def test_a_third_party_table_is_fetched_from_the_third_party_catalogue(tmp_path, monkeypatch):
+    """RIVM tables (catalogue RIVM) live on dataderden.cbs.nl; the environment variable points at the mirror."""
+    with ODataMirror() as mirror:
+        mirror.add("derden", "50120NED", {"TableInfos": [{"Identifier": "50120NED", "Title": "Gezondheid per wijk en buurt; 2022"}],
+                                          "DataProperties": [], "TypedDataSet": []})
+        monkeypatch.setenv("TRENDBREUK_CBS_DERDEN_URL", f"{mirror.url}/derden")
+        snapshot = fetch_cbs_v3("50120NED", tmp_path / "cbs", catalog="RIVM")
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    assert manifest["source"] == f"{mirror.url}/derden/50120NED" and manifest["catalog"] == "RIVM"
+    monkeypatch.delenv("TRENDBREUK_CBS_DERDEN_URL")
+    assert base_url("v3", None, "RIVM") == "https://dataderden.cbs.nl/ODataFeed/odata"
+    assert base_url("v3", None, "CBS") == "https://opendata.cbs.nl/ODataFeed/odata"
 
 
 def test_real_v3_csv_download_with_half_years_and_empty_cells():

@@ -12,6 +12,7 @@ plus one column per other dimension.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -144,21 +145,81 @@ def latest_snapshot(table_dir: Path) -> Path:
 # manifest.json (URLs, retrieval time, table modified date, rows and sha256 of every file). It is written
 # into a temporary folder and renamed only when complete; an existing snapshot is never overwritten.
 
-V4_ENV, V3_ENV = "TRENDBREUK_CBS_V4_URL", "TRENDBREUK_CBS_V3_URL"
+# Base URLs. v3 data come from the ODataFeed service, which pages with odata.nextLink; the ODataApi service
+# refuses queries of more than 10,000 rows (cbsodata does the same). Third-party catalogues (RIVM, ...) live on
+# dataderden.cbs.nl. Environment variables override configuration (a proxy, a mirror, a local test server).
+V4_ENV, V3_ENV, DERDEN_ENV = "TRENDBREUK_CBS_V4_URL", "TRENDBREUK_CBS_V3_URL", "TRENDBREUK_CBS_DERDEN_URL"
 V4_BASE = "https://datasets.cbs.nl/odata/v1/CBS"
-V3_BASE = "https://opendata.cbs.nl/ODataApi/odata"
+V3_BASE = "https://opendata.cbs.nl/ODataFeed/odata"
+DERDEN_BASE = "https://dataderden.cbs.nl/ODataFeed/odata"
+CBS_CATALOG = "CBS"
 
 
 class FetchError(RuntimeError):
     """A CBS table that could not be fetched; the message names the table and the URL."""
 
 
-def base_url(api: str, configured: str | None = None) -> str:
-    """The API base URL: environment variable, else configuration, else CBS's own address."""
+def base_url(api: str, configured: str | None = None, catalog: str = CBS_CATALOG) -> str:
+    """The API base URL: environment variable, else configuration, else CBS's own address. `catalog` chooses between
+    CBS's own v3 catalogue and the third-party catalogues (RIVM, ...) on dataderden.cbs.nl."""
     import os
 
-    env, default = (V4_ENV, V4_BASE) if api == "v4" else (V3_ENV, V3_BASE)
+    if api == "v4":
+        env, default = V4_ENV, V4_BASE
+    elif catalog.upper() == CBS_CATALOG:
+        env, default = V3_ENV, V3_BASE
+    else:
+        env, default = DERDEN_ENV, DERDEN_BASE
     return (os.environ.get(env) or configured or default).rstrip("/")
+
+
+# Measures ------------------------------------------------------------------------------------------------
+#
+# v3 measure keys carry a position suffix that changes between editions of a table series
+# ('PersonenPerSoortUitkeringBijstand_83' in KWB 2020, '..._94' in KWB 2024). The catalogue names a measure by its
+# stable stem; alternatives separated by '|' cover a stem that CBS renamed ('OpleidingsniveauLaag |
+# BasisonderwijsVmboMbo1'). Each table resolves the stem against its own DataProperties.
+
+SUFFIX = re.compile(r"_\d+$")
+
+
+class MeasureNotFoundError(ValueError):
+    """A catalogue measure that a CBS table does not have, or has more than once; the message lists candidates."""
+
+
+def key_stem(key: str) -> str:
+    """'PersonenPerSoortUitkeringBijstand_94' -> 'PersonenPerSoortUitkeringBijstand' (v4 codes stay as they are)."""
+    return SUFFIX.sub("", str(key).strip())
+
+
+def resolve_measure(term: str, topics: dict[str, str], table: str) -> str:
+    """The key in `topics` (key -> title) that a catalogue term stands for: an exact key, else the one key with the
+    same stem, trying the '|'-separated alternatives in order."""
+    alternatives = [a.strip() for a in str(term).split("|") if a.strip()]
+    if not alternatives:
+        raise MeasureNotFoundError(f"CBS table {table}: empty measure name in the catalogue")
+    for alternative in alternatives:
+        if alternative in topics:
+            return alternative
+        same_stem = [k for k in topics if key_stem(k) == key_stem(alternative)]
+        if len(same_stem) == 1:
+            return same_stem[0]
+        if len(same_stem) > 1:
+            listed = "; ".join(f"{k} ({topics[k]})" for k in same_stem)
+            raise MeasureNotFoundError(f"CBS table {table}: '{alternative}' matches several measures: {listed}. "
+                                       "Name the full key in config/indicators.yaml")
+    import difflib
+
+    stems = {key_stem(k): k for k in topics}
+    close = difflib.get_close_matches(key_stem(alternatives[0]), list(stems), n=3, cutoff=0.6)
+    hint = ", ".join(f"{stems[c]} ({topics[stems[c]]})" for c in close) or "none"
+    raise MeasureNotFoundError(f"CBS table {table} has no measure '{term}' (compared by key stem); closest: {hint}")
+
+
+def v3_topics(data_properties: list[dict]) -> dict[str, str]:
+    """Measure keys -> titles of a v3 table (its DataProperties entries of type Topic)."""
+    return {str(p["Key"]): str(p.get("Title") or "").strip() for p in data_properties
+            if p.get("Type") == "Topic" and p.get("Key")}
 
 
 def _quote(value: str) -> str:
@@ -279,6 +340,12 @@ def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         writer.fetch_pages(f"{root}/Dimensions", "Dimensions", timeout=timeout, retries=retries)
         dimensions_payload = json.loads((writer.tmp / "Dimensions.json").read_text(encoding="utf-8"))["value"]
         writer.fetch_pages(f"{root}/MeasureCodes", "MeasureCodes", timeout=timeout, retries=retries)
+        listed = json.loads((writer.tmp / "MeasureCodes.json").read_text(encoding="utf-8"))["value"]
+        topics = {str(m["Identifier"]): str(m.get("Title", "")).strip() for m in listed}
+        try:
+            measures = [resolve_measure(m, topics, table) for m in measures]
+        except MeasureNotFoundError as err:
+            raise FetchError(f"{err}; nothing was saved") from err
         codes = {}
         for dim in dimensions_payload:
             if dim.get("ContainsCodes", True):
@@ -302,41 +369,62 @@ def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         raise
 
 
-def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), region_prefixes: list[str] = ("GM", "NL"),
-                 from_period: str | None = None, base: str | None = None, timeout: float = 120.0,
-                 retries: int = 3) -> Path:
-    """Fetch an OData v3 table (opendata.cbs.nl): TableInfos, DataProperties, the dimension tables and the
-    filtered TypedDataSet (measures are columns there), into a new snapshot folder."""
+def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dimensions: dict | None = None,
+                 region_prefixes: list[str] = ("GM", "NL"), from_period: str | None = None, base: str | None = None,
+                 catalog: str = CBS_CATALOG, timeout: float = 120.0, retries: int = 3) -> Path:
+    """Fetch an OData v3 table (opendata.cbs.nl, or a third-party catalogue on dataderden.cbs.nl): TableInfos,
+    DataProperties, the dimension code lists and the filtered TypedDataSet (measures are columns there), into a new
+    snapshot folder. `measures` are catalogue terms (keys or key stems, see resolve_measure), resolved against the
+    table's own DataProperties; `dimensions` keeps only the given codes of other dimensions. Returns the folder."""
     from urllib.parse import quote
 
-    root = f"{base_url('v3', base)}/{table}"
+    root = f"{base_url('v3', base, catalog)}/{table}"
     writer = _SnapshotWriter(Path(raw_cbs_dir) / table, table, "odata-v3")
+    get = {"timeout": timeout, "retries": retries}
     try:
-        writer.fetch_pages(f"{root}/TableInfos", "TableInfos", timeout=timeout, retries=retries)
+        writer.fetch_pages(f"{root}/TableInfos?$format=json", "TableInfos", **get)
         info = json.loads((writer.tmp / "TableInfos.json").read_text(encoding="utf-8"))["value"]
-        writer.fetch_pages(f"{root}/DataProperties", "DataProperties", timeout=timeout, retries=retries)
+        writer.fetch_pages(f"{root}/DataProperties?$format=json", "DataProperties", **get)
         properties = json.loads((writer.tmp / "DataProperties.json").read_text(encoding="utf-8"))["value"]
+        try:
+            keys = list(dict.fromkeys(resolve_measure(m, v3_topics(properties), table) for m in measures))
+        except MeasureNotFoundError as err:
+            raise FetchError(f"{err}; nothing was saved") from err
         dims = [p["Key"] for p in properties if p.get("Type") in V3_DIMENSION_TYPES]
-        codes = {d: writer.fetch_pages(f"{root}/{d}", d, timeout=timeout, retries=retries)[0] for d in dims}
+        codes = {d: writer.fetch_pages(f"{root}/{d}?$format=json", d, **get)[0] for d in dims}
+        for dim, wanted in (dimensions or {}).items():
+            if dim not in codes:
+                raise FetchError(f"CBS table {table} has no dimension '{dim}' (it has {', '.join(dims)}); nothing was saved")
+            listed = json.loads((writer.tmp / codes[dim]).read_text(encoding="utf-8"))["value"]
+            known = {str(c["Key"]).strip(): str(c.get("Title", "")).strip() for c in listed}
+            unknown = [c for c in wanted if str(c).strip() not in known]
+            if unknown:
+                sample = "; ".join(f"{k} ({t})" for k, t in list(known.items())[:12])
+                raise FetchError(f"CBS table {table}: dimension {dim} has no code(s) {unknown}; it has {sample}. "
+                                 "Nothing was saved")
         geo = next((p["Key"] for p in properties if p.get("Type") in ("GeoDimension", "GeoDetail")), None)
         time_dim = next((p["Key"] for p in properties if p.get("Type") == "TimeDimension"), None)
         terms = []
         if geo and region_prefixes:
             terms.append("(" + " or ".join(f"startswith({geo},{_quote(p)})" for p in region_prefixes) + ")")
+        for dim, wanted in (dimensions or {}).items():
+            terms.append(_any(dim, [str(c) for c in wanted]))
         if time_dim and from_period:
             terms.append(f"{time_dim} ge {_quote(from_period)}")
-        params = []
+        params = ["$format=json"]
         if terms:
             params.append("$filter=" + quote(" and ".join(terms), safe="'(),"))
-        if measures:
-            params.append("$select=" + ",".join(["ID", *dims, *measures]))
-        url = f"{root}/TypedDataSet" + ("?" + "&".join(params) if params else "")
-        pages = writer.fetch_pages(url, "TypedDataSet", timeout=timeout, retries=retries)
+        if keys:
+            params.append("$select=" + ",".join(["ID", *dims, *keys]))
+        url = f"{root}/TypedDataSet?" + "&".join(params)
+        pages = writer.fetch_pages(url, "TypedDataSet", **get)
         rows = sum(f["rows"] for f in writer.files if f["file"] in pages)
         return writer.publish({
-            "source": root, "filter": " and ".join(terms), "table_title": info[0].get("Title") if info else None,
+            "source": root, "catalog": catalog, "filter": " and ".join(terms), "measures": keys,
+            "table_title": info[0].get("Title") if info else None, "table_period": info[0].get("Period") if info else None,
             "table_modified": info[0].get("Modified") if info else None, "row_count": rows, "typed_data_set": pages,
-            "data_properties": "DataProperties.json", "codes": codes, "licence": "CC BY 4.0, bron: CBS",
+            "table_infos": "TableInfos.json", "data_properties": "DataProperties.json", "codes": codes,
+            "licence": "CC BY 4.0, bron: CBS" + ("" if catalog.upper() == CBS_CATALOG else f" / {catalog}"),
         })
     except BaseException:
         writer.discard()
