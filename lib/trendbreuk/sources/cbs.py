@@ -12,12 +12,15 @@ plus one column per other dimension.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from trendbreuk.sources.periods import PeriodError, parse_period
+
+log = logging.getLogger(__name__)
 
 # ValueAttribute values that mean "no value here", with the reason shown to researchers.
 MISSING_REASONS = {
@@ -216,6 +219,29 @@ def resolve_measure(term: str, topics: dict[str, str], table: str) -> str:
     raise MeasureNotFoundError(f"CBS table {table} has no measure '{term}' (compared by key stem); closest: {hint}")
 
 
+def resolve_measures(terms, topics: dict[str, str], table: str) -> tuple[list[str], list[str]]:
+    """Resolve the terms one table is asked for: (keys found, terms this edition does not have). A yearly series
+    gains measures over the years (jeugdzorg in KWB from 2015 on), so an absent measure is noted, not fatal; a table
+    that has none of them, or a term matching two measures, is an error."""
+    keys, absent = [], []
+    for term in dict.fromkeys(terms):
+        try:
+            key = resolve_measure(term, topics, table)
+        except MeasureNotFoundError as err:
+            if "matches several" in str(err):
+                raise FetchError(f"{err}; nothing was saved") from err
+            absent.append(term)
+            last_error = err
+            continue
+        if key not in keys:
+            keys.append(key)
+    if terms and not keys:
+        raise FetchError(f"{last_error}; nothing was saved")
+    if absent:
+        log.warning("CBS table %s lacks %s; fetched the other measures", table, ", ".join(absent))
+    return keys, absent
+
+
 def v3_topics(data_properties: list[dict]) -> dict[str, str]:
     """Measure keys -> titles of a v3 table (its DataProperties entries of type Topic)."""
     return {str(p["Key"]): str(p.get("Title") or "").strip() for p in data_properties
@@ -342,10 +368,7 @@ def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         writer.fetch_pages(f"{root}/MeasureCodes", "MeasureCodes", timeout=timeout, retries=retries)
         listed = json.loads((writer.tmp / "MeasureCodes.json").read_text(encoding="utf-8"))["value"]
         topics = {str(m["Identifier"]): str(m.get("Title", "")).strip() for m in listed}
-        try:
-            measures = [resolve_measure(m, topics, table) for m in measures]
-        except MeasureNotFoundError as err:
-            raise FetchError(f"{err}; nothing was saved") from err
+        measures, _ = resolve_measures(measures, topics, table)
         codes = {}
         for dim in dimensions_payload:
             if dim.get("ContainsCodes", True):
@@ -386,10 +409,7 @@ def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         info = json.loads((writer.tmp / "TableInfos.json").read_text(encoding="utf-8"))["value"]
         writer.fetch_pages(f"{root}/DataProperties?$format=json", "DataProperties", **get)
         properties = json.loads((writer.tmp / "DataProperties.json").read_text(encoding="utf-8"))["value"]
-        try:
-            keys = list(dict.fromkeys(resolve_measure(m, v3_topics(properties), table) for m in measures))
-        except MeasureNotFoundError as err:
-            raise FetchError(f"{err}; nothing was saved") from err
+        keys, absent = resolve_measures(measures, v3_topics(properties), table)
         dims = [p["Key"] for p in properties if p.get("Type") in V3_DIMENSION_TYPES]
         codes = {d: writer.fetch_pages(f"{root}/{d}?$format=json", d, **get)[0] for d in dims}
         for dim, wanted in (dimensions or {}).items():
@@ -420,7 +440,7 @@ def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         pages = writer.fetch_pages(url, "TypedDataSet", **get)
         rows = sum(f["rows"] for f in writer.files if f["file"] in pages)
         return writer.publish({
-            "source": root, "catalog": catalog, "filter": " and ".join(terms), "measures": keys,
+            "source": root, "catalog": catalog, "filter": " and ".join(terms), "measures": keys, "measures_absent": absent,
             "table_title": info[0].get("Title") if info else None, "table_period": info[0].get("Period") if info else None,
             "table_modified": info[0].get("Modified") if info else None, "row_count": rows, "typed_data_set": pages,
             "table_infos": "TableInfos.json", "data_properties": "DataProperties.json", "codes": codes,

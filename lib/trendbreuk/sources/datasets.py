@@ -3,7 +3,7 @@ layouts of the portal exports."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -36,6 +36,20 @@ class CbsTable:
     region_prefixes: tuple[str, ...] = ("GM",)
     regions: tuple[str, ...] = ("NL01",)
     from_period: str | None = None
+    catalog: str = "CBS"          # v3: CBS (opendata.cbs.nl) or a third-party catalogue such as RIVM (dataderden)
+    year: int | None = None       # the year a table of a yearly series stands for (it has no period dimension)
+    series: str = ""              # the series it belongs to
+    indeling: int | None = None   # the gemeente indeling of all its figures, when the table says so (e.g. 2022)
+
+
+@dataclass(frozen=True)
+class CbsSeries:
+    """Yearly editions of one CBS table (Kerncijfers wijken en buurten: 84799NED for 2020, 85984NED for 2024, ...):
+    the same measures under another table id, and other key suffixes, every year."""
+
+    name: str
+    title: str
+    tables: tuple[CbsTable, ...]
 
 
 @dataclass(frozen=True)
@@ -45,19 +59,40 @@ class SourcesConfig:
     layouts: dict[str, ExportLayout]
     cbs_tables: dict[str, CbsTable]
     cbs_base_urls: dict[str, str]
+    cbs_series: dict[str, CbsSeries] = field(default_factory=dict)
+    births: dict | None = None  # {series or table, measure}: births for the programmes' reach
 
     def cbs_table(self, table_id: str) -> CbsTable:
-        for key, table in self.cbs_tables.items():
-            if key.lower() == table_id.lower():
+        """A configured table, or a member of a configured series, by id (any letter case)."""
+        for table in [*self.cbs_tables.values(), *(t for s in self.cbs_series.values() for t in s.tables)]:
+            if table.id.lower() == table_id.lower():
                 return table
-        raise DatasetConfigError(f"CBS table '{table_id}' is not in config/sources.yaml (cbs.tables); "
+        raise DatasetConfigError(f"CBS table '{table_id}' is not in config/sources.yaml (cbs.tables or cbs.series); "
                                  f"configured: {', '.join(self.cbs_tables) or 'none'}")
+
+    def base_url(self, table: CbsTable) -> str | None:
+        """The configured base URL for a table's API and catalogue (environment variables still take precedence)."""
+        if table.api == "v4":
+            return self.cbs_base_urls.get("v4")
+        return self.cbs_base_urls.get("v3" if table.catalog.upper() == "CBS" else "derden")
 
     def dataset(self, name: str | None = None) -> Dataset:
         name = name or self.default_dataset
         if name not in self.datasets:
             raise DatasetConfigError(f"unknown dataset '{name}'; config/sources.yaml has: {', '.join(self.datasets)}")
         return self.datasets[name]
+
+
+def _cbs_table(spec: dict, path: Path) -> CbsTable:
+    api = str(spec.get("api", "v4"))
+    if api not in ("v4", "v3"):
+        raise DatasetConfigError(f"{path}: CBS table {spec.get('id')}: api must be v4 or v3, not '{api}'")
+    return CbsTable(
+        id=str(spec["id"]), api=api, title=str(spec.get("title", "")), measures=tuple(spec.get("measures") or ()),
+        dimensions=spec.get("dimensions"), region_prefixes=tuple(spec.get("region_prefixes") or ("GM",)),
+        regions=tuple(spec.get("regions") or ("NL01",)), from_period=spec.get("from_period"),
+        catalog=str(spec.get("catalog", "CBS")), year=spec.get("year"), series=str(spec.get("series", "")),
+        indeling=int(spec["indeling"]) if spec.get("indeling") else None)
 
 
 def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesConfig:
@@ -84,15 +119,24 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
     cbs = raw.get("cbs") or {}
     tables = {}
     for spec in cbs.get("tables") or []:
-        api = str(spec.get("api", "v4"))
-        if api not in ("v4", "v3"):
-            raise DatasetConfigError(f"{path}: CBS table {spec.get('id')}: api must be v4 or v3, not '{api}'")
-        tables[str(spec["id"])] = CbsTable(
-            id=str(spec["id"]), api=api, title=str(spec.get("title", "")), measures=tuple(spec.get("measures") or ()),
-            dimensions=spec.get("dimensions"), region_prefixes=tuple(spec.get("region_prefixes") or ("GM",)),
-            regions=tuple(spec.get("regions") or ("NL01",)), from_period=spec.get("from_period"))
+        table = _cbs_table(spec, path)
+        tables[table.id] = table
+    series = {}
+    for name, spec in (cbs.get("series") or {}).items():
+        members = []
+        for year, table_id in sorted((spec.get("tables") or {}).items()):
+            members.append(_cbs_table({**spec, "id": table_id, "year": int(year), "series": name,
+                                       "title": f"{spec.get('title', name)} {year}"}, path))
+        if not members:
+            raise DatasetConfigError(f"{path}: CBS series '{name}' lists no tables")
+        series[name] = CbsSeries(name=name, title=str(spec.get("title", name)), tables=tuple(members))
+    births = cbs.get("births")
+    if births is not None and not (births.get("measure") and (births.get("series") in series or births.get("table"))):
+        raise DatasetConfigError(f"{path}: cbs.births needs a measure and a configured series (or a table): {births}")
     config = SourcesConfig(datasets=datasets, default_dataset=str(raw.get("default_dataset", "demo")), layouts=layouts,
-                           cbs_tables=tables, cbs_base_urls={"v4": cbs.get("v4_base_url"), "v3": cbs.get("v3_base_url")})
+                           cbs_tables=tables, cbs_series=series, births=births,
+                           cbs_base_urls={"v4": cbs.get("v4_base_url"), "v3": cbs.get("v3_base_url"),
+                                          "derden": cbs.get("derden_base_url")})
     config.dataset()  # the default must exist
     for dataset in datasets.values():
         unknown = sorted(set(dataset.exports) - set(layouts))
