@@ -11,7 +11,7 @@ import pytest
 
 from trendbreuk.sources.cbs import (FetchError, SnapshotError, base_url, build_v4_filter, fetch_cbs_v3, fetch_cbs_v4,
                                     latest_snapshot, read_cbs_v3, read_cbs_v4)
-from tests.conftest import SHARED, shared_file
+from tests.conftest import ROOT, SHARED, shared_file
 from tests.odata_mirror import ODataMirror, add_recordings
 from tests.local_server import LocalServer, Reply
 
@@ -202,33 +202,42 @@ def read_cbs_v3_csv_or_skip():
     return read_cbs_v3_csv(shared_file("cbs", "83262NED-v3-csv"))
 
 
-def test_cli_fetch_against_the_local_server_then_build(tmp_path, project):
-    """`trendbreuk fetch cbs` and `trendbreuk build --dataset real` on the real 03759ned recording, with a small
-    Perined export in the real layout; WSJG is absent and its indicator is skipped, not invented."""
+def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_there(tmp_path):
+    """`trendbreuk fetch cbs` and `trendbreuk build --dataset real` on the real recordings (population 03759ned and
+    KWB 2020), with no portal export at all: the build makes every indicator the recordings carry and names, per
+    indicator, what is missing and where to get it."""
     import shutil
 
+    shared_file("cbs", "84799NED-v3")
     root = tmp_path / "project"
-    shutil.copytree(project / "config", root / "config")
-    perined = root / "data" / "raw" / "perined" / "perined-export.csv"
-    perined.parent.mkdir(parents=True)
-    demo = pd.read_csv(project / "data/raw/demo/perined/perined-export.csv", sep=";", encoding="utf-8-sig", dtype=str)
-    demo.to_csv(perined, sep=";", index=False, encoding="utf-8-sig")
-    with LocalServer() as server:
-        _serve_03759ned(server)
-        env = {"TRENDBREUK_ROOT": str(root), "TRENDBREUK_CBS_V4_URL": f"{server.url}/CBS", "PATH": "/usr/bin:/bin"}
-        fetched = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "fetch", "cbs", "03759ned"],
+    shutil.copytree(ROOT / "config", root / "config")
+    env = {"TRENDBREUK_ROOT": str(root), "PATH": "/usr/bin:/bin"}
+    with ODataMirror() as mirror:
+        add_recordings(mirror, SHARED)
+        env.update(mirror.environment())
+        fetched = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "fetch", "cbs", "03759ned", "84799NED"],
                                  capture_output=True, text=True, env=env, timeout=120)
         assert fetched.returncode == 0, fetched.stderr
+        refused = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "fetch", "cbs", "85984NED"],
+                                 capture_output=True, text=True, env=env, timeout=120)
+    assert refused.returncode == 1 and "85984NED: niet opgehaald" in refused.stderr and "HTTP 404" in refused.stderr
     built = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "build", "--dataset", "real"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert built.returncode == 0, built.stderr
+    assert "Vroeggeboorte: geen gegevens: export Perined nodig" in built.stdout
     info = json.loads((root / "data/processed/real/build_info.json").read_text())
-    import yaml
-
-    catalogue = yaml.safe_load((root / "config" / "indicators.yaml").read_text())["indicators"]
-    not_perined = sorted(i["id"] for i in catalogue if i["source"]["provider"] != "perined")
-    assert info["demo"] is False and info["skipped_indicators"] == not_perined
+    skipped = {item["indicator"]: item["reason"] for item in info["skipped_indicators"]}
+    assert skipped["vroeggeboorte"] == "export Perined nodig (data/raw/perined/perined-export.csv; zie docs/bronnen/perined.md)"
+    assert skipped["roken"] == "CBS-tabel 50120NED is nog niet opgehaald (trendbreuk fetch cbs 50120NED)"
+    assert skipped["jeugdhulp"] == "de opgehaalde CBS-tabel 84799NED bevat nog geen cijfers voor deze indicator"
+    assert {"bijstand", "arbeidsongeschiktheid", "ww_uitkering"}.isdisjoint(skipped)
+    assert info["demo"] is False
     assert info["harmonisation"]["lineage"]["file"].endswith("RegioSCodes.json")   # lineage from the real code list
+    values = pd.read_parquet(root / "data/processed/real/indicator_values.parquet")
+    bijstand = values[(values["indicator"] == "bijstand") & (values["region"] == "zuid-limburg")].set_index("area_code")
+    # By hand from the recording (tests/test_statline.py): 17.110 / 525.223 inhabitants of 15 and over.
+    assert bijstand.loc["ZL", "value"] == pytest.approx(100 * 17_110 / 525_223)
+    assert bijstand.loc["ZL", "period"] == "2020"
     population = pd.read_parquet(root / "data/processed/real/population.parquet")
     year = population[population["period_code"] == "2022JJ00"]
     assert year[year["region_code"].str.startswith("GM")]["value"].sum() == year.loc[year["region_code"] == "NL01", "value"].item()

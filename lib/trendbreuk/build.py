@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,12 +27,13 @@ from trendbreuk.indicators.proportions import calculate_proportion
 from trendbreuk.indicators.rates import calculate_rate
 from trendbreuk.indicators.survey import aggregate_estimates, se_from_interval
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
-from trendbreuk.sources.datasets import Dataset, load_sources
+from trendbreuk.sources.datasets import Dataset, SourcesConfig, load_sources
 from trendbreuk.sources.exports import read_export
-from trendbreuk.indicators.registrations import (add_aggregates, add_reach, births_by_area, shared_registrations,
-                                                  yearly_totals)
+from trendbreuk.indicators.registrations import (BIRTHS_CBS, BIRTHS_PERINED, add_aggregates, add_area_sums, add_reach,
+                                                  births_by_area, shared_registrations, yearly_totals)
 from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 from trendbreuk.sources.registrations import read_registrations
+from trendbreuk.sources.statline import PROVIDER, births_by_year, read_cbs_indicators
 
 log = logging.getLogger(__name__)
 
@@ -47,25 +48,68 @@ NOT_FOR_SHARING = (
 class BuildResult:
     folder: Path
     tables: dict[str, int]
+    skipped: list[dict] = field(default_factory=list)
 
 
-def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict,
-                 programmes: ProgrammeCatalogue) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """Read every raw source of `dataset`; return tidy frames by provider and the provenance of each file."""
+def births_for_reach(frames: dict[str, pd.DataFrame], region) -> tuple[pd.DataFrame, str]:
+    """Births per gemeente, subregio, region and year for the programmes' reach, and where they come from: the
+    Perined denominators when that export is there, else CBS's live births."""
+    if "perined" in frames:
+        return births_by_area(frames["perined"], region), BIRTHS_PERINED
+    if "cbs_births" in frames:
+        return add_area_sums(frames["cbs_births"][["area_code", "year", "births"]], region, "births"), BIRTHS_CBS
+    return pd.DataFrame(columns=["area_code", "year", "births"]), ""
+
+
+PROVIDER_LABELS = {"perined": "Perined", "wsjg": "Waar staat je gemeente", "gezondheidsmonitor": "Gezondheidsmonitor",
+                   "cbs": "CBS StatLine"}
+SOURCE_DOCS = {"perined": "docs/bronnen/perined.md", "wsjg": "docs/bronnen/waarstaatjegemeente.md",
+               "gezondheidsmonitor": "docs/bronnen/gezondheidsmonitor.md", "cbs": "docs/bronnen/cbs.md"}
+
+
+@dataclass
+class SourceData:
+    """Everything read from a dataset's raw files: tidy rows by provider, the provenance of every file and table, and
+    per indicator why it has no rows (the export or CBS table is not there)."""
+
+    frames: dict[str, pd.DataFrame]
+    provenance: list[dict]
+    missing: dict[str, str]
+    cbs_measures: list[dict]
+    cbs_missing_tables: dict[str, list[str]]
+
+
+def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfig, indicators: dict[str, Indicator],
+                 programmes: ProgrammeCatalogue) -> SourceData:
+    """Read every raw source of `dataset` that is present. A missing export or CBS table is not an error: its
+    indicators are listed in `missing` with what to download where. A present but malformed file is an error."""
     frames: dict[str, pd.DataFrame] = {}
     provenance: list[dict] = []
+    missing: dict[str, str] = {}
     for provider, path in dataset.exports.items():
         if not path.is_file():
             log.warning("%s: %s not found; indicators from %s are skipped", provider, path, provider)
             provenance.append({"source": provider, "file": str(path), "missing": True})
             continue
-        frames[provider] = read_export(path, layouts[provider], regions)
+        frames[provider] = read_export(path, sources.layouts[provider], regions)
         provenance.append({"source": provider, "file": str(path), "sha256": io.sha256_file(path),
                            "rows": len(frames[provider])})
+    for indicator in indicators.values():
+        provider = indicator.source["provider"]
+        if provider in dataset.exports and provider not in frames:
+            missing[indicator.id] = (f"export {PROVIDER_LABELS.get(provider, provider)} nodig "
+                                     f"({_relative(dataset.exports[provider])}; zie {SOURCE_DOCS.get(provider, 'docs/')})")
+        elif provider != PROVIDER and provider not in dataset.exports:
+            missing[indicator.id] = f"bron '{provider}' staat niet in dataset {dataset.name} (config/sources.yaml)"
+    cbs = read_cbs_indicators(indicators, sources, dataset.cbs_dir)
+    if not cbs.rows.empty:
+        frames[PROVIDER] = cbs.rows
+    missing.update(cbs.missing)
+    provenance += cbs.snapshots
     snapshot = latest_snapshot(dataset.cbs_dir / "03759ned")
     frames["cbs_population"] = read_cbs_v4(snapshot)
     manifest = read_manifest(snapshot)
-    provenance.append({"source": "cbs", "table": "03759ned", "snapshot": str(snapshot),
+    provenance.append({"source": "cbs", "table": "03759ned", "title": manifest.get("table_title"), "snapshot": str(snapshot),
                        "retrieved_at": manifest.get("retrieved_at"), "table_modified": manifest.get("table_modified"),
                        "rows": len(frames["cbs_population"])})
     codes_file = manifest.get("codes", {}).get("RegioS")
@@ -74,16 +118,29 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, layouts: dict,
             frames["lineage"] = read_lineage(snapshot / codes_file)
         except LineageError as err:
             log.warning("no gemeente lineage: %s", err)
-    if dataset.registrations.is_file():
+    births, births_snapshots = births_by_year(sources, dataset.cbs_dir)
+    if not births.empty:
+        frames["cbs_births"] = births
+        provenance += [s for s in births_snapshots if s["table"] not in {p.get("table") for p in provenance}]
+    if dataset.registrations is not None and dataset.registrations.is_file():
         frames["registrations"] = read_registrations(dataset.registrations, regions, programmes)
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
-    return frames, provenance
+    return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(Path(path).relative_to(paths.project_root()))
+    except (ValueError, paths.ProjectNotFoundError):
+        return str(path)
 
 
 def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Express every export in the gemeente indeling of `indeling_year`, using the lineage parsed from the CBS
-    code list. Without a lineage the data are used as delivered, and the build says so."""
+    """Express every indicator source (and the CBS births) in the gemeente indeling of `indeling_year`, using the
+    lineage parsed from the CBS code list. A row's own indeling is its `indeling_year` (a CBS table can declare
+    one for all its years, e.g. indeling 2022), else its first year. Without a lineage the data are used as
+    delivered, and the build says so."""
     lineage = frames.get("lineage")
     note = {"indeling_year": indeling_year, "lineage": None, "mergers": [], "flagged_rows": 0}
     if lineage is None:
@@ -91,14 +148,21 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
     note["lineage"] = {"file": lineage.attrs.get("source"), "sha256": lineage.attrs.get("sha256")}
     out = dict(frames)
     used: set[tuple] = set()
-    for provider in EXPORT_PROVIDERS:
+    for provider in (*INDICATOR_PROVIDERS, "cbs_births"):
         if provider not in frames:
             continue
         rows = frames[provider]
-        harmonised = harmonise(rows, lineage, indeling_year, count_columns=["numerator", "denominator", "respondents"],
-                               rate_columns=["value", "lower_ci", "upper_ci"], year_column="year_start",
-                               keys=["source", "indicator", "period", "year_end"])
-        note["flagged_rows"] += int((harmonised["harmonisation_flag"] != "").sum())
+        if provider == "cbs_births":
+            harmonised = harmonise(rows, lineage, indeling_year, count_columns=["births"], year_column="indeling_year",
+                                   keys=["year"])
+        else:
+            if "indeling_year" not in rows.columns:
+                rows = rows.assign(indeling_year=rows["year_start"])
+            harmonised = harmonise(rows, lineage, indeling_year,
+                                   count_columns=["numerator", "denominator", "respondents"],
+                                   rate_columns=["value", "lower_ci", "upper_ci"], year_column="indeling_year",
+                                   keys=["source", "indicator", "period", "year_start", "year_end"])
+            note["flagged_rows"] += int((harmonised["harmonisation_flag"] != "").sum())
         old_codes = set(rows["area_code"]) - set(harmonised["area_code"])
         used |= {(r.from_code, r.from_name, r.to_code, r.to_name, r.year) for r in lineage.itertuples()
                  if r.from_code in old_codes and r.kind == "opgeheven" and r.year <= indeling_year}
@@ -110,6 +174,7 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
 
 
 EXPORT_PROVIDERS = ("perined", "wsjg", "gezondheidsmonitor")
+INDICATOR_PROVIDERS = (*EXPORT_PROVIDERS, PROVIDER)
 STATISTIC_FUNCTIONS = {"proportion": calculate_proportion, "rate": calculate_rate}
 
 
@@ -147,18 +212,24 @@ def _survey_intervals(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator],
-                               regions: RegionsConfig, weights: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Values with confidence intervals for every indicator, region and area level."""
+                               regions: RegionsConfig, weights: pd.DataFrame | None = None,
+                               missing: dict[str, str] | None = None) -> pd.DataFrame:
+    """Values with confidence intervals for every indicator, region and area level. An indicator whose source has
+    no rows for it is left out and its reason added to `missing`."""
+    missing = {} if missing is None else missing
     results = []
     for indicator in indicators.values():
         provider = indicator.source["provider"]
-        if provider not in frames:
-            continue  # the source file is missing; read_sources logged it and build_info lists it
+        if provider not in frames or indicator.id in missing:
+            missing.setdefault(indicator.id, f"geen gegevens van {PROVIDER_LABELS.get(provider, provider)}")
+            continue
         rows = frames[provider]
-        rows = rows[rows["indicator"] == indicator.source.get("indicator", indicator.id)].assign(indicator=indicator.id)
+        name = indicator.id if provider == PROVIDER else indicator.source.get("indicator", indicator.id)
+        rows = rows[rows["indicator"] == name].assign(indicator=indicator.id)
         if rows.empty:
-            raise ValueError(f"indicator {indicator.id}: no rows in the {provider} data for "
-                             f"'{indicator.source.get('indicator', indicator.id)}'")
+            missing[indicator.id] = (f"de export van {PROVIDER_LABELS.get(provider, provider)} bevat de indicator "
+                                     f"'{name}' niet")
+            continue
         if indicator.statistic == "survey":
             if weights is None:
                 raise ValueError(f"indicator {indicator.id}: survey estimates need population weights (CBS 03759ned)")
@@ -179,7 +250,15 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     columns = ["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end",
                "numerator", "denominator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998",
                "confidence", "statistic", "method", "missing_reason", "unit", "source"]
+    if not results:
+        return pd.DataFrame(columns=columns)
     return pd.concat(results, ignore_index=True)[columns]
+
+
+def skipped_list(missing: dict[str, str], indicators: dict[str, Indicator]) -> list[dict]:
+    """The indicators without figures, in catalogue order, with the reason in Dutch (for build_info and reports)."""
+    return [{"indicator": i.id, "title": i.title, "provider": i.source["provider"], "reason": missing[i.id]}
+            for i in indicators.values() if i.id in missing]
 
 
 def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
@@ -191,17 +270,24 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
 
     programmes = load_programmes(root / "config" / "programmes.yaml")
-    frames, provenance = read_sources(dataset, regions, sources.layouts, programmes)
-    exports = [p for p in EXPORT_PROVIDERS if p in frames]
-    if not exports:
-        raise FileNotFoundError(f"dataset {dataset.name}: none of the exports was found "
-                                f"({', '.join(str(p) for p in dataset.exports.values())}); nothing to build")
+    data = read_sources(dataset, regions, sources, indicators, programmes)
+    frames = data.frames
+    present = [p for p in INDICATOR_PROVIDERS if p in frames]
+    if not present:
+        reasons = "\n  ".join(f"{i['title']}: {i['reason']}" for i in skipped_list(data.missing, indicators))
+        raise FileNotFoundError(f"dataset {dataset.name}: no indicator has figures; nothing to build. Per indicator:\n  "
+                                f"{reasons}\nFetch the CBS tables (trendbreuk fetch cbs --dataset {dataset.name}) or put "
+                                "the portal exports in place (docs/bronnen/).")
     # Harmonise to the newest indeling the data know (today's gemeenten), unless configured otherwise.
     population_years = frames["cbs_population"].dropna(subset=["value"])["period_start"].dt.year
-    last_year = int(max([frames[p]["year_end"].max() for p in exports] + [population_years.max()]))
+    last_year = int(max([frames[p]["year_end"].max() for p in present] + [population_years.max()]))
     indeling_year = regions.indeling_year or last_year
     frames, harmonisation = harmonise_sources(frames, indeling_year)
-    values = calculate_indicator_values(frames, indicators, regions, population_weights(frames, indeling_year))
+    values = calculate_indicator_values(frames, indicators, regions, population_weights(frames, indeling_year),
+                                        data.missing)
+    if values.empty:
+        raise FileNotFoundError(f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; "
+                                "nothing to build")
     gaps = pd.concat(
         [calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
                         target_year=regions.target_year, share=regions.target_share_closed)
@@ -220,12 +306,11 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     if "registrations" in frames:
         region = regions.region()
         totals = add_aggregates(yearly_totals(frames["registrations"]), region)
-        births = births_by_area(frames["perined"], region) if "perined" in frames else \
-            pd.DataFrame(columns=["area_code", "year", "births"])
-        totals = add_reach(totals, births, programmes)
+        totals = add_reach(totals, *births_for_reach(frames, region), programmes)
         tables["registrations"] = frames["registrations"]
         tables["registration_totals"] = totals
         tables["registrations_shared"] = shared_registrations(totals, region, programmes)
+    skipped = skipped_list(data.missing, indicators)
     info = {
         "dataset": dataset.name,
         "demo": dataset.demo,
@@ -234,9 +319,11 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "workbook_version": __version__,
         "indeling_year": harmonisation["indeling_year"],
         "harmonisation": harmonisation,
-        "sources": provenance,
+        "sources": data.provenance,
         "tables": {name: len(frame) for name, frame in tables.items()},
-        "skipped_indicators": sorted(i.id for i in indicators.values() if i.source["provider"] not in frames),
+        "skipped_indicators": skipped,
+        "cbs_measures": data.cbs_measures,
+        "cbs_missing_tables": data.cbs_missing_tables,
     }
     tables = validate_tables(tables)
     target = paths.processed_dir(root) / dataset.name
@@ -245,7 +332,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
-    return BuildResult(folder=target, tables=info["tables"])
+    return BuildResult(folder=target, tables=info["tables"], skipped=skipped)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@ def demo(seed: Annotated[int, typer.Option(help="random seed; the same seed give
 
 @app.command()
 def build(dataset: DatasetOption = "") -> None:
-    """Read the raw files of a dataset and write indicator values and gaps to data/processed/<dataset>/."""
+    """Read the raw files of a dataset and write indicator values and gaps to data/processed/<dataset>/. Indicators
+    whose export or CBS table is not there are skipped and listed (also in build_info.json and every report)."""
     from trendbreuk.build import build as run_build
 
     try:
@@ -102,6 +103,10 @@ def build(dataset: DatasetOption = "") -> None:
         _fail(f"{err}\nEr is niets overschreven in data/processed/.")
     summary = ", ".join(f"{name}: {rows} rijen" for name, rows in result.tables.items())
     typer.echo(f"tabellen geschreven naar {result.folder} ({summary})")
+    if result.skipped:
+        typer.echo(f"{len(result.skipped)} indicator(en) zonder gegevens (zie build_info.json, skipped_indicators):")
+        for item in result.skipped:
+            typer.echo(f"  - {item['title']}: geen gegevens: {item['reason']}")
 
 
 @fetch_app.command("boundaries")
@@ -119,57 +124,93 @@ def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of t
 
 
 @fetch_app.command("cbs")
-def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help="table ids (default: all in config/sources.yaml)")] = None,
+def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help="table ids (default: every table the catalogue needs)")] = None,
                       dataset: Annotated[str, typer.Option(help="dataset whose cbs_dir receives the snapshots")] = "real") -> None:
-    """CBS StatLine tables (OData v4 or v3) into data/raw/cbs/<table>/<date>/, with a manifest; never overwrites."""
+    """CBS StatLine tables into data/raw/cbs/<table>/<date>/, with a manifest; never overwrites. Without table ids:
+    every table the indicator catalogue needs (all years of a series), the population and the births, each with
+    only the measures and dimension codes that are used. A table that fails is named; the others are still fetched."""
+    from trendbreuk.indicators.catalogue import load_catalogue
     from trendbreuk.sources.cbs import FetchError, fetch_cbs_v3, fetch_cbs_v4
     from trendbreuk.sources.datasets import DatasetConfigError, load_sources
+    from trendbreuk.sources.statline import fetch_plan
 
     sources = load_sources()
     try:
         target = sources.dataset(dataset)
         if target.demo:
             _fail(f"dataset '{dataset}' is demo data, made by `trendbreuk demo`, not fetched")
-        chosen = [sources.cbs_table(t) for t in tables] if tables else list(sources.cbs_tables.values())
+        plan = fetch_plan(load_catalogue(), sources)
+        if tables:
+            by_id = {r.table.id.lower(): r for r in plan}
+            unknown = [t for t in tables if t.lower() not in by_id]
+            if unknown:
+                raise DatasetConfigError(f"CBS table(s) {unknown} are not used by the catalogue or config/sources.yaml; "
+                                         f"used: {', '.join(r.table.id for r in plan)}")
+            plan = [by_id[t.lower()] for t in tables]
     except DatasetConfigError as err:
         _fail(str(err))
-    for table in chosen:
+    failed = []
+    for request in plan:
+        table = request.table
         try:
             if table.api == "v4":
-                snapshot = fetch_cbs_v4(table.id, target.cbs_dir, measures=list(table.measures), dimensions=table.dimensions,
+                snapshot = fetch_cbs_v4(table.id, target.cbs_dir, measures=list(request.measures),
+                                        dimensions={d: list(c) for d, c in request.dimensions.items()},
                                         region_prefixes=list(table.region_prefixes), regions=list(table.regions),
-                                        from_period=table.from_period, base=sources.cbs_base_urls.get("v4"))
+                                        from_period=table.from_period, base=sources.base_url(table))
             else:
-                snapshot = fetch_cbs_v3(table.id, target.cbs_dir, measures=list(table.measures),
-                                        from_period=table.from_period, base=sources.cbs_base_urls.get("v3"))
+                snapshot = fetch_cbs_v3(table.id, target.cbs_dir, measures=list(request.measures),
+                                        dimensions={d: list(c) for d, c in request.dimensions.items()},
+                                        from_period=table.from_period, base=sources.base_url(table), catalog=table.catalog)
         except FetchError as err:
-            _fail(f"{err}\nEerdere snapshots van {table.id} zijn ongemoeid gelaten.")
-        typer.echo(f"{table.id}: {snapshot}")
+            failed.append(table.id)
+            typer.secho(f"{table.id}: niet opgehaald: {err}", fg=typer.colors.RED, err=True)
+            continue
+        typer.echo(f"{table.id}{f' ({table.year})' if table.year else ''}: {snapshot}")
+    if failed:
+        _fail(f"{len(failed)} van {len(plan)} tabellen niet opgehaald ({', '.join(failed)}); eerdere snapshots daarvan "
+              "zijn ongemoeid gelaten, de andere tabellen staan klaar")
 
 
 @check_app.command("catalogue")
 def check_catalogue_command(
-    metadata: Annotated[Optional[list[str]], typer.Option(help="folder with CBS metadata (DataProperties.json or MeasureCodes.json); repeatable")] = None,
+    metadata: Annotated[Optional[list[str]], typer.Option(help="folder with a CBS table's metadata (DataProperties.json, MeasureCodes.json or a *DataProperties.parquet); its name must contain the table id; repeatable")] = None,
     dataset: Annotated[str, typer.Option(help="dataset whose fetched CBS snapshots to use")] = "real",
 ) -> None:
-    """Verify every CBS table and measure that config/indicators.yaml refers to against the tables' metadata."""
+    """Show, per CBS indicator and year, which table and measure key the catalogue's measures resolve to (the key
+    the build reads), and what cannot be checked without metadata. Exit 1 when a measure is in none of the tables
+    that have metadata, or matches two keys."""
     from pathlib import Path
 
     from trendbreuk.indicators.catalogue import load_catalogue
-    from trendbreuk.indicators.check import check_catalogue
+    from trendbreuk.indicators.check import FOUND, NO_METADATA, check_catalogue, problems
     from trendbreuk.sources.datasets import load_sources
 
-    report = check_catalogue(load_catalogue(), [Path(m) for m in metadata or []],
-                             load_sources().dataset(dataset).cbs_dir)
-    for row in report.itertuples():
-        where = f" {row.table}/{row.measure}" if row.table else ""
-        typer.echo(f"{row.status:15} {row.indicator}{where}: {row.detail}")
-    missing = int((report["status"] == "niet gevonden").sum())
-    unchecked = int((report["status"] == "geen metadata").sum())
-    typer.echo(f"{int((report['status'] == 'gevonden').sum())} verwijzingen gevonden, {missing} niet gevonden, "
-               f"{unchecked} niet te controleren zonder metadata")
-    if missing:
+    sources = load_sources()
+    report = check_catalogue(load_catalogue(), sources, [Path(m) for m in metadata or []], sources.dataset(dataset).cbs_dir)
+    for indicator, rows in report.groupby("indicator", sort=False):
+        typer.echo(indicator)
+        for table, part in rows.groupby("table", sort=False):
+            first = part.iloc[0]
+            year = f"{int(first['year'])} " if pd_notna(first["year"]) else ""
+            if not table:
+                typer.echo(f"  {first['status']}: {first['detail']}")
+            elif (part["status"] == NO_METADATA).all():
+                typer.echo(f"  {year}{table}: geen metadata ({first['detail']})")
+            else:
+                for row in part.itertuples():
+                    resolved = f" -> {row.key}" if row.key else ""
+                    typer.echo(f"  {year}{table} {row.role}: {row.measure}{resolved}  [{row.status}] {row.detail}")
+    bad = problems(report)
+    cbs = report[report["table"] != ""]
+    typer.echo(f"{int((cbs['status'] == FOUND).sum())} maten gevonden, {len(bad)} met een probleem, "
+               f"{int((cbs['status'] == NO_METADATA).sum())} niet te controleren zonder metadata")
+    if not bad.empty:
         raise typer.Exit(code=1)
+
+
+def pd_notna(value) -> bool:
+    return value is not None and value == value
 
 
 @render_app.command("gemeente")

@@ -3,6 +3,11 @@
 `write_demo()` writes, deterministically from one seed, into data/raw/demo/:
 - cbs/03759ned/<date>/ : a CBS OData v4 snapshot (observation pages with @odata.nextLink, MeasureCodes,
   RegioSCodes, PeriodenCodes, Properties, manifest.json) of population on 1 January;
+- cbs/<table>/<date>/ : CBS OData v3 snapshots (TableInfos, DataProperties, code lists, TypedDataSet pages with
+  odata.nextLink) of every table the indicator catalogue reads from CBS StatLine: the yearly Kerncijfers wijken en
+  buurten (padded codes, NL00, key suffixes that change every year, a measure renamed in 2024, measures that start
+  in later editions, Beekdaelen's predecessors before 2019) and the RIVM table with survey estimates and their
+  margins;
 - perined/perined-export.csv : a Perined-style export (';', UTF-8 with BOM, decimal comma);
 - wsjg/wsjg-export.csv : a Waar-staat-je-gemeente-style export (';', Windows-1252, decimal comma,
   thousands point, gemeente names instead of codes);
@@ -50,6 +55,14 @@ MERGERS = {
                "from": [("GM0951", "Nuth", 15187), ("GM0881", "Onderbanken", 7782), ("GM0962", "Schinnen", 12758)]},
 }
 NL_POPULATION_2018 = 17_180_000
+# Shares of the population by the age groups of the Kerncijfers wijken en buurten: 0-15, 15-25, 25-45, 45-65, 65+
+# (Zuid-Limburg is older than the country).
+AGE_GROUPS = ("k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar", "k_65JaarOfOuder")
+AGE_SHARES = {"ZL": (0.12, 0.11, 0.22, 0.30, 0.25), "other": (0.16, 0.12, 0.25, 0.28, 0.19)}
+# First edition of the Kerncijfers wijken en buurten that carries a measure (by its first key stem); others: all.
+KWB_FIRST_YEAR = {"JongerenMetJeugdzorgInNatura": 2015, "PercentageJongerenMetJeugdzorg": 2015,
+                  "OpleidingsniveauLaag": 2018, "OpleidingsniveauMiddelbaar": 2018, "OpleidingsniveauHoog": 2018}
+KWB_RENAMED_FROM = 2024  # CBS renamed some measures; the demo uses the last alternative stem from this edition on
 NL_BIRTH_RATE = 9.9
 SHARE_CHILDREN = {"ZL": 0.158, "NML": 0.175, "NL": 0.196}
 
@@ -87,12 +100,21 @@ class _World:
             self.births[("NL01", year)] = int(round(nl_pop * NL_BIRTH_RATE * (1 - 0.008 * (year - 2018)) / 1000))
             self.children[("NL01", year)] = int(round(nl_pop * SHARE_CHILDREN["NL"] * (1 - 0.003 * (year - 2018))))
 
+    def ages(self, code: str, year: int) -> dict[str, int]:
+        """Inhabitants per age group of the Kerncijfers wijken en buurten; they add up to the population."""
+        shares = AGE_SHARES["ZL" if self.region_code.get(code) == "ZL" else "other"]
+        population = self.population[(code, year)]
+        groups = [int(round(population * share)) for share in shares[:-1]]
+        return dict(zip(AGE_GROUPS, [*groups, population - sum(groups)]))
+
     def base(self, kind: str, code: str, year: int, shares: dict) -> int:
         """The denominator population of a gemeente (or NL01) and year for a base kind."""
         if kind == "births":
             return self.births[(code, year)]
         if kind == "children":
             return self.children[(code, year)]
+        if kind == "inhabitants15plus":
+            return sum(v for k, v in self.ages(code, year).items() if k != "k_0Tot15Jaar")
         share = shares[kind]["ZL" if self.region_code.get(code) == "ZL" else "other"]
         return int(round(self.population[(code, year)] * share))
 
@@ -332,6 +354,183 @@ def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) ->
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
+def _padded(code: str) -> str:
+    return code.ljust(10)
+
+
+def _v3_snapshot(folder: Path, table: str, title: str, properties: list[dict], dimensions: dict[str, list[dict]],
+                 rows: list[dict], *, catalog: str = "CBS", period: str | None = None) -> None:
+    """A CBS OData v3 snapshot in the shape fetch_cbs_v3 writes: every response as the API delivers it (the data
+    in two pages joined by odata.nextLink) plus manifest.json."""
+    base = "https://opendata.cbs.nl/ODataFeed/odata" if catalog == "CBS" else "https://dataderden.cbs.nl/ODataFeed/odata"
+    root = f"{base}/{table}"
+    info = {"ID": 0, "Identifier": table, "Title": f"DEMO - {title}", "ShortTitle": title, "Catalog": catalog,
+            "Period": period or "", "Modified": f"{SNAPSHOT_DATE}T02:00:00", "Summary": DEMO_NOTICE}
+    half = (len(rows) + 1) // 2
+    files = {"TableInfos.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TableInfos", "value": [info]},
+             "DataProperties.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.DataProperties",
+                                     "value": properties},
+             **{f"{d}.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.{d}", "value": codes}
+                for d, codes in dimensions.items()},
+             "TypedDataSet.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TypedDataSet",
+                                   "value": rows[:half], "odata.nextLink": f"{root}/TypedDataSet?$format=json&$skip={half}"},
+             "TypedDataSet-2.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TypedDataSet",
+                                     "value": rows[half:]}}
+    with io.atomic_directory(folder) as tmp:
+        for name, content in files.items():
+            (tmp / name).write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest = {"table": table, "api": "odata-v3", "catalog": catalog, "demo": True, "notice": DEMO_NOTICE,
+                    "retrieved_at": f"{SNAPSHOT_DATE}T00:00:00+00:00", "source": root, "table_title": info["Title"],
+                    "table_period": info["Period"], "table_modified": info["Modified"], "row_count": len(rows),
+                    "typed_data_set": ["TypedDataSet.json", "TypedDataSet-2.json"], "table_infos": "TableInfos.json",
+                    "data_properties": "DataProperties.json", "codes": {d: f"{d}.json" for d in dimensions},
+                    "measures": [p["Key"] for p in properties if p.get("Type") == "Topic"],
+                    "files": [{"file": name, "sha256": io.sha256_file(tmp / name)} for name in files]}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _stem_for(term: str, year: int) -> str:
+    alternatives = [a.strip() for a in term.split("|")]
+    return alternatives[-1] if year >= KWB_RENAMED_FROM else alternatives[0]
+
+
+def write_cbs_tables(world: _World, regions: RegionsConfig, folder: Path, root: Path, truth: dict) -> list[str]:
+    """Every CBS StatLine table the catalogue reads (provider cbs), as v3 snapshots in `folder`/<table>/<date>/.
+    Returns the tables written."""
+    from trendbreuk.indicators.catalogue import load_catalogue
+    from trendbreuk.sources.datasets import load_sources
+    from trendbreuk.sources.statline import cbs_sources
+
+    catalogue = load_catalogue(root / "config" / "indicators.yaml")
+    sources = load_sources(root=root)
+    chosen = cbs_sources(catalogue, sources)
+    missing = [i for i in chosen if i not in truth["indicators"]]
+    if missing:
+        raise ValueError(f"config/demo.yaml has no demo truth for {missing}; add one so the demo covers the catalogue")
+    written = []
+    series = {i: s for i, s in chosen.items() if s.tables[0].series}
+    if series:
+        written += _write_kwb(world, regions, folder, series, truth, sources)
+    tables = {}
+    for indicator, source in chosen.items():
+        if not source.tables[0].series:
+            tables.setdefault(source.tables[0].id, []).append((indicator, source))
+    for table, members in tables.items():
+        _write_survey_table(world, regions, folder, sources.cbs_table(table), members, truth)
+        written.append(table)
+    return written
+
+
+def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict, truth: dict, sources) -> list[str]:
+    """The yearly Kerncijfers wijken en buurten for the demo years, with the measures the catalogue names."""
+    names = _names(regions)
+    codes = [g.code for g, _ in world.gemeenten]
+    columns: dict[tuple[str, int], dict[str, float]] = {}  # (code, year) -> stem -> value
+    for code in [*codes, "NL01"]:
+        for year in YEARS:
+            columns[(code, year)] = {"AantalInwoners": world.population[(code, year)], **world.ages(code, year),
+                                     "GeboorteTotaal": world.births[(code, year)]}
+    shares = truth["bases"]
+    for indicator, source in chosen.items():
+        counts = world.counts(indicator, truth["indicators"][indicator], shares)
+        for r in counts.itertuples():
+            cell = columns[(r.area_code, r.year)]
+            numerator = _stem_for(source.numerator[0], r.year)
+            cell[numerator] = r.numerator
+            if source.percentage:
+                cell["_n_" + numerator] = r.denominator
+            others = [_stem_for(t, r.year) for t in source.denominator if _stem_for(t, r.year) not in AGE_GROUPS]
+            others = [t for t in others if t != numerator]
+            rest = r.denominator - r.numerator
+            for i, stem in enumerate(others):  # the other categories of a denominator that adds up categories
+                cell[stem] = rest if i == len(others) - 1 else int(world.rng.binomial(rest, 0.6))
+                rest -= cell[stem]
+    frame = pd.DataFrame([{"area_code": c, "year": y, **v} for (c, y), v in columns.items()])
+    counts_columns = [c for c in frame.columns if c not in ("area_code", "year") and not c.startswith("Percentage")]
+    frame[counts_columns] = frame[counts_columns].fillna(0).astype(int)
+    frame = split_merged(frame, counts_columns, world.rng)
+    percentage_of = {_stem_for(s.percentage, y): _stem_for(s.numerator[0], y) for s in chosen.values() if s.percentage
+                     for y in YEARS}
+    written = []
+    for table in sources.cbs_series[next(iter(chosen.values())).tables[0].series].tables:
+        year = table.year
+        if year not in YEARS:
+            continue
+        stems = ["AantalInwoners", *AGE_GROUPS, "GeboorteTotaal"]
+        for source in chosen.values():
+            stems += [_stem_for(t, year) for t in source.terms]
+        stems = [m for m in dict.fromkeys(stems) if year >= KWB_FIRST_YEAR.get(m, 0)]
+        offset = 3 + (year - 2013) % 7  # key suffixes move between editions, as CBS's do
+        keys = {stem: f"{stem}_{i + offset}" for i, stem in enumerate(stems)}
+        properties = [{"ID": 0, "Position": 0, "ParentID": None, "Type": "GeoDetail", "Key": "WijkenEnBuurten",
+                       "Title": "Wijken en buurten", "MapYear": year},
+                      {"ID": 1, "Position": 1, "ParentID": None, "Type": "Topic", "Key": "Gemeentenaam_1",
+                       "Title": "Gemeentenaam", "Datatype": "String", "Unit": "naam"}]
+        properties += [{"ID": i + 2, "Position": i + 2, "ParentID": None, "Type": "Topic", "Key": key,
+                        "Title": stem, "Datatype": "Double" if stem.startswith("Percentage") else "Long",
+                        "Unit": "%" if stem.startswith("Percentage") else "aantal", "Decimals": 1 if stem.startswith("Percentage") else 0}
+                       for i, (stem, key) in enumerate(keys.items())]
+        rows = []
+        for record in frame[frame["year"] == year].sort_values("area_code").to_dict("records"):
+            code = "NL00" if record["area_code"] == "NL01" else record["area_code"]
+            row = {"ID": len(rows), "WijkenEnBuurten": _padded(code), "Gemeentenaam_1": names.get(record["area_code"], "").ljust(40)}
+            for stem, key in keys.items():
+                if stem in percentage_of:
+                    n = record.get("_n_" + percentage_of[stem])
+                    row[key] = round(100 * record[percentage_of[stem]] / n, 1) if n else None
+                else:
+                    row[key] = int(record[stem]) if stem in record and pd.notna(record[stem]) else None
+            rows.append(row)
+        places = [{"Key": _padded("NL00" if c == "NL01" else c), "Title": names.get(c, c), "Description": None,
+                   "Municipality": "" if c == "NL01" else c, "DetailRegionCode": c}
+                  for c in sorted(frame.loc[frame["year"] == year, "area_code"].unique())]
+        _v3_snapshot(folder / table.id / SNAPSHOT_DATE, table.id, f"Kerncijfers wijken en buurten {year}", properties,
+                     {"WijkenEnBuurten": places}, rows, period=str(year))
+        written.append(table.id)
+    return written
+
+
+def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, table, members: list, truth: dict) -> None:
+    """A table in the shape of RIVM's Gezondheid per wijk en buurt: estimates with their 95% interval in the Marges
+    dimension, per age group, gemeente and survey year, all in one indeling (so no predecessors)."""
+    names = _names(regions)
+    years = sorted({y for indicator, _ in members for y in truth["indicators"][indicator]["years"]})
+    keys = {indicator: f"{source.value.split('|')[0].strip()}_{i + 4}" for i, (indicator, source) in enumerate(members)}
+    estimates = {indicator: world.survey(indicator, truth["indicators"][indicator], truth["survey"]).set_index(["area_code", "year"])
+                 for indicator, _ in members}
+    ages = [("20300", "18 jaar of ouder", 0.0), ("53115", "18 tot 65 jaar", 1.5)]
+    margins = [("MW00000", "Waarde", "value"), ("MOG0095", "Ondergrens 95%-interval", "lower"),
+               ("MBG0095", "Bovengrens 95%-interval", "upper")]
+    dimension_codes = {source.dimensions.get("Leeftijd", "20300") for _, source in members}
+    if not dimension_codes <= {a[0] for a in ages}:
+        raise ValueError(f"demo survey table {table.id}: Leeftijd codes {sorted(dimension_codes)} are not in the demo")
+    rows = []
+    area_codes = [g.code for g, _ in world.gemeenten] + ["NL01"]
+    for year in years:
+        for code in area_codes:
+            for age, _, shift in ages:
+                for margin, _, column in margins:
+                    row = {"ID": len(rows), "Marges": margin, "Leeftijd": age, "WijkenEnBuurten": _padded(code),
+                           "Perioden": f"{year}JJ00", "Gemeentenaam_1": names.get(code, "")}
+                    for indicator, key in keys.items():
+                        frame = estimates[indicator]
+                        row[key] = round(float(frame.loc[(code, year), column]) + shift, 1) if (code, year) in frame.index else None
+                    rows.append(row)
+    properties = [{"ID": 0, "Type": "Dimension", "Key": "Marges", "Title": "Marges"},
+                  {"ID": 1, "Type": "Dimension", "Key": "Leeftijd", "Title": "Leeftijd"},
+                  {"ID": 2, "Type": "GeoDetail", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten"},
+                  {"ID": 3, "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden"},
+                  {"ID": 4, "Type": "Topic", "Key": "Gemeentenaam_1", "Title": "Gemeentenaam", "Datatype": "String"}]
+    properties += [{"ID": 5 + i, "Type": "Topic", "Key": key, "Title": key.rsplit("_", 1)[0], "Unit": "%", "Datatype": "Double"}
+                   for i, key in enumerate(keys.values())]
+    dimensions = {"Marges": [{"Key": k, "Title": t} for k, t, _ in margins],
+                  "Leeftijd": [{"Key": k, "Title": t} for k, t, _ in ages],
+                  "WijkenEnBuurten": [{"Key": _padded(c), "Title": names.get(c, c)} for c in area_codes],
+                  "Perioden": [{"Key": f"{y}JJ00", "Title": str(y)} for y in years]}
+    _v3_snapshot(folder / table.id / SNAPSHOT_DATE, table.id, table.title or table.id, properties, dimensions, rows,
+                 catalog=table.catalog)
+
+
 def write_registrations(world: _World, regions: RegionsConfig, target: Path, root: Path) -> None:
     """A filled-in registrations template with plausible counts; reach stays below the expected number, as seed
     004 reports for the Knooppunten and the prenatal home visit."""
@@ -422,6 +621,7 @@ def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
     demo.mkdir(parents=True, exist_ok=True)
     write_cbs_population(world, regions, demo / "cbs" / "03759ned" / SNAPSHOT_DATE)
     truth = load_truth(root)
+    write_cbs_tables(world, regions, demo / "cbs", root, truth)
     write_perined(world, regions, demo / "perined" / "perined-export.csv", root, truth)
     write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv", root, truth)
     write_gezondheidsmonitor(world, regions, demo / "gezondheidsmonitor" / "gezondheidsmonitor-export.csv", root, truth)
@@ -429,7 +629,7 @@ def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
     io.write_text_atomic(
         demo / "LEESMIJ.txt",
         f"{DEMO_NOTICE}\n\nDeze map is gemaakt door `trendbreuk demo` (seed {seed}). De bestanden hebben de vorm van de\n"
-        "echte bronnen (CBS OData v4, Perined-export, Waar staat je gemeente-export, registratiewerkboek),\n"
+        "echte bronnen (CBS OData v4 en v3, Perined-export, Waar staat je gemeente-export, registratiewerkboek),\n"
         "maar alle getallen zijn verzonnen. Gebruik ze nooit als echte cijfers.\n",
     )
     return demo

@@ -5,7 +5,8 @@ against an expected number, and the shareable table after disclosure control.
 - Subregio and region totals of gemeente-level counts are sums, only when every gemeente reported.
 - Reach (seed 004: Knooppunt and prenatal home visits stay below what the share of vulnerable pregnancies
   predicts): expected = births x expected_share (config/programmes.yaml); reach = count / expected, and the count
-  per 1,000 births. Births: the Perined denominators ("alle geboorten") of the same dataset.
+  per 1,000 births. Births: the Perined denominators ("alle geboorten") of the same dataset, or else CBS's live
+  births (Kerncijfers wijken en buurten).
 - `shared_registrations` is the only registrations table a report may read: suppressed counts carry no value,
   and every rate computed from a suppressed count is hidden with it.
 """
@@ -20,7 +21,8 @@ from trendbreuk.indicators.disclosure import display_count, suppress_table
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.sources.programmes import ProgrammeCatalogue
 
-BIRTHS_SOURCE = "Perined, alle geboorten (noemer van vroeggeboorte)"
+BIRTHS_PERINED = "Perined, alle geboorten (noemer van vroeggeboorte)"
+BIRTHS_CBS = "CBS, levend geborenen (Kerncijfers wijken en buurten)"
 
 
 def yearly_totals(rows: pd.DataFrame) -> pd.DataFrame:
@@ -48,8 +50,9 @@ def add_aggregates(totals: pd.DataFrame, region: Region) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def add_reach(totals: pd.DataFrame, births: pd.DataFrame, programmes: ProgrammeCatalogue) -> pd.DataFrame:
-    """births: area_code, year, births (gemeenten, subregio's and region)."""
+def add_reach(totals: pd.DataFrame, births: pd.DataFrame, births_source: str,
+              programmes: ProgrammeCatalogue) -> pd.DataFrame:
+    """births: area_code, year, births (gemeenten, subregio's and region); births_source says where they come from."""
     out = totals.merge(births, on=["area_code", "year"], how="left")
     share = {(p.id, m.id): (m.reach or {}).get("expected_share") for p in programmes.programmes for m in p.measures}
     out["expected_share"] = [share.get((p, m)) for p, m in zip(out["programme"], out["measure"])]
@@ -57,7 +60,7 @@ def add_reach(totals: pd.DataFrame, births: pd.DataFrame, programmes: ProgrammeC
     out["expected"] = np.where(has, out["births"] * out["expected_share"].astype(float), np.nan)
     out["reach"] = np.where(has, out["value"] / out["expected"], np.nan)
     out["per_1000_births"] = np.where(has, out["value"] / out["births"] * 1000, np.nan)
-    out["births_source"] = np.where(has, BIRTHS_SOURCE, "")
+    out["births_source"] = np.where(has, births_source, "")
     return out
 
 
@@ -65,11 +68,19 @@ def births_by_area(perined: pd.DataFrame, region: Region) -> pd.DataFrame:
     """Births per gemeente, subregio and region and year, from the Perined denominators."""
     rows = perined[(perined["indicator"] == "vroeggeboorte") & (perined["year_start"] == perined["year_end"])]
     rows = rows[["area_code", "year_start", "denominator"]].rename(columns={"year_start": "year", "denominator": "births"})
+    return add_area_sums(rows, region, "births")
+
+
+def add_area_sums(rows: pd.DataFrame, region: Region, column: str) -> pd.DataFrame:
+    """Gemeente rows (area_code, year, column) plus the sums per subregio and for the region, for the years in which
+    every gemeente of that area has a number."""
     parts = [rows]
     for code, members in [(s.code, {g.code for g in s.gemeenten}) for s in region.subregios] + \
                          [(region.code, {g.code for g in region.gemeenten})]:
-        part = rows[rows["area_code"].isin(members)].groupby("year", as_index=False)["births"].sum()
-        parts.append(part.assign(area_code=code))
+        part = rows[rows["area_code"].isin(members)].dropna(subset=[column])
+        complete = part.groupby("year")["area_code"].nunique() == len(members)
+        part = part[part["year"].isin(complete[complete].index)]
+        parts.append(part.groupby("year", as_index=False)[column].sum().assign(area_code=code))
     return pd.concat(parts, ignore_index=True)
 
 

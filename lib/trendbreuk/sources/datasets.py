@@ -23,7 +23,7 @@ class Dataset:
     description: str
     cbs_dir: Path
     exports: dict[str, Path]  # provider -> export file (layouts in SourcesConfig.layouts)
-    registrations: Path
+    registrations: Path | None  # the programme registrations workbook, if the dataset has one
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
                 description=str(spec.get("description", "")),
                 cbs_dir=root / spec["cbs_dir"],
                 exports={provider: root / file for provider, file in (spec.get("exports") or {}).items()},
-                registrations=root / spec["registrations"],
+                registrations=root / spec["registrations"] if spec.get("registrations") else None,
             )
         except KeyError as err:
             raise DatasetConfigError(f"{path}: dataset '{name}' lacks {err}") from err
