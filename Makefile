@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REGION ?= zuid-limburg
 
-.PHONY: reports test install demo build render lock clean
+.PHONY: reports test install demo build render opnames lock clean
 
 $(BIN)/trendbreuk: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
@@ -31,8 +31,16 @@ reports: build render
 test: install
 	$(BIN)/python -m pytest
 
+# Real CBS numbers from the recordings in ../shared/data: fetched through a mirror on 127.0.0.1 (the same code path as
+# a real fetch), built and rendered as dataset `opnames`. Indicators the recordings do not carry say "geen gegevens".
+OPNAMES_TABLES ?= 03759ned 84799NED
+opnames: install
+	$(BIN)/python -m tests.odata_mirror -- $(BIN)/trendbreuk fetch cbs --dataset opnames $(OPNAMES_TABLES)
+	$(BIN)/trendbreuk build --dataset opnames
+	$(BIN)/trendbreuk render all --dataset opnames --region $(REGION)
+
 lock: install
 	{ sed -n 1,2p constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -vi "^trendbreuk"; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf $(VENV) data/raw/demo data/processed/demo reports
+	rm -rf $(VENV) data/raw/demo data/processed/demo data/raw/opnames data/processed/opnames reports

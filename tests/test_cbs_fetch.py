@@ -3,6 +3,7 @@
 
 import json
 import math
+from pathlib import Path
 import subprocess
 import sys
 
@@ -202,6 +203,7 @@ def read_cbs_v3_csv_or_skip():
     return read_cbs_v3_csv(shared_file("cbs", "83262NED-v3-csv"))
 
 
+@pytest.mark.render
 def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_there(tmp_path):
     """`trendbreuk fetch cbs` and `trendbreuk build --dataset real` on the real recordings (population 03759ned and
     KWB 2020), with no portal export at all: the build makes every indicator the recordings carry and names, per
@@ -210,8 +212,11 @@ def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_
 
     shared_file("cbs", "84799NED-v3")
     root = tmp_path / "project"
-    shutil.copytree(ROOT / "config", root / "config")
-    env = {"TRENDBREUK_ROOT": str(root), "PATH": "/usr/bin:/bin"}
+    for name in ("config", "notebooks", "docs"):
+        shutil.copytree(ROOT / name, root / name)
+    for name in ("_quarto.yml", "index.qmd"):
+        shutil.copy2(ROOT / name, root / name)
+    env = {"TRENDBREUK_ROOT": str(root), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
     with ODataMirror() as mirror:
         add_recordings(mirror, SHARED)
         env.update(mirror.environment())
@@ -224,12 +229,13 @@ def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_
     built = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "build", "--dataset", "real"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert built.returncode == 0, built.stderr
-    assert "Vroeggeboorte: geen gegevens: export Perined nodig" in built.stdout
+    assert ("Vroeggeboorte: geen gegevens: export Perined nodig (zet de export van Perined in "
+            "data/raw/perined/perined-export.csv (zie docs/bronnen/perined.md))") in built.stdout
     info = json.loads((root / "data/processed/real/build_info.json").read_text())
     skipped = {item["indicator"]: item["reason"] for item in info["skipped_indicators"]}
-    assert skipped["vroeggeboorte"] == "export Perined nodig (data/raw/perined/perined-export.csv; zie docs/bronnen/perined.md)"
-    assert skipped["roken"] == "CBS-tabel 50120NED is nog niet opgehaald (trendbreuk fetch cbs 50120NED)"
-    assert skipped["jeugdhulp"] == "de opgehaalde CBS-tabel 84799NED bevat nog geen cijfers voor deze indicator"
+    assert skipped["vroeggeboorte"] == "export Perined nodig"
+    assert skipped["roken"] == "CBS-tabel 50120NED nog niet opgehaald"
+    assert skipped["jeugdhulp"] == "CBS-tabel 84799NED nog zonder cijfers voor deze indicator"
     assert {"bijstand", "arbeidsongeschiktheid", "ww_uitkering"}.isdisjoint(skipped)
     assert info["demo"] is False
     assert info["harmonisation"]["lineage"]["file"].endswith("RegioSCodes.json")   # lineage from the real code list
@@ -241,3 +247,12 @@ def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_
     population = pd.read_parquet(root / "data/processed/real/population.parquet")
     year = population[population["period_code"] == "2022JJ00"]
     assert year[year["region_code"].str.startswith("GM")]["value"].sum() == year.loc[year["region_code"] == "NL01", "value"].item()
+    # The factsheet shows the real number and says, per source, what is missing.
+    rendered = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "render", "gemeente", "Heerlen", "--dataset", "real",
+                               "--engine", "python"], capture_output=True, text=True, env=env, timeout=300)
+    assert rendered.returncode == 0, rendered.stderr
+    page = (root / "reports" / "factsheet-GM0917-heerlen.html").read_text(encoding="utf-8")
+    assert "Personen met bijstand" in page and "5,5%" in page          # Heerlen 2020: 4.210 / 76.038 = 5,54%
+    assert "geen gegevens: export Perined nodig</strong>: Vroeggeboorte, Laag geboortegewicht" in page
+    assert "geen gegevens: CBS-tabel 50120NED nog niet opgehaald</strong>: Goed ervaren gezondheid, Rokers" in page
+    assert "DEMODATA" not in page and "Kerncijfers wijken en buurten 2020 (84799NED)" in page

@@ -75,10 +75,11 @@ def test_kwb_2020_bijstand_of_zuid_limburg_and_nederland_from_the_recording(kwb_
 def test_measures_the_fetched_tables_leave_empty_or_lack_say_so(kwb_2020):
     read = read_cbs_indicators(CATALOGUE, SOURCES, kwb_2020)
     # KWB 2020 was captured before CBS filled in jeugdzorg and opleidingsniveau: columns there, values empty.
-    assert read.missing["jeugdhulp"] == "de opgehaalde CBS-tabel 84799NED bevat nog geen cijfers voor deze indicator"
+    assert read.missing["jeugdhulp"] == ("CBS-tabel 84799NED nog zonder cijfers voor deze indicator",
+                                         "haal later een nieuwere versie op (trendbreuk fetch cbs 84799NED)")
     assert "laag_opleidingsniveau" in read.missing
     # The Gezondheidsmonitor table was never fetched.
-    assert read.missing["roken"] == "CBS-tabel 50120NED is nog niet opgehaald (trendbreuk fetch cbs 50120NED)"
+    assert read.missing["roken"] == ("CBS-tabel 50120NED nog niet opgehaald", "trendbreuk fetch cbs 50120NED")
     # The other KWB years are absent, not an error; every indicator says which.
     assert "85984NED" in read.missing_tables["bijstand"] and "84799NED" not in read.missing_tables["bijstand"]
     assert {"bijstand", "arbeidsongeschiktheid", "ww_uitkering"} <= set(read.rows["indicator"])
@@ -174,5 +175,4 @@ def test_survey_estimates_come_with_their_published_interval_and_the_table_indel
     assert smoking.loc["GM0917", ["value", "lower_ci", "upper_ci"]].tolist() == [24.1, 22.0, 26.3]   # 18+, not 18-64
     assert smoking.loc["NL01", "value"] == 19.5
     assert (smoking["indeling_year"] == 2022).all()          # the table says: indeling 2022, for every survey year
-    assert read.missing["ervaren_gezondheid"] == ("de opgehaalde CBS-tabel 50120NED bevat nog geen cijfers voor "
-                                                  "deze indicator")
+    assert read.missing["ervaren_gezondheid"][0] == "CBS-tabel 50120NED nog zonder cijfers voor deze indicator"

@@ -67,6 +67,14 @@ SOURCE_DOCS = {"perined": "docs/bronnen/perined.md", "wsjg": "docs/bronnen/waars
                "gezondheidsmonitor": "docs/bronnen/gezondheidsmonitor.md", "cbs": "docs/bronnen/cbs.md"}
 
 
+@dataclass(frozen=True)
+class Missing:
+    """Why an indicator has no figures (short, for readers of a report) and what a researcher can do about it."""
+
+    reason: str
+    action: str = ""
+
+
 @dataclass
 class SourceData:
     """Everything read from a dataset's raw files: tidy rows by provider, the provenance of every file and table, and
@@ -74,9 +82,10 @@ class SourceData:
 
     frames: dict[str, pd.DataFrame]
     provenance: list[dict]
-    missing: dict[str, str]
+    missing: dict[str, Missing]
     cbs_measures: list[dict]
     cbs_missing_tables: dict[str, list[str]]
+    births_tables: list[str] = field(default_factory=list)
 
 
 def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfig, indicators: dict[str, Indicator],
@@ -97,14 +106,17 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
     for indicator in indicators.values():
         provider = indicator.source["provider"]
         if provider in dataset.exports and provider not in frames:
-            missing[indicator.id] = (f"export {PROVIDER_LABELS.get(provider, provider)} nodig "
-                                     f"({_relative(dataset.exports[provider])}; zie {SOURCE_DOCS.get(provider, 'docs/')})")
+            missing[indicator.id] = Missing(
+                f"export {PROVIDER_LABELS.get(provider, provider)} nodig",
+                f"zet de export van {PROVIDER_LABELS.get(provider, provider)} in {_relative(dataset.exports[provider])} "
+                f"(zie {SOURCE_DOCS.get(provider, 'docs/')})")
         elif provider != PROVIDER and provider not in dataset.exports:
-            missing[indicator.id] = f"bron '{provider}' staat niet in dataset {dataset.name} (config/sources.yaml)"
+            missing[indicator.id] = Missing(f"bron '{provider}' hoort niet bij dataset {dataset.name}",
+                                            "voeg de export toe aan de dataset in config/sources.yaml")
     cbs = read_cbs_indicators(indicators, sources, dataset.cbs_dir)
     if not cbs.rows.empty:
         frames[PROVIDER] = cbs.rows
-    missing.update(cbs.missing)
+    missing.update({k: Missing(*v) for k, v in cbs.missing.items()})
     provenance += cbs.snapshots
     snapshot = latest_snapshot(dataset.cbs_dir / "03759ned")
     frames["cbs_population"] = read_cbs_v4(snapshot)
@@ -126,7 +138,7 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
         frames["registrations"] = read_registrations(dataset.registrations, regions, programmes)
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
-    return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables)
+    return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables, [b["table"] for b in births_snapshots])
 
 
 def _relative(path: Path) -> str:
@@ -220,15 +232,16 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     results = []
     for indicator in indicators.values():
         provider = indicator.source["provider"]
+        label = PROVIDER_LABELS.get(provider, provider)
         if provider not in frames or indicator.id in missing:
-            missing.setdefault(indicator.id, f"geen gegevens van {PROVIDER_LABELS.get(provider, provider)}")
+            missing.setdefault(indicator.id, Missing(f"geen bestand van {label}"))
             continue
         rows = frames[provider]
         name = indicator.id if provider == PROVIDER else indicator.source.get("indicator", indicator.id)
         rows = rows[rows["indicator"] == name].assign(indicator=indicator.id)
         if rows.empty:
-            missing[indicator.id] = (f"de export van {PROVIDER_LABELS.get(provider, provider)} bevat de indicator "
-                                     f"'{name}' niet")
+            missing[indicator.id] = Missing(f"de export van {label} bevat deze indicator niet",
+                                            f"download in het portaal van {label} ook '{name}' (zie {SOURCE_DOCS.get(provider, 'docs/')})")
             continue
         if indicator.statistic == "survey":
             if weights is None:
@@ -255,10 +268,11 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     return pd.concat(results, ignore_index=True)[columns]
 
 
-def skipped_list(missing: dict[str, str], indicators: dict[str, Indicator]) -> list[dict]:
-    """The indicators without figures, in catalogue order, with the reason in Dutch (for build_info and reports)."""
-    return [{"indicator": i.id, "title": i.title, "provider": i.source["provider"], "reason": missing[i.id]}
-            for i in indicators.values() if i.id in missing]
+def skipped_list(missing: dict[str, Missing], indicators: dict[str, Indicator]) -> list[dict]:
+    """The indicators without figures, in catalogue order, with the reason and the remedy in Dutch (for
+    build_info, the build's output and the reports)."""
+    return [{"indicator": i.id, "title": i.title, "provider": i.source["provider"], "reason": missing[i.id].reason,
+             "action": missing[i.id].action} for i in indicators.values() if i.id in missing]
 
 
 def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
@@ -274,7 +288,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     frames = data.frames
     present = [p for p in INDICATOR_PROVIDERS if p in frames]
     if not present:
-        reasons = "\n  ".join(f"{i['title']}: {i['reason']}" for i in skipped_list(data.missing, indicators))
+        reasons = "\n  ".join(f"{i['title']}: {i['reason']} ({i['action']})" for i in skipped_list(data.missing, indicators))
         raise FileNotFoundError(f"dataset {dataset.name}: no indicator has figures; nothing to build. Per indicator:\n  "
                                 f"{reasons}\nFetch the CBS tables (trendbreuk fetch cbs --dataset {dataset.name}) or put "
                                 "the portal exports in place (docs/bronnen/).")
@@ -324,6 +338,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "skipped_indicators": skipped,
         "cbs_measures": data.cbs_measures,
         "cbs_missing_tables": data.cbs_missing_tables,
+        "births_tables": data.births_tables,
     }
     tables = validate_tables(tables)
     target = paths.processed_dir(root) / dataset.name

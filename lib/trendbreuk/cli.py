@@ -106,7 +106,7 @@ def build(dataset: DatasetOption = "") -> None:
     if result.skipped:
         typer.echo(f"{len(result.skipped)} indicator(en) zonder gegevens (zie build_info.json, skipped_indicators):")
         for item in result.skipped:
-            typer.echo(f"  - {item['title']}: geen gegevens: {item['reason']}")
+            typer.echo(f"  - {item['title']}: geen gegevens: {item['reason']}" + (f" ({item['action']})" if item["action"] else ""))
 
 
 @fetch_app.command("boundaries")

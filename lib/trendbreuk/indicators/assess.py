@@ -92,7 +92,17 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
         record["year_known"] = year_known(int(last_years[indicator_id]), indicator.step_years, indicator.publication_lag,
                                           target_year)
         rows.append(record)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    for column in OPTIONAL_COLUMNS:  # present even when no area has a value or a baseline yet
+        if column not in frame.columns:
+            frame[column] = np.nan
+    return frame
+
+
+OPTIONAL_COLUMNS = ("value", "lower_ci", "upper_ci", "benchmark_value", "baseline_period", "baseline_gap",
+                    "baseline_gap_lower", "baseline_gap_upper", "latest_gap", "latest_gap_lower", "latest_gap_upper",
+                    "target_gap_2030", "share_closed", "target_share_closed_now", "gap_change", "change_due_to_area",
+                    "change_due_to_benchmark")
 
 
 def summarise_basket(assessments: pd.DataFrame, *, benchmark: str = "rest_nl") -> pd.DataFrame:

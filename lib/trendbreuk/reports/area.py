@@ -19,8 +19,8 @@ from trendbreuk.geography.areas import Region, RegionsConfig, load_regions, slug
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS, chance_percent
 from trendbreuk.reports import formatting as fmt
-from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, sources_html,
-                                       verdict_badge)
+from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, missing_html,
+                                       sources_html, verdict_badge)
 from trendbreuk.reports.page import Page, table_html
 
 
@@ -66,12 +66,18 @@ class AreaReport:
         counts = ", ".join(f"{int(r[f'n_{k}'])} {label}" for k, label in VERDICTS.items() if r[f"n_{k}"])
         return HTML(
             '<section class="tb-headline"><h2>In het kort</h2>'
-            f'<p class="tb-lead">Van de {int(r["indicators"])} indicatoren van het Trendbreuk-doel: {html.escape(counts)}.</p>'
+            f'<p class="tb-lead">Van de {int(r["indicators"])} indicator{"" if r["indicators"] == 1 else "en"} van het '
+            f'Trendbreuk-doel{self._partial(int(r["indicators"]))}: '
+            f'{html.escape(counts)}.</p>'
             f"<p>Over alle doelindicatoren met een achterstand bij de start is gemiddeld (mediaan) "
             f"{fmt.share(r['median_share_closed'])} van die achterstand ingelopen; het doel voor {self.regions.target_year} "
             f"is {fmt.share(self.regions.target_share_closed)}. {html.escape(self.area_name)} scoort nu op "
             f"{int(r['n_differences_95'])} indicatoren duidelijk anders dan {html.escape(self.benchmark_name)}; bij zoveel "
             f"vergelijkingen zou toeval alleen er ongeveer {fmt.number(r['expected_by_chance_95'], 1)} geven.</p></section>")
+
+    def _partial(self, n: int) -> str:
+        full = sum(i.target_basket for i in self.catalogue.values())
+        return "" if n >= full else f" met cijfers (de doelmand telt er {full}; zie ‘Indicatoren zonder gegevens’)"
 
     def progress_chart(self) -> HTML:
         rows = self.own.loc[[i.id for i in self.basket]].reset_index()
@@ -172,6 +178,10 @@ class AreaReport:
                                                         title=title, unit=i.unit, multiplier=i.multiplier, decimals=i.decimals),
                                           alt=alt, data=data, name=f"{slugify(self.area_name)}-{i.id}-gemeenten"))
         return blocks
+
+    def missing(self) -> HTML:
+        """The catalogue's indicators without figures in this build, with the reason."""
+        return missing_html(self.processed)
 
     def sources(self) -> HTML:
         return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.basket)

@@ -71,20 +71,76 @@ def _iso_date(text: str) -> str:
     return fmt.dutch_date(date.fromisoformat(text[:10])) if text else ""
 
 
-def source_items(processed: Processed, periods: dict[str, str], names: tuple[str, ...] | None = None) -> str:
-    """One <li> per source in build_info (file or CBS table, the periods used, the retrieval date)."""
+def source_items(processed: Processed, periods: dict[str, str], names: tuple[str, ...] | None = None,
+                 cbs_tables: set[str] | None = None) -> str:
+    """One <li> per source in build_info (file or CBS tables, the periods used, the retrieval date); the CBS tables
+    (all, or those in `cbs_tables`) together in one item, a yearly series as one title with its years."""
     items = []
+    cbs = []
     for s in processed.info.get("sources", []):
         if s.get("missing") or (names is not None and s["source"] not in names):
             continue
-        parts = [s.get("table") or s.get("file", "").split("/")[-1]]
+        if s["source"] == "cbs":
+            if cbs_tables is None or s.get("table") in cbs_tables:
+                cbs.append(s)
+            continue
+        parts = [s.get("file", "").split("/")[-1]]
         if periods.get(s["source"]):
             parts.append(f"cijfers over {periods[s['source']]}")
         if s.get("retrieved_at"):
             parts.append(f"opgehaald {_iso_date(s['retrieved_at'])}")
         label = SOURCE_LABELS.get(s["source"], s["source"])
         items.append(f"<li>{html.escape(label)}: {html.escape(', '.join(parts))}</li>")
+    if cbs:
+        parts = [cbs_tables_text(cbs)]
+        if periods.get("cbs"):
+            parts.append(f"cijfers over {periods['cbs']}")
+        dates = sorted({_iso_date(s["retrieved_at"]) for s in cbs if s.get("retrieved_at")})
+        if dates:
+            parts.append(f"opgehaald {' en '.join(dates) if len(dates) <= 2 else f'{dates[0]} tot {dates[-1]}'}")
+        items.insert(0, f"<li>CBS StatLine (open data, CC BY 4.0): {html.escape('; '.join(parts))}</li>")
     return f"<ul>{''.join(items)}</ul>"
+
+
+def cbs_tables_text(entries: list[dict]) -> str:
+    """'Kerncijfers wijken en buurten 2013–2024 (82339NED … 85984NED), Bevolking op 1 januari ... (03759ned)': the
+    editions of a yearly series folded into one title with their years."""
+    import re
+
+    groups: dict[str, list[tuple[int | None, str]]] = {}
+    for entry in entries:
+        title = str(entry.get("title") or "").removeprefix("DEMO - ").strip() or entry["table"]
+        match = re.fullmatch(r"(.*\S)\s+(\d{4})", title)
+        stem, year = (match[1], int(match[2])) if match else (title, None)
+        groups.setdefault(stem, []).append((year, entry["table"]))
+    parts = []
+    for stem, members in groups.items():
+        years = sorted(y for y, _ in members if y is not None)
+        ids = [t for _, t in sorted(members, key=lambda m: (m[0] or 0))]
+        label = f"{stem} {year_span(years[0], years[-1])}" if years else stem
+        parts.append(f"{label} ({ids[0] if len(ids) == 1 else f'{ids[0]} … {ids[-1]}, {len(ids)} tabellen'})")
+    return ", ".join(parts)
+
+
+def missing_html(processed: Processed) -> HTML:
+    """The catalogue's indicators that have no figures in this build, grouped by what is missing ('export Perined
+    nodig'), so that a reader knows they are absent, not forgotten; what a researcher should do comes last."""
+    skipped = [s for s in processed.info.get("skipped_indicators") or [] if isinstance(s, dict)]
+    if not skipped:
+        return HTML("")
+    groups: dict[str, list[dict]] = {}
+    for item in skipped:
+        groups.setdefault(item["reason"], []).append(item)
+    items = "".join(f"<li><strong>geen gegevens: {html.escape(reason)}</strong>: "
+                    f"{html.escape(', '.join(i['title'] for i in members))}</li>" for reason, members in groups.items())
+    actions = sorted({i["action"] for i in skipped if i.get("action")})
+    return HTML(
+        '<section class="tb-missing"><h2>Indicatoren zonder gegevens</h2>'
+        f"<p>Van {len(skipped)} indicatoren uit de catalogus zijn nog geen cijfers ingelezen. Ze ontbreken in dit "
+        "rapport; de oordelen en tellingen hierboven gaan alleen over de indicatoren die er wel zijn.</p>"
+        f"<ul>{items}</ul>"
+        + (f'<p class="tb-note">Voor de onderzoekers: {html.escape("; ".join(actions))}.</p>' if actions else "")
+        + "</section>")
 
 
 def provenance_html(processed: Processed) -> str:
@@ -103,11 +159,13 @@ def sources_html(processed: Processed, region: Region, regions: RegionsConfig, b
     """Sources with periods and retrieval dates, the indeling, the method in two sentences with a link to the
     method document, the workbook version and the demo warning."""
     shown = processed.indicator_values[processed.indicator_values["indicator"].isin([i.id for i in indicators])]
-    periods = {source: year_span(rows["year_start"].min(), rows["year_end"].max())
-               for source, rows in shown.dropna(subset=["value"]).groupby("source")}
+    spans = {source: (rows["year_start"].min(), rows["year_end"].max())
+             for source, rows in shown.dropna(subset=["value"]).groupby("source")}
     if processed.population is not None and len(processed.population):
         years = pd.to_datetime(processed.population["period_start"]).dt.year
-        periods["cbs"] = year_span(years.min(), years.max())
+        first, last = spans.get("cbs", (years.min(), years.max()))
+        spans["cbs"] = (min(first, years.min()), max(last, years.max()))
+    periods = {source: year_span(first, last) for source, (first, last) in spans.items()}
     pooled = [i.title for i in indicators if i.pool_years > 1]
     return HTML(
         '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo_note(processed)

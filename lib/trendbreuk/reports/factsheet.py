@@ -23,7 +23,7 @@ from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalog
 from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
-                                       load_programmes_threshold, sources_html, verdict_badge)
+                                       load_programmes_threshold, missing_html, sources_html, verdict_badge)
 from trendbreuk.reports.page import Page, download_link, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
@@ -156,9 +156,12 @@ class Factsheet:
         now = basket["comparison"].value_counts()
         verdicts = basket["verdict"].value_counts()
         n = len(basket)
-        standing = (f"Op de {n} indicatoren van het Trendbreuk-doel scoort {self.gemeente.name} nu op "
-                    f"{now.get('slechter', 0)} duidelijk slechter dan {self.benchmark_name}, op {now.get('beter', 0)} "
-                    f"duidelijk beter en op {now.get('gelijk', 0)} niet duidelijk anders"
+        full = sum(i.target_basket for i in self.catalogue.values())
+        scope = (f"Op de {n} indicatoren van het Trendbreuk-doel scoort {self.gemeente.name} nu op " if n == full else
+                 f"Van de {full} indicatoren van het Trendbreuk-doel {'heeft' if n == 1 else 'hebben'} er nog maar {n} "
+                 f"cijfers (de andere staan onder ‘Indicatoren zonder gegevens’). {self.gemeente.name} scoort nu op ")
+        standing = (scope + f"{now.get('slechter', 0)} daarvan duidelijk slechter dan {self.benchmark_name}, op "
+                    f"{now.get('beter', 0)} duidelijk beter en op {now.get('gelijk', 0)} niet duidelijk anders"
                     + (f" ({now.get('niet_te_beoordelen', 0)} niet te beoordelen)" if now.get("niet_te_beoordelen") else "")
                     + ".")
         parts = [f"{verdicts.get(k, 0)} {label}" for k, label in
@@ -357,6 +360,10 @@ class Factsheet:
             "gedeeld door het verwachte aantal (geboorten × het verwachte aandeel kwetsbare zwangerschappen, ongeveer 10%)"
             + (f"; geboorten: {html.escape(births.iloc[0])}" if not births.empty else "") + ".</p></section>"
         )
+
+    def missing(self) -> HTML:
+        """The catalogue's indicators without figures in this build, with the reason."""
+        return missing_html(self.processed)
 
     def sources(self) -> HTML:
         return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.indicators)

@@ -96,16 +96,24 @@ class ProgrammeReport:
 
     def sources(self) -> HTML:
         """Registrations and births as sources, with periods; disclosure control and reach in two sentences."""
+        from trendbreuk.indicators.registrations import BIRTHS_CBS
+
         periods = {}
         if self.shared is not None and len(self.shared):
             periods["registraties"] = year_span(self.shared["year"].min(), self.shared["year"].max())
+        used = set(self.shared["births_source"].replace("", None).dropna()) if self.shared is not None else set()
+        births_from_cbs = BIRTHS_CBS in used
         births = self.processed.indicator_values.query("source == 'perined'")
-        if len(births):
+        if len(births) and not births_from_cbs:
             periods["perined"] = year_span(births["year_start"].min(), births["year_end"].max())
+        names = ("registraties", "cbs") if births_from_cbs else ("registraties", "perined")
+        series = set(self.processed.info.get("births_tables", [])) if births_from_cbs else None
+        births_text = ("de levend geborenen volgens CBS (Kerncijfers wijken en buurten)" if births_from_cbs
+                       else "het aantal geboorten volgens Perined")
         return HTML('<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo_note(self.processed)
-                    + source_items(self.processed, periods, names=("registraties", "perined"))
+                    + source_items(self.processed, periods, names=names, cbs_tables=series)
                     + f"<p>{html.escape(indeling_note(self.processed.info, self.region))}</p>"
-                    "<p>Methode: het verwachte aantal is het aantal geboorten (Perined) maal het verwachte aandeel per "
+                    f"<p>Methode: het verwachte aantal is {births_text} maal het verwachte aandeel per "
                     "programma; het bereik is het aantal registraties gedeeld door dat verwachte aantal. Aantallen van "
                     "1 tot de drempel staan als &lt;10, en extra cellen (x) zijn afgeschermd tot geen verborgen aantal "
                     f"uit de totalen is terug te rekenen (gecontroleerd met lineair programmeren). {METHOD_LINK}</p>"

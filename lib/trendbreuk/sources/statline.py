@@ -322,7 +322,7 @@ class CbsRead:
     rows: pd.DataFrame
     measures: list[dict]
     snapshots: list[dict]
-    missing: dict[str, str]
+    missing: dict[str, tuple[str, str]]  # indicator -> (reason, what to do)
     missing_tables: dict[str, list[str]]
 
 
@@ -349,13 +349,15 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
                 parts.append(rows)
         fetched = sorted({m["table"] for m in measures if m["indicator"] == indicator_id})
         if not fetched:
-            missing[indicator_id] = (f"CBS-tabel {source.table_label} is nog niet opgehaald "
-                                     f"(trendbreuk fetch cbs {' '.join(t.id for t in source.tables[-3:])})")
+            label = source.tables[0].series and f"CBS-tabellen {source.tables[0].series}" or f"CBS-tabel {source.tables[0].id}"
+            missing[indicator_id] = (f"{label} nog niet opgehaald",
+                                     "trendbreuk fetch cbs" + ("" if source.tables[0].series else f" {source.tables[0].id}"))
             continue
         rows = pd.concat(parts, ignore_index=True) if parts else None
         if rows is None or (rows["numerator"].isna().all() and rows["value"].isna().all()):
-            missing[indicator_id] = (f"de opgehaalde CBS-tabel{'len' if len(fetched) > 1 else ''} {', '.join(fetched)} "
-                                     f"bevat{'ten' if len(fetched) > 1 else ''} nog geen cijfers voor deze indicator")
+            tables = f"CBS-tabel{'len' if len(fetched) > 1 else ''} {', '.join(fetched)}"
+            missing[indicator_id] = (f"{tables} nog zonder cijfers voor deze indicator",
+                                     f"haal later een nieuwere versie op (trendbreuk fetch cbs {' '.join(fetched)})")
             continue
         frames.append(rows)
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*TIDY_COLUMNS, "indeling_year"])
