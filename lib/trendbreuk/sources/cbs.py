@@ -61,13 +61,16 @@ def read_manifest(snapshot: Path) -> dict:
     )
 
 
-def _load_values(path: Path) -> list[dict]:
+def load_values(path: Path) -> list[dict]:
+    """The rows of one stored OData response (its 'value' list; a bare list is accepted too)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        raise SnapshotError(f"{path} is listed in the snapshot's manifest but missing") from err
+        raise SnapshotError(f"{path} is listed in the snapshot's manifest but missing; fetch the table again") from err
     except json.JSONDecodeError as err:
         raise SnapshotError(f"{path} is not valid JSON ({err}); the snapshot is damaged, fetch it again") from err
+    if isinstance(data, list):
+        return data
     if not isinstance(data, dict) or "value" not in data:
         raise SnapshotError(f"{path} is not an OData response (no 'value' list)")
     return data["value"]
@@ -80,7 +83,7 @@ def read_cbs_v4(snapshot: Path) -> pd.DataFrame:
     table = manifest["table"]
     rows: list[dict] = []
     for page in manifest["observations"]:
-        rows.extend(_load_values(snapshot / page))
+        rows.extend(load_values(snapshot / page))
     if not rows:
         raise SnapshotError(f"{snapshot}: table {table} snapshot holds no observations")
     obs = pd.DataFrame(rows)
@@ -88,7 +91,7 @@ def read_cbs_v4(snapshot: Path) -> pd.DataFrame:
         if column not in obs.columns:
             raise SnapshotError(f"{snapshot}: observations of {table} have no '{column}' column")
 
-    measures = pd.DataFrame(_load_values(snapshot / manifest["measure_codes"]))[["Identifier", "Title", "Unit"]]
+    measures = pd.DataFrame(load_values(snapshot / manifest["measure_codes"]))[["Identifier", "Title", "Unit"]]
     measures.columns = ["measure", "measure_label", "unit"]
     measures["measure_label"] = measures["measure_label"].str.strip()
 
@@ -111,7 +114,7 @@ def read_cbs_v4(snapshot: Path) -> pd.DataFrame:
 
     region_file = manifest.get("codes", {}).get("RegioS")
     if region_file:
-        regions = pd.DataFrame(_load_values(snapshot / region_file))[["Identifier", "Title"]]
+        regions = pd.DataFrame(load_values(snapshot / region_file))[["Identifier", "Title"]]
         regions.columns = ["region_code", "region_label"]
         regions["region_code"] = regions["region_code"].str.strip()
         regions["region_label"] = regions["region_label"].str.strip()
@@ -509,9 +512,9 @@ def read_cbs_v3(snapshot: Path, measures: list[str] | None = None) -> pd.DataFra
     """Read a v3 snapshot written by fetch_cbs_v3 into tidy long rows."""
     snapshot = Path(snapshot)
     manifest = read_manifest(snapshot)
-    typed = pd.DataFrame([row for page in manifest["typed_data_set"] for row in _load_values(snapshot / page)])
-    properties = _load_values(snapshot / manifest["data_properties"])
-    dimensions = {d: pd.DataFrame(_load_values(snapshot / f)) for d, f in manifest.get("codes", {}).items()}
+    typed = pd.DataFrame([row for page in manifest["typed_data_set"] for row in load_values(snapshot / page)])
+    properties = load_values(snapshot / manifest["data_properties"])
+    dimensions = {d: pd.DataFrame(load_values(snapshot / f)) for d, f in manifest.get("codes", {}).items()}
     return tidy_v3(typed, properties, dimensions, manifest["table"], measures)
 
 

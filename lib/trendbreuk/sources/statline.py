@@ -21,7 +21,6 @@ reshaped with polars (all gemeenten, all years, wide tables); the statistics dow
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from functools import reduce
@@ -31,8 +30,8 @@ import pandas as pd
 import polars as pl
 
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk.sources.cbs import (MeasureNotFoundError, SnapshotError, latest_snapshot, read_manifest, resolve_measure,
-                                    v3_topics)
+from trendbreuk.sources.cbs import (MeasureNotFoundError, SnapshotError, latest_snapshot, load_values, read_manifest,
+                                    resolve_measure, v3_topics)
 from trendbreuk.sources.datasets import CbsTable, DatasetConfigError, SourcesConfig
 from trendbreuk.sources.exports import TIDY_COLUMNS
 
@@ -179,8 +178,8 @@ def read_wide(snapshot: Path) -> WideTable:
     manifest = read_manifest(snapshot)
     table = manifest["table"]
     if "typed_data_set" in manifest:
-        properties = _values(snapshot / manifest["data_properties"])
-        rows = [row for page in manifest["typed_data_set"] for row in _values(snapshot / page)]
+        properties = load_values(snapshot / manifest["data_properties"])
+        rows = [row for page in manifest["typed_data_set"] for row in load_values(snapshot / page)]
         frame = pl.from_dicts(rows, infer_schema_length=None) if rows else pl.DataFrame()
         geo = next((p["Key"] for p in properties if p.get("Type") in ("GeoDimension", "GeoDetail")), None)
         time_dim = next((p["Key"] for p in properties if p.get("Type") == "TimeDimension"), None)
@@ -189,26 +188,16 @@ def read_wide(snapshot: Path) -> WideTable:
         frame = frame.rename(renames)
         topics = v3_topics(properties)
     else:  # OData v4: long observations, one row per measure
-        observations = [row for page in manifest["observations"] for row in _values(snapshot / page)]
+        observations = [row for page in manifest["observations"] for row in load_values(snapshot / page)]
         long = pl.from_dicts(observations, infer_schema_length=None)
         dims = [c for c in long.columns if c not in {"Id", "Measure", "ValueAttribute", "Value", "StringValue", "RegioS", "Perioden"}]
         frame = long.pivot(on="Measure", index=["RegioS", "Perioden", *dims], values="Value", aggregate_function="first")
         frame = frame.rename({"RegioS": "region_code", "Perioden": "period_code"})
-        measures = _values(snapshot / manifest["measure_codes"])
+        measures = load_values(snapshot / manifest["measure_codes"])
         topics = {str(m["Identifier"]): str(m.get("Title", "")).strip() for m in measures}
     text_columns = [c for c in ("region_code", "period_code", *dims) if c in frame.columns]
     frame = frame.with_columns([pl.col(c).cast(pl.String).str.strip_chars() for c in text_columns])
     return WideTable(table, frame, topics, tuple(dims), snapshot, manifest)
-
-
-def _values(path: Path) -> list[dict]:
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise SnapshotError(f"{path} is listed in the snapshot's manifest but missing; fetch the table again") from err
-    except json.JSONDecodeError as err:
-        raise SnapshotError(f"{path} is not valid JSON ({err}); the snapshot is damaged, fetch it again") from err
-    return payload["value"] if isinstance(payload, dict) else payload
 
 
 def _sum(columns: list[str]) -> pl.Expr:
