@@ -205,7 +205,7 @@ def population_weights(frames: dict[str, pd.DataFrame], indeling_year: int) -> p
     return wide.reset_index().melt(id_vars="year", var_name="area_code", value_name="weight").dropna()
 
 
-def _with_intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+def intervals_for(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """The indicator's statistic with its 95% interval, plus the 99.8% interval for the benchmark comparison."""
     calculate = STATISTIC_FUNCTIONS[indicator.statistic]
     values = calculate(frame, multiplier=indicator.multiplier)
@@ -214,7 +214,7 @@ def _with_intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return values
 
 
-def _survey_intervals(values: pd.DataFrame) -> pd.DataFrame:
+def survey_intervals(values: pd.DataFrame) -> pd.DataFrame:
     from scipy.stats import norm
 
     se = se_from_interval(values["lower_ci"], values["upper_ci"])
@@ -248,14 +248,14 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
                 raise ValueError(f"indicator {indicator.id}: survey estimates need population weights (CBS 03759ned)")
             estimates = rows[["indicator", "area_code", "period", "year_start", "year_end", "value", "lower_ci",
                               "upper_ci", "respondents"]]
-            per_region = [_survey_intervals(aggregate_estimates(estimates, region, weights))
+            per_region = [survey_intervals(aggregate_estimates(estimates, region, weights))
                           for region in regions.regions.values()]
         else:
             counts = pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
                                       "denominator"]], indicator.pool_years)
             per_region = []
             for region in regions.regions.values():
-                per_region.append(_with_intervals(aggregate_areas(counts, region), indicator))
+                per_region.append(intervals_for(aggregate_areas(counts, region), indicator))
         for values in per_region:
             values["unit"] = indicator.unit
             values["source"] = provider

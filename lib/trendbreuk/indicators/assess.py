@@ -11,7 +11,7 @@ from scipy.stats import norm
 
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.verdict import (VERDICTS, compare_with_benchmark, decompose, project_gap, recent_trend,
-                                           verdict, year_known)
+                                           verdict, year_known, years_needed)
 
 Z95 = norm.ppf(0.975)
 
@@ -83,12 +83,29 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
                           target_gap_2030=(1 - share) * baseline_gap if baseline_gap > 0 else np.nan,
                           share_closed=g["share_closed"][n], target_share_closed_now=g["target_share_closed"][n],
                           gap_change=change, change_due_to_area=due_area, change_due_to_benchmark=due_bench)
-        key, reason = verdict(baseline_gap, record.get("latest_gap"), record.get("target_gap_2030"), projection)
+        data_until = known_in = None
+        beyond_reach = False
+        if len(since):
+            start = projection.baseline_fit if projection else baseline_gap
+            middle = years_needed(g["t"][since], _se(g["gap_lower"][since], g["gap_upper"][since]),
+                                  t_baseline=g["t"][since[0]], baseline_gap=start, step=indicator.step_years,
+                                  share=share, target_year=target_year, scale=projection.scale if projection else 1.0)
+            if middle is not None:  # a period stands for its midpoint; its data run to the end of the period
+                data_until = int(round(middle + (indicator.pool_years - 1) / 2))
+                known_in = data_until + indicator.publication_lag
+            beyond_reach = middle is None and start is not None and start > 0
+        key, reason = verdict(baseline_gap, projection, baseline_upper=record.get("baseline_gap_upper"),
+                              data_until=data_until, known_in=known_in, beyond_reach=beyond_reach)
         record.update(verdict=key, verdict_label=VERDICTS[key], verdict_reason=reason,
                       projected_gap_2030=projection.gap_2030 if projection else np.nan,
                       projected_gap_2030_se=projection.se if projection else np.nan,
+                      baseline_fit=projection.baseline_fit if projection else np.nan,
+                      baseline_fit_se=projection.baseline_se if projection else np.nan,
                       probability_target=projection.probability if projection else np.nan,
-                      projection_points=projection.points if projection else len(since))
+                      probability_now=projection.probability_now if projection else np.nan,
+                      projection_points=projection.points if projection else len(since),
+                      verdict_data_until=data_until if key == "onvoldoende_gegevens" else None,
+                      verdict_known_in=known_in if key == "onvoldoende_gegevens" else None)
         record["year_known"] = year_known(int(last_years[indicator_id]), indicator.step_years, indicator.publication_lag,
                                           target_year)
         rows.append(record)
@@ -102,7 +119,7 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
 OPTIONAL_COLUMNS = ("value", "lower_ci", "upper_ci", "benchmark_value", "baseline_period", "baseline_gap",
                     "baseline_gap_lower", "baseline_gap_upper", "latest_gap", "latest_gap_lower", "latest_gap_upper",
                     "target_gap_2030", "share_closed", "target_share_closed_now", "gap_change", "change_due_to_area",
-                    "change_due_to_benchmark")
+                    "change_due_to_benchmark", "verdict_data_until", "verdict_known_in")
 
 
 def summarise_basket(assessments: pd.DataFrame, *, benchmark: str = "rest_nl") -> pd.DataFrame:

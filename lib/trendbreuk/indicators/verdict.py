@@ -8,12 +8,22 @@
   keeps its sign and stays significant at 95% (robust to one odd point).
 - project_gap: weighted linear regression of the gap on time from the baseline on, extrapolated to 2030. The
   standard error combines sampling error (the weights) and lack of fit (the covariance is multiplied by the
-  residual variance factor when that exceeds 1, as in meta-regression). The target is judged against the
-  baseline as estimated by the same line: the target is met when c = g(2030) - (1 - share) g(t_baseline) <= 0,
-  and P = Phi(-c / SE(c)) with SE(c) from the regression covariance. Using the observed baseline instead would
-  let one noisy baseline year decide the verdict (regression to the mean).
+  residual variance factor when that exceeds 1, as in meta-regression). Everything is judged on the line, never on
+  one observed point: the baseline gap is the line at the baseline (with its interval), the target is met in 2030
+  when c = g(2030) - (1 - share) g(t_baseline) <= 0, and it is met already when the same holds at the latest data
+  point. P = Phi(-c / SE(c)) with SE(c) from the regression covariance. (A single noisy baseline year would let
+  chance decide: regression to the mean.)
 - verdict: doel bereikt / op koers / versnelling nodig / achterstand groeit / geen achterstand / onvoldoende
-  gegevens, from that probability (see VERDICT_RULES below and docs/methode.md).
+  gegevens, designed as a test with an indifference zone (Bechhofer 1954; as in non-inferiority trials): the target
+  is 25% closed by 2030; closing 10% or less counts as no real progress (NO_PROGRESS), closing 40% or more as
+  clearly on track (FAST). "Op koers" needs the line's best estimate on the 25% path and the 95% interval of the
+  share closed in 2030 entirely above 10%, so that a gap closing 10% or less is called "op koers" at most 2.5% of
+  the time, whatever the numbers. "Versnelling nodig" is the mirror image (estimate off the path, the 95% interval
+  entirely below 40%).
+  "Geen achterstand" needs a baseline (on the line) whose 95% interval lies below zero. Calibrated on simulated
+  series with a known truth (trendbreuk.indicators.calibration, docs/kalibratie.md).
+- years_needed: a power calculation for "onvoldoende gegevens": the first data year at which, with the area's own
+  precision, a gap closing 40% by 2030 would be called "op koers" with 80% probability.
 """
 
 from __future__ import annotations
@@ -26,8 +36,10 @@ from scipy.stats import norm
 
 Z95 = norm.ppf(0.975)
 Z998 = norm.ppf(0.999)
-ON_TRACK = 0.8   # P(target met) at or above this: op koers
-OFF_TRACK = 0.2  # at or below this: versnelling nodig; in between: too uncertain to say
+NO_PROGRESS = 0.10   # closing this share of the gap by 2030, or less, is no real progress
+FAST = 0.40          # closing this share or more is clearly on track
+POWER = 0.80         # years_needed: the chance of a verdict that the power calculation asks for
+Z_EVIDENCE = Z95     # a claim needs the 95% interval (as shown in every chart) on one side of the margin
 
 VERDICTS = {
     "doel_bereikt": "doel bereikt",
@@ -38,12 +50,14 @@ VERDICTS = {
     "onvoldoende_gegevens": "onvoldoende gegevens",
 }
 VERDICT_RULES = (
-    "geen achterstand: de achterstand bij de start was 0 of kleiner; "
-    "onvoldoende gegevens: geen startwaarde, minder dan 3 meetpunten vanaf de start, of een kans op het doel tussen "
-    f"{OFF_TRACK:.0%} en {ON_TRACK:.0%} (te onzeker om te oordelen); "
-    "doel bereikt: de laatste achterstand ligt al op of onder het doel voor 2030 en de kans is minstens "
-    f"{ON_TRACK:.0%}; op koers: kans minstens {ON_TRACK:.0%}; achterstand groeit: de achterstand neemt "
-    f"aantoonbaar toe (95%); versnelling nodig: kans hoogstens {OFF_TRACK:.0%}."
+    "alle oordelen rusten op een trendlijn door de achterstanden sinds de start, niet op één meting, en op de "
+    "95%-marge van die lijn; geen achterstand: volgens de lijn lag de achterstand bij de start duidelijk onder nul; "
+    f"op koers: volgens de lijn wordt in 2030 een kwart ingelopen, en in elk geval meer dan {NO_PROGRESS:.0%}; doel "
+    "bereikt: bovendien is dat kwart nu al ingelopen; achterstand groeit: de achterstand neemt aantoonbaar toe; "
+    f"versnelling nodig: volgens de lijn wordt het doel niet gehaald, en in elk geval minder dan {FAST:.0%} ingelopen; "
+    "onvoldoende gegevens: geen startwaarde, "
+    "minder dan 3 meetpunten, geen duidelijke achterstand bij de start, of te onzeker; dan staat erbij met cijfers tot "
+    "welk jaar een oordeel wel mogelijk is."
 )
 
 
@@ -63,10 +77,10 @@ def compare_with_benchmark(value, lower95, upper95, lower998, upper998, benchmar
     return ("beter" if higher == higher_is_better else "slechter"), level
 
 
-def _wls(t: np.ndarray, y: np.ndarray, se: np.ndarray, centre: float):
+def _wls(t: np.ndarray, y: np.ndarray, se: np.ndarray, centre: float, with_scale: bool = False):
     """Weighted least squares y = a + b (t - centre) with weights 1/SE^2, in closed form (the same estimates as
     statsmodels.WLS, without its per-fit overhead; tests/test_verdict.py checks the two agree). Returns
-    (a, b, covariance); the covariance is the sampling covariance inv(X'WX), multiplied by the over-dispersion
+    (a, b, covariance[, scale]); the covariance is the sampling covariance inv(X'WX), multiplied by the over-dispersion
     factor sum(w r^2)/(n - 2) when that exceeds 1."""
     x = np.column_stack([np.ones_like(t), t - centre])
     w = 1 / se**2
@@ -74,8 +88,10 @@ def _wls(t: np.ndarray, y: np.ndarray, se: np.ndarray, centre: float):
     cov = np.linalg.inv(xtwx)
     a, b = cov @ (x.T @ (w * y))
     n = len(t)
-    scale = float(np.sum(w * (y - a - b * (t - centre)) ** 2) / (n - 2)) if n > 2 else 1.0
-    return float(a), float(b), cov * max(1.0, scale)
+    scale = max(1.0, float(np.sum(w * (y - a - b * (t - centre)) ** 2) / (n - 2)) if n > 2 else 1.0)
+    if with_scale:
+        return float(a), float(b), cov * scale, scale
+    return float(a), float(b), cov * scale
 
 
 @dataclass(frozen=True)
@@ -106,13 +122,89 @@ def recent_trend(t, value, se, *, max_points: int = 5) -> Trend:
 
 @dataclass(frozen=True)
 class Projection:
-    gap_2030: float      # the line's gap in the target year
-    se: float            # its standard error
-    baseline_fit: float  # the line's gap at the baseline
-    slope: float
-    slope_se: float
-    probability: float   # P(gap in the target year <= (1 - share) x baseline gap of the line)
+    """The weighted line through the gaps since the baseline: g(t) = a + b (t - target_year)."""
+
+    coefficients: np.ndarray  # (a, b)
+    cov: np.ndarray           # their covariance, over-dispersion included
+    t_baseline: float
+    target_year: float
+    share: float              # the target: this share of the baseline gap closed by the target year
     points: int
+    t_first: float
+    t_last: float
+    scale: float              # the over-dispersion factor applied to the covariance (1 when none)
+
+    def at(self, t: float) -> tuple[float, float]:
+        """The line's gap at time t and its standard error."""
+        x = np.array([1.0, t - self.target_year])
+        return float(x @ self.coefficients), math.sqrt(float(x @ self.cov @ x))
+
+    def contrast(self, share: float, t: float | None = None) -> tuple[float, float]:
+        """c = g(t) - (1 - share) g(t_baseline) (negative: more than `share` of the gap closed at t) and its SE."""
+        v = _contrast(share, self.target_year if t is None else t, self.t_baseline, self.target_year)
+        return float(v @ self.coefficients), math.sqrt(float(v @ self.cov @ v))
+
+    @property
+    def gap_2030(self) -> float:
+        return self.at(self.target_year)[0]
+
+    @property
+    def se(self) -> float:
+        return self.at(self.target_year)[1]
+
+    @property
+    def baseline_fit(self) -> float:
+        return self.at(self.t_baseline)[0]
+
+    @property
+    def baseline_se(self) -> float:
+        return self.at(self.t_baseline)[1]
+
+    @property
+    def slope(self) -> float:
+        return float(self.coefficients[1])
+
+    @property
+    def slope_se(self) -> float:
+        return math.sqrt(float(self.cov[1, 1]))
+
+    @property
+    def probability(self) -> float:
+        """P(the target is met in the target year), from the line; NaN when the line has no gap at the baseline."""
+        if self.baseline_fit <= 0:
+            return math.nan
+        c, se = self.contrast(self.share)
+        return float(norm.cdf(-c / se))
+
+    @property
+    def probability_now(self) -> float:
+        """P(the target share is already closed at the latest data point)."""
+        if self.baseline_fit <= 0:
+            return math.nan
+        c, se = self.contrast(self.share, self.t_last)
+        return float(norm.cdf(-c / se))
+
+    def closes_more_than(self, share: float, t: float | None = None) -> bool:
+        """The 95% interval says more than `share` of the gap is closed at t (default: the target year)."""
+        c, se = self.contrast(share, t)
+        return c + Z_EVIDENCE * se < 0
+
+    def closes_less_than(self, share: float, t: float | None = None) -> bool:
+        c, se = self.contrast(share, t)
+        return c - Z_EVIDENCE * se > 0
+
+    @property
+    def clearly_no_gap(self) -> bool:
+        return self.baseline_fit + Z95 * self.baseline_se < 0
+
+    @property
+    def clear_gap(self) -> bool:
+        return self.baseline_fit - Z95 * self.baseline_se > 0
+
+
+def _contrast(share: float, t: float, t_baseline: float, target_year: float) -> np.ndarray:
+    """v such that v . (a, b) = g(t) - (1 - share) g(t_baseline) for the line g(x) = a + b (x - target_year)."""
+    return np.array([share, (t - target_year) - (1 - share) * (t_baseline - target_year)])
 
 
 def project_gap(t, gap, se, *, t_baseline: float, share: float = 0.25, target_year: float = 2030) -> Projection | None:
@@ -122,14 +214,40 @@ def project_gap(t, gap, se, *, t_baseline: float, share: float = 0.25, target_ye
     t, gap, se = t[ok], gap[ok], se[ok]
     if len(t) < 3:
         return None
-    intercept, slope, cov = _wls(t, gap, se, target_year)
-    baseline_fit = intercept + slope * (t_baseline - target_year)
-    # c = g(T) - (1 - share) g(t_b) = share * a - (1 - share) * b * (t_b - T), linear in (a, b).
-    v = np.array([share, -(1 - share) * (t_baseline - target_year)])
-    c = share * intercept - (1 - share) * slope * (t_baseline - target_year)
-    c_se = math.sqrt(float(v @ cov @ v))
-    probability = float(norm.cdf(-c / c_se)) if baseline_fit > 0 else math.nan
-    return Projection(intercept, math.sqrt(cov[0, 0]), baseline_fit, slope, math.sqrt(cov[1, 1]), probability, len(t))
+    intercept, slope, cov, scale = _wls(t, gap, se, target_year, with_scale=True)
+    return Projection(np.array([intercept, slope]), cov, float(t_baseline), float(target_year), share, len(t),
+                      float(t.min()), float(t.max()), scale)
+
+
+def years_needed(t, se, *, t_baseline: float, baseline_gap: float, step: int = 1, share: float = 0.25,
+                 target_year: float = 2030, scale: float = 1.0, horizon: int = 10) -> float | None:
+    """The first period midpoint (data up to and including it) at which a verdict becomes likely: with future points
+    every `step` years at the precision of the latest point, the SE of the contrast drops to
+    (FAST - NO_PROGRESS) x baseline_gap / (z_0.975 + z_0.80), so that a gap closing FAST (40%) by the target year
+    is called "op koers" with 80% probability. None when no baseline gap is there to close, or when even `horizon`
+    years after the target year would not suffice. A standard power calculation for a one-sided test at 2.5% (e.g.
+    Fleiss, Statistical Methods for Rates and Proportions, ch. 4) with the area's own standard errors."""
+    t, se = (np.asarray(a, dtype=float) for a in (t, se))
+    ok = np.isfinite(t) & np.isfinite(se) & (se > 0)
+    t, se = t[ok], se[ok]
+    if not (baseline_gap and baseline_gap > 0) or len(t) == 0:
+        return None
+    wanted = (FAST - NO_PROGRESS) * baseline_gap / (Z_EVIDENCE + norm.ppf(POWER))
+    future_se = float(np.median(se[-3:]))
+    v = _contrast(NO_PROGRESS, target_year, t_baseline, target_year)
+    points, errors = list(t), list(se)
+    last = float(t.max())
+    while True:
+        if len(points) >= 3:
+            x = np.column_stack([np.ones(len(points)), np.array(points) - target_year])
+            cov = np.linalg.inv(x.T @ (x / np.array(errors)[:, None] ** 2)) * max(1.0, scale)
+            if math.sqrt(float(v @ cov @ v)) <= wanted:
+                return last
+        last += step
+        if last > target_year + horizon:
+            return None
+        points.append(last)
+        errors.append(future_se)
 
 
 def chance_percent(p: float) -> str:
@@ -142,28 +260,47 @@ def chance_percent(p: float) -> str:
     return f"{percent}%"
 
 
-def verdict(baseline_gap: float | None, latest_gap: float | None, target_gap: float | None,
-            projection: Projection | None) -> tuple[str, str]:
-    """(verdict key, reason in Dutch)."""
+def _span(projection: Projection) -> str:
+    first, last = int(round(projection.t_first)), int(round(projection.t_last))
+    return f"trendlijn door {projection.points} meetpunten ({first}–{last})"
+
+
+def verdict(baseline_gap: float | None, projection: Projection | None, *, baseline_upper: float | None = None,
+            data_until: int | None = None, known_in: int | None = None, beyond_reach: bool = False) -> tuple[str, str]:
+    """(verdict key, reason in Dutch). `baseline_gap` and `baseline_upper` (its 95% upper bound) are the observed gap
+    at the baseline, used only when there is no line. For the reason of "onvoldoende gegevens": `data_until` and
+    `known_in` from years_needed, or `beyond_reach` when years_needed found no year."""
+    def more_data(text: str) -> tuple[str, str]:
+        if data_until is not None:
+            when = f" (bekend in {known_in})" if known_in else ""
+            text += f"; met de huidige aantallen is een oordeel te verwachten met cijfers tot en met {data_until}{when}"
+        elif beyond_reach:
+            text += "; ook met cijfers tot ver na 2030 niet: de aantallen zijn te klein, kijk naar subregio of regio"
+        return "onvoldoende_gegevens", text
+
     if baseline_gap is None or not math.isfinite(baseline_gap):
         return "onvoldoende_gegevens", "geen startwaarde"
-    if baseline_gap <= 0:
-        return "geen_achterstand", "geen achterstand bij de start"
     if projection is None:
-        return "onvoldoende_gegevens", "minder dan 3 meetpunten vanaf de start"
+        if baseline_upper is not None and math.isfinite(baseline_upper) and baseline_upper < 0:
+            return "geen_achterstand", "bij de start duidelijk geen achterstand (95%-marge onder nul); te weinig meetpunten voor een trendlijn"
+        return more_data("minder dan 3 meetpunten vanaf de start")
+    basis = _span(projection)
+    if projection.clearly_no_gap:
+        return "geen_achterstand", f"{basis}: bij de start duidelijk geen achterstand (95%-marge onder nul)"
+    if not projection.clear_gap:
+        return more_data(f"{basis}: bij de start geen duidelijke achterstand om in te lopen (95%-marge rond nul)")
     p = projection.probability
-    if not math.isfinite(p):
-        return "onvoldoende_gegevens", "volgens de trendlijn was er bij de start geen achterstand; te onzeker om te oordelen"
     chance = f"kans op het doel {chance_percent(p)}"
-    if p >= ON_TRACK and latest_gap is not None and latest_gap <= target_gap:
-        return "doel_bereikt", chance
-    if p >= ON_TRACK:
-        return "op_koers", chance
+    on_path = p >= 0.5  # the line's best estimate closes at least the target share by the target year
+    if on_path and projection.closes_more_than(NO_PROGRESS):
+        if projection.probability_now >= 0.5 and projection.closes_more_than(NO_PROGRESS, projection.t_last):
+            return "doel_bereikt", f"{basis}: een kwart van de achterstand is nu al ingelopen; {chance}"
+        return "op_koers", f"{basis}; {chance}"
     if projection.slope > 0 and projection.slope / projection.slope_se > Z95:
-        return "achterstand_groeit", chance
-    if p <= OFF_TRACK:
-        return "versnelling_nodig", chance
-    return "onvoldoende_gegevens", f"te onzeker om te oordelen ({chance})"
+        return "achterstand_groeit", f"{basis}: de achterstand neemt aantoonbaar toe; {chance}"
+    if not on_path and projection.closes_less_than(FAST):
+        return "versnelling_nodig", f"{basis}; {chance}"
+    return more_data(f"{basis}: te onzeker om te oordelen ({chance})")
 
 
 def decompose(area_base: float, area_now: float, bench_base: float, bench_now: float, orientation: int):

@@ -283,6 +283,8 @@ class Factsheet:
         values = self.values(indicator)
         shown = values[values["area_code"].isin([s[0] for s in series])]
         sentence = assessment_sentence(a, indicator, self.gemeente.name, self.benchmark_name, self.regions.target_year)
+        if a["verdict"] == "onvoldoende_gegevens":
+            sentence += self.wider_verdicts(indicator)
         trend_alt = (f"Lijngrafiek van {indicator.title.lower()} per periode voor {self.gemeente.name}, subregio "
                      f"{self.subregio.name}, {self.region.name} en {self.benchmark_name}. "
                      + (f"Laatste waarde {self.gemeente.name}: {fmt.value_with_unit(a['value'], unit, d)} in "
@@ -320,6 +322,15 @@ class Factsheet:
                                                        f"het doelpad. {sentence}", data=gap_table,
                                           name=f"{self.gemeente.slug}-{indicator.id}-achterstand"))
         return blocks
+
+    def wider_verdicts(self, indicator: Indicator) -> str:
+        """The verdicts of the subregio and the region, shown beside a gemeente's "onvoldoende gegevens": they rest
+        on more numbers. Borrowing strength in plain sight, not inside the gemeente's own verdict."""
+        rows = self.assessments[self.assessments["indicator"] == indicator.id].set_index("area_code")
+        parts = [f"{name}: {rows.loc[code, 'verdict_label']}"
+                 for code, name in ((self.subregio.code, f"subregio {self.subregio.name}"), (self.region.code, self.region.name))
+                 if code in rows.index]
+        return (" Ter vergelijking, met meer cijfers: " + "; ".join(parts) + ".") if parts else ""
 
     def programme_section(self) -> HTML:
         """The programme's registrations in this gemeente, its subregio and the region, after disclosure control.
