@@ -75,7 +75,7 @@ def test_failed_build_leaves_the_previous_tables_untouched(project):
     good = export.read_bytes()
     try:
         export.write_text("Gemeentecode;Gemeente;Periode\nGM0981;Vaals;2018\n", encoding="utf-8")
-        with pytest.raises(ValueError, match="not found"):
+        with pytest.raises(ValueError, match="kolom 'Indicator' ontbreekt of is hernoemd"):
             build(root=project)
     finally:
         export.write_bytes(good)

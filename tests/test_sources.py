@@ -92,14 +92,15 @@ def test_snapshot_with_damaged_json_names_the_file(tmp_path):
 PERINED = ExportLayout(source="perined", columns={"area_code": "Gemeentecode", "area_name": "Gemeente",
                                                   "period": "Periode", "indicator": "Indicator",
                                                   "numerator": "Teller", "denominator": "Noemer",
-                                                  "value": "Percentage"})
+                                                  "value": "Percentage"},
+                       indicator_names={"vroeggeboorte": "vroeggeboorte", "v": "vroeggeboorte"})
+HEADER = "Gemeentecode;Gemeente;Periode;Indicator;Teller;Noemer;Percentage\n"
 
 
 def test_perined_style_export_with_bom_and_decimal_commas(tmp_path):
     path = tmp_path / "perined.csv"
     path.write_text(
-        "Gemeentecode;Gemeente;Periode;Indicator;Teller;Noemer;Percentage\n"
-        "GM0981;Vaals;2016-2018;vroeggeboorte;12;215;5,6\n"
+        HEADER + "GM0981;Vaals;2016-2018;vroeggeboorte;12;215;5,6\n"
         ";Nederland;2016-2018;vroeggeboorte;36.000;510.000;7,1\n"
         "GM0363;Amsterdam;2016-2018;vroeggeboorte;-;-;-\n",
         encoding="utf-8-sig",
@@ -108,32 +109,46 @@ def test_perined_style_export_with_bom_and_decimal_commas(tmp_path):
     assert tidy.loc["GM0981", ["numerator", "denominator", "value"]].tolist() == [12, 215, 5.6]
     assert tidy.loc["NL01", "denominator"] == 510_000
     assert (tidy.loc["GM0981", "year_start"], tidy.loc["GM0981", "year_end"]) == (2016, 2018)
-    assert tidy.loc["GM0363", "missing_reason"] == "ontbreekt of geheim in de bron"
+    # Amsterdam is outside every configured region: set aside, and said so.
+    assert "GM0363" not in tidy.index
+    outside = next(n for n in tidy.attrs["notes"] if n["kind"] == "gemeente buiten de regio's")
+    assert outside["count"] == 1 and outside["rows"] == [4]
 
 
 def test_wsjg_style_export_in_cp1252_with_names_only(tmp_path):
     layout = ExportLayout(source="wsjg", encoding="cp1252", columns={"area_name": "Gebied", "period": "Periode",
-                                                                      "indicator": "Indicator", "value": "Waarde"})
+                                                                      "indicator": "Indicator", "value": "Waarde"},
+                          indicator_names={"x": "x"})
     path = tmp_path / "wsjg.csv"
     path.write_bytes("Indicator;Gebied;Periode;Waarde\nx;Beek (L.);2020;8,5\nx;Valkenburg a/d Geul;2020;6,1\n"
                      "x;Súdwest-Fryslân;2020;5,0\n".encode("cp1252"))
     tidy = read_export(path, layout, REGIONS)
     assert dict(zip(tidy["area_code"], tidy["value"])) == {"GM0888": 8.5, "GM0994": 6.1}
+    loose = next(n for n in tidy.attrs["notes"] if n["kind"] == "naam ruim gelezen")
+    assert loose["examples"] == ["'Valkenburg a/d Geul' gelezen als Valkenburg aan de Geul (GM0994)"]
+
+
+def _problems(path, layout=PERINED, register=None):
+    with pytest.raises(ExportFormatError) as err:
+        read_export(path, layout, REGIONS, register)
+    return err.value.problems
 
 
 def test_export_with_renamed_column_names_the_column(tmp_path):
     path = tmp_path / "perined.csv"
-    path.write_text("Gemeentecode;Gemeente;Jaar;Indicator;Teller;Noemer;Percentage\n", encoding="utf-8")
-    with pytest.raises(ExportFormatError, match=r"\['Periode'\] not found.*config/sources.yaml"):
-        read_export(path, PERINED, REGIONS)
+    path.write_text("Gemeentecode;Gemeente;Jaar;Indicator;Teller;Noemer;Percentage\nGM0981;Vaals;2018;v;1;2;50\n",
+                    encoding="utf-8")
+    [problem] = _problems(path)
+    assert (problem.row, problem.column) == (1, "Periode")
+    assert "kolom 'Periode' ontbreekt of is hernoemd (dichtstbijzijnd" in problem.message
+    assert "layouts.perined.columns in config/sources.yaml" in problem.message
 
 
-def test_export_with_bad_number_names_line_and_column(tmp_path):
+def test_every_bad_number_is_named_with_row_and_column(tmp_path):
     path = tmp_path / "perined.csv"
-    path.write_text("Gemeentecode;Gemeente;Periode;Indicator;Teller;Noemer;Percentage\n"
-                    "GM0981;Vaals;2018;v;12;2l5;5,6\n", encoding="utf-8")
-    with pytest.raises(ExportFormatError, match=r"line 2, column 'Noemer': '2l5'"):
-        read_export(path, PERINED, REGIONS)
+    path.write_text(HEADER + "GM0981;Vaals;2018;v;12;2l5;5,6\nGM0917;Heerlen;2018;v;1O;900;1,1\n", encoding="utf-8")
+    problems = _problems(path)
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "Noemer", "2l5"), (3, "Teller", "1O")]
 
 
 def test_export_in_the_wrong_encoding_says_which_to_set(tmp_path):
@@ -141,16 +156,15 @@ def test_export_in_the_wrong_encoding_says_which_to_set(tmp_path):
                                                                      "value": "Waarde"})
     path = tmp_path / "wsjg.csv"
     path.write_bytes("Gebied;Periode;Waarde\nSúdwest-Fryslân;2020;5\n".encode("cp1252"))
-    with pytest.raises(ExportFormatError, match="cp1252"):
-        read_export(path, layout, REGIONS)
+    [problem] = _problems(path, layout)
+    assert problem.row == 2 and "het lijkt cp1252 te zijn: zet `encoding: cp1252` bij layouts.wsjg" in problem.message
 
 
 def test_duplicate_rows_are_refused(tmp_path):
     path = tmp_path / "perined.csv"
-    path.write_text("Gemeentecode;Gemeente;Periode;Indicator;Teller;Noemer;Percentage\n"
-                    "GM0981;Vaals;2018;v;12;215;5,6\nGM0981;Vaals;2018;v;13;215;6,0\n", encoding="utf-8")
-    with pytest.raises(ExportFormatError, match="repeat the same indicator, area and period"):
-        read_export(path, PERINED, REGIONS)
+    path.write_text(HEADER + "GM0981;Vaals;2018;v;12;215;5,6\nGM0981;Vaals;2018;v;13;215;6,0\n", encoding="utf-8")
+    [problem] = _problems(path)
+    assert problem.row == 3 and "dubbele regel" in problem.message and "als rij 2" in problem.message
 
 
 def test_excel_export_reads_like_the_csv(tmp_path):
@@ -161,3 +175,12 @@ def test_excel_export_reads_like_the_csv(tmp_path):
     tidy = read_export(path, PERINED, REGIONS).set_index("area_code")
     assert tidy.loc["GM0935", ["numerator", "denominator", "value"]].tolist() == [250, 3100, 8.1]
     assert tidy.loc["NL01", "period"] == "2017-2019"
+
+
+def test_excel_numbers_stay_numbers(tmp_path):
+    """A real Excel download holds numbers as numbers (8.06 is not '8,06'); they must not be read as text."""
+    path = tmp_path / "perined.xlsx"
+    pd.DataFrame({"Gemeentecode": ["GM0935"], "Gemeente": ["Maastricht"], "Periode": [2018], "Indicator": ["v"],
+                  "Teller": [250], "Noemer": [3100], "Percentage": [8.06]}).to_excel(path, index=False)
+    tidy = read_export(path, PERINED, REGIONS)
+    assert tidy[["numerator", "denominator", "value"]].iloc[0].tolist() == [250, 3100, 8.06]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from trendbreuk import __version__, io, paths
 from trendbreuk.geography.areas import RegionsConfig, load_regions
-from trendbreuk.geography.lineage import LineageError, harmonise, read_lineage
+from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
 from trendbreuk.indicators.assess import assess, summarise_basket
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
@@ -28,7 +28,8 @@ from trendbreuk.indicators.rates import calculate_rate
 from trendbreuk.indicators.survey import aggregate_estimates, se_from_interval
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import Dataset, SourcesConfig, load_sources
-from trendbreuk.sources.exports import read_export
+from trendbreuk.sources.exports import ExportCheck, ExportFormatError, check_export
+from trendbreuk.sources.problems import listing
 from trendbreuk.indicators.registrations import (BIRTHS_CBS, BIRTHS_PERINED, add_aggregates, add_area_sums, add_reach,
                                                   births_by_area, shared_registrations, yearly_totals)
 from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
@@ -49,6 +50,7 @@ class BuildResult:
     folder: Path
     tables: dict[str, int]
     skipped: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
 
 
 def births_for_reach(frames: dict[str, pd.DataFrame], region) -> tuple[pd.DataFrame, str]:
@@ -86,6 +88,15 @@ class SourceData:
     cbs_measures: list[dict]
     cbs_missing_tables: dict[str, list[str]]
     births_tables: list[str] = field(default_factory=list)
+    export_notes: list[dict] = field(default_factory=list)
+
+
+def check_exports(dataset: Dataset, layouts: dict, regions: RegionsConfig,
+                  register: GemeenteRegister | None = None) -> dict[str, ExportCheck | None]:
+    """Every export of a dataset checked (None for one that is not there), so that all problems of all files can
+    be reported at once."""
+    return {provider: check_export(path, layouts[provider], regions, register) if path.is_file() else None
+            for provider, path in dataset.exports.items()}
 
 
 def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfig, indicators: dict[str, Indicator],
@@ -94,15 +105,33 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
     indicators are listed in `missing` with what to download where. A present but malformed file is an error."""
     frames: dict[str, pd.DataFrame] = {}
     provenance: list[dict] = []
-    missing: dict[str, str] = {}
-    for provider, path in dataset.exports.items():
-        if not path.is_file():
+    missing: dict[str, Missing] = {}
+    snapshot = latest_snapshot(dataset.cbs_dir / "03759ned")
+    manifest = read_manifest(snapshot)
+    codes_file = manifest.get("codes", {}).get("RegioS")
+    register = None
+    if codes_file:
+        try:
+            frames["lineage"] = read_lineage(snapshot / codes_file)
+            register = read_register(snapshot / codes_file)
+        except LineageError as err:
+            log.warning("no gemeente lineage: %s", err)
+    checks = check_exports(dataset, sources.layouts, regions, register)
+    problems = [p for c in checks.values() if c is not None for p in c.problems]
+    if problems:
+        raise ExportFormatError(f"{len(problems)} probleem/problemen in de exports van dataset {dataset.name}; er is "
+                                f"niets ingelezen en data/processed/ is ongemoeid:\n  " + listing(problems), problems)
+    notes = []
+    for provider, checked in checks.items():
+        path = dataset.exports[provider]
+        if checked is None:
             log.warning("%s: %s not found; indicators from %s are skipped", provider, path, provider)
             provenance.append({"source": provider, "file": str(path), "missing": True})
             continue
-        frames[provider] = read_export(path, sources.layouts[provider], regions)
+        frames[provider] = checked.rows
+        notes += checked.notes
         provenance.append({"source": provider, "file": str(path), "sha256": io.sha256_file(path),
-                           "rows": len(frames[provider])})
+                           "rows": len(checked.rows)})
     for indicator in indicators.values():
         provider = indicator.source["provider"]
         if provider in dataset.exports and provider not in frames:
@@ -118,18 +147,10 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
         frames[PROVIDER] = cbs.rows
     missing.update({k: Missing(*v) for k, v in cbs.missing.items()})
     provenance += cbs.snapshots
-    snapshot = latest_snapshot(dataset.cbs_dir / "03759ned")
     frames["cbs_population"] = read_cbs_v4(snapshot)
-    manifest = read_manifest(snapshot)
     provenance.append({"source": "cbs", "table": "03759ned", "title": manifest.get("table_title"), "snapshot": str(snapshot),
                        "retrieved_at": manifest.get("retrieved_at"), "table_modified": manifest.get("table_modified"),
                        "rows": len(frames["cbs_population"])})
-    codes_file = manifest.get("codes", {}).get("RegioS")
-    if codes_file:
-        try:
-            frames["lineage"] = read_lineage(snapshot / codes_file)
-        except LineageError as err:
-            log.warning("no gemeente lineage: %s", err)
     births, births_snapshots = births_by_year(sources, dataset.cbs_dir)
     if not births.empty:
         frames["cbs_births"] = births
@@ -138,7 +159,8 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
         frames["registrations"] = read_registrations(dataset.registrations, regions, programmes)
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
-    return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables, [b["table"] for b in births_snapshots])
+    return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables, [b["table"] for b in births_snapshots],
+                      notes)
 
 
 def _relative(path: Path) -> str:
@@ -339,6 +361,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "cbs_measures": data.cbs_measures,
         "cbs_missing_tables": data.cbs_missing_tables,
         "births_tables": data.births_tables,
+        "export_notes": data.export_notes,
     }
     tables = validate_tables(tables)
     target = paths.processed_dir(root) / dataset.name
@@ -347,7 +370,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
-    return BuildResult(folder=target, tables=info["tables"], skipped=skipped)
+    return BuildResult(folder=target, tables=info["tables"], skipped=skipped, notes=data.export_notes)
 
 
 @dataclass(frozen=True)

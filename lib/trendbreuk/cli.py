@@ -103,10 +103,53 @@ def build(dataset: DatasetOption = "") -> None:
         _fail(f"{err}\nEr is niets overschreven in data/processed/.")
     summary = ", ".join(f"{name}: {rows} rijen" for name, rows in result.tables.items())
     typer.echo(f"tabellen geschreven naar {result.folder} ({summary})")
+    _echo_notes(result.notes)
     if result.skipped:
         typer.echo(f"{len(result.skipped)} indicator(en) zonder gegevens (zie build_info.json, skipped_indicators):")
         for item in result.skipped:
             typer.echo(f"  - {item['title']}: geen gegevens: {item['reason']}" + (f" ({item['action']})" if item["action"] else ""))
+
+
+def _echo_notes(notes: list[dict]) -> None:
+    """What the export checks set aside or read loosely (also in build_info.json, export_notes)."""
+    for note in notes:
+        rows = f" (rij {', '.join(map(str, note['rows'][:5]))}{' ...' if len(note['rows']) > 5 else ''})" if note["rows"] else ""
+        typer.echo(f"let op, {note['file']}: {note['kind']}: {note['count']}x{rows}; bv. {'; '.join(note['examples'][:3])}")
+
+
+@check_app.command("exports")
+def check_exports_command(dataset: Annotated[str, typer.Option(help="dataset whose exports to check")] = "real") -> None:
+    """Check every portal export of a dataset (Perined, Waar staat je gemeente, Gezondheidsmonitor) as the build
+    does: every problem at once with file, row, column and value; rows set aside are listed. Exit 1 on problems."""
+    from trendbreuk.build import check_exports
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.geography.lineage import LineageError, read_register
+    from trendbreuk.sources.cbs import SnapshotError, latest_snapshot, read_manifest
+    from trendbreuk.sources.datasets import load_sources
+
+    sources = load_sources()
+    target = sources.dataset(dataset or None)
+    register = None
+    try:
+        snapshot = latest_snapshot(target.cbs_dir / "03759ned")
+        register = read_register(snapshot / read_manifest(snapshot)["codes"]["RegioS"])
+    except (SnapshotError, LineageError, KeyError):
+        typer.echo("let op: geen CBS-codelijst (trendbreuk fetch cbs 03759ned); gemeenten buiten de regio's zijn niet "
+                   "te controleren")
+    checks = check_exports(target, sources.layouts, load_regions(), register)
+    failed = 0
+    for provider, checked in checks.items():
+        if checked is None:
+            typer.echo(f"{provider}: {target.exports[provider]} niet aanwezig (de indicatoren daaruit worden overgeslagen)")
+            continue
+        for problem in checked.problems:
+            typer.echo(str(problem), err=True)
+        failed += len(checked.problems)
+        _echo_notes(checked.notes)
+        if not checked.problems:
+            typer.echo(f"{provider}: {checked.path.name}: geen problemen, {len(checked.rows)} rijen")
+    if failed:
+        _fail(f"{failed} probleem/problemen in de exports van dataset {target.name}")
 
 
 @fetch_app.command("boundaries")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -250,3 +251,57 @@ def harmonise(frame: pd.DataFrame, lineage: pd.DataFrame, target_year: int, *, c
     result = pd.concat([summed, others], ignore_index=True)
     result["indeling"] = target_year
     return result
+
+
+@dataclass(frozen=True)
+class GemeenteRegister:
+    """Every gemeente code CBS knows (current and dissolved), with its name, from a CBS RegioS code list: to tell a
+    real gemeente outside the configured regions from a code or name that does not exist."""
+
+    names: dict[str, str]          # code -> CBS title ('Beek (L.)')
+    dissolved: frozenset[str]      # codes that were dissolved (their data are harmonised to successors)
+    source: str = ""
+
+    def by_name(self, name: str) -> list[str]:
+        """Codes whose name matches: exactly, else ignoring case, accents, official variants and a qualifier in
+        brackets ('Groningen' for 'Groningen (gemeente)'). Current gemeenten win over dissolved ones. More than one
+        code means the name is ambiguous ('Bergen': Bergen (L.) and Bergen (NH.))."""
+        from trendbreuk.geography.areas import name_key
+
+        text = str(name).strip()
+
+        def preferred(codes: list[str]) -> list[str]:
+            current = [c for c in codes if c not in self.dissolved]
+            return current or codes
+
+        exact = preferred([c for c, n in self.names.items() if n == text])
+        if len(exact) == 1:
+            return exact
+        loose = {c for c, n in self.names.items() if name_key(n) == name_key(text) or _bare(n) == _bare(text)}
+        return sorted(preferred(sorted(loose)))
+
+
+def _bare(name: str) -> str:
+    from trendbreuk.geography.areas import name_key
+
+    return name_key(re.sub(r"\s*\([^)]*\)", "", str(name)))
+
+
+def read_register(path: Path) -> GemeenteRegister:
+    """The gemeente register from a CBS v4 `RegioSCodes` response (the same file read_lineage reads)."""
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise LineageError(f"{path}: cannot read the CBS code list ({err})") from err
+    records = payload.get("value") if isinstance(payload, dict) else None
+    if not isinstance(records, list):
+        raise LineageError(f"{path}: not an OData code list (no 'value' list)")
+    names, dissolved = {}, set()
+    for record in records:
+        code = str(record.get("Identifier", "")).strip()
+        if code.startswith("GM"):
+            names[code] = str(record.get("Title", "")).strip()
+            if "Opgeheven per" in str(record.get("Description") or ""):
+                dissolved.add(code)
+    return GemeenteRegister(names, frozenset(dissolved), str(path))

@@ -1,24 +1,45 @@
-"""Exports that researchers download from portals (Perined, Waar staat je gemeente): CSV or Excel files
-whose layout is described in config/sources.yaml, so that a changed export is a configuration change.
+"""Exports that researchers download from portals (Perined, Waar staat je gemeente, Gezondheidsmonitor): CSV or
+Excel files whose layout is described in config/sources.yaml, so that a changed export is a configuration change.
 
-Every reader returns the same tidy shape:
-source, indicator, area_code, period, year_start, year_end, numerator, denominator, value, missing_reason
-with codes (GM0935, NL01), never display names, as join keys.
+`check_export` reads a file and reports every problem at once, each with file, row, column, the value found and
+what was expected (in Dutch), plus notes on what it set aside knowingly. Nothing is dropped silently:
+
+- a row that cannot be placed is a problem: an unknown gemeente code or name, an ambiguous name, a code that
+  contradicts its name, an unknown indicator name, a period that is not a year or several years, or in the future;
+- impossible values are problems: negative counts, a numerator above its denominator, a percentage outside 0-100 or
+  disagreeing with its own counts beyond rounding, an interval that does not contain its estimate, respondents 0
+  with a value;
+- a file in another encoding than configured (a byte that does not decode, or mojibake such as 'Ã©'), an empty
+  file, a header without rows, another separator: a sentence that says what to change;
+- harmless rows are set aside and listed in the notes: a gemeente outside every configured region, a 'Totaal' or
+  regional row, an indicator the layout says to ignore. Names matched loosely (case, accents, 'Beek' for
+  'Beek (L.)') are listed too. Where an export carries a regional or national row and all its parts, the counts
+  are reconciled and any difference is reported.
+
+`read_export` returns the tidy rows or raises ExportFormatError with every problem. Tidy rows:
+source, indicator, area_code, period, year_start, year_end, numerator, denominator, value, lower_ci, upper_ci,
+respondents, missing_reason, with codes (GM0935, NL01), never display names, as join keys.
 """
 
 from __future__ import annotations
 
-import logging
+import csv
+import difflib
+import io as _io
+import math
+import re
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from trendbreuk.geography.areas import AreaLookupError, RegionsConfig, name_key, normalise_gemeente_code
+from trendbreuk.geography.lineage import GemeenteRegister
 from trendbreuk.sources.numbers import DEFAULT_MISSING, NumberFormatError, parse_dutch_number
 from trendbreuk.sources.periods import PeriodError, parse_period
-
-log = logging.getLogger(__name__)
+from trendbreuk.sources.problems import Problem, listing
 
 TIDY_COLUMNS = [
     "source", "indicator", "area_code", "period", "year_start", "year_end",
@@ -26,10 +47,18 @@ TIDY_COLUMNS = [
 ]
 NUMBER_ROLES = {"numerator": "numerator", "denominator": "denominator", "value": "value", "lower": "lower_ci",
                 "upper": "upper_ci", "respondents": "respondents"}
+MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|Ã[\u00a0-\u00bf]|â€|ï»¿|Â[\u00a0-\u00bf]")
+TOTAL_NAMES = ("totaal", "total", "alle gemeenten")
+FIRST_YEAR = 1990
 
 
 class ExportFormatError(ValueError):
-    """An export file that does not match its configured layout; the message names file, row and column."""
+    """An export file that does not match its configured layout, or holds impossible values; `problems` lists
+    every one of them."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        self.problems = problems or []
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -46,6 +75,8 @@ class ExportLayout:
     national_names: tuple[str, ...] = ("Nederland",)
     sheet: str | None = None
     indicator_names: dict[str, str] = field(default_factory=dict)
+    ignore_indicators: tuple[str, ...] = ()   # indicator names in the export that are knowingly not used
+    value_scale: float = 100.0                # value = value_scale x numerator / denominator (a percentage)
 
     @classmethod
     def from_config(cls, source: str, spec: dict) -> "ExportLayout":
@@ -60,108 +91,424 @@ class ExportLayout:
             national_names=tuple(spec.get("national_names", ["Nederland"])),
             sheet=spec.get("sheet"),
             indicator_names=dict(spec.get("indicator_names", {})),
+            ignore_indicators=tuple(spec.get("ignore_indicators", ())),
+            value_scale=float(spec.get("value_scale", 100)),
         )
 
 
-def _read_table(path: Path, layout: ExportLayout) -> pd.DataFrame:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, sheet_name=layout.sheet or 0, dtype=str)
+@dataclass
+class ExportCheck:
+    """The outcome of checking one export: the tidy rows (only when there are no problems), every problem, and the
+    notes on rows set aside or matched loosely (for build_info.json and the build's output)."""
+
+    path: Path
+    rows: pd.DataFrame
+    problems: list[Problem]
+    notes: list[dict]
+
+
+# Reading the file ------------------------------------------------------------------------------------------------
+
+def _config_hint(layout: ExportLayout, key: str, value: str) -> str:
+    return f"zet `{key}: {value}` bij layouts.{layout.source} in config/sources.yaml"
+
+
+def _decode(path: Path, layout: ExportLayout) -> tuple[str | None, list[Problem]]:
+    raw = path.read_bytes()
+    name = path.name
+    if not raw.strip():
+        return None, [Problem(name, None, None, None, "het bestand is leeg; download de export opnieuw")]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:400]:
+        return None, [Problem(name, None, None, None,
+                              "het bestand is in UTF-16 opgeslagen (of is geen tekstbestand); sla de export op als CSV "
+                              f"in {layout.encoding}, of {_config_hint(layout, 'encoding', 'utf-16')}")]
     try:
-        return pd.read_csv(path, sep=layout.separator, dtype=str, keep_default_na=False, encoding=layout.encoding)
+        text = raw.decode(layout.encoding)
     except UnicodeDecodeError as err:
-        raise ExportFormatError(
-            f"{path}: cannot be read as {layout.encoding} ({err}); set 'encoding' for {layout.source} in "
-            "config/sources.yaml (Dutch exports are often utf-8-sig or cp1252)"
-        ) from err
+        line = raw[:err.start].count(b"\n") + 1
+        other = next((e for e in ("utf-8-sig", "cp1252") if e != layout.encoding and _decodes(raw, e)), None)
+        fix = f"; het lijkt {other} te zijn: {_config_hint(layout, 'encoding', other)}" if other else ""
+        return None, [Problem(name, line, None, raw[max(0, err.start - 12):err.end + 12].decode("latin-1"),
+                              f"niet te lezen als {layout.encoding} (byte {raw[err.start]:#x}){fix}")]
+    text = text.removeprefix("\ufeff")
+    garbled = MOJIBAKE.search(text)
+    if garbled and layout.encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig") and _decodes(raw, "utf-8-sig"):
+        line = text[:garbled.start()].count("\n") + 1
+        word = re.search(r"\S*" + re.escape(garbled.group()) + r"\S*", text[garbled.start() - 20:garbled.end() + 20])
+        return None, [Problem(name, line, None, word.group() if word else garbled.group(),
+                              f"het bestand is in UTF-8 opgeslagen, niet in {layout.encoding} (tekens als 'Ã©' zijn "
+                              f"verminkte letters met accent): {_config_hint(layout, 'encoding', 'utf-8-sig')}")]
+    return text, []
 
 
-def read_export(path: Path, layout: ExportLayout, regions: RegionsConfig) -> pd.DataFrame:
-    """Read one export file into tidy rows (see module docstring)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ExportFormatError(f"{path} not found: download the {layout.source} export, or run `trendbreuk demo`")
-    frame = _read_table(path, layout)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    needed = {role: col for role, col in layout.columns.items() if col}
-    missing_cols = [col for col in needed.values() if col not in frame.columns]
-    if missing_cols:
-        raise ExportFormatError(
-            f"{path}: column(s) {missing_cols} not found; the file has {list(frame.columns)}. "
-            f"If the {layout.source} export changed, update its columns in config/sources.yaml"
-        )
-    if "area_code" not in needed and "area_name" not in needed:
-        raise ExportFormatError(f"layout for {layout.source} names neither an area_code nor an area_name column")
+def _unclosed_quote(text: str) -> int | None:
+    """The line on which a quoted field opens that never closes (odd number of quote characters from there on)."""
+    open_since = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count('"') % 2:
+            open_since = None if open_since else number
+    return open_since
 
-    names = _name_index(regions, layout.national_names)
-    records = []
-    unknown: set[str] = set()
-    for i, row in frame.iterrows():
-        line = i + 2  # header is line 1
-        area = _resolve_area(row, needed, names)
-        if area is None:
-            unknown.add(str(row.get(needed.get("area_name", ""), row.get(needed.get("area_code", ""), ""))))
-            continue
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _read_rows(path: Path, layout: ExportLayout) -> tuple[list[str], list[list[object]], list[Problem]]:
+    """Header and data rows as delivered (Excel numbers stay numbers), or the file-level problems."""
+    name = path.name
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            period = parse_period(row[needed["period"]])
+            sheet = pd.read_excel(path, sheet_name=layout.sheet or 0, dtype=object, header=None)
+        except (ValueError, OSError, KeyError, zipfile.BadZipFile) as err:
+            return [], [], [Problem(name, None, None, None, f"geen leesbaar Excel-bestand ({type(err).__name__}: {err})")]
+        table = [[None if (isinstance(v, float) and math.isnan(v)) else v for v in row] for row in sheet.itertuples(index=False)]
+        if not table:
+            return [], [], [Problem(name, None, None, None, "het werkblad is leeg; download de export opnieuw")]
+    else:
+        text, problems = _decode(path, layout)
+        if problems:
+            return [], [], problems
+        first = text.splitlines()[0] if text.splitlines() else ""
+        if layout.separator not in first:
+            found = next((s for s in (";", ",", "\t", "|") if s != layout.separator and s in first), None)
+            if found:
+                return [], [], [Problem(name, 1, None, first[:80],
+                                        f"scheidingsteken {found!r} gevonden, verwacht {layout.separator!r}: "
+                                        f"{_config_hint(layout, 'separator', repr(found))} of sla de export op met "
+                                        f"{layout.separator!r}")]
+        unclosed = _unclosed_quote(text)
+        if unclosed is not None:  # the csv module would read the rest of the file as one field
+            return [], [], [Problem(name, unclosed, None, None, "een aanhalingsteken (\") wordt niet afgesloten, zodat de "
+                                                                "rest van het bestand één veld zou worden; haal het weg of sluit het af")]
+        table = [list(r) for r in csv.reader(_io.StringIO(text), delimiter=layout.separator)]
+    header = [str(c).strip().removeprefix("\ufeff") if c is not None else "" for c in table[0]]
+    rows = [r for r in table[1:] if any(c not in (None, "") and str(c).strip() for c in r)]
+    if not rows:
+        return header, [], [Problem(name, None, None, None,
+                                    "het bestand heeft alleen een kopregel en geen gegevens; download de export opnieuw")]
+    return header, table[1:], []
+
+
+# Areas ---------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Area:
+    kind: str          # gemeente | national | outside | aggregate
+    code: str | None
+    loose: bool = False  # matched ignoring case, accents or a qualifier
+
+
+class _AreaIndex:
+    """Places a row's gemeente code or name: a configured gemeente (or a predecessor, harmonised later), Nederland,
+    a gemeente outside the regions, a total or regional row, or a problem."""
+
+    def __init__(self, regions: RegionsConfig, register: GemeenteRegister | None, layout: ExportLayout):
+        self.register = register
+        self.members = {g.code: g for r in regions.regions.values() for g in r.gemeenten}
+        self.national = {name_key(n) for n in layout.national_names} | {"nederland"}
+        self.aggregates = {name_key(n) for n in TOTAL_NAMES}
+        for region in regions.regions.values():
+            self.aggregates |= {name_key(region.name), name_key(region.code)}
+            self.aggregates |= {name_key(s.name) for s in region.subregios}
+        self.region_names = {name_key(r.name): r for r in regions.regions.values()}
+
+    def by_code(self, raw: str) -> Area | str:
+        text = str(raw).strip()
+        upper = text.upper()
+        if upper.startswith("NL"):
+            return Area("national", "NL01")
+        if re.fullmatch(r"(PV|LD|CR|GG|RE|VR|JZ|AM)\d{2,4}", upper):
+            return Area("aggregate", upper)
+        try:
+            code = normalise_gemeente_code(text)
+        except AreaLookupError:
+            return f"'{text}' is geen gemeentecode (verwacht GM en 4 cijfers, bijvoorbeeld GM0935)"
+        if code in self.members:
+            return Area("gemeente", code)
+        if self.register is None:
+            return Area("outside", code)
+        if code not in self.register.names:
+            return f"gemeentecode {code} bestaat niet volgens CBS' codelijst"
+        if code in self.register.dissolved:
+            return Area("gemeente", code)  # a predecessor: harmonised to today's gemeenten with the CBS lineage
+        return Area("outside", code)
+
+    def by_name(self, raw: str) -> Area | str:
+        text = str(raw).strip()
+        key = name_key(text)
+        if not key:
+            return "leeg gebied"
+        if key in self.national:
+            return Area("national", "NL01")
+        if key in self.aggregates:
+            return Area("aggregate", text)
+        exact = [g.code for g in self.members.values() if g.name == text]
+        if exact:
+            return Area("gemeente", exact[0])
+        loose = [g.code for g in self.members.values() if name_key(g.name) == key]
+        if len(loose) == 1 and (self.register is None or len(self.register.by_name(text)) <= 1):
+            return Area("gemeente", loose[0], loose=True)
+        if self.register is None:
+            if len(loose) > 1:
+                return f"dubbelzinnige naam: past bij {', '.join(self.members[c].name for c in loose)}"
+            return Area("outside", None)
+        found = self.register.by_name(text)
+        if len(found) > 1:
+            return (f"dubbelzinnige naam: past bij {', '.join(f'{self.register.names[c]} ({c})' for c in found)}; "
+                    "gebruik de volledige CBS-naam of een export met gemeentecodes")
+        if not found:
+            options = {name_key(n): n for n in [*(g.name for g in self.members.values()), *self.register.names.values()]}
+            close = difflib.get_close_matches(key, list(options), n=3, cutoff=0.6)
+            return f"onbekende gemeente; dichtstbijzijnd: {', '.join(options[c] for c in close) or 'geen'}"
+        code = found[0]
+        loose = self.register.names[code] != text
+        if code in self.members or code in self.register.dissolved:
+            return Area("gemeente", code, loose=loose)
+        return Area("outside", code, loose=loose)
+
+
+# Checking ------------------------------------------------------------------------------------------------------
+
+def _decimals(raw: object) -> int:
+    text = str(raw).strip()
+    for separator in (",", "."):
+        if separator in text:
+            return len(text.rsplit(separator, 1)[1])
+    return 0
+
+
+def check_export(path: Path, layout: ExportLayout, regions: RegionsConfig, register: GemeenteRegister | None = None,
+                 *, today: date | None = None) -> ExportCheck:
+    """Read and check one export (see the module docstring)."""
+    path = Path(path)
+    today = today or date.today()
+    name = path.name
+    empty = pd.DataFrame(columns=TIDY_COLUMNS)
+    if not path.is_file():
+        return ExportCheck(path, empty, [Problem(name, None, None, None, f"bestand niet gevonden ({path})")], [])
+    header, rows, problems = _read_rows(path, layout)
+    if problems:
+        return ExportCheck(path, empty, problems, [])
+    needed = {role: col for role, col in layout.columns.items() if col}
+    for role, column in needed.items():
+        if column not in header:
+            close = difflib.get_close_matches(column, [h for h in header if h], n=1, cutoff=0.5)
+            problems.append(Problem(name, 1, column, None,
+                                    f"kolom '{column}' ontbreekt of is hernoemd (dichtstbijzijnd: "
+                                    f"{close[0] if close else 'geen'}; het bestand heeft {', '.join(h for h in header if h)}); "
+                                    f"pas layouts.{layout.source}.columns in config/sources.yaml aan"))
+    if "area_code" not in needed and "area_name" not in needed:
+        problems.append(Problem(name, None, None, None, f"de indeling van {layout.source} noemt geen kolom voor het "
+                                                         "gebied (area_code of area_name)"))
+    if problems:
+        return ExportCheck(path, empty, problems, [])
+    index = {role: header.index(col) for role, col in needed.items()}
+    areas = _AreaIndex(regions, register, layout)
+    records, seen, notes = [], {}, _Notes(name)
+    for offset, cells in enumerate(rows):
+        line = offset + 2
+        cell = {role: (cells[i] if i < len(cells) else None) for role, i in index.items()}
+        if all(v is None or not str(v).strip() for v in cell.values()):
+            continue
+        before = len(problems)
+
+        def problem(role: str | None, value: object, message: str) -> None:
+            problems.append(Problem(name, line, needed.get(role) if role else None, value, message))
+
+        area = _place(cell, needed, areas, problem)
+        raw_indicator = str(cell.get("indicator") or "").strip() if "indicator" in needed else layout.source
+        indicator = layout.indicator_names.get(raw_indicator)
+        if "indicator" not in needed:
+            indicator = layout.source
+        elif indicator is None:
+            if raw_indicator in layout.ignore_indicators:
+                notes.add("indicator genegeerd", f"indicator '{raw_indicator}' staat onder ignore_indicators", line)
+                continue
+            close = difflib.get_close_matches(raw_indicator, list(layout.indicator_names), n=1, cutoff=0.5)
+            problem("indicator", raw_indicator,
+                    f"onbekende indicator{f'; bedoelt u: {close[0]}' if close else ''}; voeg hem toe aan "
+                    f"layouts.{layout.source}.indicator_names (of, als hij niet gebruikt wordt, aan ignore_indicators)")
+        period = None
+        try:
+            period = parse_period(cell.get("period"))
+            if period.frequency not in ("jaar", "meerjarig"):
+                problem("period", cell.get("period"), "verwacht een jaar (2023) of een reeks jaren (2021-2023)")
+            elif period.end_year > today.year or period.start_year < FIRST_YEAR:
+                problem("period", cell.get("period"), f"periode buiten {FIRST_YEAR}-{today.year}")
         except PeriodError as err:
-            raise ExportFormatError(f"{path}, line {line}, column '{needed['period']}': {err}") from err
+            problem("period", cell.get("period"), f"onleesbare periode ({err})")
         numbers = {}
         for role, field_name in NUMBER_ROLES.items():
-            column = needed.get(role)
-            if column is None:
-                numbers[field_name] = float("nan")
+            if role not in needed:
+                numbers[field_name] = math.nan
                 continue
             try:
-                numbers[field_name] = parse_dutch_number(
-                    row[column], decimal=layout.decimal, thousands=layout.thousands, missing=layout.missing
-                )
+                numbers[field_name] = parse_dutch_number(cell.get(role), decimal=layout.decimal,
+                                                         thousands=layout.thousands, missing=layout.missing)
             except NumberFormatError as err:
-                raise ExportFormatError(f"{path}, line {line}, column '{column}': {err}") from err
-        raw_indicator = str(row[needed["indicator"]]).strip() if "indicator" in needed else layout.source
-        indicator = layout.indicator_names.get(raw_indicator, raw_indicator)
+                numbers[field_name] = math.nan
+                problem(role, cell.get(role), f"geen getal in het verwachte formaat ({err})")
+        _check_values(numbers, cell, layout, problem)
+        if len(problems) > before or not isinstance(area, Area):
+            continue
+        if area.loose:
+            notes.add("naam ruim gelezen", f"'{_area_text(cell)}' gelezen als {_label(area.code, regions, register)}", line)
+        if area.kind == "outside":
+            notes.add("gemeente buiten de regio's", f"{_area_text(cell)} hoort bij geen geconfigureerde regio", line)
+            continue
+        if area.kind == "aggregate":
+            notes.add("totaal- of regiorij", f"'{_area_text(cell)}' is geen gemeente", line, record={
+                "area": str(area.code), "indicator": indicator, "period": period.label, **numbers})
+            continue
+        if indicator is None or period is None:
+            continue
+        key = (indicator, area.code, period.label)
+        if key in seen:
+            problem(None, None, f"dubbele regel: dezelfde indicator, hetzelfde gebied en dezelfde periode als rij {seen[key]}")
+            continue
+        seen[key] = line
         has_value = any(pd.notna(v) for v in numbers.values())
-        records.append(
-            {
-                "source": layout.source,
-                "indicator": indicator,
-                "area_code": area,
-                "period": period.label,
-                "year_start": period.start_year,
-                "year_end": period.end_year,
-                **numbers,
-                "missing_reason": None if has_value else "ontbreekt of geheim in de bron",
-            }
-        )
-    if unknown:
-        log.info("%s: %d area(s) outside the configured regions skipped: %s", path.name, len(unknown), sorted(unknown)[:10])
-    tidy = pd.DataFrame.from_records(records, columns=TIDY_COLUMNS)
-    duplicated = tidy.duplicated(["indicator", "area_code", "period"], keep=False)
-    if duplicated.any():
-        first = tidy[duplicated].iloc[0]
-        raise ExportFormatError(
-            f"{path}: {int(duplicated.sum())} rows repeat the same indicator, area and period, "
-            f"e.g. {first['indicator']} / {first['area_code']} / {first['period']}; remove the duplicates"
-        )
-    return tidy
+        records.append({"source": layout.source, "indicator": indicator, "area_code": area.code, "period": period.label,
+                        "year_start": period.start_year, "year_end": period.end_year, **numbers,
+                        "missing_reason": None if has_value else "ontbreekt of geheim in de bron", "_line": line})
+    tidy = pd.DataFrame.from_records(records, columns=[*TIDY_COLUMNS, "_line"])
+    if problems:
+        return ExportCheck(path, empty, problems, notes.listed())
+    notes.reconcile(tidy, regions)
+    return ExportCheck(path, tidy.drop(columns="_line"), [], notes.listed())
 
 
-def _name_index(regions: RegionsConfig, national_names: tuple[str, ...]) -> dict[str, str]:
-    index = {name_key(n): "NL01" for n in national_names}
+def _area_text(cell: dict) -> str:
+    return str(cell.get("area_name") or cell.get("area_code") or "").strip()
+
+
+def _label(code: str, regions: RegionsConfig, register: GemeenteRegister | None) -> str:
     for region in regions.regions.values():
         for g in region.gemeenten:
-            index[name_key(g.name)] = g.code
-    return index
+            if g.code == code:
+                return f"{g.name} ({code})"
+    return f"{register.names.get(code, code)} ({code})" if register else code
 
 
-def _resolve_area(row: pd.Series, columns: dict[str, str], names: dict[str, str]) -> str | None:
-    if "area_code" in columns:
-        raw = str(row[columns["area_code"]]).strip()
-        if raw.upper().startswith("NL"):
-            return "NL01"
-        try:
-            return normalise_gemeente_code(raw)
-        except AreaLookupError:
-            pass
-    if "area_name" in columns:
-        return names.get(name_key(str(row[columns["area_name"]])))
-    return None
+def _place(cell: dict, needed: dict, areas: _AreaIndex, problem) -> Area | None:
+    """The area of a row, or None after reporting why it cannot be placed."""
+    by_code = areas.by_code(cell["area_code"]) if "area_code" in needed and str(cell.get("area_code") or "").strip() else None
+    by_name = areas.by_name(cell["area_name"]) if "area_name" in needed and str(cell.get("area_name") or "").strip() else None
+    if by_code is None and by_name is None:
+        problem("area_code" if "area_code" in needed else "area_name", None, "geen gebied ingevuld")
+        return None
+    if isinstance(by_code, str):
+        problem("area_code", cell.get("area_code"), by_code)
+        return None
+    if by_code is not None:
+        named = isinstance(by_name, Area) and by_name.kind in ("gemeente", "outside", "national") and by_name.code
+        if named and by_name.code != by_code.code:
+            problem("area_name", cell.get("area_name"),
+                    f"de naam hoort bij {by_name.code}, maar de code in kolom '{needed['area_code']}' is {by_code.code}")
+            return None
+        if isinstance(by_name, str) and by_name.startswith("onbekende gemeente") and by_code.kind == "gemeente":
+            problem("area_name", cell.get("area_name"),
+                    f"de naam past niet bij code {by_code.code}: {by_name}")
+            return None
+        return by_code
+    if isinstance(by_name, str):
+        problem("area_name", cell.get("area_name"), by_name)
+        return None
+    return by_name
+
+
+def _check_values(numbers: dict, cell: dict, layout: ExportLayout, problem) -> None:
+    """Impossible numbers: every check that a single row allows."""
+    num, den, value = numbers["numerator"], numbers["denominator"], numbers["value"]
+    lower, upper, respondents = numbers["lower_ci"], numbers["upper_ci"], numbers["respondents"]
+    for role, x in (("numerator", num), ("denominator", den), ("respondents", respondents)):
+        if pd.notna(x) and x < 0:
+            problem(role, cell.get(role), "een aantal kan niet negatief zijn")
+    if pd.notna(num) and pd.notna(den) and num > den >= 0:
+        problem("numerator", cell.get("numerator"), f"de teller ({num:g}) is groter dan de noemer ({den:g})")
+    for role, x in (("value", value), ("lower", lower), ("upper", upper)):
+        if pd.notna(x) and not 0 <= x <= layout.value_scale:
+            problem(role, cell.get(role), f"een percentage moet tussen 0 en {layout.value_scale:g} liggen")
+    if pd.notna(value) and pd.notna(num) and pd.notna(den) and den > 0 and 0 <= num <= den:
+        implied = layout.value_scale * num / den
+        tolerance = 0.5 * 10 ** -_decimals(cell.get("value")) + 1e-9
+        if abs(implied - value) > tolerance:
+            problem("value", cell.get("value"), f"het percentage past niet bij teller en noemer: {num:g} / {den:g} = "
+                                                f"{implied:.3f}".replace(".", ","))
+    if pd.notna(value) and pd.notna(lower) and pd.notna(upper) and not lower <= value <= upper:
+        problem("value", cell.get("value"), f"de marge {lower:g} tot {upper:g} bevat de schatting niet".replace(".", ","))
+    if pd.notna(respondents) and respondents == 0 and pd.notna(value):
+        problem("respondents", cell.get("respondents"), "0 respondenten, maar wel een percentage")
+    if pd.notna(respondents) and respondents != int(respondents):
+        problem("respondents", cell.get("respondents"), "het aantal respondenten moet een geheel getal zijn")
+
+
+class _Notes:
+    """Rows set aside and loose matches, grouped by kind, with a few examples and the row numbers."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.groups: dict[str, dict] = {}
+        self.aggregates: list[dict] = []
+        self.differences: list[dict] = []
+
+    def add(self, kind: str, example: str, line: int, record: dict | None = None) -> None:
+        group = self.groups.setdefault(kind, {"file": self.file, "kind": kind, "count": 0, "examples": [], "rows": []})
+        group["count"] += 1
+        if example not in group["examples"] and len(group["examples"]) < 5:
+            group["examples"].append(example)
+        if len(group["rows"]) < 20:
+            group["rows"].append(line)
+        if record is not None:
+            self.aggregates.append(record)
+
+    def reconcile(self, tidy: pd.DataFrame, regions: RegionsConfig) -> None:
+        """A regional row (a configured region by name) against the sum of its gemeenten, and Nederland against
+        the sum of all gemeenten when the export has (nearly) all of them; counts only, they are additive."""
+        if tidy.empty:
+            return
+        for record in self.aggregates:
+            region = next((r for r in regions.regions.values() if name_key(r.name) == name_key(record["area"])), None)
+            if region is None or record["indicator"] is None:
+                continue
+            members = {g.code for g in region.gemeenten}
+            parts = tidy[(tidy["indicator"] == record["indicator"]) & (tidy["period"] == record["period"])
+                         & tidy["area_code"].isin(members)]
+            if parts["area_code"].nunique() == len(members):
+                self._compare(region.name, record, parts)
+        gemeenten = tidy[tidy["area_code"].str.startswith("GM")]
+        for (indicator, period), parts in gemeenten.groupby(["indicator", "period"]):
+            national = tidy[(tidy["area_code"] == "NL01") & (tidy["indicator"] == indicator) & (tidy["period"] == period)]
+            if len(national) == 1 and parts["area_code"].nunique() >= 300:
+                self._compare("Nederland", {"indicator": indicator, "period": period, **national.iloc[0].to_dict()}, parts)
+
+    def _compare(self, area: str, record: dict, parts: pd.DataFrame) -> None:
+        for column in ("numerator", "denominator"):
+            total, summed = record.get(column), parts[column].sum(min_count=len(parts))
+            if pd.notna(total) and pd.notna(summed) and total != summed:
+                share = (total - summed) / summed if summed else math.inf
+                self.differences.append({
+                    "file": self.file, "kind": "verschil met de som van de delen", "count": 1,
+                    "examples": [f"{area}, {record['indicator']} {record['period']}: "
+                                 f"{'teller' if column == 'numerator' else 'noemer'} {total:g} in de export, "
+                                 f"som van {len(parts)} gemeenten {summed:g} (verschil {total - summed:+g}, "
+                                 f"{share:+.2%})".replace(".", ",")], "rows": []})
+
+    def listed(self) -> list[dict]:
+        return [*self.groups.values(), *self.differences]
+
+
+def read_export(path: Path, layout: ExportLayout, regions: RegionsConfig,
+                register: GemeenteRegister | None = None) -> pd.DataFrame:
+    """The tidy rows of one export (notes in .attrs['notes']), or ExportFormatError listing every problem."""
+    checked = check_export(path, layout, regions, register)
+    if checked.problems:
+        raise ExportFormatError(f"{path}: {len(checked.problems)} probleem/problemen; er is niets ingelezen:\n  "
+                                + listing(checked.problems), checked.problems)
+    checked.rows.attrs["notes"] = checked.notes
+    return checked.rows

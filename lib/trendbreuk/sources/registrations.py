@@ -12,7 +12,6 @@ import csv
 import difflib
 import io as _io
 import zipfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pandas as pd
 
 from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig, name_key
 from trendbreuk.sources.periods import PeriodError, parse_period
+from trendbreuk.sources.problems import Problem
 from trendbreuk.sources.programmes import ProgrammeCatalogue
 
 SHEET = "Registraties"
@@ -27,20 +27,6 @@ COLUMNS = ["Gebied", "Periode", "Programma", "Maatregel", "Waarde", "Noemer", "O
 REQUIRED = ["Gebied", "Periode", "Programma", "Maatregel", "Waarde"]
 TIDY = ["area_level", "area_code", "area_name", "period", "year", "programme", "measure", "unit", "value", "status",
         "denominator", "remark", "row"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    row: int | None
-    column: str | None
-    value: object
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.sheet] + ([f"rij {self.row}"] if self.row else []) + ([f"kolom {self.column}"] if self.column else [])
-        found = "" if self.value in (None, "") else f" (gevonden: {self.value!r})"
-        return f"{', '.join(where)}: {self.message}{found}"
 
 
 class RegistrationsError(ValueError):
