@@ -101,20 +101,21 @@ def test_download_times_out(monkeypatch):
 def test_tile_map_is_labelled_as_a_schematic():
     values = pd.DataFrame({"area_code": [g.code for g in ZL.gemeenten], "value": range(16)})
     fig = figure_map(values, ZL, title="Test")
-    assert "Schematische kaart" in fig.layout.title.text
-    assert len(fig.data[0].x) == 16
-    assert "geo" not in fig.to_dict()["layout"]
+    assert "Schematische kaart" in fig.title
+    assert len(fig.traces[0]["x"]) == 16
+    assert "geo" not in fig["layout"]
 
 
 def test_boundary_map_draws_every_gemeente_without_a_web_base_map(boundaries_2023):
     values = pd.DataFrame({"area_code": [g.code for g in ZL.gemeenten],
                            "category": ["slechter", "gelijk", "beter", "onbekend"] * 4})
     fig = figure_map(values, ZL, title="Test", boundaries=region_boundaries(boundaries_2023, ZL))
-    filled = [t for t in fig.data if t.fill == "toself"]
-    assert len({t.text for t in filled}) == 16
-    assert {t.name for t in fig.data if t.showlegend} >= {"duidelijk slechter", "niet duidelijk anders",
+    filled = [t for t in fig.traces if t.get("fill") == "toself"]
+    assert len({t["text"] for t in filled}) == 16
+    assert {t["name"] for t in fig.traces if t.get("showlegend")} >= {"duidelijk slechter", "niet duidelijk anders",
                                                         "duidelijk beter", "grens subregio"}
-    assert "geo" not in fig.to_dict()["layout"]  # a plotly geo map would fetch its base map when opened
+    assert "geo" not in fig["layout"]  # a plotly geo map would fetch its base map when opened
+    fig.to_plotly()  # and it is a valid plotly figure
 
 
 def _rewrite(boundaries_wgs84, path, epsg, rename, driver):

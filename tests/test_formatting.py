@@ -30,3 +30,26 @@ def test_table_cells_keep_periods_on_one_line():
     html = table_html(pd.DataFrame({"Periode": ["2016-2018 → 2022-2024"], "Code": ["GM0917-2018"]}))
     assert ('<td><span class="tb-nowrap">2016-2018</span> → <span class="tb-nowrap">2022-2024</span></td>'
             '<td>GM0917-2018</td>') in html
+
+
+def test_numbers_read_as_babel_writes_them_in_nl_nl():
+    """The fast formatter against Babel's nl_NL pattern '#,##0.00' with half-up rounding, as an independent oracle,
+    over values that stress rounding, grouping and signs."""
+    import decimal
+    import random
+
+    from babel.numbers import format_decimal
+
+    def babel(value, decimals):
+        with decimal.localcontext() as context:
+            context.rounding = decimal.ROUND_HALF_UP
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            text = format_decimal(decimal.Decimal(repr(float(value))), format=pattern, locale="nl_NL")
+        return text[1:] if text.startswith("-") and not text.strip("-0,") else text
+
+    rng = random.Random(7)
+    values = [0.0, -0.0, 0.05, -0.05, 2.675, 1234.5, -1234.55, 9_999_999.995, 0.0049999]
+    values += [rng.uniform(-1e7, 1e7) for _ in range(2000)] + [round(rng.uniform(-100, 100), 3) for _ in range(2000)]
+    for value in values:
+        for decimals in (0, 1, 2, 3):
+            assert fmt.number(value, decimals) == babel(value, decimals), (value, decimals)

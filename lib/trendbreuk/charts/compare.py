@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from scipy.stats import norm
 
+from trendbreuk.charts.figure import Figure
 from trendbreuk.charts.trend import COLOURS, _layout
 from trendbreuk.reports import formatting as fmt
 
@@ -17,7 +17,7 @@ COMPARISON_SYMBOLS = {"slechter": "triangle-up", "beter": "triangle-down", "geli
 
 
 def figure_funnel(points: pd.DataFrame, *, centre: float, centre_label: str, title: str, unit: str,
-                  multiplier: float = 100.0, decimals: int = 1) -> go.Figure:
+                  multiplier: float = 100.0, decimals: int = 1) -> Figure:
     """Funnel plot (Spiegelhalter 2005, Stat Med 24:1185): each gemeente's value against its denominator, with
     95% and 99.8% control limits around `centre` (binomial: centre +/- z sqrt(p(1-p)/n)). A small gemeente
     outside the funnel is unusual; inside it, a high or low value can be chance.
@@ -26,42 +26,44 @@ def figure_funnel(points: pd.DataFrame, *, centre: float, centre_label: str, tit
     p = centre / multiplier
     n_max = float(points["denominator"].max()) * 1.1
     n = np.linspace(max(10.0, float(points["denominator"].min()) * 0.8), n_max, 200)
-    fig = go.Figure()
+    fig = Figure()
     for z, name, dash in ((norm.ppf(0.999), "99,8%-grenzen", "dot"), (norm.ppf(0.975), "95%-grenzen", "dash")):
         spread = z * np.sqrt(p * (1 - p) / n) * multiplier
         for sign, show in ((1, True), (-1, False)):
-            fig.add_trace(go.Scatter(x=n, y=centre + sign * spread, mode="lines", name=name, showlegend=show,
-                                     legendgroup=name, hoverinfo="skip", line=dict(color="#777777", dash=dash, width=1)))
+            fig.add_trace("scatter", x=n, y=centre + sign * spread, mode="lines", name=name, showlegend=show,
+                          legendgroup=name, hoverinfo="skip", line=dict(color="#777777", dash=dash, width=1))
     fig.add_hline(y=centre, line=dict(color=COLOURS["benchmark"], width=1.5),
                   annotation_text=centre_label, annotation_position="top left", annotation_font=dict(size=11))
     hover = [f"<b>{a}</b><br>{fmt.value_with_unit(v, unit, decimals)} (noemer {fmt.number(d, 0)})"
              for a, v, d in zip(points["area_name"], points["value"], points["denominator"])]
-    fig.add_trace(go.Scatter(
+    fig.add_trace(
+        "scatter",
         x=points["denominator"], y=points["value"], mode="markers+text", text=points["area_name"],
         textposition="top center", textfont=dict(size=10), name="gemeenten", hovertext=hover, hoverinfo="text",
         marker=dict(size=10, color=COLOURS["gemeente"],
                     symbol=[COMPARISON_SYMBOLS.get(c, "circle") for c in points.get("comparison", ["gelijk"] * len(points))]),
-    ))
+    )
     fig.update_xaxes(title_text="noemer (aantal)", rangemode="tozero")
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "")
     return _layout(fig, title, "percentage" if unit == "%" else unit)
 
 
-def figure_progress(rows: pd.DataFrame, *, title: str, target_year: int = 2030) -> go.Figure:
+def figure_progress(rows: pd.DataFrame, *, title: str, target_year: int = 2030) -> Figure:
     """Per indicator: the share of the baseline gap closed so far (bar, coloured by verdict) and the share the
     target path asks for by now (marker). rows: title, share_closed, target_share_closed_now, verdict, verdict_label."""
     rows = rows.sort_values("share_closed")
-    fig = go.Figure()
+    fig = Figure()
     for verdict, part in rows.groupby("verdict", sort=False):
-        fig.add_trace(go.Bar(
+        fig.add_trace(
+            "bar",
             y=part["title"], x=100 * part["share_closed"].clip(-1, 1.5), orientation="h", name=part["verdict_label"].iloc[0],
             marker=dict(color=VERDICT_COLOURS[verdict], line=dict(color="#333333", width=0.5)),
             hovertext=[f"<b>{t}</b><br>ingelopen: {fmt.share(s)}<br>doelpad nu: {fmt.share(g)}<br>oordeel: {l}"
                        for t, s, g, l in zip(part["title"], part["share_closed"], part["target_share_closed_now"],
-                                             part["verdict_label"])], hoverinfo="text"))
-    fig.add_trace(go.Scatter(y=rows["title"], x=100 * rows["target_share_closed_now"], mode="markers",
-                             name="doelpad: nu ingelopen", marker=dict(symbol="line-ns-open", size=18, color="#000000",
-                                                                        line=dict(width=3)), hoverinfo="skip"))
+                                             part["verdict_label"])], hoverinfo="text")
+    fig.add_trace("scatter", y=rows["title"], x=100 * rows["target_share_closed_now"], mode="markers",
+                  name="doelpad: nu ingelopen", marker=dict(symbol="line-ns-open", size=18, color="#000000",
+                                                             line=dict(width=3)), hoverinfo="skip")
     fig.add_vline(x=25, line=dict(color=COLOURS["target"], dash="dash"), annotation_text=f"doel {target_year}: 25%",
                   annotation_position="top")
     fig.update_xaxes(title_text="deel van de achterstand bij de start dat is ingelopen", ticksuffix="%")
@@ -70,7 +72,7 @@ def figure_progress(rows: pd.DataFrame, *, title: str, target_year: int = 2030) 
     return fig
 
 
-def figure_spine(rows: pd.DataFrame, *, title: str, area_label: str, benchmark_label: str) -> go.Figure:
+def figure_spine(rows: pd.DataFrame, *, title: str, area_label: str, benchmark_label: str) -> Figure:
     """Spine chart (as in the public-health profiles): one line per indicator, the benchmark in the middle, worse to
     the left and better to the right whatever the polarity. The grey bar spans the region's gemeenten; the marker is
     this gemeente, with its comparison as colour and symbol. Each row is scaled by its largest distance to the
@@ -84,19 +86,20 @@ def figure_spine(rows: pd.DataFrame, *, title: str, area_label: str, benchmark_l
     spread = np.where(spread > 0, spread, 1.0)
     scale = lambda x: sign * (np.asarray(x, dtype=float) - rows["benchmark"].to_numpy()) / spread
     low, high = scale(rows["low"]), scale(rows["high"])
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=rows["title"], x=np.abs(high - low), base=np.minimum(low, high), orientation="h",
-                         marker=dict(color="#D9D9D9"), name="spreiding gemeenten in de regio", hoverinfo="skip"))
+    fig = Figure()
+    fig.add_trace("bar", y=rows["title"], x=np.abs(high - low), base=np.minimum(low, high), orientation="h",
+                  marker=dict(color="#D9D9D9"), name="spreiding gemeenten in de regio", hoverinfo="skip")
     colour = {"slechter": "#E69F00", "beter": "#0072B2", "gelijk": "#FFFFFF", "niet_te_beoordelen": "#FFFFFF"}
     hover = [f"<b>{t}</b><br>{area_label}: {fmt.value_with_unit(v, u, d)}<br>{benchmark_label}: "
              f"{fmt.value_with_unit(b, u, d)}<br>gemeenten: {fmt.value_with_unit(lo, u, d)} tot {fmt.value_with_unit(hi, u, d)}"
              for t, v, b, lo, hi, u, d in zip(rows["title"], rows["value"], rows["benchmark"], rows["low"], rows["high"],
                                                rows["unit"], rows["decimals"])]
-    fig.add_trace(go.Scatter(
+    fig.add_trace(
+        "scatter",
         y=rows["title"], x=scale(rows["value"]), mode="markers", name=area_label, hovertext=hover, hoverinfo="text",
         marker=dict(size=13, color=[colour.get(c, "#FFFFFF") for c in rows["comparison"]],
                     symbol=[COMPARISON_SYMBOLS.get(c, "circle") for c in rows["comparison"]],
-                    line=dict(color="#000000", width=1.5))))
+                    line=dict(color="#000000", width=1.5)))
     fig.add_vline(x=0, line=dict(color="#000000", width=1.5))
     fig.update_xaxes(range=[-1.15, 1.15], tickvals=[-1, 0, 1], ticktext=["slechter", benchmark_label, "beter"],
                      title_text="")

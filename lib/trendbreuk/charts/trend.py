@@ -4,8 +4,8 @@ keep the series apart in grey print too."""
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
+from trendbreuk.charts.figure import Figure
 from trendbreuk.reports import formatting as fmt
 
 # Okabe-Ito colours; each series also has its own dash and marker.
@@ -43,7 +43,7 @@ def title_layout(title: str, top: int = 30) -> dict:
     return dict(title=dict(text=text, x=0, xanchor="left", font=dict(size=16)), margin_t=top + 22 * lines)
 
 
-def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+def _layout(fig: Figure, title: str, y_title: str) -> Figure:
     fig.update_layout(
         template="simple_white",
         separators=",.",
@@ -64,14 +64,14 @@ def _ticks(frame: pd.DataFrame) -> tuple[list[float], list[str]]:
 
 
 def figure_trend(values: pd.DataFrame, series: list[tuple[str, str, str]], *, title: str, unit: str,
-                 decimals: int = 1) -> go.Figure:
+                 decimals: int = 1) -> Figure:
     """Lines over time for several areas; the first series gets its 95% interval as a band.
 
     values: rows with area_code, period, year_start, year_end, value, lower_ci, upper_ci.
     series: (area_code, label, role) with role in gemeente / subregio / regio / benchmark.
     """
     frame = values.assign(t=(values["year_start"] + values["year_end"]) / 2).sort_values("t")
-    fig = go.Figure()
+    fig = Figure()
     for position, (code, label, role) in enumerate(series):
         rows = frame[frame["area_code"] == code]
         if rows.empty:
@@ -79,22 +79,24 @@ def figure_trend(values: pd.DataFrame, series: list[tuple[str, str, str]], *, ti
         style = STYLE[role]
         colour = COLOURS[role]
         if position == 0:
-            fig.add_trace(go.Scatter(
+            fig.add_trace(
+                "scatter",
                 x=pd.concat([rows["t"], rows["t"][::-1]]), y=pd.concat([rows["upper_ci"], rows["lower_ci"][::-1]]),
                 mode="lines", fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
                 name=f"{label}: 95%-onzekerheidsmarge", showlegend=True,
-            ))
+            )
         hover = [
             f"<b>{label}</b><br>{p}: {fmt.value_with_unit(v, unit, decimals)}"
             f"<br>marge {fmt.value_with_unit(lo, unit, decimals)} tot {fmt.value_with_unit(hi, unit, decimals)}"
             for p, v, lo, hi in zip(rows["period"], rows["value"], rows["lower_ci"], rows["upper_ci"])
         ]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
+            "scatter",
             x=rows["t"], y=rows["value"], mode="lines+markers", name=label,
             line=dict(color=colour, dash=style["dash"], width=style["width"]),
             marker=dict(symbol=style["symbol"], size=8, color=colour),
             hovertext=hover, hoverinfo="text",
-        ))
+        )
     tickvals, ticktext = _ticks(frame)
     fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, title_text="")
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "", rangemode="tozero")
@@ -102,14 +104,14 @@ def figure_trend(values: pd.DataFrame, series: list[tuple[str, str, str]], *, ti
 
 
 def figure_gap(gaps: pd.DataFrame, *, title: str, unit: str, area_label: str, benchmark_label: str,
-               target_year: int = 2030, share: float = 0.25, decimals: int = 1) -> go.Figure:
+               target_year: int = 2030, share: float = 0.25, decimals: int = 1) -> Figure:
     """The area's gap to the benchmark over time with its 95% interval, and the linear target path to 2030.
 
     gaps: rows of one area from the gaps table (t, period, gap, gap_lower, gap_upper, baseline_gap, t_baseline).
     """
     frame = gaps.sort_values("t")
     gap_unit = fmt.gap_unit(unit)
-    fig = go.Figure()
+    fig = Figure()
     fig.add_hline(y=0, line=dict(color="#555555", width=1),
                   annotation_text=f"geen achterstand op {benchmark_label}", annotation_position="bottom left",
                   annotation_font=dict(size=11, color="#555555"))
@@ -118,24 +120,26 @@ def figure_gap(gaps: pd.DataFrame, *, title: str, unit: str, area_label: str, be
         f"<br>marge {fmt.number(lo, decimals)} tot {fmt.number(hi, decimals)} {gap_unit}"
         for p, g, lo, hi in zip(frame["period"], frame["gap"], frame["gap_lower"], frame["gap_upper"])
     ]
-    fig.add_trace(go.Scatter(
+    fig.add_trace(
+        "scatter",
         x=frame["t"], y=frame["gap"], mode="lines+markers", name=f"achterstand {area_label}",
         line=dict(color=COLOURS["gemeente"], width=3), marker=dict(size=9, color=COLOURS["gemeente"]),
         error_y=dict(type="data", symmetric=False, array=frame["gap_upper"] - frame["gap"],
                      arrayminus=frame["gap"] - frame["gap_lower"], color="rgba(0,114,178,0.5)", thickness=1.5),
         hovertext=hover, hoverinfo="text",
-    ))
+    )
     baseline = frame.dropna(subset=["baseline_gap"]).head(1)
     if not baseline.empty and float(baseline["baseline_gap"].iloc[0]) > 0:
         b = float(baseline["baseline_gap"].iloc[0])
         tb = float(baseline["t_baseline"].iloc[0])
         end = b * (1 - share)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
+            "scatter",
             x=[tb, target_year], y=[b, end], mode="lines+markers", name=f"doelpad: {fmt.share(share)} minder achterstand in {target_year}",
             line=dict(color=COLOURS["target"], dash="dash", width=2), marker=dict(symbol="star", size=10, color=COLOURS["target"]),
             hovertext=[f"start doelpad: {fmt.difference(b, unit, decimals)}",
                        f"doel {target_year}: {fmt.difference(end, unit, decimals)}"], hoverinfo="text",
-        ))
+        )
     tickvals, ticktext = _ticks(frame)
     tickvals.append(float(target_year))
     ticktext.append(str(target_year))

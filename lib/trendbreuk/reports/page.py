@@ -21,6 +21,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML
 
+from trendbreuk.charts.figure import Figure
+
 def html_document(title: str, body: str) -> str:
     """A whole HTML page (templates/page.html.j2 with the stylesheet inlined) around `body`: the Python
     engine's reports and the site pages."""
@@ -58,6 +60,15 @@ def plotly_script() -> tuple[str, bool]:
     script = basic if is_basic else get_plotlyjs()
     return ("<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
             f'<script type="text/javascript">{script}</script>'), is_basic
+
+
+def figure_json(fig) -> str:
+    """The JSON that plotly.js draws (data and layout, numeric arrays as typed arrays), as the reports embed it."""
+    import plotly.io as pio
+
+    if isinstance(fig, Figure):
+        return fig.to_json()
+    return pio.to_json(fig, validate=False)
 
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
@@ -110,21 +121,28 @@ class Page:
     _plotly_embedded: bool = field(default=False, init=False)
     _charts: int = field(default=0, init=False)
 
-    def chart(self, fig: go.Figure, *, alt: str, data: pd.DataFrame | None = None, name: str = "") -> HTML:
+    def chart(self, fig: Figure | go.Figure, *, alt: str, data: pd.DataFrame | None = None, name: str = "") -> HTML:
         """A chart as a figure with its text alternative (aria-label and caption) and, when given, its numbers
-        (as a table and as `name`.csv; without a name the file is named after the chart's title)."""
+        (as a table and as `name`.csv; without a name the file is named after the chart's title). The figures of this
+        package (charts.figure.Figure) are written without plotly's validation; a plotly Figure works too."""
+        import plotly.io as pio
+
         self._charts += 1
         div_id = f"tb-chart-{self._charts}"
         library, is_basic = plotly_script()
-        other = sorted({trace.type for trace in fig.data} - BASIC_TRACE_TYPES)
+        if isinstance(fig, go.Figure):
+            types, title, spec = {trace.type for trace in fig.data}, fig.layout.title.text or "", fig
+        else:
+            types, title, spec = {trace["type"] for trace in fig.traces}, fig.title, fig.specification()
+        other = sorted(types - BASIC_TRACE_TYPES)
         if is_basic and other:
-            raise ValueError(f"chart '{fig.layout.title.text}' uses trace type(s) {', '.join(other)}, which the basic "
+            raise ValueError(f"chart '{title}' uses trace type(s) {', '.join(other)}, which the basic "
                              f"plotly.js bundle of the reports cannot draw; use {', '.join(sorted(BASIC_TRACE_TYPES))}")
-        plot = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+        plot = pio.to_html(spec, full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG,
+                           validate=False)
         if not self._plotly_embedded:
             plot = library + plot
         self._plotly_embedded = True
-        title = fig.layout.title.text or ""
         numbers = ""
         if data is not None and not data.empty:
             csv = download_link(data, f"{_slug(name or title)[:80] or 'grafiek'}.csv", "download als CSV")

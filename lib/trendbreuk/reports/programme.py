@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-import plotly.graph_objects as go
 from IPython.display import HTML
 
 from trendbreuk.build import Processed, load_processed
+from trendbreuk.charts.figure import Figure
 from trendbreuk.charts.trend import COLOURS, _layout
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
 from trendbreuk.reports import formatting as fmt
@@ -73,16 +73,16 @@ class ProgrammeReport:
         if region_rows.empty:
             return HTML("")
         expected = region_rows["births"] * reach["expected_share"]
-        fig = go.Figure()
-        fig.add_trace(go.Bar(x=region_rows["year"], y=region_rows["value"], name=f"{measure} (geregistreerd)",
-                             marker=dict(color=COLOURS["gemeente"]),
-                             hovertext=[f"{int(y)}: {fmt.number(v, 0)} ({fmt.share(r)} van verwacht)" for y, v, r in
-                                        zip(region_rows["year"], region_rows["value"], region_rows["reach"])], hoverinfo="text"))
-        fig.add_trace(go.Scatter(x=region_rows["year"], y=expected, mode="lines+markers",
-                                 name=f"verwacht: {fmt.share(reach['expected_share'])} van de geboorten",
-                                 line=dict(color=COLOURS["regio"], dash="dash", width=3), marker=dict(symbol="diamond", size=9),
-                                 hovertext=[f"{int(y)}: verwacht {fmt.number(e, 0)}" for y, e in zip(region_rows["year"], expected)],
-                                 hoverinfo="text"))
+        fig = Figure()
+        fig.add_trace("bar", x=region_rows["year"], y=region_rows["value"], name=f"{measure} (geregistreerd)",
+                      marker=dict(color=COLOURS["gemeente"]),
+                      hovertext=[f"{int(y)}: {fmt.number(v, 0)} ({fmt.share(r)} van verwacht)" for y, v, r in
+                                 zip(region_rows["year"], region_rows["value"], region_rows["reach"])], hoverinfo="text")
+        fig.add_trace("scatter", x=region_rows["year"], y=expected, mode="lines+markers",
+                      name=f"verwacht: {fmt.share(reach['expected_share'])} van de geboorten",
+                      line=dict(color=COLOURS["regio"], dash="dash", width=3), marker=dict(symbol="diamond", size=9),
+                      hovertext=[f"{int(y)}: verwacht {fmt.number(e, 0)}" for y, e in zip(region_rows["year"], expected)],
+                      hoverinfo="text")
         last = region_rows.iloc[-1]
         title = (f"{programme} in {self.region.name}: {measure.lower()} in {int(last['year'])} "
                  f"{fmt.share(last['reach'])} van het verwachte aantal")

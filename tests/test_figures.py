@@ -1,0 +1,37 @@
+"""Back test: the reports' figures, made as plain data (charts.figure.Figure), are the same figures as the plotly
+graph-object figures they replaced, number for number and setting for setting (tests/fixtures/figures/, captured
+with the graph-object code by capture.py). Speed must never change a number."""
+
+import gzip
+import json
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.fixtures.figures.capture import figures_of
+
+FROZEN = json.loads(gzip.decompress((ROOT / "tests/fixtures/figures/figures.json.gz").read_bytes()))
+
+
+@pytest.fixture(scope="module")
+def current(project):
+    return figures_of(project)
+
+
+@pytest.mark.parametrize("report", sorted(FROZEN))
+def test_figures_are_unchanged(current, report):
+    assert len(current[report]) == len(FROZEN[report])
+    for index, (now, before) in enumerate(zip(current[report], FROZEN[report])):
+        assert now["data"] == before["data"], f"{report}, chart {index + 1}: data changed"
+        assert now["layout"] == before["layout"], f"{report}, chart {index + 1}: layout changed"
+
+
+def test_a_figure_shows_itself_as_a_plotly_chart_and_converts_to_plotly():
+    from trendbreuk.charts.figure import Figure
+
+    fig = Figure().add_trace("scatter", x=[1, 2], y=[3, 4], name="a").update_layout(title="t", margin_t=50)
+    bundle = fig._repr_mimebundle_()
+    assert bundle["application/vnd.plotly.v1+json"]["data"][0]["type"] == "scatter"
+    assert bundle["application/vnd.plotly.v1+json"]["layout"]["title"] == {"text": "t"}
+    converted = fig.to_plotly()
+    assert converted.layout.margin.t == 50 and list(converted.data[0].y) == [3, 4]
