@@ -1,51 +1,120 @@
-"""Measure rendering: time per report and per batch, and file sizes, on the bundled demo data.
+"""Measure rendering on the built demo data, as ratios within one run (timings depend on the machine).
 
-    .venv/bin/python scripts/benchmark_render.py [--workers 2] [--engine python] [--out /tmp/bench]
+    .venv/bin/python scripts/benchmark_render.py [--workers 2] [--region zuid-limburg|all] [--single 3]
 
-Builds nothing: run `make reports` (or `trendbreuk demo && trendbreuk build`) first. Prints a table and a JSON
-summary. Not a test: timings depend on the machine; record them in notes, do not assert them.
+In one run it measures
+- one report as a user makes it: `trendbreuk render gemeente <first gemeente>` as its own process (the median of
+  `--single` runs), which pays for starting Python, the imports and reading the data;
+- the batch: every report of the region (or of every region with `--region all`) with `render_many`, as
+  `trendbreuk render all` does, amortised per report, with the peak memory of the workers;
+- a factsheet's content (every figure and table, no notebook) in a warm process.
+and prints a table per step (seconds summed over the reports, share), the ratio single/batch and a JSON summary.
+Build first (`make reports`, or `trendbreuk demo --national && trendbreuk build` for --region all).
+Not a test: record the numbers in notes, do not assert them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from trendbreuk import paths
 from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import region_jobs, render_many
+from trendbreuk.reports.render import all_jobs, region_jobs, render_many
+
+
+def single_process(code: str, out: Path, runs: int, dataset: str) -> list[float]:
+    """Seconds for `trendbreuk render gemeente CODE --engine python` as a fresh process, `runs` times."""
+    command = [str(Path(sys.executable).with_name("trendbreuk")), "render", "gemeente", code, "--engine", "python"]
+    if dataset:
+        command += ["--dataset", dataset]
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env={**os.environ, paths.REPORTS_ENV: str(out)})
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def factsheet_content(codes: list[str], dataset: str) -> list[float]:
+    """Seconds to build each factsheet's content in this (warm) process; the first one warms up and is left out."""
+    from trendbreuk.reports.factsheet import Factsheet
+
+    seconds = []
+    for code in codes:
+        started = time.perf_counter()
+        sheet = Factsheet.load(code, dataset=dataset)
+        [sheet.header(), sheet.headline(), sheet.spine_chart(), sheet.summary_table(), sheet.missing(),
+         sheet.overview_map(), *sheet.life_phase_sections(), sheet.programme_section(), sheet.sources()]
+        seconds.append(time.perf_counter() - started)
+    return seconds[1:]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--engine", default="python")
-    parser.add_argument("--region", default=None)
+    parser.add_argument("--region", default=None, help="a region key, or 'all' for every configured region")
+    parser.add_argument("--dataset", default="")
+    parser.add_argument("--single", type=int, default=3, help="runs of the single-report process")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: a temporary folder)")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="trendbreuk-bench-"))
-    jobs = region_jobs(load_regions(), args.region)
+    regions = load_regions()
+    jobs = all_jobs(regions, dataset=args.dataset) if args.region == "all" else \
+        region_jobs(regions, args.region, dataset=args.dataset)
+    first = regions.region(None if args.region == "all" else args.region).gemeenten[0].code
+
+    single = single_process(first, out / "single", args.single, args.dataset)
+
     started = time.perf_counter()
-    outcomes = list(render_many(jobs, engine=args.engine, workers=args.workers, out_dir=out))
+    outcomes = list(render_many(jobs, engine="python", workers=args.workers, out_dir=out))
     wall = time.perf_counter() - started
-    rows = []
-    for o in sorted(outcomes, key=lambda o: o.job.filename):
-        size = o.path.stat().st_size if o.path else 0
-        rows.append({"report": o.job.filename, "kind": o.job.kind, "seconds": round(o.seconds, 2),
-                     "megabytes": round(size / 1e6, 2), "error": o.error})
-        print(f"{o.job.filename:48} {o.seconds:6.1f} s {size / 1e6:6.2f} MB {o.error or ''}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest single worker (Linux: KiB)
+    failed = [o for o in outcomes if o.error]
+    for o in failed:
+        print(f"MISLUKT {o.job.filename}: {o.error}")
+
+    codes = [g.code for g in regions.region(None if args.region == "all" else args.region).gemeenten][:9]
+    content = factsheet_content(codes, args.dataset)
+
+    steps = {}
+    for o in outcomes:
+        for step, seconds in o.timings.items():
+            steps[step] = steps.get(step, 0.0) + seconds
+        steps["other (jobs, files)"] = steps.get("other (jobs, files)", 0.0) + o.seconds - sum(o.timings.values())
+    steps["worker start-up and idle"] = max(0.0, wall * args.workers - sum(o.seconds for o in outcomes))
+    total = sum(steps.values())
+    print(f"\nBatch: {len(jobs)} reports, {args.workers} workers, {wall:.1f} s wall; per step (summed over workers):")
+    print(f"{'step':28} {'seconds':>8} {'share':>6}")
+    for step, seconds in sorted(steps.items(), key=lambda item: -item[1]):
+        print(f"{step:28} {seconds:8.2f} {seconds / total:6.0%}")
+
+    per_report = wall / len(jobs)
+    single_median = statistics.median(single)
     per_kind = {}
-    for kind in sorted({r["kind"] for r in rows}):
-        part = [r for r in rows if r["kind"] == kind and not r["error"]]
-        per_kind[kind] = {"reports": len(part), "median_seconds": statistics.median(r["seconds"] for r in part),
-                          "median_megabytes": statistics.median(r["megabytes"] for r in part)}
-    summary = {"reports": len(rows), "failed": sum(bool(r["error"]) for r in rows), "workers": args.workers,
-               "engine": args.engine, "batch_seconds": round(wall, 1),
-               "seconds_per_report_in_batch": round(wall / len(rows), 2),
-               "total_megabytes": round(sum(r["megabytes"] for r in rows), 1), "per_kind": per_kind}
+    for kind in sorted({o.job.kind for o in outcomes}):
+        part = [o.seconds for o in outcomes if o.job.kind == kind and not o.error]
+        per_kind[kind] = {"reports": len(part), "median_seconds_in_worker": round(statistics.median(part), 3)}
+    sizes = [o.path.stat().st_size for o in outcomes if o.path]
+    summary = {
+        "reports": len(jobs), "failed": len(failed), "workers": args.workers, "engine": "python",
+        "batch_seconds": round(wall, 2), "batch_seconds_per_report": round(per_report, 3),
+        "single_report_process_seconds": [round(s, 2) for s in single],
+        "single_over_batch_per_report": round(single_median / per_report, 1),
+        "factsheet_content_warm_seconds_median": round(statistics.median(content), 3) if content else None,
+        "peak_worker_memory_mb": round(peak_mb), "median_report_megabytes": round(statistics.median(sizes) / 1e6, 2),
+        "per_kind": per_kind,
+    }
+    print(f"\nOne report as its own process: {single_median:.2f} s (median of {len(single)}); in the batch "
+          f"{per_report:.3f} s per report: {single_median / per_report:.1f}x cheaper.")
     print(json.dumps(summary, indent=1))
 
 

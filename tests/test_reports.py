@@ -109,9 +109,9 @@ def test_exploration_notebook_runs(project, tmp_path):
     assert "demodata: True" in text and "application/vnd.plotly.v1+json" in text
 
 
-def test_batch_with_warm_kernels_gives_the_same_reports_and_survives_a_failure(project, reports, tmp_path):
-    """render_many reuses one kernel per worker; the result must equal a cold render (apart from papermill's random
-    id of the injected-parameters cell), and a failing report must not break the next one in the same kernel."""
+def test_batch_in_warm_workers_gives_the_same_reports_and_survives_a_failure(project, reports, tmp_path):
+    """render_many reuses one notebook shell per worker; the result must equal a cold render (apart from papermill's random
+    id of the injected-parameters cell), and a failing report must not break the next one in the same worker."""
     from dataclasses import replace
 
     from trendbreuk.reports.render import render_many

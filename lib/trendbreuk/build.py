@@ -385,23 +385,46 @@ class Processed:
     basket_summary: pd.DataFrame
     population: pd.DataFrame
     registrations_shared: pd.DataFrame | None = None
+    _groups: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def demo(self) -> bool:
         return bool(self.info.get("demo"))
 
+    def rows(self, table: str, **where) -> pd.DataFrame:
+        """The rows of `table` (e.g. "gaps") where each named column equals its value, in table order.
+
+        The table is split by those columns once and the parts are kept, so a batch of reports over a national
+        table filters it once instead of once per figure."""
+        columns = sorted(where)
+        key = (table, tuple(columns))
+        if key not in self._groups:
+            frame = getattr(self, table)
+            self._groups[key] = ({k if isinstance(k, tuple) else (k,): part
+                                  for k, part in frame.groupby(columns, sort=False, dropna=False)}, frame.iloc[0:0])
+        parts, empty = self._groups[key]
+        return parts.get(tuple(where[c] for c in columns), empty)
+
 
 def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:
-    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset)."""
+    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset).
+
+    Read once per process while the build is unchanged (a batch of reports shares it): treat the tables as
+    read-only, and copy before changing one."""
     root = root or paths.project_root()
     dataset = load_sources(root=root).dataset(dataset_name or None)
     folder = paths.processed_dir(root) / dataset.name
     info_path = folder / "build_info.json"
     if not info_path.is_file():
         raise FileNotFoundError(f"{folder} holds no build; run `trendbreuk build --dataset {dataset.name}` first")
+    stamp = tuple(io.file_stamp(p) for p in sorted(folder.iterdir()) if p.is_file())
+    return io.remembered(("processed", str(folder.resolve())), stamp, lambda: _read_processed(folder))
+
+
+def _read_processed(folder: Path) -> Processed:
     return Processed(
         folder=folder,
-        info=json.loads(info_path.read_text(encoding="utf-8")),
+        info=json.loads((folder / "build_info.json").read_text(encoding="utf-8")),
         indicator_values=pd.read_parquet(folder / "indicator_values.parquet"),
         gaps=pd.read_parquet(folder / "gaps.parquet"),
         assessments=pd.read_parquet(folder / "assessments.parquet"),

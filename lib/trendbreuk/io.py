@@ -76,3 +76,40 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# Reading once per process --------------------------------------------------------------------------------
+#
+# A batch renders many reports in one warm worker; each report reads the same configuration and the same
+# processed tables. The readers below remember what they read for as long as the files are unchanged (same bytes
+# for small configuration files, same size, time and inode for large tables), so an edited file is read again.
+
+_REMEMBERED: dict[tuple, tuple[object, object]] = {}
+
+
+def file_stamp(path: Path) -> tuple:
+    """What identifies one version of a (large) file without reading it: inode, size, modification time."""
+    stat = Path(path).stat()
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def remembered(key: tuple, stamp: object, load):
+    """`load()`, or what it returned before for `key` when `stamp` has not changed since."""
+    hit = _REMEMBERED.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = load()
+    _REMEMBERED[key] = (stamp, value)
+    return value
+
+
+def read_yaml(path: Path):
+    """A YAML file parsed (with libyaml where installed), parsed once per process for the same bytes.
+    The result is shared: treat it as read-only. Raises FileNotFoundError and yaml.YAMLError as yaml does."""
+    import yaml
+
+    path = Path(path)
+    data = path.read_bytes()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return remembered(("yaml", str(path.resolve()), loader.__name__), hashlib.sha1(data).digest(),
+                      lambda: yaml.load(data.decode("utf-8"), Loader=loader))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from trendbreuk import paths
+from trendbreuk import io, paths
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
 LEVELS = ("gemeente", "subregio", "regio", "nederland", "rest_nl")
@@ -192,7 +192,7 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
     """Read and check config/regions.yaml."""
     path = Path(path) if path else paths.config_dir() / "regions.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = io.read_yaml(path)
     except FileNotFoundError as err:
         raise RegionsConfigError(f"{path} not found: the workbook needs its regions configuration") from err
     except yaml.YAMLError as err:

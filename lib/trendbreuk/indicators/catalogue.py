@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
-from trendbreuk import paths
+from trendbreuk import io, paths
 
 POLARITIES = ("lower_is_better", "higher_is_better")
 STATISTICS = {"proportion": ("wilson",), "rate": ("byar",), "survey": ("source",)}
@@ -67,7 +66,7 @@ class Indicator:
 def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
     path = Path(path) if path else paths.config_dir() / "indicators.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = io.read_yaml(path)
     except FileNotFoundError as err:
         raise CatalogueError(f"{path} not found: the workbook needs its indicator catalogue") from err
     catalogue: dict[str, Indicator] = {}

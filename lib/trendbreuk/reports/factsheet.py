@@ -116,8 +116,7 @@ class Factsheet:
         self.benchmark_name = "de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark]
         self.page = Page()
         self.boundaries = load_region_boundaries(region, processed.info.get("indeling_year"))
-        a = processed.assessments
-        self.assessments = a[(a["region"] == region.key) & (a["benchmark"] == benchmark)]
+        self.assessments = processed.rows("assessments", region=region.key, benchmark=benchmark)
         self.own = self.assessments[self.assessments["area_code"] == gemeente.code].set_index("indicator")
 
     @classmethod
@@ -138,13 +137,11 @@ class Factsheet:
         return [i for i in self.indicators if i.target_basket]
 
     def values(self, indicator: Indicator) -> pd.DataFrame:
-        v = self.processed.indicator_values
-        return v[(v["region"] == self.region.key) & (v["indicator"] == indicator.id)]
+        return self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
 
     def gaps(self, indicator: Indicator) -> pd.DataFrame:
-        g = self.processed.gaps
-        return g[(g["region"] == self.region.key) & (g["indicator"] == indicator.id) & (g["benchmark"] == self.benchmark)
-                 & (g["area_code"] == self.gemeente.code)]
+        return self.processed.rows("gaps", region=self.region.key, indicator=indicator.id, benchmark=self.benchmark,
+                                   area_code=self.gemeente.code)
 
     # display blocks -----------------------------------------------------------------------------------
     def header(self) -> HTML:

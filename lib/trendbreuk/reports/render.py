@@ -122,53 +122,117 @@ def render(job: ReportJob, *, engine: str = "auto", root: Path | None = None, ou
 
 # Python engine -----------------------------------------------------------------------------------------
 
-class WarmKernel:
-    """One Jupyter kernel reused for a series of reports, so that a batch does not pay the kernel start-up and
-    the imports (pandas, plotly, statsmodels) for every report. Between reports the kernel's namespace is reset
-    (%reset -f); modules stay imported. A dead kernel is restarted.
+class NotebookShell:
+    """Executes notebooks in this process, cell by cell, in an IPython shell: the interpreter that runs inside a
+    Jupyter kernel, with the same display() machinery, so each cell's rich outputs (HTML, images, text) are kept
+    as a kernel would keep them. A batch worker keeps one shell for all its reports: between notebooks its
+    namespace is reset, while imported modules and what they read once (configuration, processed tables) stay.
 
-    The kernel talks over local IPC sockets where the platform has them (no open TCP port, and no
-    "running over TCP without encryption" warning), and one client is kept for the kernel's life."""
+    Running in-process saves a kernel start and the messaging of megabytes of output per report; the notebooks
+    stay the documents, and Quarto executes the same ones in its own Jupyter kernel."""
 
-    def __init__(self, root: Path):
-        from jupyter_client.manager import KernelManager
+    def __init__(self):
+        from IPython.core.interactiveshell import InteractiveShell
 
-        self.root = Path(root)
-        self.km = KernelManager(kernel_name="python3", transport="ipc" if os.name == "posix" else "tcp")
-        if self.km.transport == "ipc":
-            self.km.ip = str(Path(tempfile.mkdtemp(prefix="trendbreuk-kernel-")) / "kernel")
-        self.km.start_kernel(cwd=str(self.root), env={**os.environ, paths.ROOT_ENV: str(self.root)})
-        self.kc = self._client()
+        if InteractiveShell.initialized() and not isinstance(InteractiveShell.instance(), _ReportShell):
+            raise RenderError("the Python engine cannot render inside a running IPython or Jupyter session; run "
+                              "`trendbreuk render ...` in a terminal (or `!trendbreuk render ...` in the notebook)")
+        self.shell = _report_shell_class().instance()
 
-    def _client(self):
-        kc = self.km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        return kc
+    def execute(self, notebook, *, root: Path, name: str):
+        """Run every code cell of `notebook` (an nbformat node) and put its outputs into it; the working folder
+        is `root` and TRENDBREUK_ROOT points at it while the cells run. Raises CellFailed on the first error."""
+        import nbformat
 
-    def execute(self, notebook, timeout: int = 600):
-        from nbclient import NotebookClient
+        shell = self.shell
+        # %reset without its garbage collection (0.1 s a report): forget the last notebook's names
+        for name in [n for n in shell.user_ns if n not in shell.user_ns_hidden]:
+            del shell.user_ns[name]
+        saved_dir, saved_root = os.getcwd(), os.environ.get(paths.ROOT_ENV)
+        os.chdir(root)
+        os.environ[paths.ROOT_ENV] = str(root)
+        try:
+            for number, cell in enumerate(notebook.cells, start=1):
+                if cell.cell_type != "code":
+                    continue
+                shell.collected.clear()
+                from IPython.utils.capture import capture_output
 
-        if not self.km.is_alive():
-            self.kc.stop_channels()
-            self.km.restart_kernel(now=True)
-            self.kc = self._client()
-        self.kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60)
-        client = NotebookClient(notebook, km=self.km, timeout=timeout, allow_errors=False)
-        client.kc = self.kc
-        return client.execute()
+                with capture_output(display=False) as streams:
+                    result = shell.run_cell(cell.source, store_history=False)
+                outputs = []
+                for stream, text in (("stdout", streams.stdout), ("stderr", streams.stderr)):
+                    if text:
+                        outputs.append(nbformat.v4.new_output("stream", name=stream, text=text))
+                for kind, data, metadata in shell.collected:
+                    outputs.append(nbformat.v4.new_output(kind, data=data, metadata=metadata or {}))
+                cell.outputs = outputs
+                error = result.error_before_exec or result.error_in_exec
+                if error is not None:
+                    raise CellFailed(f"cell {number} of {name} failed: {type(error).__name__}: {error}") from error
+        finally:
+            os.chdir(saved_dir)
+            if saved_root is None:
+                os.environ.pop(paths.ROOT_ENV, None)
+            else:
+                os.environ[paths.ROOT_ENV] = saved_root
+        return notebook
 
-    def shutdown(self) -> None:
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
-        if self.km.transport == "ipc":
-            shutil.rmtree(Path(self.km.ip).parent, ignore_errors=True)
 
-    def __enter__(self) -> "WarmKernel":
-        return self
+class CellFailed(RuntimeError):
+    """A notebook cell raised; the message names the cell, the notebook and the error."""
 
-    def __exit__(self, *exc) -> None:
-        self.shutdown()
+
+_REPORT_SHELL = None
+
+
+def _report_shell_class():
+    """An IPython shell that collects display() and a cell's last value as notebook outputs instead of printing
+    them (IPython's own extension points: a display publisher and a display hook)."""
+    global _REPORT_SHELL
+    if _REPORT_SHELL is not None:
+        return _REPORT_SHELL
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets import Type
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+            self.shell.collected.append(("display_data", data, metadata))
+
+        def clear_output(self, wait=False):
+            self.shell.collected.clear()
+
+    class Results(DisplayHook):
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            self.shell.collected.append(("execute_result", format_dict, md_dict))
+
+        def finish_displayhook(self):
+            pass
+
+    class ReportShell(_ReportShell, InteractiveShell):
+        display_pub_class = Type(Publisher)
+        displayhook_class = Type(Results)
+
+        def __init__(self, **kwargs):
+            self.collected = []
+            super().__init__(**kwargs)
+
+        def init_history(self):  # no history database for executed reports
+            from IPython.core.history import HistoryManager
+
+            self.history_manager = HistoryManager(shell=self, parent=self, enabled=False)
+
+    _REPORT_SHELL = ReportShell
+    return ReportShell
+
+
+class _ReportShell:
+    """Marks the shell of NotebookShell (see _report_shell_class)."""
 
 
 def _parameterised(source: Path, parameters: dict):
@@ -178,41 +242,87 @@ def _parameterised(source: Path, parameters: dict):
     return parameterize_notebook(load_notebook_node(str(source)), dict(parameters))
 
 
-def render_python(job: ReportJob, root: Path, out_path: Path, kernel: WarmKernel | None = None) -> None:
-    """Execute the notebook with the job's parameters (papermill's parameter cell; in `kernel` when given,
-    otherwise in a kernel of its own) and write HTML."""
-    from nbclient.exceptions import CellExecutionError
+_SHELL: NotebookShell | None = None
 
+
+def render_python(job: ReportJob, root: Path, out_path: Path, timings: dict | None = None) -> None:
+    """Execute the notebook with the job's parameters (papermill's parameter cell) in this process's
+    NotebookShell and write HTML. `timings`, when given, receives seconds per step."""
+    global _SHELL
+    timings = {} if timings is None else timings
     source = root / job.notebook
     if not source.is_file():
         raise RenderError(f"{job.filename}: notebook {source} not found")
-    if kernel is None:
-        with WarmKernel(root) as own:
-            return render_python(job, root, out_path, kernel=own)
+    started = time.perf_counter()
+    notebook = _parameterised(source, job.parameters)
+    if _SHELL is None:
+        _SHELL = NotebookShell()
+    timings["parameters"] = time.perf_counter() - started
+    started = time.perf_counter()
     try:
-        notebook = kernel.execute(_parameterised(source, job.parameters))
-    except CellExecutionError as err:
-        message = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
-        raise RenderError(f"{job.filename}: a cell of {job.notebook} failed: {message}") from err
+        notebook = _SHELL.execute(notebook, root=root, name=job.notebook)
+    except CellFailed as err:
+        raise RenderError(f"{job.filename}: {err}") from err
+    finally:
+        timings["execute"] = time.perf_counter() - started
+    started = time.perf_counter()
     write_python_html(job, notebook, out_path)
+    timings["html"] = time.perf_counter() - started
 
 
 def write_python_html(job: ReportJob, notebook, out_path: Path) -> None:
-    from nbconvert import HTMLExporter
-
+    """The executed notebook as one HTML page (templates/page.html.j2): markdown cells as text, code cells by
+    their outputs only, as a report shows them. Text on stderr (warnings) goes to the log, not into the report."""
     from trendbreuk.reports.page import html_document
 
     for cell in notebook.cells:
-        if cell.cell_type == "code":
-            for output in cell.get("outputs", []):
-                if output.get("name") == "stderr":
-                    log.warning("%s: %s", job.filename, output.get("text", "").strip()[:500])
-            cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, anchor_link_text="")
-    body, _ = exporter.from_notebook_node(notebook)
-    page = html_document(job.title, body)
-    io.write_text_atomic(out_path, page)
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                log.warning("%s: %s", job.filename, output.get("text", "").strip()[:500])
+    io.write_text_atomic(out_path, html_document(job.title, notebook_html(notebook)))
+
+
+def notebook_html(notebook) -> str:
+    """The body of a report from an executed notebook: what nbconvert's basic template without inputs shows,
+    without its second pass over the whole page (a BeautifulSoup parse that cost half of a factsheet's render)."""
+    import base64
+    import html
+
+    import mistune
+
+    markdown = mistune.create_markdown(escape=False, plugins=["table"])
+    parts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append(f'<div class="tb-text">{markdown(cell.source)}</div>')
+            continue
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream":
+                if output.get("name") == "stdout":
+                    parts.append(f"<pre>{html.escape(output.get('text', ''))}</pre>")
+                continue
+            data = output.get("data", {})
+            if "text/html" in data:
+                parts.append(_text(data["text/html"]))
+            elif "text/markdown" in data:
+                parts.append(markdown(_text(data["text/markdown"])))
+            elif "image/svg+xml" in data:
+                parts.append(_text(data["image/svg+xml"]))
+            elif "image/png" in data:
+                alt = html.escape(_text(data.get("text/plain", "")) or "afbeelding")
+                png = data["image/png"]
+                png = png if isinstance(png, str) else base64.b64encode(png).decode("ascii")
+                parts.append(f'<img src="data:image/png;base64,{png}" alt="{alt}">')
+            elif "text/plain" in data:
+                parts.append(f"<pre>{html.escape(_text(data['text/plain']))}</pre>")
+    return "\n".join(parts)
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
 
 
 # Quarto engine -----------------------------------------------------------------------------------------
@@ -330,46 +440,49 @@ class RenderOutcome:
     path: Path | None
     seconds: float
     error: str | None = None
+    timings: dict = field(default_factory=dict)  # seconds per step: parameters, execute, html (python engine)
 
 
-_WORKER_KERNEL: WarmKernel | None = None  # one per worker process of render_many (a resource pool of one)
+def _start_worker() -> None:
+    """Prepare a worker of render_many for the Python engine: the shell and the report modules, once."""
+    global _SHELL
+    import trendbreuk.reports.area  # noqa: F401  (imports pandas, plotly, statsmodels once per worker)
+    import trendbreuk.reports.factsheet  # noqa: F401
+    import trendbreuk.reports.programme  # noqa: F401  (pyflakes: used for its import time)
 
-
-def _start_worker_kernel(root: str) -> None:
-    from multiprocessing.util import Finalize
-
-    global _WORKER_KERNEL
-    _WORKER_KERNEL = WarmKernel(Path(root))
-    # worker processes end without running atexit handlers; multiprocessing's finalizers do run
-    Finalize(_WORKER_KERNEL, _WORKER_KERNEL.shutdown, exitpriority=10)
+    if _SHELL is None:
+        _SHELL = NotebookShell()
 
 
 def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None) -> RenderOutcome:
     start = time.perf_counter()
+    timings: dict = {}
     try:
         root_path = Path(root)
         out_path = (Path(out_dir) if out_dir else paths.reports_dir(root_path)) / job.filename
-        if engine == "python" and _WORKER_KERNEL is not None:
-            render_python(job, root_path, out_path, kernel=_WORKER_KERNEL)
+        if engine == "python":
+            render_python(job, root_path, out_path, timings)
         else:
             render(job, engine=engine, root=root_path, out_dir=out_path.parent)
-        return RenderOutcome(job, out_path, time.perf_counter() - start)
+        return RenderOutcome(job, out_path, time.perf_counter() - start, timings=timings)
     except Exception as err:  # one failed report must not stop the others
-        return RenderOutcome(job, None, time.perf_counter() - start, f"{type(err).__name__}: {err}")
+        return RenderOutcome(job, None, time.perf_counter() - start, f"{type(err).__name__}: {err}", timings)
 
 
 def render_many(jobs: list[ReportJob], *, engine: str = "auto", root: Path | None = None,
                 out_dir: Path | None = None, workers: int = 2, progress=None):
-    """Render jobs in `workers` processes; yield a RenderOutcome per job as it finishes."""
+    """Render jobs in `workers` processes; yield a RenderOutcome per job as it finishes. With the Python engine
+    each worker executes its notebooks in its own NotebookShell, so configuration and processed tables are read
+    once per worker, not once per report."""
     root = root or paths.project_root()
     engine = choose_engine(engine)
+    target = str(out_dir) if out_dir else None
     if workers <= 1:
         for job in jobs:
-            outcome = _render_one(job, engine, str(root), str(out_dir) if out_dir else None)
-            yield outcome
+            yield _render_one(job, engine, str(root), target)
         return
-    warm = dict(initializer=_start_worker_kernel, initargs=(str(root),)) if engine == "python" else {}
+    warm = dict(initializer=_start_worker) if engine == "python" else {}
     with ProcessPoolExecutor(max_workers=workers, **warm) as pool:
-        futures = [pool.submit(_render_one, job, engine, str(root), str(out_dir) if out_dir else None) for job in jobs]
+        futures = [pool.submit(_render_one, job, engine, str(root), target) for job in jobs]
         for future in as_completed(futures):
             yield future.result()

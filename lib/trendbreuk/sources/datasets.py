@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
-from trendbreuk import paths
+from trendbreuk import io, paths
 from trendbreuk.sources.exports import ExportLayout
 
 
@@ -99,7 +98,7 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
     root = root or paths.project_root()
     path = Path(path) if path else root / "config" / "sources.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = io.read_yaml(path)
     except FileNotFoundError as err:
         raise DatasetConfigError(f"{path} not found") from err
     datasets = {}

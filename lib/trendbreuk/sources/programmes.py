@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
-from trendbreuk import paths
+from trendbreuk import io, paths
 from trendbreuk.geography.areas import name_key
 
 UNITS = ("count", "count_with_denominator", "status")
@@ -54,7 +53,7 @@ class ProgrammeCatalogue:
 def load_programmes(path: Path | None = None) -> ProgrammeCatalogue:
     path = Path(path) if path else paths.config_dir() / "programmes.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = io.read_yaml(path)
     except FileNotFoundError as err:
         raise ProgrammeConfigError(f"{path} not found") from err
     programmes = []
