@@ -312,37 +312,63 @@ def render_programma(name: Annotated[Optional[str], typer.Argument(help="region 
 
 
 @render_app.command("all")
-def render_all(engine: EngineOption = "auto", region: RegionOption = None, dataset: DatasetOption = "",
-               workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2) -> None:
-    """Render every report of a region (regional, programme, subregio's, factsheets) and an index page; a failed
-    report does not stop the others, and the exit code is 1 if any failed."""
+def render_all(engine: EngineOption = "auto",
+               region: Annotated[Optional[str], typer.Option(
+                   help="region key from the regions file, or 'all' for every region (default: its default_region)")] = None,
+               dataset: DatasetOption = "",
+               workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
+               verbose: Annotated[bool, typer.Option("--verbose", "-v", help="per report and in total: seconds per step")] = False) -> None:
+    """Render every report of a region (regional, programme, subregio's, factsheets), or of every region with
+    --region all, and an index page; a failed report does not stop the others, and the exit code is 1 if any failed."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from trendbreuk.geography.areas import load_regions
-    from trendbreuk.reports.render import RenderError, region_jobs, render_many, render_site
+    from trendbreuk.reports.render import RenderError, all_jobs, region_jobs, render_many, render_site
 
     regions = load_regions()
-    chosen = regions.region(region)
-    jobs = region_jobs(regions, chosen.key, dataset=dataset)
+    if region == "all":
+        jobs, title = all_jobs(regions, dataset=dataset), f"Rapporten van {len(regions.regions)} regio's"
+    else:
+        chosen = regions.region(region)
+        jobs, title = region_jobs(regions, chosen.key, dataset=dataset), f"Rapporten {chosen.name}"
     started = time.perf_counter()
     failed = 0
+    steps: dict[str, float] = {}
+    busy = 0.0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
-        task = progress.add_task(f"Rapporten {chosen.name}", total=len(jobs))
+        task = progress.add_task(title, total=len(jobs))
         for outcome in render_many(jobs, engine=engine, workers=workers):
+            busy += outcome.seconds
+            for step, seconds in outcome.timings.items():
+                steps[step] = steps.get(step, 0.0) + seconds
+            detail = ""
+            if verbose and outcome.timings:
+                detail = " [" + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in outcome.timings.items()) + "]"
             if outcome.error:
                 failed += 1
                 progress.console.print(f"[red]MISLUKT[/red] {escape(outcome.job.filename)}: {escape(outcome.error)}",
                                        highlight=False)
             else:
-                progress.console.print(f"{outcome.job.filename} ({outcome.seconds:.1f} s)", highlight=False)
+                progress.console.print(f"{escape(outcome.job.filename)} ({outcome.seconds:.2f} s){escape(detail)}",
+                                       highlight=False)
             progress.advance(task)
+    rendered = time.perf_counter() - started
+    site_started = time.perf_counter()
     try:
         index = render_site(engine=engine)
     except RenderError as err:
         _fail(f"the reports are in {paths.reports_dir()}, but the index page failed: {err}")
+    if verbose:
+        steps["other (jobs, files)"] = busy - sum(steps.values())
+        steps["worker start-up and idle"] = max(0.0, rendered * max(workers, 1) - busy)
+        steps["index page"] = time.perf_counter() - site_started
+        total = sum(steps.values())
+        typer.echo(f"{'stap':28} {'seconden':>9} {'aandeel':>8}   (opgeteld over {max(workers, 1)} processen)")
+        for step, seconds in sorted(steps.items(), key=lambda item: -item[1]):
+            typer.echo(f"{step:28} {seconds:9.2f} {seconds / total:8.0%}")
     typer.echo(f"{len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.0f} s; "
                f"overzicht: {index}")
     if failed:

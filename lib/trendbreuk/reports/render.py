@@ -97,6 +97,21 @@ def region_jobs(regions: RegionsConfig, region_key: str | None = None, dataset: 
             + [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten])
 
 
+def all_jobs(regions: RegionsConfig, dataset: str = "") -> list[ReportJob]:
+    """The reports of every configured region (a national run): per region its regional report and factsheets,
+    its subregio reports where it has more than one subregio, and the programme report of the default region
+    (the programme's registrations are its own)."""
+    jobs = []
+    for region in regions.regions.values():
+        jobs.append(regio_job(regions, region.key, dataset=dataset))
+        if region.key == regions.default_region:
+            jobs.append(programma_job(regions, region.key, dataset=dataset))
+        if len(region.subregios) > 1:
+            jobs += [subregio_job(s.code, regions, region.key, dataset=dataset) for s in region.subregios]
+        jobs += [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten]
+    return jobs
+
+
 def choose_engine(engine: str = "auto") -> str:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
