@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -297,16 +299,25 @@ def skipped_list(missing: dict[str, Missing], indicators: dict[str, Indicator]) 
              "action": missing[i.id].action} for i in indicators.values() if i.id in missing]
 
 
+@contextmanager
+def _step(what: str):
+    """Log how long a step of the build took (`trendbreuk -v build`)."""
+    started = time.perf_counter()
+    yield
+    log.info("build: %s in %.2f s", what, time.perf_counter() - started)
+
+
 def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
     root = root or paths.project_root()
-    regions = load_regions(root / "config" / "regions.yaml")
+    regions = load_regions(paths.regions_file(root))
     indicators = load_catalogue(root / "config" / "indicators.yaml")
     sources = load_sources(root=root)
     dataset = sources.dataset(dataset_name)
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
 
     programmes = load_programmes(root / "config" / "programmes.yaml")
-    data = read_sources(dataset, regions, sources, indicators, programmes)
+    with _step("read and check the sources"):
+        data = read_sources(dataset, regions, sources, indicators, programmes)
     frames = data.frames
     present = [p for p in INDICATOR_PROVIDERS if p in frames]
     if not present:
@@ -318,22 +329,26 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     population_years = frames["cbs_population"].dropna(subset=["value"])["period_start"].dt.year
     last_year = int(max([frames[p]["year_end"].max() for p in present] + [population_years.max()]))
     indeling_year = regions.indeling_year or last_year
-    frames, harmonisation = harmonise_sources(frames, indeling_year)
-    values = calculate_indicator_values(frames, indicators, regions, population_weights(frames, indeling_year),
-                                        data.missing)
+    with _step("harmonise to one indeling"):
+        frames, harmonisation = harmonise_sources(frames, indeling_year)
+    with _step("indicator values per area"):
+        values = calculate_indicator_values(frames, indicators, regions, population_weights(frames, indeling_year),
+                                            data.missing)
     if values.empty:
         raise FileNotFoundError(f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; "
                                 "nothing to build")
-    gaps = pd.concat(
-        [calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
-                        target_year=regions.target_year, share=regions.target_share_closed)
-         for benchmark in regions.benchmarks],
-        ignore_index=True,
-    )
+    with _step("gaps"):
+        gaps = pd.concat(
+            [calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
+                            target_year=regions.target_year, share=regions.target_share_closed)
+             for benchmark in regions.benchmarks],
+            ignore_index=True,
+        )
     population = frames["cbs_population"]
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
-    assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
+    with _step("assessments and verdicts"):
+        assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
     tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments,
               "basket_summary": summarise_basket(assessments, benchmark=regions.default_benchmark),
               "population": population}
@@ -363,7 +378,8 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "births_tables": data.births_tables,
         "export_notes": data.export_notes,
     }
-    tables = validate_tables(tables)
+    with _step("check the tables' contract"):
+        tables = validate_tables(tables)
     target = paths.processed_dir(root) / dataset.name
     with io.atomic_directory(target) as tmp:
         for name, frame in tables.items():

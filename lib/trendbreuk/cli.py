@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -78,17 +80,56 @@ def _fail(message: str) -> None:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show progress messages")] = False) -> None:
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show progress messages")] = False,
+         regions: Annotated[Optional[Path], typer.Option(
+             "--regions", help="regions file instead of config/regions.yaml, e.g. config/regions-nl.yaml "
+                               "(written by `trendbreuk regions national`)")] = None) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if regions is not None:
+        if not regions.is_file():
+            _fail(f"{regions} not found; write it with `trendbreuk regions national <CBS area list>`")
+        os.environ[paths.REGIONS_ENV] = str(regions.resolve())  # report workers and notebooks inherit it
 
 
 @app.command()
-def demo(seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same files")] = 2018) -> None:
+def demo(seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same files")] = 2018,
+         national: Annotated[bool, typer.Option(
+             "--national", help="every gemeente of the country into data/raw/demo-nl/ (dataset demo-nl); needs "
+                                "--regions with a national regions file")] = False) -> None:
     """Write the demo data set (fake numbers in the real sources' formats) into data/raw/demo/."""
     from trendbreuk.demo import write_demo
 
-    folder = write_demo(seed=seed)
+    try:
+        folder = write_demo(seed=seed, national=national)
+    except ValueError as err:
+        _fail(str(err))
     typer.echo(f"demodata geschreven naar {folder}")
+
+
+regions_app = typer.Typer(help="Regions from CBS's own area lists.", no_args_is_help=True)
+app.add_typer(regions_app, name="regions")
+
+
+@regions_app.command("national")
+def regions_national(area_list: Annotated[Path, typer.Argument(
+                         help="CBS 'Gebieden in Nederland' (CSV) or the CBS/PDOK KoppelCodes list: gemeente -> "
+                              "GGD-regio or veiligheidsregio")],
+                     out: Annotated[Path, typer.Option(help="the regions file to write")] = Path("config/regions-nl.yaml")) -> None:
+    """Write a regions file for the whole country: every GGD region of the list; the regions of
+    config/regions.yaml stay as configured (with their subregio's) where they hold the same gemeenten."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.geography.national import AreaListError, read_area_list, write_regions_file
+
+    try:
+        areas = read_area_list(area_list)
+        target = out if out.is_absolute() else paths.project_root() / out
+        notes = write_regions_file(areas, load_regions(paths.config_dir() / "regions.yaml"), target)
+    except AreaListError as err:
+        _fail(str(err))
+    regions = areas.frame["region_code"].nunique()
+    typer.echo(f"{target}: {len(areas.frame)} gemeenten in {regions} regio's ({areas.kind}, uit {area_list})")
+    for note in notes:
+        typer.echo(f"  - {note}")
 
 
 @app.command()

@@ -55,6 +55,7 @@ MERGERS = {
                "from": [("GM0951", "Nuth", 15187), ("GM0881", "Onderbanken", 7782), ("GM0962", "Schinnen", 12758)]},
 }
 NL_POPULATION_2018 = 17_180_000
+NATIONAL_MINIMUM = 300  # configured gemeenten from which the demo world is the whole country (342 in 2023)
 # Shares of the population by the age groups of the Kerncijfers wijken en buurten: 0-15, 15-25, 25-45, 45-65, 65+
 # (Zuid-Limburg is older than the country).
 AGE_GROUPS = ("k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar", "k_65JaarOfOuder")
@@ -85,8 +86,12 @@ class _World:
         self.population: dict[tuple[str, int], int] = {}
         self.births: dict[tuple[str, int], int] = {}
         self.children: dict[tuple[str, int], int] = {}
+        # A national world (every gemeente of the country configured) has no "rest of NL": the country is the sum
+        # of its gemeenten, whose unknown sizes are drawn (log-normal, like real gemeente sizes) to add up to NL.
+        self.national = len(self.gemeenten) >= NATIONAL_MINIMUM
+        sizes = self._national_sizes(rng) if self.national else {}
         for g, region in self.gemeenten:
-            size, birth_rate = SIZES.get(g.code, (int(rng.integers(10_000, 60_000)), 8.0))
+            size, birth_rate = SIZES.get(g.code) or sizes.get(g.code) or (int(rng.integers(10_000, 60_000)), 8.0)
             growth = -0.003 if region.code == "ZL" else 0.001
             for year in YEARS:
                 pop = int(round(size * (1 + growth) ** (year - 2018)))
@@ -95,13 +100,28 @@ class _World:
                 self.births[(g.code, year)] = int(rng.poisson(pop * rate / 1000))
                 self.children[(g.code, year)] = int(round(pop * SHARE_CHILDREN.get(region.code, 0.18) * (1 - 0.004 * (year - 2018))))
         for year in YEARS:
+            if self.national:
+                for table in (self.population, self.births, self.children):
+                    table[("NL01", year)] = sum(table[(g.code, year)] for g, _ in self.gemeenten)
+                continue
             nl_pop = int(round(NL_POPULATION_2018 * (1.006) ** (year - 2018)))
             self.population[("NL01", year)] = nl_pop
             self.births[("NL01", year)] = int(round(nl_pop * NL_BIRTH_RATE * (1 - 0.008 * (year - 2018)) / 1000))
             self.children[("NL01", year)] = int(round(nl_pop * SHARE_CHILDREN["NL"] * (1 - 0.003 * (year - 2018))))
 
+    def _national_sizes(self, rng: np.random.Generator) -> dict[str, tuple[int, float]]:
+        unknown = [g.code for g, _ in self.gemeenten if g.code not in SIZES]
+        known = sum(SIZES[g.code][0] for g, _ in self.gemeenten if g.code in SIZES)
+        drawn = rng.lognormal(np.log(28_000), 0.8, size=len(unknown))
+        drawn *= (NL_POPULATION_2018 - known) / drawn.sum()
+        rates = rng.normal(9.3, 0.9, size=len(unknown))
+        return {code: (int(round(max(size, 1_000))), float(rate)) for code, size, rate in zip(unknown, drawn, rates)}
+
     def ages(self, code: str, year: int) -> dict[str, int]:
         """Inhabitants per age group of the Kerncijfers wijken en buurten; they add up to the population."""
+        if code == "NL01" and self.national:
+            parts = [self.ages(g.code, year) for g, _ in self.gemeenten]
+            return {group: sum(p[group] for p in parts) for group in AGE_GROUPS}
         shares = AGE_SHARES["ZL" if self.region_code.get(code) == "ZL" else "other"]
         population = self.population[(code, year)]
         groups = [int(round(population * share)) for share in shares[:-1]]
@@ -115,6 +135,8 @@ class _World:
             return self.children[(code, year)]
         if kind == "inhabitants15plus":
             return sum(v for k, v in self.ages(code, year).items() if k != "k_0Tot15Jaar")
+        if code == "NL01" and self.national:
+            return sum(self.base(kind, g.code, year, shares) for g, _ in self.gemeenten)
         share = shares[kind]["ZL" if self.region_code.get(code) == "ZL" else "other"]
         return int(round(self.population[(code, year)] * share))
 
@@ -611,13 +633,20 @@ def _make_reproducible(xlsx: Path) -> None:
             target.writestr(fixed, data)
 
 
-def write_demo(root: Path | None = None, seed: int = SEED) -> Path:
-    """Write the whole demo data set into data/raw/demo/ and return that folder."""
+def write_demo(root: Path | None = None, seed: int = SEED, national: bool = False) -> Path:
+    """Write the whole demo data set into data/raw/demo/ and return that folder. With `national`, the demo of
+    every gemeente of the regions file (which must cover the country: `trendbreuk regions national`) goes into
+    data/raw/demo-nl/, the dataset demo-nl."""
     root = root or paths.project_root()
-    regions = load_regions(root / "config" / "regions.yaml")
+    regions_path = paths.regions_file(root)
+    regions = load_regions(regions_path)
     rng = np.random.default_rng(seed)
     world = _World(regions, rng)
-    demo = paths.raw_dir(root) / "demo"
+    if national and not world.national:
+        raise ValueError(f"{regions_path} holds {len(world.gemeenten)} gemeenten, not the whole country: write a "
+                         "national regions file with `trendbreuk regions national <CBS area list>` and pass it with "
+                         "`trendbreuk --regions config/regions-nl.yaml demo --national`")
+    demo = paths.raw_dir(root) / ("demo-nl" if national else "demo")
     demo.mkdir(parents=True, exist_ok=True)
     write_cbs_population(world, regions, demo / "cbs" / "03759ned" / SNAPSHOT_DATE)
     truth = load_truth(root)

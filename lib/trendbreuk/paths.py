@@ -60,3 +60,17 @@ def reports_dir(root: Path | None = None) -> Path:
 
 def notebooks_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "notebooks"
+
+
+REGIONS_ENV = "TRENDBREUK_REGIONS"
+
+
+def regions_file(root: Path | None = None) -> Path:
+    """config/regions.yaml, or the regions file in TRENDBREUK_REGIONS (set by `trendbreuk --regions FILE`, e.g.
+    the national file of `trendbreuk regions national`); a relative path counts from the project root."""
+    root = root or project_root()
+    env = os.environ.get(REGIONS_ENV)
+    if env:
+        path = Path(env)
+        return path if path.is_absolute() else root / path
+    return config_dir(root) / "regions.yaml"

@@ -190,7 +190,7 @@ def slugify(name: str) -> str:
 
 def load_regions(path: Path | None = None) -> RegionsConfig:
     """Read and check config/regions.yaml."""
-    path = Path(path) if path else paths.config_dir() / "regions.yaml"
+    path = Path(path) if path else paths.regions_file()
     try:
         raw = io.read_yaml(path)
     except FileNotFoundError as err:

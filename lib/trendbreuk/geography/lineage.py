@@ -210,10 +210,13 @@ def harmonise(frame: pd.DataFrame, lineage: pd.DataFrame, target_year: int, *, c
     keys = list(keys)
     is_gemeente = frame[code_column].astype(str).str.startswith("GM")
     others = frame[~is_gemeente].copy()
-    rows = []
     index = _LineageIndex(lineage)
-    for record in frame[is_gemeente].to_dict("records"):
-        code, year = str(record[code_column]).strip(), int(record[year_column])
+    # The lineage is looked up once per gemeente and year, not once per row (a national table has ~100,000 rows).
+    source = frame[is_gemeente].copy()
+    source["_code"] = source[code_column].astype(str).str.strip()
+    source["_year"] = source[year_column].astype(int)
+    mapping = []
+    for code, year in source[["_code", "_year"]].drop_duplicates().itertuples(index=False):
         targets = index.successors(code, year, target_year)
         flags = []
         if len(targets) > 1:
@@ -221,25 +224,39 @@ def harmonise(frame: pd.DataFrame, lineage: pd.DataFrame, target_year: int, *, c
         notes = index.boundary_notes(code, year, target_year)
         if notes:
             flags.append("grenswijziging: " + "; ".join(notes))
-        for target, share in targets:
-            out = dict(record)
-            out[code_column] = target
-            out["_merged"] = target != code
-            for column in count_columns:
-                out[column] = record[column] * share if pd.notna(record[column]) else np.nan
-            out["harmonisation_flag"] = "; ".join(flags)
-            rows.append(out)
-    gemeenten = pd.DataFrame(rows)
-    if gemeenten.empty:
-        result = others.assign(indeling=target_year, harmonisation_flag="")
-        return result
+        mapping += [(code, year, target, share, "; ".join(flags)) for target, share in targets]
+    if source.empty or not mapping:
+        return others.assign(indeling=target_year, harmonisation_flag="")
+    mapping = pd.DataFrame(mapping, columns=["_code", "_year", "_target", "_share", "harmonisation_flag"])
+    gemeenten = source.merge(mapping, on=["_code", "_year"], how="inner", sort=False)
+    gemeenten["_merged"] = gemeenten["_target"] != gemeenten[code_column]
+    gemeenten[code_column] = gemeenten["_target"]
+    for column in count_columns:
+        split = gemeenten["_share"] != 1.0
+        if split.any():
+            gemeenten[column] = gemeenten[column].astype(float)
+            gemeenten.loc[split, column] = gemeenten.loc[split, column] * gemeenten.loc[split, "_share"]
+    gemeenten = gemeenten.drop(columns=["_code", "_year", "_target", "_share"])
     group = keys + [code_column, year_column]
-    aggregations = {c: (c, lambda s: s.sum(min_count=len(s))) for c in count_columns}
+    # A sum is missing when any of its parts is (sum with min_count = number of parts), written without lambdas
+    aggregations = {c: (c, "sum") for c in count_columns}
+    aggregations.update({f"_count_{c}": (c, "count") for c in count_columns})
     aggregations.update({c: (c, "first") for c in rate_columns})
     aggregations["_merged"] = ("_merged", "any")
     aggregations["_parts"] = (code_column, "size")
-    aggregations["harmonisation_flag"] = ("harmonisation_flag", lambda s: "; ".join(sorted({f for f in s if f})))
     summed = gemeenten.groupby(group, as_index=False, dropna=False).agg(**aggregations)
+    for column in count_columns:
+        incomplete = summed[f"_count_{column}"] < summed["_parts"]
+        if incomplete.any():
+            summed[column] = summed[column].astype(float)
+            summed.loc[incomplete, column] = np.nan
+    summed = summed.drop(columns=[f"_count_{c}" for c in count_columns])
+    flagged = gemeenten[gemeenten["harmonisation_flag"] != ""]
+    summed["harmonisation_flag"] = ""
+    if not flagged.empty:
+        joined = flagged.groupby(group, dropna=False)["harmonisation_flag"].agg(lambda s: "; ".join(sorted(set(s))))
+        position = pd.MultiIndex.from_frame(summed[group])
+        summed["harmonisation_flag"] = joined.reindex(position).fillna("").to_numpy()
     merged = summed["_merged"] | (summed["_parts"] > 1)
     for column in rate_columns:
         lost = merged & summed[column].notna()

@@ -53,7 +53,7 @@ def aggregate_areas(counts: pd.DataFrame, region: Region) -> pd.DataFrame:
     members = {g.code: g for g in region.gemeenten}
     gemeente_rows = counts[counts["area_code"].isin(members)].copy()
     gemeente_rows["area_level"] = "gemeente"
-    gemeente_rows["area_name"] = gemeente_rows["area_code"].map(lambda c: members[c].name)
+    gemeente_rows["area_name"] = gemeente_rows["area_code"].map({c: g.name for c, g in members.items()})
 
     parts = [gemeente_rows]
     complete = (

@@ -26,7 +26,7 @@ INDICATOR_VALUES = pa.DataFrameSchema(
         "region": pa.Column(str),
         "indicator": pa.Column(str),
         "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
-        "area_code": pa.Column(str, pa.Check.str_matches(r"^(GM\d{4}|NL01|rest_nl|[A-Z]{1,4})$")),
+        "area_code": pa.Column(str, pa.Check.str_matches(r"^(GM\d{4}|NL01|rest_nl|[A-Z][A-Z0-9]{0,5})$")),
         "area_name": pa.Column(str),
         "period": pa.Column(str),
         "year_start": pa.Column(int, pa.Check.in_range(1990, 2100)),

@@ -67,7 +67,7 @@ def aggregate_estimates(rows: pd.DataFrame, region, weights: pd.DataFrame) -> pd
     data = rows.merge(weights.rename(columns={"year": "year_end"}), on=["area_code", "year_end"], how="left")
     out = []
     gemeenten = data[data["area_code"].isin(members)].copy()
-    gemeenten["area_level"], gemeenten["area_name"] = "gemeente", gemeenten["area_code"].map(lambda c: members[c].name)
+    gemeenten["area_level"], gemeenten["area_name"] = "gemeente", gemeenten["area_code"].map({c: g.name for c, g in members.items()})
     gemeenten["method"] = METHOD_SOURCE
     out.append(gemeenten)
     national = data[data["area_code"] == "NL01"].copy()
@@ -75,29 +75,33 @@ def aggregate_estimates(rows: pd.DataFrame, region, weights: pd.DataFrame) -> pd
     out.append(national)
     groups = [(s.code, s.name, "subregio", {g.code for g in s.gemeenten}) for s in region.subregios]
     groups.append((region.code, region.name, "regio", set(members)))
-    region_rows = {}
-    for key, part in gemeenten.groupby(cols):
+    records, region_rows = [], {}
+    complete = gemeenten.dropna(subset=["value", "lower_ci", "upper_ci", "weight"])
+    for key, part in complete.groupby(cols):
+        codes_present = part["area_code"].to_numpy()
         for code, name, level, codes in groups:
-            sub = part[part["area_code"].isin(codes)].dropna(subset=["value", "lower_ci", "upper_ci", "weight"])
-            if len(sub) < len(codes):
+            inside = np.isin(codes_present, list(codes))
+            if inside.sum() < len(codes):
                 continue  # an aggregate needs every gemeente
+            sub = part[inside]
             value, lower, upper = combine_estimates(sub["value"], sub["lower_ci"], sub["upper_ci"], sub["weight"])
             record = dict(zip(cols, key), area_code=code, area_name=name, area_level=level, value=value,
                           lower_ci=lower, upper_ci=upper, weight=sub["weight"].sum(), method=METHOD_COMBINED)
-            out.append(pd.DataFrame([record]))
+            records.append(record)
             if level == "regio":
                 region_rows[key] = record
-    for _, nl in national.dropna(subset=["value", "weight"]).iterrows():
+    for nl in national.dropna(subset=["value", "weight"]).to_dict("records"):
         key = tuple(nl[c] for c in cols)
         if key not in region_rows:
             continue
         r = region_rows[key]
         value, lower, upper = subtract_estimate((nl["value"], nl["lower_ci"], nl["upper_ci"]), nl["weight"],
                                                 (r["value"], r["lower_ci"], r["upper_ci"]), r["weight"])
-        out.append(pd.DataFrame([dict(zip(cols, key), area_code="rest_nl", area_level="rest_nl",
-                                      area_name=f"Rest van Nederland (zonder {region.name})", value=value,
-                                      lower_ci=lower, upper_ci=upper, weight=nl["weight"] - r["weight"],
-                                      method=METHOD_REST)]))
+        records.append(dict(zip(cols, key), area_code="rest_nl", area_level="rest_nl",
+                            area_name=f"Rest van Nederland (zonder {region.name})", value=value,
+                            lower_ci=lower, upper_ci=upper, weight=nl["weight"] - r["weight"], method=METHOD_REST))
+    if records:
+        out.append(pd.DataFrame(records))
     result = pd.concat(out, ignore_index=True)
     result["region"] = region.key
     result["numerator"] = np.nan

@@ -444,7 +444,7 @@ def render_site(*, engine: str = "auto", root: Path | None = None, out_dir: Path
     out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
     if choose_engine(engine) == "quarto":
         return render_quarto_site(root, out_dir)
-    return write_site(out_dir, load_regions(paths.config_dir(root) / "regions.yaml"), root)
+    return write_site(out_dir, load_regions(paths.regions_file(root)), root)
 
 
 # Batches -----------------------------------------------------------------------------------------------
