@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REGION ?= zuid-limburg
 
-.PHONY: reports test install demo build render opnames lock clean
+.PHONY: reports test install demo build render opnames landelijk lock clean
 
 $(BIN)/trendbreuk: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
@@ -39,8 +39,19 @@ opnames: install
 	$(BIN)/trendbreuk build --dataset opnames
 	$(BIN)/trendbreuk render all --dataset opnames --region $(REGION)
 
+# The whole country (scale test, and the regional report's comparison of GGD regions): a regions file from CBS's area
+# list (GGD-regio or veiligheidsregio per gemeente), the national demo (dataset demo-nl), its build and every report
+# (into reports/landelijk/, so that the regional demo reports in reports/ stay as they are).
+AREAS ?= ../shared/data/geo/KoppelCodes.csv
+NATIONAL := --regions config/regions-nl.yaml
+landelijk: install
+	$(BIN)/trendbreuk regions national $(AREAS)
+	$(BIN)/trendbreuk $(NATIONAL) demo --national
+	$(BIN)/trendbreuk $(NATIONAL) build --dataset demo-nl
+	TRENDBREUK_REPORTS=reports/landelijk $(BIN)/trendbreuk $(NATIONAL) render all --region all --dataset demo-nl
+
 lock: install
 	{ sed -n 1,2p constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -vi "^trendbreuk"; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf $(VENV) data/raw/demo data/processed/demo data/raw/opnames data/processed/opnames reports
+	rm -rf $(VENV) data/raw/demo data/processed/demo data/raw/demo-nl data/processed/demo-nl config/regions-nl.yaml data/raw/opnames data/processed/opnames reports

@@ -91,7 +91,8 @@ class _World:
         self.national = len(self.gemeenten) >= NATIONAL_MINIMUM
         sizes = self._national_sizes(rng) if self.national else {}
         for g, region in self.gemeenten:
-            size, birth_rate = SIZES.get(g.code) or sizes.get(g.code) or (int(rng.integers(10_000, 60_000)), 8.0)
+            drawn = (int(rng.integers(10_000, 60_000)), 8.0)  # drawn for every gemeente: the seed's stream stays put
+            size, birth_rate = SIZES.get(g.code) or sizes.get(g.code) or drawn
             growth = -0.003 if region.code == "ZL" else 0.001
             for year in YEARS:
                 pop = int(round(size * (1 + growth) ** (year - 2018)))

@@ -106,3 +106,37 @@ def figure_spine(rows: pd.DataFrame, *, title: str, area_label: str, benchmark_l
     fig = _layout(fig, title, "")
     fig.update_layout(height=max(380, 26 * len(rows) + 170), margin=dict(l=300), barmode="overlay")
     return fig
+
+
+def figure_ranked(rows: pd.DataFrame, *, title: str, unit: str, decimals: int, higher_is_better: bool,
+                  highlight: str, centre: float | None = None, centre_label: str = "") -> Figure:
+    """Ranked dot plot: one row per area (e.g. every GGD region), its value with the 95% interval as a bar, the most
+    favourable at the top whatever the polarity, the highlighted area in another colour and symbol, and the national
+    value as a vertical line.
+
+    rows: area_code, area_name, value, lower_ci, upper_ci."""
+    rows = rows.sort_values("value", ascending=higher_is_better).reset_index(drop=True)  # plotly draws bottom-up
+    fig = Figure()
+    for own in (False, True):
+        part = rows[(rows["area_code"] == highlight) == own]
+        if part.empty:
+            continue
+        hover = [f"<b>{a}</b><br>{fmt.value_with_unit(v, unit, decimals)} (95%-interval "
+                 f"{fmt.value_with_unit(lo, unit, decimals)} tot {fmt.value_with_unit(hi, unit, decimals)})"
+                 for a, v, lo, hi in zip(part["area_name"], part["value"], part["lower_ci"], part["upper_ci"])]
+        fig.add_trace(
+            "scatter", y=part["area_name"], x=part["value"], mode="markers", hovertext=hover, hoverinfo="text",
+            name=part["area_name"].iloc[0] if own else "andere regio's",
+            error_x=dict(type="data", symmetric=False, array=part["upper_ci"] - part["value"],
+                         arrayminus=part["value"] - part["lower_ci"], color="#D55E00" if own else "#777777",
+                         thickness=2.5 if own else 1.2, width=0),
+            marker=dict(size=12 if own else 8, color="#D55E00" if own else "#0072B2",
+                        symbol="diamond" if own else "circle", line=dict(color="#000000", width=1 if own else 0)))
+    if centre is not None and np.isfinite(centre):
+        fig.add_vline(x=centre, line=dict(color=COLOURS["benchmark"], dash="dash", width=1.5),
+                      annotation_text=centre_label, annotation_position="top", annotation_font=dict(size=11))
+    fig.update_xaxes(ticksuffix="%" if unit == "%" else "", title_text="")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(rows["area_name"]))
+    fig = _layout(fig, title, "")
+    fig.update_layout(height=max(320, 20 * len(rows) + 150), margin=dict(l=220))
+    return fig

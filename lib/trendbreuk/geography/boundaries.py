@@ -140,8 +140,9 @@ def load_region_boundaries(region: Region, year: int | None = None, root: Path |
     if year is not None and boundaries_path(year, root).is_file():
         files = [boundaries_path(year, root)]
     for path in reversed(files):
-        try:
-            return region_boundaries(read_boundaries(path), region)
+        try:  # read and dissolved once per process and region while the file is unchanged (a batch of factsheets)
+            return io.remembered(("boundaries", str(path.resolve()), region), io.file_stamp(path),
+                                 lambda: region_boundaries(read_boundaries(path), region))
         except BoundaryError:
             continue
     return None

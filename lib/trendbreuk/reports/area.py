@@ -14,7 +14,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from trendbreuk.build import Processed, load_processed
-from trendbreuk.charts.compare import figure_funnel, figure_progress
+from trendbreuk.charts.compare import figure_funnel, figure_progress, figure_ranked
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions, slugify
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS, chance_percent
@@ -178,6 +178,63 @@ class AreaReport:
                                                         title=title, unit=i.unit, multiplier=i.multiplier, decimals=i.decimals),
                                           alt=alt, data=data, name=f"{slugify(self.area_name)}-{i.id}-gemeenten"))
         return blocks
+
+    def among_regions(self) -> HTML:
+        """Where the region stands among every region of the build (a national run: all GGD regions), per target
+        indicator in its latest period: rank, how many regions are clearly more or less favourable (95% intervals
+        that do not overlap) and a ranked dot plot. Empty for a subregio or a build with fewer than 3 regions."""
+        values = self.processed.indicator_values
+        regional = values[(values["area_level"] == "regio") & values["value"].notna()]
+        if self.subregio is not None or regional["region"].nunique() < 3:
+            return HTML("")
+        names = {r.code: r.name for r in self.regions.regions.values()}
+        rows, charts = [], []
+        for i in self.basket:
+            own = regional[(regional["indicator"] == i.id) & (regional["area_code"] == self.region.code)]
+            if own.empty:
+                continue
+            period = own.sort_values("year_end")["period"].iloc[-1]
+            part = regional[(regional["indicator"] == i.id) & (regional["period"] == period)].drop_duplicates("area_code")
+            if len(part) < 3:
+                continue
+            part = part.assign(area_name=part["area_code"].map(names).fillna(part["area_name"]))
+            me = part[part["area_code"] == self.region.code].iloc[0]
+            sign = 1 if i.higher_is_better else -1
+            rank = int((sign * part["value"] > sign * me["value"]).sum()) + 1
+            better = int(((part["lower_ci"] > me["upper_ci"]) if i.higher_is_better else (part["upper_ci"] < me["lower_ci"])).sum())
+            worse = int(((part["upper_ci"] < me["lower_ci"]) if i.higher_is_better else (part["lower_ci"] > me["upper_ci"])).sum())
+            nl = values[(values["indicator"] == i.id) & (values["area_code"] == "NL01") & (values["period"] == period)]
+            centre = float(nl["value"].iloc[0]) if not nl.empty else None
+            rows.append({"Indicator": i.title, "Periode": period,
+                         self.region.name: fmt.value_with_unit(me["value"], i.unit, i.decimals),
+                         "Plaats (1 = gunstigst)": f"{rank} van {len(part)}",
+                         f"Regio's duidelijk gunstiger dan {self.region.name}": str(better),
+                         f"Regio's duidelijk ongunstiger dan {self.region.name}": str(worse)})
+            title = (f"{i.title}, {period}: {self.region.name} op plaats {rank} van {len(part)} regio's "
+                     f"(1 = gunstigst)")
+            alt = (f"Gerangschikte puntgrafiek van {i.title.lower()} in {period} voor {len(part)} regio's met hun "
+                   f"95%-intervallen. {self.region.name}: {fmt.value_with_unit(me['value'], i.unit, i.decimals)}, plaats "
+                   f"{rank}; {better} regio's duidelijk gunstiger en {worse} duidelijk ongunstiger.")
+            data = pd.DataFrame({"Regio": part["area_name"],
+                                 "Waarde": [fmt.value_with_unit(x, i.unit, i.decimals) for x in part["value"]],
+                                 "95%-interval": [f"{fmt.value_with_unit(lo, i.unit, i.decimals)} – "
+                                                  f"{fmt.value_with_unit(hi, i.unit, i.decimals)}"
+                                                  for lo, hi in zip(part["lower_ci"], part["upper_ci"])]})
+            charts.append(self.page.chart(
+                figure_ranked(part, title=title, unit=i.unit, decimals=i.decimals, higher_is_better=i.higher_is_better,
+                              highlight=self.region.code, centre=centre, centre_label="Nederland"),
+                alt=alt, data=data, name=f"{self.region.slug}-{i.id}-regio-s"))
+        if not rows:
+            return HTML("")
+        n = regional["region"].nunique()
+        intro = (f'<section id="tussen-de-regios"><h2>{html.escape(self.region.name)} tussen de GGD-regio\'s</h2>'
+                 f"<p>Per doelindicator de "
+                 f"laatste periode van alle {n} regio's in deze berekening. Een regio is ‘duidelijk gunstiger’ of "
+                 f"‘duidelijk ongunstiger’ dan {html.escape(self.region.name)} als de "
+                 "95%-onzekerheidsmarges van de twee regio's overlappen niet, een strenge toets, zodat een verschil "
+                 "dat door toeval kan ontstaan niet als verschil telt. De plaats zelf zegt weinig als de marges "
+                 "overlappen.</p>" + table_html(pd.DataFrame(rows)) + "</section>")
+        return HTML(intro + "".join(c.data for c in charts))
 
     def missing(self) -> HTML:
         """The catalogue's indicators without figures in this build, with the reason."""

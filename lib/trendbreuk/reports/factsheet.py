@@ -24,7 +24,7 @@ from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
                                        load_programmes_threshold, missing_html, sources_html, verdict_badge)
-from trendbreuk.reports.page import Page, download_link, table_html
+from trendbreuk.reports.page import Page, _strip_tags, download_link, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
                         target_year: int) -> str:
@@ -250,9 +250,14 @@ class Factsheet:
         alt = (f"Kaart van {self.region.name}. {self.gemeente.name} scoort op {own} van de {len(basket_ids)} "
                f"doelindicatoren duidelijk slechter; in de regio loopt dit van {int(counts['value'].min())} tot "
                f"{int(counts['value'].max())}.")
+        table = pd.DataFrame({"Gemeente": counts["area_name"], "Duidelijk slechter": counts["value"].astype(int)})
+        if self.boundaries is None and any(g.tile is None for g in self.region.gemeenten):
+            return HTML(f'<section class="tb-figure"><p>{html.escape(_strip_tags(title))}</p><p class="tb-note">Geen '
+                        "kaart: er zijn geen gemeentegrenzen ingelezen (zie docs/bronnen/README.md) en de regio heeft geen "
+                        "posities voor een schematische kaart.</p>"
+                        + table_html(table.sort_values("Duidelijk slechter")) + "</section>")
         fig = figure_map(counts, self.region, title=title, unit="aantal", decimals=0, boundaries=self.boundaries,
                          highlight=self.gemeente.code)
-        table = pd.DataFrame({"Gemeente": counts["area_name"], "Duidelijk slechter": counts["value"].astype(int)})
         return self.page.chart(fig, alt=alt, data=table.sort_values("Duidelijk slechter"),
                                name=f"{self.region.slug}-doelindicatoren-duidelijk-slechter")
 

@@ -161,8 +161,8 @@ class NotebookShell:
 
         shell = self.shell
         # %reset without its garbage collection (0.1 s a report): forget the last notebook's names
-        for name in [n for n in shell.user_ns if n not in shell.user_ns_hidden]:
-            del shell.user_ns[name]
+        for variable in [n for n in shell.user_ns if n not in shell.user_ns_hidden]:
+            del shell.user_ns[variable]
         saved_dir, saved_root = os.getcwd(), os.environ.get(paths.ROOT_ENV)
         os.chdir(root)
         os.environ[paths.ROOT_ENV] = str(root)
