@@ -128,9 +128,8 @@ def parse_lineage(codes: list[dict], source: str = "") -> pd.DataFrame:
     return frame
 
 
-def read_lineage(path: Path) -> pd.DataFrame:
-    """Read a CBS v4 `RegioSCodes` response (JSON) into the lineage table, with its provenance in .attrs."""
-    path = Path(path)
+def _code_list(path: Path) -> list:
+    """The records of a CBS v4 `RegioSCodes` response; LineageError names the file when it is not one."""
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
@@ -138,6 +137,13 @@ def read_lineage(path: Path) -> pd.DataFrame:
     records = payload.get("value") if isinstance(payload, dict) else None
     if not isinstance(records, list):
         raise LineageError(f"{path}: not an OData code list (no 'value' list)")
+    return records
+
+
+def read_lineage(path: Path) -> pd.DataFrame:
+    """Read a CBS v4 `RegioSCodes` response (JSON) into the lineage table, with its provenance in .attrs."""
+    path = Path(path)
+    records = _code_list(path)
     frame = parse_lineage(records, source=str(path))
     frame.attrs.update(source=str(path), sha256=io.sha256_file(path))
     return frame
@@ -307,13 +313,7 @@ def _bare(name: str) -> str:
 def read_register(path: Path) -> GemeenteRegister:
     """The gemeente register from a CBS v4 `RegioSCodes` response (the same file read_lineage reads)."""
     path = Path(path)
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise LineageError(f"{path}: cannot read the CBS code list ({err})") from err
-    records = payload.get("value") if isinstance(payload, dict) else None
-    if not isinstance(records, list):
-        raise LineageError(f"{path}: not an OData code list (no 'value' list)")
+    records = _code_list(path)
     names, dissolved = {}, set()
     for record in records:
         code = str(record.get("Identifier", "")).strip()
