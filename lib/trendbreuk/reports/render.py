@@ -469,6 +469,19 @@ def _start_worker() -> None:
         _SHELL = NotebookShell()
 
 
+def _worker_context():
+    """Workers come from a fork server, not from a fork of the caller: the caller runs threads (the progress bar, a
+    memory sampler), and forking a process while another thread holds a lock can leave the child waiting forever.
+    The fork server imports the report modules once; each worker is a cheap fork of it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    if os.name == "posix":
+        context.set_forkserver_preload(["trendbreuk.reports.area", "trendbreuk.reports.factsheet",
+                                        "trendbreuk.reports.programme"])
+    return context
+
+
 def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None) -> RenderOutcome:
     start = time.perf_counter()
     timings: dict = {}
@@ -497,7 +510,7 @@ def render_many(jobs: list[ReportJob], *, engine: str = "auto", root: Path | Non
             yield _render_one(job, engine, str(root), target)
         return
     warm = dict(initializer=_start_worker) if engine == "python" else {}
-    with ProcessPoolExecutor(max_workers=workers, **warm) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), **warm) as pool:
         futures = [pool.submit(_render_one, job, engine, str(root), target) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
