@@ -475,6 +475,11 @@ def _worker_context():
     The fork server imports the report modules once; each worker is a cheap fork of it."""
     import multiprocessing
 
+    main = sys.modules.get("__main__")
+    if main is not None and not hasattr(main, "__spec__"):
+        # an IPython shell in this process (NotebookShell, Jupyter) put a module without __spec__ in its place,
+        # which multiprocessing reads to prepare a new process: say there is no main module to re-import
+        main.__spec__ = None
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     if os.name == "posix":
         context.set_forkserver_preload(["trendbreuk.reports.area", "trendbreuk.reports.factsheet",
@@ -482,9 +487,18 @@ def _worker_context():
     return context
 
 
-def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None) -> RenderOutcome:
+WORKBOOK_ENV = (paths.ROOT_ENV, paths.REPORTS_ENV, paths.REGIONS_ENV)
+
+
+def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None,
+                env: dict[str, str | None] | None = None) -> RenderOutcome:
     start = time.perf_counter()
     timings: dict = {}
+    for name, value in (env or {}).items():  # the caller's settings now, not the fork server's at its start
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         root_path = Path(root)
         out_path = (Path(out_dir) if out_dir else paths.reports_dir(root_path)) / job.filename
@@ -511,6 +525,7 @@ def render_many(jobs: list[ReportJob], *, engine: str = "auto", root: Path | Non
         return
     warm = dict(initializer=_start_worker) if engine == "python" else {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), **warm) as pool:
-        futures = [pool.submit(_render_one, job, engine, str(root), target) for job in jobs]
+        env = {name: os.environ.get(name) for name in WORKBOOK_ENV}
+        futures = [pool.submit(_render_one, job, engine, str(root), target, env) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
