@@ -28,7 +28,7 @@ from pathlib import Path
 
 from trendbreuk import paths
 from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import all_jobs, region_jobs, render_many
+from trendbreuk.reports.render import all_jobs, region_jobs, render_many, step_totals
 
 
 def single_process(code: str, out: Path, runs: int, dataset: str) -> list[float]:
@@ -122,12 +122,7 @@ def main() -> None:
     codes = [g.code for g in regions.region(None if args.region == "all" else args.region).gemeenten][:9]
     content = factsheet_content(codes, args.dataset)
 
-    steps = {}
-    for o in outcomes:
-        for step, seconds in o.timings.items():
-            steps[step] = steps.get(step, 0.0) + seconds
-        steps["other (jobs, files)"] = steps.get("other (jobs, files)", 0.0) + o.seconds - sum(o.timings.values())
-    steps["worker start-up and idle"] = max(0.0, wall * args.workers - sum(o.seconds for o in outcomes))
+    steps = step_totals(outcomes, wall, args.workers)
     total = sum(steps.values())
     print(f"\nBatch: {len(jobs)} reports, {args.workers} workers, {wall:.1f} s wall; per step (summed over workers):")
     print(f"{'step':28} {'seconds':>8} {'share':>6}")

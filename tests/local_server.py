@@ -27,6 +27,25 @@ class Script:
         self.replies.setdefault(path, []).extend(replies)
 
 
+def send(handler: BaseHTTPRequestHandler, status: int, content_type: str, body: bytes,
+         announced: int | None = None) -> None:
+    """Answer a request; `announced` is the Content-Length to claim (default: the body's length)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body) if announced is None else announced))
+    handler.end_headers()
+    try:
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+        pass
+
+
+def server_for(handler_class) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    """A server on a free port of 127.0.0.1 and the (not yet started) thread that serves it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    return server, threading.Thread(target=server.serve_forever, daemon=True)
+
+
 class LocalServer:
     def __init__(self):
         self.script = Script()
@@ -39,21 +58,13 @@ class LocalServer:
                 reply = queue.pop(0) if len(queue) > 1 else (queue[0] if queue else Reply(404, b"not found", "text/plain"))
                 if reply.delay:
                     _sleep(reply.delay)
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
                 body = reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to]
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send(self, reply.status, reply.content_type, body, announced=len(reply.body))
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server, self.thread = server_for(Handler)
 
     @property
     def url(self) -> str:

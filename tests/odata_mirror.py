@@ -22,9 +22,11 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
+
+from tests.local_server import send, server_for
 
 DATA_ENTITIES = {"TypedDataSet", "UntypedDataSet", "Observations"}
 PREFIXES = {"v4": "v4/CBS", "v3": "v3", "derden": "derden"}
@@ -151,21 +153,12 @@ class ODataMirror:
             def do_GET(self):  # noqa: N802 (http.server's name)
                 mirror.requests.append(self.path)
                 status, body = mirror.answer(self.path, f"http://{self.headers.get('Host')}")
-                payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                try:
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send(self, status, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server, self.thread = server_for(Handler)
         self.thread.start()
         return self
 

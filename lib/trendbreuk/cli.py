@@ -366,7 +366,7 @@ def render_all(engine: EngineOption = "auto",
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from trendbreuk.geography.areas import load_regions
-    from trendbreuk.reports.render import RenderError, all_jobs, region_jobs, render_many, render_site
+    from trendbreuk.reports.render import RenderError, all_jobs, region_jobs, render_many, render_site, step_totals
 
     regions = load_regions()
     if region == "all":
@@ -376,15 +376,12 @@ def render_all(engine: EngineOption = "auto",
         jobs, title = region_jobs(regions, chosen.key, dataset=dataset), f"Rapporten {chosen.name}"
     started = time.perf_counter()
     failed = 0
-    steps: dict[str, float] = {}
-    busy = 0.0
+    outcomes = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
         task = progress.add_task(title, total=len(jobs))
         for outcome in render_many(jobs, engine=engine, workers=workers):
-            busy += outcome.seconds
-            for step, seconds in outcome.timings.items():
-                steps[step] = steps.get(step, 0.0) + seconds
+            outcomes.append(outcome)
             detail = ""
             if verbose and outcome.timings:
                 detail = " [" + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in outcome.timings.items()) + "]"
@@ -403,8 +400,7 @@ def render_all(engine: EngineOption = "auto",
     except RenderError as err:
         _fail(f"the reports are in {paths.reports_dir()}, but the index page failed: {err}")
     if verbose:
-        steps["other (jobs, files)"] = busy - sum(steps.values())
-        steps["worker start-up and idle"] = max(0.0, rendered * max(workers, 1) - busy)
+        steps = step_totals(outcomes, rendered, workers)
         steps["index page"] = time.perf_counter() - site_started
         total = sum(steps.values())
         typer.echo(f"{'stap':28} {'seconden':>9} {'aandeel':>8}   (opgeteld over {max(workers, 1)} processen)")

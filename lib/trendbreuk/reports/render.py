@@ -458,13 +458,30 @@ class RenderOutcome:
     timings: dict = field(default_factory=dict)  # seconds per step: parameters, execute, html (python engine)
 
 
-def _start_worker() -> None:
-    """Prepare a worker of render_many for the Python engine: the shell and the report modules, once."""
-    global _SHELL
-    import trendbreuk.reports.area  # noqa: F401  (imports pandas, plotly, statsmodels once per worker)
-    import trendbreuk.reports.factsheet  # noqa: F401
-    import trendbreuk.reports.programme  # noqa: F401  (pyflakes: used for its import time)
+# What the notebooks import (pandas, plotly, statsmodels with them): loaded once per batch, before the first report.
+REPORT_MODULES = ("trendbreuk.reports.area", "trendbreuk.reports.factsheet", "trendbreuk.reports.programme")
 
+
+def step_totals(outcomes: list[RenderOutcome], wall: float, workers: int) -> dict[str, float]:
+    """Seconds per step summed over a batch's reports, plus what the steps do not cover: the rest of each job, and
+    the workers' start-up and idle time (wall time x workers - busy time)."""
+    steps: dict[str, float] = {}
+    for outcome in outcomes:
+        for step, seconds in outcome.timings.items():
+            steps[step] = steps.get(step, 0.0) + seconds
+    busy = sum(o.seconds for o in outcomes)
+    steps["other (jobs, files)"] = busy - sum(steps.values())
+    steps["worker start-up and idle"] = max(0.0, wall * max(workers, 1) - busy)
+    return steps
+
+
+def _start_worker() -> None:
+    """Prepare a worker of render_many for the Python engine: the report modules and the shell, once."""
+    global _SHELL
+    import importlib
+
+    for module in REPORT_MODULES:  # already there when the fork server preloaded them
+        importlib.import_module(module)
     if _SHELL is None:
         _SHELL = NotebookShell()
 
@@ -482,8 +499,7 @@ def _worker_context():
         main.__spec__ = None
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     if os.name == "posix":
-        context.set_forkserver_preload(["trendbreuk.reports.area", "trendbreuk.reports.factsheet",
-                                        "trendbreuk.reports.programme"])
+        context.set_forkserver_preload(list(REPORT_MODULES))
     return context
 
 
