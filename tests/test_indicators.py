@@ -91,6 +91,32 @@ def test_region_larger_than_nederland_is_an_error():
         aggregate_areas(counts, REGION)
 
 
+OTHER = Region(key="o", code="O", name="Ander", subregios=(
+    Subregio("C", "Sub C", (Gemeente("GM0004", "Vier", "C"), Gemeente("GM0005", "Vijf", "C"))),
+))
+
+
+def test_several_regions_in_one_pass_each_with_its_own_rest_of_nederland():
+    counts = _counts([
+        ("x", "GM0001", "2018", 2018, 2018, 10, 100), ("x", "GM0002", "2018", 2018, 2018, 30, 200),
+        ("x", "GM0003", "2018", 2018, 2018, 5, 50), ("x", "GM0004", "2018", 2018, 2018, 20, 400),
+        ("x", "GM0005", "2018", 2018, 2018, 7, 70), ("x", "GM0005", "2019", 2019, 2019, 8, 80),
+        ("x", "NL01", "2018", 2018, 2018, 1000, 10000), ("x", "NL01", "2019", 2019, 2019, 1100, 11000),
+    ])
+    out = aggregate_areas(counts, [REGION, OTHER])
+    assert out["region"].tolist() == ["r"] * 9 + ["o"] * 8  # region by region, in the order given
+    other = out[out["region"] == "o"].set_index(["area_code", "period"])
+    # Ander 2018: 20+7 = 27 of 400+70 = 470; rest 1000-27 = 973 of 10000-470 = 9530. In 2019 GM0004 is missing:
+    # no region and no rest that year, but Nederland is there.
+    assert other.loc[("O", "2018"), ["numerator", "denominator"]].tolist() == [27, 470]
+    assert other.loc[("rest_nl", "2018"), ["numerator", "denominator"]].tolist() == [973, 9530]
+    assert other.loc[("rest_nl", "2018"), "area_name"] == "Rest van Nederland (zonder Ander)"
+    assert ("O", "2019") not in other.index and ("NL01", "2019") in other.index
+    # The first region's rows are those it gets on its own (rest 1000-45 = 955 of 9650, as above).
+    alone = aggregate_areas(counts, REGION)
+    pd.testing.assert_frame_equal(out[out["region"] == "r"].reset_index(drop=True), alone)
+
+
 def test_pooling_in_blocks_ending_at_the_last_year():
     years = range(2012, 2025)
     counts = _counts([("x", "GM0001", str(y), y, y, 1, 10) for y in years])

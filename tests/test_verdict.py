@@ -134,18 +134,42 @@ def test_year_known(last, step, lag, expected):
 def test_closed_form_wls_agrees_with_statsmodels():
     import statsmodels.api as sm
 
-    from trendbreuk.indicators.verdict import _wls
+    from trendbreuk.indicators.verdict import fit_lines
 
     rng = np.random.default_rng(5)
     t = np.arange(2016, 2025, dtype=float)
     se = rng.uniform(0.1, 0.5, len(t))
     y = 3 - 0.2 * (t - 2016) + rng.normal(0, se * 2)  # over-dispersed: the scale factor applies
-    a, b, cov = _wls(t, y, se, 2030.0)
+    line = fit_lines(t, y, se, 2030.0)
     fit = sm.WLS(y, sm.add_constant(t - 2030.0), weights=1 / se**2).fit()
-    assert (a, b) == pytest.approx(tuple(fit.params))
+    assert (line.a[0], line.b[0]) == pytest.approx(tuple(fit.params))
     # statsmodels scales by the residual variance always; ours only when it exceeds 1 (here it does).
     assert fit.scale > 1
+    cov = np.array([[line.var_a[0], line.cov_ab[0]], [line.cov_ab[0], line.var_b[0]]])
     assert cov == pytest.approx(fit.cov_params(), rel=1e-9)
+
+
+def test_many_series_at_once_agree_with_statsmodels_one_by_one():
+    """fit_lines fits one line per row; a missing point (NaN) or an SE of zero leaves that point out of its row only."""
+    import statsmodels.api as sm
+
+    from trendbreuk.indicators.verdict import fit_lines
+
+    rng = np.random.default_rng(11)
+    t = np.tile(np.arange(2012, 2024, dtype=float), (6, 1))
+    se = rng.uniform(0.1, 0.6, t.shape)
+    y = 2 + rng.normal(0, 0.1, (6, 1)) * (t - 2012) + rng.normal(0, se * rng.uniform(0.5, 2, (6, 1)))
+    y[1, [0, 5]] = np.nan
+    se[2, 3] = 0.0
+    t[3, 8:] = np.nan
+    lines = fit_lines(t, y, se, 2030.0)
+    for row in range(6):
+        use = np.isfinite(t[row]) & np.isfinite(y[row]) & (se[row] > 0)
+        fit = sm.WLS(y[row, use], sm.add_constant(t[row, use] - 2030.0), weights=1 / se[row, use] ** 2).fit()
+        scale = max(fit.scale, 1.0)
+        assert lines.n[row] == use.sum()
+        assert (lines.a[row], lines.b[row]) == pytest.approx(tuple(fit.params), rel=1e-9)
+        assert lines.var_b[row] == pytest.approx(fit.cov_params()[1, 1] / fit.scale * scale, rel=1e-9)
 
 
 def test_chances_are_never_written_as_certain():
@@ -172,3 +196,41 @@ def test_years_needed_by_hand():
     assert years_needed(t, np.full(7, 0.2), t_baseline=2018, baseline_gap=1.0) == 2018 + first - 1
     assert years_needed(t, np.full(7, 5.0), t_baseline=2018, baseline_gap=1.0) is None  # beyond 2040
     assert years_needed(t, np.full(7, 0.2), t_baseline=2018, baseline_gap=-0.2) is None  # nothing to close
+
+
+def test_many_series_at_once_give_each_series_its_own_answer():
+    """The hand-worked series above, stacked into one array (shorter ones padded with NaN): each row gets the answer
+    it gets alone."""
+    from trendbreuk.indicators.verdict import project_gaps, recent_trends, years_needed_all
+
+    t = np.full((3, 7), np.nan)
+    gaps = np.full((3, 7), np.nan)
+    t[0, :3], gaps[0, :3] = [2017, 2020, 2023], [2.0, 1.7, 1.4]     # test_projection_of_an_exact_line_by_hand
+    t[1, :2], gaps[1, :2] = [2017, 2020], [2.0, 1.7]                 # too few points
+    t[2, :], gaps[2, :] = np.arange(2018, 2025), [2.0, 1.9, 1.8, 1.7, 1.6, 1.5, 1.4]
+    lines = project_gaps(t, gaps, np.full((3, 7), 0.1), t_baseline=np.array([2017.0, 2017.0, 2018.0]))
+    assert lines.gap_2030[0] == pytest.approx(0.7) and lines.probability[0] == pytest.approx(0.99717, abs=1e-4)
+    assert lines.points.tolist() == [3, 2, 7] and np.isnan(lines.gap_2030[1])
+    assert lines.gap_2030[2] == pytest.approx(0.8) and lines.t_last.tolist()[::2] == [2023, 2024]
+
+    years = np.tile(np.arange(2018, 2025, dtype=float), (3, 1))
+    direction, _, points = recent_trends(years, np.vstack([10 - 0.5 * (years[0] - 2018), np.full(7, 10.0),
+                                                           [1, 2] + [np.nan] * 5]), np.full((3, 7), 0.1))
+    assert direction.tolist() == ["dalend", "geen", "niet_te_beoordelen"] and points.tolist() == [5, 5, 2]
+
+    # years_needed per series: SE 0.2 (as test_years_needed_by_hand), SE 5 (never), and nothing to close.
+    middle = years_needed_all(years, np.array([[0.2] * 7, [5.0] * 7, [0.2] * 7]), t_baseline=2018,
+                              baseline_gap=np.array([1.0, 1.0, -0.2]))
+    assert middle[0] == years_needed(years[0], np.full(7, 0.2), t_baseline=2018, baseline_gap=1.0)
+    assert np.isnan(middle[1:]).all()
+
+
+def test_a_line_through_zero_at_the_start_has_no_gap_to_close():
+    """A baseline on the line of 1e-15 is rounding noise of an exact zero: no chance of closing it, and no claim
+    that the counts are too small to ever judge it."""
+    from trendbreuk.indicators.verdict import Projection
+
+    noise = Projection(1.8e-15, 0.0, 0.01, 0.0, 0.001, 2018.0, 2030.0, 0.25, 5, 2018.0, 2022.0, 1.0)
+    assert noise.baseline_fit > 0 and math.isnan(noise.probability)
+    assert years_needed(np.arange(2018, 2023, dtype=float), np.full(5, 0.2), t_baseline=2018,
+                        baseline_gap=noise.baseline_fit) is None

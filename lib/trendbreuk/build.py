@@ -272,18 +272,14 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
                 raise ValueError(f"indicator {indicator.id}: survey estimates need population weights (CBS 03759ned)")
             estimates = rows[["indicator", "area_code", "period", "year_start", "year_end", "value", "lower_ci",
                               "upper_ci", "respondents"]]
-            per_region = [survey_intervals(aggregate_estimates(estimates, region, weights))
-                          for region in regions.regions.values()]
+            values = survey_intervals(aggregate_estimates(estimates, regions.regions.values(), weights))
         else:
             counts = pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
                                       "denominator"]], indicator.pool_years)
-            per_region = []
-            for region in regions.regions.values():
-                per_region.append(intervals_for(aggregate_areas(counts, region), indicator))
-        for values in per_region:
-            values["unit"] = indicator.unit
-            values["source"] = provider
-            results.append(values)
+            values = intervals_for(aggregate_areas(counts, regions.regions.values()), indicator)
+        values["unit"] = indicator.unit
+        values["source"] = provider
+        results.append(values)
     columns = ["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end",
                "numerator", "denominator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998",
                "confidence", "statistic", "method", "missing_reason", "unit", "source"]

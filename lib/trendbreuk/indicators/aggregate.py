@@ -7,6 +7,8 @@ is Nederland minus the region, and exists only for a period in which every gemee
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -43,63 +45,66 @@ def pool_years(counts: pd.DataFrame, block: int, last_year: int | None = None) -
     return grouped.drop(columns=["block_end", "years"])
 
 
-def aggregate_areas(counts: pd.DataFrame, region: Region) -> pd.DataFrame:
-    """Rows for every gemeente of `region`, its subregio's, the region, Nederland and the rest of Nederland.
+def memberships(regions: Iterable[Region]) -> pd.DataFrame:
+    """One row per region and gemeente: the region's key, code and name, the gemeente's subregio and name, and
+    how many gemeenten the subregio and the region have (an aggregate needs all of them)."""
+    rows = [(r.key, r.code, r.name, s.code, s.name, len(s.gemeenten), len(r.gemeenten), g.code, g.name)
+            for r in regions for s in r.subregios for g in s.gemeenten]
+    return pd.DataFrame(rows, columns=["region", "region_code", "region_name", "subregio_code", "subregio_name",
+                                       "subregio_size", "region_size", "area_code", "area_name"])
+
+
+def aggregate_areas(counts: pd.DataFrame, region: Region | Iterable[Region]) -> pd.DataFrame:
+    """Rows for every gemeente of `region`, its subregio's, the region, Nederland and the rest of Nederland; for
+    several regions, those rows for each region in turn, from one grouped pass over all of them.
 
     `counts` has gemeente rows (GMxxxx) and national rows (NL01) with indicator, period, year_start, year_end,
     numerator and denominator. Returns the same columns plus region, area_level and area_name.
     """
+    regions = [region] if isinstance(region, Region) else list(region)
     cols = ["indicator", "period", "year_start", "year_end"]
-    members = {g.code: g for g in region.gemeenten}
-    gemeente_rows = counts[counts["area_code"].isin(members)].copy()
-    gemeente_rows["area_level"] = "gemeente"
-    gemeente_rows["area_name"] = gemeente_rows["area_code"].map({c: g.name for c, g in members.items()})
+    members = memberships(regions)
+    gemeenten = counts.drop(columns=["area_name"], errors="ignore").merge(members, on="area_code")
+    gemeenten["area_level"] = "gemeente"
+    counted = gemeenten.dropna(subset=["numerator", "denominator"])
 
-    parts = [gemeente_rows]
-    complete = (
-        gemeente_rows.dropna(subset=["numerator", "denominator"]).groupby(cols)["area_code"].nunique()
-        == len(members)
-    )
-    complete_periods = complete[complete].reset_index()[cols]
-
-    def _sum(rows: pd.DataFrame, code: str, name: str, level: str) -> pd.DataFrame:
-        summed = rows.groupby(cols, as_index=False)[["numerator", "denominator"]].sum(min_count=1)
-        summed["area_code"], summed["area_name"], summed["area_level"] = code, name, level
+    def _sum(by: list[str], size: str, code: str, name: str, level: str) -> pd.DataFrame:
+        """Sums over the gemeenten of each group (subregio or region) and period in which all of them have counts."""
+        summed = counted.groupby(by + cols, as_index=False, sort=False).agg(
+            numerator=("numerator", "sum"), denominator=("denominator", "sum"), present=("area_code", "nunique"),
+            size=(size, "first"), area_code=(code, "first"), area_name=(name, "first"))
+        summed = summed[summed["present"] == summed["size"]].drop(columns=["present", "size"])
+        summed["area_level"] = level
         return summed
 
-    for subregio in region.subregios:
-        codes = {g.code for g in subregio.gemeenten}
-        rows = gemeente_rows[gemeente_rows["area_code"].isin(codes)].dropna(subset=["numerator", "denominator"])
-        full = rows.groupby(cols)["area_code"].nunique() == len(codes)
-        full_periods = full[full].reset_index()[cols]
-        parts.append(_sum(rows.merge(full_periods, on=cols), subregio.code, subregio.name, "subregio"))
-    region_rows = _sum(gemeente_rows.merge(complete_periods, on=cols), region.code, region.name, "regio")
-    parts.append(region_rows)
+    subregios = _sum(["region", "subregio_code"], "subregio_size", "subregio_code", "subregio_name", "subregio")
+    region_rows = _sum(["region"], "region_size", "region_code", "region_name", "regio")
 
-    national = counts[counts["area_code"] == NATIONAL].copy()
-    national["area_name"], national["area_level"] = "Nederland", "nederland"
-    parts.append(national)
+    national = counts[counts["area_code"] == NATIONAL][cols + ["numerator", "denominator"]]
+    national = members[["region"]].drop_duplicates().merge(national, how="cross")
+    national["area_code"], national["area_name"], national["area_level"] = NATIONAL, "Nederland", "nederland"
 
-    rest = national.merge(region_rows, on=cols, suffixes=("", "_region"))
+    rest = national.merge(region_rows, on=["region", *cols], suffixes=("", "_region"))
     rest["numerator"] = rest["numerator"] - rest["numerator_region"]
     rest["denominator"] = rest["denominator"] - rest["denominator_region"]
     if (rest["numerator"] < 0).any() or (rest["denominator"] < 0).any():
         bad = rest[(rest["numerator"] < 0) | (rest["denominator"] < 0)].iloc[0]
         raise ValueError(
-            f"{bad['indicator']} {bad['period']}: the region's counts exceed Nederland's; "
+            f"{bad['indicator']} {bad['period']} ({bad['area_name_region']}): the region's counts exceed Nederland's; "
             "check that the national row (NL01) and the gemeenten come from the same source and indeling"
         )
-    rest = rest[cols + ["numerator", "denominator"]]
-    rest["area_code"], rest["area_name"], rest["area_level"] = "rest_nl", f"Rest van Nederland (zonder {region.name})", "rest_nl"
-    parts.append(rest)
+    rest = rest[["region", *cols, "numerator", "denominator"]].assign(
+        area_code="rest_nl", area_level="rest_nl",
+        area_name=rest["area_name_region"].map(lambda name: f"Rest van Nederland (zonder {name})"))
 
-    out = pd.concat(parts, ignore_index=True)
-    out["region"] = region.key
+    out = pd.concat([gemeenten, subregios, region_rows, national, rest], ignore_index=True)
     out["numerator"] = out["numerator"].astype(float)
     out["denominator"] = out["denominator"].astype(float)
-    return out[["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end",
-                "numerator", "denominator"]].sort_values(["indicator", "area_level", "area_code", "year_start"],
-                                                         ignore_index=True)
+    order = {r.key: i for i, r in enumerate(regions)}
+    out["region_order"] = out["region"].map(order)
+    return out.sort_values(["region_order", "indicator", "area_level", "area_code", "year_start"], ignore_index=True)[
+        ["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end", "numerator",
+         "denominator"]]
 
 
 def period_midpoint(year_start: pd.Series | int, year_end: pd.Series | int) -> pd.Series | float:

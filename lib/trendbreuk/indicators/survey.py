@@ -14,9 +14,14 @@ Standard errors are recovered from the published 95% interval: SE = (upper - low
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+
+from trendbreuk.geography.areas import Region
+from trendbreuk.indicators.aggregate import NATIONAL, memberships
 
 METHOD_SOURCE = "interval uit de bron"
 METHOD_COMBINED = "gecombineerd, gewogen naar inwoners (gestratificeerd)"
@@ -49,63 +54,79 @@ def subtract_estimate(national: tuple[float, float, float], w_national: float,
     """The estimate for the nation without a part (the rest of Nederland): (value, lower, upper)."""
     if not w_national > w_part > 0:
         raise ValueError(f"weights must satisfy national ({w_national}) > part ({w_part}) > 0")
-    v_nl, v_r = national[0], part[0]
+    return tuple(float(x) for x in subtract_estimates(national, w_national, part, w_part))
+
+
+def subtract_estimates(national, w_national, part, w_part):
+    """subtract_estimate for arrays of estimates at once (weights already checked): (values, lowers, uppers)."""
+    v_nl, v_r = np.asarray(national[0], dtype=float), np.asarray(part[0], dtype=float)
+    w_national, w_part = np.asarray(w_national, dtype=float), np.asarray(w_part, dtype=float)
     var_nl = se_from_interval(national[1], national[2]) ** 2
     var_r = se_from_interval(part[1], part[2]) ** 2
     w_rest = w_national - w_part
     value = (w_national * v_nl - w_part * v_r) / w_rest
-    var = max((w_national**2 * var_nl - w_part**2 * var_r) / w_rest**2, var_nl)
+    var = np.maximum((w_national**2 * var_nl - w_part**2 * var_r) / w_rest**2, var_nl)
     lower, upper = _interval(value, np.sqrt(var))
-    return float(value), float(lower), float(upper)
+    return value, lower, upper
 
 
-def aggregate_estimates(rows: pd.DataFrame, region, weights: pd.DataFrame) -> pd.DataFrame:
+def aggregate_estimates(rows: pd.DataFrame, region: Region | Iterable[Region], weights: pd.DataFrame) -> pd.DataFrame:
     """Gemeente and NL01 estimates (value, lower_ci, upper_ci per period) -> rows for every gemeente, subregio,
-    the region, Nederland and the rest of Nederland. weights: area_code, year, weight (inhabitants)."""
+    the region, Nederland and the rest of Nederland; for several regions, those rows for each region in turn, from
+    one grouped pass over all of them. weights: area_code, year, weight (inhabitants)."""
+    regions = [region] if isinstance(region, Region) else list(region)
     cols = ["indicator", "period", "year_start", "year_end"]
-    members = {g.code: g for g in region.gemeenten}
+    members = memberships(regions)
     data = rows.merge(weights.rename(columns={"year": "year_end"}), on=["area_code", "year_end"], how="left")
-    out = []
-    gemeenten = data[data["area_code"].isin(members)].copy()
-    gemeenten["area_level"], gemeenten["area_name"] = "gemeente", gemeenten["area_code"].map({c: g.name for c, g in members.items()})
-    gemeenten["method"] = METHOD_SOURCE
-    out.append(gemeenten)
-    national = data[data["area_code"] == "NL01"].copy()
-    national["area_level"], national["area_name"], national["method"] = "nederland", "Nederland", METHOD_SOURCE
-    out.append(national)
-    groups = [(s.code, s.name, "subregio", {g.code for g in s.gemeenten}) for s in region.subregios]
-    groups.append((region.code, region.name, "regio", set(members)))
-    records, region_rows = [], {}
+    gemeenten = data.merge(members, on="area_code")
+    gemeenten["area_level"], gemeenten["method"] = "gemeente", METHOD_SOURCE
+
     complete = gemeenten.dropna(subset=["value", "lower_ci", "upper_ci", "weight"])
-    for key, part in complete.groupby(cols):
-        codes_present = part["area_code"].to_numpy()
-        for code, name, level, codes in groups:
-            inside = np.isin(codes_present, list(codes))
-            if inside.sum() < len(codes):
-                continue  # an aggregate needs every gemeente
-            sub = part[inside]
-            value, lower, upper = combine_estimates(sub["value"], sub["lower_ci"], sub["upper_ci"], sub["weight"])
-            record = dict(zip(cols, key), area_code=code, area_name=name, area_level=level, value=value,
-                          lower_ci=lower, upper_ci=upper, weight=sub["weight"].sum(), method=METHOD_COMBINED)
-            records.append(record)
-            if level == "regio":
-                region_rows[key] = record
-    for nl in national.dropna(subset=["value", "weight"]).to_dict("records"):
-        key = tuple(nl[c] for c in cols)
-        if key not in region_rows:
-            continue
-        r = region_rows[key]
-        value, lower, upper = subtract_estimate((nl["value"], nl["lower_ci"], nl["upper_ci"]), nl["weight"],
-                                                (r["value"], r["lower_ci"], r["upper_ci"]), r["weight"])
-        records.append(dict(zip(cols, key), area_code="rest_nl", area_level="rest_nl",
-                            area_name=f"Rest van Nederland (zonder {region.name})", value=value,
-                            lower_ci=lower, upper_ci=upper, weight=nl["weight"] - r["weight"], method=METHOD_REST))
-    if records:
-        out.append(pd.DataFrame(records))
-    result = pd.concat(out, ignore_index=True)
-    result["region"] = region.key
+    numbers = [complete[c].to_numpy(dtype=float) for c in ("value", "lower_ci", "upper_ci", "weight")]
+
+    def _combine(by: list[str], size: str, code: str, name: str, level: str) -> pd.DataFrame:
+        """Combined estimates for each group (subregio or region) and period in which every gemeente has one."""
+        groups = complete.groupby(by + cols, sort=False)
+        summed = groups.agg(present=("area_code", "nunique"), size=(size, "first"), area_code=(code, "first"),
+                            area_name=(name, "first")).reset_index()
+        ids = groups.ngroup().to_numpy()
+        order = np.argsort(ids, kind="stable")
+        bounds = np.searchsorted(ids[order], np.arange(len(summed) + 1))
+        value, lower, upper, weight = (x[order] for x in numbers)
+        full = (summed["present"] == summed["size"]).to_numpy()  # an aggregate needs every gemeente
+        combined = [(*combine_estimates(value[a:b], lower[a:b], upper[a:b], weight[a:b]), np.sum(weight[a:b]))
+                    for a, b in zip(bounds[:-1][full], bounds[1:][full])]
+        summed = summed[full].drop(columns=["present", "size"])
+        summed[["value", "lower_ci", "upper_ci", "weight"]] = np.array(combined).reshape(-1, 4)
+        summed["area_level"], summed["method"] = level, METHOD_COMBINED
+        return summed
+
+    subregios = _combine(["region", "subregio_code"], "subregio_size", "subregio_code", "subregio_name", "subregio")
+    region_rows = _combine(["region"], "region_size", "region_code", "region_name", "regio")
+
+    national = members[["region"]].drop_duplicates().merge(data[data["area_code"] == NATIONAL], how="cross")
+    national["area_level"], national["area_name"], national["method"] = "nederland", "Nederland", METHOD_SOURCE
+
+    rest = national.dropna(subset=["value", "weight"]).merge(region_rows, on=["region", *cols], suffixes=("", "_region"))
+    if not (rest["weight"] > rest["weight_region"]).all() or not (rest["weight_region"] > 0).all():
+        bad = rest[~((rest["weight"] > rest["weight_region"]) & (rest["weight_region"] > 0))].iloc[0]
+        raise ValueError(f"{bad['indicator']} {bad['period']}: weights must satisfy national ({bad['weight']}) > "
+                         f"{bad['area_name_region']} ({bad['weight_region']}) > 0")
+    value, lower, upper = subtract_estimates((rest["value"], rest["lower_ci"], rest["upper_ci"]), rest["weight"],
+                                             (rest["value_region"], rest["lower_ci_region"], rest["upper_ci_region"]),
+                                             rest["weight_region"])
+    rest = rest[["region", *cols]].assign(
+        area_code="rest_nl", area_level="rest_nl",
+        area_name=rest["area_name_region"].map(lambda name: f"Rest van Nederland (zonder {name})"),
+        value=value, lower_ci=lower, upper_ci=upper, weight=rest["weight"] - rest["weight_region"], method=METHOD_REST)
+
+    parts = [gemeenten, national, subregios, region_rows, rest]
+    result = pd.concat([p.drop(columns=[c for c in p.columns if c in members.columns and c not in
+                                        ("region", "area_code", "area_name")]) for p in parts], ignore_index=True)
     result["numerator"] = np.nan
-    result["denominator"] = result.get("respondents", np.nan) if "respondents" in result else np.nan
+    result["denominator"] = result["respondents"] if "respondents" in result else np.nan
     result["confidence"], result["statistic"] = 0.95, "survey"
     result["missing_reason"] = np.where(result["value"].isna(), "ontbreekt in de bron", None)
+    order = {r.key: i for i, r in enumerate(regions)}
+    result = result.sort_values(["region"], key=lambda s: s.map(order), kind="stable", ignore_index=True)
     return result.drop(columns=["weight"], errors="ignore")
