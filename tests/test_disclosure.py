@@ -3,6 +3,7 @@
 import itertools
 
 import pandas as pd
+import pytest
 
 from trendbreuk.indicators.disclosure import feasible_ranges, recovered, suppress_table
 
@@ -67,3 +68,41 @@ def test_brute_force_attacker_cannot_pin_any_small_count():
         for code in out.index:
             if status[code] == "primair":
                 assert len(np.unique(derived[code][ok])) >= 2, (combo, code)
+
+
+def test_tree_ranges_are_the_linear_programming_bounds():
+    """The interval arithmetic of feasible_ranges against the attacker's linear programme (scipy.optimize.linprog,
+    HiGHS): minimise and maximise each hidden cell under every sum of the table, on 300 random three-level tables
+    with random hidden cells."""
+    import math
+
+    import numpy as np
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(2024)
+    for _ in range(300):
+        parent, values = {"R": None}, {}
+        for s in range(rng.integers(1, 4)):
+            parent[f"S{s}"] = "R"
+            for g in range(rng.integers(1, 5)):
+                parent[f"S{s}G{g}"] = f"S{s}"
+                values[f"S{s}G{g}"] = int(rng.choice([0, 3, 8, 15, 40]))
+        for code in [c for c in parent if c.startswith("S") and "G" not in c] + ["R"]:
+            values[code] = sum(v for c, v in values.items() if parent.get(c) == code)
+        codes = list(parent)
+        status = [("primair" if 1 <= values[c] < 10 else ("secundair" if rng.random() < 0.3 else "")) for c in codes]
+        cells = pd.DataFrame({"code": codes, "parent": [parent[c] for c in codes],
+                              "value": [values[c] for c in codes], "suppressed": status})
+        bounds = [(1, 9) if s == "primair" else (0, None) if s == "secundair" else (values[c], values[c])
+                  for c, s in zip(codes, status)]
+        a_eq = [[1.0 if c == p else -1.0 if parent[c] == p else 0.0 for c in codes]
+                for p in codes if any(parent[c] == p for c in codes)]
+        ranges = feasible_ranges(cells, 10)
+        assert set(ranges) == {c for c, s in zip(codes, status) if s}
+        for code in ranges:
+            objective = np.array([1.0 if c == code else 0.0 for c in codes])
+            low = linprog(objective, A_eq=a_eq, b_eq=np.zeros(len(a_eq)), bounds=bounds, method="highs")
+            high = linprog(-objective, A_eq=a_eq, b_eq=np.zeros(len(a_eq)), bounds=bounds, method="highs")
+            assert ranges[code][0] == pytest.approx(low.fun, abs=1e-7)
+            expected_high = -high.fun if high.status == 0 else math.inf
+            assert ranges[code][1] == pytest.approx(expected_high, abs=1e-7)

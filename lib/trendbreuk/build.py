@@ -327,9 +327,10 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     indeling_year = regions.indeling_year or last_year
     with _step("harmonise to one indeling"):
         frames, harmonisation = harmonise_sources(frames, indeling_year)
+    with _step("population weights"):
+        weights = population_weights(frames, indeling_year)
     with _step("indicator values per area"):
-        values = calculate_indicator_values(frames, indicators, regions, population_weights(frames, indeling_year),
-                                            data.missing)
+        values = calculate_indicator_values(frames, indicators, regions, weights, data.missing)
     if values.empty:
         raise FileNotFoundError(f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; "
                                 "nothing to build")
@@ -343,20 +344,21 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     population = frames["cbs_population"]
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
-    with _step("assessments and verdicts"):
+    with _step("assessments, verdicts and the basket summary"):
         assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
-    tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments,
-              "basket_summary": summarise_basket(assessments, benchmark=regions.default_benchmark),
+        basket = summarise_basket(assessments, benchmark=regions.default_benchmark)
+    tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments, "basket_summary": basket,
               "population": population}
     if "lineage" in frames:
         tables["lineage"] = frames["lineage"]
     if "registrations" in frames:
-        region = regions.region()
-        totals = add_aggregates(yearly_totals(frames["registrations"]), region)
-        totals = add_reach(totals, *births_for_reach(frames, region), programmes)
-        tables["registrations"] = frames["registrations"]
-        tables["registration_totals"] = totals
-        tables["registrations_shared"] = shared_registrations(totals, region, programmes)
+        with _step("registrations, reach and small-count suppression"):
+            region = regions.region()
+            totals = add_aggregates(yearly_totals(frames["registrations"]), region)
+            totals = add_reach(totals, *births_for_reach(frames, region), programmes)
+            tables["registrations"] = frames["registrations"]
+            tables["registration_totals"] = totals
+            tables["registrations_shared"] = shared_registrations(totals, region, programmes)
     skipped = skipped_list(data.missing, indicators)
     info = {
         "dataset": dataset.name,
@@ -377,7 +379,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     with _step("check the tables' contract"):
         tables = validate_tables(tables)
     target = paths.processed_dir(root) / dataset.name
-    with io.atomic_directory(target) as tmp:
+    with _step("write"), io.atomic_directory(target) as tmp:
         for name, frame in tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")

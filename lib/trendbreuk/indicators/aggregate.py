@@ -34,11 +34,13 @@ def pool_years(counts: pd.DataFrame, block: int, last_year: int | None = None) -
     frame["block_end"] = last - ((last - frame["year_start"]) // block) * block
     frame = frame[frame["year_start"] <= last]
     grouped = frame.groupby(["indicator", "area_code", "block_end"], as_index=False).agg(
-        numerator=("numerator", lambda s: s.sum(min_count=len(s))),
-        denominator=("denominator", lambda s: s.sum(min_count=len(s))),
-        years=("year_start", "nunique"),
+        numerator=("numerator", "sum"), denominator=("denominator", "sum"), numerators=("numerator", "count"),
+        denominators=("denominator", "count"), rows=("year_start", "size"), years=("year_start", "nunique"),
     )
-    grouped = grouped[grouped["years"] == block]
+    # A sum with a missing year is missing, not the sum of the other years.
+    grouped.loc[grouped["numerators"] < grouped["rows"], "numerator"] = np.nan
+    grouped.loc[grouped["denominators"] < grouped["rows"], "denominator"] = np.nan
+    grouped = grouped[grouped["years"] == block].drop(columns=["numerators", "denominators", "rows"])
     grouped["year_end"] = grouped["block_end"].astype(int)
     grouped["year_start"] = grouped["year_end"] - block + 1
     grouped["period"] = grouped["year_start"].astype(str) + "-" + grouped["year_end"].astype(str)

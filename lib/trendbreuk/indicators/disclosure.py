@@ -5,10 +5,11 @@ subregio, subregio's to the region. Rules:
 - primary suppression: a count from 1 up to the threshold (default: below 10) is shown as "<10";
 - secondary suppression: further cells are hidden (shown as "x") until no hidden count can be worked out from
   the published cells and totals. This is checked the way an attacker would: for each hidden cell, the smallest
-  and largest value it can take given every published number and the additivity of the table (linear
-  programming, scipy.optimize.linprog), knowing that a "<10" cell lies between 1 and 9 and an "x" cell is at
+  and largest value it can take given every published number and the additivity of the table (the linear
+  programming bounds of an audit), knowing that a "<10" cell lies between 1 and 9 and an "x" cell is at
   least 0. A hidden cell whose range holds only one whole number is recovered; then the smallest visible cell
-  of its group is hidden too, and the check runs again.
+  of its group is hidden too, and the check runs again. The ranges are exact, and for a hierarchical table they
+  follow from interval arithmetic over the tree (feasible_ranges), which gives the linear programme's answer.
 - anything computed from a hidden count (a rate, a reach percentage) is hidden with it.
 Status values (volledig, deels) and counts that are not about people pass through.
 
@@ -21,16 +22,15 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 PRIMARY, SECONDARY = "primair", "secundair"
 
 
-def _bounds(status: str, value: float, threshold: int) -> tuple[float, float | None]:
+def _bounds(status: str, value: float, threshold: int) -> tuple[float, float]:
     if status == PRIMARY:
         return 1.0, float(threshold - 1)
     if status == SECONDARY:
-        return 0.0, None
+        return 0.0, math.inf
     return float(value), float(value)
 
 
@@ -38,32 +38,45 @@ def feasible_ranges(cells: pd.DataFrame, threshold: int) -> dict[str, tuple[floa
     """For every hidden cell: (lowest, highest) value consistent with everything published.
 
     cells: code, parent (code or None), value, suppressed ('' | 'primair' | 'secundair').
-    """
+
+    The table is a tree (each cell is the sum of its children), so the range of every cell follows exactly from
+    two passes of interval arithmetic, without solving a linear programme per cell: upwards, the values a cell
+    can take given its own subtree (its bounds, intersected with the sum of its children's ranges); downwards,
+    the values it can take given the rest of the table (its parent's possible values minus its siblings'
+    ranges). A cell's range is the intersection of the two: the subtree and the rest of the table share only the
+    cell itself. This is the same range as minimising and maximising the cell by linear programming under all
+    the table's sums (tests/test_disclosure.py checks the two agree with scipy.optimize.linprog)."""
     codes = list(cells["code"])
-    position = {c: i for i, c in enumerate(codes)}
-    bounds = [_bounds(s, v, threshold) for s, v in zip(cells["suppressed"], cells["value"])]
-    rows = []
-    for parent, children in cells.dropna(subset=["parent"]).groupby("parent"):
-        if parent not in position:
+    bounds = {c: _bounds(s, v, threshold) for c, s, v in zip(codes, cells["suppressed"], cells["value"])}
+    parent_of = {c: p for c, p in zip(codes, cells["parent"]) if isinstance(p, str) and p in bounds and p != c}
+    children: dict[str, list[str]] = {c: [] for c in codes}
+    for child, parent in parent_of.items():
+        children[parent].append(child)
+    top_down = [c for c in codes if c not in parent_of]
+    for code in top_down:  # grows while it is walked: every cell after its parent
+        top_down.extend(children[code])
+    if len(top_down) != len(codes):
+        raise ValueError("the table's parent codes form a loop: every cell must lead up to a total without a parent")
+
+    inside = {}  # the values a cell can take given its own subtree
+    for code in reversed(top_down):
+        low, high = bounds[code]
+        if children[code]:
+            low = max(low, sum(inside[c][0] for c in children[code]))
+            high = min(high, sum(inside[c][1] for c in children[code]))
+        inside[code] = (low, high)
+    outside = {}  # the values a cell can take given the rest of the table
+    for code in top_down:
+        if code not in parent_of:
+            outside[code] = (-math.inf, math.inf)
             continue
-        row = np.zeros(len(codes))
-        row[position[parent]] = 1.0
-        for child in children["code"]:
-            row[position[child]] = -1.0
-        rows.append(row)
-    a_eq = np.array(rows) if rows else None
-    b_eq = np.zeros(len(rows)) if rows else None
-    ranges = {}
-    for code, status in zip(codes, cells["suppressed"]):
-        if not status:
-            continue
-        objective = np.zeros(len(codes))
-        objective[position[code]] = 1.0
-        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        top = -high.fun if high.status == 0 else math.inf  # unbounded above: cannot be pinned
-        ranges[code] = (low.fun if low.status == 0 else -math.inf, top)
-    return ranges
+        parent = parent_of[code]
+        low = max(bounds[parent][0], outside[parent][0])
+        high = min(bounds[parent][1], outside[parent][1])
+        siblings = [inside[c] for c in children[parent] if c != code]
+        outside[code] = (low - sum(s[1] for s in siblings), high - sum(s[0] for s in siblings))
+    return {c: (max(inside[c][0], outside[c][0]), min(inside[c][1], outside[c][1]))
+            for c, status in zip(codes, cells["suppressed"]) if status}
 
 
 def recovered(ranges: dict[str, tuple[float, float]]) -> list[str]:

@@ -90,13 +90,15 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
         raise ValueError(f"no rows for benchmark '{benchmark}' in the indicator values")
     frame = areas.merge(bench, on=keys, suffixes=("", "_benchmark"))
     frame["benchmark"] = benchmark
-    orientation = frame["indicator"].map(lambda i: indicators[i].orientation).to_numpy()
-    multiplier = frame["indicator"].map(lambda i: indicators[i].multiplier).to_numpy()
+    def per_indicator(attribute):
+        return frame["indicator"].map({k: getattr(i, attribute) for k, i in indicators.items()}).to_numpy()
+
+    orientation, multiplier = per_indicator("orientation"), per_indicator("multiplier")
     frame["gap"] = orientation * (frame["value"] - frame["value_benchmark"])
     lo, hi = difference_ci(frame["numerator"], frame["denominator"],
                            frame["numerator_benchmark"], frame["denominator_benchmark"])
     lo, hi = lo * multiplier, hi * multiplier
-    counted = frame["indicator"].map(lambda i: indicators[i].statistic == "proportion").to_numpy()
+    counted = per_indicator("statistic") == "proportion"
     w_lo, w_hi = _wald_difference(frame["value"], frame["lower_ci"], frame["upper_ci"],
                                   frame["value_benchmark"], frame["lower_ci_benchmark"], frame["upper_ci_benchmark"])
     lo, hi = np.where(counted, lo, w_lo), np.where(counted, hi, w_hi)

@@ -14,6 +14,7 @@ Standard errors are recovered from the published 95% interval: SE = (upper - low
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
@@ -28,13 +29,18 @@ METHOD_COMBINED = "gecombineerd, gewogen naar inwoners (gestratificeerd)"
 METHOD_REST = "Nederland min de regio, gewogen naar inwoners"
 
 
+@functools.lru_cache(maxsize=None)
+def _z(confidence: float) -> float:
+    """The two-sided normal quantile of a confidence level (1.959964 for 95%)."""
+    return float(norm.ppf(1 - (1 - confidence) / 2))
+
+
 def se_from_interval(lower, upper, confidence: float = 0.95) -> np.ndarray:
-    z = norm.ppf(1 - (1 - confidence) / 2)
-    return (np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)) / (2 * z)
+    return (np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)) / (2 * _z(confidence))
 
 
 def _interval(value, se, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    z = norm.ppf(1 - (1 - confidence) / 2)
+    z = _z(confidence)
     return value - z * se, value + z * se
 
 

@@ -216,8 +216,21 @@ class _AreaIndex:
             self.aggregates |= {name_key(region.name), name_key(region.code)}
             self.aggregates |= {name_key(s.name) for s in region.subregios}
         self.region_names = {name_key(r.name): r for r in regions.regions.values()}
+        self.places: dict[tuple[str, str], Area | str] = {}  # an export names each area once per indicator and period
 
     def by_code(self, raw: str) -> Area | str:
+        return self._remembered("code", raw, self._by_code)
+
+    def by_name(self, raw: str) -> Area | str:
+        return self._remembered("name", raw, self._by_name)
+
+    def _remembered(self, kind: str, raw: str, place) -> Area | str:
+        key = (kind, str(raw))
+        if key not in self.places:
+            self.places[key] = place(raw)
+        return self.places[key]
+
+    def _by_code(self, raw: str) -> Area | str:
         text = str(raw).strip()
         upper = text.upper()
         if upper.startswith("NL"):
@@ -238,7 +251,7 @@ class _AreaIndex:
             return Area("gemeente", code)  # a predecessor: harmonised to today's gemeenten with the CBS lineage
         return Area("outside", code)
 
-    def by_name(self, raw: str) -> Area | str:
+    def _by_name(self, raw: str) -> Area | str:
         text = str(raw).strip()
         key = name_key(text)
         if not key:
@@ -372,7 +385,7 @@ def check_export(path: Path, layout: ExportLayout, regions: RegionsConfig, regis
             problem(None, None, f"dubbele regel: dezelfde indicator, hetzelfde gebied en dezelfde periode als rij {seen[key]}")
             continue
         seen[key] = line
-        has_value = any(pd.notna(v) for v in numbers.values())
+        has_value = any(_known(v) for v in numbers.values())
         records.append({"source": layout.source, "indicator": indicator, "area_code": area.code, "period": period.label,
                         "year_start": period.start_year, "year_end": period.end_year, **numbers,
                         "missing_reason": None if has_value else "ontbreekt of geheim in de bron", "_line": line})
@@ -422,29 +435,34 @@ def _place(cell: dict, needed: dict, areas: _AreaIndex, problem) -> Area | None:
     return by_name
 
 
+def _known(x: float) -> bool:
+    """A parsed number that is not missing (parse_dutch_number gives floats, NaN for missing)."""
+    return not math.isnan(x)
+
+
 def _check_values(numbers: dict, cell: dict, layout: ExportLayout, problem) -> None:
     """Impossible numbers: every check that a single row allows."""
     num, den, value = numbers["numerator"], numbers["denominator"], numbers["value"]
     lower, upper, respondents = numbers["lower_ci"], numbers["upper_ci"], numbers["respondents"]
     for role, x in (("numerator", num), ("denominator", den), ("respondents", respondents)):
-        if pd.notna(x) and x < 0:
+        if _known(x) and x < 0:
             problem(role, cell.get(role), "een aantal kan niet negatief zijn")
-    if pd.notna(num) and pd.notna(den) and num > den >= 0:
+    if _known(num) and _known(den) and num > den >= 0:
         problem("numerator", cell.get("numerator"), f"de teller ({num:g}) is groter dan de noemer ({den:g})")
     for role, x in (("value", value), ("lower", lower), ("upper", upper)):
-        if pd.notna(x) and not 0 <= x <= layout.value_scale:
+        if _known(x) and not 0 <= x <= layout.value_scale:
             problem(role, cell.get(role), f"een percentage moet tussen 0 en {layout.value_scale:g} liggen")
-    if pd.notna(value) and pd.notna(num) and pd.notna(den) and den > 0 and 0 <= num <= den:
+    if _known(value) and _known(num) and _known(den) and den > 0 and 0 <= num <= den:
         implied = layout.value_scale * num / den
         tolerance = 0.5 * 10 ** -_decimals(cell.get("value")) + 1e-9
         if abs(implied - value) > tolerance:
             problem("value", cell.get("value"), f"het percentage past niet bij teller en noemer: {num:g} / {den:g} = "
                                                 f"{implied:.3f}".replace(".", ","))
-    if pd.notna(value) and pd.notna(lower) and pd.notna(upper) and not lower <= value <= upper:
+    if _known(value) and _known(lower) and _known(upper) and not lower <= value <= upper:
         problem("value", cell.get("value"), f"de marge {lower:g} tot {upper:g} bevat de schatting niet".replace(".", ","))
-    if pd.notna(respondents) and respondents == 0 and pd.notna(value):
+    if _known(respondents) and respondents == 0 and _known(value):
         problem("respondents", cell.get("respondents"), "0 respondenten, maar wel een percentage")
-    if pd.notna(respondents) and respondents != int(respondents):
+    if _known(respondents) and respondents != int(respondents):
         problem("respondents", cell.get("respondents"), "het aantal respondenten moet een geheel getal zijn")
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
 DEFAULT_MISSING = ("", "-", ".", "x", "X", "..", "NA", "n.v.t.")
+
+
+@functools.lru_cache(maxsize=None)
+def _grouped_number(decimal: str, thousands: str) -> re.Pattern:
+    """A number with optional thousands separators in groups of three, or none at all."""
+    return re.compile(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})*(\{decimal}\d+)?|[-+]?\d+(\{decimal}\d+)?")
 
 
 class NumberFormatError(ValueError):
@@ -28,7 +35,7 @@ def parse_dutch_number(
         return math.nan
     cleaned = raw.replace("\u00a0", "").replace(" ", "")
     if thousands:
-        if not re.fullmatch(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})*(\{decimal}\d+)?|[-+]?\d+(\{decimal}\d+)?", cleaned):
+        if not _grouped_number(decimal, thousands).fullmatch(cleaned):
             raise NumberFormatError(f"'{raw}' is not a number in the expected format (decimal '{decimal}', thousands '{thousands}')")
         cleaned = cleaned.replace(thousands, "")
     cleaned = cleaned.replace(decimal, ".")

@@ -4,6 +4,7 @@ plain labels of exports ('2018', '2016-2018', '2016 t/m 2018')."""
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -43,7 +44,11 @@ class Period:
 
 def parse_period(text: object) -> Period:
     """Parse a CBS period code or an export's year label into a Period."""
-    raw = str(text).strip()
+    return _parse_period(str(text).strip())
+
+
+@functools.lru_cache(maxsize=4096)  # an export repeats its few periods on every row
+def _parse_period(raw: str) -> Period:
     match = _CBS.match(raw)
     if match:
         year, kind, number = int(match[1]), match[2], int(match[3])
@@ -60,7 +65,7 @@ def parse_period(text: object) -> Period:
         raise PeriodError(f"'{raw}' looks like a CBS period code but {kind}{number:02d} is not a valid period")
     quarter = _QUARTER.match(raw)
     if quarter:  # '2023-K2', '2023 Q2', '2023K2' as people type quarters
-        return parse_period(f"{quarter[1]}KW0{quarter[2]}")
+        return _parse_period(f"{quarter[1]}KW0{quarter[2]}")
     if re.fullmatch(r"\d{4}(\.0)?", raw):  # '2023' or 2023.0 from a spreadsheet
         raw = raw.split(".")[0]
         year = int(raw)
