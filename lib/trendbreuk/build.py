@@ -251,9 +251,10 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
                                regions: RegionsConfig, weights: pd.DataFrame | None = None,
                                missing: dict[str, str] | None = None) -> pd.DataFrame:
     """Values with confidence intervals for every indicator, region and area level. An indicator whose source has
-    no rows for it is left out and its reason added to `missing`."""
+    no rows for it is left out and its reason added to `missing`. The counts of all indicators are aggregated
+    over all regions in one pass, and so are the survey estimates; the statistic is then computed per indicator."""
     missing = {} if missing is None else missing
-    results = []
+    counted, surveyed, present = [], [], []
     for indicator in indicators.values():
         provider = indicator.source["provider"]
         label = PROVIDER_LABELS.get(provider, provider)
@@ -267,18 +268,29 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
             missing[indicator.id] = Missing(f"de export van {label} bevat deze indicator niet",
                                             f"download in het portaal van {label} ook '{name}' (zie {SOURCE_DOCS.get(provider, 'docs/')})")
             continue
+        present.append(indicator)
         if indicator.statistic == "survey":
             if weights is None:
                 raise ValueError(f"indicator {indicator.id}: survey estimates need population weights (CBS 03759ned)")
-            estimates = rows[["indicator", "area_code", "period", "year_start", "year_end", "value", "lower_ci",
-                              "upper_ci", "respondents"]]
-            values = survey_intervals(aggregate_estimates(estimates, regions.regions.values(), weights))
+            surveyed.append(rows[["indicator", "area_code", "period", "year_start", "year_end", "value", "lower_ci",
+                                  "upper_ci", "respondents"]])
         else:
-            counts = pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
-                                      "denominator"]], indicator.pool_years)
-            values = intervals_for(aggregate_areas(counts, regions.regions.values()), indicator)
+            counted.append(pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
+                                            "denominator"]], indicator.pool_years))
+    aggregated = {}
+    if counted:
+        aggregated.update(dict(list(aggregate_areas(pd.concat(counted, ignore_index=True), regions.regions.values())
+                                    .groupby("indicator", sort=False))))
+    if surveyed:
+        survey = aggregate_estimates(pd.concat(surveyed, ignore_index=True), regions.regions.values(), weights)
+        aggregated.update(dict(list(survey_intervals(survey).groupby("indicator", sort=False))))
+    results = []
+    for indicator in present:
+        values = aggregated[indicator.id].reset_index(drop=True)
+        if indicator.statistic != "survey":
+            values = intervals_for(values, indicator)
         values["unit"] = indicator.unit
-        values["source"] = provider
+        values["source"] = indicator.source["provider"]
         results.append(values)
     columns = ["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end",
                "numerator", "denominator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998",
