@@ -116,5 +116,5 @@ class ProgrammeReport:
                     f"<p>Methode: het verwachte aantal is {births_text} maal het verwachte aandeel per "
                     "programma; het bereik is het aantal registraties gedeeld door dat verwachte aantal. Aantallen van "
                     "1 tot de drempel staan als &lt;10, en extra cellen (x) zijn afgeschermd tot geen verborgen aantal "
-                    f"uit de totalen is terug te rekenen (gecontroleerd met lineair programmeren). {METHOD_LINK}</p>"
+                    f"uit de totalen is terug te rekenen (gecontroleerd door voor elke verborgen cel uit te rekenen welke waarden nog mogelijk zijn). {METHOD_LINK}</p>"
                     + provenance_html(self.processed) + "</section>")
