@@ -201,3 +201,28 @@ def test_catalogue_refuses_an_unknown_polarity(tmp_path):
                     " ci_method: wilson, source: {provider: x}}\n")
     with pytest.raises(CatalogueError, match="indicator 'a': polarity 'up'"):
         load_catalogue(path)
+
+
+def test_indicator_values_for_every_indicator_in_one_pass_and_a_reason_for_one_without_rows():
+    """Two WSJG indicators through calculate_indicator_values: one with rows for the region's gemeenten and
+    Nederland, one whose rows are all outside the region (and no Nederland): that one is skipped with a reason."""
+    from trendbreuk.build import calculate_indicator_values
+    from trendbreuk.geography.areas import RegionsConfig
+
+    catalogue = load_catalogue(ROOT / "config" / "indicators.yaml")
+    indicators = {k: catalogue[k] for k in ("peuters_vve", "werkloosheid")}
+    rows = [("peuters_vve", c, "2020", 2020, 2020, n, d) for c, n, d in
+            [("GM0001", 10, 100), ("GM0002", 30, 200), ("GM0003", 5, 50), ("NL01", 1000, 10000)]]
+    rows += [("werkloosheid", "GM0999", "2020", 2020, 2020, 7, 70)]
+    frames = {"wsjg": pd.DataFrame(rows, columns=["indicator", "area_code", "period", "year_start", "year_end",
+                                                  "numerator", "denominator"])}
+    regions = RegionsConfig(regions={"r": REGION}, default_region="r", benchmarks={"rest_nl": "Rest van Nederland"},
+                            default_benchmark="rest_nl", baseline_year=2018, target_year=2030, target_share_closed=0.25)
+    missing = {}
+    values = calculate_indicator_values(frames, indicators, regions, missing=missing)
+    assert set(values["indicator"]) == {"peuters_vve"}
+    # Region R: 45 / 350 = 12,857%; the rest of Nederland 955 / 9650 = 9,896%.
+    by_code = values.set_index("area_code")
+    assert by_code.loc["R", "value"] == pytest.approx(100 * 45 / 350)
+    assert by_code.loc["rest_nl", "value"] == pytest.approx(100 * 955 / 9650)
+    assert missing["werkloosheid"].reason.startswith("geen rijen voor de gemeenten")

@@ -277,15 +277,18 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
         else:
             counted.append(pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
                                             "denominator"]], indicator.pool_years))
-    aggregated = {}
+    parts = []
     if counted:
-        aggregated.update(dict(list(aggregate_areas(pd.concat(counted, ignore_index=True), regions.regions.values())
-                                    .groupby("indicator", sort=False))))
+        parts.append(aggregate_areas(pd.concat(counted, ignore_index=True), regions.regions.values()))
     if surveyed:
         survey = aggregate_estimates(pd.concat(surveyed, ignore_index=True), regions.regions.values(), weights)
-        aggregated.update(dict(list(survey_intervals(survey).groupby("indicator", sort=False))))
+        parts.append(survey_intervals(survey))
+    aggregated = {key: rows for part in parts for key, rows in part.groupby("indicator", sort=False)}
     results = []
     for indicator in present:
+        if indicator.id not in aggregated:
+            missing[indicator.id] = Missing("geen rijen voor de gemeenten van de regio's of voor Nederland")
+            continue
         values = aggregated[indicator.id].reset_index(drop=True)
         if indicator.statistic != "survey":
             values = intervals_for(values, indicator)

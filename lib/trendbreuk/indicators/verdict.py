@@ -24,6 +24,10 @@
   series with a known truth (trendbreuk.indicators.calibration, docs/kalibratie.md).
 - years_needed: a power calculation for "onvoldoende gegevens": the first data year at which, with the area's own
   precision, a gap closing 40% by 2030 would be called "op koers" with 80% probability.
+
+Each function also comes in a form for many series at once (compare_with_benchmarks, recent_trends, project_gaps,
+years_needed_all, verdicts): one series per row of 2-D arrays, shorter series padded with NaN. `assess` judges every
+series of a build that way (a national build has some 21,000); the one-series functions above are those with one row.
 """
 
 from __future__ import annotations
