@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from trendbreuk.indicators import catalogue
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.verdict import (VERDICTS, ZERO, compare_with_benchmarks, decompose, project_gaps, recent_trends,
                                            verdicts, year_known, years_needed_all)
@@ -98,8 +99,8 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
         raise ValueError("gaps without indicator values: build the gaps from the same values")
     vid = vid.astype(int)
 
-    def per_indicator(attribute):
-        return out["indicator"].map({k: getattr(i, attribute) for k, i in indicators.items()}).to_numpy()
+    def per_indicator(attribute: str) -> np.ndarray:
+        return catalogue.per_indicator(indicators, out["indicator"], attribute)
 
     higher_is_better = per_indicator("higher_is_better").astype(bool)
     out["area_name"], out["area_level"] = v["area_name"][vid, 0], v["area_level"][vid, 0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 
 from trendbreuk import io, paths
 
@@ -61,6 +63,11 @@ class Indicator:
     def orientation(self) -> int:
         """+1 when a higher value means a worse situation (so a positive gap means 'behind'), else -1."""
         return -1 if self.higher_is_better else 1
+
+
+def per_indicator(indicators: dict[str, Indicator], ids, attribute: str) -> np.ndarray:
+    """An indicator property (e.g. "orientation") for every row of a table, looked up by its indicator id."""
+    return pd.Series(ids).map({k: getattr(i, attribute) for k, i in indicators.items()}).to_numpy()
 
 
 def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:

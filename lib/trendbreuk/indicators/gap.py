@@ -25,7 +25,7 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from trendbreuk.indicators.aggregate import period_midpoint
-from trendbreuk.indicators.catalogue import Indicator
+from trendbreuk.indicators.catalogue import Indicator, per_indicator
 
 GAP_METHOD = "Newcombe hybrid score (verschil van twee onafhankelijke proporties)"
 
@@ -90,15 +90,12 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
         raise ValueError(f"no rows for benchmark '{benchmark}' in the indicator values")
     frame = areas.merge(bench, on=keys, suffixes=("", "_benchmark"))
     frame["benchmark"] = benchmark
-    def per_indicator(attribute):
-        return frame["indicator"].map({k: getattr(i, attribute) for k, i in indicators.items()}).to_numpy()
-
-    orientation, multiplier = per_indicator("orientation"), per_indicator("multiplier")
+    orientation, multiplier = (per_indicator(indicators, frame["indicator"], a) for a in ("orientation", "multiplier"))
     frame["gap"] = orientation * (frame["value"] - frame["value_benchmark"])
     lo, hi = difference_ci(frame["numerator"], frame["denominator"],
                            frame["numerator_benchmark"], frame["denominator_benchmark"])
     lo, hi = lo * multiplier, hi * multiplier
-    counted = per_indicator("statistic") == "proportion"
+    counted = per_indicator(indicators, frame["indicator"], "statistic") == "proportion"
     w_lo, w_hi = _wald_difference(frame["value"], frame["lower_ci"], frame["upper_ci"],
                                   frame["value_benchmark"], frame["lower_ci_benchmark"], frame["upper_ci_benchmark"])
     lo, hi = np.where(counted, lo, w_lo), np.where(counted, hi, w_hi)
