@@ -10,14 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from trendbreuk.indicators import catalogue
 from trendbreuk.indicators.catalogue import Indicator
+from trendbreuk.indicators.survey import se_from_interval
 from trendbreuk.indicators.verdict import (VERDICTS, ZERO, compare_with_benchmarks, decompose, project_gaps, recent_trends,
                                            verdicts, year_known, years_needed_all)
-
-Z95 = norm.ppf(0.975)
 
 COLUMNS = ["region", "indicator", "area_code", "area_name", "area_level", "benchmark", "life_phase", "target_basket",
            "latest_period", "value", "lower_ci", "upper_ci", "benchmark_value", "comparison", "comparison_level", "trend",
@@ -27,10 +25,6 @@ COLUMNS = ["region", "indicator", "area_code", "area_name", "area_level", "bench
            "verdict_label", "verdict_reason", "projected_gap_2030", "projected_gap_2030_se", "baseline_fit",
            "baseline_fit_se", "probability_target", "probability_now", "projection_points", "verdict_data_until",
            "verdict_known_in", "year_known"]
-
-
-def _se(lower, upper) -> np.ndarray:
-    return (np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)) / (2 * Z95)
 
 
 @dataclass(frozen=True)
@@ -70,17 +64,17 @@ def _at(array: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.where(index >= 0, picked, np.nan if picked.dtype.kind == "f" else None)
 
 
-def _last(mask: np.ndarray) -> np.ndarray:
-    """Per row, the index of the last True, -1 when none."""
-    if mask.shape[1] == 0:
-        return np.full(mask.shape[0], -1)
-    return np.where(mask.any(axis=1), mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1), -1)
-
-
 def _first(mask: np.ndarray) -> np.ndarray:
+    """Per row, the index of the first True, -1 when none."""
     if mask.shape[1] == 0:
         return np.full(mask.shape[0], -1)
     return np.where(mask.any(axis=1), np.argmax(mask, axis=1), -1)
+
+
+def _last(mask: np.ndarray) -> np.ndarray:
+    """Per row, the index of the last True, -1 when none."""
+    from_end = _first(mask[:, ::-1])
+    return np.where(from_end >= 0, mask.shape[1] - 1 - from_end, -1)
 
 
 def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indicator], *, target_year: int = 2030,
@@ -126,7 +120,7 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     out["benchmark_value"] = benchmark_value
 
     # Recent trend of the value itself.
-    direction, _, points = recent_trends((v["year_start"] + v["year_end"]) / 2, v["value"], _se(v["lower_ci"], v["upper_ci"]))
+    direction, _, points = recent_trends((v["year_start"] + v["year_end"]) / 2, v["value"], se_from_interval(v["lower_ci"], v["upper_ci"]))
     out["trend"], out["trend_points"] = direction[vid], points[vid]
     meaning = np.where(higher_is_better, out["trend"].map({"stijgend": "verbetert", "dalend": "verslechtert"}),
                        out["trend"].map({"stijgend": "verslechtert", "dalend": "verbetert"}))
@@ -153,7 +147,7 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
         per_indicator("orientation"))
 
     t_since = np.where(since, g["t"], np.nan)
-    se_since = _se(g["gap_lower"], g["gap_upper"])
+    se_since = se_from_interval(g["gap_lower"], g["gap_upper"])
     projection = project_gaps(t_since, g["gap"], se_since, t_baseline=t_base, share=share, target_year=target_year)
     line = projection.points >= 3
     start = np.where(line, projection.baseline_fit, baseline_gap)

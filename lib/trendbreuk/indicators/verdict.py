@@ -71,8 +71,7 @@ VERDICT_RULES = (
 def compare_with_benchmark(value, lower95, upper95, lower998, upper998, benchmark, *, higher_is_better: bool,
                            enough_data: bool = True) -> tuple[str, str]:
     """('beter' | 'gelijk' | 'slechter' | 'niet_te_beoordelen', '99,8%' | '95%' | '')."""
-    comparison, level = compare_with_benchmarks(*(_floats(x) for x in (value, lower95, upper95, lower998, upper998,
-                                                                       benchmark)),
+    comparison, level = compare_with_benchmarks(value, lower95, upper95, lower998, upper998, benchmark,
                                                 higher_is_better=higher_is_better, enough_data=enough_data)
     return str(comparison[0]), str(level[0])
 
