@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REGION ?= zuid-limburg
 
-.PHONY: reports test install demo build render opnames landelijk lock clean
+.PHONY: reports test quarto axe install demo build render site opnames landelijk lock clean
 
 $(BIN)/trendbreuk: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
@@ -28,8 +28,30 @@ render: install
 
 reports: build render
 
-test: install
-	$(BIN)/python -m pytest
+# The tests use a real Quarto and axe-core (accessibility checks in Chromium). Both are kept outside the repository,
+# in $(TOOLS): Quarto from the installer beside the project when there is one (or your own `quarto` on PATH),
+# axe-core from the npm registry. Without them, the tests that need them are skipped and say why.
+TOOLS            ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trendbreuk
+QUARTO_INSTALLER ?= ../shared/tools/quarto/install.sh
+AXE_VERSION      ?= 4.14.1
+QUARTO_PATH       = $(if $(shell command -v quarto),,$(if $(wildcard $(TOOLS)/quarto/bin/quarto),$(TOOLS)/quarto/bin:))
+
+test: install quarto axe
+	PATH="$(QUARTO_PATH)$$PATH" $(BIN)/python -m pytest
+
+quarto:
+	@if ! command -v quarto >/dev/null && [ -x $(QUARTO_INSTALLER) ]; then \
+	  $(QUARTO_INSTALLER) $(TOOLS)/quarto >/dev/null || echo "Quarto could not be installed: its tests will be skipped" >&2; fi
+
+axe:
+	@if [ ! -f $(TOOLS)/axe-core-$(AXE_VERSION)/axe.min.js ] && command -v npm >/dev/null; then \
+	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz) \
+	  && mkdir -p $(TOOLS)/axe-core-$(AXE_VERSION) && mv $$tmp/package/axe.min.js $(TOOLS)/axe-core-$(AXE_VERSION)/axe.min.js; \
+	  rm -rf $$tmp; fi
+
+# The Quarto website in _site/, as `quarto render` makes it: every report through Quarto, the index and the method.
+site: build quarto
+	PATH="$(QUARTO_PATH)$$PATH" QUARTO_PYTHON=$(BIN)/python quarto render
 
 # Real CBS numbers from the recordings in ../shared/data: fetched through a mirror on 127.0.0.1 (the same code path as
 # a real fetch), built and rendered as dataset `opnames`. Indicators the recordings do not carry say "geen gegevens".
@@ -54,4 +76,4 @@ lock: install
 	{ sed -n 1,2p constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -vi "^trendbreuk"; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf $(VENV) data/raw/demo data/processed/demo data/raw/demo-nl data/processed/demo-nl config/regions-nl.yaml data/raw/opnames data/processed/opnames reports
+	rm -rf $(VENV) data/raw/demo data/processed/demo data/raw/demo-nl data/processed/demo-nl config/regions-nl.yaml data/raw/opnames data/processed/opnames reports _site

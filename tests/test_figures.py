@@ -35,3 +35,24 @@ def test_a_figure_shows_itself_as_a_plotly_chart_and_converts_to_plotly():
     assert bundle["application/vnd.plotly.v1+json"]["layout"]["title"] == {"text": "t"}
     converted = fig.to_plotly()
     assert converted.layout.margin.t == 50 and list(converted.data[0].y) == [3, 4]
+
+
+def test_the_chart_template_ignores_changes_to_plotlys_registry():
+    """Quarto's Jupyter kernel sets every registered plotly template's margins (t=30, r=b=l=0) before a notebook
+    runs; the reports' charts must come out the same under Quarto as anywhere else."""
+    import copy
+
+    import plotly.io as pio
+
+    from trendbreuk.charts import figure
+
+    pristine = figure.template()
+    assert "margin" not in pristine["layout"]                 # plotly's simple_white leaves margins to plotly.js
+    saved = copy.deepcopy(pio.templates["simple_white"])
+    figure.template.cache_clear()
+    try:
+        pio.templates["simple_white"].layout.margin = dict(t=30, r=0, b=0, l=0)   # what Quarto's setup does
+        assert figure.template() == pristine
+    finally:
+        pio.templates["simple_white"] = saved
+        figure.template.cache_clear()

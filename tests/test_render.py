@@ -1,5 +1,5 @@
-"""Rendering: the Python engine for real; Quarto's command line and file handling with a stand-in
-`quarto` script (Quarto itself cannot be installed on the CI machines; see README)."""
+"""Rendering with the Python engine, for real; Quarto's own tests are in test_quarto.py (a stand-in `quarto` here
+only for what a real one cannot show: a Quarto that fails)."""
 
 import re
 import shutil
@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import RenderError, choose_engine, gemeente_job, quarto_command, render
+from trendbreuk.reports.render import RenderError, choose_engine, gemeente_job, render
 from tests.conftest import ROOT, fake_quarto
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -73,7 +73,9 @@ def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen, project):
     assert html.count("Plotly.newPlot(") == expected
     assert not re.search(r"<script[^>]+src=\"https?://", html)   # nothing fetched from the internet
     plots = _elements_with_class(html, "tb-plot")
-    assert len(plots) == expected and all(p.get("role") == "img" and len(p.get("aria-label", "")) > 40 for p in plots)
+    # a group with the text alternative (not an image: it holds plotly's buttons), reachable by keyboard
+    assert len(plots) == expected
+    assert all(p.get("role") == "group" and len(p.get("aria-label", "")) > 40 and p.get("tabindex") == "0" for p in plots)
 
 
 def test_factsheet_numbers_are_dutch(heerlen):
@@ -137,60 +139,38 @@ def test_failing_notebook_names_the_report_and_error(project, tmp_path):
 
 
 def test_notebooks_in_the_repository_carry_no_outputs():
+    """Reports start from clean notebooks; a Quarto render writes outputs into the notebook it executed (undo with
+    `git checkout notebooks/`). The report notebooks carry a front matter for Quarto and a parameters cell."""
     for path in (ROOT / "notebooks").glob("*.ipynb"):
         notebook = nbformat.read(path, as_version=4)
-        assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), path
+        assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), \
+            f"{path} carries outputs (Quarto or Jupyter wrote them): git checkout {path.relative_to(ROOT)}"
         assert any("parameters" in c.metadata.get("tags", []) for c in notebook.cells), path
-
-
-# Quarto ----------------------------------------------------------------------------------------------
-
-def test_quarto_command_line():
-    regions = load_regions(ROOT / "config" / "regions.yaml")
-    job = gemeente_job("GM0917", regions)
-    assert quarto_command(job) == [
-        "quarto", "render", "notebooks/factsheet.ipynb", "--to", "html", "--execute",
-        "--output", "factsheet-GM0917-heerlen.html", "--metadata", "pagetitle:Factsheet Trendbreuk Heerlen",
-        "-P", "gemeente:GM0917",
-    ]
-
-
-def test_quarto_engine_plumbing_with_a_stand_in(project, tmp_path, monkeypatch):
-    """A stand-in `quarto` records how it was called and writes the output where Quarto would; this checks
-    our side (scratch copy, environment, finding and moving the output), not Quarto itself."""
-    bin_dir = tmp_path / "bin"
-    log = tmp_path / "calls.txt"
-    fake_quarto(bin_dir, f"""
-        printf '%s\\n' "$PWD" "$@" "$TRENDBREUK_ROOT" "$QUARTO_PYTHON" > {log}
-        test -f notebooks/factsheet.ipynb && test -f lib/trendbreuk/reports/templates/trendbreuk.css || exit 3
-        grep -q "type: default" _quarto.yml && grep -q "embed-resources: true" _quarto.yml || exit 4
-        out=""; while [ $# -gt 0 ]; do [ "$1" = --output ] && out=$2; shift; done
-        echo '<html lang="nl">quarto-output</html>' > "notebooks/$out"
-    """, monkeypatch)
-    assert choose_engine("auto") == "quarto"
-    job = gemeente_job("Vaals", load_regions(project / "config" / "regions.yaml"))
-    out = render(job, engine="auto", root=project, out_dir=tmp_path / "out")
-    assert out.read_text() == '<html lang="nl">quarto-output</html>\n'
-    calls = log.read_text().splitlines()
-    assert calls[0] != str(project)                         # ran in a scratch folder, not in the project
-    assert calls[1:3] == ["render", "notebooks/factsheet.ipynb"] and "gemeente:GM0981" in calls
-    assert calls[-2] == str(project)                        # the kernel finds the project through the env
-    assert Path(calls[-1]).name.startswith("python")
+        if path.stem != "verkennen":
+            assert notebook.cells[0].cell_type == "raw" and "pagetitle:" in notebook.cells[0].source, path
 
 
 def test_quarto_failure_is_reported_with_its_message(project, tmp_path, monkeypatch):
+    """A Quarto that fails (a stand-in): the report is named with Quarto's message, and nothing is written."""
     bin_dir = tmp_path / "bin"
-    fake_quarto(bin_dir, "echo 'ERROR: kernel died' >&2; exit 1\n", monkeypatch)
+    fake_quarto(bin_dir, "echo 'ERROR: pandoc died' >&2; exit 1\n", monkeypatch)
     job = gemeente_job("Vaals", load_regions(project / "config" / "regions.yaml"))
-    with pytest.raises(RenderError, match="quarto failed \\(exit 1\\): ERROR: kernel died"):
+    with pytest.raises(RenderError, match="factsheet-GM0981-vaals.html: quarto failed \\(exit 1\\): ERROR: pandoc died"):
         render(job, engine="quarto", root=project, out_dir=tmp_path / "out")
     assert not (tmp_path / "out" / job.filename).exists()
 
 
 def test_asking_for_quarto_without_quarto_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("QUARTO_BIN_PATH", raising=False)
     with pytest.raises(RenderError, match="--engine python"):
         choose_engine("quarto")
+
+
+def test_the_python_engine_is_the_default_and_auto_is_gone():
+    assert choose_engine() == "python"
+    with pytest.raises(ValueError, match="choose one of python, quarto"):
+        choose_engine("auto")
 
 
 # In a real browser -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The report site: reports/index.html lists what is in the folder, by region, type, subregio and gemeente, and
-the method page exists for the links in every report. Quarto's website is checked as far as can be done without
-Quarto: the project file, the project file derived for single reports, and the plumbing with a stand-in `quarto`."""
+the method page exists for the links in every report; the Quarto project files. Quarto's own rendering of the site
+is tested in test_quarto.py."""
 
 import os
 import re
@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import quarto_report_project, region_jobs, render_site
+from trendbreuk.reports.render import quarto_report_project, region_jobs
 from trendbreuk.reports.site import SiteIndex, write_site
-from tests.conftest import ROOT, fake_quarto
+from tests.conftest import ROOT, copy_project
 
 DEMO_PAGE = '<html><body><div class="tb-demo" role="alert">DEMODATA</div></body></html>'
 REAL_PAGE = "<html><body><h1>echt</h1></body></html>"
@@ -79,15 +79,37 @@ def test_index_lists_the_folder_by_region_type_and_subregio(folder):
     assert "Een deel van de rapporten hieronder is (zie per regio) gemaakt met verzonnen cijfers" in index
 
 
-def test_index_of_a_plain_quarto_render_links_from_site_to_reports(project, monkeypatch):
-    """A plain `quarto render` puts the index in _site/; its links must reach the reports in reports/."""
-    (project / "reports").mkdir(exist_ok=True)
+def test_index_lists_the_folder_quarto_renders_into(project, tmp_path, monkeypatch):
+    """index.qmd lists the reports beside it: in TRENDBREUK_REPORTS when `trendbreuk render` renders the site for a
+    folder, in the project's output-dir (_site) when Quarto renders the project, else reports/."""
+    project = copy_project(project, tmp_path / "project")
+    for folder in ("reports", "_site", "elders"):
+        (project / folder).mkdir()
     (project / "reports" / "regio-ZL-zuid-limburg.html").write_text(DEMO_PAGE)
+    (project / "_site" / "subregio-PS-parkstad.html").write_text(DEMO_PAGE)
+    (project / "elders" / "factsheet-GM0917-heerlen.html").write_text(DEMO_PAGE)
     monkeypatch.setenv("TRENDBREUK_ROOT", str(project))
-    monkeypatch.delenv("TRENDBREUK_REPORTS", raising=False)
-    assert '<a href="../reports/regio-ZL-zuid-limburg.html">Zuid-Limburg</a>' in SiteIndex.for_quarto().html()
-    monkeypatch.setenv("TRENDBREUK_REPORTS", str(project / "reports"))   # as `trendbreuk render` runs it
-    assert '<a href="regio-ZL-zuid-limburg.html">Zuid-Limburg</a>' in SiteIndex.for_quarto().html()
+    for name in ("TRENDBREUK_REPORTS", "QUARTO_PROJECT_ROOT"):
+        monkeypatch.delenv(name, raising=False)
+    listed = lambda: [r.filename for r in SiteIndex.for_quarto().reports]
+    assert listed() == ["regio-ZL-zuid-limburg.html"]
+    monkeypatch.setenv("QUARTO_PROJECT_ROOT", str(project))                  # quarto render at the top
+    assert listed() == ["subregio-PS-parkstad.html"]
+    assert '<a href="subregio-PS-parkstad.html">Parkstad</a>' in SiteIndex.for_quarto().html()
+    monkeypatch.setenv("TRENDBREUK_REPORTS", str(project / "elders"))       # trendbreuk render --engine quarto
+    assert listed() == ["factsheet-GM0917-heerlen.html"]
+
+
+def test_the_index_shows_itself_as_raw_html_to_quarto(folder, monkeypatch):
+    """In a kernel that Quarto runs, the index is markdown holding one raw HTML block: text/html would make Quarto
+    load require.js and jQuery from a CDN."""
+    index = SiteIndex.load(folder, load_regions(ROOT / "config" / "regions.yaml"))
+    for name in ("QUARTO_EXECUTE_INFO", "QUARTO_FIG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    assert index._repr_html_() == index.html() and index._repr_markdown_() is None
+    monkeypatch.setenv("QUARTO_EXECUTE_INFO", "/tmp/info.json")
+    assert index._repr_html_() is None
+    assert index._repr_markdown_() == "```{=html}\n" + index.html() + "\n```\n"
 
 
 def test_empty_folder_says_how_to_make_reports(tmp_path):
@@ -120,55 +142,30 @@ def test_quarto_project_is_a_website_that_never_empties_reports():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
     # a full `quarto render` empties output-dir first: it must not be reports/, which holds the rendered reports
     assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "_site"
+    assert (ROOT / config["project"]["pre-render"]).is_file()    # renders the reports into the site first
     for source in config["project"]["render"]:
         assert (ROOT / source).is_file(), source
     for item in config["website"]["navbar"]["left"]:
         assert (ROOT / item["href"]).is_file(), item
     html = config["format"]["html"]
     assert html["lang"] == "nl" and (ROOT / html["css"]).is_file()
-    assert "embed-resources" not in html            # not in a website (quarto-cli#5748); see the derived project
+    assert "embed-resources" not in html            # not in a website (quarto-cli#5748); see notebooks/_quarto.yml
     assert config["execute"]["echo"] is False
 
 
-def test_single_reports_get_a_self_contained_plain_project():
+def test_reports_have_one_self_contained_quarto_project():
+    """notebooks/_quarto.yml: what `quarto render notebooks/factsheet.ipynb` uses, and, with execution off, what
+    the workbook's Quarto engine converts its executed notebooks with."""
+    own = yaml.safe_load((ROOT / "notebooks" / "_quarto.yml").read_text())
+    assert own["execute"] == {"enabled": True, "echo": False, "warning": False}
+    assert (ROOT / "notebooks" / own["format"]["html"]["css"]).resolve() == (ROOT / "lib/trendbreuk/reports/templates/trendbreuk.css")
+    for notebook in own["project"]["render"]:
+        assert (ROOT / "notebooks" / notebook).is_file()
     derived = quarto_report_project(ROOT)
     assert derived["project"] == {"type": "default"} and "website" not in derived
-    assert derived["format"]["html"]["embed-resources"] is True
-    assert derived["format"]["html"]["lang"] == "nl" and derived["execute"]["echo"] is False
-
-
-RUN_INDEX_CELL = r'''
-import ast, sys
-source = open("index.qmd", encoding="utf-8").read()
-code = source.split("```{python}", 1)[1].split("```", 1)[0]
-tree = ast.parse(code)
-last = ast.Expression(tree.body.pop().value)
-namespace = {}
-exec(compile(tree, "index.qmd", "exec"), namespace)
-print(eval(compile(last, "index.qmd", "eval"), namespace)._repr_html_())
-'''
-
-
-def test_quarto_site_plumbing_with_a_stand_in(project, folder, tmp_path, monkeypatch):
-    """The stand-in runs index.qmd's code cell with QUARTO_PYTHON in the environment Quarto would give it, and
-    writes a website the way Quarto does (output-dir, site_libs); we check that the index lists the reports of
-    the folder and that the site's files land beside them. Quarto's own HTML is not tested."""
-    bin_dir = tmp_path / "bin"
-    (tmp_path / "cell.py").write_text(RUN_INDEX_CELL)
-    fake_quarto(bin_dir, f"""
-        [ "$*" = "render --to html" ] || {{ echo "unexpected: $*" >&2; exit 2; }}
-        grep -q "type: website" _quarto.yml && test -f index.qmd && test -f docs/methode.md || exit 3
-        mkdir -p _site/site_libs/quarto-nav _site/docs
-        "$QUARTO_PYTHON" {tmp_path / "cell.py"} > _site/index.html || exit 4
-        echo methode > _site/docs/methode.html
-        echo "// nav" > _site/site_libs/quarto-nav/quarto-nav.js
-    """, monkeypatch)
-    index = render_site(engine="quarto", root=project, out_dir=folder)
-    page = index.read_text(encoding="utf-8")
-    assert '<a href="factsheet-GM0917-heerlen.html">Heerlen</a>' in page and "<h2>Zuid-Limburg</h2>" in page
-    assert (folder / "site_libs" / "quarto-nav" / "quarto-nav.js").is_file()
-    assert (folder / "docs" / "methode.html").read_text() == "methode\n"
-    assert (folder / "factsheet-GM0917-heerlen.html").read_text() == DEMO_PAGE   # reports untouched
+    assert derived["execute"]["enabled"] is False and derived["execute"]["echo"] is False
+    html = derived["format"]["html"]
+    assert html["embed-resources"] is True and html["lang"] == "nl" and html["html-table-processing"] == "none"
 
 
 def test_a_report_against_another_benchmark_sits_beside_the_default(tmp_path):

@@ -68,7 +68,7 @@ def check_registrations_command(file: Annotated[str, typer.Argument(help="a fill
     typer.echo(f"{file}: geen problemen, {len(rows)} registraties gelezen (rijen per programma en jaar):")
     typer.echo(summarise(rows).to_string())
 
-EngineOption = Annotated[str, typer.Option(help="auto (Quarto when on PATH, else Python), python or quarto")]
+EngineOption = Annotated[str, typer.Option(help="python (default: fast, for batches) or quarto (Quarto converts the executed notebooks; needs `quarto` on PATH)")]
 RegionOption = Annotated[Optional[str], typer.Option(help="region key from config/regions.yaml (default: its default_region)")]
 DatasetOption = Annotated[str, typer.Option(help="dataset from config/sources.yaml (default: its default_dataset)")]
 BenchmarkOption = Annotated[str, typer.Option(help="rest_nl or NL01 (default: config/regions.yaml)")]
@@ -299,7 +299,7 @@ def pd_notna(value) -> bool:
 
 @render_app.command("gemeente")
 def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (GM0917) or name (Heerlen)")],
-                    engine: EngineOption = "auto", region: RegionOption = None,
+                    engine: EngineOption = "python", region: RegionOption = None,
                     benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
     """Render the factsheet of one gemeente."""
     from trendbreuk.geography.areas import load_regions
@@ -323,7 +323,7 @@ def _render_one(job_factory, engine: str) -> None:
 
 @render_app.command("subregio")
 def render_subregio(name_or_code: Annotated[str, typer.Argument(help="subregio code (PS) or name (Parkstad)")],
-                    engine: EngineOption = "auto", region: RegionOption = None, benchmark: BenchmarkOption = "",
+                    engine: EngineOption = "python", region: RegionOption = None, benchmark: BenchmarkOption = "",
                     dataset: DatasetOption = "") -> None:
     """Render the report of one subregio: its gemeenten side by side, funnel plots, its own gap and verdicts."""
     from trendbreuk.geography.areas import load_regions
@@ -334,7 +334,7 @@ def render_subregio(name_or_code: Annotated[str, typer.Argument(help="subregio c
 
 @render_app.command("regio")
 def render_regio(name: Annotated[Optional[str], typer.Argument(help="region key (default: the default region)")] = None,
-                 engine: EngineOption = "auto", benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
+                 engine: EngineOption = "python", benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
     """Render the regional progress report toward 2030."""
     from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import regio_job
@@ -344,7 +344,7 @@ def render_regio(name: Annotated[Optional[str], typer.Argument(help="region key 
 
 @render_app.command("programma")
 def render_programma(name: Annotated[Optional[str], typer.Argument(help="region key (default: the default region)")] = None,
-                     engine: EngineOption = "auto", dataset: DatasetOption = "") -> None:
+                     engine: EngineOption = "python", dataset: DatasetOption = "") -> None:
     """Render the programme report: registrations and reach, after disclosure control."""
     from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import programma_job
@@ -353,7 +353,7 @@ def render_programma(name: Annotated[Optional[str], typer.Argument(help="region 
 
 
 @render_app.command("all")
-def render_all(engine: EngineOption = "auto",
+def render_all(engine: EngineOption = "python",
                region: Annotated[Optional[str], typer.Option(
                    help="region key from the regions file, or 'all' for every region (default: its default_region)")] = None,
                dataset: DatasetOption = "",

@@ -32,10 +32,16 @@ VLINE_POSITIONS = {"top": dict(y=1, xanchor="center", yanchor="bottom"),
 
 @cache
 def template(name: str = TEMPLATE) -> dict:
-    """A plotly template as a plain dictionary (read once per process)."""
-    import plotly.io as pio
+    """A plotly template as a plain dictionary, read once per process from plotly's own file as pio.templates
+    reads it, but not from that registry, which others change: Quarto's Jupyter kernel sets the margins of every
+    template (quarto-cli resources/jupyter/lang/python/setup.py), so the same chart would come out differently."""
+    import json
+    import pkgutil
 
-    return pio.templates[name].to_plotly_json()
+    from plotly.graph_objs.layout import Template
+
+    text = pkgutil.get_data("plotly", f"package_data/templates/{name}.json").decode("utf-8")
+    return Template(json.loads(text), _validate=False).to_plotly_json()
 
 
 @cache

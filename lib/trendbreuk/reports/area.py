@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from IPython.display import HTML
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.compare import figure_funnel, figure_progress, figure_ranked
@@ -21,7 +20,7 @@ from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS, chance_percen
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, missing_html,
                                        sources_html, verdict_badge)
-from trendbreuk.reports.page import Page, table_html
+from trendbreuk.reports.page import HTML, Page, table_html
 
 
 class AreaReport:

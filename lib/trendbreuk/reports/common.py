@@ -7,14 +7,13 @@ import math
 from datetime import date
 
 import pandas as pd
-from IPython.display import HTML
 
 from trendbreuk import __version__
 from trendbreuk.build import Processed
 from trendbreuk.geography.areas import Region, RegionsConfig
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.reports import formatting as fmt
-from trendbreuk.reports.page import demo_banner
+from trendbreuk.reports.page import HTML, demo_banner
 
 COMPARISON = {
     "slechter": ("▲", "duidelijk slechter"),

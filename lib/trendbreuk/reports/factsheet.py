@@ -11,7 +11,6 @@ import html
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
@@ -24,7 +23,7 @@ from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
                                        load_programmes_threshold, missing_html, sources_html, verdict_badge)
-from trendbreuk.reports.page import Page, _strip_tags, download_link, table_html
+from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
                         target_year: int) -> str:

@@ -1,6 +1,6 @@
 """HTML building blocks shared by every report: the demo warning, charts with a text alternative and their
-numbers, and the sources section. Each returns an IPython HTML object, so the same call displays in Jupyter,
-in the Python engine and in Quarto.
+numbers, and the sources section. Each returns an `HTML` object, so the same call displays in Jupyter, in the
+Python engine and in Quarto.
 
 plotly.js is embedded once per report (in the first chart), so a report opens offline from a mail
 attachment. It is plotly.js's basic bundle (scatter, bar and pie traces; 1.2 MB, vendored in templates/ from the
@@ -11,17 +11,48 @@ plotly.py was built for; otherwise the full bundle is embedded, with a warning.
 from __future__ import annotations
 
 import html
-import re
 import logging
+import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import pandas as pd
 import plotly.graph_objects as go
-from IPython.display import HTML
+from IPython import display
 
 from trendbreuk.charts.figure import Figure
+
+# Environment variables that Quarto sets for the Jupyter kernel it executes a document in (quarto-cli
+# src/execute/environment.ts and resources/jupyter/notebook.py).
+QUARTO_KERNEL_ENV = ("QUARTO_EXECUTE_INFO", "QUARTO_FIG_FORMAT")
+
+
+def raw_html_block(text: str) -> str:
+    """`text` as a raw HTML block of Pandoc markdown: Pandoc and Quarto pass it into the page unchanged."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}{{=html}}\n{text}\n{fence}\n"
+
+
+class HTML(display.HTML):
+    """A block of a report. In Jupyter and the Python engine it shows as HTML. In a kernel that Quarto executes it
+    shows as a raw HTML block of markdown instead: Quarto would otherwise take every text/html output for a
+    "JavaScript widget" and put require.js and jQuery from a CDN into the page (quarto-cli
+    src/core/jupyter/widgets.ts), so that a mailed report would need the internet."""
+
+    def _repr_html_(self):
+        return None if _in_quarto() else super()._repr_html_()
+
+    def _repr_markdown_(self):
+        return raw_html_block(self.data or "") if _in_quarto() else None
+
+
+def _in_quarto() -> bool:
+    return any(name in os.environ for name in QUARTO_KERNEL_ENV)
+
 
 def html_document(title: str, body: str) -> str:
     """A whole HTML page (templates/page.html.j2 with the stylesheet inlined) around `body`: the Python
@@ -111,7 +142,11 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str =
                                      for c, is_raw in zip(columns, raw)) + "</tr>")
     body = "".join(rows)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f'<table class="{css_class}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    # A table wider than the screen (a phone, or many gemeenten side by side) scrolls inside its own box, which
+    # keyboard users can focus and scroll too (a labelled region, as WCAG's technique for scrollable content).
+    label = html.escape(caption or "tabel")
+    return (f'<div class="tb-scroll" role="region" aria-label="{label}" tabindex="0">'
+            f'<table class="{css_class}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
 
 
 @dataclass
@@ -147,9 +182,16 @@ class Page:
         if data is not None and not data.empty:
             csv = download_link(data, f"{_slug(name or title)[:80] or 'grafiek'}.csv", "download als CSV")
             numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}<p>{csv}</p></details>"
+        # The plot is a group, not an image: it holds plotly's buttons (download, zoom), which keyboard users can
+        # reach; an image may not contain controls (axe-core: nested-interactive). Its drawing is hidden from screen
+        # readers, who get the description and the numbers instead of a jumble of axis labels. On a screen narrower
+        # than the chart it scrolls sideways, by keyboard too (tabindex).
+        hide_drawing = (f'<script>(function(){{var gd=document.getElementById("{div_id}");function hide(){{'
+                        "gd.querySelectorAll('svg').forEach(function(s){s.setAttribute('aria-hidden','true')})}"
+                        "if(gd&&gd.on){gd.on('plotly_afterplot',hide)}if(gd){hide()}})();</script>")
         return HTML(
-            f'<figure class="tb-figure" role="group" aria-label="{html.escape(_strip_tags(title))}">'
-            f'<div class="tb-plot" role="img" aria-label="{html.escape(alt)}">{plot}</div>'
+            f'<figure class="tb-figure" aria-label="{html.escape(_strip_tags(title))}">'
+            f'<div class="tb-plot" role="group" aria-label="Grafiek: {html.escape(alt)}" tabindex="0">{plot}{hide_drawing}</div>'
             f'<figcaption><span class="tb-alt">Beschrijving: {html.escape(alt)}</span></figcaption>'
             f"{numbers}</figure>"
         )

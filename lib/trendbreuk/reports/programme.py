@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from IPython.display import HTML
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.figure import Figure
@@ -15,7 +14,7 @@ from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
 from trendbreuk.reports import formatting as fmt
 from trendbreuk.reports.common import (METHOD_LINK, year_span, demo_note, header_html, indeling_note,
                                        load_programmes_threshold, provenance_html, source_items)
-from trendbreuk.reports.page import Page, download_link, table_html
+from trendbreuk.reports.page import HTML, Page, download_link, table_html
 from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 
 

@@ -1,6 +1,11 @@
-"""Render parameterised notebooks to self-contained HTML, with Quarto when it is on PATH and otherwise with
-the pure-Python engine (papermill writes the parameters into the notebook, a Jupyter kernel executes it, nbconvert
-turns it into HTML).
+"""Render parameterised notebooks to self-contained HTML, with one of two engines:
+
+- the Python engine (the default): papermill writes the parameters into the notebook, an IPython shell in this
+  process executes it, and templates/page.html.j2 makes the page; the fastest way to many reports;
+- Quarto (`engine="quarto"`): the same execution, then Quarto converts the executed notebooks (pandoc, its HTML
+  theme, every resource embedded) with the options of notebooks/_quarto.yml, one Quarto process per core for a
+  batch. `quarto render notebooks/factsheet.ipynb -P gemeente:GM0917` gives the same report with Quarto's own
+  Jupyter execution.
 
 Both engines take the same notebook and the same parameters. Each render works in its own scratch folder and
 writes its result with an atomic rename, so renders never share figure folders and can run in parallel.
@@ -25,7 +30,8 @@ from trendbreuk.geography.areas import RegionsConfig
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("auto", "python", "quarto")
+ENGINES = ("python", "quarto")
+DEFAULT_ENGINE = "python"  # 0.2 s a report in a batch; Quarto about 2 s a report (README, "Renderen")
 CSS_PATH = Path("lib/trendbreuk/reports/templates/trendbreuk.css")
 
 
@@ -112,23 +118,20 @@ def all_jobs(regions: RegionsConfig, dataset: str = "") -> list[ReportJob]:
     return jobs
 
 
-def choose_engine(engine: str = "auto") -> str:
+def choose_engine(engine: str = DEFAULT_ENGINE) -> str:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
-    if engine == "auto":
-        return "quarto" if shutil.which("quarto") else "python"
-    if engine == "quarto" and not shutil.which("quarto"):
-        raise RenderError("engine 'quarto' asked for, but no `quarto` on PATH; install Quarto or use --engine python")
+    if engine == "quarto":
+        quarto_binary()
     return engine
 
 
-def render(job: ReportJob, *, engine: str = "auto", root: Path | None = None, out_dir: Path | None = None) -> Path:
+def render(job: ReportJob, *, engine: str = DEFAULT_ENGINE, root: Path | None = None, out_dir: Path | None = None) -> Path:
     """Render one report and return the path of its HTML file."""
     root = root or paths.project_root()
     out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
     out_path = out_dir / job.filename
-    chosen = choose_engine(engine)
-    if chosen == "quarto":
+    if choose_engine(engine) == "quarto":
         render_quarto(job, root, out_path)
     else:
         render_python(job, root, out_path)
@@ -260,9 +263,9 @@ def _parameterised(source: Path, parameters: dict):
 _SHELL: NotebookShell | None = None
 
 
-def render_python(job: ReportJob, root: Path, out_path: Path, timings: dict | None = None) -> None:
-    """Execute the notebook with the job's parameters (papermill's parameter cell) in this process's
-    NotebookShell and write HTML. `timings`, when given, receives seconds per step."""
+def execute_report(job: ReportJob, root: Path, timings: dict | None = None):
+    """The job's notebook with its parameters, executed in this process's NotebookShell (an nbformat node with
+    every cell's outputs). `timings`, when given, receives seconds per step."""
     global _SHELL
     timings = {} if timings is None else timings
     source = root / job.notebook
@@ -275,11 +278,18 @@ def render_python(job: ReportJob, root: Path, out_path: Path, timings: dict | No
     timings["parameters"] = time.perf_counter() - started
     started = time.perf_counter()
     try:
-        notebook = _SHELL.execute(notebook, root=root, name=job.notebook)
+        return _SHELL.execute(notebook, root=root, name=job.notebook)
     except CellFailed as err:
         raise RenderError(f"{job.filename}: {err}") from err
     finally:
         timings["execute"] = time.perf_counter() - started
+
+
+def render_python(job: ReportJob, root: Path, out_path: Path, timings: dict | None = None) -> None:
+    """Execute the notebook with the job's parameters in this process and write HTML (templates/page.html.j2).
+    `timings`, when given, receives seconds per step."""
+    timings = {} if timings is None else timings
+    notebook = execute_report(job, root, timings)
     started = time.perf_counter()
     write_python_html(job, notebook, out_path)
     timings["html"] = time.perf_counter() - started
@@ -342,52 +352,76 @@ def _text(value) -> str:
 
 # Quarto engine -----------------------------------------------------------------------------------------
 #
-# `_quarto.yml` describes the website: index.qmd and docs/methode.md, rendered into reports/. Quarto cannot expand
-# one parameterised document into many pages of a website (quarto-dev/quarto-cli#864), and `embed-resources` does
-# not belong in a website project (quarto-cli#5748, #11316). So each report is rendered on its own in a scratch
-# folder, with a project file derived from `_quarto.yml` (type default, embed-resources: true): one self-contained
-# HTML file per report, in the same folder as the site pages that list it.
+# The reports' Quarto options live in notebooks/_quarto.yml (a plain project: one self-contained HTML file per
+# notebook). Quarto cannot expand one parameterised notebook into many pages (quarto-dev/quarto-cli#864) and its
+# Jupyter execution costs seconds per report, so the workbook executes the notebooks itself (execute_report, the
+# same code as the Python engine) and hands Quarto the executed notebooks with execution switched off: one
+# `quarto render` of a scratch project converts many reports and pays Quarto's start-up once. `_quarto.yml` at the
+# top is the website (index.qmd, docs/methode.md); render_quarto_site renders it for the reports folder.
 
-QUARTO_PROJECT = "_quarto.yml"
+REPORT_PROJECT = Path("notebooks") / "_quarto.yml"
+SITE_PROJECT = "_quarto.yml"
 SITE_SOURCES = ("index.qmd", "docs/methode.md")
 
 
-def quarto_command(job: ReportJob, quarto: str = "quarto") -> list[str]:
-    """The `quarto render` command line for a job, run from a scratch copy of the project's documents."""
-    command = [quarto, "render", job.notebook, "--to", "html", "--execute", "--output", job.filename,
-               "--metadata", f"pagetitle:{job.title}"]
-    for name, value in job.parameters.items():
-        command += ["-P", f"{name}:{value}"]
-    return command
+def quarto_binary() -> str:
+    """The `quarto` on PATH, or the one running us (QUARTO_BIN_PATH, set by Quarto for a pre-render script)."""
+    quarto = shutil.which("quarto")
+    if quarto is None and os.environ.get("QUARTO_BIN_PATH"):
+        quarto = shutil.which("quarto", path=os.environ["QUARTO_BIN_PATH"])
+    if quarto is None:
+        raise RenderError("engine 'quarto' asked for, but no `quarto` on PATH; install Quarto "
+                          "(README, 'Renderen met Quarto') or use --engine python")
+    return quarto
 
 
 def quarto_report_project(root: Path) -> dict:
-    """The project file for rendering one report: `_quarto.yml`'s execution and HTML options, as a plain
-    (non-website) project, with every resource embedded so that the file can be mailed."""
+    """The project file for converting executed reports: notebooks/_quarto.yml with execution switched off (the
+    workbook has executed them) and every notebook in the folder rendered."""
     import yaml
 
-    config = yaml.safe_load((root / QUARTO_PROJECT).read_text(encoding="utf-8")) or {}
-    config.pop("website", None)
+    config = yaml.safe_load((root / REPORT_PROJECT).read_text(encoding="utf-8")) or {}
     config["project"] = {"type": "default"}
-    html = config.setdefault("format", {}).setdefault("html", {})
-    html["embed-resources"] = True
+    config.setdefault("execute", {})["enabled"] = False
     return config
 
 
-def _quarto_scratch(root: Path, work: Path, files: tuple[str, ...]) -> None:
-    for relative in files:
-        (work / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / relative, work / relative)
-    css = resources.files("trendbreuk.reports") / "templates" / "trendbreuk.css"
-    (work / CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
-    (work / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
+def quarto_notebook(job: ReportJob, notebook):
+    """An executed notebook as Quarto converts it: its front matter (the first raw cell) with the report's title,
+    and every HTML output as a raw HTML block of markdown, as page.HTML shows itself in a kernel that Quarto runs
+    (Quarto leaves the block untouched, and adds no require.js or jQuery from a CDN for it)."""
+    import nbformat
+    import yaml
+
+    from trendbreuk.reports.page import raw_html_block
+
+    front = {}
+    if notebook.cells and notebook.cells[0].cell_type == "raw":
+        front = yaml.safe_load(notebook.cells[0].source.strip().strip("-")) or {}
+        notebook.cells.pop(0)
+    front["pagetitle"] = job.title
+    notebook.cells.insert(0, nbformat.v4.new_raw_cell("---\n" + yaml.safe_dump(front, allow_unicode=True) + "---"))
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/html" in data:
+                data["text/markdown"] = raw_html_block(_text(data.pop("text/html")))
+    return notebook
 
 
-def _quarto_binary() -> str:
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise RenderError("no `quarto` on PATH")
-    return quarto
+def write_quarto_notebook(job: ReportJob, notebook, folder: Path) -> Path:
+    import nbformat
+
+    path = Path(folder) / Path(job.filename).with_suffix(".ipynb").name
+    nbformat.write(quarto_notebook(job, notebook), str(path))
+    return path
+
+
+def _quarto_env(root: Path, **extra: str) -> dict[str, str]:
+    """The environment of a Quarto process we start: the caller's, without what a Quarto that runs us set for its
+    own project (we may be its pre-render script), plus the project root and this Python."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("QUARTO_PROJECT")}
+    return {**env, paths.ROOT_ENV: str(root), "QUARTO_PYTHON": sys.executable, **extra}
 
 
 def _run_quarto(command: list[str], work: Path, env: dict, what: str) -> None:
@@ -396,21 +430,69 @@ def _run_quarto(command: list[str], work: Path, env: dict, what: str) -> None:
         raise RenderError(f"{what}: quarto failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
 
 
-def render_quarto(job: ReportJob, root: Path, out_path: Path) -> None:
+def convert_with_quarto(documents: list[tuple[ReportJob, Path]], root: Path, out_dir: Path) -> dict[str, str | None]:
+    """Convert executed notebooks (from write_quarto_notebook) to self-contained HTML with one `quarto render` of a
+    scratch project, and put each file in `out_dir` (atomically). Returns an error message per report file name,
+    None where it succeeded; when Quarto fails on a batch, each report is tried alone so that one failure is named
+    and does not take the others with it."""
     import yaml
 
-    quarto = _quarto_binary()
+    quarto = quarto_binary()
+    if not documents:
+        return {}
     with tempfile.TemporaryDirectory(prefix="trendbreuk-quarto-") as scratch:
-        work = Path(scratch)
-        _quarto_scratch(root, work, (job.notebook,))
-        (work / QUARTO_PROJECT).write_text(yaml.safe_dump(quarto_report_project(root), allow_unicode=True,
-                                                          sort_keys=False), encoding="utf-8")
-        env = {**os.environ, paths.ROOT_ENV: str(root), "QUARTO_PYTHON": sys.executable}
-        _run_quarto(quarto_command(job, quarto), work, env, job.filename)
-        produced = sorted(work.rglob(job.filename))
-        if not produced:
-            raise RenderError(f"{job.filename}: quarto finished but wrote no {job.filename} under {work}")
-        io.write_bytes_atomic(out_path, produced[0].read_bytes())
+        work = Path(scratch) / REPORT_PROJECT.parent
+        work.mkdir(parents=True)
+        css = resources.files("trendbreuk.reports") / "templates" / "trendbreuk.css"
+        (Path(scratch) / CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
+        (Path(scratch) / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
+        (work / "_quarto.yml").write_text(yaml.safe_dump(quarto_report_project(root), allow_unicode=True,
+                                                         sort_keys=False), encoding="utf-8")
+        for _, document in documents:
+            shutil.copy2(document, work / document.name)
+        names = [document.name for _, document in documents]
+        what = documents[0][0].filename if len(documents) == 1 else f"{len(documents)} reports"
+        try:
+            _run_quarto([quarto, "render", *names, "--to", "html"], work, _quarto_env(root), what)
+        except RenderError as err:
+            if len(documents) == 1:
+                return {documents[0][0].filename: str(err)}
+            errors: dict[str, str | None] = {}
+            for item in documents:
+                errors.update(convert_with_quarto([item], root, out_dir))
+            return errors
+        errors = {}
+        for job, document in documents:
+            produced = work / document.with_suffix(".html").name
+            if produced.is_file():
+                io.write_bytes_atomic(Path(out_dir) / job.filename, produced.read_bytes())
+                errors[job.filename] = None
+            else:
+                errors[job.filename] = f"{job.filename}: quarto finished but wrote no {produced.name} in {work}"
+        return errors
+
+
+def render_quarto(job: ReportJob, root: Path, out_path: Path, timings: dict | None = None) -> None:
+    """Execute the report in this process and convert it with Quarto."""
+    timings = {} if timings is None else timings
+    notebook = execute_report(job, root, timings)
+    with tempfile.TemporaryDirectory(prefix="trendbreuk-executed-") as folder:
+        document = write_quarto_notebook(job, notebook, Path(folder))
+        started = time.perf_counter()
+        error = convert_with_quarto([(job, document)], root, out_path.parent)[job.filename]
+        timings["quarto"] = time.perf_counter() - started
+    if error:
+        raise RenderError(error)
+
+
+def quarto_site_project(root: Path) -> dict:
+    """`_quarto.yml` for rendering the website around a folder of reports: without its pre-render step, which
+    renders the reports themselves on a plain `quarto render`."""
+    import yaml
+
+    config = yaml.safe_load((root / SITE_PROJECT).read_text(encoding="utf-8")) or {}
+    config.get("project", {}).pop("pre-render", None)
+    return config
 
 
 def render_quarto_site(root: Path, out_dir: Path) -> Path:
@@ -418,13 +500,19 @@ def render_quarto_site(root: Path, out_dir: Path) -> Path:
     scratch folder and copy its output (pages, site_libs, search index) into `out_dir`, file by file."""
     import yaml
 
-    quarto = _quarto_binary()
-    config = yaml.safe_load((root / QUARTO_PROJECT).read_text(encoding="utf-8")) or {}
+    quarto = quarto_binary()
+    config = quarto_site_project(root)
     site_dir = config.get("project", {}).get("output-dir", "_site")
     with tempfile.TemporaryDirectory(prefix="trendbreuk-quarto-site-") as scratch:
         work = Path(scratch)
-        _quarto_scratch(root, work, (QUARTO_PROJECT, *SITE_SOURCES))
-        env = {**os.environ, paths.ROOT_ENV: str(root), paths.REPORTS_ENV: str(out_dir), "QUARTO_PYTHON": sys.executable}
+        for relative in SITE_SOURCES:
+            (work / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / relative, work / relative)
+        css = resources.files("trendbreuk.reports") / "templates" / "trendbreuk.css"
+        (work / CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
+        (work / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
+        (work / SITE_PROJECT).write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        env = _quarto_env(root, **{paths.REPORTS_ENV: str(out_dir)})
         _run_quarto([quarto, "render", "--to", "html"], work, env, "site index")
         produced = work / site_dir
         if not (produced / "index.html").is_file():
@@ -434,7 +522,7 @@ def render_quarto_site(root: Path, out_dir: Path) -> Path:
     return Path(out_dir) / "index.html"
 
 
-def render_site(*, engine: str = "auto", root: Path | None = None, out_dir: Path | None = None) -> Path:
+def render_site(*, engine: str = DEFAULT_ENGINE, root: Path | None = None, out_dir: Path | None = None) -> Path:
     """The site pages around the reports: reports/index.html (every report in the folder, any region) and the
     method document. Returns the index's path."""
     from trendbreuk.geography.areas import load_regions
@@ -455,7 +543,7 @@ class RenderOutcome:
     path: Path | None
     seconds: float
     error: str | None = None
-    timings: dict = field(default_factory=dict)  # seconds per step: parameters, execute, html (python engine)
+    timings: dict = field(default_factory=dict)  # seconds per step: parameters, execute, html or quarto
 
 
 # What the notebooks import (pandas, plotly, statsmodels with them): loaded once per batch, before the first report.
@@ -476,7 +564,7 @@ def step_totals(outcomes: list[RenderOutcome], wall: float, workers: int) -> dic
 
 
 def _start_worker() -> None:
-    """Prepare a worker of render_many for the Python engine: the report modules and the shell, once."""
+    """Prepare a worker of render_many: the report modules and the notebook shell, once."""
     global _SHELL
     import importlib
 
@@ -508,6 +596,8 @@ WORKBOOK_ENV = (paths.ROOT_ENV, paths.REPORTS_ENV, paths.REGIONS_ENV)
 
 def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None,
                 env: dict[str, str | None] | None = None) -> RenderOutcome:
+    """One job in a worker. Python engine: its HTML file into `out_dir` (default reports/). Quarto: its executed
+    notebook for Quarto into `out_dir`, a scratch folder (render_many converts them in groups)."""
     start = time.perf_counter()
     timings: dict = {}
     for name, value in (env or {}).items():  # the caller's settings now, not the fork server's at its start
@@ -517,31 +607,81 @@ def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None,
             os.environ[name] = value
     try:
         root_path = Path(root)
-        out_path = (Path(out_dir) if out_dir else paths.reports_dir(root_path)) / job.filename
+        folder = Path(out_dir) if out_dir else paths.reports_dir(root_path)
         if engine == "python":
+            out_path = folder / job.filename
             render_python(job, root_path, out_path, timings)
         else:
-            render(job, engine=engine, root=root_path, out_dir=out_path.parent)
+            out_path = write_quarto_notebook(job, execute_report(job, root_path, timings), folder)
         return RenderOutcome(job, out_path, time.perf_counter() - start, timings=timings)
     except Exception as err:  # one failed report must not stop the others
         return RenderOutcome(job, None, time.perf_counter() - start, f"{type(err).__name__}: {err}", timings)
 
 
-def render_many(jobs: list[ReportJob], *, engine: str = "auto", root: Path | None = None,
-                out_dir: Path | None = None, workers: int = 2, progress=None):
-    """Render jobs in `workers` processes; yield a RenderOutcome per job as it finishes. With the Python engine
-    each worker executes its notebooks in its own NotebookShell, so configuration and processed tables are read
-    once per worker, not once per report."""
-    root = root or paths.project_root()
-    engine = choose_engine(engine)
+def _in_workers(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path | None, workers: int):
     target = str(out_dir) if out_dir else None
     if workers <= 1:
         for job in jobs:
             yield _render_one(job, engine, str(root), target)
         return
-    warm = dict(initializer=_start_worker) if engine == "python" else {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), **warm) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_start_worker) as pool:
         env = {name: os.environ.get(name) for name in WORKBOOK_ENV}
         futures = [pool.submit(_render_one, job, engine, str(root), target, env) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
+
+
+def balanced_groups(sizes: dict[str, int], groups: int) -> list[list[str]]:
+    """Split items into at most `groups` groups of about equal total size: largest first, each into the group with
+    the least so far (longest-processing-time-first scheduling; a report's conversion time follows its size)."""
+    buckets: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, min(groups, len(sizes))))]
+    for name in sorted(sizes, key=lambda n: (-sizes[n], n)):
+        total, members = min(buckets, key=lambda b: b[0])
+        buckets.remove((total, members))
+        buckets.append((total + sizes[name], members + [name]))
+    return [members for _, members in buckets if members]
+
+
+def _convert_in_groups(executed: list[RenderOutcome], root: Path, out_dir: Path, workers: int):
+    """Convert executed reports with `workers` Quarto processes at once, one scratch project each; yield a
+    RenderOutcome per report as its group finishes (its timings get an equal share of the group's Quarto time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    by_name = {o.path.name: o for o in executed}
+    groups = balanced_groups({name: o.path.stat().st_size for name, o in by_name.items()}, workers)
+
+    def convert(names: list[str]):
+        started = time.perf_counter()
+        errors = convert_with_quarto([(by_name[n].job, by_name[n].path) for n in names], root, out_dir)
+        return names, errors, time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        for future in as_completed([pool.submit(convert, group) for group in groups]):
+            names, errors, seconds = future.result()
+            for name in names:
+                done = by_name[name]
+                error = errors.get(done.job.filename)
+                timings = {**done.timings, "quarto": seconds / len(names)}
+                yield RenderOutcome(done.job, None if error else Path(out_dir) / done.job.filename,
+                                    done.seconds + seconds / len(names), error, timings)
+
+
+def render_many(jobs: list[ReportJob], *, engine: str = DEFAULT_ENGINE, root: Path | None = None,
+                out_dir: Path | None = None, workers: int = 2):
+    """Render jobs in `workers` processes; yield a RenderOutcome per job as it finishes. Each worker executes its
+    notebooks in its own NotebookShell, so configuration and processed tables are read once per worker, not once
+    per report. With Quarto, the executed notebooks are then converted by `workers` Quarto processes at once."""
+    root = root or paths.project_root()
+    engine = choose_engine(engine)
+    if engine == "python":
+        yield from _in_workers(jobs, "python", root, out_dir, workers)
+        return
+    out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
+    with tempfile.TemporaryDirectory(prefix="trendbreuk-executed-") as scratch:
+        executed = []
+        for outcome in _in_workers(jobs, "quarto", root, Path(scratch), workers):
+            if outcome.error:
+                yield outcome
+            else:
+                executed.append(outcome)
+        yield from _convert_in_groups(executed, root, out_dir, workers)

@@ -20,7 +20,7 @@ from pathlib import Path
 from trendbreuk import io, paths
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
 from trendbreuk.reports import formatting as fmt
-from trendbreuk.reports.page import html_document
+from trendbreuk.reports.page import HTML, html_document
 
 REPORT_FILE = re.compile(r"^(?P<kind>factsheet|subregio|regio|programma)-(?P<code>[A-Za-z0-9]+)-(?P<rest>[a-z0-9_-]+)\.html$")
 KIND_TITLES = {"regio": "Regionale voortgangsrapportage", "programma": "Programma's en bereik",
@@ -81,7 +81,7 @@ def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
                                         kinds.index(r.kind), r.group, r.label, r.variant))
 
 
-def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, prefix: str) -> str:
+def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool) -> str:
     """A link to one report; notes only where it differs from the rest of its region (older, or demo among real)."""
     notes = []
     if report.demo and mixed_demo:
@@ -91,15 +91,15 @@ def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, pre
     if report.variant:
         text = f"{text} ({report.variant})"
     note = f' <span class="tb-note">{html.escape(" · ".join(notes))}</span>' if notes else ""
-    return f'<a href="{html.escape(prefix + report.filename)}">{html.escape(text)}</a>{note}'
+    return f'<a href="{html.escape(report.filename)}">{html.escape(text)}</a>{note}'
 
 
-def _region_section(title: str, reports: list[ReportFile], prefix: str) -> str:
+def _region_section(title: str, reports: list[ReportFile]) -> str:
     newest = max(r.rendered for r in reports)
     demo = {r.demo for r in reports}
 
     def link(report: ReportFile) -> str:
-        return _link(report, report.label, newest, mixed_demo=len(demo) > 1, prefix=prefix)
+        return _link(report, report.label, newest, mixed_demo=len(demo) > 1)
 
     summary = f"{len(reports)} {'rapport' if len(reports) == 1 else 'rapporten'}, gemaakt {fmt.dutch_datetime(newest)}"
     summary += {frozenset({True}): " · alle met DEMODATA", frozenset({False}): "",
@@ -128,23 +128,26 @@ class SiteIndex:
     """The list of reports in a folder; `html()` is the body of the index page (shown as such in Jupyter)."""
 
     reports: tuple[ReportFile, ...]
-    link_prefix: str = ""  # from the page to the reports folder
 
     @classmethod
-    def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None,
-             link_prefix: str = "") -> "SiteIndex":
+    def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None) -> "SiteIndex":
         regions = regions or load_regions()
-        return cls(tuple(find_reports(Path(reports_dir) if reports_dir else paths.reports_dir(), regions)), link_prefix)
+        return cls(tuple(find_reports(Path(reports_dir) if reports_dir else paths.reports_dir(), regions)))
 
     @classmethod
     def for_quarto(cls) -> "SiteIndex":
-        """The index in index.qmd. `trendbreuk render` renders the website in a scratch folder and copies it into
-        the reports folder (TRENDBREUK_REPORTS is set): links stay as they are. A plain `quarto render` writes the
-        website to _site/ (never to reports/, which Quarto would empty first): links point to ../reports/."""
+        """The index in index.qmd, listing the reports beside the page:
+        - `trendbreuk render ... --engine quarto` renders the website in a scratch folder for the reports folder in
+          TRENDBREUK_REPORTS, and copies it there;
+        - a plain `quarto render` (or `quarto preview`) of the project writes the website to its output-dir
+          (_site/), where its pre-render step has just rendered every report (scripts/quarto_pre_render.py);
+        - elsewhere (index.qmd opened in Jupyter) it lists reports/."""
         if os.environ.get(paths.REPORTS_ENV):
             return cls.load()
-        root = paths.project_root()
-        return cls.load(link_prefix=Path(os.path.relpath(paths.reports_dir(root), root / "_site")).as_posix() + "/")
+        quarto_project = os.environ.get("QUARTO_PROJECT_ROOT")
+        if quarto_project and (Path(quarto_project) / "_quarto.yml").is_file():
+            return cls.load(site_dir(Path(quarto_project)))
+        return cls.load()
 
     @property
     def demo(self) -> bool:
@@ -164,11 +167,22 @@ class SiteIndex:
         regions = dict.fromkeys(r.region for r in self.reports)
         for region in regions:
             title = region.name if region else "Overige rapporten (niet in config/regions.yaml)"
-            parts.append(_region_section(title, [r for r in self.reports if r.region == region], self.link_prefix))
+            parts.append(_region_section(title, [r for r in self.reports if r.region == region]))
         return "".join(parts)
 
-    def _repr_html_(self) -> str:
-        return self.html()
+    def _repr_html_(self) -> str | None:
+        return HTML(self.html())._repr_html_()
+
+    def _repr_markdown_(self) -> str | None:
+        return HTML(self.html())._repr_markdown_()
+
+
+def site_dir(root: Path) -> Path:
+    """The output folder of the Quarto website (`project: output-dir` of root/_quarto.yml; Quarto's default _site)."""
+    import yaml
+
+    config = yaml.safe_load((Path(root) / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    return Path(root) / (config.get("project", {}).get("output-dir") or "_site")
 
 
 def method_html(root: Path | None = None) -> str:
@@ -176,8 +190,12 @@ def method_html(root: Path | None = None) -> str:
     import mistune
 
     source = (root or paths.project_root()) / "docs" / "methode.md"
-    body = mistune.create_markdown(plugins=["table"])(source.read_text(encoding="utf-8"))
-    return body.replace("<table>", '<table class="tb-table">')
+    # Pandoc's fenced divs (":::"; for Quarto, a scroll box around the wide table) are not markdown to mistune; the
+    # tables get their scroll box below
+    text = "\n".join(line for line in source.read_text(encoding="utf-8").splitlines() if not line.startswith(":::"))
+    body = mistune.create_markdown(plugins=["table"])(text)
+    return (body.replace("<table>", '<div class="tb-scroll" role="region" aria-label="tabel" tabindex="0">'
+                                    '<table class="tb-table">').replace("</table>", "</table></div>"))
 
 
 def write_site(out_dir: Path, regions: RegionsConfig, root: Path | None = None) -> Path:

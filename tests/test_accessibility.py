@@ -1,0 +1,93 @@
+"""Every report kind of both engines, and the site pages, in headless Chromium at a desktop (1280 px) and a phone
+(390 px) width: no WCAG 2.1 A or AA violation that axe-core finds, nothing that runs past the screen, every chart
+drawn, no script errors; and a chart that is wider than a phone scrolls by keyboard."""
+
+import functools
+import http.server
+import threading
+
+import pytest
+
+from tests.browser import WIDTHS, axe_violations, browser, opened, overflow
+from tests.conftest import REPORT_KINDS
+
+ENGINES = ("python", "quarto")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def report_files(request):
+    """kind -> file per engine, rendering only what a test asks for (the Quarto site is slow to make)."""
+    def of(engine: str, kind: str):
+        if engine == "python":
+            return request.getfixturevalue("python_reports")[kind]
+        return request.getfixturevalue("quarto_site") / REPORT_KINDS[kind]
+    return of
+
+
+def _check(page, what: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{what}: " + "; ".join(f"{v['rule']} ({v['impact']}, {v['count']}x: {v['help']}; "
+                                                     f"{', '.join(v['elements'])})" for v in violations)
+    found = overflow(page)
+    assert found["overflowing"] == [] and found["pageWidth"] <= found["width"], f"{what}: {found}"
+    assert page.errors == [], f"{what}: {page.errors[:3]}"
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+@pytest.mark.parametrize("kind", sorted(REPORT_KINDS))
+@pytest.mark.parametrize("engine", ENGINES)
+def test_report_is_accessible_and_fits_the_screen(chromium, report_files, engine, kind, width):
+    path = report_files(engine, kind)
+    charts = path.read_text(encoding="utf-8").count("Plotly.newPlot(")
+    with opened(chromium, path, WIDTHS[width]) as page:
+        assert page.locator(".js-plotly-plot .main-svg").count() >= charts >= 1, "not every chart was drawn"
+        _check(page, f"{engine} {kind} at {WIDTHS[width]} px")
+
+
+@pytest.fixture(scope="module")
+def served(quarto_site):
+    """The Quarto website over HTTP, as `quarto preview` serves it (its navigation scripts are ES modules, which
+    a browser does not load from file://)."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(quarto_site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+@pytest.mark.parametrize("page_name", ["index.html", "docs/methode.html"])
+def test_quarto_site_pages_are_accessible(chromium, served, page_name, width):
+    with opened(chromium, f"{served}/{page_name}", WIDTHS[width]) as page:
+        _check(page, f"quarto site {page_name} at {WIDTHS[width]} px")
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_python_site_pages_are_accessible(chromium, python_reports, project, width):
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.site import write_site
+
+    folder = python_reports["factsheet"].parent
+    index = write_site(folder, load_regions(project / "config" / "regions.yaml"), project)
+    for path in (index, folder / "docs" / "methode.html"):
+        with opened(chromium, path, WIDTHS[width]) as page:
+            _check(page, f"python site {path.name} at {WIDTHS[width]} px")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_chart_wider_than_a_phone_scrolls_by_keyboard(chromium, report_files, engine):
+    with opened(chromium, report_files(engine, "factsheet"), WIDTHS["phone"]) as page:
+        box = page.locator(".tb-plot").first
+        assert box.evaluate("b => b.scrollWidth > b.clientWidth"), "the chart fits: nothing to scroll"
+        box.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("b => b.scrollLeft > 0", arg=box.element_handle(), timeout=5000)
