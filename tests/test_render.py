@@ -219,3 +219,21 @@ def test_factsheet_headline_names_the_indicators_by_verdict(heerlen, project):
     assert grew, "the demo data should give Heerlen at least one growing gap"
     assert f"<strong>Achterstand gegroeid:</strong> {', '.join(grew)}." in html.replace("&lt;", "<")
     assert "<strong>Doel (25% van de achterstand ingelopen) al bereikt of op koers:</strong>" in html
+
+
+def test_plotly_comes_back_where_it_stood_in_for_quarto(tmp_path):
+    """Quarto converts a report with a stand-in for plotly.js; the library goes back in its place, and a stand-in
+    that Quarto lost or doubled is an error rather than a report whose charts stay empty."""
+    from trendbreuk.reports.page import plotly_library
+    from trendbreuk.reports.render import PLOTLY_MARK, with_plotly
+
+    document = tmp_path / "factsheet.ipynb"
+    document.write_text(f'{{"source": "<script>{PLOTLY_MARK}</script>"}}')
+    library = plotly_library()[0]
+    assert with_plotly(f"<p>a</p><script>{PLOTLY_MARK}</script>", document) == f"<p>a</p><script>{library}</script>"
+    with pytest.raises(RenderError, match="0 times instead of 1"):
+        with_plotly("<p>a</p>", document)
+    with pytest.raises(RenderError, match="2 times instead of 1"):
+        with_plotly(PLOTLY_MARK * 2, document)
+    (tmp_path / "no-charts.ipynb").write_text("{}")
+    assert with_plotly("<p>a</p>", tmp_path / "no-charts.ipynb") == "<p>a</p>"

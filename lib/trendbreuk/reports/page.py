@@ -77,8 +77,8 @@ def _bundle_version(script: str) -> str:
 
 
 @cache
-def plotly_script() -> tuple[str, bool]:
-    """(the <script> elements that load plotly.js, whether it is the basic bundle)."""
+def plotly_library() -> tuple[str, bool]:
+    """(the plotly.js code the reports embed, whether it is the basic bundle)."""
     from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
     basic = (resources.files("trendbreuk.reports") / "templates" / BASIC_BUNDLE).read_text(encoding="utf-8")
@@ -88,7 +88,12 @@ def plotly_script() -> tuple[str, bool]:
         log.warning("templates/%s is plotly.js %s but plotly.py needs %s: reports embed the full bundle (4.8 MB) "
                     "until the basic bundle is replaced (npm pack plotly.js-basic-dist-min@%s)",
                     BASIC_BUNDLE, _bundle_version(basic), wanted, wanted)
-    script = basic if is_basic else get_plotlyjs()
+    return (basic if is_basic else get_plotlyjs()), is_basic
+
+
+def plotly_script() -> tuple[str, bool]:
+    """(the <script> elements that load plotly.js, whether it is the basic bundle)."""
+    script, is_basic = plotly_library()
     return ("<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
             f'<script type="text/javascript">{script}</script>'), is_basic
 
