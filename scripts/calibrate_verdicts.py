@@ -20,7 +20,7 @@ import pandas as pd
 from trendbreuk import __version__, io
 from trendbreuk.indicators.calibration import calibrate
 from trendbreuk.indicators.verdict import FAST, NO_PROGRESS, VERDICTS
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 
 
 def _share(x: float) -> str:

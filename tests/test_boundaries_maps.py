@@ -8,7 +8,7 @@ import pytest
 from trendbreuk.charts.maps import figure_map
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries, read_boundaries, region_boundaries
-from trendbreuk.sources.http import DownloadError, download
+from trendbreuk.http import DownloadError, download
 from tests.conftest import ROOT, shared_file
 from tests.local_server import LocalServer, Reply
 

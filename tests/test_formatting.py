@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 
 
 @pytest.mark.parametrize("call, expected", [

@@ -87,7 +87,7 @@ def test_factsheet_numbers_are_dutch(heerlen):
 
 def test_factsheet_shows_the_processed_numbers(heerlen, project):
     from trendbreuk.build import load_processed
-    from trendbreuk.reports import formatting as fmt
+    from trendbreuk import formatting as fmt
 
     processed = load_processed(root=project)
     values = processed.indicator_values

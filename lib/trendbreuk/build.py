@@ -25,9 +25,8 @@ from trendbreuk.indicators.assess import assess, summarise_basket
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 from trendbreuk.indicators.schemas import validate_tables
 from trendbreuk.indicators.gap import calculate_gaps
-from trendbreuk.indicators.proportions import calculate_proportion
-from trendbreuk.indicators.rates import calculate_rate
-from trendbreuk.indicators.survey import aggregate_estimates, se_from_interval
+from trendbreuk.indicators.intervals import intervals_for, survey_intervals
+from trendbreuk.indicators.survey import aggregate_estimates
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import Dataset, SourcesConfig, load_sources
 from trendbreuk.sources.exports import ExportCheck, ExportFormatError, check_export
@@ -211,7 +210,6 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
 
 EXPORT_PROVIDERS = ("perined", "wsjg", "gezondheidsmonitor")
 INDICATOR_PROVIDERS = (*EXPORT_PROVIDERS, PROVIDER)
-STATISTIC_FUNCTIONS = {"proportion": calculate_proportion, "rate": calculate_rate}
 
 
 def population_weights(frames: dict[str, pd.DataFrame], indeling_year: int) -> pd.DataFrame:
@@ -227,24 +225,6 @@ def population_weights(frames: dict[str, pd.DataFrame], indeling_year: int) -> p
     wide = population.pivot_table(index="year", columns="area_code", values="value", aggfunc="sum")
     wide = wide.reindex(range(2000, 2041)).ffill().bfill()
     return wide.reset_index().melt(id_vars="year", var_name="area_code", value_name="weight").dropna()
-
-
-def intervals_for(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
-    """The indicator's statistic with its 95% interval, plus the 99.8% interval for the benchmark comparison."""
-    calculate = STATISTIC_FUNCTIONS[indicator.statistic]
-    values = calculate(frame, multiplier=indicator.multiplier)
-    strict = calculate(frame, multiplier=indicator.multiplier, confidence=0.998)
-    values["lower_ci_998"], values["upper_ci_998"] = strict["lower_ci"], strict["upper_ci"]
-    return values
-
-
-def survey_intervals(values: pd.DataFrame) -> pd.DataFrame:
-    from scipy.stats import norm
-
-    se = se_from_interval(values["lower_ci"], values["upper_ci"])
-    values["lower_ci_998"] = values["value"] - norm.ppf(0.999) * se
-    values["upper_ci_998"] = values["value"] + norm.ppf(0.999) * se
-    return values
 
 
 def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator],

@@ -198,7 +198,7 @@ def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of t
                              refresh: Annotated[bool, typer.Option(help="download again even if present")] = False) -> None:
     """Gemeente boundaries of one year from PDOK (CBS gebiedsindelingen) into data/raw/geo/."""
     from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries
-    from trendbreuk.sources.http import DownloadError
+    from trendbreuk.http import DownloadError
 
     try:
         path = fetch_boundaries(year, refresh=refresh)

@@ -9,7 +9,7 @@ from scipy.stats import norm
 
 from trendbreuk.charts.figure import Figure
 from trendbreuk.charts.trend import COLOURS, _layout
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 
 VERDICT_COLOURS = {"doel_bereikt": "#0072B2", "op_koers": "#56B4E9", "geen_achterstand": "#999999",
                    "onvoldoende_gegevens": "#DDDDDD", "versnelling_nodig": "#E69F00", "achterstand_groeit": "#D55E00"}

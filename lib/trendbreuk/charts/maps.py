@@ -12,7 +12,7 @@ import pandas as pd
 from trendbreuk.charts.figure import Figure, colorscale
 from trendbreuk.charts.trend import title_layout
 from trendbreuk.geography.areas import Region
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 
 VALUE_SCALE = "Cividis"  # perceptually uniform and colour-blind-safe
 CATEGORY_COLOURS = {"slechter": "#E69F00", "gelijk": "#DDDDDD", "beter": "#56B4E9", "onbekend": "#FFFFFF"}

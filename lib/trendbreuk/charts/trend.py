@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trendbreuk.charts.figure import Figure
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 
 # Okabe-Ito colours; each series also has its own dash and marker.
 COLOURS = {

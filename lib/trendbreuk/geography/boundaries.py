@@ -13,7 +13,7 @@ from pathlib import Path
 
 from trendbreuk import io, paths
 from trendbreuk.geography.areas import AreaLookupError, Region, normalise_gemeente_code
-from trendbreuk.sources.http import download
+from trendbreuk.http import download
 
 PDOK_ENV = "TRENDBREUK_PDOK_URL"
 PDOK_URL = ("https://service.pdok.nl/cbs/gebiedsindelingen/{year}/wfs/v1_0?service=WFS&version=2.0.0"

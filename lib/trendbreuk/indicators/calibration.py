@@ -22,9 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from trendbreuk.indicators.aggregate import pool_years
 from trendbreuk.indicators.assess import assess
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.gap import calculate_gaps
+from trendbreuk.indicators.intervals import intervals_for, survey_intervals
 from trendbreuk.indicators.verdict import VERDICTS
 
 BASELINE_YEAR, TARGET_YEAR, SHARE = 2018, 2030, 0.25
@@ -81,9 +83,6 @@ def _indicator(scenario: Scenario, ident: str) -> Indicator:
 def simulate_values(scenario: Scenario, runs: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, Indicator]]:
     """The indicator values of `runs` simulated series (one indicator id per run) for the area and the rest of
     Nederland, with intervals computed by the workbook's own statistics."""
-    from trendbreuk.build import intervals_for
-    from trendbreuk.indicators.aggregate import pool_years
-
     years = np.array(scenario.years, dtype=float)
     ids = [f"s{i:05d}" for i in range(runs)]
     indicators = {i: _indicator(scenario, i) for i in ids}
@@ -115,8 +114,6 @@ def simulate_values(scenario: Scenario, runs: int, rng: np.random.Generator) -> 
     rows = pd.concat(frames, ignore_index=True)
     rows["period"] = rows["year_start"].astype(str)
     if scenario.statistic == "survey":
-        from trendbreuk.build import survey_intervals
-
         values = survey_intervals(rows.assign(statistic="survey", method="simulatie", confidence=0.95))
     else:
         if scenario.pool_years > 1:

@@ -114,6 +114,6 @@ def display_count(value: float, suppressed: str, threshold: int) -> str:
         return f"<{threshold}"
     if suppressed == SECONDARY:
         return "x"
-    from trendbreuk.reports import formatting as fmt
+    from trendbreuk import formatting as fmt
 
     return fmt.number(value, 0)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from trendbreuk.geography.areas import Region
 from trendbreuk.indicators.disclosure import display_count, suppress_table
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 from trendbreuk.sources.programmes import ProgrammeCatalogue
 
 BIRTHS_PERINED = "Perined, alle geboorten (noemer van vroeggeboorte)"

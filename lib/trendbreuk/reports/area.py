@@ -17,7 +17,7 @@ from trendbreuk.charts.compare import figure_funnel, figure_progress, figure_ran
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions, slugify
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS, chance_percent
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, missing_html,
                                        sources_html, verdict_badge)
 from trendbreuk.reports.page import HTML, Page, table_html

@@ -12,7 +12,7 @@ from trendbreuk import __version__
 from trendbreuk.build import Processed
 from trendbreuk.geography.areas import Region, RegionsConfig
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 from trendbreuk.reports.page import HTML, demo_banner
 
 COMPARISON = {

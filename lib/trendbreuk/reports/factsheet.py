@@ -20,7 +20,7 @@ from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio
 from trendbreuk.geography.boundaries import load_region_boundaries
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
                                        load_programmes_threshold, missing_html, sources_html, verdict_badge)
 from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, table_html

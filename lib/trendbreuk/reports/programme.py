@@ -11,7 +11,7 @@ from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.figure import Figure
 from trendbreuk.charts.trend import COLOURS, _layout
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (METHOD_LINK, year_span, demo_note, header_html, indeling_note,
                                        load_programmes_threshold, provenance_html, source_items)
 from trendbreuk.reports.page import HTML, Page, download_link, table_html

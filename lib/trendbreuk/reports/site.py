@@ -19,7 +19,7 @@ from pathlib import Path
 
 from trendbreuk import io, paths
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
-from trendbreuk.reports import formatting as fmt
+from trendbreuk import formatting as fmt
 from trendbreuk.reports.page import HTML, html_document
 
 REPORT_FILE = re.compile(r"^(?P<kind>factsheet|subregio|regio|programma)-(?P<code>[A-Za-z0-9]+)-(?P<rest>[a-z0-9_-]+)\.html$")

@@ -281,7 +281,7 @@ def _any(field: str, codes: list[str]) -> str:
 
 
 def _get_json(url: str, table: str, *, timeout: float, retries: int):
-    from trendbreuk.sources.http import DownloadError, download
+    from trendbreuk.http import DownloadError, download
 
     try:
         response = download(url, timeout=timeout, retries=retries, what=f"CBS-tabel {table}")

@@ -25,11 +25,11 @@ import logging
 from dataclasses import dataclass, field
 from functools import reduce
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import polars as pl
 
-from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.sources.cbs import (MeasureNotFoundError, SnapshotError, latest_snapshot, load_values, read_manifest,
                                     resolve_measure, v3_topics)
 from trendbreuk.sources.datasets import CbsTable, DatasetConfigError, SourcesConfig
@@ -39,6 +39,15 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "cbs"
 MARGIN_CODES = {"MW00000": "value", "MOG0095": "lower_ci", "MBG0095": "upper_ci"}
+
+
+class Indicator(Protocol):
+    """What this module reads of a catalogue indicator (trendbreuk.indicators.catalogue.Indicator, a layer above
+    the sources): its id, its statistic and its `source` entry of config/indicators.yaml."""
+
+    id: str
+    statistic: str
+    source: dict
 
 
 class CbsSourceError(ValueError):
