@@ -11,6 +11,11 @@ It understands what the workbook asks: the metadata entities of a table, and dat
 
 A table or entity the mirror does not have answers 404, as CBS does for a table that does not exist.
 
+Faults (`Fault`) make it answer as CBS and the network do on a bad day: a status (5xx, 429 with Retry-After), an
+HTML maintenance page with status 200, a body cut off halfway, broken JSON, an empty or shorter `value` list, a code
+list without some gemeenten, a measure without values, a dropped connection or a slow answer; once, a few times or
+always.
+
 Run it in front of a command (the recordings are served while the command runs):
 
     python -m tests.odata_mirror [--shared ../shared/data] -- trendbreuk fetch cbs 03759ned 84799NED
@@ -26,7 +31,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.local_server import send, server_for
+from tests.local_server import _sleep, send, server_for
 
 DATA_ENTITIES = {"TypedDataSet", "UntypedDataSet", "Observations"}
 PREFIXES = {"v4": "v4/CBS", "v3": "v3", "derden": "derden"}
@@ -137,10 +142,53 @@ class Table:
 
 
 @dataclass
+class Fault:
+    """What a request whose path contains `where` gets instead of the right answer, for `times` requests (None:
+    always). Kinds: status (with `status` and `retry_after`), html, truncated, broken_json, empty, fewer (keeps
+    `keep` of the rows), without_gemeenten (drops the codes in `codes` from a code list), without_measure (drops the
+    rows, or empties the column, of measure `measure`), drop (closes the connection without an answer), slow
+    (answers after `delay` seconds)."""
+
+    where: str
+    kind: str
+    times: int | None = None
+    status: int = 503
+    retry_after: str | None = None
+    keep: float = 0.5
+    codes: tuple[str, ...] = ()
+    measure: str = ""
+    delay: float = 0.0
+
+    def applies(self, path: str) -> bool:
+        if self.where not in path or self.times == 0:
+            return False
+        if self.times is not None:
+            self.times -= 1
+        return True
+
+    def change(self, body: object) -> object:
+        """The right answer, changed as this fault changes it."""
+        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+            return body
+        rows = body["value"]
+        if self.kind == "empty":
+            rows = []
+        elif self.kind == "fewer":
+            rows = rows[: int(len(rows) * self.keep)]
+        elif self.kind == "without_gemeenten":
+            rows = [r for r in rows if str(r.get("Identifier") or r.get("Key") or "").strip() not in self.codes]
+        elif self.kind == "without_measure":
+            rows = [r for r in rows if r.get("Measure") != self.measure]
+            rows = [{**r, self.measure: None} if self.measure in r else r for r in rows]
+        return {**body, "value": rows}
+
+
+@dataclass
 class ODataMirror:
     page_size: int = 5000
     tables: dict[tuple[str, str], Table] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
 
     def add(self, prefix: str, table: str, entities: dict[str, object]) -> None:
         """Serve `table` under /{prefix}/... (prefix: v4, v3 or derden)."""
@@ -152,8 +200,35 @@ class ODataMirror:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's name)
                 mirror.requests.append(self.path)
+                fault = next((f for f in mirror.faults if f.applies(self.path)), None)
+                if fault is not None and fault.kind == "drop":
+                    self.close_connection = True      # no status line at all: the client sees the connection close
+                    return
+                if fault is not None and fault.kind == "slow":
+                    _sleep(fault.delay)
+                if fault is not None and fault.kind == "status":
+                    self.send_response(fault.status)
+                    if fault.retry_after is not None:
+                        self.send_header("Retry-After", fault.retry_after)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", "11")
+                    self.end_headers()
+                    self.wfile.write(b"Unavailable")
+                    return
+                if fault is not None and fault.kind == "html":
+                    send(self, 200, "text/html", b"<!DOCTYPE html><html><body><h1>Onderhoud</h1></body></html>")
+                    return
+                if fault is not None and fault.kind == "broken_json":
+                    send(self, 200, "application/json", b'{"value": [{"Id": 1, "Measure"')
+                    return
                 status, body = mirror.answer(self.path, f"http://{self.headers.get('Host')}")
-                send(self, status, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False).encode("utf-8"))
+                if fault is not None:
+                    body = fault.change(body)
+                data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+                if fault is not None and fault.kind == "truncated":
+                    send(self, status, "application/json; charset=utf-8", data[: len(data) // 2], announced=len(data))
+                    return
+                send(self, status, "application/json; charset=utf-8", data)
 
             def log_message(self, *args):
                 pass

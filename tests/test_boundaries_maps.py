@@ -161,3 +161,24 @@ def test_a_code_that_is_not_a_gemeente_code_names_the_file_and_column(tmp_path):
         {"type": "Feature", "properties": {"GM_CODE": "Maastricht"}, "geometry": {"type": "Point", "coordinates": [5.7, 50.8]}}]}))
     with pytest.raises(BoundaryError, match="x.geojson, column 'GM_CODE': 'Maastricht' is not a gemeente code"):
         read_boundaries(path)
+
+
+def test_boundaries_without_the_regions_gemeenten_are_refused_and_the_file_in_use_stays(tmp_path, monkeypatch):
+    """The real 2023 file, served once whole and then without Heerlen and Vaals: the refreshed download is refused,
+    the whole file stays in use; --accept-smaller (accept_smaller) takes it after all."""
+    body = shared_file("geo", "gemeente_2023.geojson").read_bytes()
+    payload = json.loads(body)
+    payload["features"] = [f for f in payload["features"] if f["properties"]["statcode"] not in ("GM0917", "GM0981")]
+    smaller = json.dumps(payload).encode()
+    zuid_limburg = tuple(g.code for g in load_regions(ROOT / "config" / "regions.yaml").region("zuid-limburg").gemeenten)
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    with LocalServer() as server:
+        server.script.add("/wfs/2023", Reply(200, body), Reply(200, smaller))
+        monkeypatch.setenv("TRENDBREUK_PDOK_URL", server.url + "/wfs/{year}")
+        path = fetch_boundaries(2023, root=tmp_path, gemeenten=zuid_limburg)
+        with pytest.raises(BoundaryError, match=r"refused: it lacks 2 configured gemeente\(n\): GM0917, GM0981 .*"
+                                                r"it lacks 2 gemeente\(n\) that .* has: GM0917, GM0981. .* stays in use"):
+            fetch_boundaries(2023, root=tmp_path, refresh=True, gemeenten=zuid_limburg)
+        assert path.read_bytes() == body
+        fetch_boundaries(2023, root=tmp_path, refresh=True, gemeenten=zuid_limburg, accept_smaller=True)
+        assert path.read_bytes() == smaller

@@ -111,6 +111,7 @@ def test_a_new_fetch_never_overwrites_and_reading_takes_the_newest(tmp_path):
         _serve_03759ned(server)
         first = _fetch(server, tmp_path)
         first_files = {p.name: p.read_bytes() for p in first.iterdir()}
+    with LocalServer() as server:
         _serve_03759ned(server)
         second = _fetch(server, tmp_path)
     assert first != second and second.name.endswith("-2")
@@ -177,7 +178,7 @@ def test_a_third_party_table_is_fetched_from_the_third_party_catalogue(tmp_path,
     """RIVM tables (catalogue RIVM) live on dataderden.cbs.nl; the environment variable points at the mirror."""
     with ODataMirror() as mirror:
         mirror.add("derden", "50120NED", {"TableInfos": [{"Identifier": "50120NED", "Title": "Gezondheid per wijk en buurt; 2022"}],
-                                          "DataProperties": [], "TypedDataSet": []})
+                                          "DataProperties": [], "TypedDataSet": [{"ID": 0}]})
         monkeypatch.setenv("TRENDBREUK_CBS_DERDEN_URL", f"{mirror.url}/derden")
         snapshot = fetch_cbs_v3("50120NED", tmp_path / "cbs", catalog="RIVM")
     manifest = json.loads((snapshot / "manifest.json").read_text())
@@ -256,3 +257,38 @@ def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_
     assert "geen gegevens: export Perined nodig</strong>: Vroeggeboorte, Laag geboortegewicht" in page
     assert "geen gegevens: CBS-tabel 50120NED nog niet opgehaald</strong>: Goed ervaren gezondheid, Rokers" in page
     assert "DEMODATA" not in page and "Kerncijfers wijken en buurten 2020 (84799NED)" in page
+
+
+def test_what_makes_a_new_snapshot_implausible():
+    """Worked by hand: 10% fewer rows of the same selection is the limit; another selection is not compared by rows;
+    a measure or a gemeente that the snapshot in use has must not be gone."""
+    from trendbreuk.sources.cbs import SnapshotContents, implausible
+
+    v4 = {"observations": ["Observations.json"], "filter": "Measure eq 'M1'", "measures": ["M1"]}
+    in_use = SnapshotContents(100, {"M1": 100}, frozenset({"GM0917", "GM0935"}))
+    assert implausible(SnapshotContents(90, {"M1": 90}, in_use.gemeenten), v4, in_use, v4) == []
+    assert implausible(SnapshotContents(89, {"M1": 89}, in_use.gemeenten), v4, in_use, v4) == [
+        "89 rows, 11% fewer than the 100 of the snapshot in use for the same selection (more than 10% fewer)"]
+    other = {**v4, "filter": "Measure eq 'M1' and Perioden ge '2020JJ00'"}
+    assert implausible(SnapshotContents(50, {"M1": 50}, in_use.gemeenten), other, in_use, v4) == []
+    assert implausible(SnapshotContents(0, {"M1": 0}, frozenset()), v4) == ["no rows for the selection"]
+    assert implausible(SnapshotContents(100, {"M1": 0, "M2": 100}, in_use.gemeenten), v4, in_use, v4) == [
+        "no values for measure M1, where the snapshot in use has 100"]
+    assert implausible(SnapshotContents(100, {"M1": 100}, frozenset({"GM0935"})), v4, in_use, v4) == [
+        "its region code list lacks 1 gemeente(n) that the snapshot in use has: GM0917"]
+    # a v3 (KWB) column CBS has not filled yet is no reason to refuse a first snapshot; a v4 measure without rows is
+    v3 = {"typed_data_set": ["TypedDataSet.json"], "measures": ["Jeugdzorg_1"]}
+    assert implausible(SnapshotContents(10, {"Jeugdzorg_1": 0}, frozenset()), v3) == []
+    assert implausible(SnapshotContents(10, {"M1": 0}, frozenset()), v4) == ["no values for measure M1, which the catalogue needs"]
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    from trendbreuk.http import retry_after
+
+    assert retry_after("120") == 120.0 and retry_after(None) is None and retry_after("soon") is None
+    assert retry_after(format_datetime(datetime(2000, 1, 1, tzinfo=timezone.utc), usegmt=True)) == 0.0
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=90), usegmt=True)
+    assert 85 <= retry_after(later) <= 90

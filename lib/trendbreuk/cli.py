@@ -195,13 +195,19 @@ def check_exports_command(dataset: Annotated[str, typer.Option(help="dataset who
 
 @fetch_app.command("boundaries")
 def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of the CBS gebiedsindeling, e.g. 2024")],
-                             refresh: Annotated[bool, typer.Option(help="download again even if present")] = False) -> None:
-    """Gemeente boundaries of one year from PDOK (CBS gebiedsindelingen) into data/raw/geo/."""
+                             refresh: Annotated[bool, typer.Option(help="download again even if present")] = False,
+                             accept_smaller: Annotated[bool, typer.Option(
+                                 "--accept-smaller", help="keep a file that lacks configured gemeenten or gemeenten "
+                                                          "of the file in use, after checking why")] = False) -> None:
+    """Gemeente boundaries of one year from PDOK (CBS gebiedsindelingen) into data/raw/geo/. A file without the
+    configured gemeenten is refused, and the file in use stays."""
+    from trendbreuk.geography.areas import load_regions
     from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries
     from trendbreuk.http import DownloadError
 
+    gemeenten = tuple(g.code for region in load_regions().regions.values() for g in region.gemeenten)
     try:
-        path = fetch_boundaries(year, refresh=refresh)
+        path = fetch_boundaries(year, refresh=refresh, gemeenten=gemeenten, accept_smaller=accept_smaller)
     except (BoundaryError, DownloadError) as err:
         _fail(str(err))
     typer.echo(f"grenzen {year}: {path}")
@@ -209,10 +215,15 @@ def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of t
 
 @fetch_app.command("cbs")
 def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help="table ids (default: every table the catalogue needs)")] = None,
-                      dataset: Annotated[str, typer.Option(help="dataset whose cbs_dir receives the snapshots")] = "real") -> None:
+                      dataset: Annotated[str, typer.Option(help="dataset whose cbs_dir receives the snapshots")] = "real",
+                      accept_smaller: Annotated[bool, typer.Option(
+                          "--accept-smaller", help="take an answer even when it holds much less than the snapshot in use "
+                                                   "(no rows, >10% fewer rows, a measure or gemeenten gone), after checking why")] = False,
+                      timeout: Annotated[float, typer.Option(help="seconds to wait for each answer before trying again")] = 120.0) -> None:
     """CBS StatLine tables into data/raw/cbs/<table>/<date>/, with a manifest; never overwrites. Without table ids:
     every table the indicator catalogue needs (all years of a series), the population and the births, each with
-    only the measures and dimension codes that are used. A table that fails is named; the others are still fetched."""
+    only the measures and dimension codes that are used. A table that fails is named; the others are still fetched.
+    An answer with no rows, or much less than the snapshot in use, is refused and the earlier snapshot stays in use."""
     from trendbreuk.indicators.catalogue import load_catalogue
     from trendbreuk.sources.cbs import FetchError, fetch_cbs_v3, fetch_cbs_v4
     from trendbreuk.sources.datasets import DatasetConfigError, load_sources
@@ -241,11 +252,13 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
                 snapshot = fetch_cbs_v4(table.id, target.cbs_dir, measures=list(request.measures),
                                         dimensions={d: list(c) for d, c in request.dimensions.items()},
                                         region_prefixes=list(table.region_prefixes), regions=list(table.regions),
-                                        from_period=table.from_period, base=sources.base_url(table))
+                                        from_period=table.from_period, base=sources.base_url(table),
+                                        accept_smaller=accept_smaller, timeout=timeout)
             else:
                 snapshot = fetch_cbs_v3(table.id, target.cbs_dir, measures=list(request.measures),
                                         dimensions={d: list(c) for d, c in request.dimensions.items()},
-                                        from_period=table.from_period, base=sources.base_url(table), catalog=table.catalog)
+                                        from_period=table.from_period, base=sources.base_url(table), catalog=table.catalog,
+                                        accept_smaller=accept_smaller, timeout=timeout)
         except FetchError as err:
             failed.append(table.id)
             typer.secho(f"{table.id}: niet opgehaald: {err}", fg=typer.colors.RED, err=True)

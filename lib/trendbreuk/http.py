@@ -1,5 +1,6 @@
 """HTTP downloads for every fetcher: a time-out, retries with exponential backoff on 429, 5xx and dropped
-connections, and errors that name the URL. Standard library only (urllib), certificates verified."""
+connections (waiting at least as long as a Retry-After header asks), and errors that name the URL. Standard library
+only (urllib), certificates verified."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from trendbreuk import __version__
 
 log = logging.getLogger(__name__)
 RETRY_STATUS = {429, 500, 502, 503, 504}
+MAX_WAIT = 300.0  # seconds: a server that asks for a longer wait (Retry-After) is not waited for
 USER_AGENT = f"trendbreuk-werkboek/{__version__} (+https://github.com/; GGD Zuid-Limburg AWPG Mosa)"
 
 
@@ -48,10 +50,33 @@ def download(url: str, *, timeout: float = 60.0, retries: int = 3, backoff: floa
             if err.code not in RETRY_STATUS or attempt > retries:
                 raise DownloadError(f"{label}{url} answered HTTP {err.code} {err.reason}") from err
             problem = f"HTTP {err.code}"
+            asked = retry_after(err.headers.get("Retry-After"))
+            if asked is not None and asked > MAX_WAIT:
+                raise DownloadError(f"{label}{url} answered HTTP {err.code} and asks to wait {asked:.0f} s "
+                                    "(Retry-After); try again later") from err
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as err:
             if attempt > retries:
                 raise DownloadError(f"{label}{url} failed after {attempt} attempts: {err}") from err
-            problem = str(err) or type(err).__name__
-        wait = backoff * 2 ** (attempt - 1)
+            problem, asked = str(err) or type(err).__name__, None
+        wait = max(backoff * 2 ** (attempt - 1), asked or 0.0)
         log.warning("%s%s: %s; retry %d of %d in %.1f s", label, url, problem, attempt, retries, wait)
         time.sleep(wait)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds, or an HTTP date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())

@@ -35,11 +35,14 @@ def boundaries_path(year: int, root: Path | None = None) -> Path:
     return paths.raw_dir(root) / "geo" / f"gemeente_{year}" / f"gemeente_{year}.geojson"
 
 
-def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = False, timeout: float = 120.0) -> Path:
+def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = False, timeout: float = 120.0,
+                     gemeenten: tuple[str, ...] = (), accept_smaller: bool = False) -> Path:
     """Download the generalised gemeente boundaries of `year` from PDOK into data/raw/geo/ with a manifest.
 
     An existing download is used as it is; with refresh=True the old file and manifest are replaced only
-    after the new download is complete. The URL template comes from $TRENDBREUK_PDOK_URL when set.
+    after the new download is complete. The URL template comes from $TRENDBREUK_PDOK_URL when set. A file that
+    lacks one of `gemeenten` (the configured ones), or, on a refresh, has gemeenten fewer than the file in use, is
+    refused (BoundaryError) and the file in use stays, unless accept_smaller.
     """
     target = boundaries_path(year, root)
     if target.is_file() and not refresh:
@@ -52,6 +55,20 @@ def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = Fal
         raise BoundaryError(f"{url} did not return GeoJSON (content type {response.content_type!r})") from err
     if payload.get("type") != "FeatureCollection" or not payload.get("features"):
         raise BoundaryError(f"{url} returned no features; is {year} a published year of the CBS gebiedsindelingen?")
+    problems = []
+    codes = feature_codes(payload)
+    missing = sorted(set(gemeenten) - codes)
+    if missing:
+        problems.append(f"it lacks {len(missing)} configured gemeente(n): {', '.join(missing[:10])}"
+                        f"{' ...' if len(missing) > 10 else ''} (boundaries of another year's indeling?)")
+    if target.is_file():
+        lost = sorted(feature_codes(json.loads(target.read_text(encoding="utf-8"))) - codes)
+        if lost:
+            problems.append(f"it lacks {len(lost)} gemeente(n) that {target} has: {', '.join(lost[:10])}")
+    if problems and not accept_smaller:
+        kept = f"{target} stays in use" if target.is_file() else "nothing was saved"
+        raise BoundaryError(f"gemeentegrenzen {year} from {url} refused: {'; '.join(problems)}. {kept}; to take them "
+                            f"anyway: trendbreuk fetch boundaries {year} --refresh --accept-smaller")
     with io.atomic_directory(target.parent) as tmp:
         (tmp / target.name).write_bytes(response.body)
         manifest = {"url": url, "year": year, "retrieved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -59,6 +76,19 @@ def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = Fal
                     "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK)"}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return target
+
+
+def feature_codes(payload: dict) -> set[str]:
+    """The gemeente codes of a GeoJSON FeatureCollection (its code property found by name, in any letter case)."""
+    codes = set()
+    for feature in payload.get("features") or []:
+        properties = feature.get("properties") or {}
+        field = _column(properties, CODE_FIELDS)
+        try:
+            codes.add(normalise_gemeente_code(properties[field])) if field else None
+        except AreaLookupError:
+            continue
+    return codes
 
 
 def _column(columns, candidates: tuple[str, ...]) -> str | None:

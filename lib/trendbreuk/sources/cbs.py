@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -163,6 +164,89 @@ CBS_CATALOG = "CBS"
 
 class FetchError(RuntimeError):
     """A CBS table that could not be fetched; the message names the table and the URL."""
+
+
+class ImplausibleSnapshotError(FetchError):
+    """A fetched table that holds much less than the snapshot in use (no rows, far fewer rows, a measure without
+    values, gemeenten lost from its code list): refused, so that the earlier snapshot stays the one used."""
+
+
+# A new snapshot of the same selection may have at most this share fewer rows than the one in use.
+MAX_SHRINK = 0.10
+
+
+@dataclass(frozen=True)
+class SnapshotContents:
+    """What a snapshot holds, to compare a new one with the one in use: its data rows, per measure the rows with a
+    value, and the gemeente codes of its region code list."""
+
+    rows: int
+    measures: dict[str, int]
+    gemeenten: frozenset[str]
+
+
+def _geo_codes_file(folder: Path, manifest: dict) -> str | None:
+    codes = manifest.get("codes") or {}
+    geo = manifest.get("geo_dimension")
+    if geo is None and "RegioS" in codes:
+        geo = "RegioS"
+    if geo is None and manifest.get("data_properties"):
+        properties = load_values(folder / manifest["data_properties"])
+        geo = next((p["Key"] for p in properties if p.get("Type") in ("GeoDimension", "GeoDetail")), None)
+    return codes.get(geo) if geo else None
+
+
+def snapshot_contents(folder: Path, manifest: dict | None = None) -> SnapshotContents:
+    """Rows, values per measure and gemeente codes of a snapshot folder (v4 or v3; our manifest or the recordings')."""
+    folder = Path(folder)
+    manifest = manifest or read_manifest(folder)
+    if "typed_data_set" in manifest:  # v3: one column per measure
+        rows = [row for page in manifest["typed_data_set"] for row in load_values(folder / page)]
+        measures = {key: sum(1 for row in rows if row.get(key) not in (None, "", ".")) for key in manifest.get("measures") or []}
+    else:  # v4: one row per measure
+        rows = [row for page in manifest["observations"] for row in load_values(folder / page)]
+        measures = dict.fromkeys(manifest.get("measures") or [], 0)
+        for row in rows:
+            if row.get("Value") is not None:
+                measures[str(row.get("Measure"))] = measures.get(str(row.get("Measure")), 0) + 1
+    codes_file = _geo_codes_file(folder, manifest)
+    codes = load_values(folder / codes_file) if codes_file else []
+    gemeenten = frozenset(c for c in (str(r.get("Identifier") or r.get("Key") or "").strip() for r in codes)
+                          if c.startswith("GM"))
+    return SnapshotContents(len(rows), measures, gemeenten)
+
+
+def _same_selection(new: dict, previous: dict) -> bool:
+    return (new.get("filter"), new.get("measures")) == (previous.get("filter"), previous.get("measures"))
+
+
+def implausible(new: SnapshotContents, new_manifest: dict, previous: SnapshotContents | None = None,
+                previous_manifest: dict | None = None, in_use: str = "the snapshot in use") -> list[str]:
+    """What makes a newly fetched snapshot much less than the one in use (or empty): each a sentence that says what
+    was expected and what came. Empty when it is plausible."""
+    problems = []
+    if new.rows == 0:
+        problems.append("no rows for the selection" + (f", where {in_use} has {previous.rows}" if previous else ""))
+    elif previous and previous.rows and _same_selection(new_manifest, previous_manifest or {}) \
+            and new.rows < (1 - MAX_SHRINK) * previous.rows:
+        problems.append(f"{new.rows} rows, {1 - new.rows / previous.rows:.0%} fewer than the {previous.rows} of "
+                        f"{in_use} for the same selection (more than {MAX_SHRINK:.0%} fewer)")
+    # A measure without values: refused when the snapshot in use had values for it; in a v4 answer, whose filter asks
+    # for exactly these measures, also without a snapshot in use. (A v3 table may hold a column CBS has not filled
+    # yet, as KWB tables do in their first year.)
+    asked_by_filter = "observations" in new_manifest
+    if new.rows:
+        for measure, count in new.measures.items():
+            before = previous.measures.get(measure, 0) if previous else 0
+            if count == 0 and (before > 0 or (asked_by_filter and previous is None)):
+                problems.append(f"no values for measure {measure}" + (f", where {in_use} has {before}" if before else
+                                                                       ", which the catalogue needs"))
+    if previous:
+        lost = sorted(previous.gemeenten - new.gemeenten)
+        if lost:
+            problems.append(f"its region code list lacks {len(lost)} gemeente(n) that {in_use} has: "
+                            f"{', '.join(lost[:10])}{' ...' if len(lost) > 10 else ''}")
+    return problems
 
 
 def base_url(api: str, configured: str | None = None, catalog: str = CBS_CATALOG) -> str:
@@ -332,13 +416,17 @@ class _SnapshotWriter:
                 raise FetchError(f"CBS table {self.table}: more than 10.000 pages; is the server looping?")
         return names
 
-    def publish(self, manifest: dict) -> Path:
+    def publish(self, manifest: dict, accept_smaller: bool = False) -> Path:
+        """Make the collected responses the newest snapshot, unless they hold much less than the snapshot in use
+        (see implausible): then ImplausibleSnapshotError, and the snapshot in use stays the newest. With
+        accept_smaller the new snapshot is taken anyway, and its manifest says what was accepted."""
         import os
         from datetime import datetime, timezone
 
         now = datetime.now(timezone.utc)
         manifest = {"table": self.table, "api": self.api, "retrieved_at": now.isoformat(timespec="seconds"),
                     "demo": False, **manifest, "files": self.files}
+        manifest["checked"] = self.check(manifest, accept_smaller)
         (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         name, n = now.date().isoformat(), 1
         while (self.table_dir / name).exists():  # never overwrite an earlier snapshot
@@ -348,6 +436,29 @@ class _SnapshotWriter:
         os.replace(self.tmp, target)
         return target
 
+    def check(self, manifest: dict, accept_smaller: bool) -> dict:
+        try:
+            previous = latest_snapshot(self.table_dir)
+        except SnapshotError:
+            previous = None
+        new = snapshot_contents(self.tmp, manifest)
+        before = None
+        if previous is not None:
+            try:
+                before = snapshot_contents(previous)
+            except (SnapshotError, KeyError, OSError) as err:  # a damaged snapshot in use: nothing to compare with
+                log.warning("CBS table %s: snapshot %s cannot be compared with (%s)", self.table, previous, err)
+        in_use = f"the snapshot in use ({previous.name})" if previous is not None else "the snapshot in use"
+        problems = implausible(new, manifest, before, read_manifest(previous) if before else None, in_use)
+        if problems and not accept_smaller:
+            kept = (f"{previous} stays in use" if previous is not None else "nothing was saved")
+            raise ImplausibleSnapshotError(
+                f"CBS table {self.table}: the answer was refused: {'; '.join(problems)}. {kept}. Check the table on "
+                f"CBS StatLine (a revision, a new code list, maintenance); to take it anyway: trendbreuk fetch cbs "
+                f"{self.table} --accept-smaller")
+        return {"rows": new.rows, "compared_with": previous.name if before else None,
+                "previous_rows": before.rows if before else None, "accepted_despite": problems}
+
     def discard(self) -> None:
         import shutil
 
@@ -356,9 +467,10 @@ class _SnapshotWriter:
 
 def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dimensions: dict | None = None,
                  region_prefixes: list[str] = ("GM",), regions: list[str] = ("NL01",), from_period: str | None = None,
-                 base: str | None = None, timeout: float = 120.0, retries: int = 3) -> Path:
+                 base: str | None = None, timeout: float = 120.0, retries: int = 3, accept_smaller: bool = False) -> Path:
     """Fetch an OData v4 table (datasets.cbs.nl): Properties, Dimensions, MeasureCodes, every {Dimension}Codes
-    and the filtered Observations, into a new snapshot folder. Returns the snapshot folder."""
+    and the filtered Observations, into a new snapshot folder. Returns the snapshot folder. An answer that holds
+    much less than the snapshot in use is refused (ImplausibleSnapshotError) unless accept_smaller."""
     root = f"{base_url('v4', base)}/{table}"
     writer = _SnapshotWriter(Path(raw_cbs_dir) / table, table, "odata-v4")
     try:
@@ -385,11 +497,11 @@ def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         pages = writer.fetch_pages(url, "Observations", timeout=timeout, retries=retries)
         rows = sum(f["rows"] for f in writer.files if f["file"] in pages)
         return writer.publish({
-            "source": root, "filter": query, "table_title": properties.get("Title"),
+            "source": root, "filter": query, "measures": list(measures), "table_title": properties.get("Title"),
             "table_modified": properties.get("Modified"), "row_count": rows, "observations": pages,
             "properties": "Properties.json", "measure_codes": "MeasureCodes.json", "codes": codes,
-            "licence": "CC BY 4.0, bron: CBS",
-        })
+            "geo_dimension": "RegioS" if "RegioS" in codes else None, "licence": "CC BY 4.0, bron: CBS",
+        }, accept_smaller)
     except BaseException:
         writer.discard()
         raise
@@ -397,11 +509,14 @@ def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
 
 def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dimensions: dict | None = None,
                  region_prefixes: list[str] = ("GM", "NL"), from_period: str | None = None, base: str | None = None,
-                 catalog: str = CBS_CATALOG, timeout: float = 120.0, retries: int = 3) -> Path:
+                 catalog: str = CBS_CATALOG, timeout: float = 120.0, retries: int = 3,
+                 accept_smaller: bool = False) -> Path:
     """Fetch an OData v3 table (opendata.cbs.nl, or a third-party catalogue on dataderden.cbs.nl): TableInfos,
     DataProperties, the dimension code lists and the filtered TypedDataSet (measures are columns there), into a new
     snapshot folder. `measures` are catalogue terms (keys or key stems, see resolve_measure), resolved against the
-    table's own DataProperties; `dimensions` keeps only the given codes of other dimensions. Returns the folder."""
+    table's own DataProperties; `dimensions` keeps only the given codes of other dimensions. Returns the folder.
+    An answer that holds much less than the snapshot in use is refused (ImplausibleSnapshotError) unless
+    accept_smaller."""
     from urllib.parse import quote
 
     root = f"{base_url('v3', base, catalog)}/{table}"
@@ -447,8 +562,8 @@ def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
             "table_title": info[0].get("Title") if info else None, "table_period": info[0].get("Period") if info else None,
             "table_modified": info[0].get("Modified") if info else None, "row_count": rows, "typed_data_set": pages,
             "table_infos": "TableInfos.json", "data_properties": "DataProperties.json", "codes": codes,
-            "licence": "CC BY 4.0, bron: CBS" + ("" if catalog.upper() == CBS_CATALOG else f" / {catalog}"),
-        })
+            "geo_dimension": geo, "licence": "CC BY 4.0, bron: CBS" + ("" if catalog.upper() == CBS_CATALOG else f" / {catalog}"),
+        }, accept_smaller)
     except BaseException:
         writer.discard()
         raise
