@@ -138,9 +138,11 @@ def build(dataset: DatasetOption = "") -> None:
     whose export or CBS table is not there are skipped and listed (also in build_info.json and every report)."""
     from trendbreuk.build import build as run_build
 
+    from trendbreuk.io import WriteError
+
     try:
         result = run_build(dataset or None)
-    except (ValueError, FileNotFoundError, LookupError) as err:
+    except (ValueError, FileNotFoundError, LookupError, WriteError) as err:
         _fail(f"{err}\nEr is niets overschreven in data/processed/.")
     summary = ", ".join(f"{name}: {rows} rijen" for name, rows in result.tables.items())
     typer.echo(f"tabellen geschreven naar {result.folder} ({summary})")
@@ -225,6 +227,7 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
     only the measures and dimension codes that are used. A table that fails is named; the others are still fetched.
     An answer with no rows, or much less than the snapshot in use, is refused and the earlier snapshot stays in use."""
     from trendbreuk.indicators.catalogue import load_catalogue
+    from trendbreuk.io import WriteError
     from trendbreuk.sources.cbs import FetchError, fetch_cbs_v3, fetch_cbs_v4
     from trendbreuk.sources.datasets import DatasetConfigError, load_sources
     from trendbreuk.sources.statline import fetch_plan
@@ -259,7 +262,7 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
                                         dimensions={d: list(c) for d, c in request.dimensions.items()},
                                         from_period=table.from_period, base=sources.base_url(table), catalog=table.catalog,
                                         accept_smaller=accept_smaller, timeout=timeout)
-        except FetchError as err:
+        except (FetchError, WriteError) as err:
             failed.append(table.id)
             typer.secho(f"{table.id}: niet opgehaald: {err}", fg=typer.colors.RED, err=True)
             continue
@@ -322,6 +325,7 @@ def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (
 
 
 def _render_one(job_factory, engine: str) -> None:
+    from trendbreuk.io import WriteError
     from trendbreuk.reports.render import RenderError, render, render_site
 
     try:
@@ -329,7 +333,7 @@ def _render_one(job_factory, engine: str) -> None:
         started = time.perf_counter()
         path = render(job, engine=engine)
         index = render_site(engine=engine)
-    except (LookupError, RenderError, ValueError) as err:
+    except (LookupError, RenderError, ValueError, WriteError) as err:
         _fail(str(err))
     typer.echo(f"{path}  ({time.perf_counter() - started:.1f} s); overzicht: {index}")
 
@@ -379,6 +383,7 @@ def render_all(engine: EngineOption = "python",
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from trendbreuk.geography.areas import load_regions
+    from trendbreuk.io import WriteError
     from trendbreuk.reports.render import RenderError, all_jobs, region_jobs, render_many, render_site, step_totals
 
     regions = load_regions()
@@ -410,7 +415,7 @@ def render_all(engine: EngineOption = "python",
     site_started = time.perf_counter()
     try:
         index = render_site(engine=engine)
-    except RenderError as err:
+    except (RenderError, WriteError) as err:
         _fail(f"the reports are in {paths.reports_dir()}, but the index page failed: {err}")
     if verbose:
         steps = step_totals(outcomes, rendered, workers)

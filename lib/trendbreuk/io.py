@@ -1,8 +1,11 @@
 """Safe writing: every file the workbook writes goes to a temporary file first and is renamed into place,
-so that an interrupted run never leaves a half-written file behind or damages an existing one."""
+so that an interrupted run never leaves a half-written file behind or damages an existing one. A folder that
+cannot be written (read-only, full disk, no permission) gives a WriteError that names it, and leaves what was
+there unchanged."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -12,21 +15,57 @@ from pathlib import Path
 from typing import Iterator
 
 
+class WriteError(RuntimeError):
+    """A folder the workbook cannot write in; the message names the folder and why, and says that the files
+    already there are unchanged."""
+
+
+# What an operating-system error on writing means for the reader (errno), and the same in the words of libraries
+# that report it without an errno (pyarrow).
+WRITE_PROBLEMS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                  errno.EFBIG: "the file is too large for the disk", errno.EROFS: "the disk is read-only",
+                  errno.EACCES: "no permission to write there", errno.EPERM: "no permission to write there"}
+WRITE_PROBLEM_TEXTS = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
+                       "Read-only file system": errno.EROFS, "Permission denied": errno.EACCES}
+
+
+def write_problem(err: BaseException) -> str | None:
+    """Why a write failed, in plain words, when `err` says the folder cannot be written; else None."""
+    if not isinstance(err, OSError):
+        return None
+    number = err.errno or next((n for text, n in WRITE_PROBLEM_TEXTS.items() if text in str(err)), None)
+    return WRITE_PROBLEMS.get(number)
+
+
+@contextmanager
+def writing_in(folder: Path) -> Iterator[None]:
+    """Turn an error that says `folder` cannot be written into a WriteError naming it (other errors pass)."""
+    try:
+        yield
+    except OSError as err:
+        problem = write_problem(err)
+        if problem is None:
+            raise
+        raise WriteError(f"cannot write in {folder}: {problem} ({err}). The files already there are unchanged; "
+                         "free space, make the folder writable, or choose another folder") from err
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with writing_in(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            yield tmp
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
+            os.replace(tmp, target)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
 
 
 def _umask() -> int:
@@ -52,22 +91,28 @@ def atomic_directory(target: Path) -> Iterator[Path]:
     is there a half-filled `target`.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    with writing_in(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            yield tmp
+            old = None
+            if target.exists():
+                old = target.with_name(f".{target.name}.old")
+                if old.exists():
+                    shutil.rmtree(old)
+                os.replace(target, old)
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                if old is not None:  # put the earlier folder back in its place
+                    os.replace(old, target)
+                raise
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def sha256_file(path: Path) -> str:

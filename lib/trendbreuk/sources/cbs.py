@@ -387,16 +387,20 @@ class _SnapshotWriter:
     def __init__(self, table_dir: Path, table: str, api: str):
         import tempfile
 
+        from trendbreuk import io
+
         self.table_dir = table_dir
-        table_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=table_dir))
+        with io.writing_in(table_dir):
+            table_dir.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=table_dir))
         self.files: list[dict] = []
         self.table, self.api = table, api
 
     def save(self, name: str, url: str, body: bytes, rows: int | None) -> None:
         from trendbreuk import io
 
-        (self.tmp / name).write_bytes(body)
+        with io.writing_in(self.table_dir):
+            (self.tmp / name).write_bytes(body)
         self.files.append({"file": name, "url": url, "rows": rows, "sha256": io.sha256_file(self.tmp / name)})
 
     def fetch_pages(self, url: str, name: str, *, timeout: float, retries: int) -> list[str]:
@@ -427,13 +431,16 @@ class _SnapshotWriter:
         manifest = {"table": self.table, "api": self.api, "retrieved_at": now.isoformat(timespec="seconds"),
                     "demo": False, **manifest, "files": self.files}
         manifest["checked"] = self.check(manifest, accept_smaller)
-        (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-        name, n = now.date().isoformat(), 1
-        while (self.table_dir / name).exists():  # never overwrite an earlier snapshot
-            n += 1
-            name = f"{now.date().isoformat()}-{n}"
-        target = self.table_dir / name
-        os.replace(self.tmp, target)
+        from trendbreuk import io
+
+        with io.writing_in(self.table_dir):
+            (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+            name, n = now.date().isoformat(), 1
+            while (self.table_dir / name).exists():  # never overwrite an earlier snapshot
+                n += 1
+                name = f"{now.date().isoformat()}-{n}"
+            target = self.table_dir / name
+            os.replace(self.tmp, target)
         return target
 
     def check(self, manifest: dict, accept_smaller: bool) -> dict:
