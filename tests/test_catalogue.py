@@ -72,15 +72,16 @@ def test_catalogue_check_names_a_measure_no_table_has():
 
 def test_contracts_list_every_failure_at_once():
     values = pd.DataFrame({
-        "region": ["r", "r"], "indicator": ["x", "x"], "area_level": ["gemeente", "buurt"], "area_code": ["GM0001", "GM0002"],
+        "region": ["r", "r"], "indicator": ["x", "x"], "area_level": ["gemeente", "straat"], "area_code": ["GM0001", "GM0002"],
         "area_name": ["A", "B"], "period": ["2020", "2020"], "year_start": [2020, 2020], "year_end": [2020, 2020],
         "numerator": [5.0, -1.0], "denominator": [10.0, 10.0], "value": [50.0, 20.0], "lower_ci": [60.0, 10.0],
         "upper_ci": [70.0, 30.0], "lower_ci_998": [np.nan] * 2, "upper_ci_998": [np.nan] * 2,
-        "statistic": ["proportion"] * 2, "method": ["Wilson score"] * 2,
+        "statistic": ["proportion"] * 2, "method": ["Wilson score"] * 2, "gemeente_code": [None] * 2,
+        "rounding_share": [np.nan] * 2, "series_start": [pd.NA] * 2, "series_break": [False] * 2,
     })
     with pytest.raises(ContractError) as err:
         validate_tables({"indicator_values": values})
     message = str(err.value)
-    assert "area_level" in message and "'buurt'" in message
+    assert "area_level" in message and "'straat'" in message
     assert "numerator" in message and "-1.0" in message
     assert "value outside its own interval" in message

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from trendbreuk import __version__, io, paths
 from trendbreuk.geography.areas import RegionsConfig, load_regions
+from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
 from trendbreuk.indicators.assess import assess, summarise_basket
@@ -26,6 +28,7 @@ from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 from trendbreuk.indicators.schemas import validate_tables
 from trendbreuk.indicators.gap import calculate_gaps
 from trendbreuk.indicators.intervals import intervals_for, survey_intervals
+from trendbreuk.indicators.small_areas import latest_runs, small_area_values
 from trendbreuk.indicators.survey import aggregate_estimates
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import Dataset, SourcesConfig, load_sources
@@ -90,6 +93,7 @@ class SourceData:
     cbs_missing_tables: dict[str, list[str]]
     births_tables: list[str] = field(default_factory=list)
     export_notes: list[dict] = field(default_factory=list)
+    small_areas: SmallAreaRegister | None = None  # wijken and buurten named in the CBS tables' code lists
 
 
 def check_exports(dataset: Dataset, layouts: dict, regions: RegionsConfig,
@@ -146,6 +150,8 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
     cbs = read_cbs_indicators(indicators, sources, dataset.cbs_dir)
     if not cbs.rows.empty:
         frames[PROVIDER] = cbs.rows
+    if cbs.small_area_rows is not None:
+        frames["cbs_small_areas"] = cbs.small_area_rows  # wijken and buurten: not harmonised (see small_areas)
     missing.update({k: Missing(*v) for k, v in cbs.missing.items()})
     provenance += cbs.snapshots
     frames["cbs_population"] = read_cbs_v4(snapshot)
@@ -161,7 +167,7 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
     return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables, [b["table"] for b in births_snapshots],
-                      notes)
+                      notes, cbs.small_areas)
 
 
 def _relative(path: Path) -> str:
@@ -283,6 +289,19 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     return pd.concat(results, ignore_index=True)[columns]
 
 
+def with_small_areas(values: pd.DataFrame, small: pd.DataFrame) -> pd.DataFrame:
+    """The indicator values of the gemeenten and larger areas, and those of the wijken, buurten and focus areas, in
+    one table: the columns only small areas have are empty for the others (no rounding, no indeling runs)."""
+    values = values.assign(gemeente_code=None, rounding_share=np.nan, series_start=pd.NA, series_break=False)
+    if small.empty:
+        out = values
+    else:
+        out = pd.concat([values, small[values.columns]], ignore_index=True)
+    out["series_start"] = out["series_start"].astype("Int64")
+    out["series_break"] = out["series_break"].astype(bool)
+    return out
+
+
 def skipped_list(missing: dict[str, Missing], indicators: dict[str, Indicator]) -> list[dict]:
     """The indicators without figures, in catalogue order, with the reason and the remedy in Dutch (for
     build_info, the build's output and the reports)."""
@@ -329,9 +348,14 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     if values.empty:
         raise FileNotFoundError(f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; "
                                 "nothing to build")
+    with _step("wijken, buurten and focus areas"):
+        small = small_area_values(frames.get("cbs_small_areas"), indicators, regions,
+                                  data.small_areas or SmallAreaRegister({}))
+        values = with_small_areas(values, small)
+    judged = latest_runs(values)
     with _step("gaps"):
         gaps = pd.concat(
-            [calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
+            [calculate_gaps(judged, indicators, benchmark, baseline_year=regions.baseline_year,
                             target_year=regions.target_year, share=regions.target_share_closed)
              for benchmark in regions.benchmarks],
             ignore_index=True,
@@ -340,7 +364,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
     with _step("assessments, verdicts and the basket summary"):
-        assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
+        assessments = assess(judged, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
         basket = summarise_basket(assessments, benchmark=regions.default_benchmark)
     tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments, "basket_summary": basket,
               "population": population}

@@ -260,6 +260,7 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
             else:
                 snapshot = fetch_cbs_v3(table.id, target.cbs_dir, measures=list(request.measures),
                                         dimensions={d: list(c) for d, c in request.dimensions.items()},
+                                        region_prefixes=list(table.region_prefixes),
                                         from_period=table.from_period, base=sources.base_url(table), catalog=table.catalog,
                                         accept_smaller=accept_smaller, timeout=timeout)
         except (FetchError, WriteError) as err:

@@ -16,7 +16,7 @@ import yaml
 from trendbreuk import io, paths
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
-LEVELS = ("gemeente", "subregio", "regio", "nederland", "rest_nl")
+LEVELS = ("gemeente", "subregio", "regio", "nederland", "rest_nl", "wijk", "buurt", "focus")
 
 
 class AreaLookupError(LookupError):
@@ -25,6 +25,66 @@ class AreaLookupError(LookupError):
 
 class RegionsConfigError(ValueError):
     """config/regions.yaml is malformed; the message names the entry at fault."""
+
+
+# Wijken and buurten (see geography.small_areas) ------------------------------------------------------
+
+WIJK_CODE = re.compile(r"^WK\d{6}$")
+BUURT_CODE = re.compile(r"^BU\d{8}$")
+SMALL_AREA_LEVELS = ("wijk", "buurt", "focus")
+
+
+def level_of(code: str) -> str | None:
+    """'wijk' for WK + 6 digits, 'buurt' for BU + 8 digits, else None."""
+    code = str(code).strip().upper()
+    if WIJK_CODE.match(code):
+        return "wijk"
+    if BUURT_CODE.match(code):
+        return "buurt"
+    return None
+
+
+def gemeente_of(code: str) -> str:
+    """The gemeente a wijk or buurt code belongs to: WK091710 and BU09171000 -> GM0917."""
+    code = str(code).strip().upper()
+    if level_of(code) is None:
+        raise AreaLookupError(f"'{code}' is not a wijk or buurt code (WK + 6 digits, BU + 8 digits, e.g. WK091710)")
+    return "GM" + code[2:6]
+
+
+def wijk_of(code: str) -> str:
+    """The wijk a buurt belongs to (BU09171000 -> WK091710); a wijk code is its own wijk."""
+    code = str(code).strip().upper()
+    if level_of(code) is None:
+        raise AreaLookupError(f"'{code}' is not a wijk or buurt code")
+    return "WK" + code[2:8]
+
+
+@dataclass(frozen=True)
+class FocusArea:
+    """A named area of a region made of wijken or buurten (config/regions.yaml, focus_areas)."""
+
+    name: str
+    region_key: str
+    codes: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def code(self) -> str:
+        """A code for tables and file names: FA- and the slug of the name (FA-pluswijk-hoensbroek)."""
+        return f"FA-{self.slug}"
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    @property
+    def level(self) -> str:
+        return "focus"
+
+    @property
+    def gemeente_codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(gemeente_of(c) for c in self.codes))
 
 
 @dataclass(frozen=True)
@@ -57,6 +117,7 @@ class Region:
     name: str
     subregios: tuple[Subregio, ...]
     source_note: str = ""
+    focus_areas: tuple[FocusArea, ...] = ()
 
     @property
     def gemeenten(self) -> tuple[Gemeente, ...]:
@@ -103,6 +164,15 @@ class Region:
         hint = ", ".join(f"{g.name} ({g.code})" for g in candidates) or "none"
         problem = "is ambiguous" if len(prefix) > 1 else "is not a gemeente of"
         raise AreaLookupError(f"'{text}' {problem} region {self.name}; closest matches: {hint}")
+
+    def focus_area(self, code_or_name: str) -> FocusArea:
+        """A focus area of this region by name ('Pluswijk Hoensbroek'), slug or code (FA-pluswijk-hoensbroek)."""
+        wanted = name_key(str(code_or_name).removeprefix("FA-"))
+        for area in self.focus_areas:
+            if wanted in (name_key(area.name), name_key(area.slug)):
+                return area
+        options = "; ".join(area.name for area in self.focus_areas) or "none (focus_areas in config/regions.yaml)"
+        raise AreaLookupError(f"'{code_or_name}' is not a focus area of {self.name}; configured: {options}")
 
     def subregio(self, code_or_name: str) -> Subregio:
         wanted = name_key(str(code_or_name))
@@ -217,9 +287,25 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
             subregios.append(Subregio(code=str(s["code"]), name=str(s["name"]), gemeenten=tuple(gemeenten)))
         if not subregios:
             raise RegionsConfigError(f"{path}: region {key} has no subregio's")
+        members = {g.code for s in subregios for g in s.gemeenten}
+        focus = []
+        for number, f in enumerate(spec.get("focus_areas") or [], start=1):
+            where = f"{path}: region {key}, focus area {f.get('name') or number}"
+            codes = tuple(str(c).strip().upper() for c in f.get("areas") or [])
+            if not f.get("name") or not codes:
+                raise RegionsConfigError(f"{where}: give a name and the wijk or buurt codes (areas: [WK091710, ...])")
+            bad = [c for c in codes if level_of(c) is None]
+            if bad:
+                raise RegionsConfigError(f"{where}: {bad} are not wijk or buurt codes (WK + 6 digits, BU + 8 digits)")
+            outside = [c for c in codes if gemeente_of(c) not in members]
+            if outside:
+                raise RegionsConfigError(f"{where}: {outside} lie in gemeenten outside {spec['name']}")
+            if len(set(codes)) < len(codes):
+                raise RegionsConfigError(f"{where}: a code appears twice")
+            focus.append(FocusArea(name=str(f["name"]), region_key=key, codes=codes, note=str(f.get("note", ""))))
         regions[key] = Region(
             key=key, code=str(spec["code"]), name=str(spec["name"]), subregios=tuple(subregios),
-            source_note=str(spec.get("source_note", "")),
+            source_note=str(spec.get("source_note", "")), focus_areas=tuple(focus),
         )
     if not regions:
         raise RegionsConfigError(f"{path}: no regions configured")

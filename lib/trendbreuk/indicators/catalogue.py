@@ -15,6 +15,8 @@ STATISTICS = {"proportion": ("wilson",), "rate": ("byar",), "survey": ("source",
 LIFE_PHASES = ("Kansrijke Start", "Peutertijd", "Basisschool", "Voortgezet onderwijs", "Werk en ouderschap",
                "Fase-overstijgend")
 REQUIRED = ("id", "title", "unit", "polarity", "life_phase", "statistic", "ci_method", "source")
+# The areas an indicator can have figures for, from large to small: the lowest level its source publishes.
+AREA_LEVELS = ("gemeente", "wijk", "buurt")
 
 
 class CatalogueError(ValueError):
@@ -48,7 +50,14 @@ class Indicator:
     cbs_reference: dict | None = None
     verified: str = ""
     note: str = ""
+    lowest_level: str = "gemeente"   # gemeente, wijk or buurt: the smallest areas the source publishes it for
+    rounding: dict | None = None     # {numerator: 10, denominator: 5}: the unit CBS rounds each published count to
     extra: dict = field(default_factory=dict, compare=False)
+
+    def has_level(self, level: str) -> bool:
+        """Whether the source publishes this indicator for areas of `level` (gemeente, wijk or buurt); the
+        workbook never makes a wijk figure out of a gemeente figure."""
+        return AREA_LEVELS.index(level) <= AREA_LEVELS.index(self.lowest_level)
 
     @property
     def step_years(self) -> int:
@@ -96,6 +105,14 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
         pool = int(entry.get("pool_years", 1))
         if pool < 1:
             raise CatalogueError(f"{path}: indicator '{name}': pool_years must be 1 or more, not {pool}")
+        if entry.get("lowest_level", "gemeente") not in AREA_LEVELS:
+            raise CatalogueError(f"{path}: indicator '{name}': lowest_level '{entry['lowest_level']}' must be one of "
+                                 f"{AREA_LEVELS}")
+        rounding = entry.get("rounding")
+        if rounding is not None and (not isinstance(rounding, dict) or set(rounding) - {"numerator", "denominator"}
+                                     or not all(isinstance(v, (int, float)) and v > 0 for v in rounding.values())):
+            raise CatalogueError(f"{path}: indicator '{name}': rounding must say per count the unit CBS rounds it to, "
+                                 f"e.g. {{numerator: 10, denominator: 5}}; not {rounding!r}")
         known = {f for f in Indicator.__dataclass_fields__ if f != "extra"}
         catalogue[name] = Indicator(
             **{k: v for k, v in entry.items() if k in known},

@@ -79,12 +79,16 @@ def baseline_periods(frame: pd.DataFrame, baseline_year_of) -> pd.DataFrame:
         pd.DataFrame(columns=["indicator", "baseline_period"])
 
 
+# The areas whose gap is computed and judged (the benchmarks themselves are not).
+JUDGED_LEVELS = ("gemeente", "subregio", "regio", "wijk", "buurt", "focus")
+
+
 def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], benchmark: str, *,
                    baseline_year: int = 2018, target_year: int = 2030, share: float = 0.25) -> pd.DataFrame:
-    """Gap of every gemeente, subregio and region to `benchmark` ('rest_nl' or 'NL01'), per period, with the
+    """Gap of every area of JUDGED_LEVELS to `benchmark` ('rest_nl' or 'NL01'), per period, with the
     baseline, the target path at that period and the share of the gap closed."""
     keys = ["region", "indicator", "period", "year_start", "year_end"]
-    areas = values[values["area_level"].isin(["gemeente", "subregio", "regio"])]
+    areas = values[values["area_level"].isin(JUDGED_LEVELS)]
     bench = values[values["area_code"] == benchmark][keys + ["value", "lower_ci", "upper_ci", "numerator", "denominator"]]
     if bench.empty:
         raise ValueError(f"no rows for benchmark '{benchmark}' in the indicator values")
@@ -95,14 +99,18 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
     lo, hi = difference_ci(frame["numerator"], frame["denominator"],
                            frame["numerator_benchmark"], frame["denominator_benchmark"])
     lo, hi = lo * multiplier, hi * multiplier
-    counted = per_indicator(indicators, frame["indicator"], "statistic") == "proportion"
+    # Counts of areas that CBS rounded (wijken, buurten) have intervals that include the rounding: their gap combines
+    # the two intervals, as for estimates, rather than Newcombe's interval on the published counts.
+    rounded = frame["rounding_share"].notna().to_numpy() if "rounding_share" in frame.columns else False
+    counted = (per_indicator(indicators, frame["indicator"], "statistic") == "proportion") & ~rounded
     w_lo, w_hi = _wald_difference(frame["value"], frame["lower_ci"], frame["upper_ci"],
                                   frame["value_benchmark"], frame["lower_ci_benchmark"], frame["upper_ci_benchmark"])
     lo, hi = np.where(counted, lo, w_lo), np.where(counted, hi, w_hi)
     frame["gap_lower"] = np.where(orientation > 0, lo, -hi)
     frame["gap_upper"] = np.where(orientation > 0, hi, -lo)
     frame["relative_gap"] = orientation * (frame["value"] / frame["value_benchmark"] - 1)
-    frame["gap_method"] = np.where(counted, GAP_METHOD, "normale benadering met standaardfouten uit de intervallen")
+    wald = "normale benadering met standaardfouten uit de intervallen"
+    frame["gap_method"] = np.where(counted, GAP_METHOD, np.where(rounded, wald + " (inclusief afronding)", wald))
     frame["t"] = period_midpoint(frame["year_start"], frame["year_end"])
 
     group = ["region", "indicator", "area_code"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from trendbreuk.geography.areas import LEVELS as AREA_LEVELS
 from trendbreuk.indicators.verdict import VERDICTS
 
-LEVELS = ["gemeente", "subregio", "regio", "nederland", "rest_nl"]
+LEVELS = list(AREA_LEVELS)
 COMPARISONS = ["beter", "gelijk", "slechter", "niet_te_beoordelen"]
 
 
@@ -26,7 +27,8 @@ INDICATOR_VALUES = pa.DataFrameSchema(
         "region": pa.Column(str),
         "indicator": pa.Column(str),
         "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
-        "area_code": pa.Column(str, pa.Check.str_matches(r"^(GM\d{4}|NL01|rest_nl|[A-Z][A-Z0-9]{0,5})$")),
+        "area_code": pa.Column(str, pa.Check.str_matches(
+            r"^(GM\d{4}|NL01|rest_nl|[A-Z][A-Z0-9]{0,5}|WK\d{6}|BU\d{8}|FA-[a-z0-9-]+)$")),
         "area_name": pa.Column(str),
         "period": pa.Column(str),
         "year_start": pa.Column(int, pa.Check.in_range(1990, 2100)),
@@ -40,6 +42,11 @@ INDICATOR_VALUES = pa.DataFrameSchema(
         "upper_ci_998": pa.Column(float, nullable=True),
         "statistic": pa.Column(str, pa.Check.isin(["proportion", "rate", "survey"])),
         "method": pa.Column(str),
+        # wijken, buurten and focus areas only (indicators.small_areas)
+        "gemeente_code": pa.Column(str, nullable=True),
+        "rounding_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "series_start": pa.Column("Int64", nullable=True),
+        "series_break": pa.Column(bool),
     },
     checks=[pa.Check(_interval_ok, error="value outside its own interval"),
             pa.Check(lambda df: df["year_start"] <= df["year_end"], error="period ends before it starts")],

@@ -32,7 +32,7 @@ class CbsTable:
     title: str = ""
     measures: tuple[str, ...] = ()
     dimensions: dict | None = None
-    region_prefixes: tuple[str, ...] = ("GM",)
+    region_prefixes: tuple[str, ...] = ("GM",)  # areas by code prefix: GM gemeenten, NL Nederland (v3), WK wijken, BU buurten
     regions: tuple[str, ...] = ("NL01",)
     from_period: str | None = None
     catalog: str = "CBS"          # v3: CBS (opendata.cbs.nl) or a third-party catalogue such as RIVM (dataderden)
@@ -88,7 +88,8 @@ def _cbs_table(spec: dict, path: Path) -> CbsTable:
         raise DatasetConfigError(f"{path}: CBS table {spec.get('id')}: api must be v4 or v3, not '{api}'")
     return CbsTable(
         id=str(spec["id"]), api=api, title=str(spec.get("title", "")), measures=tuple(spec.get("measures") or ()),
-        dimensions=spec.get("dimensions"), region_prefixes=tuple(spec.get("region_prefixes") or ("GM",)),
+        dimensions=spec.get("dimensions"),
+        region_prefixes=tuple(spec.get("region_prefixes") or (("GM",) if api == "v4" else ("GM", "NL"))),
         regions=tuple(spec.get("regions") or ("NL01",)), from_period=spec.get("from_period"),
         catalog=str(spec.get("catalog", "CBS")), year=spec.get("year"), series=str(spec.get("series", "")),
         indeling=int(spec["indeling"]) if spec.get("indeling") else None)

@@ -30,6 +30,7 @@ from typing import Protocol
 import pandas as pd
 import polars as pl
 
+from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.sources.cbs import (MeasureNotFoundError, SnapshotError, latest_snapshot, load_values, read_manifest,
                                     resolve_measure, v3_topics)
 from trendbreuk.sources.datasets import CbsTable, DatasetConfigError, SourcesConfig
@@ -148,6 +149,10 @@ def fetch_plan(catalogue: dict[str, Indicator], sources: SourcesConfig) -> list[
     for table in sources.cbs_tables.values():
         if table.measures or table.api == "v4":
             need(table, table.measures, table.dimensions or {}, "vaste tabel")
+    for series in sources.cbs_series.values():
+        for table in series.tables:
+            if table.measures:
+                need(table, table.measures, table.dimensions or {}, f"vaste maten van {series.title}")
     for source in cbs_sources(catalogue, sources).values():
         for table in source.tables:
             need(table, source.terms, source.dimensions, source.indicator)
@@ -214,8 +219,17 @@ def _sum(columns: list[str]) -> pl.Expr:
     return reduce(lambda a, b: a + b, [pl.col(c).cast(pl.Float64) for c in columns])
 
 
-def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable) -> tuple[pd.DataFrame, dict]:
-    """Tidy rows (exports.TIDY_COLUMNS plus indeling_year) of one indicator from one table, and the keys used."""
+# The KWB's flag per wijk and buurt: 1 the same area as the year before; 2 and 3 its code or boundary changed.
+INDELING_FLAG = "IndelingswijzigingWijkenEnBuurten"
+
+
+def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable,
+                   small_areas: bool = False) -> tuple[pd.DataFrame, dict]:
+    """Tidy rows (exports.TIDY_COLUMNS plus indeling_year) of one indicator from one table, and the keys used: for
+    the gemeenten and Nederland, or with small_areas for the wijken and buurten, plus their `indeling_change` (the
+    table's flag; 1 for every year of a table that keeps one indeling for all its years). Small areas' counts are
+    not checked here against each other: CBS's rounding can put a numerator above its denominator (see
+    indicators.small_areas)."""
     roles = {"numerator": source.numerator, "denominator": source.denominator,
              "percentage": (source.percentage,) if source.percentage else (), "value": (source.value,) if source.value else ()}
     keys: dict[str, list[str]] = {}
@@ -239,14 +253,20 @@ def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable)
         if dim not in frame.columns:
             raise CbsSourceError(f"indicator {source.indicator}: table {wide.table} has no dimension '{dim}'")
         frame = frame.filter(pl.col(dim) == code)
-    frame = frame.filter(pl.col("region_code").str.starts_with("GM") | pl.col("region_code").str.starts_with("NL"))
-    frame = frame.with_columns(pl.when(pl.col("region_code").str.starts_with("NL")).then(pl.lit("NL01"))
-                               .otherwise(pl.col("region_code")).alias("area_code"))
+    if small_areas:
+        frame = frame.filter(pl.col("region_code").str.starts_with("WK") | pl.col("region_code").str.starts_with("BU"))
+        frame = frame.with_columns(pl.col("region_code").alias("area_code"))
+    else:
+        frame = frame.filter(pl.col("region_code").str.starts_with("GM") | pl.col("region_code").str.starts_with("NL"))
+        frame = frame.with_columns(pl.when(pl.col("region_code").str.starts_with("NL")).then(pl.lit("NL01"))
+                                   .otherwise(pl.col("region_code")).alias("area_code"))
     frame = _with_years(frame, table, wide)
     if source.value:
         out = _estimates(frame, source, keys["value"][0], wide.table)
     else:
-        out = _counts(frame, source, keys, wide.table)
+        out = _counts(frame, source, keys, wide.table, check=not small_areas)
+    if small_areas:
+        out = out.join(_indeling_changes(frame, wide, table), on=["area_code", "year"], how="left")
     out = out.with_columns(pl.lit(PROVIDER).alias("source"), pl.lit(source.indicator).alias("indicator"),
                            pl.col("year").cast(pl.String).alias("period"), pl.col("year").alias("year_start"),
                            pl.col("year").alias("year_end"),
@@ -257,7 +277,22 @@ def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable)
     out = out.with_columns(pl.when(pl.any_horizontal([pl.col(c).is_not_null() for c in ("numerator", "value")]))
                            .then(pl.lit(None, dtype=pl.String))
                            .otherwise(pl.lit(f"ontbreekt of geheim in CBS-tabel {wide.table}")).alias("missing_reason"))
-    return out.select([*TIDY_COLUMNS, "indeling_year"]).to_pandas(), used
+    extra = ["indeling_change"] if small_areas else []
+    return out.select([*TIDY_COLUMNS, "indeling_year", *extra]).to_pandas(), used
+
+
+def _indeling_changes(frame: pl.DataFrame, wide: WideTable, table: CbsTable) -> pl.DataFrame:
+    """area_code, year and indeling_change: the table's flag where it has one; 1 for a table that declares one
+    indeling for all its years (50120NED: indeling 2022); missing otherwise (a series is then not continued)."""
+    try:
+        key = resolve_measure(INDELING_FLAG, wide.topics, wide.table)
+    except MeasureNotFoundError:
+        key = None
+    if key is not None and key in frame.columns:
+        flag = pl.col(key).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
+    else:
+        flag = pl.lit(1 if table.indeling else None, dtype=pl.Int64)
+    return frame.select("area_code", "year", flag.alias("indeling_change")).unique(["area_code", "year"])
 
 
 def _with_years(frame: pl.DataFrame, table: CbsTable, wide: WideTable) -> pl.DataFrame:
@@ -275,7 +310,7 @@ def _with_years(frame: pl.DataFrame, table: CbsTable, wide: WideTable) -> pl.Dat
     return frame.with_columns(pl.lit(table.year, dtype=pl.Int64).alias("year"))
 
 
-def _counts(frame: pl.DataFrame, source: CbsIndicatorSource, keys: dict, table: str) -> pl.DataFrame:
+def _counts(frame: pl.DataFrame, source: CbsIndicatorSource, keys: dict, table: str, check: bool = True) -> pl.DataFrame:
     numerator = _sum(keys["numerator"])
     if keys["denominator"]:
         denominator = _sum(keys["denominator"])
@@ -284,7 +319,7 @@ def _counts(frame: pl.DataFrame, source: CbsIndicatorSource, keys: dict, table: 
         denominator = pl.when(percentage > 0).then((numerator * 100 / percentage).round(0))
     out = frame.select("area_code", "year", numerator.alias("numerator"), denominator.alias("denominator"))
     bad = out.filter((pl.col("numerator") < 0) | (pl.col("denominator") < 0) | (pl.col("numerator") > pl.col("denominator")))
-    if bad.height:
+    if check and bad.height:
         row = bad.row(0, named=True)
         raise CbsSourceError(
             f"indicator {source.indicator}: CBS table {table}, {row['area_code']} {row['year']}: numerator "
@@ -322,20 +357,26 @@ class CbsRead:
     snapshots: list[dict]
     missing: dict[str, tuple[str, str]]  # indicator -> (reason, what to do)
     missing_tables: dict[str, list[str]]
+    small_area_rows: pd.DataFrame | None = None  # the same for wijken and buurten, with indeling_change
+    small_areas: SmallAreaRegister | None = None  # their codes and names, from the tables' code lists
 
 
 def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig, cbs_dir: Path) -> CbsRead:
     """Rows of every CBS indicator from the newest snapshot of each of its tables in `cbs_dir`. A table that was
     never fetched leaves its years out (listed in missing_tables); an indicator with no table at all, or whose
     tables hold no figures yet, is listed in `missing` with the reason."""
-    frames, measures, missing, missing_tables = [], [], {}, {}
+    frames, measures, missing, missing_tables, small = [], [], {}, {}, []
     snapshots: dict[str, dict] = {}
     wides: dict[str, WideTable | None] = {}
+    register = SmallAreaRegister({})
     for indicator_id, source in cbs_sources(catalogue, sources).items():
         parts = []
-        for table in source.tables:
+        below = catalogue[indicator_id].lowest_level != "gemeente"
+        for table in sorted(source.tables, key=lambda t: t.year or 0):
             if table.id not in wides:
                 wides[table.id] = _read_newest(Path(cbs_dir) / table.id)
+                if wides[table.id] is not None:
+                    register = register.merged(_small_areas(wides[table.id]))
             wide = wides[table.id]
             if wide is None:
                 missing_tables.setdefault(indicator_id, []).append(table.id)
@@ -345,6 +386,8 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
             snapshots[table.id] = _provenance(wide, table)
             if not rows.empty:
                 parts.append(rows)
+            if below and "absent" not in used:
+                small.append(indicator_rows(wide, source, table, small_areas=True)[0])
         fetched = sorted({m["table"] for m in measures if m["indicator"] == indicator_id})
         if not fetched:
             label = source.tables[0].series and f"CBS-tabellen {source.tables[0].series}" or f"CBS-tabel {source.tables[0].id}"
@@ -359,7 +402,18 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
             continue
         frames.append(rows)
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*TIDY_COLUMNS, "indeling_year"])
-    return CbsRead(rows, measures, list(snapshots.values()), missing, missing_tables)
+    small = [part for part in small if not part.empty and part["indicator"].iloc[0] not in missing]
+    small_rows = pd.concat(small, ignore_index=True) if small else None
+    return CbsRead(rows, measures, list(snapshots.values()), missing, missing_tables, small_rows, register)
+
+
+def _small_areas(wide: WideTable) -> SmallAreaRegister:
+    """The wijken and buurten of a table's region code list (empty for a table without them)."""
+    codes = wide.manifest.get("codes") or {}
+    geo = wide.manifest.get("geo_dimension") or next((d for d in ("WijkenEnBuurten", "RegioS") if d in codes), None)
+    if geo is None or geo not in codes:
+        return SmallAreaRegister({})
+    return SmallAreaRegister.from_code_list(load_values(Path(wide.snapshot) / codes[geo]))
 
 
 def _read_newest(table_dir: Path) -> WideTable | None:

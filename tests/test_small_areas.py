@@ -1,0 +1,200 @@
+"""Wijken, buurten and focus areas: CBS's rounding in the interval, suppressed cells, indeling changes, focus areas as
+sums of their members, look-ups; and the real KWB 2020 recording fetched and built, with values worked out by hand
+from its rows."""
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from trendbreuk.geography.areas import AreaLookupError, RegionsConfigError, load_regions
+from trendbreuk.geography.small_areas import SmallAreaRegister, wijk_name
+from trendbreuk.indicators.catalogue import load_catalogue
+from trendbreuk.indicators.small_areas import (IMPOSSIBLE, SUPPRESSED, focus_area_counts, latest_runs,
+                                               rounded_intervals, series_runs)
+from tests.conftest import ROOT, SHARED, shared_file
+
+Z = 1.959963984540054
+
+
+def wilson(x: float, n: float, z: float = Z) -> tuple[float, float]:
+    """Wilson (1927) score interval, written out as in Newcombe (1998), method 3, as percentages."""
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def test_the_wilson_formula_of_these_tests_gives_newcombes_example():
+    low, high = wilson(81, 263)                       # Newcombe (1998), Stat Med 17:857, table I: 0.2553 to 0.3662
+    assert round(low / 100, 4) == 0.2553 and round(high / 100, 4) == 0.3662
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(ROOT / "config" / "indicators.yaml")
+
+
+def test_the_interval_of_a_rounded_count_includes_the_rounding(catalogue):
+    """De Koumen (Heerlen) in KWB 2020: 20 persons with bijstand (rounded to tens: 15 to 25) of 325 inhabitants of 15
+    and over (four age bands, each rounded to fives: 315 to 335). By hand: Wilson's lower bound of 15/335 and upper
+    bound of 25/315; the rounding makes most of the width... here 39% of it."""
+    bijstand = catalogue["bijstand"]
+    frame = pd.DataFrame({"indicator": ["bijstand"], "numerator": [20.0], "denominator": [325.0]})
+    out = rounded_intervals(frame, bijstand, 5.0, 10.0).iloc[0]
+    assert out["value"] == pytest.approx(100 * 20 / 325)
+    assert out["lower_ci"] == pytest.approx(wilson(15, 335)[0]) and out["upper_ci"] == pytest.approx(wilson(25, 315)[1])
+    sampling = wilson(20, 325)
+    share = 1 - (sampling[1] - sampling[0]) / (wilson(25, 315)[1] - wilson(15, 335)[0])
+    assert out["rounding_share"] == pytest.approx(share) and 0.35 < share < 0.45
+    assert out["method"] == "Wilson score, verbreed met de afronding door CBS"
+
+
+def test_zero_and_impossible_counts(catalogue):
+    """A published 0 may be up to 4: the interval reaches Wilson's upper bound of 5/(denominator - 10); a numerator
+    above its denominator (rounding in a tiny buurt) gives no value, and says why."""
+    frame = pd.DataFrame({"indicator": ["bijstand"] * 2, "numerator": [0.0, 10.0], "denominator": [135.0, 5.0]})
+    out = rounded_intervals(frame, catalogue["bijstand"], 5.0, 10.0)
+    assert out["lower_ci"].iloc[0] == 0 and out["upper_ci"].iloc[0] == pytest.approx(wilson(5, 125)[1])
+    assert math.isnan(out["value"].iloc[1]) and out["missing_reason"].iloc[1] == IMPOSSIBLE
+
+
+def test_a_series_runs_only_across_unchanged_years():
+    """Flags (CBS): 1 = the same area as the year before, 2 or 3 = changed. 2018 starts, 2019 continues, 2020 changed,
+    2021 continues: two runs, and only the second is judged."""
+    rows = pd.DataFrame({"region": "r", "indicator": "bijstand", "area_code": "WK091710",
+                         "year_start": [2021, 2019, 2020, 2018], "indeling_change": [1, 1, 2, np.nan]})
+    runs = series_runs(rows).set_index("year_start")
+    assert runs["series_start"].to_dict() == {2018: 2018, 2019: 2018, 2020: 2020, 2021: 2020}
+    assert runs["series_break"].to_dict() == {2018: False, 2019: False, 2020: True, 2021: False}
+    assert sorted(latest_runs(runs.reset_index())["year_start"]) == [2020, 2021]
+
+
+def test_a_focus_area_is_the_sum_of_its_buurten_while_all_are_there():
+    regions = load_regions(ROOT / "config" / "regions.yaml")
+    vrieheide = regions.region("zuid-limburg").focus_area("Pluswijk Vrieheide (voorbeeld)")
+    a, b, c = vrieheide.codes
+    rows = pd.DataFrame({
+        "indicator": "bijstand", "area_code": [a, b, c, a, b],
+        "year_start": [2020, 2020, 2020, 2021, 2021], "numerator": [100.0, 60.0, 70.0, 90.0, 50.0],
+        "denominator": [1000.0, 900.0, 1120.0, 990.0, 910.0], "indeling_change": [1, 1, 3, 1, 1]})
+    focus = focus_area_counts(rows, regions).set_index("year_start")
+    assert list(focus.index) == [2020]                       # 2021 lacks one buurt: no sum
+    assert focus.loc[2020, "numerator"] == 230 and focus.loc[2020, "denominator"] == 3020
+    assert focus.loc[2020, "indeling_change"] == 2           # one buurt changed: the focus area changed
+    assert focus.loc[2020, "area_code"] == "FA-pluswijk-vrieheide-voorbeeld" and focus.loc[2020, "members"] == 3
+
+
+def test_wijken_and_buurten_are_found_by_code_or_name():
+    register = SmallAreaRegister.from_code_list([
+        {"Key": "GM0917    ", "Title": "Heerlen"}, {"Key": "WK091733  ", "Title": "Wijk 33 Heerlen-Centrum"},
+        {"Key": "BU09173300", "Title": "Heerlen-Centrum"}, {"Key": "WK093501  ", "Title": "Wijk 01 Centrum"},
+        {"Key": "WK091734  ", "Title": "Wijk 34 Centrum"}])
+    gemeenten = {"GM0917": "Heerlen", "GM0935": "Maastricht"}
+    assert wijk_name("Wijk 10 Maria Gewanden en Terschuren") == "Maria Gewanden en Terschuren"
+    assert register.find("wk091733").name == "Heerlen-Centrum"
+    assert register.find("Heerlen-Centrum").code == "WK091733"          # the wijk before the buurt of that name
+    assert register.find("Maastricht: Centrum", gemeenten).code == "WK093501"
+    with pytest.raises(AreaLookupError, match="'Centrum' is the name of 2 areas: .*give the code or 'gemeente: naam'"):
+        register.find("Centrum", gemeenten)
+    with pytest.raises(AreaLookupError, match="closest matches: Heerlen: Heerlen-Centrum"):
+        register.find("Herlen-Centrum", gemeenten)
+    assert [a.code for a in register.of_gemeente("GM0917")] == ["WK091733", "WK091734"]
+
+
+@pytest.mark.parametrize("areas, message", [
+    (["WK09171"], r"\['WK09171'\] are not wijk or buurt codes"),
+    (["WK093501"], r"\['WK093501'\] lie in gemeenten outside"),
+    ([], "give a name and the wijk or buurt codes"),
+])
+def test_a_focus_area_that_cannot_be_is_named(tmp_path, areas, message):
+    text = (ROOT / "config" / "regions.yaml").read_text()
+    text = text.replace("areas: [WK091710, WK091711, WK091712, WK091713, WK091714]", f"areas: {json.dumps(areas)}")
+    (tmp_path / "regions.yaml").write_text(text.replace("Maastricht-Heuvelland", "MH").replace("GM0935, name: Maastricht", "GM0936, name: X"))
+    with pytest.raises(RegionsConfigError, match=message):
+        load_regions(tmp_path / "regions.yaml")
+
+
+# The real recording -------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def kwb2020(tmp_path_factory):
+    """03759ned and KWB 2020 fetched from the recordings through the mirror (every gemeente, wijk and buurt), then
+    built: the processed tables of dataset real."""
+    from trendbreuk import cli
+    from trendbreuk.build import build
+    from tests.odata_mirror import ODataMirror, add_recordings
+
+    shared_file("cbs", "84799NED-v3")
+    root = tmp_path_factory.mktemp("wijken") / "project"
+    for name in ("config", "docs"):
+        shutil.copytree(ROOT / name, root / name)
+    with ODataMirror() as mirror, pytest.MonkeyPatch.context() as patch:
+        add_recordings(mirror, SHARED)
+        for key, value in {**mirror.environment(), "TRENDBREUK_ROOT": str(root)}.items():
+            patch.setenv(key, value)
+        result = CliRunner().invoke(cli.app, ["fetch", "cbs", "03759ned", "84799NED"])
+        assert result.exit_code == 0, result.output
+        build("real", root=root)
+    folder = root / "data" / "processed" / "real"
+    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in ("indicator_values", "assessments")}
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    """The recording's own rows, trimmed codes: what the hand calculations start from."""
+    table = pd.read_parquet(shared_file("cbs", "84799NED-v3", "cbs.v3.84799NED_TypedDataSet.parquet"))
+    table["code"] = table["WijkenEnBuurten"].str.strip()
+    return table.set_index("code")
+
+
+def _inhabitants_15_plus(row) -> float:
+    return row["k_15Tot25Jaar_9"] + row["k_25Tot45Jaar_10"] + row["k_45Tot65Jaar_11"] + row["k_65JaarOfOuder_12"]
+
+
+def test_heerlens_wijken_from_the_recording(kwb2020, recorded):
+    """Heerlen has 23 wijken in KWB 2020. Molenberg (WK091739), worked by hand from its row: bijstand 340 of
+    k_15Tot25 + k_25Tot45 + k_45Tot65 + k_65+ inhabitants, with the rounding (tens; fives per band) in the interval.
+    De Hei's count is not published. The highest wijk share is about three times the national 2,9%."""
+    values = kwb2020["indicator_values"]
+    bijstand = values[(values["indicator"] == "bijstand") & (values["area_level"] == "wijk")
+                      & (values["gemeente_code"] == "GM0917")].set_index("area_code")
+    assert len(bijstand) == 23 and bijstand.loc["WK091739", "area_name"] == "Molenberg"
+    row = recorded.loc["WK091739"]
+    count, population = row["PersonenPerSoortUitkeringBijstand_83"], _inhabitants_15_plus(row)
+    assert (count, population) == (340, 3805)
+    molenberg = bijstand.loc["WK091739"]
+    assert molenberg["value"] == pytest.approx(100 * 340 / 3805)
+    assert molenberg["lower_ci"] == pytest.approx(wilson(335, 3815)[0])
+    assert molenberg["upper_ci"] == pytest.approx(wilson(345, 3795)[1])
+    assert bijstand.loc["WK091723", "missing_reason"] == SUPPRESSED and pd.isna(bijstand.loc["WK091723", "value"])
+    national = values[(values["indicator"] == "bijstand") & (values["area_code"] == "NL01")]["value"].iloc[0]
+    assert round(national, 1) == 2.9 and round(bijstand["value"].max(), 1) == 8.9
+
+
+def test_a_focus_area_of_wijken_from_the_recording(kwb2020, recorded):
+    """Pluswijk Hoensbroek (voorbeeld): the sum of Heerlen's wijken 10 to 14, by hand from their rows; its rounding
+    is that of five wijken (numerator within 25, denominator within 5 x 4 x 2.5 = 50)."""
+    values = kwb2020["indicator_values"]
+    focus = values[(values["indicator"] == "bijstand") & (values["area_code"] == "FA-pluswijk-hoensbroek-voorbeeld")].iloc[0]
+    members = recorded.loc[[f"WK09171{i}" for i in range(5)]]
+    count = members["PersonenPerSoortUitkeringBijstand_83"].sum()
+    population = sum(_inhabitants_15_plus(r) for _, r in members.iterrows())
+    assert (focus["numerator"], focus["denominator"]) == (count, population)
+    assert focus["lower_ci"] == pytest.approx(wilson(count - 25, population + 50)[0])
+    assert focus["upper_ci"] == pytest.approx(wilson(count + 25, population - 50)[1])
+    assert focus["area_level"] == "focus" and focus["gemeente_code"] == "GM0917"
+
+
+def test_wijken_are_judged_by_the_same_rules_and_say_why_not_yet(kwb2020):
+    """One year of data: every wijk honestly gets "onvoldoende gegevens" (no baseline), with the comparison now."""
+    assessments = kwb2020["assessments"]
+    wijken = assessments[(assessments["area_level"] == "wijk") & (assessments["indicator"] == "bijstand")
+                         & (assessments["benchmark"] == "rest_nl")]
+    assert len(wijken) > 90 and set(wijken["verdict"]) == {"onvoldoende_gegevens"}
+    molenberg = wijken.set_index("area_code").loc["WK091739"]
+    assert molenberg["comparison"] == "slechter"
