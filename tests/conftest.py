@@ -69,12 +69,13 @@ def quarto_env(root: Path) -> dict[str, str]:
 
 
 REPORT_KINDS = {"factsheet": "factsheet-GM0917-heerlen.html", "subregio": "subregio-PS-parkstad.html",
-                "regio": "regio-ZL-zuid-limburg.html", "programma": "programma-ZL-zuid-limburg.html"}
+                "regio": "regio-ZL-zuid-limburg.html", "programma": "programma-ZL-zuid-limburg.html",
+                "focus": "focus-ZL-pluswijk-hoensbroek-voorbeeld.html"}
 
 
 @pytest.fixture(scope="session")
 def python_reports(project, tmp_path_factory) -> dict[str, Path]:
-    """One report of each kind (Heerlen, Parkstad, Zuid-Limburg), rendered with the Python engine."""
+    """One report of each kind (Heerlen, Parkstad, Zuid-Limburg, Pluswijk Hoensbroek), with the Python engine."""
     from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import region_jobs, render_many
 

@@ -91,3 +91,18 @@ def test_a_chart_wider_than_a_phone_scrolls_by_keyboard(chromium, report_files, 
         box.focus()
         page.keyboard.press("ArrowRight")
         page.wait_for_function("b => b.scrollLeft > 0", arg=box.element_handle(), timeout=5000)
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_a_wijk_profile_with_a_new_series_is_accessible_and_fits(chromium, project, tmp_path_factory, width):
+    """A wijk whose indeling changed (the chart's dotted line and its label) and its buurten table."""
+    from trendbreuk.build import load_processed
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import area_job, render
+
+    values = load_processed(root=project).indicator_values
+    broken = values[(values["area_level"] == "wijk") & values["series_break"]]["area_code"].iloc[0]
+    path = render(area_job(broken, load_regions(project / "config" / "regions.yaml")), engine="python", root=project,
+                  out_dir=tmp_path_factory.mktemp("wijk"))
+    with opened(chromium, path, WIDTHS[width]) as page:
+        _check(page, f"python wijkprofiel {broken} at {WIDTHS[width]} px")

@@ -23,7 +23,7 @@ def test_quarto_render_builds_the_site_with_every_report(quarto_site, project):
     and to the method page they link to."""
     index = (quarto_site / "index.html").read_text(encoding="utf-8")
     files = _region_files(project)
-    assert len(files) == 21
+    assert len(files) == 24                                      # 21 reports and 3 focus areas
     for name in files:
         assert f'href="{name}"' in index, name
         assert (quarto_site / name).is_file(), name

@@ -53,16 +53,20 @@ def test_factsheet_names_the_gemeente_and_warns_about_demo_data(heerlen):
 
 
 def _expected_charts(project, gemeente="GM0917"):
-    """A spine chart and a map, plus per target-basket indicator a trend chart and (with a baseline) a gap chart."""
+    """A spine chart and a map, plus per target-basket indicator a trend chart and (with a baseline) a gap chart,
+    plus one chart of the gemeente's wijken when it has wijken with figures of a target indicator."""
     import yaml
 
     from trendbreuk.build import load_processed
 
     basket = {i["id"] for i in yaml.safe_load((project / "config/indicators.yaml").read_text())["indicators"]
               if i["target_basket"]}
-    a = load_processed(root=project).assessments
+    processed = load_processed(root=project)
+    a = processed.assessments
     own = a[(a["area_code"] == gemeente) & (a["benchmark"] == "rest_nl") & a["indicator"].isin(basket)]
-    return 2 + len(own) + int(own["baseline_gap"].notna().sum())  # map and spine chart, then per indicator
+    v = processed.indicator_values
+    wijken = v[(v["area_level"] == "wijk") & (v["gemeente_code"] == gemeente) & v["indicator"].isin(basket)]
+    return 2 + len(own) + int(own["baseline_gap"].notna().sum()) + int(not wijken.empty)
 
 
 def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen, project):

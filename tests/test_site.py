@@ -46,8 +46,11 @@ def _sections(index_html: str) -> dict[str, str]:
 
 
 def test_region_batch_is_the_whole_set():
-    jobs = region_jobs(load_regions(ROOT / "config" / "regions.yaml"))
-    assert [j.kind for j in jobs].count("factsheet") == 16 and len(jobs) == 2 + 3 + 16
+    regions = load_regions(ROOT / "config" / "regions.yaml")
+    jobs = region_jobs(regions)
+    focus = len(regions.region().focus_areas)
+    assert [j.kind for j in jobs].count("factsheet") == 16 and [j.kind for j in jobs].count("focus") == focus == 3
+    assert len(jobs) == 2 + 3 + 16 + focus
 
 
 def test_index_lists_the_folder_by_region_type_and_subregio(folder):

@@ -370,6 +370,44 @@ def render_programma(name: Annotated[Optional[str], typer.Argument(help="region 
     _render_one(lambda: programma_job(load_regions(), name, dataset), engine)
 
 
+@render_app.command("wijk")
+def render_wijk(name_or_code: Annotated[str, typer.Argument(help="wijk or buurt: CBS code (WK091739) or name (Molenberg, 'Heerlen: Molenberg')")],
+                engine: EngineOption = "python", region: RegionOption = None, benchmark: BenchmarkOption = "",
+                dataset: DatasetOption = "") -> None:
+    """Render the wijkprofiel of one wijk or buurt: against the rest of its gemeente, the region and the rest of NL."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import area_job
+
+    _render_one(lambda: area_job(name_or_code, load_regions(), region, benchmark, dataset), engine)
+
+
+@render_app.command("focus")
+def render_focus(name: Annotated[str, typer.Argument(help="a focus area of config/regions.yaml, e.g. 'Pluswijk Hoensbroek (voorbeeld)'")],
+                 engine: EngineOption = "python", region: RegionOption = None, benchmark: BenchmarkOption = "",
+                 dataset: DatasetOption = "") -> None:
+    """Render the profile of a focus area (a Pluswijk: wijken or buurten named in config/regions.yaml)."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import focus_job
+
+    _render_one(lambda: focus_job(name, load_regions(), region, benchmark, dataset), engine)
+
+
+@render_app.command("wijken")
+def render_wijken(gemeente: Annotated[str, typer.Option("--gemeente", help="gemeente: CBS code or name (Heerlen)")],
+                  engine: EngineOption = "python", region: RegionOption = None, dataset: DatasetOption = "",
+                  workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
+                  verbose: Annotated[bool, typer.Option("--verbose", "-v", help="seconds per step")] = False) -> None:
+    """Render the wijkprofiel of every wijk of a gemeente, and the index page."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import wijken_jobs
+
+    try:
+        jobs = wijken_jobs(gemeente, load_regions(), region, dataset=dataset)
+    except LookupError as err:
+        _fail(str(err))
+    _render_batch(jobs, f"Wijkprofielen {gemeente}", engine, workers, verbose)
+
+
 @render_app.command("all")
 def render_all(engine: EngineOption = "python",
                region: Annotated[Optional[str], typer.Option(
@@ -377,15 +415,11 @@ def render_all(engine: EngineOption = "python",
                dataset: DatasetOption = "",
                workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
                verbose: Annotated[bool, typer.Option("--verbose", "-v", help="per report and in total: seconds per step")] = False) -> None:
-    """Render every report of a region (regional, programme, subregio's, factsheets), or of every region with
-    --region all, and an index page; a failed report does not stop the others, and the exit code is 1 if any failed."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    """Render every report of a region (regional, programme, subregio's, factsheets, focus areas), or of every region
+    with --region all, and an index page; a failed report does not stop the others, and the exit code is 1 if any
+    failed."""
     from trendbreuk.geography.areas import load_regions
-    from trendbreuk.io import WriteError
-    from trendbreuk.reports.render import RenderError, all_jobs, region_jobs, render_many, render_site, step_totals
+    from trendbreuk.reports.render import all_jobs, region_jobs
 
     regions = load_regions()
     if region == "all":
@@ -393,6 +427,18 @@ def render_all(engine: EngineOption = "python",
     else:
         chosen = regions.region(region)
         jobs, title = region_jobs(regions, chosen.key, dataset=dataset), f"Rapporten {chosen.name}"
+    _render_batch(jobs, title, engine, workers, verbose)
+
+
+def _render_batch(jobs, title: str, engine: str, workers: int, verbose: bool) -> None:
+    """Render `jobs` with a progress bar, then the index page; exit code 1 if any report failed."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from trendbreuk.io import WriteError
+    from trendbreuk.reports.render import RenderError, render_many, render_site, step_totals
+
     started = time.perf_counter()
     failed = 0
     outcomes = []

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from trendbreuk import io, paths
-from trendbreuk.geography.areas import RegionsConfig, load_regions
+from trendbreuk.demo_wijken import FLAG, SmallAreaWorld, survey_rows
+from trendbreuk.geography.areas import RegionsConfig, gemeente_of, level_of, load_regions
 
 SEED = 2018
 YEARS = tuple(range(2012, 2025))
@@ -472,6 +473,8 @@ def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict
     counts_columns = [c for c in frame.columns if c not in ("area_code", "year") and not c.startswith("Percentage")]
     frame[counts_columns] = frame[counts_columns].fillna(0).astype(int)
     frame = split_merged(frame, counts_columns, world.rng)
+    numerators = {_stem_for(s.numerator[0], y) for s in chosen.values() for y in YEARS}
+    small = world.small_areas.rows(frame, counts_columns, numerators, {"AantalInwoners", *AGE_GROUPS, "GeboorteTotaal"})
     percentage_of = {_stem_for(s.percentage, y): _stem_for(s.numerator[0], y) for s in chosen.values() if s.percentage
                      for y in YEARS}
     written = []
@@ -479,7 +482,7 @@ def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict
         year = table.year
         if year not in YEARS:
             continue
-        stems = ["AantalInwoners", *AGE_GROUPS, "GeboorteTotaal"]
+        stems = ["AantalInwoners", *AGE_GROUPS, "GeboorteTotaal", FLAG]
         for source in chosen.values():
             stems += [_stem_for(t, year) for t in source.terms]
         stems = [m for m in dict.fromkeys(stems) if year >= KWB_FIRST_YEAR.get(m, 0)]
@@ -490,23 +493,30 @@ def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict
                       {"ID": 1, "Position": 1, "ParentID": None, "Type": "Topic", "Key": "Gemeentenaam_1",
                        "Title": "Gemeentenaam", "Datatype": "String", "Unit": "naam"}]
         properties += [{"ID": i + 2, "Position": i + 2, "ParentID": None, "Type": "Topic", "Key": key,
-                        "Title": stem, "Datatype": "Double" if stem.startswith("Percentage") else "Long",
+                        "Title": stem, "Datatype": "String" if stem == FLAG else "Double" if stem.startswith("Percentage") else "Long",
                         "Unit": "%" if stem.startswith("Percentage") else "aantal", "Decimals": 1 if stem.startswith("Percentage") else 0}
                        for i, (stem, key) in enumerate(keys.items())]
         rows = []
-        for record in frame[frame["year"] == year].sort_values("area_code").to_dict("records"):
+        year_rows = pd.concat([frame[frame["year"] == year], small[small["year"] == year]], ignore_index=True)
+        for record in year_rows.sort_values("area_code").to_dict("records"):
             code = "NL00" if record["area_code"] == "NL01" else record["area_code"]
-            row = {"ID": len(rows), "WijkenEnBuurten": _padded(code), "Gemeentenaam_1": names.get(record["area_code"], "").ljust(40)}
+            gemeente = record["area_code"] if not level_of(code) else gemeente_of(code)
+            row = {"ID": len(rows), "WijkenEnBuurten": _padded(code), "Gemeentenaam_1": names.get(gemeente, "").ljust(40)}
             for stem, key in keys.items():
-                if stem in percentage_of:
+                if stem == FLAG:
+                    row[key] = record.get(FLAG) if level_of(code) else "."
+                elif stem in percentage_of:
                     n = record.get("_n_" + percentage_of[stem])
-                    row[key] = round(100 * record[percentage_of[stem]] / n, 1) if n else None
+                    row[key] = round(100 * record[percentage_of[stem]] / n, 1) if n and pd.notna(n) and not level_of(code) else None
                 else:
                     row[key] = int(record[stem]) if stem in record and pd.notna(record[stem]) else None
             rows.append(row)
         places = [{"Key": _padded("NL00" if c == "NL01" else c), "Title": names.get(c, c), "Description": None,
                    "Municipality": "" if c == "NL01" else c, "DetailRegionCode": c}
                   for c in sorted(frame.loc[frame["year"] == year, "area_code"].unique())]
+        places += [{"Key": _padded(c), "Title": world.small_areas.title(c), "Description": None,
+                    "Municipality": gemeente_of(c), "DetailRegionCode": c}
+                   for c in sorted(small.loc[small["year"] == year, "area_code"].unique())]
         _v3_snapshot(folder / table.id / SNAPSHOT_DATE, table.id, f"Kerncijfers wijken en buurten {year}", properties,
                      {"WijkenEnBuurten": places}, rows, period=str(year))
         written.append(table.id)
@@ -527,14 +537,21 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
     dimension_codes = {source.dimensions.get("Leeftijd", "20300") for _, source in members}
     if not dimension_codes <= {a[0] for a in ages}:
         raise ValueError(f"demo survey table {table.id}: Leeftijd codes {sorted(dimension_codes)} are not in the demo")
+    # the wijken too, with model-based estimates and wider margins (the demo has no buurten in this table)
+    for indicator in list(estimates):
+        wijken = survey_rows(estimates[indicator].reset_index(), world.small_areas)
+        if not wijken.empty:
+            estimates[indicator] = pd.concat([estimates[indicator], wijken.set_index(["area_code", "year"])])
+    wijk_codes = sorted({c for frame in estimates.values() for c, _ in frame.index if level_of(c)})
     rows = []
-    area_codes = [g.code for g, _ in world.gemeenten] + ["NL01"]
+    area_codes = [g.code for g, _ in world.gemeenten] + ["NL01"] + wijk_codes
     for year in years:
         for code in area_codes:
             for age, _, shift in ages:
                 for margin, _, column in margins:
                     row = {"ID": len(rows), "Marges": margin, "Leeftijd": age, "WijkenEnBuurten": _padded(code),
-                           "Perioden": f"{year}JJ00", "Gemeentenaam_1": names.get(code, "")}
+                           "Perioden": f"{year}JJ00",
+                           "Gemeentenaam_1": names.get(gemeente_of(code) if level_of(code) else code, "")}
                     for indicator, key in keys.items():
                         frame = estimates[indicator]
                         row[key] = round(float(frame.loc[(code, year), column]) + shift, 1) if (code, year) in frame.index else None
@@ -548,7 +565,8 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
                    for i, key in enumerate(keys.values())]
     dimensions = {"Marges": [{"Key": k, "Title": t} for k, t, _ in margins],
                   "Leeftijd": [{"Key": k, "Title": t} for k, t, _ in ages],
-                  "WijkenEnBuurten": [{"Key": _padded(c), "Title": names.get(c, c)} for c in area_codes],
+                  "WijkenEnBuurten": [{"Key": _padded(c), "Title": world.small_areas.title(c) if level_of(c) else names.get(c, c)}
+                                      for c in area_codes],
                   "Perioden": [{"Key": f"{y}JJ00", "Title": str(y)} for y in years]}
     _v3_snapshot(folder / table.id / SNAPSHOT_DATE, table.id, table.title or table.id, properties, dimensions, rows,
                  catalog=table.catalog)
@@ -643,6 +661,9 @@ def write_demo(root: Path | None = None, seed: int = SEED, national: bool = Fals
     regions = load_regions(regions_path)
     rng = np.random.default_rng(seed)
     world = _World(regions, rng)
+    population = {g.code: world.population[(g.code, 2018)] for g, _ in world.gemeenten}
+    population.update({old: inhabitants for merger in MERGERS.values() for old, _, inhabitants in merger["from"]})
+    world.small_areas = SmallAreaWorld(_names(regions), population, regions, seed)
     if national and not world.national:
         raise ValueError(f"{regions_path} holds {len(world.gemeenten)} gemeenten, not the whole country: write a "
                          "national regions file with `trendbreuk regions national <CBS area list>` and pass it with "

@@ -109,7 +109,8 @@ def figure_spine(rows: pd.DataFrame, *, title: str, area_label: str, benchmark_l
 
 
 def figure_ranked(rows: pd.DataFrame, *, title: str, unit: str, decimals: int, higher_is_better: bool,
-                  highlight: str, centre: float | None = None, centre_label: str = "") -> Figure:
+                  highlight: str, centre: float | None = None, centre_label: str = "",
+                  others_label: str = "andere regio's") -> Figure:
     """Ranked dot plot: one row per area (e.g. every GGD region), its value with the 95% interval as a bar, the most
     favourable at the top whatever the polarity, the highlighted area in another colour and symbol, and the national
     value as a vertical line.
@@ -126,7 +127,7 @@ def figure_ranked(rows: pd.DataFrame, *, title: str, unit: str, decimals: int, h
                  for a, v, lo, hi in zip(part["area_name"], part["value"], part["lower_ci"], part["upper_ci"])]
         fig.add_trace(
             "scatter", y=part["area_name"], x=part["value"], mode="markers", hovertext=hover, hoverinfo="text",
-            name=part["area_name"].iloc[0] if own else "andere regio's",
+            name=part["area_name"].iloc[0] if own else others_label,
             error_x=dict(type="data", symmetric=False, array=part["upper_ci"] - part["value"],
                          arrayminus=part["value"] - part["lower_ci"], color="#D55E00" if own else "#777777",
                          thickness=2.5 if own else 1.2, width=0),

@@ -3,6 +3,7 @@ keep the series apart in grey print too."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from trendbreuk.charts.figure import Figure
@@ -63,12 +64,20 @@ def _ticks(frame: pd.DataFrame) -> tuple[list[float], list[str]]:
     return ticks["t"].tolist(), ticks["period"].tolist()
 
 
+def _runs(rows: pd.DataFrame, breaks: list[float]) -> list[pd.DataFrame]:
+    """The rows split at each break (a time point from which a new series starts)."""
+    edges = [-np.inf, *sorted(breaks), np.inf]
+    return [part for lo, hi in zip(edges, edges[1:]) if not (part := rows[(rows["t"] >= lo) & (rows["t"] < hi)]).empty]
+
+
 def figure_trend(values: pd.DataFrame, series: list[tuple[str, str, str]], *, title: str, unit: str,
-                 decimals: int = 1) -> Figure:
+                 decimals: int = 1, breaks: list[float] | None = None) -> Figure:
     """Lines over time for several areas; the first series gets its 95% interval as a band.
 
     values: rows with area_code, period, year_start, year_end, value, lower_ci, upper_ci.
     series: (area_code, label, role) with role in gemeente / subregio / regio / benchmark.
+    breaks: time points where the first series starts anew (a wijk whose boundary changed): its line and band are
+    not drawn across them, and a vertical line says so.
     """
     frame = values.assign(t=(values["year_start"] + values["year_end"]) / 2).sort_values("t")
     fig = Figure()
@@ -78,7 +87,21 @@ def figure_trend(values: pd.DataFrame, series: list[tuple[str, str, str]], *, ti
             continue
         style = STYLE[role]
         colour = COLOURS[role]
-        if position == 0:
+        if position == 0 and breaks:
+            runs = _runs(rows, breaks)
+            for number, run in enumerate(runs):
+                fig.add_trace(
+                    "scatter", x=pd.concat([run["t"], run["t"][::-1]]),
+                    y=pd.concat([run["upper_ci"], run["lower_ci"][::-1]]), mode="lines", fill="toself",
+                    fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
+                    name=f"{label}: 95%-onzekerheidsmarge", showlegend=number == 0, legendgroup="band")
+            gap = pd.DataFrame({c: [np.nan] for c in rows.columns})
+            rows = pd.concat([part for run in runs for part in (run, gap)][:-1], ignore_index=True)
+            for when in breaks:
+                fig.add_vline(x=when - 0.5, line=dict(color="#555555", dash="dot", width=1.5),
+                              annotation_text="indeling gewijzigd", annotation_position="top right",
+                              annotation_font=dict(size=11, color="#555555"))
+        elif position == 0:
             fig.add_trace(
                 "scatter",
                 x=pd.concat([rows["t"], rows["t"][::-1]]), y=pd.concat([rows["upper_ci"], rows["lower_ci"][::-1]]),
@@ -97,7 +120,7 @@ def figure_trend(values: pd.DataFrame, series: list[tuple[str, str, str]], *, ti
             marker=dict(symbol=style["symbol"], size=8, color=colour),
             hovertext=hover, hoverinfo="text",
         )
-    tickvals, ticktext = _ticks(frame)
+    tickvals, ticktext = _ticks(frame.dropna(subset=["t"]))
     fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, title_text="")
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "", rangemode="tozero")
     return _layout(fig, title, "percentage" if unit == "%" else unit)

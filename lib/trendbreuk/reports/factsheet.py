@@ -373,6 +373,13 @@ class Factsheet:
             + (f"; geboorten: {html.escape(births.iloc[0])}" if not births.empty else "") + ".</p></section>"
         )
 
+    def wijken(self) -> HTML:
+        """The gemeente's wijken ranked on the target indicators that CBS publishes per wijk (empty without them)."""
+        from trendbreuk.reports.wijk import wijken_section
+
+        return wijken_section(self.processed, self.regions, self.catalogue, self.region, self.gemeente.code,
+                              self.gemeente.name, self.benchmark, self.page)
+
     def missing(self) -> HTML:
         """The catalogue's indicators without figures in this build, with the reason."""
         return missing_html(self.processed)

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from trendbreuk import io, paths
-from trendbreuk.geography.areas import RegionsConfig
+from trendbreuk.geography.areas import RegionsConfig, slugify
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +95,57 @@ def programma_job(regions: RegionsConfig, region_key: str | None = None, dataset
                      filename=f"programma-{region.code}-{region.slug}.html", title=f"Trendbreuk {region.name}: programma's")
 
 
+def area_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
+             dataset: str = "") -> ReportJob:
+    """The wijkprofiel of a wijk or buurt (code or name, found in the processed tables) or of a focus area."""
+    from trendbreuk.build import load_processed
+    from trendbreuk.reports.wijk import locate
+
+    place = locate(code_or_name, load_processed(dataset or None), regions, region_key)
+    return _profile_job(place.level, place.code, place.name, place.region, benchmark, dataset)
+
+
+def focus_job(name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
+              dataset: str = "") -> ReportJob:
+    """The profile of a focus area of config/regions.yaml (no processed tables needed to name it)."""
+    for region in [regions.region(region_key)] if region_key else list(regions.regions.values()):
+        if any(name in (f.name, f.code, f.slug) for f in region.focus_areas) or region_key:
+            area = region.focus_area(name)  # raises with the configured focus areas when unknown
+            return _profile_job("focus", area.code, area.name, region, benchmark, dataset)
+    return focus_job(name, regions, regions.default_region, benchmark, dataset)
+
+
+def _profile_job(level: str, code: str, name: str, region, benchmark: str, dataset: str) -> ReportJob:
+    parameters = {"gebied": code, "regio": region.key}
+    parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
+    stem = f"focus-{region.code}-{slugify(name)}" if level == "focus" else f"{level}-{code}-{slugify(name)}"
+    return ReportJob(kind=level, notebook="notebooks/wijkprofiel.ipynb", parameters=parameters,
+                     filename=f"{stem}{_variant(benchmark)}.html", title=f"Trendbreuk wijkprofiel {name}")
+
+
+def wijken_jobs(gemeente: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
+                dataset: str = "") -> list[ReportJob]:
+    """The wijkprofiel of every wijk of a gemeente that has figures in the processed tables."""
+    from trendbreuk.build import load_processed
+
+    region, found = regions.locate_gemeente(gemeente, region_key)
+    values = load_processed(dataset or None).rows("indicator_values", region=region.key, area_level="wijk")
+    wijken = values[values["gemeente_code"] == found.code].drop_duplicates("area_code").sort_values("area_code")
+    if wijken.empty:
+        raise LookupError(f"the processed tables hold no wijken of {found.name}: fetch the Kerncijfers wijken en buurten "
+                          "(trendbreuk fetch cbs) and build again")
+    return [_profile_job("wijk", code, name, region, benchmark, dataset)
+            for code, name in zip(wijken["area_code"], wijken["area_name"])]
+
+
 def region_jobs(regions: RegionsConfig, region_key: str | None = None, dataset: str = "") -> list[ReportJob]:
-    """Every report of a region: the regional report, the programme report, the subregio reports, the factsheets."""
+    """Every report of a region: the regional report, the programme report, the subregio reports, the factsheets
+    and the profiles of its focus areas (Pluswijken)."""
     region = regions.region(region_key)
     return ([regio_job(regions, region.key, dataset=dataset), programma_job(regions, region.key, dataset=dataset)]
             + [subregio_job(s.code, regions, region.key, dataset=dataset) for s in region.subregios]
-            + [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten])
+            + [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten]
+            + [focus_job(f.name, regions, region.key, dataset=dataset) for f in region.focus_areas])
 
 
 def all_jobs(regions: RegionsConfig, dataset: str = "") -> list[ReportJob]:

@@ -18,13 +18,18 @@ from datetime import datetime
 from pathlib import Path
 
 from trendbreuk import io, paths
-from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
+from trendbreuk.geography.areas import Region, RegionsConfig, gemeente_of, level_of, load_regions, slugify
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.page import HTML, html_document
 
-REPORT_FILE = re.compile(r"^(?P<kind>factsheet|subregio|regio|programma)-(?P<code>[A-Za-z0-9]+)-(?P<rest>[a-z0-9_-]+)\.html$")
+REPORT_FILE = re.compile(r"^(?P<kind>factsheet|subregio|regio|programma|focus|wijk|buurt)-(?P<code>[A-Za-z0-9]+)-"
+                         r"(?P<rest>[a-z0-9_-]+)\.html$")
 KIND_TITLES = {"regio": "Regionale voortgangsrapportage", "programma": "Programma's en bereik",
-               "subregio": "Subregiorapporten", "factsheet": "Factsheets per gemeente"}
+               "subregio": "Subregiorapporten", "factsheet": "Factsheets per gemeente",
+               "focus": "Focusgebieden (Pluswijken)", "wijk": "Wijkprofielen", "buurt": "Buurtprofielen"}
+# kinds listed per group in a table: the group's heading and what the list holds
+GROUPED = {"factsheet": ("Subregio", "Gemeenten"), "wijk": ("Gemeente", "Wijken"), "buurt": ("Gemeente", "Buurten")}
+TITLE = re.compile(rb"<h1>(.*?)</h1>")
 METHOD_PAGE = "docs/methode.html"
 DEMO_MARK = b'class="tb-demo"'
 
@@ -43,10 +48,23 @@ class ReportFile:
     rendered: datetime
 
 
-def _identify(match: re.Match, regions: RegionsConfig) -> tuple[Region | None, str, str, str]:
-    """(region, label, group, remainder of the slug) for a report file name, or region None when unknown."""
+def _identify(match: re.Match, regions: RegionsConfig, title: str) -> tuple[Region | None, str, str, str]:
+    """(region, label, group, remainder of the slug) for a report file name, or region None when unknown. A wijk or
+    buurt is named by its report's title (its name is not in the configuration)."""
     kind, code, rest = match["kind"], match["code"], match["rest"]
+    if kind in ("wijk", "buurt") and level_of(code) == kind:
+        slug = slugify(title)
+        if (rest + "-").startswith(slug + "-"):
+            for region in regions.regions.values():
+                for subregio in region.subregios:
+                    for gemeente in subregio.gemeenten:
+                        if gemeente.code == gemeente_of(code):
+                            return region, title, gemeente.name, rest[len(slug):]
+        return None, title or code, "", rest
     for region in regions.regions.values():
+        for area in region.focus_areas if kind == "focus" and code == region.code else ():
+            if (rest + "-").startswith(area.slug + "-"):
+                return region, area.name, "", rest[len(area.slug):]
         if kind in ("regio", "programma") and code == region.code and (rest + "-").startswith(region.slug + "-"):
             return region, region.name, "", rest[len(region.slug):]
         for subregio in region.subregios:
@@ -65,14 +83,17 @@ def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
         match = REPORT_FILE.match(path.name)
         if not match:
             continue
-        region, label, group, remainder = _identify(match, regions)
+        with path.open("rb") as handle:
+            content = handle.read()
+        demo = DEMO_MARK in content
+        title = TITLE.search(content)
+        title = html.unescape(title[1].decode("utf-8", "replace")) if title else ""
+        region, label, group, remainder = _identify(match, regions, title)
         benchmark = remainder.lstrip("-")
         variant = ""
         if benchmark:
             names = {code.lower(): name for code, name in regions.benchmarks.items()}
             variant = f"tegen {names[benchmark]}" if benchmark in names else benchmark
-        with path.open("rb") as handle:
-            demo = DEMO_MARK in handle.read()
         found.append(ReportFile(path.name, match["kind"], region, label, group, variant, demo,
                                 datetime.fromtimestamp(path.stat().st_mtime)))
     order = {key: i for i, key in enumerate(regions.regions)}
@@ -110,14 +131,15 @@ def _region_section(title: str, reports: list[ReportFile]) -> str:
         if not of_kind:
             continue
         parts.append(f"<h3>{html.escape(kind_title)}</h3>")
-        if kind == "factsheet":
+        if kind in GROUPED:
+            group_title, list_title = GROUPED[kind]
             groups = dict.fromkeys(r.group for r in of_kind)
             rows = "".join(
                 f'<tr><th scope="row">{html.escape(group or "–")}</th><td><ul class="tb-links">'
                 + "".join(f"<li>{link(r)}</li>" for r in of_kind if r.group == group) + "</ul></td></tr>"
                 for group in groups)
-            parts.append(f'<table class="tb-table tb-index"><thead><tr><th scope="col">Subregio</th>'
-                         f'<th scope="col">Gemeenten</th></tr></thead><tbody>{rows}</tbody></table>')
+            parts.append(f'<table class="tb-table tb-index"><thead><tr><th scope="col">{group_title}</th>'
+                         f'<th scope="col">{list_title}</th></tr></thead><tbody>{rows}</tbody></table>')
         else:
             parts.append('<ul class="tb-links">' + "".join(f"<li>{link(r)}</li>" for r in of_kind) + "</ul>")
     return "".join(parts)

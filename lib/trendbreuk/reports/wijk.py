@@ -1,0 +1,383 @@
+"""Content of the wijkprofiel (notebooks/wijkprofiel.ipynb): one wijk, buurt or focus area (a Pluswijk) next to the
+rest of its gemeente, its region and the rest of the Netherlands, across the years, with honest uncertainty; and the
+"wijken" section of the gemeente factsheet.
+
+Only what the sources publish for the area is shown (the catalogue's lowest_level): a wijk figure is never made from
+a gemeente figure. Intervals include CBS's rounding; a series stops at a change of the wijk- en buurtindeling and a
+new one starts (shown in the chart and the table); only the latest run is judged toward 2030.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trendbreuk import formatting as fmt
+from trendbreuk.build import Processed, load_processed
+from trendbreuk.charts import figure_gap, figure_trend
+from trendbreuk.charts.compare import figure_ranked
+from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig, load_regions
+from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
+from trendbreuk.indicators.small_areas import MOSTLY_ROUNDING, rounded_intervals, rounding_halves
+from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
+                                       verdict_badge)
+from trendbreuk.reports.page import HTML, Page, table_html
+
+SMALL_LEVELS = ("wijk", "buurt", "focus")
+LEVEL_WORDS = {"wijk": "wijk", "buurt": "buurt", "focus": "focusgebied"}
+ROUNDING_MARK = "†"
+
+
+@dataclass(frozen=True)
+class Place:
+    """The area of a wijkprofiel: code, name, level and the gemeenten it lies in."""
+
+    code: str
+    name: str
+    level: str
+    region: Region
+    gemeenten: tuple[str, ...]
+    members: tuple[str, ...] = ()   # a focus area's wijken or buurten
+    note: str = ""
+
+
+def register_of(values: pd.DataFrame) -> SmallAreaRegister:
+    """The wijken and buurten that have figures in the processed tables, with their names."""
+    small = values[values["area_level"].isin(("wijk", "buurt"))].drop_duplicates("area_code")
+    return SmallAreaRegister({c: SmallArea(c, n) for c, n in zip(small["area_code"], small["area_name"])})
+
+
+def locate(text: str, processed: Processed, regions: RegionsConfig, region_key: str | None = None) -> Place:
+    """A focus area by name or code, or a wijk or buurt by code or name ('Heerlen: Heerlen-Centrum')."""
+    candidates = [regions.region(region_key)] if region_key else list(regions.regions.values())
+    for region in candidates:
+        try:
+            area = region.focus_area(text)
+        except AreaLookupError:
+            continue
+        return Place(area.code, area.name, "focus", region, area.gemeente_codes, area.codes, area.note)
+    gemeenten = {g.code: g.name for r in regions.regions.values() for g in r.gemeenten}
+    found = register_of(processed.indicator_values).find(text, gemeenten)
+    region = regions.find_region_of(found.gemeente_code)
+    return Place(found.code, found.name, found.level, region, (found.gemeente_code,))
+
+
+class WijkProfile:
+    """All content of one wijk's, buurt's or focus area's profile."""
+
+    def __init__(self, processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], place: Place,
+                 benchmark: str):
+        self.processed, self.regions, self.catalogue, self.place = processed, regions, catalogue, place
+        self.region = place.region
+        self.benchmark = benchmark
+        self.benchmark_name = "de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark]
+        self.page = Page()
+        names = {g.code: g.name for g in self.region.gemeenten}
+        self.gemeente_names = [names.get(c, c) for c in place.gemeenten]
+        self.subregio = self.region.subregio_of(place.gemeenten[0])
+        self.assessments = processed.rows("assessments", region=self.region.key, benchmark=benchmark)
+        self.own = self.assessments[self.assessments["area_code"] == place.code].set_index("indicator")
+
+    @classmethod
+    def load(cls, area: str, region: str = "", benchmark: str = "", dataset: str = "") -> "WijkProfile":
+        regions = load_regions()
+        processed = load_processed(dataset or None)
+        return cls(processed, regions, load_catalogue(), locate(area, processed, regions, region or None),
+                   benchmark or regions.default_benchmark)
+
+    # data -------------------------------------------------------------------------------------------
+    @property
+    def gemeente_label(self) -> str:
+        return " en ".join(self.gemeente_names)
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        """The indicators that have figures for this area (the catalogue's order)."""
+        values = self.processed.rows("indicator_values", region=self.region.key, area_code=self.place.code)
+        present = set(values.loc[values["value"].notna(), "indicator"]) | set(self.own.index)
+        return [i for i in self.catalogue.values() if i.id in present]
+
+    def values(self, indicator: Indicator) -> pd.DataFrame:
+        return self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
+
+    def rest_of_gemeente(self, indicator: Indicator, own: pd.DataFrame) -> pd.DataFrame:
+        """The rest of the area's gemeente(n) per period: the gemeenten's counts minus the area's, with an interval
+        that includes both roundings. Empty for estimates (they cannot be subtracted)."""
+        if indicator.statistic == "survey" or own.empty:
+            return pd.DataFrame()
+        values = self.values(indicator)
+        gemeenten = values[values["area_code"].isin(self.place.gemeenten) & (values["area_level"] == "gemeente")]
+        summed = gemeenten.groupby("period", as_index=False).agg(numerator=("numerator", "sum"),
+                                                                denominator=("denominator", "sum"),
+                                                                year_start=("year_start", "first"),
+                                                                year_end=("year_end", "first"),
+                                                                present=("area_code", "nunique"))
+        summed = summed[summed["present"] == len(self.place.gemeenten)]
+        rest = summed.merge(own[["period", "numerator", "denominator"]], on="period", suffixes=("", "_area"))
+        rest["numerator"] = rest["numerator"] - rest["numerator_area"]
+        rest["denominator"] = rest["denominator"] - rest["denominator_area"]
+        rest = rest[(rest["denominator"] > 0) & (rest["numerator"] >= 0)]
+        if rest.empty:
+            return pd.DataFrame()
+        members = max(len(self.place.members), 1) + len(self.place.gemeenten)
+        out = rounded_intervals(rest.assign(indicator=indicator.id), indicator, *rounding_halves(indicator, members))
+        return out.assign(area_code="rest_gemeente")
+
+    # display blocks -----------------------------------------------------------------------------------
+    def header(self) -> HTML:
+        place = self.place
+        where = (f"{first_upper(LEVEL_WORDS[place.level])} in {self.gemeente_label} (subregio {self.subregio.name})"
+                 f" · {place.code if place.level != 'focus' else f'{len(place.members)} ' + ('wijken' if level_of(place.members[0]) == 'wijk' else 'buurten')}"
+                 f" · vergeleken met {self.benchmark_name}")
+        return header_html(self.processed, f"Trendbreuk {self.region.name} · wijkprofiel", place.name, where)
+
+    def headline(self) -> HTML:
+        """In short: how many indicators have figures here, how many are clearly worse than the benchmark now, why
+        the 2030 verdicts are what they are, and what a focus area is made of."""
+        indicators = self.indicators
+        own = self.own.reindex([i.id for i in indicators])
+        now = own["comparison"].value_counts()
+        waiting = own[own["verdict"] == "onvoldoende_gegevens"]
+        parts = [f"Voor {self.place.name} zijn er cijfers over {len(indicators)} indicator{'en' if len(indicators) != 1 else ''}"
+                 " (niet elke bron publiceert cijfers per wijk of buurt)."]
+        if len(own):
+            parts.append(f"Nu {now.get('slechter', 0)} duidelijk slechter dan {self.benchmark_name}, "
+                         f"{now.get('beter', 0)} duidelijk beter en {now.get('gelijk', 0)} niet duidelijk anders.")
+        if len(waiting):
+            known = pd.to_numeric(waiting["verdict_known_in"], errors="coerce").dropna()
+            parts.append(f"Voor {len(waiting)} indicator{'en' if len(waiting) != 1 else ''} is er nog geen oordeel over "
+                         f"{self.regions.target_year} mogelijk"
+                         + (f" (op zijn vroegst met de cijfers van {int(known.min())})" if len(known) else "")
+                         + ": een kleine wijk heeft weinig inwoners, en een reeks begint opnieuw als de wijk- en "
+                           "buurtindeling verandert.")
+        members = ""
+        if self.place.level == "focus":
+            names = self.processed.indicator_values.drop_duplicates("area_code").set_index("area_code")["area_name"]
+            members = ('<p class="tb-note">' + html.escape(self.place.note) + " Bestaat uit: "
+                       + html.escape(", ".join(f"{names.get(c, c)} ({c})" for c in self.place.members))
+                       + ". De cijfers zijn de som van deze gebieden, alleen in jaren waarin ze er allemaal zijn.</p>")
+        return HTML('<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">'
+                    + html.escape(" ".join(parts)) + "</p>" + members + "</section>")
+
+    def comparison_table(self) -> HTML:
+        """Per indicator its latest value with the 95% interval, beside the rest of its gemeente, the region and
+        the benchmark, the comparison now and the verdict for 2030."""
+        rows, rounded = [], False
+        rest_label = f"Rest van {self.gemeente_label}"
+        for indicator in sorted(self.indicators, key=lambda i: LIFE_PHASES.index(i.life_phase)):
+            values = self.values(indicator)
+            own = values[(values["area_code"] == self.place.code)].sort_values("year_end")
+            latest = own.dropna(subset=["value"]).tail(1)
+            unit, d = indicator.unit, indicator.decimals
+            if latest.empty:
+                continue
+            last = latest.iloc[0]
+            mark = ""
+            if finite(last.get("rounding_share")) and last["rounding_share"] > MOSTLY_ROUNDING:
+                mark, rounded = f" {ROUNDING_MARK}", True
+            same = values[values["period"] == last["period"]].set_index("area_code")
+            rest = self.rest_of_gemeente(indicator, own[own["period"] == last["period"]])
+
+            def shown(frame, code=None):
+                if code is not None:
+                    frame = frame.loc[[code]] if code in frame.index else frame.iloc[0:0]
+                if frame.empty or not finite(frame["value"].iloc[0]):
+                    return fmt.MISSING
+                return fmt.value_with_unit(frame["value"].iloc[0], unit, d)
+
+            a = self.own.loc[indicator.id] if indicator.id in self.own.index else None
+            rows.append({
+                "Levensfase": indicator.life_phase, "Indicator": indicator.title, "Periode": last["period"],
+                self.place.name: f"{fmt.value_with_unit(last['value'], unit, d)}{mark}",
+                "Marge": f"{fmt.number(last['lower_ci'], d)} – {fmt.number(last['upper_ci'], d)}",
+                rest_label: shown(rest), self.region.name: shown(same, self.region.code),
+                first_upper(self.benchmark_name): shown(same, self.benchmark),
+                "Nu": comparison_badge(a["comparison"]) if a is not None else fmt.MISSING,
+                f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]) if a is not None else fmt.MISSING,
+            })
+        if not rows:
+            return HTML("<p>Voor dit gebied zijn er geen cijfers.</p>")
+        table = table_html(pd.DataFrame(rows), caption=f"{self.place.name}: laatste cijfers met 95%-marge, naast de rest "
+                                                       f"van de gemeente, de regio en {self.benchmark_name}",
+                           raw_columns=("Nu", f"Oordeel {self.regions.target_year}"), group_column="Levensfase")
+        note = ('<p class="tb-note">Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners op '
+                "vijftallen)." + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
+                + f" Nu: ▲ duidelijk slechter of ▼ duidelijk beter dan {html.escape(self.benchmark_name)}.</p>")
+        return HTML(f'<section class="tb-summary"><h2>Waar staat {html.escape(self.place.name)}?</h2>{table}{note}</section>')
+
+    def members_table(self) -> HTML:
+        """The buurten of a wijk, or the wijken or buurten of a focus area, with their latest values."""
+        if self.place.level == "buurt":
+            return HTML("")
+        if self.place.level == "focus":
+            codes, word = list(self.place.members), "gebieden"
+        else:
+            values = self.processed.rows("indicator_values", region=self.region.key, area_level="buurt")
+            codes, word = sorted(c for c in values["area_code"].unique() if c.startswith("BU" + self.place.code[2:])), "buurten"
+        if not codes:
+            return HTML("")
+        rows = []
+        chosen = [i for i in self.indicators if i.statistic != "survey"] or self.indicators
+        for indicator in chosen:
+            values = self.values(indicator)
+            part = values[values["area_code"].isin(codes)]
+            if part.empty:
+                continue
+            last = part[part["year_end"] == part["year_end"].max()]
+            for r in last.itertuples():
+                mark = f" {ROUNDING_MARK}" if finite(r.rounding_share) and r.rounding_share > MOSTLY_ROUNDING else ""
+                shown = fmt.value_with_unit(r.value, indicator.unit, indicator.decimals) + mark if finite(r.value) else \
+                    f"{fmt.MISSING} ({r.missing_reason})" if r.missing_reason else fmt.MISSING
+                rows.append({"code": r.area_code, "Gebied": r.area_name, "indicator": f"{indicator.title} ({r.period})",
+                             "waarde": shown})
+        if not rows:
+            return HTML("")
+        frame = pd.DataFrame(rows).pivot_table(index=["code", "Gebied"], columns="indicator", values="waarde",
+                                                aggfunc="first").reset_index().drop(columns="code")
+        frame.columns.name = None
+        return HTML(f"<section><h2>De {word} van {html.escape(self.place.name)}</h2>"
+                    + table_html(frame.fillna(fmt.MISSING), caption=f"Laatste cijfers per gebied ({ROUNDING_MARK}: marge "
+                                                                    "vooral afronding)") + "</section>")
+
+    def indicator_sections(self) -> list[HTML]:
+        """Per indicator with figures: the trend (area, rest of its gemeente, region, benchmark; breaks at indeling
+        changes), and the gap with the target path where the latest run has a baseline."""
+        blocks = []
+        for indicator in sorted(self.indicators, key=lambda i: LIFE_PHASES.index(i.life_phase)):
+            blocks += self.indicator_section(indicator)
+        return blocks
+
+    def indicator_section(self, indicator: Indicator) -> list[HTML]:
+        unit, d = indicator.unit, indicator.decimals
+        values = self.values(indicator)
+        own = values[values["area_code"] == self.place.code].sort_values("year_start")
+        if own["value"].notna().sum() == 0:
+            return []
+        rest = self.rest_of_gemeente(indicator, own)
+        rest_label = f"rest van {self.gemeente_label}"
+        shown = pd.concat([own, rest.assign(area_name=rest_label) if not rest.empty else rest,
+                           values[values["area_code"].isin([self.region.code, self.benchmark])]], ignore_index=True)
+        series = [(self.place.code, self.place.name, "gemeente"), ("rest_gemeente", rest_label, "subregio"),
+                  (self.region.code, self.region.name, "regio"), (self.benchmark, first_upper(self.benchmark_name), "benchmark")]
+        breaks = own.loc[own["series_break"].astype(bool), "year_start"].astype(float).tolist()
+        a = self.own.loc[indicator.id] if indicator.id in self.own.index else None
+        last = own.dropna(subset=["value"]).iloc[-1]
+        title = (f"{indicator.title} in {self.place.name}: {fmt.value_with_unit(last['value'], unit, d)} in {last['period']}"
+                 + (f" tegen {fmt.value_with_unit(a['benchmark_value'], unit, d)} in {self.benchmark_name}"
+                    if a is not None and finite(a.get("benchmark_value")) else ""))
+        sentence = self._sentence(indicator, own, a, breaks)
+        names = {code: label for code, label, _ in series}
+        ordered = shown[shown["area_code"].isin(names)].assign(Gebied=lambda f: f["area_code"].map(names))
+        ordered = ordered.sort_values(["area_code", "year_start"])
+        data = pd.DataFrame({"Gebied": ordered["Gebied"], "Periode": ordered["period"],
+                             "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["value"]],
+                             "Marge van": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["lower_ci"]],
+                             "tot": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["upper_ci"]],
+                             "Nieuwe reeks (indeling gewijzigd)": ["ja" if b is True else "" for b in
+                                                                   ordered.get("series_break", pd.Series(False, index=ordered.index))]})
+        alt = (f"Lijngrafiek van {indicator.title.lower()} per jaar voor {self.place.name}, de {rest_label}, "
+               f"{self.region.name} en {self.benchmark_name}, met de 95%-marge van {self.place.name}. {sentence}")
+        blocks = [HTML(f'<section class="tb-indicator"><h3>{html.escape(indicator.title)}'
+                       + (f" {verdict_badge(a['verdict'], a['verdict_label'])}" if a is not None else "") + "</h3>"
+                       f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
+                       f'<p class="tb-message">{html.escape(sentence)}</p></section>'),
+                  self.page.chart(figure_trend(shown, series, title=title, unit=unit, decimals=d, breaks=breaks),
+                                  alt=alt, data=data, name=f"{self.place.code}-{indicator.id}-trend".lower())]
+        gaps = self.processed.rows("gaps", region=self.region.key, indicator=indicator.id, benchmark=self.benchmark,
+                                   area_code=self.place.code)
+        if a is not None and not gaps.empty and finite(a.get("baseline_gap")):
+            fig = figure_gap(gaps, title=f"{indicator.title} in {self.place.name}: achterstand op {self.benchmark_name}; "
+                                         f"oordeel {a['verdict_label']}", unit=unit, area_label=self.place.name,
+                             benchmark_label=self.benchmark_name, target_year=self.regions.target_year,
+                             share=self.regions.target_share_closed, decimals=d)
+            table = pd.DataFrame({"Periode": gaps["period"], "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
+                                  "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
+                                  "tot": [fmt.number(v, d) for v in gaps["gap_upper"]]})
+            blocks.append(self.page.chart(fig, alt=f"Grafiek van de achterstand van {self.place.name} per jaar met "
+                                                   f"marge en het doelpad. {sentence}", data=table,
+                                          name=f"{self.place.code}-{indicator.id}-achterstand".lower()))
+        return blocks
+
+    def _sentence(self, indicator: Indicator, own: pd.DataFrame, a, breaks: list[float]) -> str:
+        last = own.dropna(subset=["value"]).iloc[-1]
+        unit, d = indicator.unit, indicator.decimals
+        text = (f"In {last['period']}: {fmt.value_with_unit(last['value'], unit, d)} (marge "
+                f"{fmt.value_with_unit(last['lower_ci'], unit, d)} tot {fmt.value_with_unit(last['upper_ci'], unit, d)}).")
+        if finite(last.get("rounding_share")) and last["rounding_share"] > MOSTLY_ROUNDING:
+            text += (f" De marge komt voor {fmt.share(last['rounding_share'])} door de afronding van CBS: het aantal "
+                     "is klein, lees het als een orde van grootte.")
+        if breaks:
+            text += (f" De wijk- en buurtindeling veranderde in {', '.join(str(int(b)) for b in breaks)}: daar begint een "
+                     "nieuwe reeks, die niet met de oude te vergelijken is; alleen de laatste reeks telt voor het oordeel.")
+        if a is not None:
+            text += f" Oordeel voor {self.regions.target_year}: {a['verdict_label']} ({a['verdict_reason']})."
+        return text
+
+    def map_note(self) -> HTML:
+        return HTML('<p class="tb-note">Geen kaart: de grenzen van wijken en buurten worden nog niet ingelezen '
+                    "(alleen gemeentegrenzen).</p>")
+
+    def sources(self) -> HTML:
+        return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.indicators)
+
+
+def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], region: Region,
+                   gemeente_code: str, gemeente_name: str, benchmark: str, page: Page) -> HTML:
+    """For the gemeente factsheet: its wijken ranked on the target-basket indicators that exist per wijk, latest
+    year, with intervals; one ranked chart for the first of them."""
+    values = processed.rows("indicator_values", region=region.key, area_level="wijk")
+    values = values[(values["gemeente_code"] == gemeente_code) & values["value"].notna()]
+    chosen = [i for i in catalogue.values() if i.target_basket and i.has_level("wijk") and i.id in set(values["indicator"])]
+    if values.empty or not chosen:
+        return HTML("")
+    benchmark_name = "de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark]
+    blocks, table = [], []
+    for indicator in chosen:
+        part = values[values["indicator"] == indicator.id]
+        part = part[part["year_end"] == part["year_end"].max()]
+        period = part["period"].iloc[0]
+        everything = processed.rows("indicator_values", region=region.key, indicator=indicator.id)
+        centre = everything[(everything["area_code"] == benchmark) & (everything["period"] == period)]["value"]
+        for r in part.itertuples():
+            table.append({"Wijk": r.area_name, "code": r.area_code,
+                          f"{indicator.title} ({period})": fmt.value_with_unit(r.value, indicator.unit, indicator.decimals)
+                          + (f" {ROUNDING_MARK}" if finite(r.rounding_share) and r.rounding_share > MOSTLY_ROUNDING else "")})
+        if not blocks:
+            worst = part.sort_values("value", ascending=indicator.higher_is_better).iloc[0]
+            title = (f"{indicator.title} per wijk van {gemeente_name}, {period}: van "
+                     f"{fmt.value_with_unit(part['value'].min(), indicator.unit, indicator.decimals)} tot "
+                     f"{fmt.value_with_unit(part['value'].max(), indicator.unit, indicator.decimals)}")
+            alt = (f"Gerangschikte puntgrafiek van {indicator.title.lower()} in {period} voor de {len(part)} wijken van "
+                   f"{gemeente_name} met hun 95%-marge en {benchmark_name} als lijn. Het minst gunstig: "
+                   f"{worst['area_name']} ({fmt.value_with_unit(worst['value'], indicator.unit, indicator.decimals)}).")
+            data = pd.DataFrame({"Wijk": part["area_name"],
+                                 "Waarde": [fmt.value_with_unit(v, indicator.unit, indicator.decimals) for v in part["value"]],
+                                 "Marge": [f"{fmt.number(lo, indicator.decimals)} – {fmt.number(hi, indicator.decimals)}"
+                                           for lo, hi in zip(part["lower_ci"], part["upper_ci"])]})
+            blocks.append(page.chart(
+                figure_ranked(part, title=title, unit=indicator.unit, decimals=indicator.decimals,
+                              higher_is_better=indicator.higher_is_better, highlight="",
+                              centre=float(centre.iloc[0]) if len(centre) else None, centre_label=first_upper(benchmark_name),
+                              others_label="wijken"),
+                alt=alt, data=data, name=f"{gemeente_code}-wijken-{indicator.id}".lower()).data)
+    frame = pd.DataFrame(table).groupby(["code", "Wijk"], as_index=False).first().drop(columns="code")
+    first = [c for c in frame.columns if c != "Wijk"][0]
+    frame = frame.sort_values(first, key=lambda s: s.map(_sort_value), ascending=not chosen[0].higher_is_better)
+    return HTML(f'<section class="tb-wijken"><h2>De wijken van {html.escape(gemeente_name)}</h2>'
+                f"<p>Het gemiddelde van een gemeente verbergt waar de achterstand zit. Per wijk de laatste cijfers van de "
+                f"doelindicatoren die CBS per wijk publiceert (met marge, inclusief de afronding van CBS; "
+                f"{ROUNDING_MARK}: de marge komt vooral door die afronding). Een wijkprofiel per wijk: "
+                f"<code>trendbreuk render wijken --gemeente {html.escape(gemeente_name)}</code>.</p>"
+                + table_html(frame.fillna(fmt.MISSING), caption=f"De wijken van {gemeente_name}")
+                + "".join(blocks) + "</section>")
+
+
+def _sort_value(text: str) -> float:
+    try:
+        return float(str(text).split(" ")[0].replace(".", "").replace(",", ".").rstrip("%"))
+    except ValueError:
+        return np.nan
