@@ -28,7 +28,7 @@ from pathlib import Path
 
 from trendbreuk import paths
 from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import all_jobs, region_jobs, render_many, step_totals
+from trendbreuk.reports.render import all_jobs, region_jobs, render_many, step_totals, wijken_jobs
 
 
 def single_process(code: str, out: Path, runs: int, dataset: str, engine: str) -> list[float]:
@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--engines", default="python,quarto" if shutil.which("quarto") else "python",
                         help="comma-separated: python, quarto (default: both when quarto is on PATH)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: a temporary folder)")
+    parser.add_argument("--wijken", action="store_true", help="the wijkprofiel of every wijk of the region instead")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="trendbreuk-bench-"))
     if args.regions:
@@ -151,6 +152,8 @@ def main() -> None:
     regions = load_regions()
     jobs = all_jobs(regions, dataset=args.dataset) if args.region == "all" else \
         region_jobs(regions, args.region, dataset=args.dataset)
+    if args.wijken:
+        jobs = wijken_jobs(None, regions, None if args.region == "all" else args.region, dataset=args.dataset)
     first = regions.region(None if args.region == "all" else args.region).gemeenten[0].code
 
     summaries = {}

@@ -56,3 +56,19 @@ def test_the_chart_template_ignores_changes_to_plotlys_registry():
     finally:
         pio.templates["simple_white"] = saved
         figure.template.cache_clear()
+
+
+def test_an_embedded_chart_carries_only_the_defaults_of_its_own_trace_types():
+    """The page drops the template's defaults for trace types a chart does not have (5 kB a chart); what it keeps is
+    plotly's simple_white as it is, so the chart looks the same."""
+    import json
+
+    from trendbreuk.charts.figure import Figure, template
+    from trendbreuk.reports.page import Page
+    from tests.report_html import figures
+
+    embedded = figures(Page().chart(Figure().add_trace("scatter", x=[1, 2], y=[3, 4]), alt="een lijn").data)[0]
+    full = json.loads(json.dumps(template()))
+    assert set(embedded["layout"]["template"]["data"]) == {"scatter"} and len(full["data"]) > 10
+    assert embedded["layout"]["template"]["data"]["scatter"] == full["data"]["scatter"]
+    assert embedded["layout"]["template"]["layout"] == full["layout"]

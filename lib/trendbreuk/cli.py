@@ -393,11 +393,11 @@ def render_focus(name: Annotated[str, typer.Argument(help="a focus area of confi
 
 
 @render_app.command("wijken")
-def render_wijken(gemeente: Annotated[str, typer.Option("--gemeente", help="gemeente: CBS code or name (Heerlen)")],
+def render_wijken(gemeente: Annotated[Optional[str], typer.Option("--gemeente", help="gemeente: CBS code or name (default: every gemeente of the region)")] = None,
                   engine: EngineOption = "python", region: RegionOption = None, dataset: DatasetOption = "",
                   workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
                   verbose: Annotated[bool, typer.Option("--verbose", "-v", help="seconds per step")] = False) -> None:
-    """Render the wijkprofiel of every wijk of a gemeente, and the index page."""
+    """Render the wijkprofiel of every wijk of a gemeente, or of the whole region, and the index page."""
     from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import wijken_jobs
 
@@ -405,7 +405,7 @@ def render_wijken(gemeente: Annotated[str, typer.Option("--gemeente", help="geme
         jobs = wijken_jobs(gemeente, load_regions(), region, dataset=dataset)
     except LookupError as err:
         _fail(str(err))
-    _render_batch(jobs, f"Wijkprofielen {gemeente}", engine, workers, verbose)
+    _render_batch(jobs, f"Wijkprofielen {gemeente or 'van de regio'}", engine, workers, verbose)
 
 
 @render_app.command("all")

@@ -123,16 +123,22 @@ def _profile_job(level: str, code: str, name: str, region, benchmark: str, datas
                      filename=f"{stem}{_variant(benchmark)}.html", title=f"Trendbreuk wijkprofiel {name}")
 
 
-def wijken_jobs(gemeente: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
+def wijken_jobs(gemeente: str | None, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
                 dataset: str = "") -> list[ReportJob]:
-    """The wijkprofiel of every wijk of a gemeente that has figures in the processed tables."""
+    """The wijkprofiel of every wijk of a gemeente (or, without one, of every gemeente of the region) that has
+    figures in the processed tables."""
     from trendbreuk.build import load_processed
 
-    region, found = regions.locate_gemeente(gemeente, region_key)
+    if gemeente:
+        region, found = regions.locate_gemeente(gemeente, region_key)
+        codes, label = {found.code}, found.name
+    else:
+        region = regions.region(region_key)
+        codes, label = {g.code for g in region.gemeenten}, region.name
     values = load_processed(dataset or None).rows("indicator_values", region=region.key, area_level="wijk")
-    wijken = values[values["gemeente_code"] == found.code].drop_duplicates("area_code").sort_values("area_code")
+    wijken = values[values["gemeente_code"].isin(codes)].drop_duplicates("area_code").sort_values("area_code")
     if wijken.empty:
-        raise LookupError(f"the processed tables hold no wijken of {found.name}: fetch the Kerncijfers wijken en buurten "
+        raise LookupError(f"the processed tables hold no wijken of {label}: fetch the Kerncijfers wijken en buurten "
                           "(trendbreuk fetch cbs) and build again")
     return [_profile_job("wijk", code, name, region, benchmark, dataset)
             for code, name in zip(wijken["area_code"], wijken["area_name"])]

@@ -149,11 +149,10 @@ class WijkProfile:
                          f"{now.get('beter', 0)} duidelijk beter en {now.get('gelijk', 0)} niet duidelijk anders.")
         if len(waiting):
             known = pd.to_numeric(waiting["verdict_known_in"], errors="coerce").dropna()
+            reasons = waiting["verdict_reason"].value_counts()
             parts.append(f"Voor {len(waiting)} indicator{'en' if len(waiting) != 1 else ''} is er nog geen oordeel over "
-                         f"{self.regions.target_year} mogelijk"
-                         + (f" (op zijn vroegst met de cijfers van {int(known.min())})" if len(known) else "")
-                         + ": een kleine wijk heeft weinig inwoners, en een reeks begint opnieuw als de wijk- en "
-                           "buurtindeling verandert.")
+                         f"{self.regions.target_year} mogelijk ({'; '.join(reasons.index[:2])})"
+                         + (f"; op zijn vroegst met de cijfers van {int(known.min())}" if len(known) else "") + ".")
         members = ""
         if self.place.level == "focus":
             names = self.processed.indicator_values.drop_duplicates("area_code").set_index("area_code")["area_name"]
