@@ -54,12 +54,14 @@ site: build quarto
 	PATH="$(QUARTO_PATH)$$PATH" QUARTO_PYTHON=$(BIN)/python quarto render
 
 # Real CBS numbers from the recordings in ../shared/data: fetched through a mirror on 127.0.0.1 (the same code path as
-# a real fetch), built and rendered as dataset `opnames`. Indicators the recordings do not carry say "geen gegevens".
+# a real fetch), built and rendered as dataset `opnames`, with the wijkprofiel of every wijk of the region (KWB 2020).
+# Indicators the recordings do not carry say "geen gegevens".
 OPNAMES_TABLES ?= 03759ned 84799NED
 opnames: install
 	$(BIN)/python -m tests.odata_mirror -- $(BIN)/trendbreuk fetch cbs --dataset opnames $(OPNAMES_TABLES)
 	$(BIN)/trendbreuk build --dataset opnames
 	$(BIN)/trendbreuk render all --dataset opnames --region $(REGION)
+	$(BIN)/trendbreuk render wijken --dataset opnames --region $(REGION)
 
 # The whole country (scale test, and the regional report's comparison of GGD regions): a regions file from CBS's area
 # list (GGD-regio or veiligheidsregio per gemeente), the national demo (dataset demo-nl), its build and every report
