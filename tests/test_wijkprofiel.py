@@ -96,3 +96,23 @@ def test_the_factsheet_ranks_the_gemeentes_wijken(project, processed, tmp_path):
     shown = sum(len(trace["y"]) for trace in ranked["data"])
     assert shown == len(latest)
     assert re.search(r"van \d+,\d% tot \d+,\d%", ranked["layout"]["title"]["text"])
+
+
+def test_an_unknown_focus_area_lists_the_configured_ones(project):
+    regions = load_regions(project / "config" / "regions.yaml")
+    with pytest.raises(LookupError, match=r"'Pluswijk Nergens' is not a focus area of Zuid-Limburg; configured: "
+                                          r"Pluswijk Hoensbroek \(voorbeeld\); Pluswijk Vrieheide"):
+        focus_job("Pluswijk Nergens", regions)
+
+
+def test_the_national_regions_file_keeps_the_focus_areas(project, tmp_path):
+    """`trendbreuk regions national` keeps a configured region that equals a veiligheidsregio, focus areas included."""
+    from tests.conftest import shared_file
+    from trendbreuk.geography.national import read_area_list, write_regions_file
+
+    areas = read_area_list(shared_file("geo", "KoppelCodes.csv"))
+    target = tmp_path / "regions-nl.yaml"
+    write_regions_file(areas, load_regions(project / "config" / "regions.yaml"), target)
+    national = load_regions(target)
+    assert [f.name for f in national.region("zuid-limburg").focus_areas] == [
+        "Pluswijk Hoensbroek (voorbeeld)", "Pluswijk Vrieheide (voorbeeld)", "Pluswijk Geleen (voorbeeld)"]

@@ -145,10 +145,15 @@ def national_regions(areas: AreaList, configured: RegionsConfig) -> tuple[dict, 
 
 
 def _region_dict(region) -> dict:
-    return {"code": region.code, "name": region.name, "source_note": region.source_note,
-            "subregios": [{"code": s.code, "name": s.name,
-                           "gemeenten": [{"code": g.code, "name": g.name, **({"tile": list(g.tile)} if g.tile else {})}
-                                         for g in s.gemeenten]} for s in region.subregios]}
+    """A configured region as it stands in config/regions.yaml: subregio's, gemeenten and focus areas."""
+    out = {"code": region.code, "name": region.name, "source_note": region.source_note,
+           "subregios": [{"code": s.code, "name": s.name,
+                          "gemeenten": [{"code": g.code, "name": g.name, **({"tile": list(g.tile)} if g.tile else {})}
+                                        for g in s.gemeenten]} for s in region.subregios]}
+    if region.focus_areas:
+        out["focus_areas"] = [{"name": f.name, "areas": list(f.codes), **({"note": f.note} if f.note else {})}
+                              for f in region.focus_areas]
+    return out
 
 
 def write_regions_file(areas: AreaList, configured: RegionsConfig, target: Path) -> list[str]:

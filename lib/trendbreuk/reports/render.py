@@ -107,12 +107,14 @@ def area_job(code_or_name: str, regions: RegionsConfig, region_key: str | None =
 
 def focus_job(name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
               dataset: str = "") -> ReportJob:
-    """The profile of a focus area of config/regions.yaml (no processed tables needed to name it)."""
-    for region in [regions.region(region_key)] if region_key else list(regions.regions.values()):
-        if any(name in (f.name, f.code, f.slug) for f in region.focus_areas) or region_key:
-            area = region.focus_area(name)  # raises with the configured focus areas when unknown
-            return _profile_job("focus", area.code, area.name, region, benchmark, dataset)
-    return focus_job(name, regions, regions.default_region, benchmark, dataset)
+    """The profile of a focus area of config/regions.yaml, in `region_key` or else in whichever region names it (no
+    processed tables needed). Unknown: the message lists the configured focus areas."""
+    if region_key is None:
+        region_key = next((r.key for r in regions.regions.values()
+                           if any(name in (f.name, f.code, f.slug) for f in r.focus_areas)), regions.default_region)
+    region = regions.region(region_key)
+    area = region.focus_area(name)
+    return _profile_job("focus", area.code, area.name, region, benchmark, dataset)
 
 
 def _profile_job(level: str, code: str, name: str, region, benchmark: str, dataset: str) -> ReportJob:

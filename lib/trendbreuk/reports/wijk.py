@@ -27,7 +27,6 @@ from trendbreuk.reports.common import (comparison_badge, finite, first_upper, he
                                        verdict_badge)
 from trendbreuk.reports.page import HTML, Page, table_html
 
-SMALL_LEVELS = ("wijk", "buurt", "focus")
 LEVEL_WORDS = {"wijk": "wijk", "buurt": "buurt", "focus": "focusgebied"}
 ROUNDING_MARK = "†"
 
