@@ -100,8 +100,8 @@ def test_a_wijk_profile_with_a_new_series_is_accessible_and_fits(chromium, proje
     from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import area_job, render
 
-    values = load_processed(root=project).indicator_values
-    broken = values[(values["area_level"] == "wijk") & values["series_break"]]["area_code"].iloc[0]
+    values = load_processed(root=project).small_areas("small_area_values", area_level="wijk")
+    broken = values[values["series_break"]]["area_code"].iloc[0]
     path = render(area_job(broken, load_regions(project / "config" / "regions.yaml")), engine="python", root=project,
                   out_dir=tmp_path_factory.mktemp("wijk"))
     with opened(chromium, path, WIDTHS[width]) as page:

@@ -64,8 +64,8 @@ def _expected_charts(project, gemeente="GM0917"):
     processed = load_processed(root=project)
     a = processed.assessments
     own = a[(a["area_code"] == gemeente) & (a["benchmark"] == "rest_nl") & a["indicator"].isin(basket)]
-    v = processed.indicator_values
-    wijken = v[(v["area_level"] == "wijk") & (v["gemeente_code"] == gemeente) & v["indicator"].isin(basket)]
+    v = processed.small_areas("small_area_values", gemeente_code=gemeente, area_level="wijk")
+    wijken = v[v["indicator"].isin(basket)]
     return 2 + len(own) + int(own["baseline_gap"].notna().sum()) + int(not wijken.empty)
 
 

@@ -141,7 +141,8 @@ def kwb2020(tmp_path_factory):
         assert result.exit_code == 0, result.output
         build("real", root=root)
     folder = root / "data" / "processed" / "real"
-    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in ("indicator_values", "assessments")}
+    return {name: pd.read_parquet(folder / f"{name}.parquet")
+            for name in ("indicator_values", "small_area_values", "small_area_assessments")}
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +161,7 @@ def test_heerlens_wijken_from_the_recording(kwb2020, recorded):
     """Heerlen has 23 wijken in KWB 2020. Molenberg (WK091739), worked by hand from its row: bijstand 340 of
     k_15Tot25 + k_25Tot45 + k_45Tot65 + k_65+ inhabitants, with the rounding (tens; fives per band) in the interval.
     De Hei's count is not published. The highest wijk share is about three times the national 2,9%."""
-    values = kwb2020["indicator_values"]
+    values = kwb2020["small_area_values"]
     bijstand = values[(values["indicator"] == "bijstand") & (values["area_level"] == "wijk")
                       & (values["gemeente_code"] == "GM0917")].set_index("area_code")
     assert len(bijstand) == 23 and bijstand.loc["WK091739", "area_name"] == "Molenberg"
@@ -172,14 +173,15 @@ def test_heerlens_wijken_from_the_recording(kwb2020, recorded):
     assert molenberg["lower_ci"] == pytest.approx(wilson(335, 3815)[0])
     assert molenberg["upper_ci"] == pytest.approx(wilson(345, 3795)[1])
     assert bijstand.loc["WK091723", "missing_reason"] == SUPPRESSED and pd.isna(bijstand.loc["WK091723", "value"])
-    national = values[(values["indicator"] == "bijstand") & (values["area_code"] == "NL01")]["value"].iloc[0]
+    large = kwb2020["indicator_values"]
+    national = large[(large["indicator"] == "bijstand") & (large["area_code"] == "NL01")]["value"].iloc[0]
     assert round(national, 1) == 2.9 and round(bijstand["value"].max(), 1) == 8.9
 
 
 def test_a_focus_area_of_wijken_from_the_recording(kwb2020, recorded):
     """Pluswijk Hoensbroek (voorbeeld): the sum of Heerlen's wijken 10 to 14, by hand from their rows; its rounding
     is that of five wijken (numerator within 25, denominator within 5 x 4 x 2.5 = 50)."""
-    values = kwb2020["indicator_values"]
+    values = kwb2020["small_area_values"]
     focus = values[(values["indicator"] == "bijstand") & (values["area_code"] == "FA-pluswijk-hoensbroek-voorbeeld")].iloc[0]
     members = recorded.loc[[f"WK09171{i}" for i in range(5)]]
     count = members["PersonenPerSoortUitkeringBijstand_83"].sum()
@@ -192,7 +194,8 @@ def test_a_focus_area_of_wijken_from_the_recording(kwb2020, recorded):
 
 def test_wijken_are_judged_by_the_same_rules_and_say_why_not_yet(kwb2020):
     """One year of data: every wijk honestly gets "onvoldoende gegevens" (no baseline), with the comparison now."""
-    assessments = kwb2020["assessments"]
+    assessments = kwb2020["small_area_assessments"]
+    assert not kwb2020["indicator_values"]["area_level"].isin(["wijk", "buurt", "focus"]).any()  # their own tables
     wijken = assessments[(assessments["area_level"] == "wijk") & (assessments["indicator"] == "bijstand")
                          & (assessments["benchmark"] == "rest_nl")]
     assert len(wijken) > 90 and set(wijken["verdict"]) == {"onvoldoende_gegevens"}

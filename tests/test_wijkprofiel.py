@@ -19,23 +19,29 @@ def processed(project):
 
 
 @pytest.fixture(scope="module")
-def wijk_with_a_break(processed) -> str:
+def small(processed):
+    """Every row of the wijken, buurten and focus areas (the test reads them whole; reports read them filtered)."""
+    return processed.small_areas("small_area_values")
+
+
+@pytest.fixture(scope="module")
+def wijk_with_a_break(small) -> str:
     """A wijk of Heerlen whose bijstand series starts anew after an indeling change (from the demo's flags)."""
-    values = processed.indicator_values
+    values = small
     broken = values[(values["area_level"] == "wijk") & (values["gemeente_code"] == "GM0917")
                     & (values["indicator"] == "bijstand") & values["series_break"]]
     assert not broken.empty, "the demo should give Heerlen a wijk whose indeling changed"
     return broken["area_code"].iloc[0]
 
 
-def test_a_focus_area_profile_names_its_members_and_shows_the_processed_numbers(project, processed, tmp_path):
+def test_a_focus_area_profile_names_its_members_and_shows_the_processed_numbers(project, small, tmp_path):
     regions = load_regions(project / "config" / "regions.yaml")
     job = focus_job("Pluswijk Hoensbroek (voorbeeld)", regions)
     assert job.filename == "focus-ZL-pluswijk-hoensbroek-voorbeeld.html" and job.kind == "focus"
     page = render(job, engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8")
     assert "<h1>Pluswijk Hoensbroek (voorbeeld)</h1>" in page and "DEMODATA – GEEN ECHTE CIJFERS" in page
     assert "WK091710" in page and "WK091714" in page and "Focusgebied in Heerlen" in page
-    values = processed.indicator_values
+    values = small
     own = values[(values["area_code"] == "FA-pluswijk-hoensbroek-voorbeeld") & (values["indicator"] == "bijstand")]
     latest = own.sort_values("year_end").iloc[-1]
     from trendbreuk import formatting as fmt
@@ -44,12 +50,12 @@ def test_a_focus_area_profile_names_its_members_and_shows_the_processed_numbers(
     assert fmt.percentage(latest["value"]) in row and latest["period"] in row
 
 
-def test_a_wijk_profile_shows_where_its_series_starts_anew(project, processed, wijk_with_a_break, tmp_path):
+def test_a_wijk_profile_shows_where_its_series_starts_anew(project, small, wijk_with_a_break, tmp_path):
     regions = load_regions(project / "config" / "regions.yaml")
     job = area_job(wijk_with_a_break, regions)
     assert job.filename.startswith(f"wijk-{wijk_with_a_break}-")
     page = render(job, engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8")
-    values = processed.indicator_values
+    values = small
     year = values[(values["area_code"] == wijk_with_a_break) & (values["indicator"] == "bijstand")
                   & values["series_break"]]["year_start"].iloc[0]
     bijstand = next(f for f in figures(page) if "Personen met bijstand" in f["layout"]["title"]["text"])
@@ -58,23 +64,22 @@ def test_a_wijk_profile_shows_where_its_series_starts_anew(project, processed, w
     assert f"De wijk- en buurtindeling veranderde in {year}" in page
 
 
-def test_no_wijk_figure_is_made_from_a_gemeente_figure(project, processed, wijk_with_a_break, tmp_path):
+def test_no_wijk_figure_is_made_from_a_gemeente_figure(project, small, wijk_with_a_break, tmp_path):
     """Vroeggeboorte (Perined) exists per gemeente only: a wijk profile has no row and no chart for it."""
     regions = load_regions(project / "config" / "regions.yaml")
     page = render(area_job(wijk_with_a_break, regions), engine="python", root=project, out_dir=tmp_path).read_text()
     assert "Vroeggeboorte" not in page and "Personen met bijstand" in page
-    gemeente_only = processed.indicator_values
-    assert not ((gemeente_only["indicator"] == "vroeggeboorte") & (gemeente_only["area_level"] == "wijk")).any()
+    assert not (small["indicator"] == "vroeggeboorte").any()
 
 
-def test_every_wijk_of_a_gemeente_and_the_index(project, processed, tmp_path, monkeypatch):
+def test_every_wijk_of_a_gemeente_and_the_index(project, small, tmp_path, monkeypatch):
     from trendbreuk import cli
 
     monkeypatch.setenv("TRENDBREUK_ROOT", str(project))
     monkeypatch.setenv("TRENDBREUK_REPORTS", str(tmp_path))
     result = CliRunner().invoke(cli.app, ["render", "wijken", "--gemeente", "Heerlen", "--engine", "python"])
     assert result.exit_code == 0, result.output
-    values = processed.indicator_values
+    values = small
     wijken = set(values.loc[(values["area_level"] == "wijk") & (values["gemeente_code"] == "GM0917"), "area_code"])
     written = {p.name.split("-")[1] for p in tmp_path.glob("wijk-*.html")}
     assert written == wijken and len(wijken) > 5
@@ -82,14 +87,14 @@ def test_every_wijk_of_a_gemeente_and_the_index(project, processed, tmp_path, mo
     assert "<h3>Wijkprofielen</h3>" in index and '<th scope="row">Heerlen</th>' in index
 
 
-def test_the_factsheet_ranks_the_gemeentes_wijken(project, processed, tmp_path):
+def test_the_factsheet_ranks_the_gemeentes_wijken(project, small, tmp_path):
     from trendbreuk.reports.render import gemeente_job
 
     regions = load_regions(project / "config" / "regions.yaml")
     page = render(gemeente_job("Heerlen", regions), engine="python", root=project, out_dir=tmp_path).read_text()
     assert "<h2>De wijken van Heerlen</h2>" in page
     ranked = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("Personen met bijstand per wijk"))
-    values = processed.indicator_values
+    values = small
     bijstand = values[(values["area_level"] == "wijk") & (values["gemeente_code"] == "GM0917")
                       & (values["indicator"] == "bijstand")]
     latest = bijstand[bijstand["year_end"] == bijstand["year_end"].max()].dropna(subset=["value"])

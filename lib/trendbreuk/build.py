@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from trendbreuk import __version__, io, paths
@@ -289,17 +288,15 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     return pd.concat(results, ignore_index=True)[columns]
 
 
-def with_small_areas(values: pd.DataFrame, small: pd.DataFrame) -> pd.DataFrame:
-    """The indicator values of the gemeenten and larger areas, and those of the wijken, buurten and focus areas, in
-    one table: the columns only small areas have are empty for the others (no rounding, no indeling runs)."""
-    values = values.assign(gemeente_code=None, rounding_share=np.nan, series_start=pd.NA, series_break=False)
-    if small.empty:
-        out = values
-    else:
-        out = pd.concat([values, small[values.columns]], ignore_index=True)
-    out["series_start"] = out["series_start"].astype("Int64")
-    out["series_break"] = out["series_break"].astype(bool)
-    return out
+SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
+SMALL_AREA_ROW_GROUP = 20_000
+
+
+def all_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], regions: RegionsConfig) -> pd.DataFrame:
+    """The gaps of every area in `values` to each configured benchmark (whose rows `values` must hold)."""
+    return pd.concat([calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
+                                     target_year=regions.target_year, share=regions.target_share_closed)
+                      for benchmark in regions.benchmarks], ignore_index=True)
 
 
 def skipped_list(missing: dict[str, Missing], indicators: dict[str, Indicator]) -> list[dict]:
@@ -348,26 +345,33 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     if values.empty:
         raise FileNotFoundError(f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; "
                                 "nothing to build")
-    with _step("wijken, buurten and focus areas"):
-        small = small_area_values(frames.get("cbs_small_areas"), indicators, regions,
-                                  data.small_areas or SmallAreaRegister({}))
-        values = with_small_areas(values, small)
-    judged = latest_runs(values)
     with _step("gaps"):
-        gaps = pd.concat(
-            [calculate_gaps(judged, indicators, benchmark, baseline_year=regions.baseline_year,
-                            target_year=regions.target_year, share=regions.target_share_closed)
-             for benchmark in regions.benchmarks],
-            ignore_index=True,
-        )
+        gaps = all_gaps(values, indicators, regions)
     population = frames["cbs_population"]
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
     with _step("assessments, verdicts and the basket summary"):
-        assessments = assess(judged, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
+        assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
         basket = summarise_basket(assessments, benchmark=regions.default_benchmark)
     tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments, "basket_summary": basket,
               "population": population}
+    # Wijken, buurten and focus areas: the same statistics, gaps and verdicts, in tables of their own (a national
+    # build holds millions of their rows), sorted by gemeente, which a report reads filtered (Processed.small_areas).
+    with _step("wijken, buurten and focus areas"):
+        small = small_area_values(frames.get("cbs_small_areas"), indicators, regions,
+                                  data.small_areas or SmallAreaRegister({}))
+        if not small.empty:
+            judged = latest_runs(small)
+            benchmarks = values[values["area_code"].isin(regions.benchmarks)]
+            small_gaps = all_gaps(pd.concat([judged, benchmarks], ignore_index=True), indicators, regions)
+            small_assessments = assess(judged, small_gaps, indicators, target_year=regions.target_year,
+                                       share=regions.target_share_closed)
+            gemeente = small.drop_duplicates("area_code").set_index("area_code")["gemeente_code"]
+            for name, frame in (("small_area_values", small), ("small_area_gaps", small_gaps),
+                                ("small_area_assessments", small_assessments)):
+                if "gemeente_code" not in frame.columns:
+                    frame = frame.assign(gemeente_code=frame["area_code"].map(gemeente))
+                tables[name] = frame.sort_values(["gemeente_code", "area_code"], kind="stable", ignore_index=True)
     if "lineage" in frames:
         tables["lineage"] = frames["lineage"]
     if "registrations" in frames:
@@ -400,7 +404,9 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     target = paths.processed_dir(root) / dataset.name
     with _step("write"), io.atomic_directory(target) as tmp:
         for name, frame in tables.items():
-            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            # small row groups sorted by gemeente: a report reads only the row groups of its own gemeente
+            frame.to_parquet(tmp / f"{name}.parquet", index=False,
+                             row_group_size=SMALL_AREA_ROW_GROUP if name in SMALL_AREA_TABLES else None)
         (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
     return BuildResult(folder=target, tables=info["tables"], skipped=skipped, notes=data.export_notes)
@@ -423,6 +429,28 @@ class Processed:
     @property
     def demo(self) -> bool:
         return bool(self.info.get("demo"))
+
+    def small_areas(self, table: str, columns: list[str] | None = None, **where) -> pd.DataFrame:
+        """Rows of a table of wijken, buurten and focus areas (small_area_values, small_area_gaps,
+        small_area_assessments) where each named column equals its value (a list: any of its values), read from disk
+        with those filters: a national build holds millions of such rows and a report needs a few. Empty (with the
+        columns of the gemeente tables) when the build has none."""
+        path = self.folder / f"{table}.parquet"
+        if not path.is_file():
+            base = {"small_area_values": "indicator_values", "small_area_gaps": "gaps",
+                    "small_area_assessments": "assessments"}[table]
+            return getattr(self, base).iloc[0:0].assign(gemeente_code=pd.Series(dtype=str))
+        filters = [(column, "in" if isinstance(value, (list, tuple, set)) else "==",
+                    list(value) if isinstance(value, (list, tuple, set)) else value) for column, value in where.items()]
+        return pd.read_parquet(path, columns=columns, filters=filters or None)
+
+    def small_area_names(self) -> pd.DataFrame:
+        """Every wijk, buurt and focus area with figures: area_code, area_name, area_level, gemeente_code, region."""
+        if "names" not in self._groups:
+            names = self.small_areas("small_area_values", columns=["region", "area_code", "area_name", "area_level",
+                                                                  "gemeente_code"])
+            self._groups["names"] = names.drop_duplicates("area_code", ignore_index=True)
+        return self._groups["names"]
 
     def rows(self, table: str, **where) -> pd.DataFrame:
         """The rows of `table` (e.g. "gaps") where each named column equals its value, in table order.

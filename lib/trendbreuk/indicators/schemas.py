@@ -42,11 +42,6 @@ INDICATOR_VALUES = pa.DataFrameSchema(
         "upper_ci_998": pa.Column(float, nullable=True),
         "statistic": pa.Column(str, pa.Check.isin(["proportion", "rate", "survey"])),
         "method": pa.Column(str),
-        # wijken, buurten and focus areas only (indicators.small_areas)
-        "gemeente_code": pa.Column(str, nullable=True),
-        "rounding_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
-        "series_start": pa.Column("Int64", nullable=True),
-        "series_break": pa.Column(bool),
     },
     checks=[pa.Check(_interval_ok, error="value outside its own interval"),
             pa.Check(lambda df: df["year_start"] <= df["year_end"], error="period ends before it starts")],
@@ -89,7 +84,16 @@ ASSESSMENTS = pa.DataFrameSchema(
     coerce=True,
 )
 
-SCHEMAS = {"indicator_values": INDICATOR_VALUES, "gaps": GAPS, "assessments": ASSESSMENTS}
+# Wijken, buurten and focus areas: the same contracts plus their own columns (indicators.small_areas).
+SMALL_AREA_VALUES = INDICATOR_VALUES.add_columns({
+    "gemeente_code": pa.Column(str),
+    "rounding_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+    "series_start": pa.Column("Int64"),
+    "series_break": pa.Column(bool),
+})
+
+SCHEMAS = {"indicator_values": INDICATOR_VALUES, "gaps": GAPS, "assessments": ASSESSMENTS,
+           "small_area_values": SMALL_AREA_VALUES, "small_area_gaps": GAPS, "small_area_assessments": ASSESSMENTS}
 
 
 def validate_tables(tables: dict) -> dict:
@@ -100,7 +104,7 @@ def validate_tables(tables: dict) -> dict:
         if name not in tables:
             continue
         try:
-            out[name] = schema.validate(tables[name], lazy=True)
+            out[name] = schema.validate(tables[name], lazy=True, inplace=True)
         except SchemaErrors as err:
             cases = err.failure_cases.head(20)
             for case in cases.itertuples():

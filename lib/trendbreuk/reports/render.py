@@ -137,8 +137,9 @@ def wijken_jobs(gemeente: str | None, regions: RegionsConfig, region_key: str | 
     else:
         region = regions.region(region_key)
         codes, label = {g.code for g in region.gemeenten}, region.name
-    values = load_processed(dataset or None).rows("indicator_values", region=region.key, area_level="wijk")
-    wijken = values[values["gemeente_code"].isin(codes)].drop_duplicates("area_code").sort_values("area_code")
+    names = load_processed(dataset or None).small_area_names()
+    wijken = names[(names["region"] == region.key) & (names["area_level"] == "wijk")
+                   & names["gemeente_code"].isin(codes)].sort_values("area_code")
     if wijken.empty:
         raise LookupError(f"the processed tables hold no wijken of {label}: fetch the Kerncijfers wijken en buurten "
                           "(trendbreuk fetch cbs) and build again")

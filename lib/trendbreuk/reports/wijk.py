@@ -44,9 +44,10 @@ class Place:
     note: str = ""
 
 
-def register_of(values: pd.DataFrame) -> SmallAreaRegister:
+def register_of(processed: Processed) -> SmallAreaRegister:
     """The wijken and buurten that have figures in the processed tables, with their names."""
-    small = values[values["area_level"].isin(("wijk", "buurt"))].drop_duplicates("area_code")
+    small = processed.small_area_names()
+    small = small[small["area_level"].isin(("wijk", "buurt"))]
     return SmallAreaRegister({c: SmallArea(c, n) for c, n in zip(small["area_code"], small["area_name"])})
 
 
@@ -60,7 +61,7 @@ def locate(text: str, processed: Processed, regions: RegionsConfig, region_key: 
             continue
         return Place(area.code, area.name, "focus", region, area.gemeente_codes, area.codes, area.note)
     gemeenten = {g.code: g.name for r in regions.regions.values() for g in r.gemeenten}
-    found = register_of(processed.indicator_values).find(text, gemeenten)
+    found = register_of(processed).find(text, gemeenten)
     region = regions.find_region_of(found.gemeente_code)
     return Place(found.code, found.name, found.level, region, (found.gemeente_code,))
 
@@ -78,8 +79,11 @@ class WijkProfile:
         names = {g.code: g.name for g in self.region.gemeenten}
         self.gemeente_names = [names.get(c, c) for c in place.gemeenten]
         self.subregio = self.region.subregio_of(place.gemeenten[0])
-        self.assessments = processed.rows("assessments", region=self.region.key, benchmark=benchmark)
-        self.own = self.assessments[self.assessments["area_code"] == place.code].set_index("indicator")
+        # the area's own rows (from the small-area tables, read for this area only)
+        self.own_values = processed.small_areas("small_area_values", area_code=place.code)
+        self.own_gaps = processed.small_areas("small_area_gaps", area_code=place.code, benchmark=benchmark)
+        own = processed.small_areas("small_area_assessments", area_code=place.code, benchmark=benchmark)
+        self.own = own.set_index("indicator")
 
     @classmethod
     def load(cls, area: str, region: str = "", benchmark: str = "", dataset: str = "") -> "WijkProfile":
@@ -96,12 +100,14 @@ class WijkProfile:
     @property
     def indicators(self) -> list[Indicator]:
         """The indicators that have figures for this area (the catalogue's order)."""
-        values = self.processed.rows("indicator_values", region=self.region.key, area_code=self.place.code)
+        values = self.own_values
         present = set(values.loc[values["value"].notna(), "indicator"]) | set(self.own.index)
         return [i for i in self.catalogue.values() if i.id in present]
 
     def values(self, indicator: Indicator) -> pd.DataFrame:
-        return self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
+        """The indicator's values of the area, its gemeenten, the region and the benchmarks."""
+        large = self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
+        return pd.concat([self.own_values[self.own_values["indicator"] == indicator.id], large], ignore_index=True)
 
     def rest_of_gemeente(self, indicator: Indicator, own: pd.DataFrame) -> pd.DataFrame:
         """The rest of the area's gemeente(n) per period: the gemeenten's counts minus the area's, with an interval
@@ -154,7 +160,7 @@ class WijkProfile:
                          + (f"; op zijn vroegst met de cijfers van {int(known.min())}" if len(known) else "") + ".")
         members = ""
         if self.place.level == "focus":
-            names = self.processed.indicator_values.drop_duplicates("area_code").set_index("area_code")["area_name"]
+            names = self.processed.small_area_names().set_index("area_code")["area_name"]
             members = ('<p class="tb-note">' + html.escape(self.place.note) + " Bestaat uit: "
                        + html.escape(", ".join(f"{names.get(c, c)} ({c})" for c in self.place.members))
                        + ". De cijfers zijn de som van deze gebieden, alleen in jaren waarin ze er allemaal zijn.</p>")
@@ -214,15 +220,16 @@ class WijkProfile:
         if self.place.level == "focus":
             codes, word = list(self.place.members), "gebieden"
         else:
-            values = self.processed.rows("indicator_values", region=self.region.key, area_level="buurt")
-            codes, word = sorted(c for c in values["area_code"].unique() if c.startswith("BU" + self.place.code[2:])), "buurten"
+            names = self.processed.small_area_names()
+            codes, word = sorted(c for c in names.loc[names["gemeente_code"] == self.place.gemeenten[0], "area_code"]
+                                 if c.startswith("BU" + self.place.code[2:])), "buurten"
         if not codes:
             return HTML("")
+        members = self.processed.small_areas("small_area_values", area_code=codes)
         rows = []
         chosen = [i for i in self.indicators if i.statistic != "survey"] or self.indicators
         for indicator in chosen:
-            values = self.values(indicator)
-            part = values[values["area_code"].isin(codes)]
+            part = members[members["indicator"] == indicator.id]
             if part.empty:
                 continue
             last = part[part["year_end"] == part["year_end"].max()]
@@ -285,8 +292,7 @@ class WijkProfile:
                        f'<p class="tb-message">{html.escape(sentence)}</p></section>'),
                   self.page.chart(figure_trend(shown, series, title=title, unit=unit, decimals=d, breaks=breaks),
                                   alt=alt, data=data, name=f"{self.place.code}-{indicator.id}-trend".lower())]
-        gaps = self.processed.rows("gaps", region=self.region.key, indicator=indicator.id, benchmark=self.benchmark,
-                                   area_code=self.place.code)
+        gaps = self.own_gaps[self.own_gaps["indicator"] == indicator.id].sort_values("year_start")
         if a is not None and not gaps.empty and finite(a.get("baseline_gap")):
             fig = figure_gap(gaps, title=f"{indicator.title} in {self.place.name}: achterstand op {self.benchmark_name}; "
                                          f"oordeel {a['verdict_label']}", unit=unit, area_label=self.place.name,
@@ -327,8 +333,8 @@ def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict
                    gemeente_code: str, gemeente_name: str, benchmark: str, page: Page) -> HTML:
     """For the gemeente factsheet: its wijken ranked on the target-basket indicators that exist per wijk, latest
     year, with intervals; one ranked chart for the first of them."""
-    values = processed.rows("indicator_values", region=region.key, area_level="wijk")
-    values = values[(values["gemeente_code"] == gemeente_code) & values["value"].notna()]
+    values = processed.small_areas("small_area_values", gemeente_code=gemeente_code, area_level="wijk")
+    values = values[(values["region"] == region.key) & values["value"].notna()]
     chosen = [i for i in catalogue.values() if i.target_basket and i.has_level("wijk") and i.id in set(values["indicator"])]
     if values.empty or not chosen:
         return HTML("")
