@@ -102,7 +102,7 @@ def test_a_wijk_profile_with_a_new_series_is_accessible_and_fits(chromium, proje
 
     values = load_processed(root=project).small_areas("small_area_values", area_level="wijk")
     broken = values[values["series_break"]]["area_code"].iloc[0]
-    path = render(area_job(broken, load_regions(project / "config" / "regions.yaml")), engine="python", root=project,
-                  out_dir=tmp_path_factory.mktemp("wijk"))
+    job = area_job(broken, load_regions(project / "config" / "regions.yaml"), root=project)
+    path = render(job, engine="python", root=project, out_dir=tmp_path_factory.mktemp("wijk"))
     with opened(chromium, path, WIDTHS[width]) as page:
         _check(page, f"python wijkprofiel {broken} at {WIDTHS[width]} px")

@@ -52,7 +52,7 @@ def test_a_focus_area_profile_names_its_members_and_shows_the_processed_numbers(
 
 def test_a_wijk_profile_shows_where_its_series_starts_anew(project, small, wijk_with_a_break, tmp_path):
     regions = load_regions(project / "config" / "regions.yaml")
-    job = area_job(wijk_with_a_break, regions)
+    job = area_job(wijk_with_a_break, regions, root=project)
     assert job.filename.startswith(f"wijk-{wijk_with_a_break}-")
     page = render(job, engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8")
     values = small
@@ -67,7 +67,7 @@ def test_a_wijk_profile_shows_where_its_series_starts_anew(project, small, wijk_
 def test_no_wijk_figure_is_made_from_a_gemeente_figure(project, small, wijk_with_a_break, tmp_path):
     """Vroeggeboorte (Perined) exists per gemeente only: a wijk profile has no row and no chart for it."""
     regions = load_regions(project / "config" / "regions.yaml")
-    page = render(area_job(wijk_with_a_break, regions), engine="python", root=project, out_dir=tmp_path).read_text()
+    page = render(area_job(wijk_with_a_break, regions, root=project), engine="python", root=project, out_dir=tmp_path).read_text()
     assert "Vroeggeboorte" not in page and "Personen met bijstand" in page
     assert not (small["indicator"] == "vroeggeboorte").any()
 

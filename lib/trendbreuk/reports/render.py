@@ -96,12 +96,13 @@ def programma_job(regions: RegionsConfig, region_key: str | None = None, dataset
 
 
 def area_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
-             dataset: str = "") -> ReportJob:
-    """The wijkprofiel of a wijk or buurt (code or name, found in the processed tables) or of a focus area."""
+             dataset: str = "", root: Path | None = None) -> ReportJob:
+    """The wijkprofiel of a wijk or buurt (code or name, found in the processed tables of the project at `root`) or
+    of a focus area."""
     from trendbreuk.build import load_processed
     from trendbreuk.reports.wijk import locate
 
-    place = locate(code_or_name, load_processed(dataset or None), regions, region_key)
+    place = locate(code_or_name, load_processed(dataset or None, root=root), regions, region_key)
     return _profile_job(place.level, place.code, place.name, place.region, benchmark, dataset)
 
 
@@ -126,7 +127,7 @@ def _profile_job(level: str, code: str, name: str, region, benchmark: str, datas
 
 
 def wijken_jobs(gemeente: str | None, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
-                dataset: str = "") -> list[ReportJob]:
+                dataset: str = "", root: Path | None = None) -> list[ReportJob]:
     """The wijkprofiel of every wijk of a gemeente (or, without one, of every gemeente of the region) that has
     figures in the processed tables."""
     from trendbreuk.build import load_processed
@@ -137,7 +138,7 @@ def wijken_jobs(gemeente: str | None, regions: RegionsConfig, region_key: str | 
     else:
         region = regions.region(region_key)
         codes, label = {g.code for g in region.gemeenten}, region.name
-    names = load_processed(dataset or None).small_area_names()
+    names = load_processed(dataset or None, root=root).small_area_names()
     wijken = names[(names["region"] == region.key) & (names["area_level"] == "wijk")
                    & names["gemeente_code"].isin(codes)].sort_values("area_code")
     if wijken.empty:
