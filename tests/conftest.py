@@ -43,6 +43,30 @@ def project(tmp_path_factory) -> Path:
 CSS = "lib/trendbreuk/reports/templates/trendbreuk.css"
 
 
+@pytest.fixture(scope="session")
+def recorded_project(tmp_path_factory) -> Path:
+    """A scratch project with 03759ned and KWB 2020 fetched from the real recordings through the mirror (every
+    gemeente, wijk and buurt) and built as dataset `real`, with its notebooks for rendering."""
+    from typer.testing import CliRunner
+
+    from trendbreuk import cli
+    from trendbreuk.build import build
+    from tests.odata_mirror import ODataMirror, add_recordings
+
+    shared_file("cbs", "84799NED-v3")
+    root = tmp_path_factory.mktemp("recorded") / "project"
+    for name in ("config", "docs", "notebooks"):
+        shutil.copytree(ROOT / name, root / name)
+    with ODataMirror() as mirror, pytest.MonkeyPatch.context() as patch:
+        add_recordings(mirror, SHARED)
+        for key, value in {**mirror.environment(), "TRENDBREUK_ROOT": str(root)}.items():
+            patch.setenv(key, value)
+        result = CliRunner().invoke(cli.app, ["fetch", "cbs", "03759ned", "84799NED"])
+        assert result.exit_code == 0, result.output
+        build("real", root=root)
+    return root
+
+
 def copy_project(project: Path, target: Path) -> Path:
     """A copy of the scratch project (configuration, notebooks, data), for a test that changes files in it."""
     top = {"reports", "_site", ".quarto"}  # rendered output of other tests, at the top only

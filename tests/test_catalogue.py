@@ -34,7 +34,33 @@ def test_every_indicator_is_documented_and_has_demo_data():
         if i.id not in cbs:
             assert i.verified, f"{i.id}: say why an export indicator could not be verified"
             assert i.id in layouts[i.source["provider"]]["indicator_names"].values(), f"{i.id}: no export name"
-        assert i.id in truth, f"{i.id}: no demo truth in config/demo.yaml"
+        assert i.family in truth, f"{i.id}: no demo truth in config/demo.yaml"  # a variant shares its indicator's
+
+
+def test_variants_are_versions_of_their_indicator_and_only_one_version_judges(tmp_path):
+    """bijstand has a second definition over the inhabitants of 15 to 65: its own id, the indicator's fields with its
+    own denominator on top, and no place in the target basket while CBS's own measure judges (the default)."""
+    from trendbreuk.indicators.catalogue import CatalogueError, beside, judging, load_catalogue
+
+    variant = CATALOGUE["bijstand_15_65"]
+    assert variant.variant_of == "bijstand" and variant.variant_kind == "population_at_risk"
+    assert variant.source["denominator"] == ["k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar"]
+    assert variant.source["numerator"] == CATALOGUE["bijstand"].source["numerator"]
+    assert (CATALOGUE["bijstand"].target_basket, variant.target_basket) == (True, False)
+    assert [i.id for i in beside(CATALOGUE, "bijstand")] == ["bijstand_15_65"]
+    assert "bijstand_15_65" not in [i.id for i in judging(CATALOGUE)]
+    assert CATALOGUE["roken_leeftijd"].source["strata"] == {"Leeftijd": {"53115": [18, 65], "80200": [65, None]}}
+
+    text = (ROOT / "config" / "indicators.yaml").read_text(encoding="utf-8")
+    moved = text.replace("  judged_by: bijstand\n", "  judged_by: bijstand_15_65\n")
+    (tmp_path / "moved.yaml").write_text(moved, encoding="utf-8")
+    catalogue = load_catalogue(tmp_path / "moved.yaml")
+    assert [i.id for i in judging(catalogue)].count("bijstand_15_65") == 1
+    assert (catalogue["bijstand"].target_basket, catalogue["bijstand_15_65"].target_basket) == (False, True)
+    (tmp_path / "wrong.yaml").write_text(text.replace("  judged_by: bijstand\n", "  judged_by: bijstand_65\n"),
+                                         encoding="utf-8")
+    with pytest.raises(CatalogueError, match="judged_by 'bijstand_65' is neither"):
+        load_catalogue(tmp_path / "wrong.yaml")
 
 
 def _report(*folders):

@@ -4,19 +4,17 @@ from its rows."""
 
 import json
 import math
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from trendbreuk.geography.areas import AreaLookupError, RegionsConfigError, load_regions
 from trendbreuk.geography.small_areas import SmallAreaRegister, wijk_name
 from trendbreuk.indicators.catalogue import load_catalogue
 from trendbreuk.indicators.small_areas import (IMPOSSIBLE, SUPPRESSED, focus_area_counts, latest_runs,
                                                rounded_intervals, series_runs)
-from tests.conftest import ROOT, SHARED, shared_file
+from tests.conftest import ROOT, shared_file
 
 Z = 1.959963984540054
 
@@ -122,25 +120,8 @@ def test_a_focus_area_that_cannot_be_is_named(tmp_path, areas, message):
 # The real recording -------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def kwb2020(tmp_path_factory):
-    """03759ned and KWB 2020 fetched from the recordings through the mirror (every gemeente, wijk and buurt), then
-    built: the processed tables of dataset real."""
-    from trendbreuk import cli
-    from trendbreuk.build import build
-    from tests.odata_mirror import ODataMirror, add_recordings
-
-    shared_file("cbs", "84799NED-v3")
-    root = tmp_path_factory.mktemp("wijken") / "project"
-    for name in ("config", "docs"):
-        shutil.copytree(ROOT / name, root / name)
-    with ODataMirror() as mirror, pytest.MonkeyPatch.context() as patch:
-        add_recordings(mirror, SHARED)
-        for key, value in {**mirror.environment(), "TRENDBREUK_ROOT": str(root)}.items():
-            patch.setenv(key, value)
-        result = CliRunner().invoke(cli.app, ["fetch", "cbs", "03759ned", "84799NED"])
-        assert result.exit_code == 0, result.output
-        build("real", root=root)
-    folder = root / "data" / "processed" / "real"
+def kwb2020(recorded_project):
+    folder = recorded_project / "data" / "processed" / "real"
     return {name: pd.read_parquet(folder / f"{name}.parquet")
             for name in ("indicator_values", "small_area_values", "small_area_assessments")}
 

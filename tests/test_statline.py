@@ -153,7 +153,7 @@ def _health_table():
     ]
     rows = []
     for code, (value, lower, upper) in {"GM0917    ": (24.1, 22.0, 26.3), "NL01      ": (19.5, 19.3, 19.7)}.items():
-        for age, shift in (("20300", 0.0), ("53115", 3.0)):
+        for age, shift in (("20300", 0.0), ("53115", 3.0), ("80200", -7.0)):
             for margin, number in (("MW00000", value), ("MOG0095", lower), ("MBG0095", upper)):
                 rows.append({"ID": len(rows), "Marges": margin, "Leeftijd": age, "WijkenEnBuurten": code,
                              "Perioden": "2022JJ00", "Roker_11": number + shift, "ErvarenGezondheidGoedZeerGoed_4": None})
@@ -161,7 +161,8 @@ def _health_table():
             "DataProperties": properties,
             "Marges": [{"Key": k, "Title": t} for k, t in (("MW00000", "Waarde"), ("MOG0095", "Ondergrens 95%-interval"),
                                                             ("MBG0095", "Bovengrens 95%-interval"))],
-            "Leeftijd": [{"Key": "20300", "Title": "18 jaar of ouder"}, {"Key": "53115", "Title": "18 tot 65 jaar"}],
+            "Leeftijd": [{"Key": "20300", "Title": "18 jaar of ouder"}, {"Key": "53115", "Title": "18 tot 65 jaar"},
+                         {"Key": "80200", "Title": "65 jaar of ouder"}],
             "WijkenEnBuurten": [{"Key": "GM0917    ", "Title": "Heerlen"}, {"Key": "NL01      ", "Title": "Nederland"}],
             "Perioden": [{"Key": "2022JJ00", "Title": "2022"}], "TypedDataSet": rows}
 
@@ -176,3 +177,8 @@ def test_survey_estimates_come_with_their_published_interval_and_the_table_indel
     assert smoking.loc["NL01", "value"] == 19.5
     assert (smoking["indeling_year"] == 2022).all()          # the table says: indeling 2022, for every survey year
     assert read.missing["ervaren_gezondheid"][0] == "CBS-tabel 50120NED nog zonder cijfers voor deze indicator"
+    # the age-standardised variant reads the two age groups, apart from the crude rows
+    strata = read.strata_rows[read.strata_rows["indicator"] == "roken_leeftijd"].set_index(["area_code", "stratum"])
+    assert strata.loc[("GM0917", "53115"), ["value", "lower_ci", "upper_ci"]].tolist() == [27.1, 25.0, 29.3]
+    assert strata.loc[("GM0917", "80200"), "value"] == pytest.approx(17.1)
+    assert "roken_leeftijd" not in set(read.rows["indicator"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from trendbreuk import __version__, io, paths
@@ -28,6 +29,7 @@ from trendbreuk.indicators.schemas import validate_tables
 from trendbreuk.indicators.gap import calculate_gaps
 from trendbreuk.indicators.intervals import intervals_for, survey_intervals
 from trendbreuk.indicators.small_areas import latest_runs, small_area_values
+from trendbreuk.indicators.standardise import project_shares, regroup_ages, standard_weights, standardised_estimates
 from trendbreuk.indicators.survey import aggregate_estimates
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import Dataset, SourcesConfig, load_sources
@@ -37,7 +39,8 @@ from trendbreuk.indicators.registrations import (BIRTHS_CBS, BIRTHS_PERINED, add
                                                   births_by_area, shared_registrations, yearly_totals)
 from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 from trendbreuk.sources.registrations import read_registrations
-from trendbreuk.sources.statline import PROVIDER, births_by_year, read_cbs_indicators
+from trendbreuk.sources.statline import (PROVIDER, age_groups_by_year, births_by_year, cbs_source, read_cbs_indicators,
+                                         read_standard_population)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,7 @@ class SourceData:
     births_tables: list[str] = field(default_factory=list)
     export_notes: list[dict] = field(default_factory=list)
     small_areas: SmallAreaRegister | None = None  # wijken and buurten named in the CBS tables' code lists
+    standard_population: pd.Series | None = None  # the standard of age standardisation, by year of age
 
 
 def check_exports(dataset: Dataset, layouts: dict, regions: RegionsConfig,
@@ -151,12 +155,23 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
         frames[PROVIDER] = cbs.rows
     if cbs.small_area_rows is not None:
         frames["cbs_small_areas"] = cbs.small_area_rows  # wijken and buurten: not harmonised (see small_areas)
+    if cbs.strata_rows is not None:
+        frames["cbs_strata"] = cbs.strata_rows  # estimates per age group, for the age-standardised variants
+    if cbs.small_area_strata_rows is not None:
+        frames["cbs_small_area_strata"] = cbs.small_area_strata_rows
     missing.update({k: Missing(*v) for k, v in cbs.missing.items()})
     provenance += cbs.snapshots
     frames["cbs_population"] = read_cbs_v4(snapshot)
     provenance.append({"source": "cbs", "table": "03759ned", "title": manifest.get("table_title"), "snapshot": str(snapshot),
                        "retrieved_at": manifest.get("retrieved_at"), "table_modified": manifest.get("table_modified"),
                        "rows": len(frames["cbs_population"])})
+    standard = read_standard_population(sources, dataset.cbs_dir)
+    if standard is not None:
+        provenance.append(standard[1])
+    ages, ages_snapshots = age_groups_by_year(sources, dataset.cbs_dir)
+    if not ages.empty:
+        frames["cbs_age_groups"] = ages
+        provenance += [s for s in ages_snapshots if s["table"] not in {p.get("table") for p in provenance}]
     births, births_snapshots = births_by_year(sources, dataset.cbs_dir)
     if not births.empty:
         frames["cbs_births"] = births
@@ -166,7 +181,7 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
         provenance.append({"source": "registraties", "file": str(dataset.registrations),
                            "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
     return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables, [b["table"] for b in births_snapshots],
-                      notes, cbs.small_areas)
+                      notes, cbs.small_areas, standard[0] if standard is not None else None)
 
 
 def _relative(path: Path) -> str:
@@ -188,20 +203,24 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
     note["lineage"] = {"file": lineage.attrs.get("source"), "sha256": lineage.attrs.get("sha256")}
     out = dict(frames)
     used: set[tuple] = set()
-    for provider in (*INDICATOR_PROVIDERS, "cbs_births"):
+    for provider in (*INDICATOR_PROVIDERS, "cbs_strata", "cbs_births", "cbs_age_groups"):
         if provider not in frames:
             continue
         rows = frames[provider]
         if provider == "cbs_births":
             harmonised = harmonise(rows, lineage, indeling_year, count_columns=["births"], year_column="indeling_year",
                                    keys=["year"])
+        elif provider == "cbs_age_groups":
+            harmonised = harmonise(rows, lineage, indeling_year, count_columns=["inhabitants"],
+                                   year_column="indeling_year", keys=["year", "age_from", "age_to"])
         else:
             if "indeling_year" not in rows.columns:
                 rows = rows.assign(indeling_year=rows["year_start"])
             harmonised = harmonise(rows, lineage, indeling_year,
                                    count_columns=["numerator", "denominator", "respondents"],
                                    rate_columns=["value", "lower_ci", "upper_ci"], year_column="indeling_year",
-                                   keys=["source", "indicator", "period", "year_start", "year_end"])
+                                   keys=["source", "indicator", "period", "year_start", "year_end",
+                                         *(["stratum"] if provider == "cbs_strata" else [])])
             note["flagged_rows"] += int((harmonised["harmonisation_flag"] != "").sum())
         old_codes = set(rows["area_code"]) - set(harmonised["area_code"])
         used |= {(r.from_code, r.from_name, r.to_code, r.to_name, r.year) for r in lineage.itertuples()
@@ -243,6 +262,8 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     for indicator in indicators.values():
         provider = indicator.source["provider"]
         label = PROVIDER_LABELS.get(provider, provider)
+        if indicator.source.get("strata"):
+            continue  # read per age group and standardised (age_standardised_values)
         if provider not in frames or indicator.id in missing:
             missing.setdefault(indicator.id, Missing(f"geen bestand van {label}"))
             continue
@@ -288,6 +309,114 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
     return pd.concat(results, ignore_index=True)[columns]
 
 
+def strata_weights(indicators: dict[str, Indicator], sources: SourcesConfig, standard: pd.Series | None,
+                   missing: dict[str, Missing]) -> dict[str, dict[str, float]]:
+    """Per age-standardised indicator, the standard population's share of each of its age groups; an indicator
+    without a standard population is added to `missing` with what to fetch."""
+    weights = {}
+    for indicator in indicators.values():
+        if not indicator.source.get("strata") or indicator.id in missing:
+            continue
+        if standard is None:
+            folder = sources.standard_population.table.directory if sources.standard_population else "?"
+            missing[indicator.id] = Missing("standaardbevolking naar leeftijd nog niet opgehaald",
+                                            f"trendbreuk fetch cbs {folder}")
+            continue
+        weights[indicator.id] = standard_weights(standard, cbs_source(indicator, sources).strata)
+    return weights
+
+
+STRATA_KEYS = ["region", "area_level", "area_code", "area_name", "period", "year_start", "year_end"]
+
+
+def age_standardised_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator], regions: RegionsConfig,
+                            weights: pd.DataFrame, strata_weights: dict[str, dict[str, float]],
+                            missing: dict[str, Missing]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The age-standardised variants: each age group's estimates combined over the areas like any survey estimate
+    (gemeenten, subregio's, region, Nederland, rest of Nederland), then weighted by the standard population's
+    shares of the groups. Returns the variants' values (the columns of indicator_values) and the age groups' own
+    estimates with their standard weight (table age_strata)."""
+    strata = frames.get("cbs_strata")
+    wanted = [i for i in strata_weights if i not in missing]
+    if strata is None or not wanted:
+        for indicator in wanted:
+            missing[indicator] = Missing("geen schattingen per leeftijdsgroep in de CBS-tabel")
+        return pd.DataFrame(), pd.DataFrame()
+    rows = strata[strata["indicator"].isin(wanted)].copy()
+    rows["family"] = rows["indicator"]
+    rows["indicator"] = rows["indicator"] + "|" + rows["stratum"].astype(str)
+    combined = aggregate_estimates(rows[["indicator", "area_code", "period", "year_start", "year_end", "value",
+                                         "lower_ci", "upper_ci", "respondents"]], regions.regions.values(), weights)
+    combined[["indicator", "stratum"]] = combined["indicator"].str.split("|", n=1, expand=True)
+    values, tables = [], []
+    for indicator_id, part in combined.groupby("indicator", sort=False):
+        standard = strata_weights[indicator_id]
+        out = standardised_estimates(part, standard, STRATA_KEYS)
+        out = survey_intervals(out)
+        out["indicator"], out["numerator"], out["denominator"] = indicator_id, np.nan, np.nan
+        out["confidence"], out["statistic"] = 0.95, "survey"
+        out["method"] = "direct gestandaardiseerd naar leeftijd (standaardbevolking)"
+        out["unit"], out["source"] = indicators[indicator_id].unit, indicators[indicator_id].source["provider"]
+        values.append(out)
+        tables.append(part.assign(standard_weight=part["stratum"].map(standard))[
+            ["indicator", *STRATA_KEYS, "stratum", "value", "lower_ci", "upper_ci", "standard_weight"]])
+    for indicator in wanted:
+        if indicator not in set(combined["indicator"]):
+            missing[indicator] = Missing("geen schattingen per leeftijdsgroep voor de gemeenten van de regio's")
+    return (pd.concat(values, ignore_index=True) if values else pd.DataFrame(),
+            pd.concat(tables, ignore_index=True) if tables else pd.DataFrame())
+
+
+def small_area_standardised(strata: pd.DataFrame, strata_weights: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """The age-standardised estimates of wijken and buurten, in the shape of the small areas' source rows (each area's
+    own estimates per age group, weighted by the standard population; no combining over areas)."""
+    keys = ["source", "indicator", "area_code", "period", "year_start", "year_end", "indeling_year", "indeling_change"]
+    rows = strata[strata["indicator"].isin(strata_weights)].copy()
+    rows["indeling_change"] = rows["indeling_change"].fillna(-1)  # a key may not be missing; -1: unknown
+    parts = [standardised_estimates(part, strata_weights[indicator], keys)
+             for indicator, part in rows.groupby("indicator", sort=False)]
+    if not parts:
+        return rows.iloc[0:0].drop(columns="stratum")
+    out = pd.concat(parts, ignore_index=True)
+    out["indeling_change"] = out["indeling_change"].where(out["indeling_change"] >= 0)
+    out["numerator"], out["denominator"], out["respondents"] = np.nan, np.nan, np.nan
+    return out
+
+
+def age_shares(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator], sources: SourcesConfig,
+               regions: RegionsConfig) -> pd.DataFrame:
+    """The share of each age group of the age-standardised indicators in the population those groups cover (the
+    adults: 18-64 and 65+), per gemeente, subregio, region, Nederland and rest of Nederland and year, from the
+    inhabitants per age group (cbs.age_groups), plus that share in the target year on the trend of the last six
+    years (`projected`): the age structure behind "how much of the gap is age" and "how much ageing alone moves it"."""
+    ages = frames.get("cbs_age_groups")
+    bandings = {tuple(sorted(cbs_source(i, sources).strata.items())) for i in indicators.values()
+                if i.source.get("strata")}
+    if ages is None or ages.empty or not bandings:
+        return pd.DataFrame()
+    parts = []
+    for banding in bandings:
+        bands = dict(banding)
+        counts = regroup_ages(ages, bands, ["area_code", "year"])
+        counts["denominator"] = counts.groupby(["area_code", "year"])["inhabitants"].transform("sum")
+        counts = counts.rename(columns={"stratum": "indicator", "inhabitants": "numerator"})
+        counts["period"], counts["year_start"], counts["year_end"] = (counts["year"].astype(str), counts["year"],
+                                                                       counts["year"])
+        summed = aggregate_areas(counts.drop(columns="year"), regions.regions.values())
+        summed = summed.rename(columns={"indicator": "stratum", "year_end": "year"})
+        summed["share"] = summed["numerator"] / summed["denominator"]
+        summed["age_from"] = summed["stratum"].map({k: float(v[0]) for k, v in bands.items()})
+        summed["age_to"] = summed["stratum"].map({k: np.inf if v[1] is None else float(v[1]) for k, v in bands.items()})
+        observed = summed[["region", "area_level", "area_code", "area_name", "stratum", "age_from", "age_to", "year",
+                           "share", "numerator"]].rename(columns={"numerator": "inhabitants"})
+        observed["projected"], observed["basis"] = False, "CBS, Kerncijfers wijken en buurten"
+        projected = project_shares(observed, ["region", "area_level", "area_code", "area_name", "stratum", "age_from",
+                                              "age_to"], regions.target_year)
+        projected["projected"], projected["inhabitants"] = True, np.nan
+        parts += [observed] + ([projected] if not projected.empty else [])  # one year: no trend to project
+    return pd.concat(parts, ignore_index=True)
+
+
 SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
 SMALL_AREA_ROW_GROUP = 20_000
 
@@ -303,7 +432,8 @@ def skipped_list(missing: dict[str, Missing], indicators: dict[str, Indicator]) 
     """The indicators without figures, in catalogue order, with the reason and the remedy in Dutch (for
     build_info, the build's output and the reports)."""
     return [{"indicator": i.id, "title": i.title, "provider": i.source["provider"], "reason": missing[i.id].reason,
-             "action": missing[i.id].action} for i in indicators.values() if i.id in missing]
+             "action": missing[i.id].action, **({"variant_of": i.variant_of} if i.variant_of else {})}
+            for i in indicators.values() if i.id in missing]
 
 
 @contextmanager
@@ -342,6 +472,13 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         weights = population_weights(frames, indeling_year)
     with _step("indicator values per area"):
         values = calculate_indicator_values(frames, indicators, regions, weights, data.missing)
+    with _step("age: standardised variants and the age structure"):
+        standard_shares = strata_weights(indicators, sources, data.standard_population, data.missing)
+        standardised, strata = age_standardised_values(frames, indicators, regions, weights, standard_shares,
+                                                       data.missing)
+        if not standardised.empty:
+            values = pd.concat([values, standardised[values.columns]], ignore_index=True)
+        shares = age_shares(frames, indicators, sources, regions)
     if values.empty:
         raise FileNotFoundError(f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; "
                                 "nothing to build")
@@ -355,10 +492,18 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         basket = summarise_basket(assessments, benchmark=regions.default_benchmark)
     tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments, "basket_summary": basket,
               "population": population}
+    if not strata.empty:
+        tables["age_strata"] = strata
+    if not shares.empty:
+        tables["age_shares"] = shares
     # Wijken, buurten and focus areas: the same statistics, gaps and verdicts, in tables of their own (a national
     # build holds millions of their rows), sorted by gemeente, which a report reads filtered (Processed.small_areas).
     with _step("wijken, buurten and focus areas"):
-        small = small_area_values(frames.get("cbs_small_areas"), indicators, regions,
+        small_rows = frames.get("cbs_small_areas")
+        if "cbs_small_area_strata" in frames and standard_shares:
+            small_rows = pd.concat([small_rows, small_area_standardised(frames["cbs_small_area_strata"],
+                                                                        standard_shares)], ignore_index=True)
+        small = small_area_values(small_rows, indicators, regions,
                                   data.small_areas or SmallAreaRegister({}))
         if not small.empty:
             judged = latest_runs(small)
@@ -424,6 +569,8 @@ class Processed:
     basket_summary: pd.DataFrame
     population: pd.DataFrame
     registrations_shared: pd.DataFrame | None = None
+    age_strata: pd.DataFrame | None = None  # estimates per age group of the age-standardised indicators
+    age_shares: pd.DataFrame | None = None  # the age groups' shares of the population, observed and projected
     _groups: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -493,4 +640,6 @@ def _read_processed(folder: Path) -> Processed:
         population=pd.read_parquet(folder / "population.parquet"),
         registrations_shared=pd.read_parquet(folder / "registrations_shared.parquet")
         if (folder / "registrations_shared.parquet").is_file() else None,
+        **{name: pd.read_parquet(folder / f"{name}.parquet") for name in ("age_strata", "age_shares")
+           if (folder / f"{name}.parquet").is_file()},
     )

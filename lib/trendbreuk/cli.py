@@ -239,11 +239,11 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
             _fail(f"dataset '{dataset}' is demo data, made by `trendbreuk demo`, not fetched")
         plan = fetch_plan(load_catalogue(), sources)
         if tables:
-            by_id = {r.table.id.lower(): r for r in plan}
+            by_id = {r.table.directory.lower(): r for r in plan}
             unknown = [t for t in tables if t.lower() not in by_id]
             if unknown:
                 raise DatasetConfigError(f"CBS table(s) {unknown} are not used by the catalogue or config/sources.yaml; "
-                                         f"used: {', '.join(r.table.id for r in plan)}")
+                                         f"used: {', '.join(r.table.directory for r in plan)}")
             plan = [by_id[t.lower()] for t in tables]
     except DatasetConfigError as err:
         _fail(str(err))
@@ -256,7 +256,7 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
                                         dimensions={d: list(c) for d, c in request.dimensions.items()},
                                         region_prefixes=list(table.region_prefixes), regions=list(table.regions),
                                         from_period=table.from_period, base=sources.base_url(table),
-                                        accept_smaller=accept_smaller, timeout=timeout)
+                                        accept_smaller=accept_smaller, timeout=timeout, folder=table.directory)
             else:
                 snapshot = fetch_cbs_v3(table.id, target.cbs_dir, measures=list(request.measures),
                                         dimensions={d: list(c) for d, c in request.dimensions.items()},
@@ -264,10 +264,10 @@ def fetch_cbs_command(tables: Annotated[Optional[list[str]], typer.Argument(help
                                         from_period=table.from_period, base=sources.base_url(table), catalog=table.catalog,
                                         accept_smaller=accept_smaller, timeout=timeout)
         except (FetchError, WriteError) as err:
-            failed.append(table.id)
-            typer.secho(f"{table.id}: niet opgehaald: {err}", fg=typer.colors.RED, err=True)
+            failed.append(table.directory)
+            typer.secho(f"{table.directory}: niet opgehaald: {err}", fg=typer.colors.RED, err=True)
             continue
-        typer.echo(f"{table.id}{f' ({table.year})' if table.year else ''}: {snapshot}")
+        typer.echo(f"{table.directory}{f' ({table.year})' if table.year else ''}: {snapshot}")
     if failed:
         _fail(f"{len(failed)} van {len(plan)} tabellen niet opgehaald ({', '.join(failed)}); eerdere snapshots daarvan "
               "zijn ongemoeid gelaten, de andere tabellen staan klaar")

@@ -31,6 +31,7 @@ import pandas as pd
 from trendbreuk import io, paths
 from trendbreuk.demo_wijken import FLAG, SmallAreaWorld, survey_rows
 from trendbreuk.geography.areas import RegionsConfig, gemeente_of, level_of, load_regions
+from trendbreuk.sources.datasets import load_sources
 
 SEED = 2018
 YEARS = tuple(range(2012, 2025))
@@ -61,6 +62,8 @@ NATIONAL_MINIMUM = 300  # configured gemeenten from which the demo world is the 
 # (Zuid-Limburg is older than the country).
 AGE_GROUPS = ("k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar", "k_65JaarOfOuder")
 AGE_SHARES = {"ZL": (0.12, 0.11, 0.22, 0.30, 0.25), "other": (0.16, 0.12, 0.25, 0.28, 0.19)}
+# Ageing: the 65+ share grows by this much a year from 2018 (taken from the 25-45 group), faster in Zuid-Limburg.
+AGEING = {"ZL": 0.005, "other": 0.003}
 # First edition of the Kerncijfers wijken en buurten that carries a measure (by its first key stem); others: all.
 KWB_FIRST_YEAR = {"JongerenMetJeugdzorgInNatura": 2015, "PercentageJongerenMetJeugdzorg": 2015,
                   "OpleidingsniveauLaag": 2018, "OpleidingsniveauMiddelbaar": 2018, "OpleidingsniveauHoog": 2018}
@@ -124,10 +127,19 @@ class _World:
         if code == "NL01" and self.national:
             parts = [self.ages(g.code, year) for g, _ in self.gemeenten]
             return {group: sum(p[group] for p in parts) for group in AGE_GROUPS}
-        shares = AGE_SHARES["ZL" if self.region_code.get(code) == "ZL" else "other"]
+        kind = "ZL" if self.region_code.get(code) == "ZL" else "other"
+        shift = AGEING[kind] * (year - 2018)
+        shares = list(AGE_SHARES[kind])
+        shares[2] -= shift  # 25-45 -> 65+: the 15+ total (the uitkeringen's denominator) stays as it was
         population = self.population[(code, year)]
         groups = [int(round(population * share)) for share in shares[:-1]]
         return dict(zip(AGE_GROUPS, [*groups, population - sum(groups)]))
+
+    def adult_share_65(self, code: str, year: int) -> float:
+        """The share of 65-plussers among the adults (18+, taking 3 of the 10 years of 15-25 as under 18)."""
+        ages = self.ages(gemeente_of(code) if level_of(code) else code, min(max(year, YEARS[0]), YEARS[-1]))
+        adults = 0.7 * ages["k_15Tot25Jaar"] + ages["k_25Tot45Jaar"] + ages["k_45Tot65Jaar"] + ages["k_65JaarOfOuder"]
+        return ages["k_65JaarOfOuder"] / adults
 
     def base(self, kind: str, code: str, year: int, shares: dict) -> int:
         """The denominator population of a gemeente (or NL01) and year for a base kind."""
@@ -335,6 +347,20 @@ def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) ->
                  "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": "10000",
                  "RegioS": code, "Perioden": f"{year}JJ00"}
             )
+    meta = {
+        "RegioSCodes.json": [{"Identifier": code, "Index": i + 1, "Title": name, "Description": _history(code),
+                              "DimensionGroupId": None} for i, (code, name) in enumerate(sorted(names.items()))],
+        "PeriodenCodes.json": [{"Identifier": f"{y}JJ00", "Index": i + 1, "Title": str(y), "Description": "",
+                                "DimensionGroupId": "0", "Status": "Definitief"} for i, y in enumerate(YEARS)],
+    }
+    _v4_snapshot(folder, "03759ned", "DEMO - Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
+                 observations, meta)
+
+
+def _v4_snapshot(folder: Path, table: str, title: str, observations: list[dict], codes: dict[str, list[dict]]) -> None:
+    """A CBS OData v4 snapshot in the shape fetch_cbs_v4 writes (measure M000352, Observations in two pages joined by
+    @odata.nextLink, one code list per dimension in `codes`, named <Dimension>Codes.json) plus manifest.json."""
+    base = f"https://datasets.cbs.nl/odata/v1/CBS/{table}"
     half = len(observations) // 2
     pages = {
         "Observations-1.json": {"@odata.context": f"{base}/$metadata#Observations", "value": observations[:half],
@@ -342,40 +368,59 @@ def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) ->
         "Observations-2.json": {"@odata.context": f"{base}/$metadata#Observations", "value": observations[half:]},
     }
     meta = {
-        "Properties.json": {"@odata.context": f"{base}/$metadata#Properties", "Identifier": "03759ned",
-                            "Title": "DEMO - Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
+        "Properties.json": {"@odata.context": f"{base}/$metadata#Properties", "Identifier": table, "Title": title,
                             "Modified": f"{SNAPSHOT_DATE}T00:00:00+02:00", "Description": DEMO_NOTICE},
         "MeasureCodes.json": {"@odata.context": f"{base}/$metadata#MeasureCodes", "value": [
             {"Identifier": "M000352", "Index": 5, "Title": "Bevolking op 1 januari", "Description": "",
              "MeasureGroupId": None, "DataType": "Long", "Unit": "aantal", "Decimals": 0, "PresentationType": "Absolute"}]},
-        "RegioSCodes.json": {"@odata.context": f"{base}/$metadata#RegioSCodes", "value": [
-            {"Identifier": code, "Index": i + 1, "Title": name, "Description": _history(code), "DimensionGroupId": None}
-            for i, (code, name) in enumerate(sorted(names.items()))]},
-        "PeriodenCodes.json": {"@odata.context": f"{base}/$metadata#PeriodenCodes", "value": [
-            {"Identifier": f"{y}JJ00", "Index": i + 1, "Title": str(y), "Description": "", "DimensionGroupId": "0",
-             "Status": "Definitief"} for i, y in enumerate(YEARS)]},
+        **{name: {"@odata.context": f"{base}/$metadata#{name[:-5]}", "value": values} for name, values in codes.items()},
     }
     with io.atomic_directory(folder) as tmp:
         files = {**pages, **meta}
         for name, content in files.items():
             (tmp / name).write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
         manifest = {
-            "table": "03759ned",
+            "table": table,
             "api": "odata-v4",
             "demo": True,
             "notice": DEMO_NOTICE,
             "retrieved_at": f"{SNAPSHOT_DATE}T00:00:00+00:00",
             "table_modified": meta["Properties.json"]["Modified"],
             "urls": [f"{base}/Observations", f"{base}/Observations?$skip={half}", f"{base}/Properties",
-                     f"{base}/MeasureCodes", f"{base}/RegioSCodes", f"{base}/PeriodenCodes"],
+                     f"{base}/MeasureCodes", *(f"{base}/{name[:-5]}" for name in codes)],
             "observations": list(pages),
             "properties": "Properties.json",
             "measure_codes": "MeasureCodes.json",
-            "codes": {"RegioS": "RegioSCodes.json", "Perioden": "PeriodenCodes.json"},
+            "codes": {name[:-len("Codes.json")]: name for name in codes},
             "row_count": len(observations),
             "sha256": {name: io.sha256_file(tmp / name) for name in files},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def write_standard_population(folder: Path, year: int, total: int = 17_590_000) -> None:
+    """The standard population's slice of 03759ned in its v4 shape: Nederland on 1 January of `year` by single year
+    of age 0-104, "95 jaar of ouder", "105 jaar of ouder" and the total, as CBS codes them (10010 = 0 jaar, 10100 =
+    1 jaar, ..., 19901-19904 = 100-104 jaar). The numbers are a smooth made-up age pyramid (demo data)."""
+    ages = np.arange(0, 106)
+    shape = np.where(ages < 58, 1.0, np.clip(1 - (np.clip(ages - 58, 0, None) / 36.0) ** 1.8, 0.002, None))
+    counts = np.round(total * shape / shape.sum()).astype(int)
+    def code(age: int) -> str:
+        return "10010" if age == 0 else f"{10000 + 100 * age}" if age < 100 else f"{19901 + age - 101 + 1}"
+    entries = [(code(a), f"{a} jaar", int(counts[a])) for a in range(0, 105)]
+    entries += [("22000", "95 jaar of ouder", int(counts[95:].sum())), ("22300", "105 jaar of ouder", int(counts[105])),
+                ("10000", "Totaal", int(counts.sum()))]
+    observations = [{"Id": i, "Measure": "M000352", "ValueAttribute": "None", "Value": value, "StringValue": None,
+                     "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": ident, "RegioS": "NL01",
+                     "Perioden": f"{year}JJ00"} for i, (ident, _, value) in enumerate(entries)]
+    codes = {"LeeftijdCodes.json": [{"Identifier": ident, "Index": i + 1, "Title": title, "Description": "",
+                                     "DimensionGroupId": None} for i, (ident, title, _) in enumerate(entries)],
+             "RegioSCodes.json": [{"Identifier": "NL01", "Index": 1, "Title": "Nederland", "Description": "",
+                                   "DimensionGroupId": None}],
+             "PeriodenCodes.json": [{"Identifier": f"{year}JJ00", "Index": 1, "Title": str(year), "Description": "",
+                                     "DimensionGroupId": "0", "Status": "Definitief"}]}
+    _v4_snapshot(folder, "03759ned", "DEMO - Bevolking op 1 januari naar leeftijd (Nederland), standaardbevolking",
+                 observations, codes)
 
 
 def _padded(code: str) -> str:
@@ -427,7 +472,8 @@ def write_cbs_tables(world: _World, regions: RegionsConfig, folder: Path, root: 
 
     catalogue = load_catalogue(root / "config" / "indicators.yaml")
     sources = load_sources(root=root)
-    chosen = cbs_sources(catalogue, sources)
+    # a variant reads the same tables as its indicator (other measures of them, which the demo writes too)
+    chosen = {i: s for i, s in cbs_sources(catalogue, sources).items() if not catalogue[i].variant_of}
     missing = [i for i in chosen if i not in truth["indicators"]]
     if missing:
         raise ValueError(f"config/demo.yaml has no demo truth for {missing}; add one so the demo covers the catalogue")
@@ -531,10 +577,11 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
     keys = {indicator: f"{source.value.split('|')[0].strip()}_{i + 4}" for i, (indicator, source) in enumerate(members)}
     estimates = {indicator: world.survey(indicator, truth["indicators"][indicator], truth["survey"]).set_index(["area_code", "year"])
                  for indicator, _ in members}
-    ages = [("20300", "18 jaar of ouder", 0.0), ("53115", "18 tot 65 jaar", 1.5)]
+    ages = [("20300", "18 jaar of ouder"), ("53115", "18 tot 65 jaar"), ("80200", "65 jaar of ouder")]
     margins = [("MW00000", "Waarde", "value"), ("MOG0095", "Ondergrens 95%-interval", "lower"),
                ("MBG0095", "Bovengrens 95%-interval", "upper")]
     dimension_codes = {source.dimensions.get("Leeftijd", "20300") for _, source in members}
+    dimension_codes |= {code for _, source in members for code in source.strata}
     if not dimension_codes <= {a[0] for a in ages}:
         raise ValueError(f"demo survey table {table.id}: Leeftijd codes {sorted(dimension_codes)} are not in the demo")
     # the wijken too, with model-based estimates and wider margins (the demo has no buurten in this table)
@@ -547,14 +594,20 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
     area_codes = [g.code for g, _ in world.gemeenten] + ["NL01"] + wijk_codes
     for year in years:
         for code in area_codes:
-            for age, _, shift in ages:
+            older = world.adult_share_65(code, year)
+            for age, _ in ages:
                 for margin, _, column in margins:
                     row = {"ID": len(rows), "Marges": margin, "Leeftijd": age, "WijkenEnBuurten": _padded(code),
                            "Perioden": f"{year}JJ00",
                            "Gemeentenaam_1": names.get(gemeente_of(code) if level_of(code) else code, "")}
                     for indicator, key in keys.items():
                         frame = estimates[indicator]
-                        row[key] = round(float(frame.loc[(code, year), column]) + shift, 1) if (code, year) in frame.index else None
+                        if (code, year) not in frame.index:
+                            row[key] = None
+                            continue
+                        estimate = frame.loc[(code, year)]
+                        gradient = truth["indicators"][indicator].get("age_gap", 0.0)
+                        row[key] = round(_stratum(estimate, age, older, gradient)[column], 1)
                     rows.append(row)
     properties = [{"ID": 0, "Type": "Dimension", "Key": "Marges", "Title": "Marges"},
                   {"ID": 1, "Type": "Dimension", "Key": "Leeftijd", "Title": "Leeftijd"},
@@ -564,12 +617,25 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
     properties += [{"ID": 5 + i, "Type": "Topic", "Key": key, "Title": key.rsplit("_", 1)[0], "Unit": "%", "Datatype": "Double"}
                    for i, key in enumerate(keys.values())]
     dimensions = {"Marges": [{"Key": k, "Title": t} for k, t, _ in margins],
-                  "Leeftijd": [{"Key": k, "Title": t} for k, t, _ in ages],
+                  "Leeftijd": [{"Key": k, "Title": t} for k, t in ages],
                   "WijkenEnBuurten": [{"Key": _padded(c), "Title": world.small_areas.title(c) if level_of(c) else names.get(c, c)}
                                       for c in area_codes],
                   "Perioden": [{"Key": f"{y}JJ00", "Title": str(y)} for y in years]}
     _v3_snapshot(folder / table.id / SNAPSHOT_DATE, table.id, table.title or table.id, properties, dimensions, rows,
                  catalog=table.catalog)
+
+
+def _stratum(estimate, age: str, older: float, gradient: float) -> dict[str, float]:
+    """An estimate for all adults (20300) or for one age group: 65+ (80200) lies `gradient` points above 18-64 (53115),
+    the two averaging to the adults' value with the 65+ share `older`; an age group's margins are wider, by the
+    square root of its share of the respondents."""
+    value, half = float(estimate["value"]), (float(estimate["upper"]) - float(estimate["lower"])) / 2
+    if age == "20300":
+        return {"value": value, "lower": float(estimate["lower"]), "upper": float(estimate["upper"])}
+    share = older if age == "80200" else 1 - older
+    value = value + (1 - older) * gradient if age == "80200" else value - older * gradient
+    value, half = float(np.clip(value, 0.5, 99.5)), half / np.sqrt(share)
+    return {"value": value, "lower": max(0.0, value - half), "upper": min(100.0, value + half)}
 
 
 def write_registrations(world: _World, regions: RegionsConfig, target: Path, root: Path) -> None:
@@ -671,6 +737,9 @@ def write_demo(root: Path | None = None, seed: int = SEED, national: bool = Fals
     demo = paths.raw_dir(root) / ("demo-nl" if national else "demo")
     demo.mkdir(parents=True, exist_ok=True)
     write_cbs_population(world, regions, demo / "cbs" / "03759ned" / SNAPSHOT_DATE)
+    standard = load_sources(root=root).standard_population
+    if standard is not None:
+        write_standard_population(demo / "cbs" / standard.table.directory / SNAPSHOT_DATE, standard.year)
     truth = load_truth(root)
     write_cbs_tables(world, regions, demo / "cbs", root, truth)
     write_perined(world, regions, demo / "perined" / "perined-export.csv", root, truth)

@@ -17,6 +17,9 @@ LIFE_PHASES = ("Kansrijke Start", "Peutertijd", "Basisschool", "Voortgezet onder
 REQUIRED = ("id", "title", "unit", "polarity", "life_phase", "statistic", "ci_method", "source")
 # The areas an indicator can have figures for, from large to small: the lowest level its source publishes.
 AREA_LEVELS = ("gemeente", "wijk", "buurt")
+# Second definitions of an indicator beside the source's own (docs/methode.md, "Leeftijd"): the same events over the
+# population that can have them (uitkeringen below AOW age), or the same estimate standardised for age.
+VARIANT_KINDS = {"population_at_risk": "bevolking die het kan overkomen", "age_standardised": "gestandaardiseerd naar leeftijd"}
 
 
 class CatalogueError(ValueError):
@@ -52,12 +55,30 @@ class Indicator:
     note: str = ""
     lowest_level: str = "gemeente"   # gemeente, wijk or buurt: the smallest areas the source publishes it for
     rounding: dict | None = None     # {numerator: 10, denominator: 5}: the unit CBS rounds each published count to
+    # Versions: a variant names the indicator it is a version of, its kind (VARIANT_KINDS) and a label that says what
+    # differs ("inwoners van 15 tot 65 jaar"); the indicator lists its variants and which version carries the 2030
+    # verdict (judged_by, default itself: what the programme reports today).
+    variant_of: str | None = None
+    variant_kind: str = ""
+    variant_label: str = ""
+    variants: tuple[str, ...] = ()
+    judged_by: str = ""
     extra: dict = field(default_factory=dict, compare=False)
 
     def has_level(self, level: str) -> bool:
         """Whether the source publishes this indicator for areas of `level` (gemeente, wijk or buurt); the
         workbook never makes a wijk figure out of a gemeente figure."""
         return AREA_LEVELS.index(level) <= AREA_LEVELS.index(self.lowest_level)
+
+    @property
+    def family(self) -> str:
+        """The id of the indicator this is a version of (its own id for the source's own definition)."""
+        return self.variant_of or self.id
+
+    @property
+    def judges(self) -> bool:
+        """Whether this version carries the 2030 verdict (and is the one reports list)."""
+        return bool(self.judged_by) and self.judged_by == self.id
 
     @property
     def step_years(self) -> int:
@@ -79,6 +100,52 @@ def per_indicator(indicators: dict[str, Indicator], ids, attribute: str) -> np.n
     return pd.Series(ids).map({k: getattr(i, attribute) for k, i in indicators.items()}).to_numpy()
 
 
+def judging(catalogue: dict[str, Indicator]) -> list[Indicator]:
+    """The version of every indicator that carries its verdict, in catalogue order: what reports list."""
+    return [i for i in catalogue.values() if i.judges]
+
+
+def versions(catalogue: dict[str, Indicator], indicator_id: str) -> list[Indicator]:
+    """Every version of an indicator (the source's own definition first, then its variants)."""
+    family = catalogue[catalogue[indicator_id].family]
+    return [family, *(catalogue[v] for v in family.variants)]
+
+
+def beside(catalogue: dict[str, Indicator], indicator_id: str) -> list[Indicator]:
+    """The other versions of an indicator, shown beside the one that judges."""
+    return [i for i in versions(catalogue, indicator_id) if i.id != indicator_id]
+
+
+def _variants(entry: dict, path: Path) -> list[dict]:
+    """The catalogue entries of an indicator's variants: the indicator's fields, with the variant's own on top (its
+    `source` merged into the indicator's), and the indicator's place in the target basket only for the version
+    that judges."""
+    name = entry["id"]
+    out = []
+    for position, variant in enumerate(entry.get("variants") or [], start=1):
+        if not isinstance(variant, dict) or not variant.get("id") or not variant.get("label"):
+            raise CatalogueError(f"{path}: indicator '{name}', variant {position}: needs an id and a label (what differs)")
+        kind = variant.get("kind")
+        if kind not in VARIANT_KINDS:
+            raise CatalogueError(f"{path}: indicator '{name}', variant '{variant['id']}': kind '{kind}' must be one of "
+                                 f"{list(VARIANT_KINDS)}")
+        own = {k: v for k, v in variant.items() if k not in ("kind", "label", "source", "id")}
+        merged = {**{k: v for k, v in entry.items() if k not in ("variants", "judged_by", "id")}, **own,
+                  "id": variant["id"], "source": {**entry["source"], **(variant.get("source") or {})},
+                  "variant_of": name, "variant_kind": kind, "variant_label": variant["label"]}
+        merged.setdefault("short_title", entry.get("short_title") or entry["title"])
+        if kind == "age_standardised" and "definition" not in variant:
+            merged["definition"] = (f"{entry.get('definition', '')} Gestandaardiseerd naar leeftijd: de schattingen per "
+                                    "leeftijdsgroep gewogen met de leeftijdsopbouw van de standaardbevolking, alsof het "
+                                    "gebied de leeftijdsopbouw van heel Nederland had (zie de methode).").strip()
+        if "title" not in variant:
+            merged["title"] = f"{entry['title']} ({variant['label']})"
+        if "short_title" not in variant:
+            merged["short_title"] = f"{merged['short_title']} ({variant['label']})"
+        out.append(merged)
+    return out
+
+
 def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
     path = Path(path) if path else paths.config_dir() / "indicators.yaml"
     try:
@@ -86,11 +153,25 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
     except FileNotFoundError as err:
         raise CatalogueError(f"{path} not found: the workbook needs its indicator catalogue") from err
     catalogue: dict[str, Indicator] = {}
+    entries = []
     for position, entry in enumerate(raw.get("indicators") or [], start=1):
         name = entry.get("id", f"entry {position}")
         absent = [k for k in REQUIRED if entry.get(k) in (None, "")]
         if absent:
             raise CatalogueError(f"{path}: indicator '{name}' lacks {absent}")
+        variants = _variants(entry, path)
+        judge = entry.get("judged_by") or name
+        if judge not in [name, *(v["id"] for v in variants)]:
+            raise CatalogueError(f"{path}: indicator '{name}': judged_by '{judge}' is neither the indicator nor one of "
+                                 f"its variants ({[v['id'] for v in variants]})")
+        family = {**entry, "variants": tuple(v["id"] for v in variants)}
+        for version in (family, *variants):
+            version["judged_by"] = judge
+            if version["id"] != judge:
+                version["target_basket"] = False
+            entries.append(version)
+    for entry in entries:
+        name = entry["id"]
         if name in catalogue:
             raise CatalogueError(f"{path}: indicator id '{name}' appears twice")
         if entry["polarity"] not in POLARITIES:

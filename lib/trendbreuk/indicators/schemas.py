@@ -92,7 +92,42 @@ SMALL_AREA_VALUES = INDICATOR_VALUES.add_columns({
     "series_break": pa.Column(bool),
 })
 
-SCHEMAS = {"indicator_values": INDICATOR_VALUES, "gaps": GAPS, "assessments": ASSESSMENTS,
+AGE_STRATA = pa.DataFrameSchema(
+    {
+        "indicator": pa.Column(str),
+        "region": pa.Column(str),
+        "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "area_code": pa.Column(str),
+        "period": pa.Column(str),
+        "stratum": pa.Column(str),
+        "value": pa.Column(float, pa.Check.in_range(0, 100), nullable=True),
+        "lower_ci": pa.Column(float, nullable=True),
+        "upper_ci": pa.Column(float, nullable=True),
+        "standard_weight": pa.Column(float, pa.Check.in_range(0, 1, include_min=False)),
+    },
+    checks=[pa.Check(_interval_ok, element_wise=False, error="lower_ci <= value <= upper_ci")],
+    unique=["indicator", "region", "area_code", "period", "stratum"],
+    strict=False,
+)
+
+AGE_SHARES = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "area_code": pa.Column(str),
+        "stratum": pa.Column(str),
+        "age_from": pa.Column(float),
+        "age_to": pa.Column(float),
+        "year": pa.Column(int),
+        "share": pa.Column(float, pa.Check.in_range(0, 1)),
+        "projected": pa.Column(bool),
+        "basis": pa.Column(str),
+    },
+    unique=["region", "area_code", "stratum", "year", "projected"],
+    strict=False,
+)
+
+SCHEMAS = {"indicator_values": INDICATOR_VALUES, "age_strata": AGE_STRATA, "age_shares": AGE_SHARES, "gaps": GAPS, "assessments": ASSESSMENTS,
            "small_area_values": SMALL_AREA_VALUES, "small_area_gaps": GAPS, "small_area_assessments": ASSESSMENTS}
 
 

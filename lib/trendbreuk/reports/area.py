@@ -15,11 +15,12 @@ import pandas as pd
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.compare import figure_funnel, figure_progress, figure_ranked
 from trendbreuk.geography.areas import Region, RegionsConfig, load_regions, slugify
-from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS, chance_percent
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, missing_html,
                                        sources_html, verdict_badge)
+from trendbreuk.reports.age import age_section
 from trendbreuk.reports.page import HTML, Page, table_html
 
 
@@ -48,7 +49,7 @@ class AreaReport:
 
     @property
     def basket(self) -> list[Indicator]:
-        return [i for i in self.catalogue.values() if i.target_basket and i.id in self.own.index]
+        return [i for i in judging(self.catalogue) if i.target_basket and i.id in self.own.index]
 
     def header(self) -> HTML:
         kind = f"subregio van {self.region.name}" if self.subregio else "regionale voortgangsrapportage"
@@ -234,6 +235,12 @@ class AreaReport:
                  "dat door toeval kan ontstaan niet als verschil telt. De plaats zelf zegt weinig als de marges "
                  "overlappen.</p>" + table_html(pd.DataFrame(rows)) + "</section>")
         return HTML(intro + "".join(c.data for c in charts))
+
+    def age(self) -> HTML:
+        """Leeftijd en de achterstand, with a summary per life phase in the regional report."""
+        return age_section(self.processed, self.catalogue, self.region.key, self.area_code, self.area_name,
+                           self.benchmark, self.benchmark_name, self.regions.target_year,
+                           by_life_phase=self.subregio is None)
 
     def missing(self) -> HTML:
         """The catalogue's indicators without figures in this build, with the reason."""

@@ -125,6 +125,9 @@ def missing_html(processed: Processed) -> HTML:
     """The catalogue's indicators that have no figures in this build, grouped by what is missing ('export Perined
     nodig'), so that a reader knows they are absent, not forgotten; what a researcher should do comes last."""
     skipped = [s for s in processed.info.get("skipped_indicators") or [] if isinstance(s, dict)]
+    reasons = {s["indicator"]: s["reason"] for s in skipped}
+    # a second definition (variant) missing for the same reason as its indicator is not news
+    skipped = [s for s in skipped if not (s.get("variant_of") and reasons.get(s["variant_of"]) == s["reason"])]
     if not skipped:
         return HTML("")
     groups: dict[str, list[dict]] = {}

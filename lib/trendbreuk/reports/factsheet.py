@@ -18,11 +18,12 @@ from trendbreuk.charts.compare import figure_spine
 from trendbreuk.charts.maps import figure_map
 from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio, load_regions
 from trendbreuk.geography.boundaries import load_region_boundaries
-from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging, load_catalogue
 from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
                                        load_programmes_threshold, missing_html, sources_html, verdict_badge)
+from trendbreuk.reports.age import age_section, indicator_note
 from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
@@ -129,7 +130,7 @@ class Factsheet:
     @property
     def indicators(self) -> list[Indicator]:
         present = set(self.own.index)
-        return [i for i in self.catalogue.values() if i.id in present]
+        return [i for i in judging(self.catalogue) if i.id in present]
 
     @property
     def basket(self) -> list[Indicator]:
@@ -286,6 +287,8 @@ class Factsheet:
         sentence = assessment_sentence(a, indicator, self.gemeente.name, self.benchmark_name, self.regions.target_year)
         if a["verdict"] == "onvoldoende_gegevens":
             sentence += self.wider_verdicts(indicator)
+        age = indicator_note(self.processed, self.catalogue, indicator, self.region.key, self.gemeente.code,
+                             self.gemeente.name, self.benchmark, self.benchmark_name)
         trend_alt = (f"Lijngrafiek van {indicator.title.lower()} per periode voor {self.gemeente.name}, subregio "
                      f"{self.subregio.name}, {self.region.name} en {self.benchmark_name}. "
                      + (f"Laatste waarde {self.gemeente.name}: {fmt.value_with_unit(a['value'], unit, d)} in "
@@ -302,7 +305,9 @@ class Factsheet:
             HTML(f'<section class="tb-indicator"><h3>{html.escape(indicator.title)} '
                  f'{verdict_badge(a["verdict"], a["verdict_label"])}</h3>'
                  f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
-                 f'<p class="tb-message">{html.escape(sentence)}</p></section>'),
+                 f'<p class="tb-message">{html.escape(sentence)}</p>'
+                 + (f'<p class="tb-age-note"><strong>Leeftijd:</strong> {html.escape(age)}</p>' if age else "")
+                 + '</section>'),
             self.page.chart(figure_trend(shown, series, title=trend_title(a, indicator, self.gemeente.name, self.benchmark_name),
                                          unit=unit, decimals=d),
                             alt=trend_alt, data=trend_table, name=f"{self.gemeente.slug}-{indicator.id}-trend"),
@@ -379,6 +384,11 @@ class Factsheet:
 
         return wijken_section(self.processed, self.regions, self.catalogue, self.region, self.gemeente.code,
                               self.gemeente.name, self.benchmark, self.page)
+
+    def age(self) -> HTML:
+        """Leeftijd en de achterstand: every indicator with a second definition that takes age into account."""
+        return age_section(self.processed, self.catalogue, self.region.key, self.gemeente.code, self.gemeente.name,
+                           self.benchmark, self.benchmark_name, self.regions.target_year)
 
     def missing(self) -> HTML:
         """The catalogue's indicators without figures in this build, with the reason."""

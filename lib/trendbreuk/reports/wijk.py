@@ -21,7 +21,7 @@ from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_ranked
 from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig, load_regions
 from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of
-from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, load_catalogue
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging, load_catalogue
 from trendbreuk.indicators.small_areas import MOSTLY_ROUNDING, rounded_intervals, rounding_halves
 from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
                                        verdict_badge)
@@ -102,7 +102,7 @@ class WijkProfile:
         """The indicators that have figures for this area (the catalogue's order)."""
         values = self.own_values
         present = set(values.loc[values["value"].notna(), "indicator"]) | set(self.own.index)
-        return [i for i in self.catalogue.values() if i.id in present]
+        return [i for i in judging(self.catalogue) if i.id in present]
 
     def values(self, indicator: Indicator) -> pd.DataFrame:
         """The indicator's values of the area, its gemeenten, the region and the benchmarks."""
@@ -335,7 +335,7 @@ def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict
     year, with intervals; one ranked chart for the first of them."""
     values = processed.small_areas("small_area_values", gemeente_code=gemeente_code, area_level="wijk")
     values = values[(values["region"] == region.key) & values["value"].notna()]
-    chosen = [i for i in catalogue.values() if i.target_basket and i.has_level("wijk") and i.id in set(values["indicator"])]
+    chosen = [i for i in judging(catalogue) if i.target_basket and i.has_level("wijk") and i.id in set(values["indicator"])]
     if values.empty or not chosen:
         return HTML("")
     benchmark_name = "de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark]

@@ -474,12 +474,14 @@ class _SnapshotWriter:
 
 def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dimensions: dict | None = None,
                  region_prefixes: list[str] = ("GM",), regions: list[str] = ("NL01",), from_period: str | None = None,
-                 base: str | None = None, timeout: float = 120.0, retries: int = 3, accept_smaller: bool = False) -> Path:
+                 base: str | None = None, timeout: float = 120.0, retries: int = 3, accept_smaller: bool = False,
+                 folder: str | None = None) -> Path:
     """Fetch an OData v4 table (datasets.cbs.nl): Properties, Dimensions, MeasureCodes, every {Dimension}Codes
-    and the filtered Observations, into a new snapshot folder. Returns the snapshot folder. An answer that holds
-    much less than the snapshot in use is refused (ImplausibleSnapshotError) unless accept_smaller."""
+    and the filtered Observations, into a new snapshot folder under raw_cbs_dir/<folder or table>. Returns the
+    snapshot folder. An answer that holds much less than the snapshot in use is refused (ImplausibleSnapshotError)
+    unless accept_smaller."""
     root = f"{base_url('v4', base)}/{table}"
-    writer = _SnapshotWriter(Path(raw_cbs_dir) / table, table, "odata-v4")
+    writer = _SnapshotWriter(Path(raw_cbs_dir) / (folder or table), table, "odata-v4")
     try:
         response, properties = _get_json(f"{root}/Properties", table, timeout=timeout, retries=retries)
         if not isinstance(properties, dict) or "Identifier" not in properties:

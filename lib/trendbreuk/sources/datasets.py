@@ -39,6 +39,12 @@ class CbsTable:
     year: int | None = None       # the year a table of a yearly series stands for (it has no period dimension)
     series: str = ""              # the series it belongs to
     indeling: int | None = None   # the gemeente indeling of all its figures, when the table says so (e.g. 2022)
+    folder: str = ""              # the folder of its snapshots in cbs_dir, when not its id (another slice of a table)
+
+    @property
+    def directory(self) -> str:
+        """The folder in a dataset's cbs_dir that holds this table's snapshots."""
+        return self.folder or self.id
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,27 @@ class CbsSeries:
 
 
 @dataclass(frozen=True)
+class StandardPopulation:
+    """The population that age-standardised figures are standardised to: one country (`region`) on 1 January of
+    one fixed `year`, by year of age, from a slice of a CBS population table kept in a folder of its own."""
+
+    table: CbsTable
+    year: int
+    region: str
+    measure: str
+    age_dimension: str = "Leeftijd"
+
+
+@dataclass(frozen=True)
+class AgeGroups:
+    """Inhabitants per age group per area and year: the measures (by key stem) of a yearly series and the ages each
+    counts, [from, to) with None for an open group."""
+
+    series: str
+    groups: dict[str, tuple[int, int | None]]
+
+
+@dataclass(frozen=True)
 class SourcesConfig:
     datasets: dict[str, Dataset]
     default_dataset: str
@@ -60,6 +87,8 @@ class SourcesConfig:
     cbs_base_urls: dict[str, str]
     cbs_series: dict[str, CbsSeries] = field(default_factory=dict)
     births: dict | None = None  # {series or table, measure}: births for the programmes' reach
+    standard_population: StandardPopulation | None = None  # for age standardisation
+    age_groups: AgeGroups | None = None  # inhabitants per age group, area and year (the age structure)
 
     def cbs_table(self, table_id: str) -> CbsTable:
         """A configured table, or a member of a configured series, by id (any letter case)."""
@@ -89,10 +118,27 @@ def _cbs_table(spec: dict, path: Path) -> CbsTable:
     return CbsTable(
         id=str(spec["id"]), api=api, title=str(spec.get("title", "")), measures=tuple(spec.get("measures") or ()),
         dimensions=spec.get("dimensions"),
-        region_prefixes=tuple(spec.get("region_prefixes") or (("GM",) if api == "v4" else ("GM", "NL"))),
+        region_prefixes=tuple(spec["region_prefixes"] if spec.get("region_prefixes") is not None
+                              else (("GM",) if api == "v4" else ("GM", "NL"))),
         regions=tuple(spec.get("regions") or ("NL01",)), from_period=spec.get("from_period"),
         catalog=str(spec.get("catalog", "CBS")), year=spec.get("year"), series=str(spec.get("series", "")),
-        indeling=int(spec["indeling"]) if spec.get("indeling") else None)
+        indeling=int(spec["indeling"]) if spec.get("indeling") else None, folder=str(spec.get("folder", "")))
+
+
+def _standard_population(spec: dict | None, path: Path) -> StandardPopulation | None:
+    if spec is None:
+        return None
+    absent = [k for k in ("table", "year", "region", "measure", "folder") if not spec.get(k)]
+    if absent:
+        raise DatasetConfigError(f"{path}: cbs.standard_population lacks {absent}")
+    year, region = int(spec["year"]), str(spec["region"])
+    table = _cbs_table({"id": spec["table"], "api": spec.get("api", "v4"), "folder": spec["folder"],
+                        "title": spec.get("title", ""), "measures": [spec["measure"]],
+                        "dimensions": spec.get("dimensions"), "region_prefixes": [], "regions": [region],
+                        "from_period": f"{year}JJ00"}, path)
+    if table.api != "v4":
+        raise DatasetConfigError(f"{path}: cbs.standard_population is read from an OData v4 table (03759ned)")
+    return StandardPopulation(table, year, region, str(spec["measure"]), str(spec.get("age_dimension", "Leeftijd")))
 
 
 def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesConfig:
@@ -133,8 +179,19 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
     births = cbs.get("births")
     if births is not None and not (births.get("measure") and (births.get("series") in series or births.get("table"))):
         raise DatasetConfigError(f"{path}: cbs.births needs a measure and a configured series (or a table): {births}")
+    age_groups = cbs.get("age_groups")
+    if age_groups is not None:
+        groups = age_groups.get("groups") or {}
+        if age_groups.get("series") not in series or not groups or not all(
+                isinstance(a, (list, tuple)) and len(a) == 2 for a in groups.values()):
+            raise DatasetConfigError(f"{path}: cbs.age_groups needs a configured series and its age groups with the "
+                                     f"ages each counts, e.g. {{k_65JaarOfOuder: [65, null]}}; not {age_groups}")
+        age_groups = AgeGroups(str(age_groups["series"]), {str(k): (int(a[0]), None if a[1] is None else int(a[1]))
+                                                           for k, a in groups.items()})
     config = SourcesConfig(datasets=datasets, default_dataset=str(raw.get("default_dataset", "demo")), layouts=layouts,
                            cbs_tables=tables, cbs_series=series, births=births,
+                           standard_population=_standard_population(cbs.get("standard_population"), path),
+                           age_groups=age_groups,
                            cbs_base_urls={"v4": cbs.get("v4_base_url"), "v3": cbs.get("v3_base_url"),
                                           "derden": cbs.get("derden_base_url")})
     config.dataset()  # the default must exist

@@ -11,7 +11,9 @@ wijken en buurten, one table per year, config/sources.yaml) and the measures it 
 - `value`: an estimate with its 95% interval in a margins dimension (`margins: Marges`, codes MW00000, MOG0095,
   MBG0095), as the Gezondheidsmonitor tables publish it.
 
-`dimensions` keeps one code of other dimensions (Leeftijd: '20300', 18 jaar of ouder).
+`dimensions` keeps one code of other dimensions (Leeftijd: '20300', 18 jaar of ouder). `strata` instead reads one
+row per code of a dimension, each code with the ages it covers (Leeftijd: {'53115': [18, 65], '80200': [65, null]}):
+the age groups that an age-standardised variant weights by the standard population (`read_standard_population`).
 
 This module plans what `trendbreuk fetch cbs` asks for (`fetch_plan`) and turns the fetched snapshots into the
 same tidy rows as the portal exports (`read_cbs_indicators`), with codes, never names, as keys: national rows
@@ -22,6 +24,7 @@ reshaped with polars (all gemeenten, all years, wide tables); the statistics dow
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import reduce
 from pathlib import Path
@@ -73,6 +76,8 @@ class CbsIndicatorSource:
     value: str | None = None
     margins: str | None = None
     dimensions: dict[str, str] = field(default_factory=dict)
+    strata_dimension: str | None = None
+    strata: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # code -> ages [from, to)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -101,13 +106,29 @@ def cbs_source(indicator: Indicator, sources: SourcesConfig) -> CbsIndicatorSour
         except DatasetConfigError:  # a table named only here: its API and catalogue come with it
             tables = (CbsTable(id=str(spec["table"]), api=str(spec.get("api", "v3")), catalog=str(spec.get("catalog", "CBS")),
                                indeling=spec.get("indeling")),)
+    strata = spec.get("strata") or {}
+    if len(strata) > 1 or any(not isinstance(codes, dict) or not codes for codes in strata.values()):
+        raise DatasetConfigError(f"{where}: strata names one dimension with the ages of each of its codes, e.g. "
+                                 "{Leeftijd: {'53115': [18, 65], '80200': [65, null]}}")
+    strata_dimension = next(iter(strata), None)
+    bands = {}
+    for code, ages in (strata.get(strata_dimension) or {}).items():
+        if not (isinstance(ages, (list, tuple)) and len(ages) == 2 and isinstance(ages[0], int)
+                and (ages[1] is None or (isinstance(ages[1], int) and ages[1] > ages[0]))):
+            raise DatasetConfigError(f"{where}: strata code {code}: give the ages it covers as [from, to) with to "
+                                     f"null for an open group, e.g. [65, null]; not {ages!r}")
+        bands[str(code)] = (ages[0], ages[1])
+    dimensions = {str(k): str(v) for k, v in (spec.get("dimensions") or {}).items() if k != strata_dimension}
     source = CbsIndicatorSource(
         indicator=indicator.id, tables=tuple(tables), numerator=_terms(spec.get("numerator")),
         denominator=_terms(spec.get("denominator")), percentage=spec.get("percentage"), value=spec.get("value"),
-        margins=spec.get("margins"), dimensions={str(k): str(v) for k, v in (spec.get("dimensions") or {}).items()})
+        margins=spec.get("margins"), dimensions=dimensions, strata_dimension=strata_dimension, strata=bands)
     if indicator.statistic == "survey":
         if not source.value or source.numerator:
             raise DatasetConfigError(f"{where}: a survey indicator names a `value` (with `margins`), not counts")
+    elif source.strata:
+        raise DatasetConfigError(f"{where}: strata are read for survey estimates (a count is standardised from its "
+                                 "own age-specific counts, which no configured table has)")
     elif not source.numerator or bool(source.denominator) == bool(source.percentage):
         raise DatasetConfigError(f"{where}: name a numerator and either a denominator or a percentage")
     return source
@@ -136,7 +157,7 @@ def fetch_plan(catalogue: dict[str, Indicator], sources: SourcesConfig) -> list[
     plan: dict[str, dict] = {}
 
     def need(table: CbsTable, measures, dimensions: dict, purpose: str) -> None:
-        entry = plan.setdefault(table.id, {"table": table, "measures": [], "dimensions": {}, "purposes": []})
+        entry = plan.setdefault(table.directory, {"table": table, "measures": [], "dimensions": {}, "purposes": []})
         for measure in measures:
             if measure not in entry["measures"]:
                 entry["measures"].append(measure)
@@ -155,7 +176,15 @@ def fetch_plan(catalogue: dict[str, Indicator], sources: SourcesConfig) -> list[
                 need(table, table.measures, table.dimensions or {}, f"vaste maten van {series.title}")
     for source in cbs_sources(catalogue, sources).values():
         for table in source.tables:
-            need(table, source.terms, source.dimensions, source.indicator)
+            strata = {source.strata_dimension: list(source.strata)} if source.strata else {}
+            need(table, source.terms, {**source.dimensions, **strata}, source.indicator)
+    if sources.age_groups is not None:
+        for table in sources.cbs_series[sources.age_groups.series].tables:
+            need(table, list(sources.age_groups.groups), {}, "leeftijdsopbouw per gemeente")
+    if sources.standard_population is not None:
+        standard = sources.standard_population
+        need(standard.table, standard.table.measures, standard.table.dimensions or {},
+             f"standaardbevolking {standard.year} (leeftijdsstandaardisatie)")
     if sources.births:
         for table in _births_tables(sources):
             need(table, [sources.births["measure"]], {}, "geboorten (bereik van de programma's)")
@@ -253,6 +282,12 @@ def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable,
         if dim not in frame.columns:
             raise CbsSourceError(f"indicator {source.indicator}: table {wide.table} has no dimension '{dim}'")
         frame = frame.filter(pl.col(dim) == code)
+    if source.strata:
+        if source.strata_dimension not in frame.columns:
+            raise CbsSourceError(f"indicator {source.indicator}: table {wide.table} has no dimension "
+                                 f"'{source.strata_dimension}' to read its age groups from")
+        frame = (frame.filter(pl.col(source.strata_dimension).is_in(list(source.strata)))
+                 .with_columns(pl.col(source.strata_dimension).alias("stratum")))
     if small_areas:
         frame = frame.filter(pl.col("region_code").str.starts_with("WK") | pl.col("region_code").str.starts_with("BU"))
         frame = frame.with_columns(pl.col("region_code").alias("area_code"))
@@ -277,7 +312,7 @@ def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable,
     out = out.with_columns(pl.when(pl.any_horizontal([pl.col(c).is_not_null() for c in ("numerator", "value")]))
                            .then(pl.lit(None, dtype=pl.String))
                            .otherwise(pl.lit(f"ontbreekt of geheim in CBS-tabel {wide.table}")).alias("missing_reason"))
-    extra = ["indeling_change"] if small_areas else []
+    extra = (["indeling_change"] if small_areas else []) + (["stratum"] if source.strata else [])
     return out.select([*TIDY_COLUMNS, "indeling_year", *extra]).to_pandas(), used
 
 
@@ -330,15 +365,16 @@ def _counts(frame: pl.DataFrame, source: CbsIndicatorSource, keys: dict, table: 
 
 
 def _estimates(frame: pl.DataFrame, source: CbsIndicatorSource, key: str, table: str) -> pl.DataFrame:
+    index = ["area_code", "year", *(["stratum"] if "stratum" in frame.columns else [])]
     if not source.margins:
-        return frame.select("area_code", "year", pl.col(key).cast(pl.Float64).alias("value"))
+        return frame.select(*index, pl.col(key).cast(pl.Float64).alias("value"))
     if source.margins not in frame.columns:
         raise CbsSourceError(f"indicator {source.indicator}: table {table} has no margins dimension '{source.margins}'")
     long = frame.filter(pl.col(source.margins).is_in(list(MARGIN_CODES)))
-    wide = long.pivot(on=source.margins, index=["area_code", "year"], values=key, aggregate_function="first")
+    wide = long.pivot(on=source.margins, index=index, values=key, aggregate_function="first")
     for code, name in MARGIN_CODES.items():
         wide = wide.with_columns((pl.col(code) if code in wide.columns else pl.lit(None)).cast(pl.Float64).alias(name))
-    wide = wide.select("area_code", "year", *MARGIN_CODES.values())
+    wide = wide.select(*index, *MARGIN_CODES.values())
     bad = wide.filter(pl.col("value").is_not_null() & ((pl.col("lower_ci") > pl.col("value")) | (pl.col("upper_ci") < pl.col("value"))))
     if bad.height:
         row = bad.row(0, named=True)
@@ -359,13 +395,17 @@ class CbsRead:
     missing_tables: dict[str, list[str]]
     small_area_rows: pd.DataFrame | None = None  # the same for wijken and buurten, with indeling_change
     small_areas: SmallAreaRegister | None = None  # their codes and names, from the tables' code lists
+    strata_rows: pd.DataFrame | None = None  # age groups of indicators read by strata (gemeenten, NL), with `stratum`
+    small_area_strata_rows: pd.DataFrame | None = None  # and of their wijken and buurten
 
 
 def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig, cbs_dir: Path) -> CbsRead:
     """Rows of every CBS indicator from the newest snapshot of each of its tables in `cbs_dir`. A table that was
     never fetched leaves its years out (listed in missing_tables); an indicator with no table at all, or whose
-    tables hold no figures yet, is listed in `missing` with the reason."""
-    frames, measures, missing, missing_tables, small = [], [], {}, {}, []
+    tables hold no figures yet, is listed in `missing` with the reason. Indicators read by age group (strata) give
+    their rows apart, one per group (`strata_rows`)."""
+    frames, measures, missing, missing_tables = [], [], {}, {}
+    small, strata, small_strata = [], [], []
     snapshots: dict[str, dict] = {}
     wides: dict[str, WideTable | None] = {}
     register = SmallAreaRegister({})
@@ -387,7 +427,7 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
             if not rows.empty:
                 parts.append(rows)
             if below and "absent" not in used:
-                small.append(indicator_rows(wide, source, table, small_areas=True)[0])
+                (small_strata if source.strata else small).append(indicator_rows(wide, source, table, small_areas=True)[0])
         fetched = sorted({m["table"] for m in measures if m["indicator"] == indicator_id})
         if not fetched:
             label = source.tables[0].series and f"CBS-tabellen {source.tables[0].series}" or f"CBS-tabel {source.tables[0].id}"
@@ -397,14 +437,21 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
         rows = pd.concat(parts, ignore_index=True) if parts else None
         if rows is None or (rows["numerator"].isna().all() and rows["value"].isna().all()):
             tables = f"CBS-tabel{'len' if len(fetched) > 1 else ''} {', '.join(fetched)}"
-            missing[indicator_id] = (f"{tables} nog zonder cijfers voor deze indicator",
+            what = (f"nog zonder cijfers per leeftijdsgroep ({source.strata_dimension} {', '.join(source.strata)})"
+                    if source.strata else "nog zonder cijfers voor deze indicator")
+            missing[indicator_id] = (f"{tables} {what}",
                                      f"haal later een nieuwere versie op (trendbreuk fetch cbs {' '.join(fetched)})")
             continue
-        frames.append(rows)
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*TIDY_COLUMNS, "indeling_year"])
-    small = [part for part in small if not part.empty and part["indicator"].iloc[0] not in missing]
-    small_rows = pd.concat(small, ignore_index=True) if small else None
-    return CbsRead(rows, measures, list(snapshots.values()), missing, missing_tables, small_rows, register)
+        (strata if source.strata else frames).append(rows)
+
+    def joined(parts: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame | None:
+        parts = [part for part in parts if not part.empty and part["indicator"].iloc[0] not in missing]
+        if parts:
+            return pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=columns) if columns else None
+
+    return CbsRead(joined(frames, [*TIDY_COLUMNS, "indeling_year"]), measures, list(snapshots.values()), missing,
+                   missing_tables, joined(small), register, joined(strata), joined(small_strata))
 
 
 def _small_areas(wide: WideTable) -> SmallAreaRegister:
@@ -455,3 +502,90 @@ def births_by_year(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.DataFrame,
         used.append(_provenance(wide, table))
     births = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["area_code", "year", "births", "indeling_year"])
     return births, used
+
+
+class StandardPopulationError(ValueError):
+    """The standard population's snapshot cannot give numbers by year of age; the message says what to fetch."""
+
+
+def read_standard_population(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.Series, dict] | None:
+    """The standard population by year of age (index: age in years, an open top group at its lower age) and the
+    provenance of its snapshot; None when it is not configured or not fetched. A snapshot that holds no numbers by
+    single year of age for the configured year and region is an error that names the folder."""
+    standard = sources.standard_population
+    if standard is None:
+        return None
+    folder = Path(cbs_dir) / standard.table.directory
+    wide = _read_newest(folder)
+    if wide is None:
+        return None
+    where = f"standard population {wide.snapshot}"
+    codes_file = (wide.manifest.get("codes") or {}).get(standard.age_dimension)
+    if standard.age_dimension not in wide.frame.columns or not codes_file:
+        raise StandardPopulationError(f"{where}: no dimension {standard.age_dimension}; fetch it again "
+                                      f"(trendbreuk fetch cbs {standard.table.directory})")
+    titles = {str(c.get("Identifier", c.get("Key"))).strip(): str(c.get("Title", "")).strip()
+              for c in load_values(wide.snapshot / codes_file)}
+    frame = wide.frame.filter((pl.col("region_code") == standard.region)
+                              & (pl.col("period_code") == f"{standard.year}JJ00"))
+    if standard.measure not in frame.columns:
+        raise StandardPopulationError(f"{where}: no measure {standard.measure}")
+    counts = {str(code): value for code, value in zip(frame[standard.age_dimension], frame[standard.measure])
+              if value is not None}
+    single, open_top = {}, {}
+    for code, count in counts.items():
+        title = titles.get(code, "")
+        if match := SINGLE_AGE.fullmatch(title):
+            single[int(match.group(1))] = float(count)
+        elif match := OPEN_AGE.fullmatch(title):
+            open_top[int(match.group(1))] = float(count)
+    if not single:
+        raise StandardPopulationError(
+            f"{where}: no numbers by single year of age for {standard.region} in {standard.year} (only "
+            f"{sorted(titles.get(c, c) for c in counts)[:5]}); fetch it again (trendbreuk fetch cbs "
+            f"{standard.table.directory})")
+    oldest = max(single)
+    top = [age for age in open_top if age == oldest + 1]  # "105 jaar of ouder" after 104; not "95 jaar of ouder"
+    ages = pd.Series({**single, **{age: open_top[age] for age in top}}).sort_index()
+    provenance = {**_provenance(wide, standard.table), "standard_year": standard.year, "region": standard.region}
+    return ages, provenance
+
+
+SINGLE_AGE = re.compile(r"(\d+) jaar")
+OPEN_AGE = re.compile(r"(\d+) jaar of ouder")
+
+
+def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.DataFrame, list[dict]]:
+    """Inhabitants per configured age group (cbs.age_groups) per gemeente, NL01 and year: area_code, year, age_from,
+    age_to (inf: open), inhabitants, indeling_year; plus the snapshots read. Empty when nothing was fetched; a year
+    whose table lacks a group is left out whole (a partial age structure would mislead)."""
+    columns = ["area_code", "year", "age_from", "age_to", "inhabitants", "indeling_year"]
+    if sources.age_groups is None:
+        return pd.DataFrame(columns=columns), []
+    parts, used = [], []
+    for table in sources.cbs_series[sources.age_groups.series].tables:
+        wide = _read_newest(Path(cbs_dir) / table.id)
+        if wide is None:
+            continue
+        try:
+            keys = {stem: resolve_measure(stem, wide.topics, wide.table) for stem in sources.age_groups.groups}
+        except MeasureNotFoundError as err:
+            log.info("age groups: %s", err)
+            continue
+        if not set(keys.values()) <= set(wide.frame.columns):
+            continue
+        frame = wide.frame.filter(pl.col("region_code").str.starts_with("GM") | pl.col("region_code").str.starts_with("NL"))
+        frame = _with_years(frame.with_columns(pl.when(pl.col("region_code").str.starts_with("NL")).then(pl.lit("NL01"))
+                                               .otherwise(pl.col("region_code")).alias("area_code")), table, wide)
+        for stem, (low, high) in sources.age_groups.groups.items():
+            parts.append(frame.select("area_code", "year", pl.lit(float(low)).alias("age_from"),
+                                      pl.lit(float("inf") if high is None else float(high)).alias("age_to"),
+                                      pl.col(keys[stem]).cast(pl.Float64).alias("inhabitants"),
+                                      pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"))
+                         .to_pandas())
+        used.append(_provenance(wide, table))
+    if not parts:
+        return pd.DataFrame(columns=columns), used
+    rows = pd.concat(parts, ignore_index=True)
+    complete = rows.groupby(["area_code", "year"])["inhabitants"].transform(lambda v: v.notna().all())
+    return rows[complete].reset_index(drop=True)[columns], used
