@@ -602,16 +602,22 @@ class Processed:
     def rows(self, table: str, **where) -> pd.DataFrame:
         """The rows of `table` (e.g. "gaps") where each named column equals its value, in table order.
 
-        The table is split by those columns once and the parts are kept, so a batch of reports over a national
-        table filters it once instead of once per figure."""
+        The table is sorted by those columns once (stably, so each part keeps the table's order) and each part is
+        a slice of it: a batch of reports over a national table filters it once instead of once per figure, without
+        cutting it into ~60.000 frames up front (that took 10 s and 1 GB per process)."""
         columns = sorted(where)
         key = (table, tuple(columns))
         if key not in self._groups:
             frame = getattr(self, table)
-            self._groups[key] = ({k if isinstance(k, tuple) else (k,): part
-                                  for k, part in frame.groupby(columns, sort=False, dropna=False)}, frame.iloc[0:0])
-        parts, empty = self._groups[key]
-        return parts.get(tuple(where[c] for c in columns), empty)
+            group = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+            order = np.argsort(group, kind="stable")
+            ordered = frame.iloc[order].reset_index(drop=True)
+            bounds = np.searchsorted(group[order], np.arange(group.max() + 2 if len(group) else 1))
+            starts = ordered[columns].iloc[bounds[:-1]].itertuples(index=False, name=None)
+            self._groups[key] = ({k: (a, b) for k, a, b in zip(starts, bounds[:-1], bounds[1:])}, ordered)
+        spans, ordered = self._groups[key]
+        start, stop = spans.get(tuple(where[c] for c in columns), (0, 0))
+        return ordered.iloc[start:stop]
 
 
 def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:

@@ -57,28 +57,32 @@ class AgeComparison:
 
 
 def comparisons(processed: Processed, catalogue: dict[str, Indicator], region_key: str, area_code: str,
-                benchmark: str) -> list[AgeComparison]:
-    """Every indicator of the area that has a second definition with figures, in catalogue order."""
+                benchmark: str, only: str | None = None) -> list[AgeComparison]:
+    """Every indicator of the area that has a second definition with figures (or only the one with id `only`), in
+    catalogue order."""
     out = []
     for shown in judging(catalogue):
+        if only is not None and shown.id != only:
+            continue
         family = catalogue[shown.family]
         for variant_id in family.variants:
             adjusted = catalogue[variant_id]
-            pair = [processed.rows("gaps", region=region_key, indicator=i.id, benchmark=benchmark, area_code=area_code)
-                    for i in (family, adjusted)]
-            if any(p.empty for p in pair):
+            crude_rows, adjusted_rows = (
+                processed.rows("gaps", region=region_key, indicator=i.id, benchmark=benchmark, area_code=area_code)
+                for i in (family, adjusted))
+            crude_rows, adjusted_rows = (rows[rows["gap"].notna()] for rows in (crude_rows, adjusted_rows))
+            common = crude_rows[crude_rows["period"].isin(set(adjusted_rows["period"]))]
+            if common.empty:
                 continue
-            both = pair[0].merge(pair[1], on="period", suffixes=("_c", "_a")).dropna(subset=["gap_c", "gap_a"])
-            if both.empty:
-                continue
-            last = both.sort_values("year_end_c").iloc[-1]
+            c = common.loc[common["year_end"].idxmax()]
+            a = adjusted_rows[adjusted_rows["period"] == c["period"]].iloc[0]
             standing = processed.rows("assessments", region=region_key, indicator=adjusted.id, benchmark=benchmark,
                                       area_code=area_code)
             comparison = (str(standing["comparison"].iloc[0]) if not standing.empty
-                          and standing["latest_period"].iloc[0] == last["period"] else "niet_te_beoordelen")
-            out.append(AgeComparison(shown, family, adjusted, str(last["period"]), float(last["gap_c"]),
-                                     float(last["gap_a"]), float(last["gap_lower_a"]), float(last["gap_upper_a"]),
-                                     float(last["relative_gap_c"]), float(last["relative_gap_a"]), comparison))
+                          and standing["latest_period"].iloc[0] == c["period"] else "niet_te_beoordelen")
+            out.append(AgeComparison(shown, family, adjusted, str(c["period"]), float(c["gap"]), float(a["gap"]),
+                                     float(a["gap_lower"]), float(a["gap_upper"]), float(c["relative_gap"]),
+                                     float(a["relative_gap"]), comparison))
     return out
 
 
@@ -155,11 +159,10 @@ class AgeStructure:
 
 
 def structure(processed: Processed, region_key: str, area_code: str, benchmark: str) -> AgeStructure | None:
-    shares = processed.age_shares
-    if shares is None or shares.empty:
+    if processed.age_shares is None or processed.age_shares.empty:
         return None
-    rows = shares[(shares["region"] == region_key) & shares["area_code"].isin([area_code, benchmark])
-                  & ~np.isfinite(shares["age_to"])]
+    rows = pd.concat([processed.rows("age_shares", region=region_key, area_code=code) for code in (area_code, benchmark)])
+    rows = rows[~np.isfinite(rows["age_to"])]
     observed = rows[~rows["projected"]]
     if observed.empty or observed["area_code"].nunique() < 2:
         return None
@@ -181,11 +184,12 @@ def ageing_ahead(processed: Processed, c: AgeComparison, region_key: str, area_c
     strata, shares = processed.age_strata, processed.age_shares
     if c.kind != "age_standardised" or strata is None or shares is None or strata.empty or shares.empty:
         return math.nan
-    own = strata[(strata["region"] == region_key) & (strata["indicator"] == c.adjusted.id) & (strata["period"] == c.period)]
     changes = []
     for code in (area_code, benchmark):
-        p = own[own["area_code"] == code].set_index("stratum")["value"]
-        s = shares[(shares["region"] == region_key) & (shares["area_code"] == code) & shares["stratum"].isin(p.index)]
+        p = processed.rows("age_strata", region=region_key, indicator=c.adjusted.id, area_code=code)
+        p = p[p["period"] == c.period].set_index("stratum")["value"]
+        s = processed.rows("age_shares", region=region_key, area_code=code)
+        s = s[s["stratum"].isin(p.index)]
         observed = s[~s["projected"]]
         if p.empty or observed.empty or not s["projected"].any():
             return math.nan
@@ -299,7 +303,7 @@ def indicator_note(processed: Processed, catalogue: dict[str, Indicator], indica
                    area_code: str, area_name: str, benchmark: str, benchmark_name: str) -> str:
     """The age sentence of one indicator (empty when it has no second definition with figures), for the
     indicator's own section of a report."""
-    found = [c for c in comparisons(processed, catalogue, region_key, area_code, benchmark) if c.shown.id == indicator.id]
+    found = comparisons(processed, catalogue, region_key, area_code, benchmark, only=indicator.id)
     if not found:
         return ""
     s = structure(processed, region_key, area_code, benchmark)
