@@ -66,11 +66,12 @@ def test_the_regional_report_says_what_the_denominator_does(recorded_project, tm
     page = render(regio_job(regions, dataset="real"), engine="python", root=recorded_project,
                   out_dir=tmp_path).read_text(encoding="utf-8")
     assert "Leeftijd en de achterstand" in page
-    assert ("Gemeten aan de inwoners van 15 tot 65 jaar (wie deze uitkering kan krijgen) ligt het cijfer van "
-            "Zuid-Limburg 22% hoger dan in de rest van Nederland; gemeten aan alle inwoners van 15 jaar en ouder "
-            "(de maat van CBS) 14% hoger (2020).") in page
-    assert "ligt het cijfer van Zuid-Limburg 5% hoger dan in de rest van Nederland" in page
-    assert "(de maat van CBS) 2% lager (2020)" in page and "verbergen de achterstand" in page
+    assert ("Na correctie voor leeftijd (gemeten aan de inwoners van 15 tot 65 jaar, wie deze uitkering kan krijgen) "
+            "ligt het cijfer van Zuid-Limburg 22% hoger dan in de rest van Nederland, in plaats van 14% hoger gemeten "
+            "aan alle inwoners van 15 jaar en ouder (de maat van CBS; 2020).") in page
+    assert ("ligt het cijfer van Zuid-Limburg 5% hoger dan in de rest van Nederland, in plaats van 2% lager gemeten "
+            "aan alle inwoners van 15 jaar en ouder") in page
+    assert "verbergen de achterstand" in page
     # the adults' age structure the sentence rests on, from the same rows: 65+ among 18+ (15-17: 3 of the 10 years)
     rows = pd.read_parquet(shared_file("cbs", "84799NED-v3", "cbs.v3.84799NED_TypedDataSet.parquet"))
     rows["code"] = rows["WijkenEnBuurten"].str.strip()

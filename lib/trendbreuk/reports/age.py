@@ -110,10 +110,10 @@ def sentence(c: AgeComparison, area_name: str, benchmark_name: str, older: bool 
     who = "de oudere bevolking" if older else "de leeftijdsopbouw"
     if c.kind == "population_at_risk":
         relative = functools.partial(_relative, c.crude)
-        text = (f"Gemeten aan de {c.adjusted.variant_label} (wie deze uitkering kan krijgen) ligt het cijfer van "
-                f"{area_name} {relative(c.adjusted_relative)} dan in {benchmark_name}; gemeten aan alle "
-                f"{c.crude.denominator.replace(' op 1 januari', '')} (de maat van CBS) {relative(c.crude_relative)} "
-                f"({c.period}).")
+        text = (f"Na correctie voor leeftijd (gemeten aan de {c.adjusted.variant_label}, wie deze uitkering kan "
+                f"krijgen) ligt het cijfer van {area_name} {relative(c.adjusted_relative)} dan in {benchmark_name}, "
+                f"in plaats van {relative(c.crude_relative)} gemeten aan alle "
+                f"{c.crude.denominator.replace(' op 1 januari', '')} (de maat van CBS; {c.period}).")
         if c.crude_relative <= 0 < c.adjusted_relative:
             text += (f" Gemeten aan alle inwoners lijkt {area_name} het dus niet slechter te doen, maar "
                      + ("de vele 65-plussers, die deze uitkering niet krijgen, verbergen de achterstand." if older
