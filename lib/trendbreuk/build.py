@@ -7,8 +7,10 @@ whole folder is replaced only when everything succeeded, so a failed build leave
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from trendbreuk import __version__, io, paths
+from trendbreuk.changes import BuildTables, compare, summary
 from trendbreuk.geography.areas import RegionsConfig, load_regions
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
@@ -163,6 +166,7 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
     provenance += cbs.snapshots
     frames["cbs_population"] = read_cbs_v4(snapshot)
     provenance.append({"source": "cbs", "table": "03759ned", "title": manifest.get("table_title"), "snapshot": str(snapshot),
+                       "manifest_sha256": io.sha256_file(snapshot / "manifest.json"),
                        "retrieved_at": manifest.get("retrieved_at"), "table_modified": manifest.get("table_modified"),
                        "rows": len(frames["cbs_population"])})
     standard = read_standard_population(sources, dataset.cbs_dir)
@@ -184,11 +188,26 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
                       notes, cbs.small_areas, standard[0] if standard is not None else None)
 
 
-def _relative(path: Path) -> str:
+def _relative(path: Path, root: Path | None = None) -> str:
+    """A path as the project names it (relative to its root, with /), or as given when it lies outside."""
     try:
-        return str(Path(path).relative_to(paths.project_root()))
+        return Path(path).resolve().relative_to(Path(root or paths.project_root()).resolve()).as_posix()
     except (ValueError, paths.ProjectNotFoundError):
         return str(path)
+
+
+PATH_KEYS = ("file", "snapshot")
+
+
+def portable(info, root: Path):
+    """build_info with every file and snapshot named relative to the project root, so that a build or an edition
+    copied to a colleague's machine still says which of its own files it came from."""
+    if isinstance(info, dict):
+        return {k: _relative(v, root) if k in PATH_KEYS and isinstance(v, str) and Path(v).is_absolute()
+                else portable(v, root) for k, v in info.items()}
+    if isinstance(info, list):
+        return [portable(v, root) for v in info]
+    return info
 
 
 def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -444,6 +463,64 @@ def _step(what: str):
     log.info("build: %s in %.2f s", what, time.perf_counter() - started)
 
 
+def configuration_files(root: Path) -> dict[str, Path]:
+    """The configuration a build depends on, by the name it gets in the build's config/ folder."""
+    config = paths.config_dir(root)
+    return {"indicators.yaml": config / "indicators.yaml", "regions.yaml": paths.regions_file(root),
+            "sources.yaml": config / "sources.yaml", "programmes.yaml": config / "programmes.yaml"}
+
+
+DIGEST_TABLES = ("indicator_values", "gaps", "assessments", "basket_summary", "age_strata", "age_shares",
+                 "registrations_shared")
+
+
+def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
+    """What a report reads, as digests: per region the rows of every table with a `region` column, per gemeente its
+    wijken, buurten and focus areas, and one digest of the rest (population, lineage). Two builds with the same
+    numbers give the same digests, so `render all` re-renders only the reports whose slice changed."""
+    def digest(parts: list[tuple[str, pd.DataFrame]]) -> str:
+        h = hashlib.sha256()
+        for name, frame in parts:
+            h.update(name.encode())
+            h.update(",".join(map(str, frame.columns)).encode())
+            h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        return h.hexdigest()
+
+    regions: dict[str, list] = {}
+    for name in DIGEST_TABLES:
+        frame = tables.get(name)
+        if frame is not None and "region" in frame.columns:
+            for key, part in frame.groupby("region", sort=True):
+                regions.setdefault(str(key), []).append((name, part))
+    gemeenten: dict[str, list] = {}
+    for name in SMALL_AREA_TABLES:
+        frame = tables.get(name)
+        if frame is not None:
+            for key, part in frame.groupby("gemeente_code", sort=True):
+                gemeenten.setdefault(str(key), []).append((name, part))
+    rest = [(name, tables[name]) for name in ("population", "lineage") if name in tables]
+    return {"regions": {k: digest(v) for k, v in regions.items()},
+            "gemeenten": {k: digest(v) for k, v in gemeenten.items()}, "rest": digest(rest)}
+
+
+def changes_since_last_edition(dataset: str, root: Path, current: BuildTables) -> tuple[pd.DataFrame, dict] | None:
+    """What changed since the newest saved edition of the dataset, and why (None without editions). An edition
+    saved before editions kept their configuration cannot be compared; the build says so in its log."""
+    from trendbreuk.editions import list_editions
+
+    saved = list_editions(dataset, root)
+    if not saved:
+        return None
+    previous = saved[-1]
+    try:
+        found = compare(BuildTables.read(previous.folder, previous.name), current)
+    except FileNotFoundError as err:
+        log.warning("no comparison with edition %s: %s", previous.name, err)
+        return None
+    return found, {"edition": previous.name, "saved_at": previous.manifest.get("saved_at"),
+                   "built_at": previous.manifest.get("built_at"), "summary": summary(found, previous.name)}
+
+
 def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
     root = root or paths.project_root()
     regions = load_regions(paths.regions_file(root))
@@ -544,8 +621,19 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "births_tables": data.births_tables,
         "export_notes": data.export_notes,
     }
+    with _step("what changed since the last edition"):
+        since = changes_since_last_edition(dataset.name, root, BuildTables(
+            "deze build", info, values, assessments, indicators, regions))
+        if since is not None:
+            tables["changes"], info["changes_since"] = since
+    configuration = configuration_files(root)
+    info["configuration"] = {name: {"file": str(path), "sha256": io.sha256_file(path)}
+                             for name, path in configuration.items() if path.is_file()}
+    info = portable(info, root)
     with _step("check the tables' contract"):
         tables = validate_tables(tables)
+    with _step("digests of each report's slice"):
+        info["digests"] = slice_digests(tables)
     target = paths.processed_dir(root) / dataset.name
     with _step("write"), io.atomic_directory(target) as tmp:
         for name, frame in tables.items():
@@ -554,12 +642,16 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
                              row_group_size=SMALL_AREA_ROW_GROUP if name in SMALL_AREA_TABLES else None)
         (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
+        (tmp / "config").mkdir()
+        for name, path in configuration.items():  # the configuration the tables were made with, beside them
+            if path.is_file():
+                shutil.copy2(path, tmp / "config" / name)
     return BuildResult(folder=target, tables=info["tables"], skipped=skipped, notes=data.export_notes)
 
 
 @dataclass(frozen=True)
 class Processed:
-    """The processed tables of one dataset, as reports and notebooks use them."""
+    """The processed tables of one dataset (or of a saved edition of it), as reports and notebooks use them."""
 
     folder: Path
     info: dict
@@ -571,11 +663,22 @@ class Processed:
     registrations_shared: pd.DataFrame | None = None
     age_strata: pd.DataFrame | None = None  # estimates per age group of the age-standardised indicators
     age_shares: pd.DataFrame | None = None  # the age groups' shares of the population, observed and projected
+    changes: pd.DataFrame | None = None  # what changed since the edition before (trendbreuk.changes)
+    edition: str | None = None  # the edition's name when these are the tables of a saved edition
     _groups: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def demo(self) -> bool:
         return bool(self.info.get("demo"))
+
+    def configuration(self, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
+        """The regions and the catalogue to show these tables with: an edition's own configuration (as it was when
+        it was built), else the project's current one."""
+        if self.edition and (self.folder / "config" / "regions.yaml").is_file():
+            return (load_regions(self.folder / "config" / "regions.yaml"),
+                    load_catalogue(self.folder / "config" / "indicators.yaml"))
+        root = root or paths.project_root()
+        return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
 
     def small_areas(self, table: str, columns: list[str] | None = None, **where) -> pd.DataFrame:
         """Rows of a table of wijken, buurten and focus areas (small_area_values, small_area_gaps,
@@ -620,24 +723,35 @@ class Processed:
         return ordered.iloc[start:stop]
 
 
+EDITION_MARK = "@"
+
+
 def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:
-    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset).
+    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset), or a saved
+    edition of it: "demo@2025" is edition 2025 of dataset demo (trendbreuk.editions).
 
     Read once per process while the build is unchanged (a batch of reports shares it): treat the tables as
     read-only, and copy before changing one."""
+    from trendbreuk.editions import load as load_edition
+
     root = root or paths.project_root()
-    dataset = load_sources(root=root).dataset(dataset_name or None)
-    folder = paths.processed_dir(root) / dataset.name
+    name, _, edition = (dataset_name or "").partition(EDITION_MARK)
+    dataset = load_sources(root=root).dataset(name or None)
+    if edition:
+        folder = load_edition(edition, dataset.name, root).folder
+    else:
+        folder = paths.processed_dir(root) / dataset.name
     info_path = folder / "build_info.json"
     if not info_path.is_file():
         raise FileNotFoundError(f"{folder} holds no build; run `trendbreuk build --dataset {dataset.name}` first")
     stamp = tuple(io.file_stamp(p) for p in sorted(folder.iterdir()) if p.is_file())
-    return io.remembered(("processed", str(folder.resolve())), stamp, lambda: _read_processed(folder))
+    return io.remembered(("processed", str(folder.resolve())), stamp, lambda: _read_processed(folder, edition or None))
 
 
-def _read_processed(folder: Path) -> Processed:
+def _read_processed(folder: Path, edition: str | None = None) -> Processed:
     return Processed(
         folder=folder,
+        edition=edition,
         info=json.loads((folder / "build_info.json").read_text(encoding="utf-8")),
         indicator_values=pd.read_parquet(folder / "indicator_values.parquet"),
         gaps=pd.read_parquet(folder / "gaps.parquet"),
@@ -646,6 +760,6 @@ def _read_processed(folder: Path) -> Processed:
         population=pd.read_parquet(folder / "population.parquet"),
         registrations_shared=pd.read_parquet(folder / "registrations_shared.parquet")
         if (folder / "registrations_shared.parquet").is_file() else None,
-        **{name: pd.read_parquet(folder / f"{name}.parquet") for name in ("age_strata", "age_shares")
+        **{name: pd.read_parquet(folder / f"{name}.parquet") for name in ("age_strata", "age_shares", "changes")
            if (folder / f"{name}.parquet").is_file()},
     )

@@ -71,6 +71,8 @@ def check_registrations_command(file: Annotated[str, typer.Argument(help="a fill
 EngineOption = Annotated[str, typer.Option(help="python (default: fast, for batches) or quarto (Quarto converts the executed notebooks; needs `quarto` on PATH)")]
 RegionOption = Annotated[Optional[str], typer.Option(help="region key from config/regions.yaml (default: its default_region)")]
 DatasetOption = Annotated[str, typer.Option(help="dataset from config/sources.yaml (default: its default_dataset)")]
+EditionOption = Annotated[str, typer.Option(help="render a saved edition (trendbreuk edition list) with its own tables and "
+                                                 "configuration, into reports/editie-NAME/")]
 BenchmarkOption = Annotated[str, typer.Option(help="rest_nl or NL01 (default: config/regions.yaml)")]
 
 
@@ -314,15 +316,135 @@ def pd_notna(value) -> bool:
     return value is not None and value == value
 
 
+edition_app = typer.Typer(help="Editions: a build kept under a name (e.g. 2025), compared with later builds, rendered "
+                                "again exactly.", no_args_is_help=True)
+app.add_typer(edition_app, name="edition")
+
+
+@edition_app.command("save")
+def edition_save(name: Annotated[str, typer.Argument(help="the edition's name, e.g. 2025")],
+                 dataset: DatasetOption = "") -> None:
+    """Keep the current build of a dataset as an edition (tables, build_info with every source's sha256, the
+    configuration); a table that did not change since another edition is stored once. Editions do not change."""
+    from trendbreuk.editions import EditionError, save, stored_bytes
+    from trendbreuk.io import WriteError
+
+    try:
+        edition, new = save(name, dataset or None)
+    except (EditionError, WriteError) as err:
+        _fail(str(err))
+    state = "opgeslagen" if new else "bestond al met precies deze inhoud; niets veranderd"
+    typer.echo(f"editie {edition.name} van {edition.dataset}: {state} ({edition.folder}); alle edities samen "
+               f"{stored_bytes(edition.dataset) / 1e6:.1f} MB")
+
+
+@edition_app.command("list")
+def edition_list(dataset: DatasetOption = "") -> None:
+    """The saved editions of a dataset, oldest first."""
+    from trendbreuk.editions import list_editions
+
+    found = list_editions(dataset or None)
+    if not found:
+        typer.echo("geen edities; bewaar de huidige build met `trendbreuk edition save NAAM`")
+    seen: dict[str, str] = {}
+    for e in found:
+        same = f"  (zelfde inhoud als {seen[e.build_id]})" if e.build_id in seen else ""
+        seen.setdefault(e.build_id, e.name)
+        typer.echo(f"{e.name:20} opgeslagen {e.manifest['saved_at']}  gebouwd {e.manifest.get('built_at')}  "
+                   f"werkboek {e.manifest.get('workbook_version')}  {len(e.manifest['files'])} bestanden{same}")
+
+
+@edition_app.command("show")
+def edition_show(name: Annotated[str, typer.Argument(help="an edition's name")], dataset: DatasetOption = "") -> None:
+    """What an edition holds: when it was built, from which source files (with sha256), with which configuration."""
+    from trendbreuk.editions import EditionError, load
+
+    try:
+        edition = load(name, dataset or None)
+    except EditionError as err:
+        _fail(str(err))
+    info = edition.build_info
+    typer.echo(f"editie {edition.name} van dataset {edition.dataset}{' (DEMODATA)' if info.get('demo') else ''}")
+    typer.echo(f"  opgeslagen {edition.manifest['saved_at']}, gebouwd {info.get('built_at')}, werkboek "
+               f"{info.get('workbook_version')}, indeling {info.get('indeling_year')}")
+    typer.echo("  tabellen: " + ", ".join(f"{k} {v}" for k, v in (info.get("tables") or {}).items()))
+    typer.echo("  bronnen:")
+    for source in info.get("sources") or []:
+        where = source.get("file") or source.get("snapshot") or ""
+        digest = source.get("sha256") or source.get("manifest_sha256") or ""
+        typer.echo(f"    {source.get('table') or source.get('source')}: {where} {digest[:12]}")
+    typer.echo("  configuratie: " + ", ".join(f"{k} {v['sha256'][:12]}" for k, v in (info.get("configuration") or {}).items()))
+    since = info.get("changes_since")
+    if since:
+        typer.echo(f"  {since['summary']}")
+
+
+@edition_app.command("diff")
+def edition_diff(old: Annotated[str, typer.Argument(help="the earlier edition")],
+                 new: Annotated[Optional[str], typer.Argument(help="the later edition (default: the current build)")] = None,
+                 dataset: DatasetOption = "",
+                 csv: Annotated[Optional[Path], typer.Option(help="where to write every change (default: "
+                                                                  "reports/wijzigingen-OLD-NEW.csv)")] = None) -> None:
+    """What changed between two editions (or an edition and the current build), and why: new periods, revised
+    values, changed verdicts and standings, each with its cause (nieuwe cijfers, herziening, methode, herindeling)."""
+    from trendbreuk import io
+    from trendbreuk.changes import BuildTables, compare, summary
+    from trendbreuk.editions import EditionError, load
+    from trendbreuk.sources.datasets import load_sources
+
+    try:
+        name = load_sources().dataset(dataset or None).name
+        before = load(old, name)
+        after = load(new, name).folder if new else paths.processed_dir() / name
+        found = compare(BuildTables.read(before.folder, old), BuildTables.read(after, new or "huidige build"))
+    except (EditionError, FileNotFoundError) as err:
+        _fail(str(err))
+    typer.echo(summary(found, old))
+    if not found.empty:
+        for (kind, cause), n in found.groupby(["kind", "cause_label"]).size().items():
+            typer.echo(f"  {n:6} {kind}: {cause}")
+    target = csv or paths.reports_dir() / f"wijzigingen-{old}-{new or 'nu'}.csv"
+    with io.atomic_path(target) as tmp:
+        found.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
+    typer.echo(f"alle {len(found)} wijzigingen: {target}")
+
+
 @render_app.command("gemeente")
 def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (GM0917) or name (Heerlen)")],
                     engine: EngineOption = "python", region: RegionOption = None,
-                    benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
+                    benchmark: BenchmarkOption = "", dataset: DatasetOption = "", edition: EditionOption = "") -> None:
     """Render the factsheet of one gemeente."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import gemeente_job
 
-    _render_one(lambda: gemeente_job(name_or_code, load_regions(), region, benchmark=benchmark, dataset=dataset), engine)
+    dataset = _with_edition(dataset, edition)
+    _render_one(lambda: gemeente_job(name_or_code, _regions(dataset), region, benchmark=benchmark, dataset=dataset), engine)
+
+
+def _with_edition(dataset: str, edition: str) -> str:
+    """The dataset as the reports read it: "demo@2025" for edition 2025 of demo, whose reports go to
+    reports/editie-2025/ (unless TRENDBREUK_REPORTS says where)."""
+    if not edition:
+        return dataset
+    from trendbreuk.editions import EditionError, load
+    from trendbreuk.sources.datasets import load_sources
+
+    try:
+        found = load(edition, load_sources().dataset(dataset or None).name)
+    except EditionError as err:
+        _fail(str(err))
+    os.environ.setdefault(paths.REPORTS_ENV, str(paths.project_root() / "reports" / f"editie-{found.name}"))
+    return f"{found.dataset}@{found.name}"
+
+
+def _regions(dataset: str):
+    """The regions to make report jobs with: an edition's own, else the project's."""
+    from trendbreuk.geography.areas import load_regions
+
+    if "@" not in (dataset or ""):
+        return load_regions()
+    from trendbreuk.build import load_processed
+
+    return load_processed(dataset).configuration()[0]
 
 
 def _render_one(job_factory, engine: str) -> None:
@@ -342,67 +464,67 @@ def _render_one(job_factory, engine: str) -> None:
 @render_app.command("subregio")
 def render_subregio(name_or_code: Annotated[str, typer.Argument(help="subregio code (PS) or name (Parkstad)")],
                     engine: EngineOption = "python", region: RegionOption = None, benchmark: BenchmarkOption = "",
-                    dataset: DatasetOption = "") -> None:
+                    dataset: DatasetOption = "", edition: EditionOption = "") -> None:
     """Render the report of one subregio: its gemeenten side by side, funnel plots, its own gap and verdicts."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import subregio_job
 
-    _render_one(lambda: subregio_job(name_or_code, load_regions(), region, benchmark, dataset), engine)
+    dataset = _with_edition(dataset, edition)
+    _render_one(lambda: subregio_job(name_or_code, _regions(dataset), region, benchmark, dataset), engine)
 
 
 @render_app.command("regio")
 def render_regio(name: Annotated[Optional[str], typer.Argument(help="region key (default: the default region)")] = None,
-                 engine: EngineOption = "python", benchmark: BenchmarkOption = "", dataset: DatasetOption = "") -> None:
+                 engine: EngineOption = "python", benchmark: BenchmarkOption = "", dataset: DatasetOption = "", edition: EditionOption = "") -> None:
     """Render the regional progress report toward 2030."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import regio_job
 
-    _render_one(lambda: regio_job(load_regions(), name, benchmark, dataset), engine)
+    dataset = _with_edition(dataset, edition)
+    _render_one(lambda: regio_job(_regions(dataset), name, benchmark, dataset), engine)
 
 
 @render_app.command("programma")
 def render_programma(name: Annotated[Optional[str], typer.Argument(help="region key (default: the default region)")] = None,
-                     engine: EngineOption = "python", dataset: DatasetOption = "") -> None:
+                     engine: EngineOption = "python", dataset: DatasetOption = "", edition: EditionOption = "") -> None:
     """Render the programme report: registrations and reach, after disclosure control."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import programma_job
 
-    _render_one(lambda: programma_job(load_regions(), name, dataset), engine)
+    dataset = _with_edition(dataset, edition)
+    _render_one(lambda: programma_job(_regions(dataset), name, dataset), engine)
 
 
 @render_app.command("wijk")
 def render_wijk(name_or_code: Annotated[str, typer.Argument(help="wijk or buurt: CBS code (WK091739) or name (Molenberg, 'Heerlen: Molenberg')")],
                 engine: EngineOption = "python", region: RegionOption = None, benchmark: BenchmarkOption = "",
-                dataset: DatasetOption = "") -> None:
+                dataset: DatasetOption = "", edition: EditionOption = "") -> None:
     """Render the wijkprofiel of one wijk or buurt: against the rest of its gemeente, the region and the rest of NL."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import area_job
 
-    _render_one(lambda: area_job(name_or_code, load_regions(), region, benchmark, dataset), engine)
+    dataset = _with_edition(dataset, edition)
+    _render_one(lambda: area_job(name_or_code, _regions(dataset), region, benchmark, dataset), engine)
 
 
 @render_app.command("focus")
 def render_focus(name: Annotated[str, typer.Argument(help="a focus area of config/regions.yaml, e.g. 'Pluswijk Hoensbroek (voorbeeld)'")],
                  engine: EngineOption = "python", region: RegionOption = None, benchmark: BenchmarkOption = "",
-                 dataset: DatasetOption = "") -> None:
+                 dataset: DatasetOption = "", edition: EditionOption = "") -> None:
     """Render the profile of a focus area (a Pluswijk: wijken or buurten named in config/regions.yaml)."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import focus_job
 
-    _render_one(lambda: focus_job(name, load_regions(), region, benchmark, dataset), engine)
+    dataset = _with_edition(dataset, edition)
+    _render_one(lambda: focus_job(name, _regions(dataset), region, benchmark, dataset), engine)
 
 
 @render_app.command("wijken")
 def render_wijken(gemeente: Annotated[Optional[str], typer.Option("--gemeente", help="gemeente: CBS code or name (default: every gemeente of the region)")] = None,
-                  engine: EngineOption = "python", region: RegionOption = None, dataset: DatasetOption = "",
+                  engine: EngineOption = "python", region: RegionOption = None, dataset: DatasetOption = "", edition: EditionOption = "",
                   workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
                   verbose: Annotated[bool, typer.Option("--verbose", "-v", help="seconds per step")] = False) -> None:
     """Render the wijkprofiel of every wijk of a gemeente, or of the whole region, and the index page."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import wijken_jobs
 
+    dataset = _with_edition(dataset, edition)
     try:
-        jobs = wijken_jobs(gemeente, load_regions(), region, dataset=dataset)
+        jobs = wijken_jobs(gemeente, _regions(dataset), region, dataset=dataset)
     except LookupError as err:
         _fail(str(err))
     _render_batch(jobs, f"Wijkprofielen {gemeente or 'van de regio'}", engine, workers, verbose)
@@ -412,16 +534,15 @@ def render_wijken(gemeente: Annotated[Optional[str], typer.Option("--gemeente", 
 def render_all(engine: EngineOption = "python",
                region: Annotated[Optional[str], typer.Option(
                    help="region key from the regions file, or 'all' for every region (default: its default_region)")] = None,
-               dataset: DatasetOption = "",
+               dataset: DatasetOption = "", edition: EditionOption = "",
                workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
                verbose: Annotated[bool, typer.Option("--verbose", "-v", help="per report and in total: seconds per step")] = False) -> None:
     """Render every report of a region (regional, programme, subregio's, factsheets, focus areas), or of every region
     with --region all, and an index page; a failed report does not stop the others, and the exit code is 1 if any
     failed."""
-    from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import all_jobs, region_jobs
-
-    regions = load_regions()
+    dataset = _with_edition(dataset, edition)
+    regions = _regions(dataset)
     if region == "all":
         jobs, title = all_jobs(regions, dataset=dataset), f"Rapporten van {len(regions.regions)} regio's"
     else:

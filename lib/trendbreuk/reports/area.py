@@ -14,13 +14,14 @@ import pandas as pd
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.compare import figure_funnel, figure_progress, figure_ranked
-from trendbreuk.geography.areas import Region, RegionsConfig, load_regions, slugify
-from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging, load_catalogue
+from trendbreuk.geography.areas import Region, RegionsConfig, slugify
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
 from trendbreuk.indicators.verdict import VERDICT_RULES, VERDICTS, chance_percent
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, missing_html,
                                        sources_html, verdict_badge)
 from trendbreuk.reports.age import age_section
+from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.page import HTML, Page, table_html
 
 
@@ -41,11 +42,11 @@ class AreaReport:
 
     @classmethod
     def load(cls, area: str = "", region: str = "", benchmark: str = "", dataset: str = "") -> "AreaReport":
-        regions = load_regions()
+        processed = load_processed(dataset or None)
+        regions, catalogue = processed.configuration()
         chosen = regions.region(region or None)
         code = chosen.subregio(area).code if area else chosen.code
-        return cls(load_processed(dataset or None), regions, load_catalogue(), chosen, code,
-                   benchmark or regions.default_benchmark)
+        return cls(processed, regions, catalogue, chosen, code, benchmark or regions.default_benchmark)
 
     @property
     def basket(self) -> list[Indicator]:
@@ -235,6 +236,16 @@ class AreaReport:
                  "dat door toeval kan ontstaan niet als verschil telt. De plaats zelf zegt weinig als de marges "
                  "overlappen.</p>" + table_html(pd.DataFrame(rows)) + "</section>")
         return HTML(intro + "".join(c.data for c in charts))
+
+    def changes(self) -> HTML:
+        """Wat is er veranderd sinds de vorige editie, for this region or subregio and the areas in it (empty
+        without an earlier edition)."""
+        parts = [self.subregio] if self.subregio else list(self.region.subregios)
+        areas = {self.area_code: self.area_name, **{s.code: s.name for s in parts if s.code != self.area_code},
+                 **{g.code: g.name for s in parts for g in s.gemeenten}}
+        scope = f"{self.area_name} en {'zijn gemeenten' if self.subregio else 'zijn subregio’s en gemeenten'}"
+        return changes_section(self.processed, self.catalogue, self.region.key, areas, scope, self.benchmark,
+                               slugify(self.area_name))
 
     def age(self) -> HTML:
         """Leeftijd en de achterstand, with a summary per life phase in the regional report."""

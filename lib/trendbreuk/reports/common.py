@@ -49,8 +49,10 @@ def header_html(processed: Processed, kicker: str, title: str, subtitle: str) ->
     parts = []
     if processed.demo:
         parts.append(demo_banner(processed.info.get("description", "")).data)
+    edition = f" · editie {processed.edition}" if processed.edition else ""
     parts.append(f'<header class="tb-header"><p class="tb-kicker">{html.escape(kicker)}</p><h1>{html.escape(title)}</h1>'
-                 f'<p class="tb-sub">{html.escape(subtitle)} · gemaakt op {fmt.dutch_date(date.today())}</p></header>')
+                 f'<p class="tb-sub">{html.escape(subtitle)}{html.escape(edition)} · gemaakt op '
+                 f'{fmt.dutch_date(date.today())}</p></header>')
     return HTML("".join(parts))
 
 

@@ -16,14 +16,15 @@ from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_spine
 from trendbreuk.charts.maps import figure_map
-from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio, load_regions
+from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio
 from trendbreuk.geography.boundaries import load_region_boundaries
-from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging, load_catalogue
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
 from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
                                        load_programmes_threshold, missing_html, sources_html, verdict_badge)
 from trendbreuk.reports.age import age_section, indicator_note
+from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
@@ -121,10 +122,10 @@ class Factsheet:
 
     @classmethod
     def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> "Factsheet":
-        regions = load_regions()
+        processed = load_processed(dataset or None)
+        regions, catalogue = processed.configuration()
         region, found = regions.locate_gemeente(gemeente)
-        return cls(load_processed(dataset or None), regions, load_catalogue(), found, region,
-                   benchmark or regions.default_benchmark)
+        return cls(processed, regions, catalogue, found, region, benchmark or regions.default_benchmark)
 
     # data -------------------------------------------------------------------------------------------
     @property
@@ -384,6 +385,11 @@ class Factsheet:
 
         return wijken_section(self.processed, self.regions, self.catalogue, self.region, self.gemeente.code,
                               self.gemeente.name, self.benchmark, self.page)
+
+    def changes(self) -> HTML:
+        """Wat is er veranderd sinds de vorige editie, for this gemeente (empty without an earlier edition)."""
+        return changes_section(self.processed, self.catalogue, self.region.key,
+                               {self.gemeente.code: self.gemeente.name}, self.gemeente.name, self.benchmark, f"{self.gemeente.code}-{self.gemeente.slug}")
 
     def age(self) -> HTML:
         """Leeftijd en de achterstand: every indicator with a second definition that takes age into account."""

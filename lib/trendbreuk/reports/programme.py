@@ -10,7 +10,7 @@ import pandas as pd
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.figure import Figure
 from trendbreuk.charts.trend import COLOURS, _layout
-from trendbreuk.geography.areas import Region, RegionsConfig, load_regions
+from trendbreuk.geography.areas import Region, RegionsConfig
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (METHOD_LINK, year_span, demo_note, header_html, indeling_note,
                                        load_programmes_threshold, provenance_html, source_items)
@@ -27,8 +27,9 @@ class ProgrammeReport:
 
     @classmethod
     def load(cls, region: str = "", dataset: str = "") -> "ProgrammeReport":
-        regions = load_regions()
-        return cls(load_processed(dataset or None), regions, load_programmes(), regions.region(region or None))
+        processed = load_processed(dataset or None)
+        regions, _ = processed.configuration()
+        return cls(processed, regions, load_programmes(), regions.region(region or None))
 
     def header(self) -> HTML:
         return header_html(self.processed, f"Trendbreuk {self.region.name} · programma’s", "Programma’s en bereik",

@@ -19,9 +19,9 @@ from trendbreuk import formatting as fmt
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_ranked
-from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig, load_regions
+from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig
 from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of
-from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging, load_catalogue
+from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
 from trendbreuk.indicators.small_areas import MOSTLY_ROUNDING, rounded_intervals, rounding_halves
 from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
                                        verdict_badge)
@@ -87,9 +87,9 @@ class WijkProfile:
 
     @classmethod
     def load(cls, area: str, region: str = "", benchmark: str = "", dataset: str = "") -> "WijkProfile":
-        regions = load_regions()
         processed = load_processed(dataset or None)
-        return cls(processed, regions, load_catalogue(), locate(area, processed, regions, region or None),
+        regions, catalogue = processed.configuration()
+        return cls(processed, regions, catalogue, locate(area, processed, regions, region or None),
                    benchmark or regions.default_benchmark)
 
     # data -------------------------------------------------------------------------------------------

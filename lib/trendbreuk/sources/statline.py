@@ -33,6 +33,7 @@ from typing import Protocol
 import pandas as pd
 import polars as pl
 
+from trendbreuk import io
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.sources.cbs import (MeasureNotFoundError, SnapshotError, latest_snapshot, load_values, read_manifest,
                                     resolve_measure, v3_topics)
@@ -476,8 +477,16 @@ def _read_newest(table_dir: Path) -> WideTable | None:
 def _provenance(wide: WideTable, table: CbsTable) -> dict:
     m = wide.manifest
     return {"source": PROVIDER, "table": wide.table, "title": m.get("table_title") or table.title,
-            "snapshot": str(wide.snapshot), "retrieved_at": m.get("retrieved_at"),
+            "snapshot": str(wide.snapshot), "manifest_sha256": _manifest_sha256(wide.snapshot),
+            "retrieved_at": m.get("retrieved_at"),
             "table_modified": m.get("table_modified"), "rows": wide.frame.height, "catalog": m.get("catalog", table.catalog)}
+
+
+def _manifest_sha256(snapshot: Path) -> str | None:
+    """The sha256 of a snapshot's manifest.json, which holds the sha256 of every file of the snapshot: one hash that
+    changes when any of the snapshot's data does."""
+    manifest = Path(snapshot) / "manifest.json"
+    return io.sha256_file(manifest) if manifest.is_file() else None
 
 
 def births_by_year(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.DataFrame, list[dict]]:
