@@ -43,6 +43,14 @@ COLUMNS = ["region", "indicator", "indicator_title", "area_level", "area_code", 
 # assessments table codes them)
 VALUE_KEYS = ["region", "indicator", "area_code", "period"]
 VERDICT_KEYS = ["region", "indicator", "area_code", "benchmark"]
+NUMBERS = ("old_value", "new_value")
+
+
+def no_changes() -> pd.DataFrame:
+    """The changes table without rows, with its columns' types."""
+    return pd.DataFrame({c: pd.Series(dtype=float if c in NUMBERS else "str") for c in COLUMNS})
+
+
 PROGRAMME_SETTINGS = ("baseline_year", "target_year", "target_share_closed", "default_benchmark")
 
 
@@ -145,8 +153,9 @@ def compare(old: BuildTables, new: BuildTables) -> pd.DataFrame:
 
     rows = [_value_changes(old, new, revised, method, affected)]
     rows.append(_verdict_changes(old, new, affected))
-    out = pd.concat([r for r in rows if not r.empty], ignore_index=True) if any(not r.empty for r in rows) else \
-        pd.DataFrame(columns=COLUMNS)
+    if all(r.empty for r in rows):
+        return no_changes()
+    out = pd.concat([r for r in rows if not r.empty], ignore_index=True)
     titles = {**{k: i.title for k, i in old.catalogue.items()}, **{k: i.title for k, i in new.catalogue.items()}}
     out["indicator_title"] = out["indicator"].map(titles)
     out["cause_label"] = out["cause"].map(lambda c: " en ".join(CAUSES[part] for part in c.split("+")))
@@ -214,7 +223,7 @@ def _verdict_changes(old: BuildTables, new: BuildTables, affected: set) -> pd.Da
     merged = old.assessments[columns].merge(new.assessments[columns], on=VERDICT_KEYS, suffixes=("_old", "_new"))
     changed = merged[(merged["verdict_old"] != merged["verdict_new"]) | (merged["comparison_old"] != merged["comparison_new"])]
     if changed.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return no_changes()
     # Recompute only what changed: those indicators, their areas and the benchmarks.
     wanted = set(changed["indicator"])
     areas = set(changed["area_code"]) | set(new.regions.benchmarks)

@@ -127,8 +127,98 @@ AGE_SHARES = pa.DataFrameSchema(
     strict=False,
 )
 
+CAUSES = {"nieuwe_cijfers", "herziening", "methode", "herindeling"}  # trendbreuk.changes
+
+CHANGES = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "indicator": pa.Column(str),
+        "area_code": pa.Column(str),
+        "benchmark": pa.Column(str),                      # "" for a value, the benchmark for a verdict or standing
+        "period": pa.Column(str),                         # "" for a verdict or standing
+        "kind": pa.Column(str, pa.Check.isin(["nieuwe_periode", "vervallen_periode", "gewijzigde_waarde",
+                                              "ander_oordeel", "andere_stand"])),
+        "old_value": pa.Column(float, nullable=True),
+        "new_value": pa.Column(float, nullable=True),
+        "old_state": pa.Column(str),
+        "new_state": pa.Column(str),
+        # one cause, or several joined by "+" (a verdict that moved for two reasons)
+        "cause": pa.Column(str, pa.Check(lambda s: s.str.split("+").map(lambda parts: set(parts) <= CAUSES),
+                                         element_wise=False, error="a cause is one of " + ", ".join(sorted(CAUSES)))),
+    },
+    unique=["region", "indicator", "area_code", "benchmark"],
+    coerce=True,
+)
+
+# Wijken, buurten and focus areas: the same contracts plus their own columns (indicators.small_areas).
+SMALL_AREA_VALUES = INDICATOR_VALUES.add_columns({
+    "gemeente_code": pa.Column(str),
+    "rounding_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+    "series_start": pa.Column("Int64"),
+    "series_break": pa.Column(bool),
+})
+
+AGE_STRATA = pa.DataFrameSchema(
+    {
+        "indicator": pa.Column(str),
+        "region": pa.Column(str),
+        "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "area_code": pa.Column(str),
+        "period": pa.Column(str),
+        "stratum": pa.Column(str),
+        "value": pa.Column(float, pa.Check.in_range(0, 100), nullable=True),
+        "lower_ci": pa.Column(float, nullable=True),
+        "upper_ci": pa.Column(float, nullable=True),
+        "standard_weight": pa.Column(float, pa.Check.in_range(0, 1, include_min=False)),
+    },
+    checks=[pa.Check(_interval_ok, element_wise=False, error="lower_ci <= value <= upper_ci")],
+    unique=["indicator", "region", "area_code", "period", "stratum"],
+    strict=False,
+)
+
+AGE_SHARES = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "area_code": pa.Column(str),
+        "stratum": pa.Column(str),
+        "age_from": pa.Column(float),
+        "age_to": pa.Column(float),
+        "year": pa.Column(int),
+        "share": pa.Column(float, pa.Check.in_range(0, 1)),
+        "projected": pa.Column(bool),
+        "basis": pa.Column(str),
+    },
+    unique=["region", "area_code", "stratum", "year", "projected"],
+    strict=False,
+)
+
+CHANGES = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "indicator": pa.Column(str),
+        "area_code": pa.Column(str),
+        "benchmark": pa.Column(str),                      # "" for a value, the benchmark for a verdict or standing
+        "period": pa.Column(str),                         # "" for a verdict or standing
+        "kind": pa.Column(str, pa.Check.isin(["nieuwe_periode", "vervallen_periode", "gewijzigde_waarde",
+                                              "ander_oordeel", "andere_stand"])),
+        "old_value": pa.Column(float, nullable=True),
+        "new_value": pa.Column(float, nullable=True),
+        "old_state": pa.Column(str),
+        "new_state": pa.Column(str),
+        "cause": pa.Column(str, pa.Check.isin(["nieuwe_cijfers", "herziening", "methode", "herindeling",
+                                               "herziening+methode", "methode+herziening", "methode+nieuwe_cijfers",
+                                               "herziening+nieuwe_cijfers", "methode+herziening+nieuwe_cijfers",
+                                               "herindeling+nieuwe_cijfers", "methode+herindeling",
+                                               "methode+herindeling+nieuwe_cijfers"])),
+    },
+    unique=["region", "indicator", "area_code", "benchmark", "period", "kind"],
+    strict=False,
+)
+
 SCHEMAS = {"indicator_values": INDICATOR_VALUES, "age_strata": AGE_STRATA, "age_shares": AGE_SHARES, "gaps": GAPS, "assessments": ASSESSMENTS,
-           "small_area_values": SMALL_AREA_VALUES, "small_area_gaps": GAPS, "small_area_assessments": ASSESSMENTS}
+           "small_area_values": SMALL_AREA_VALUES, "small_area_gaps": GAPS, "small_area_assessments": ASSESSMENTS,
+           "changes": CHANGES}
 
 
 def validate_tables(tables: dict) -> dict:
