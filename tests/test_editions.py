@@ -354,3 +354,54 @@ def test_edition_commands_and_a_copied_project(project, tmp_path, env):
                              env={"TRENDBREUK_REPORTS": None})               # (sets it for its own process)
     assert rendered.exit_code == 0, rendered.output
     assert (elsewhere / "reports/editie-2024/factsheet-GM0917-heerlen.html").is_file()
+
+
+# --- incremental rendering ----------------------------------------------------------------------------------------
+
+def test_render_all_renders_again_only_the_reports_whose_inputs_changed(project, tmp_path, env):
+    from trendbreuk import editions
+    from trendbreuk.build import build
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import all_jobs, render_many
+
+    root = env(copy_project(project, tmp_path / "p"))
+    out = tmp_path / "reports"
+    regions = load_regions(root / "config" / "regions.yaml")
+    jobs = all_jobs(regions)
+
+    def rendered(**options) -> set[str]:
+        outcomes = list(render_many(jobs, engine="python", root=root, out_dir=out, **options))
+        assert not [o.error for o in outcomes if o.error]
+        return {o.job.filename for o in outcomes if not o.reused}
+
+    everything = {j.filename for j in jobs}
+    assert rendered(reuse=True) == everything                        # nothing rendered before
+    stamps = {name: (out / name).stat().st_mtime_ns for name in everything}
+    assert rendered(reuse=True) == set()                             # nothing changed
+    assert {name: (out / name).stat().st_mtime_ns for name in everything} == stamps
+
+    # an edition saved and the next build compared with it: every report gains "Wat is er veranderd"
+    editions.save("2024", root=root)
+    build(root=root)
+    assert rendered(reuse=True) == everything
+
+    # a revised Perined count in Heerlen: the reports of Zuid-Limburg, not those of Noord- en Midden-Limburg (its
+    # rest of Nederland is Nederland minus its own gemeenten, which did not change)
+    raw = raw_perined(root)
+    row = (raw["Gemeentecode"] == "GM0917") & (raw["Periode"] == 2016) & raw["Indicator"].str.startswith("Vroeggeboorte (")
+    write_perined(root, revise(raw, row, 12))
+    build(root=root)
+    zuid = regions.regions["zuid-limburg"]
+    expected = ({"regio-ZL-zuid-limburg.html", "programma-ZL-zuid-limburg.html"}
+                | {f"subregio-{s.code}-{s.slug}.html" for s in zuid.subregios}
+                | {f"factsheet-{g.code}-{g.slug}.html" for g in zuid.gemeenten})
+    assert rendered(reuse=True) == expected
+    assert len(expected) == 2 + 3 + 16
+
+    (out / "factsheet-GM0917-heerlen.html").unlink()                 # a report someone removed
+    (out / "factsheet-GM0935-maastricht.html").write_text("overschreven")  # ... or replaced
+    assert rendered(reuse=True) == {"factsheet-GM0917-heerlen.html", "factsheet-GM0935-maastricht.html"}
+    notebook = root / "notebooks" / "subregio.ipynb"
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace("\n}", "\n }", 1), encoding="utf-8")
+    assert rendered(reuse=True) == {j.filename for j in jobs if j.kind == "subregio"}
+    assert rendered(reuse=False) == everything                      # --force

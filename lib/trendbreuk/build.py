@@ -471,7 +471,7 @@ def configuration_files(root: Path) -> dict[str, Path]:
 
 
 DIGEST_TABLES = ("indicator_values", "gaps", "assessments", "basket_summary", "age_strata", "age_shares",
-                 "registrations_shared")
+                 "registrations_shared", "changes")
 
 
 def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
@@ -674,11 +674,7 @@ class Processed:
     def configuration(self, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
         """The regions and the catalogue to show these tables with: an edition's own configuration (as it was when
         it was built), else the project's current one."""
-        if self.edition and (self.folder / "config" / "regions.yaml").is_file():
-            return (load_regions(self.folder / "config" / "regions.yaml"),
-                    load_catalogue(self.folder / "config" / "indicators.yaml"))
-        root = root or paths.project_root()
-        return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
+        return _configuration(self.folder if self.edition else None, root)
 
     def small_areas(self, table: str, columns: list[str] | None = None, **where) -> pd.DataFrame:
         """Rows of a table of wijken, buurten and focus areas (small_area_values, small_area_gaps,
@@ -726,24 +722,45 @@ class Processed:
 EDITION_MARK = "@"
 
 
-def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:
-    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset), or a saved
-    edition of it: "demo@2025" is edition 2025 of dataset demo (trendbreuk.editions).
-
-    Read once per process while the build is unchanged (a batch of reports shares it): treat the tables as
-    read-only, and copy before changing one."""
+def build_folder(dataset_name: str | None = None, root: Path | None = None) -> Path:
+    """Where the tables of a dataset are (data/processed/<dataset>), or of a saved edition of it: "demo@2025" is
+    edition 2025 of dataset demo (trendbreuk.editions)."""
     from trendbreuk.editions import load as load_edition
 
     root = root or paths.project_root()
     name, _, edition = (dataset_name or "").partition(EDITION_MARK)
     dataset = load_sources(root=root).dataset(name or None)
     if edition:
-        folder = load_edition(edition, dataset.name, root).folder
-    else:
-        folder = paths.processed_dir(root) / dataset.name
+        return load_edition(edition, dataset.name, root).folder
+    return paths.processed_dir(root) / dataset.name
+
+
+def _configuration(edition_folder: Path | None, root: Path | None) -> tuple[RegionsConfig, dict[str, Indicator]]:
+    if edition_folder is not None and (edition_folder / "config" / "regions.yaml").is_file():
+        return (load_regions(edition_folder / "config" / "regions.yaml"),
+                load_catalogue(edition_folder / "config" / "indicators.yaml"))
+    root = root or paths.project_root()
+    return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
+
+
+def load_configuration(dataset_name: str | None = None, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
+    """The regions and catalogue the reports of a dataset are made with, without reading its tables: an edition's
+    own ("demo@2025"), else the project's."""
+    edition = EDITION_MARK in (dataset_name or "")
+    return _configuration(build_folder(dataset_name, root) if edition else None, root)
+
+
+def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:
+    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset), or a saved
+    edition of it: "demo@2025" is edition 2025 of dataset demo (trendbreuk.editions).
+
+    Read once per process while the build is unchanged (a batch of reports shares it): treat the tables as
+    read-only, and copy before changing one."""
+    folder = build_folder(dataset_name, root)
+    edition = (dataset_name or "").partition(EDITION_MARK)[2]
     info_path = folder / "build_info.json"
     if not info_path.is_file():
-        raise FileNotFoundError(f"{folder} holds no build; run `trendbreuk build --dataset {dataset.name}` first")
+        raise FileNotFoundError(f"{folder} holds no build; run `trendbreuk build --dataset {folder.name}` first")
     stamp = tuple(io.file_stamp(p) for p in sorted(folder.iterdir()) if p.is_file())
     return io.remembered(("processed", str(folder.resolve())), stamp, lambda: _read_processed(folder, edition or None))
 

@@ -442,9 +442,9 @@ def _regions(dataset: str):
 
     if "@" not in (dataset or ""):
         return load_regions()
-    from trendbreuk.build import load_processed
+    from trendbreuk.build import load_configuration
 
-    return load_processed(dataset).configuration()[0]
+    return load_configuration(dataset)[0]
 
 
 def _render_one(job_factory, engine: str) -> None:
@@ -536,10 +536,12 @@ def render_all(engine: EngineOption = "python",
                    help="region key from the regions file, or 'all' for every region (default: its default_region)")] = None,
                dataset: DatasetOption = "", edition: EditionOption = "",
                workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
+               force: Annotated[bool, typer.Option("--force", help="render every report, also those whose inputs did not change")] = False,
                verbose: Annotated[bool, typer.Option("--verbose", "-v", help="per report and in total: seconds per step")] = False) -> None:
     """Render every report of a region (regional, programme, subregio's, factsheets, focus areas), or of every region
     with --region all, and an index page; a failed report does not stop the others, and the exit code is 1 if any
-    failed."""
+    failed. A report whose inputs (its slice of the tables, parameters, configuration, workbook) did not change
+    since it was rendered is kept (like Quarto's freeze); --force renders everything."""
     from trendbreuk.reports.render import all_jobs, region_jobs
     dataset = _with_edition(dataset, edition)
     regions = _regions(dataset)
@@ -548,11 +550,12 @@ def render_all(engine: EngineOption = "python",
     else:
         chosen = regions.region(region)
         jobs, title = region_jobs(regions, chosen.key, dataset=dataset), f"Rapporten {chosen.name}"
-    _render_batch(jobs, title, engine, workers, verbose)
+    _render_batch(jobs, title, engine, workers, verbose, reuse=not force)
 
 
-def _render_batch(jobs, title: str, engine: str, workers: int, verbose: bool) -> None:
-    """Render `jobs` with a progress bar, then the index page; exit code 1 if any report failed."""
+def _render_batch(jobs, title: str, engine: str, workers: int, verbose: bool, reuse: bool = False) -> None:
+    """Render `jobs` with a progress bar, then the index page; exit code 1 if any report failed. With `reuse`,
+    reports whose inputs did not change since they were rendered are kept as they are."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -561,13 +564,17 @@ def _render_batch(jobs, title: str, engine: str, workers: int, verbose: bool) ->
     from trendbreuk.reports.render import RenderError, render_many, render_site, step_totals
 
     started = time.perf_counter()
-    failed = 0
+    failed = reused = 0
     outcomes = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
         task = progress.add_task(title, total=len(jobs))
-        for outcome in render_many(jobs, engine=engine, workers=workers):
+        for outcome in render_many(jobs, engine=engine, workers=workers, reuse=reuse):
             outcomes.append(outcome)
+            if outcome.reused:
+                reused += 1
+                progress.advance(task)
+                continue
             detail = ""
             if verbose and outcome.timings:
                 detail = " [" + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in outcome.timings.items()) + "]"
@@ -586,13 +593,15 @@ def _render_batch(jobs, title: str, engine: str, workers: int, verbose: bool) ->
     except (RenderError, WriteError) as err:
         _fail(f"the reports are in {paths.reports_dir()}, but the index page failed: {err}")
     if verbose:
-        steps = step_totals(outcomes, rendered, workers)
+        steps = step_totals(outcomes, rendered, workers if reused < len(jobs) else 1)
         steps["index page"] = time.perf_counter() - site_started
-        total = sum(steps.values())
+        total = sum(steps.values()) or 1.0
         typer.echo(f"{'stap':28} {'seconden':>9} {'aandeel':>8}   (opgeteld over {max(workers, 1)} processen)")
         for step, seconds in sorted(steps.items(), key=lambda item: -item[1]):
             typer.echo(f"{step:28} {seconds:9.2f} {seconds / total:8.0%}")
-    typer.echo(f"{len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.0f} s; "
+        typer.echo(f"{'hergebruikt (ongewijzigd)':28} {reused:9d} van {len(jobs)} rapporten")
+    kept = f", waarvan {reused} ongewijzigd hergebruikt" if reused else ""
+    typer.echo(f"{len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.1f} s{kept}; "
                f"overzicht: {index}")
     if failed:
         raise typer.Exit(code=1)

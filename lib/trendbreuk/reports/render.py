@@ -624,6 +624,7 @@ class RenderOutcome:
     seconds: float
     error: str | None = None
     timings: dict = field(default_factory=dict)  # seconds per step: parameters, execute, html or quarto
+    reused: bool = False  # its inputs had not changed since it was rendered (reports/freeze.py)
 
 
 # What the notebooks import (pandas, plotly, statsmodels with them): loaded once per batch, before the first report.
@@ -700,6 +701,8 @@ def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None,
 
 def _in_workers(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path | None, workers: int):
     target = str(out_dir) if out_dir else None
+    if not jobs:
+        return
     if workers <= 1:
         for job in jobs:
             yield _render_one(job, engine, str(root), target)
@@ -747,14 +750,42 @@ def _convert_in_groups(executed: list[RenderOutcome], root: Path, out_dir: Path,
 
 
 def render_many(jobs: list[ReportJob], *, engine: str = DEFAULT_ENGINE, root: Path | None = None,
-                out_dir: Path | None = None, workers: int = 2):
+                out_dir: Path | None = None, workers: int = 2, reuse: bool = False):
     """Render jobs in `workers` processes; yield a RenderOutcome per job as it finishes. Each worker executes its
     notebooks in its own NotebookShell, so configuration and processed tables are read once per worker, not once
-    per report. With Quarto, the executed notebooks are then converted by `workers` Quarto processes at once."""
+    per report. With Quarto, the executed notebooks are then converted by `workers` Quarto processes at once.
+
+    With `reuse`, a report whose inputs have not changed since it was rendered into the folder is not rendered
+    again (its outcome says `reused`; reports/freeze.py says what counts as an input)."""
+    from trendbreuk.reports.freeze import Freeze
+
     root = root or paths.project_root()
     engine = choose_engine(engine)
+    folder = Path(out_dir) if out_dir else paths.reports_dir(root)
+    started = time.perf_counter()
+    freeze = Freeze(folder, root)
+    prints = {job.filename: freeze.fingerprint(job, engine) for job in jobs}
+    share = (time.perf_counter() - started) / max(len(jobs), 1)
+    stale = []
+    for job in jobs:
+        if reuse and freeze.fresh(job, prints[job.filename]):
+            yield RenderOutcome(job, folder / job.filename, share, reused=True, timings={"inputs unchanged?": share})
+        else:
+            freeze.forget(job)
+            stale.append(job)
+    try:
+        for outcome in _render_stale(stale, engine, root, out_dir, workers):
+            freeze.record(outcome.job, None if outcome.error else prints[outcome.job.filename], outcome.path)
+            yield outcome
+    finally:
+        freeze.save()
+
+
+def _render_stale(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path | None, workers: int):
     if engine == "python":
         yield from _in_workers(jobs, "python", root, out_dir, workers)
+        return
+    if not jobs:
         return
     out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
     with tempfile.TemporaryDirectory(prefix="trendbreuk-executed-") as scratch:
