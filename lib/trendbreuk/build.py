@@ -474,33 +474,40 @@ DIGEST_TABLES = ("indicator_values", "gaps", "assessments", "basket_summary", "a
                  "registrations_shared", "changes")
 
 
+def _digests_by(frame: pd.DataFrame, key: str) -> dict[str, bytes]:
+    """Per value of `key`, a sha256 of the column names and the rows with that value (in table order): each row
+    hashed once for the whole table (pandas' hash_pandas_object), the row hashes of a group then hashed together."""
+    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    keys = frame[key].astype(str).to_numpy()
+    order = np.argsort(keys, kind="stable")
+    keys, rows = keys[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], dtype=int)
+    ends = np.r_[starts[1:], len(keys)]
+    columns = ",".join(map(str, frame.columns)).encode()
+    return {keys[s]: hashlib.sha256(columns + rows[s:e].tobytes()).digest() for s, e in zip(starts, ends)}
+
+
 def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
     """What a report reads, as digests: per region the rows of every table with a `region` column, per gemeente its
     wijken, buurten and focus areas, and one digest of the rest (population, lineage). Two builds with the same
     numbers give the same digests, so `render all` re-renders only the reports whose slice changed."""
-    def digest(parts: list[tuple[str, pd.DataFrame]]) -> str:
-        h = hashlib.sha256()
-        for name, frame in parts:
-            h.update(name.encode())
-            h.update(",".join(map(str, frame.columns)).encode())
-            h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-        return h.hexdigest()
+    def combine(parts: dict[str, dict[str, bytes]]) -> dict[str, str]:
+        out: dict[str, hashlib._Hash] = {}
+        for name, digests in parts.items():
+            for key, digest in digests.items():
+                out.setdefault(key, hashlib.sha256()).update(name.encode() + digest)
+        return {key: h.hexdigest() for key, h in sorted(out.items())}
 
-    regions: dict[str, list] = {}
-    for name in DIGEST_TABLES:
-        frame = tables.get(name)
-        if frame is not None and "region" in frame.columns:
-            for key, part in frame.groupby("region", sort=True):
-                regions.setdefault(str(key), []).append((name, part))
-    gemeenten: dict[str, list] = {}
-    for name in SMALL_AREA_TABLES:
-        frame = tables.get(name)
-        if frame is not None:
-            for key, part in frame.groupby("gemeente_code", sort=True):
-                gemeenten.setdefault(str(key), []).append((name, part))
-    rest = [(name, tables[name]) for name in ("population", "lineage") if name in tables]
-    return {"regions": {k: digest(v) for k, v in regions.items()},
-            "gemeenten": {k: digest(v) for k, v in gemeenten.items()}, "rest": digest(rest)}
+    regions = {name: _digests_by(tables[name], "region") for name in DIGEST_TABLES
+               if tables.get(name) is not None and "region" in tables[name].columns}
+    gemeenten = {name: _digests_by(tables[name], "gemeente_code") for name in SMALL_AREA_TABLES
+                 if tables.get(name) is not None}
+    rest = hashlib.sha256()
+    for name in ("population", "lineage"):
+        if name in tables:
+            rest.update(name.encode() + ",".join(map(str, tables[name].columns)).encode()
+                        + pd.util.hash_pandas_object(tables[name], index=False).to_numpy().tobytes())
+    return {"regions": combine(regions), "gemeenten": combine(gemeenten), "rest": rest.hexdigest()}
 
 
 def changes_since_last_edition(dataset: str, root: Path, current: BuildTables) -> tuple[pd.DataFrame, dict] | None:
