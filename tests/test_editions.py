@@ -405,3 +405,26 @@ def test_render_all_renders_again_only_the_reports_whose_inputs_changed(project,
     notebook.write_text(notebook.read_text(encoding="utf-8").replace("\n}", "\n }", 1), encoding="utf-8")
     assert rendered(reuse=True) == {j.filename for j in jobs if j.kind == "subregio"}
     assert rendered(reuse=False) == everything                      # --force
+
+
+def test_quarto_renders_an_edition_with_the_same_figures_as_the_python_engine(project, tmp_path, env):
+    """Both engines read the edition's tables through the notebook's `dataset` parameter ("demo@2024")."""
+    from tests.conftest import quarto_or_skip
+    from trendbreuk import editions
+    from trendbreuk.build import build, load_configuration
+    from trendbreuk.reports.render import gemeente_job, render_many
+
+    quarto_or_skip()
+    root = env(copy_project(project, tmp_path / "p"))
+    editions.save("2024", root=root)
+    raw = raw_perined(root)
+    write_perined(root, revise(raw, (raw["Gemeentecode"] == "GM0917") & raw["Indicator"].str.startswith("Vroeggeboorte ("), 5))
+    build(root=root)
+    job = gemeente_job("Heerlen", load_configuration("demo@2024", root)[0], dataset="demo@2024")
+    pages = {}
+    for engine in ("python", "quarto"):
+        outcomes = list(render_many([job], engine=engine, root=root, out_dir=tmp_path / engine, workers=1))
+        assert not [o.error for o in outcomes if o.error]
+        pages[engine] = (tmp_path / engine / job.filename).read_text(encoding="utf-8")
+    assert [f["data"] for f in figures(pages["quarto"])] == [f["data"] for f in figures(pages["python"])]
+    assert "editie 2024" in pages["quarto"]

@@ -488,8 +488,8 @@ def _digests_by(frame: pd.DataFrame, key: str) -> dict[str, bytes]:
 
 
 def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
-    """What a report reads, as digests: per region the rows of every table with a `region` column, per gemeente its
-    wijken, buurten and focus areas, and one digest of the rest (population, lineage). Two builds with the same
+    """What a report reads, as digests: per region the rows of every table with a `region` column, per gemeente the
+    values of its wijken, buurten and focus areas, and one digest of the rest (population, lineage). Two builds with the same
     numbers give the same digests, so `render all` re-renders only the reports whose slice changed."""
     def combine(parts: dict[str, dict[str, bytes]]) -> dict[str, str]:
         out: dict[str, hashlib._Hash] = {}
@@ -500,8 +500,10 @@ def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
 
     regions = {name: _digests_by(tables[name], "region") for name in DIGEST_TABLES
                if tables.get(name) is not None and "region" in tables[name].columns}
-    gemeenten = {name: _digests_by(tables[name], "gemeente_code") for name in SMALL_AREA_TABLES
-                 if tables.get(name) is not None}
+    # the wijken's gaps and assessments follow from their values, the region's benchmark rows (in the region's
+    # digest), the configuration and the code (both in every report's fingerprint): their values are enough
+    gemeenten = {"small_area_values": _digests_by(tables["small_area_values"], "gemeente_code")} \
+        if tables.get("small_area_values") is not None else {}
     rest = hashlib.sha256()
     for name in ("population", "lineage"):
         if name in tables:
