@@ -111,7 +111,8 @@ def test_build_refuses_a_file_with_problems_and_keeps_the_tables(roundtrip):
 
     root, _ = roundtrip
     processed = root / "data" / "processed" / "demo"
-    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    contents = lambda: {p.relative_to(processed): p.read_bytes() for p in processed.rglob("*") if p.is_file()}
+    before = contents()
     path = root / "data/raw/demo/registraties/registraties.xlsx"
     good = path.read_bytes()
     try:
@@ -121,7 +122,7 @@ def test_build_refuses_a_file_with_problems_and_keeps_the_tables(roundtrip):
         assert "onbekend gebied" in str(err.value) and "negatief" in str(err.value)
     finally:
         path.write_bytes(good)
-    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+    assert contents() == before
 
 
 def test_attacker_cannot_recover_any_suppressed_count(project):
