@@ -182,3 +182,42 @@ def test_wijken_are_judged_by_the_same_rules_and_say_why_not_yet(kwb2020):
     assert len(wijken) > 90 and set(wijken["verdict"]) == {"onvoldoende_gegevens"}
     molenberg = wijken.set_index("area_code").loc["WK091739"]
     assert molenberg["comparison"] == "slechter"
+
+
+def test_the_age_structure_of_a_wijk_from_the_recording(recorded_project, recorded, tmp_path, monkeypatch):
+    """Molenberg's age bands in KWB 2020, by hand from the recorded rows: each band over the sum of the five bands;
+    the rest of Heerlen is Heerlen's row minus Molenberg's; the rest of Nederland is NL00 minus the 16 gemeenten of
+    Zuid-Limburg. The range of a share from CBS's rounding to fives (5 bands): (b - 2,5) / (T + 7,5) to
+    (b + 2,5) / (T - 7,5)."""
+    from tests.report_html import table_texts
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import area_job, render_many
+
+    monkeypatch.setenv("TRENDBREUK_ROOT", str(recorded_project))
+    bands = ["k_0Tot15Jaar_8", "k_15Tot25Jaar_9", "k_25Tot45Jaar_10", "k_45Tot65Jaar_11", "k_65JaarOfOuder_12"]
+    regions = load_regions(recorded_project / "config" / "regions.yaml")
+    zuid = [g.code for g in regions.regions["zuid-limburg"].gemeenten]
+    molenberg = recorded.loc["WK091739", bands].astype(float)
+    rest_heerlen = recorded.loc["GM0917", bands].astype(float) - molenberg
+    rest_nl = recorded.loc["NL00", bands].astype(float) - recorded.loc[zuid, bands].astype(float).sum()
+    total = molenberg.sum()
+
+    job = area_job("WK091739", regions, dataset="real", root=recorded_project)
+    outcomes = list(render_many([job], engine="python", root=recorded_project, out_dir=tmp_path, workers=1))
+    assert not [o.error for o in outcomes if o.error]
+    page = (tmp_path / job.filename).read_text(encoding="utf-8")
+    cells = next(t for t in table_texts(page) if t[:2] == ["Leeftijd", "Molenberg"])   # cell texts, row by row
+    table = [cells[i:i + 6] for i in range(0, len(cells), 6)]
+    header, rows = table[0], {row[0]: row for row in table[1:]}
+    assert header == ["Leeftijd", "Molenberg", "Marge (afronding)", "Rest van Heerlen", "Zuid-Limburg",
+                      "De rest van Nederland"]
+    oldest = rows["65 jaar of ouder"]
+    pct = lambda x: f"{100 * x:.1f}".replace(".", ",") + "%"
+    assert oldest[1] == pct(molenberg["k_65JaarOfOuder_12"] / total)
+    low = (molenberg["k_65JaarOfOuder_12"] - 2.5) / (total + 7.5)
+    high = (molenberg["k_65JaarOfOuder_12"] + 2.5) / (total - 7.5)
+    assert oldest[2] == f"{100 * low:.1f} – {100 * high:.1f}".replace(".", ",")
+    assert oldest[3] == pct(rest_heerlen["k_65JaarOfOuder_12"] / rest_heerlen.sum())
+    assert oldest[5] == pct(rest_nl["k_65JaarOfOuder_12"] / rest_nl.sum())
+    assert rows["0 tot 15 jaar"][1] == pct(molenberg["k_0Tot15Jaar_8"] / total)
+    assert "CBS, Kerncijfers wijken en buurten 2020" in page

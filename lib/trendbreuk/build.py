@@ -176,6 +176,9 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
     if not ages.empty:
         frames["cbs_age_groups"] = ages
         provenance += [s for s in ages_snapshots if s["table"] not in {p.get("table") for p in provenance}]
+    small_ages, _ = age_groups_by_year(sources, dataset.cbs_dir, small_areas=True)
+    if not small_ages.empty:
+        frames["cbs_small_area_ages"] = small_ages
     births, births_snapshots = births_by_year(sources, dataset.cbs_dir)
     if not births.empty:
         frames["cbs_births"] = births
@@ -436,6 +439,35 @@ def age_shares(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator]
     return pd.concat(parts, ignore_index=True)
 
 
+def area_age_groups(frames: dict[str, pd.DataFrame], regions: RegionsConfig) -> pd.DataFrame:
+    """The inhabitants per age group (cbs.age_groups: the KWB bands) of every wijk, buurt and focus area of the
+    regions' gemeenten in the newest year that has them, with the gemeenten and Nederland in that same year: the age
+    structure of a wijkprofiel. A focus area is the sum of its members (only when all of them have the year)."""
+    small, large = frames.get("cbs_small_area_ages"), frames.get("cbs_age_groups")
+    if small is None or small.empty or large is None:
+        return pd.DataFrame()
+    year = int(small["year"].max())
+    gemeenten = {g.code for r in regions.regions.values() for g in r.gemeenten}
+    small = small[small["year"] == year].assign(gemeente_code=lambda f: "GM" + f["area_code"].str[2:6])
+    small = small[small["gemeente_code"].isin(gemeenten)]
+    small = small.assign(area_level=np.where(small["area_code"].str.startswith("WK"), "wijk", "buurt"))
+    parts = [small]
+    for region in regions.regions.values():
+        for area in region.focus_areas:
+            members = small[small["area_code"].isin(area.codes)]
+            if members["area_code"].nunique() != len(area.codes):
+                continue
+            summed = members.groupby(["age_from", "age_to"], as_index=False)["inhabitants"].sum()
+            parts.append(summed.assign(area_code=area.code, area_level="focus", year=year,
+                                       gemeente_code=",".join(area.gemeente_codes)))
+    large = large[(large["year"] == year) & (large["area_code"].isin(gemeenten) | (large["area_code"] == "NL01"))]
+    parts.append(large.assign(area_level=np.where(large["area_code"] == "NL01", "nederland", "gemeente"),
+                              gemeente_code=np.where(large["area_code"] == "NL01", "", large["area_code"])))
+    columns = ["area_level", "area_code", "gemeente_code", "year", "age_from", "age_to", "inhabitants"]
+    return pd.concat([p[columns] for p in parts], ignore_index=True).sort_values(
+        ["gemeente_code", "area_code", "age_from"], ignore_index=True)
+
+
 SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
 SMALL_AREA_ROW_GROUP = 20_000
 
@@ -489,7 +521,7 @@ def _digests_by(frame: pd.DataFrame, key: str) -> dict[str, bytes]:
 
 def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
     """What a report reads, as digests: per region the rows of every table with a `region` column, per gemeente the
-    values of its wijken, buurten and focus areas, and one digest of the rest (population, lineage). Two builds with the same
+    values of its wijken, buurten and focus areas, and one digest of the rest (population, lineage, age groups). Two builds with the same
     numbers give the same digests, so `render all` re-renders only the reports whose slice changed."""
     def combine(parts: dict[str, dict[str, bytes]]) -> dict[str, str]:
         out: dict[str, hashlib._Hash] = {}
@@ -505,7 +537,7 @@ def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
     gemeenten = {"small_area_values": _digests_by(tables["small_area_values"], "gemeente_code")} \
         if tables.get("small_area_values") is not None else {}
     rest = hashlib.sha256()
-    for name in ("population", "lineage"):
+    for name in ("population", "lineage", "age_groups"):
         if name in tables:
             rest.update(name.encode() + ",".join(map(str, tables[name].columns)).encode()
                         + pd.util.hash_pandas_object(tables[name], index=False).to_numpy().tobytes())
@@ -603,6 +635,9 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
                 if "gemeente_code" not in frame.columns:
                     frame = frame.assign(gemeente_code=frame["area_code"].map(gemeente))
                 tables[name] = frame.sort_values(["gemeente_code", "area_code"], kind="stable", ignore_index=True)
+        ages = area_age_groups(frames, regions)
+        if not ages.empty:
+            tables["age_groups"] = ages
     if "lineage" in frames:
         tables["lineage"] = frames["lineage"]
     if "registrations" in frames:
@@ -673,6 +708,7 @@ class Processed:
     age_strata: pd.DataFrame | None = None  # estimates per age group of the age-standardised indicators
     age_shares: pd.DataFrame | None = None  # the age groups' shares of the population, observed and projected
     changes: pd.DataFrame | None = None  # what changed since the edition before (trendbreuk.changes)
+    age_groups: pd.DataFrame | None = None  # inhabitants per KWB age band of wijken, buurten, gemeenten, NL (one year)
     edition: str | None = None  # the edition's name when these are the tables of a saved edition
     _groups: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -786,6 +822,6 @@ def _read_processed(folder: Path, edition: str | None = None) -> Processed:
         population=pd.read_parquet(folder / "population.parquet"),
         registrations_shared=pd.read_parquet(folder / "registrations_shared.parquet")
         if (folder / "registrations_shared.parquet").is_file() else None,
-        **{name: pd.read_parquet(folder / f"{name}.parquet") for name in ("age_strata", "age_shares", "changes")
+        **{name: pd.read_parquet(folder / f"{name}.parquet") for name in ("age_strata", "age_shares", "changes", "age_groups")
            if (folder / f"{name}.parquet").is_file()},
     )

@@ -127,6 +127,21 @@ AGE_SHARES = pa.DataFrameSchema(
     strict=False,
 )
 
+AGE_GROUPS = pa.DataFrameSchema(
+    {
+        "area_level": pa.Column(str, pa.Check.isin(["wijk", "buurt", "focus", "gemeente", "nederland"])),
+        "area_code": pa.Column(str),
+        "gemeente_code": pa.Column(str),
+        "year": pa.Column(int),
+        "age_from": pa.Column(float, pa.Check.ge(0)),
+        "age_to": pa.Column(float),
+        "inhabitants": pa.Column(float, pa.Check.ge(0), nullable=True),
+    },
+    checks=[pa.Check(lambda f: (f["age_to"] > f["age_from"]).all(), element_wise=False, error="age_to > age_from")],
+    unique=["area_code", "year", "age_from"],
+    strict=False,
+)
+
 CAUSES = {"nieuwe_cijfers", "herziening", "methode", "herindeling"}  # trendbreuk.changes
 
 CHANGES = pa.DataFrameSchema(
@@ -218,7 +233,7 @@ CHANGES = pa.DataFrameSchema(
 
 SCHEMAS = {"indicator_values": INDICATOR_VALUES, "age_strata": AGE_STRATA, "age_shares": AGE_SHARES, "gaps": GAPS, "assessments": ASSESSMENTS,
            "small_area_values": SMALL_AREA_VALUES, "small_area_gaps": GAPS, "small_area_assessments": ASSESSMENTS,
-           "changes": CHANGES}
+           "changes": CHANGES, "age_groups": AGE_GROUPS}
 
 
 def validate_tables(tables: dict) -> dict:

@@ -66,6 +66,9 @@ def locate(text: str, processed: Processed, regions: RegionsConfig, region_key: 
     return Place(found.code, found.name, found.level, region, (found.gemeente_code,))
 
 
+AGE_ROUNDING = 5  # CBS rounds the inhabitants per age band of wijken and buurten to fives
+
+
 class WijkProfile:
     """All content of one wijk's, buurt's or focus area's profile."""
 
@@ -212,6 +215,64 @@ class WijkProfile:
                 "vijftallen)." + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
                 + f" Nu: ▲ duidelijk slechter of ▼ duidelijk beter dan {html.escape(self.benchmark_name)}.</p>")
         return HTML(f'<section class="tb-summary"><h2>Waar staat {html.escape(self.place.name)}?</h2>{table}{note}</section>')
+
+    def age_structure(self) -> HTML:
+        """Leeftijdsopbouw: the share of each age band (KWB) among the inhabitants of the area in the newest year,
+        beside the rest of its gemeente(n), the region and the benchmark, with the range that CBS's rounding of the
+        counts to fives leaves for the area (bands and total rounded independently: the extremes of the share)."""
+        ages = self.processed.age_groups
+        own = ages[ages["area_code"] == self.place.code] if ages is not None else pd.DataFrame()
+        if own.empty:
+            return HTML("")
+        year = int(own["year"].iloc[0])
+        same_year = ages[ages["year"] == year]
+
+        def counts(codes) -> pd.Series | None:
+            part = same_year[same_year["area_code"].isin(list(codes))]
+            if part["area_code"].nunique() != len(set(codes)):
+                return None
+            return part.groupby("age_from")["inhabitants"].sum()
+
+        area = own.groupby("age_from")["inhabitants"].sum()
+        gemeenten = counts(self.place.gemeenten)
+        region = counts([g.code for g in self.region.gemeenten])
+        nederland = counts(["NL01"])
+        columns = {self.place.name: area,
+                   f"Rest van {self.gemeente_label}": gemeenten - area if gemeenten is not None else None,
+                   self.region.name: region,
+                   first_upper(self.benchmark_name): (nederland - region if self.benchmark == "rest_nl" and
+                                                      nederland is not None and region is not None else nederland)}
+        bands = own.drop_duplicates("age_from").sort_values("age_from")
+        labels = [f"{int(a)} jaar of ouder" if not np.isfinite(b) else f"{int(a)} tot {int(b)} jaar"
+                  for a, b in zip(bands["age_from"], bands["age_to"])]
+        half, k = AGE_ROUNDING / 2, len(bands)
+        total = area.sum()
+        low = (area - half).clip(lower=0) / (total + half * (k - 2))
+        high = (area + half) / max(total - half * (k - 2), 1)
+        rows = []
+        for label, start in zip(labels, bands["age_from"]):
+            row = {"Leeftijd": label}
+            for name, series in columns.items():
+                row[name] = fmt.percentage(100 * series[start] / series.sum(), 1) if series is not None else fmt.MISSING
+                if name == self.place.name:
+                    row["Marge (afronding)"] = f"{fmt.number(100 * low[start], 1)} – {fmt.number(100 * high[start], 1)}"
+            rows.append(row)
+        oldest = bands["age_from"].iloc[-1]
+        share = lambda s: fmt.percentage(100 * s[oldest] / s.sum(), 0)
+        rest = columns[f"Rest van {self.gemeente_label}"]
+        benchmark = columns[first_upper(self.benchmark_name)]
+        sentence = (f"In {self.place.name} is {share(area)} van de inwoners {labels[-1]}"
+                    + (f", tegen {share(rest)} in de rest van {self.gemeente_label}" if rest is not None else "")
+                    + (f" en {share(benchmark)} in {self.benchmark_name}" if benchmark is not None else "")
+                    + f" (CBS, Kerncijfers wijken en buurten {year}).")
+        note = ('<p class="tb-note">CBS rondt de aantallen per leeftijdsgroep af op vijftallen; de marge zegt waar het '
+                "aandeel van dit gebied daardoor hoogstens kan liggen. In een oudere wijk komen sommige "
+                "gezondheidsproblemen alleen al door de leeftijd vaker voor: lees de cijfers hierboven met deze opbouw "
+                "erbij.</p>")
+        return HTML(f'<section class="tb-ages"><h2>Leeftijdsopbouw</h2><p class="tb-lead">{html.escape(sentence)}</p>'
+                    + table_html(pd.DataFrame(rows), caption=f"{self.place.name}: aandeel van de inwoners per "
+                                                             f"leeftijdsgroep, {year}")
+                    + note + "</section>")
 
     def members_table(self) -> HTML:
         """The buurten of a wijk, or the wijken or buurten of a focus area, with their latest values."""

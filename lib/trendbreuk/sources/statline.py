@@ -564,15 +564,19 @@ SINGLE_AGE = re.compile(r"(\d+) jaar")
 OPEN_AGE = re.compile(r"(\d+) jaar of ouder")
 
 
-def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.DataFrame, list[dict]]:
-    """Inhabitants per configured age group (cbs.age_groups) per gemeente, NL01 and year: area_code, year, age_from,
-    age_to (inf: open), inhabitants, indeling_year; plus the snapshots read. Empty when nothing was fetched; a year
-    whose table lacks a group is left out whole (a partial age structure would mislead)."""
+def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path, small_areas: bool = False) -> tuple[pd.DataFrame, list[dict]]:
+    """Inhabitants per configured age group (cbs.age_groups) per gemeente, NL01 and year (with `small_areas`: per
+    wijk and buurt instead): area_code, year, age_from, age_to (inf: open), inhabitants, indeling_year; plus the
+    snapshots read. Empty when nothing was fetched; a year whose table lacks a group is left out whole, and so is an
+    area with a hidden group (a partial age structure would mislead)."""
     columns = ["area_code", "year", "age_from", "age_to", "inhabitants", "indeling_year"]
     if sources.age_groups is None:
         return pd.DataFrame(columns=columns), []
     parts, used = [], []
-    for table in sources.cbs_series[sources.age_groups.series].tables:
+    tables = sources.cbs_series[sources.age_groups.series].tables
+    for table in (sorted(tables, key=lambda t: t.year or 0, reverse=True) if small_areas else tables):
+        if small_areas and parts:  # wijken and buurten: the newest year only (their indeling changes yearly)
+            break
         wide = _read_newest(Path(cbs_dir) / table.id)
         if wide is None:
             continue
@@ -583,7 +587,8 @@ def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.DataFr
             continue
         if not set(keys.values()) <= set(wide.frame.columns):
             continue
-        frame = wide.frame.filter(pl.col("region_code").str.starts_with("GM") | pl.col("region_code").str.starts_with("NL"))
+        levels = ("WK", "BU") if small_areas else ("GM", "NL")
+        frame = wide.frame.filter(pl.col("region_code").str.starts_with(levels[0]) | pl.col("region_code").str.starts_with(levels[1]))
         frame = _with_years(frame.with_columns(pl.when(pl.col("region_code").str.starts_with("NL")).then(pl.lit("NL01"))
                                                .otherwise(pl.col("region_code")).alias("area_code")), table, wide)
         for stem, (low, high) in sources.age_groups.groups.items():
