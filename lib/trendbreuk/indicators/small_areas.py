@@ -137,15 +137,18 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
     if rows is None or rows.empty:
         return pd.DataFrame(columns=COLUMNS)
     rows = rows[rows["indicator"].isin([i for i, ind in indicators.items() if ind.lowest_level != "gemeente"])].copy()
-    rows["area_level"] = rows["area_code"].map(level_of)
+    codes = rows["area_code"].unique()  # per area once, not per row (hundreds of thousands of rows nationally)
+    rows["area_level"] = rows["area_code"].map({c: level_of(c) for c in codes})
     rows = rows[rows["area_level"].notna()]
     rows["gemeente_code"] = "GM" + rows["area_code"].str.slice(2, 6)
     members = memberships(regions.regions.values())[["region", "area_code"]].rename(columns={"area_code": "gemeente_code"})
     rows = rows.merge(members, on="gemeente_code")
-    rows = rows[[indicators[i].has_level(level) for i, level in zip(rows["indicator"], rows["area_level"])]]
-    rows["area_name"] = rows["area_code"].map(register.name)
+    pairs = rows[["indicator", "area_level"]].drop_duplicates()
+    published = [(i, level) for i, level in zip(pairs["indicator"], pairs["area_level"]) if indicators[i].has_level(level)]
+    rows = rows.merge(pd.DataFrame(published, columns=["indicator", "area_level"]), on=["indicator", "area_level"])
+    rows["area_name"] = rows["area_code"].map({c: register.name(c) for c in rows["area_code"].unique()})
     rows["members"] = 1
-    counted = rows[rows["indicator"].map(lambda i: indicators[i].statistic != "survey")]
+    counted = rows[rows["indicator"].isin([i for i, ind in indicators.items() if ind.statistic != "survey"])]
     focus = focus_area_counts(counted, regions)
     rows = pd.concat([rows, focus], ignore_index=True) if not focus.empty else rows
     rows["year_end"] = rows["year_start"]

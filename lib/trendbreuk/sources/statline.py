@@ -601,5 +601,5 @@ def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path, small_areas: bool 
     if not parts:
         return pd.DataFrame(columns=columns), used
     rows = pd.concat(parts, ignore_index=True)
-    complete = rows.groupby(["area_code", "year"])["inhabitants"].transform(lambda v: v.notna().all())
+    complete = rows["inhabitants"].notna().groupby([rows["area_code"], rows["year"]]).transform("all")
     return rows[complete].reset_index(drop=True)[columns], used
