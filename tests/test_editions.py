@@ -428,3 +428,17 @@ def test_quarto_renders_an_edition_with_the_same_figures_as_the_python_engine(pr
         pages[engine] = (tmp_path / engine / job.filename).read_text(encoding="utf-8")
     assert [f["data"] for f in figures(pages["quarto"])] == [f["data"] for f in figures(pages["python"])]
     assert "editie 2024" in pages["quarto"]
+
+
+def test_the_changes_table_keeps_its_contract():
+    from trendbreuk.changes import no_changes
+    from trendbreuk.indicators.schemas import ContractError, validate_tables
+
+    assert validate_tables({"changes": no_changes()})["changes"].empty
+    row = {"region": "zuid-limburg", "indicator": "bijstand", "indicator_title": "Bijstand", "area_level": "gemeente",
+           "area_code": "GM0917", "area_name": "Heerlen", "benchmark": "rest_nl", "period": "", "kind": "ander_oordeel",
+           "old_value": float("nan"), "new_value": float("nan"), "old_state": "op_koers", "new_state": "niet_op_koers",
+           "cause": "methode+nieuwe_cijfers", "cause_label": "andere methode of instelling en nieuwe cijfers"}
+    assert len(validate_tables({"changes": pd.DataFrame([row])})["changes"]) == 1
+    with pytest.raises(ContractError, match="a cause is one of"):
+        validate_tables({"changes": pd.DataFrame([{**row, "cause": "toeval"}])})
