@@ -12,8 +12,8 @@ import pytest
 from trendbreuk.geography.areas import AreaLookupError, RegionsConfigError, load_regions
 from trendbreuk.geography.small_areas import SmallAreaRegister, wijk_name
 from trendbreuk.indicators.catalogue import load_catalogue
-from trendbreuk.indicators.small_areas import (IMPOSSIBLE, SUPPRESSED, focus_area_counts, latest_runs,
-                                               rounded_intervals, series_runs)
+from trendbreuk.indicators.small_areas import (IMPOSSIBLE, NOT_PUBLISHED, SUPPRESSED, focus_area_counts, latest_runs,
+                                               percentage_denominator_half, rounded_intervals, series_runs)
 from tests.conftest import ROOT, shared_file
 
 Z = 1.959963984540054
@@ -221,3 +221,53 @@ def test_the_age_structure_of_a_wijk_from_the_recording(recorded_project, record
     assert oldest[5] == pct(rest_nl["k_65JaarOfOuder_12"] / rest_nl.sum())
     assert rows["0 tot 15 jaar"][1] == pct(molenberg["k_0Tot15Jaar_8"] / total)
     assert "CBS, Kerncijfers wijken en buurten 2020" in page
+
+
+def test_a_denominator_computed_back_from_a_rounded_count_and_percentage():
+    """85 jongeren with jeugdzorg (rounded to fives: 82,5 to 87,5) and 12,3% (12,25 to 12,35): the denominator CBS
+    leaves out is 100 x 85 / 12,3 = 691 (rounded), and lies between 100 x 82,5 / 12,35 = 668,02 and
+    100 x 87,5 / 12,25 = 714,29: at most 23,29 away, plus half a person for rounding it: 23,79."""
+    half = percentage_denominator_half(85, 691, 2.5, 0.05)
+    assert half == pytest.approx(max(8750 / 12.25 - 691, 691 - 8250 / 12.35) + 0.5)
+    assert half == pytest.approx(23.79, abs=0.005)
+    catalogue = load_catalogue(ROOT / "config" / "indicators.yaml")
+    row = pd.DataFrame({"indicator": ["jeugdhulp"], "numerator": [85.0], "denominator": [691.0], "year_start": [2024],
+                        "year_end": [2024], "period": ["2024"]})
+    out = rounded_intervals(row, catalogue["jeugdhulp"], 2.5, half).iloc[0]
+    assert out["lower_ci"] == pytest.approx(wilson(82.5, 691 + half)[0])
+    assert out["upper_ci"] == pytest.approx(wilson(87.5, 691 - half)[1])
+
+
+def test_youth_care_per_wijk_in_the_demo_from_its_kwb_row(project):
+    """The demo's KWB 2024 row of a Heerlen wijk (count rounded to fives, percentage with one decimal), read from the
+    written file: the build's value and interval are those of the count over the denominator computed back."""
+    folder = next((project / "data/raw/demo/cbs/85984NED").iterdir())
+    properties = json.loads((folder / "DataProperties.json").read_text(encoding="utf-8"))["value"]
+    key = {p["Title"]: p["Key"] for p in properties if p.get("Key")}
+    rows = []
+    for page in sorted(folder.glob("TypedDataSet*.json")):
+        rows += json.loads(page.read_text(encoding="utf-8"))["value"]
+    wijken = {r["WijkenEnBuurten"].strip(): r for r in rows if r["WijkenEnBuurten"].startswith("WK0917")}
+    code, row = next((c, r) for c, r in sorted(wijken.items())
+                     if r[key["JongerenMetJeugdzorgInNatura"]] and r[key["PercentageJongerenMetJeugdzorg"]])
+    count, percentage = row[key["JongerenMetJeugdzorgInNatura"]], row[key["PercentageJongerenMetJeugdzorg"]]
+    assert count % 5 == 0
+    denominator = round(100 * count / percentage)
+    half = max(100 * (count + 2.5) / (percentage - 0.05) - denominator,
+               denominator - 100 * (count - 2.5) / (percentage + 0.05)) + 0.5
+    values = pd.read_parquet(project / "data/processed/demo/small_area_values.parquet")
+    built = values[(values["indicator"] == "jeugdhulp") & (values["area_code"] == code) & (values["period"] == "2024")].iloc[0]
+    assert (built["numerator"], built["denominator"]) == (count, denominator)
+    assert built["lower_ci"] == pytest.approx(wilson(count - 2.5, denominator + half)[0])
+    assert built["upper_ci"] == pytest.approx(wilson(count + 2.5, denominator - half)[1])
+
+
+def test_youth_care_that_cbs_has_not_published_yet_is_said_so(kwb2020, recorded, recorded_project):
+    """KWB 2020 as recorded has the jeugdzorg columns, entirely empty (not yet published when captured): the build
+    names the indicator as without figures in that table, and no wijk or buurt gets a figure for it."""
+    assert recorded["JongerenMetJeugdzorgInNatura_87"].isna().all()
+    assert recorded["PercentageJongerenMetJeugdzorg_88"].isna().all()
+    info = json.loads((recorded_project / "data/processed/real/build_info.json").read_text(encoding="utf-8"))
+    skipped = {s["indicator"]: s for s in info["skipped_indicators"]}
+    assert "84799NED nog zonder cijfers" in skipped["jeugdhulp"]["reason"]
+    assert not (kwb2020["small_area_values"]["indicator"] == "jeugdhulp").any()

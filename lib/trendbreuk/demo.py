@@ -552,8 +552,9 @@ def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict
                 if stem == FLAG:
                     row[key] = record.get(FLAG) if level_of(code) else "."
                 elif stem in percentage_of:
-                    n = record.get("_n_" + percentage_of[stem])
-                    row[key] = round(100 * record[percentage_of[stem]] / n, 1) if n and pd.notna(n) and not level_of(code) else None
+                    n, count = record.get("_n_" + percentage_of[stem]), record.get(percentage_of[stem])
+                    # wijken and buurten: from the rounded count and group (CBS uses the exact ones; close enough here)
+                    row[key] = round(100 * count / n, 1) if n and pd.notna(n) and count is not None and pd.notna(count) else None
                 else:
                     row[key] = int(record[stem]) if stem in record and pd.notna(record[stem]) else None
             rows.append(row)

@@ -21,6 +21,7 @@ PARTS = ("Centrum", "Noord", "Zuid", "Oost", "West", "Heide", "Veld", "Berg", "B
          "Rade", "Beek", "Molen", "Bos", "Weide", "Park", "Akker", "Hoek", "Kerk", "Haven", "Laan", "Hei", "Gracht")
 POPULATION_COLUMNS_ROUNDED_TO = 5   # inhabitants, age bands and births
 OTHER_COUNTS_ROUNDED_TO = 10        # persons with an uitkering, per onderwijsniveau, ...
+ROUNDED_TO_FIVE = ("JongerenMetJeugdzorg",)  # youth care: counts to fives (CBS's jeugdzorg per wijk tables)
 SMALLEST_PUBLISHED = 100            # inhabitants below which CBS leaves the other figures out (the demo's rule)
 CHANGES_PER_YEAR = 0.03             # share of wijken whose boundary changes in a year
 FLAG = "IndelingswijzigingWijkenEnBuurten"
@@ -107,7 +108,8 @@ class SmallAreaWorld:
         for column in count_columns:
             if column not in rows.columns:
                 continue
-            unit = POPULATION_COLUMNS_ROUNDED_TO if column in population_columns else OTHER_COUNTS_ROUNDED_TO
+            unit = POPULATION_COLUMNS_ROUNDED_TO if column in population_columns or column.startswith(ROUNDED_TO_FIVE) \
+                else OTHER_COUNTS_ROUNDED_TO
             present = rows[column].notna()
             rows[column] = rows[column].astype("Float64")
             rows.loc[present, column] = _round_to(rows.loc[present, column].to_numpy(float), unit)

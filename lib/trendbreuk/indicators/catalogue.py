@@ -55,6 +55,7 @@ class Indicator:
     note: str = ""
     lowest_level: str = "gemeente"   # gemeente, wijk or buurt: the smallest areas the source publishes it for
     rounding: dict | None = None     # {numerator: 10, denominator: 5}: the unit CBS rounds each published count to
+    #                                  (percentage: 0.1, the last digit of a published percentage a denominator is computed back from)
     # Versions: a variant names the indicator it is a version of, its kind (VARIANT_KINDS) and a label that says what
     # differs ("inwoners van 15 tot 65 jaar"); the indicator lists its variants and which version carries the 2030
     # verdict (judged_by, default itself: what the programme reports today).
@@ -193,7 +194,7 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
             raise CatalogueError(f"{path}: indicator '{name}': lowest_level '{entry['lowest_level']}' must be one of "
                                  f"{AREA_LEVELS}")
         rounding = entry.get("rounding")
-        if rounding is not None and (not isinstance(rounding, dict) or set(rounding) - {"numerator", "denominator"}
+        if rounding is not None and (not isinstance(rounding, dict) or set(rounding) - {"numerator", "denominator", "percentage"}
                                      or not all(isinstance(v, (int, float)) and v > 0 for v in rounding.values())):
             raise CatalogueError(f"{path}: indicator '{name}': rounding must say per count the unit CBS rounds it to, "
                                  f"e.g. {{numerator: 10, denominator: 5}}; not {rounding!r}")

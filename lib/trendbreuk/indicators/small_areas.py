@@ -33,6 +33,7 @@ from trendbreuk.indicators.intervals import intervals_for, survey_intervals
 METHOD_ROUNDED = "Wilson score, verbreed met de afronding door CBS"
 SUPPRESSED = "niet gepubliceerd door CBS (geheim of te klein)"
 IMPOSSIBLE = "te klein: door de afronding van CBS is de teller groter dan de noemer"
+NOT_PUBLISHED = "niet gepubliceerd: CBS heeft deze kolom in deze tabel (nog) niet gevuld"
 MOSTLY_ROUNDING = 0.5  # rounding_share above which a report says the interval is mostly rounding
 COLUMNS = ["region", "indicator", "area_level", "area_code", "area_name", "gemeente_code", "period", "year_start",
            "year_end", "numerator", "denominator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998",
@@ -55,6 +56,37 @@ def rounding_halves(indicator: Indicator, members: int | np.ndarray = 1) -> tupl
     numerator = rounding.get("numerator", 0) / 2 * _terms(source.get("numerator"))
     denominator = rounding.get("denominator", 0) / 2 * _terms(source.get("denominator"))
     return numerator * members, denominator * members
+
+
+def percentage_denominator_half(numerator, denominator, numerator_half, percentage_half):
+    """The largest error in a denominator CBS does not publish but that is computed back as 100 x count /
+    percentage from a rounded count (within numerator_half) and a percentage rounded to one decimal (within
+    percentage_half): the distance to the smallest and largest denominators the published pair allows, plus half a
+    person for rounding it to whole. Infinite when the percentage may be zero (no upper bound)."""
+    n, d = np.asarray(numerator, float), np.asarray(denominator, float)
+    step = 2 * percentage_half  # the published percentage, recovered: 100 x count / denominator to its last digit
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.round(100 * n / d / step) * step
+        low = 100 * np.maximum(n - numerator_half, 0) / (p + percentage_half)
+        high = np.where(p - percentage_half > 0, 100 * (n + numerator_half) / (p - percentage_half), np.inf)
+    return np.fmax(high - d, d - low) + 0.5
+
+
+def with_denominator_halves(rows: pd.DataFrame, indicators: dict[str, Indicator]) -> pd.DataFrame:
+    """`denominator_half` per row for the indicators whose denominator is computed back from a published percentage
+    and whose catalogue entry says how CBS rounds the count and the percentage (rounding: {numerator: 5,
+    percentage: 0.1}); missing for the others."""
+    out = rows.assign(denominator_half=np.nan)
+    for ident, indicator in indicators.items():
+        rounding = indicator.rounding or {}
+        if not (indicator.source.get("percentage") and rounding.get("percentage")):
+            continue
+        mine = (out["indicator"] == ident).to_numpy()
+        if mine.any():
+            part = out.loc[mine]
+            out.loc[mine, "denominator_half"] = percentage_denominator_half(
+                part["numerator"], part["denominator"], rounding.get("numerator", 0) / 2, rounding["percentage"] / 2)
+    return out
 
 
 def rounded_intervals(values: pd.DataFrame, indicator: Indicator, numerator_half, denominator_half) -> pd.DataFrame:
@@ -109,16 +141,18 @@ def latest_runs(values: pd.DataFrame) -> pd.DataFrame:
 
 def focus_area_counts(rows: pd.DataFrame, regions: RegionsConfig) -> pd.DataFrame:
     """Counts of every focus area of every region: the sum over its members per indicator and year, for the years in
-    which every member has both counts; changed when any member changed (or its flag is unknown); `members`."""
+    which every member has both counts; changed when any member changed (or its flag is unknown); `members`; the
+    members' denominator_half summed where rows have one."""
     parts = []
     for region in regions.regions.values():
         for area in region.focus_areas:
             members = rows[rows["area_code"].isin(area.codes)]
             if members.empty:
                 continue
+            halves = {"denominator_half": ("denominator_half", "sum")} if "denominator_half" in members.columns else {}
             grouped = members.groupby(["indicator", "year_start"], as_index=False).agg(
                 numerator=("numerator", lambda s: s.sum(min_count=len(area.codes))),
-                denominator=("denominator", lambda s: s.sum(min_count=len(area.codes))),
+                denominator=("denominator", lambda s: s.sum(min_count=len(area.codes))), **halves,
                 present=("area_code", "nunique"), unchanged=("indeling_change", lambda s: bool((s == 1).all())))
             grouped = grouped[grouped["present"] == len(area.codes)]
             grouped = grouped.assign(area_code=area.code, area_name=area.name, area_level="focus",
@@ -148,6 +182,7 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
     rows = rows.merge(pd.DataFrame(published, columns=["indicator", "area_level"]), on=["indicator", "area_level"])
     rows["area_name"] = rows["area_code"].map({c: register.name(c) for c in rows["area_code"].unique()})
     rows["members"] = 1
+    rows = with_denominator_halves(rows, indicators)
     counted = rows[rows["indicator"].isin([i for i, ind in indicators.items() if ind.statistic != "survey"])]
     focus = focus_area_counts(counted, regions)
     rows = pd.concat([rows, focus], ignore_index=True) if not focus.empty else rows
@@ -163,10 +198,15 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
             values["missing_reason"] = np.where(values["value"].isna(), SUPPRESSED, None)
             values["rounding_share"] = np.nan
         else:
-            halves = rounding_halves(indicator, part["members"].to_numpy())
-            values = rounded_intervals(part, indicator, *halves)
+            numerator_half, denominator_half = rounding_halves(indicator, part["members"].to_numpy())
+            if (indicator.rounding or {}).get("percentage"):  # a denominator computed back from a percentage
+                denominator_half = part["denominator_half"].fillna(0).to_numpy()
+            values = rounded_intervals(part, indicator, numerator_half, denominator_half)
             unpublished = (part["numerator"].isna() | part["denominator"].isna()).to_numpy()
             values.loc[unpublished, "missing_reason"] = SUPPRESSED
+            # a column CBS left empty for every area of a year is not a secret cell: the table does not have it yet
+            empty = part["numerator"].isna().groupby(part["year_start"]).transform("all").to_numpy()
+            values.loc[empty, "missing_reason"] = NOT_PUBLISHED
         values["unit"], values["source"] = indicator.unit, indicator.source["provider"]
         parts.append(values)
     out = pd.concat(parts, ignore_index=True)

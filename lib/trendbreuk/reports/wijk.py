@@ -22,7 +22,8 @@ from trendbreuk.charts.compare import figure_ranked
 from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig
 from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
-from trendbreuk.indicators.small_areas import MOSTLY_ROUNDING, rounded_intervals, rounding_halves
+from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denominator_half, rounded_intervals,
+                                                rounding_halves)
 from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
                                        verdict_badge)
 from trendbreuk.reports.page import HTML, Page, table_html
@@ -132,7 +133,16 @@ class WijkProfile:
         if rest.empty:
             return pd.DataFrame()
         members = max(len(self.place.members), 1) + len(self.place.gemeenten)
-        out = rounded_intervals(rest.assign(indicator=indicator.id), indicator, *rounding_halves(indicator, members))
+        numerator_half, denominator_half = rounding_halves(indicator, members)
+        rounding = indicator.rounding or {}
+        if rounding.get("percentage"):  # both denominators computed back from a rounded count and percentage
+            h_n, h_p = rounding.get("numerator", 0) / 2, rounding["percentage"] / 2
+            denominator_half = (
+                percentage_denominator_half(rest["numerator"] + rest["numerator_area"],
+                                            rest["denominator"] + rest["denominator_area"], h_n * len(self.place.gemeenten), h_p)
+                + percentage_denominator_half(rest["numerator_area"], rest["denominator_area"],
+                                              h_n * max(len(self.place.members), 1), h_p))
+        out = rounded_intervals(rest.assign(indicator=indicator.id), indicator, numerator_half, denominator_half)
         return out.assign(area_code="rest_gemeente")
 
     # display blocks -----------------------------------------------------------------------------------
@@ -211,8 +221,9 @@ class WijkProfile:
         table = table_html(pd.DataFrame(rows), caption=f"{self.place.name}: laatste cijfers met 95%-marge, naast de rest "
                                                        f"van de gemeente, de regio en {self.benchmark_name}",
                            raw_columns=("Nu", f"Oordeel {self.regions.target_year}"), group_column="Levensfase")
-        note = ('<p class="tb-note">Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners op '
-                "vijftallen)." + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
+        note = ('<p class="tb-note">Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners en '
+                "jongeren met jeugdzorg op vijftallen; bij jeugdzorg is het aantal jongeren teruggerekend uit aantal en "
+                "percentage)." + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
                 + f" Nu: ▲ duidelijk slechter of ▼ duidelijk beter dan {html.escape(self.benchmark_name)}.</p>")
         return HTML(f'<section class="tb-summary"><h2>Waar staat {html.escape(self.place.name)}?</h2>{table}{note}</section>')
 
