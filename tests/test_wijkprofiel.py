@@ -85,6 +85,8 @@ def test_every_wijk_of_a_gemeente_and_the_index(project, small, tmp_path, monkey
     assert written == wijken and len(wijken) > 5
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "<h3>Wijkprofielen</h3>" in index and '<th scope="row">Heerlen</th>' in index
+    again = CliRunner().invoke(cli.app, ["render", "wijken", "--gemeente", "Heerlen", "--engine", "python"])
+    assert again.exit_code == 0 and f"waarvan {len(wijken)} ongewijzigd hergebruikt" in again.output
 
 
 def test_the_factsheet_ranks_the_gemeentes_wijken(project, small, tmp_path):

@@ -518,8 +518,10 @@ def render_focus(name: Annotated[str, typer.Argument(help="a focus area of confi
 def render_wijken(gemeente: Annotated[Optional[str], typer.Option("--gemeente", help="gemeente: CBS code or name (default: every gemeente of the region)")] = None,
                   engine: EngineOption = "python", region: RegionOption = None, dataset: DatasetOption = "", edition: EditionOption = "",
                   workers: Annotated[int, typer.Option(help="reports rendered at the same time")] = 2,
+                  force: Annotated[bool, typer.Option("--force", help="render every profile, also those whose inputs did not change")] = False,
                   verbose: Annotated[bool, typer.Option("--verbose", "-v", help="seconds per step")] = False) -> None:
-    """Render the wijkprofiel of every wijk of a gemeente, or of the whole region, and the index page."""
+    """Render the wijkprofiel of every wijk of a gemeente, or of the whole region, and the index page; a profile
+    whose inputs did not change since it was rendered is kept (--force renders all)."""
     from trendbreuk.reports.render import wijken_jobs
 
     dataset = _with_edition(dataset, edition)
@@ -527,7 +529,7 @@ def render_wijken(gemeente: Annotated[Optional[str], typer.Option("--gemeente", 
         jobs = wijken_jobs(gemeente, _regions(dataset), region, dataset=dataset)
     except LookupError as err:
         _fail(str(err))
-    _render_batch(jobs, f"Wijkprofielen {gemeente or 'van de regio'}", engine, workers, verbose)
+    _render_batch(jobs, f"Wijkprofielen {gemeente or 'van de regio'}", engine, workers, verbose, reuse=not force)
 
 
 @render_app.command("all")
