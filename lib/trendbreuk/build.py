@@ -524,7 +524,7 @@ def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
     values of its wijken, buurten and focus areas, and one digest of the rest (population, lineage, age groups). Two builds with the same
     numbers give the same digests, so `render all` re-renders only the reports whose slice changed."""
     def combine(parts: dict[str, dict[str, bytes]]) -> dict[str, str]:
-        out: dict[str, hashlib._Hash] = {}
+        out: dict = {}  # key -> running sha256
         for name, digests in parts.items():
             for key, digest in digests.items():
                 out.setdefault(key, hashlib.sha256()).update(name.encode() + digest)

@@ -416,43 +416,33 @@ def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (
     """Render the factsheet of one gemeente."""
     from trendbreuk.reports.render import gemeente_job
 
-    dataset = _with_edition(dataset, edition)
-    _render_one(lambda: gemeente_job(name_or_code, _regions(dataset), region, benchmark=benchmark, dataset=dataset), engine)
+    _render_one(lambda regions, dataset: gemeente_job(name_or_code, regions, region, benchmark=benchmark,
+                                                      dataset=dataset), engine, dataset, edition)
 
 
-def _with_edition(dataset: str, edition: str) -> str:
-    """The dataset as the reports read it: "demo@2025" for edition 2025 of demo, whose reports go to
-    reports/editie-2025/ (unless TRENDBREUK_REPORTS says where)."""
-    if not edition:
-        return dataset
-    from trendbreuk.editions import EditionError, load
+def _reports_of(dataset: str, edition: str):
+    """The dataset as the reports read it, and the regions to make their jobs with: for an edition "demo@2025"
+    (edition 2025 of demo, whose reports go to reports/editie-2025/ unless TRENDBREUK_REPORTS says where) with the
+    edition's own regions, else the dataset with the project's."""
+    from trendbreuk.build import load_configuration
+    from trendbreuk.editions import load
     from trendbreuk.sources.datasets import load_sources
 
-    try:
+    if edition:
         found = load(edition, load_sources().dataset(dataset or None).name)
-    except EditionError as err:
-        _fail(str(err))
-    os.environ.setdefault(paths.REPORTS_ENV, str(paths.project_root() / "reports" / f"editie-{found.name}"))
-    return f"{found.dataset}@{found.name}"
+        os.environ.setdefault(paths.REPORTS_ENV, str(paths.project_root() / "reports" / f"editie-{found.name}"))
+        dataset = f"{found.dataset}@{found.name}"
+    return dataset, load_configuration(dataset or None)[0]
 
 
-def _regions(dataset: str):
-    """The regions to make report jobs with: an edition's own, else the project's."""
-    from trendbreuk.geography.areas import load_regions
-
-    if "@" not in (dataset or ""):
-        return load_regions()
-    from trendbreuk.build import load_configuration
-
-    return load_configuration(dataset)[0]
-
-
-def _render_one(job_factory, engine: str) -> None:
+def _render_one(job_factory, engine: str, dataset: str = "", edition: str = "") -> None:
+    """Render the report `job_factory(regions, dataset)` makes, and the index page."""
     from trendbreuk.io import WriteError
     from trendbreuk.reports.render import RenderError, render, render_site
 
     try:
-        job = job_factory()
+        dataset, regions = _reports_of(dataset, edition)
+        job = job_factory(regions, dataset)
         started = time.perf_counter()
         path = render(job, engine=engine)
         index = render_site(engine=engine)
@@ -468,8 +458,8 @@ def render_subregio(name_or_code: Annotated[str, typer.Argument(help="subregio c
     """Render the report of one subregio: its gemeenten side by side, funnel plots, its own gap and verdicts."""
     from trendbreuk.reports.render import subregio_job
 
-    dataset = _with_edition(dataset, edition)
-    _render_one(lambda: subregio_job(name_or_code, _regions(dataset), region, benchmark, dataset), engine)
+    _render_one(lambda regions, dataset: subregio_job(name_or_code, regions, region, benchmark, dataset),
+                engine, dataset, edition)
 
 
 @render_app.command("regio")
@@ -478,8 +468,7 @@ def render_regio(name: Annotated[Optional[str], typer.Argument(help="region key 
     """Render the regional progress report toward 2030."""
     from trendbreuk.reports.render import regio_job
 
-    dataset = _with_edition(dataset, edition)
-    _render_one(lambda: regio_job(_regions(dataset), name, benchmark, dataset), engine)
+    _render_one(lambda regions, dataset: regio_job(regions, name, benchmark, dataset), engine, dataset, edition)
 
 
 @render_app.command("programma")
@@ -488,8 +477,7 @@ def render_programma(name: Annotated[Optional[str], typer.Argument(help="region 
     """Render the programme report: registrations and reach, after disclosure control."""
     from trendbreuk.reports.render import programma_job
 
-    dataset = _with_edition(dataset, edition)
-    _render_one(lambda: programma_job(_regions(dataset), name, dataset), engine)
+    _render_one(lambda regions, dataset: programma_job(regions, name, dataset), engine, dataset, edition)
 
 
 @render_app.command("wijk")
@@ -499,8 +487,7 @@ def render_wijk(name_or_code: Annotated[str, typer.Argument(help="wijk or buurt:
     """Render the wijkprofiel of one wijk or buurt: against the rest of its gemeente, the region and the rest of NL."""
     from trendbreuk.reports.render import area_job
 
-    dataset = _with_edition(dataset, edition)
-    _render_one(lambda: area_job(name_or_code, _regions(dataset), region, benchmark, dataset), engine)
+    _render_one(lambda regions, dataset: area_job(name_or_code, regions, region, benchmark, dataset), engine, dataset, edition)
 
 
 @render_app.command("focus")
@@ -510,8 +497,7 @@ def render_focus(name: Annotated[str, typer.Argument(help="a focus area of confi
     """Render the profile of a focus area (a Pluswijk: wijken or buurten named in config/regions.yaml)."""
     from trendbreuk.reports.render import focus_job
 
-    dataset = _with_edition(dataset, edition)
-    _render_one(lambda: focus_job(name, _regions(dataset), region, benchmark, dataset), engine)
+    _render_one(lambda regions, dataset: focus_job(name, regions, region, benchmark, dataset), engine, dataset, edition)
 
 
 @render_app.command("wijken")
@@ -524,10 +510,10 @@ def render_wijken(gemeente: Annotated[Optional[str], typer.Option("--gemeente", 
     whose inputs did not change since it was rendered is kept (--force renders all)."""
     from trendbreuk.reports.render import wijken_jobs
 
-    dataset = _with_edition(dataset, edition)
     try:
-        jobs = wijken_jobs(gemeente, _regions(dataset), region, dataset=dataset)
-    except LookupError as err:
+        dataset, regions = _reports_of(dataset, edition)
+        jobs = wijken_jobs(gemeente, regions, region, dataset=dataset)
+    except (LookupError, ValueError) as err:
         _fail(str(err))
     _render_batch(jobs, f"Wijkprofielen {gemeente or 'van de regio'}", engine, workers, verbose, reuse=not force)
 
@@ -545,8 +531,10 @@ def render_all(engine: EngineOption = "python",
     failed. A report whose inputs (its slice of the tables, parameters, configuration, workbook) did not change
     since it was rendered is kept (like Quarto's freeze); --force renders everything."""
     from trendbreuk.reports.render import all_jobs, region_jobs
-    dataset = _with_edition(dataset, edition)
-    regions = _regions(dataset)
+    try:
+        dataset, regions = _reports_of(dataset, edition)
+    except ValueError as err:  # an unknown edition, or a configuration that does not load
+        _fail(str(err))
     if region == "all":
         jobs, title = all_jobs(regions, dataset=dataset), f"Rapporten van {len(regions.regions)} regio's"
     else:

@@ -52,6 +52,13 @@ def editions_dir(dataset: str, root: Path | None = None) -> Path:
     return (root or paths.project_root()) / "data" / "editions" / dataset
 
 
+def _dataset_name(dataset: str | None, root: Path) -> str:
+    """The dataset's name from config/sources.yaml (its default_dataset when None)."""
+    from trendbreuk.sources.datasets import load_sources
+
+    return load_sources(root=root).dataset(dataset).name
+
+
 def _files(folder: Path) -> dict[str, Path]:
     """Every file of a build folder by its path inside it (with /)."""
     return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
@@ -66,10 +73,8 @@ def build_id(hashes: dict[str, str]) -> str:
 def save(name: str, dataset: str | None = None, root: Path | None = None) -> tuple[Edition, bool]:
     """Keep the current build of `dataset` as edition `name`. Returns the edition and whether it was new (saving the
     same build under the same name again changes nothing). A name already used for other content is an error."""
-    from trendbreuk.sources.datasets import load_sources
-
     root = root or paths.project_root()
-    dataset = load_sources(root=root).dataset(dataset).name
+    dataset = _dataset_name(dataset, root)
     if not NAME.fullmatch(name or ""):
         raise EditionError(f"edition name '{name}': use letters, digits, '.', '_' or '-' (e.g. 2025, 2025-voorjaar)")
     source = paths.processed_dir(root) / dataset
@@ -120,10 +125,8 @@ def _link(blob: Path, destination: Path) -> None:
 
 
 def load(name: str, dataset: str | None = None, root: Path | None = None) -> Edition:
-    from trendbreuk.sources.datasets import load_sources
-
     root = root or paths.project_root()
-    dataset = load_sources(root=root).dataset(dataset).name
+    dataset = _dataset_name(dataset, root)
     folder = editions_dir(dataset, root) / name
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
@@ -135,10 +138,8 @@ def load(name: str, dataset: str | None = None, root: Path | None = None) -> Edi
 
 def list_editions(dataset: str | None = None, root: Path | None = None) -> list[Edition]:
     """The editions of a dataset, oldest first (by the time they were saved)."""
-    from trendbreuk.sources.datasets import load_sources
-
     root = root or paths.project_root()
-    dataset = load_sources(root=root).dataset(dataset).name
+    dataset = _dataset_name(dataset, root)
     store = editions_dir(dataset, root)
     found = []
     for folder in sorted(store.iterdir()) if store.is_dir() else []:
@@ -149,8 +150,6 @@ def list_editions(dataset: str | None = None, root: Path | None = None) -> list[
 
 def stored_bytes(dataset: str | None = None, root: Path | None = None) -> int:
     """The bytes the editions of a dataset take (each stored file once)."""
-    from trendbreuk.sources.datasets import load_sources
-
     root = root or paths.project_root()
-    objects = editions_dir(load_sources(root=root).dataset(dataset).name, root) / "objects"
+    objects = editions_dir(_dataset_name(dataset, root), root) / "objects"
     return sum(p.stat().st_size for p in objects.iterdir()) if objects.is_dir() else 0

@@ -58,18 +58,16 @@ class Inputs:
     """What the reports of one dataset (or edition) read besides their own slice, computed once per batch."""
 
     def __init__(self, root: Path, dataset: str):
-        from trendbreuk.build import EDITION_MARK, build_folder
+        from trendbreuk.build import EDITION_MARK, build_folder, configuration_files
 
         self.folder = build_folder(dataset or None, root)
         info_path = self.folder / "build_info.json"
         info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
         self.digests = info.get("digests")
-        edition_config = self.folder / "config"
-        if EDITION_MARK in (dataset or "") and (edition_config / "regions.yaml").is_file():
-            config = sorted(edition_config.glob("*.yaml"))
-        else:
-            config = [paths.regions_file(root), *(paths.config_dir(root) / name for name in
-                                                  ("indicators.yaml", "sources.yaml", "programmes.yaml"))]
+        config = configuration_files(root)  # what the reports read: an edition's own copy, else the project's
+        if EDITION_MARK in (dataset or "") and (self.folder / "config" / "regions.yaml").is_file():
+            config = {name: self.folder / "config" / name for name in config}
+        config = list(config.values())
         shown = {k: info.get(k) for k in SHOWN_INFO}
         shown["built_on"] = str(info.get("built_at", ""))[:10]
         shown["since"] = (info.get("changes_since") or {}).get("edition")  # its changes are in the region's slice
@@ -102,6 +100,7 @@ class Freeze:
             self.entries = {}
         self._inputs: dict[str, Inputs] = {}
         self._regions: dict[str, object] = {}
+        self._notebooks: dict[str, str] = {}
 
     def _inputs_of(self, dataset: str) -> Inputs:
         if dataset not in self._inputs:
@@ -133,9 +132,10 @@ class Freeze:
         if region is None:  # a factsheet names its gemeente only
             region = regions.locate_gemeente(job.parameters["gemeente"])[0].key
         gemeenten = inputs.gemeenten_of(job, regions)
-        notebook = (self.root / job.notebook).read_bytes()
-        return _sha(engine, job.kind, job.notebook, job.parameters, job.filename, notebook, inputs.shared,
-                    inputs.digests["regions"].get(region),
+        if job.notebook not in self._notebooks:  # a batch has hundreds of jobs and a handful of notebooks
+            self._notebooks[job.notebook] = _sha((self.root / job.notebook).read_bytes())
+        return _sha(engine, job.kind, job.notebook, job.parameters, job.filename, self._notebooks[job.notebook],
+                    inputs.shared, inputs.digests["regions"].get(region),
                     [(g, inputs.digests["gemeenten"].get(g)) for g in gemeenten])
 
     def fresh(self, job, fingerprint: str | None) -> bool:
