@@ -271,3 +271,42 @@ def test_youth_care_that_cbs_has_not_published_yet_is_said_so(kwb2020, recorded,
     skipped = {s["indicator"]: s for s in info["skipped_indicators"]}
     assert "84799NED nog zonder cijfers" in skipped["jeugdhulp"]["reason"]
     assert not (kwb2020["small_area_values"]["indicator"] == "jeugdhulp").any()
+
+
+def test_youth_care_whose_wijk_percentages_are_left_empty(project, tmp_path, monkeypatch):
+    """A KWB edition with the gemeenten's jeugdzorg percentage filled but every wijk's and buurt's left empty (as
+    the demo wrote it before): the build still runs, the gemeenten keep their figure, and every wijk row says the
+    column is not published, not that the cell is secret."""
+    from trendbreuk import io
+    from trendbreuk.build import build
+    from tests.conftest import copy_project
+
+    root = copy_project(project, tmp_path / "p")
+    monkeypatch.setenv("TRENDBREUK_ROOT", str(root))
+    for folder in (root / "data/raw/demo/cbs").glob("*/*"):
+        properties = folder / "DataProperties.json"
+        if not properties.is_file():
+            continue
+        keys = [p["Key"] for p in json.loads(properties.read_text(encoding="utf-8"))["value"]
+                if p.get("Title") == "PercentageJongerenMetJeugdzorg"]
+        if not keys:
+            continue
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        for page in folder.glob("TypedDataSet*.json"):
+            rows = json.loads(page.read_text(encoding="utf-8"))
+            for row in rows["value"]:
+                if row["WijkenEnBuurten"].startswith(("WK", "BU")):
+                    row[keys[0]] = None
+            page.write_text(json.dumps(rows), encoding="utf-8")
+            for entry in manifest["files"]:
+                if entry["file"] == page.name:
+                    entry["sha256"] = io.sha256_file(page)
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    build(root=root)
+    small = pd.read_parquet(root / "data/processed/demo/small_area_values.parquet")
+    youth = small[small["indicator"] == "jeugdhulp"]
+    assert len(youth) > 1000 and youth["value"].isna().all()
+    assert set(youth["missing_reason"]) == {NOT_PUBLISHED}
+    large = pd.read_parquet(root / "data/processed/demo/indicator_values.parquet")
+    heerlen = large[(large["indicator"] == "jeugdhulp") & (large["area_code"] == "GM0917")]
+    assert heerlen["value"].notna().all() and len(heerlen) > 5

@@ -170,7 +170,10 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     waiting = keys == "onvoldoende_gegevens"
     out["verdict_data_until"] = np.where(waiting, data_until, np.nan)
     out["verdict_known_in"] = np.where(waiting, known_in, np.nan)
+    # the last year with a figure sets the publication rhythm; an indicator that has rows but no figure anywhere
+    # (a column CBS left empty for every wijk) counts from its last row
     last_years = values.dropna(subset=["value"]).groupby("indicator")["year_end"].max()
+    last_years = last_years.combine_first(values.groupby("indicator")["year_end"].max())
     out["year_known"] = out["indicator"].map({
         k: year_known(int(last_years[k]), i.step_years, i.publication_lag, target_year)
         for k, i in indicators.items() if k in last_years.index}).astype(int)

@@ -205,7 +205,7 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
             unpublished = (part["numerator"].isna() | part["denominator"].isna()).to_numpy()
             values.loc[unpublished, "missing_reason"] = SUPPRESSED
             # a column CBS left empty for every area of a year is not a secret cell: the table does not have it yet
-            empty = part["numerator"].isna().groupby(part["year_start"]).transform("all").to_numpy()
+            empty = pd.Series(unpublished, index=part.index).groupby(part["year_start"]).transform("all").to_numpy()
             values.loc[empty, "missing_reason"] = NOT_PUBLISHED
         values["unit"], values["source"] = indicator.unit, indicator.source["provider"]
         parts.append(values)
