@@ -22,6 +22,7 @@ import pandas as pd
 
 from trendbreuk import __version__, io, paths
 from trendbreuk.changes import BuildTables, compare, summary
+from trendbreuk.editions import EDITION_MARK, build_folder, configuration_of, load_configuration  # noqa: F401
 from trendbreuk.geography.areas import RegionsConfig, load_regions
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
@@ -495,13 +496,6 @@ def _step(what: str):
     log.info("build: %s in %.2f s", what, time.perf_counter() - started)
 
 
-def configuration_files(root: Path) -> dict[str, Path]:
-    """The configuration a build depends on, by the name it gets in the build's config/ folder."""
-    config = paths.config_dir(root)
-    return {"indicators.yaml": config / "indicators.yaml", "regions.yaml": paths.regions_file(root),
-            "sources.yaml": config / "sources.yaml", "programmes.yaml": config / "programmes.yaml"}
-
-
 DIGEST_TABLES = ("indicator_values", "gaps", "assessments", "basket_summary", "age_strata", "age_shares",
                  "registrations_shared", "changes")
 
@@ -670,7 +664,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
             "deze build", info, values, assessments, indicators, regions))
         if since is not None:
             tables["changes"], info["changes_since"] = since
-    configuration = configuration_files(root)
+    configuration = paths.configuration_files(root)
     info["configuration"] = {name: {"file": str(path), "sha256": io.sha256_file(path)}
                              for name, path in configuration.items() if path.is_file()}
     info = portable(info, root)
@@ -719,7 +713,7 @@ class Processed:
     def configuration(self, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
         """The regions and the catalogue to show these tables with: an edition's own configuration (as it was when
         it was built), else the project's current one."""
-        return _configuration(self.folder if self.edition else None, root)
+        return configuration_of(self.folder if self.edition else None, root)
 
     def small_areas(self, table: str, columns: list[str] | None = None, **where) -> pd.DataFrame:
         """Rows of a table of wijken, buurten and focus areas (small_area_values, small_area_gaps,
@@ -762,37 +756,6 @@ class Processed:
         spans, ordered = self._groups[key]
         start, stop = spans.get(tuple(where[c] for c in columns), (0, 0))
         return ordered.iloc[start:stop]
-
-
-EDITION_MARK = "@"
-
-
-def build_folder(dataset_name: str | None = None, root: Path | None = None) -> Path:
-    """Where the tables of a dataset are (data/processed/<dataset>), or of a saved edition of it: "demo@2025" is
-    edition 2025 of dataset demo (trendbreuk.editions)."""
-    from trendbreuk.editions import load as load_edition
-
-    root = root or paths.project_root()
-    name, _, edition = (dataset_name or "").partition(EDITION_MARK)
-    dataset = load_sources(root=root).dataset(name or None)
-    if edition:
-        return load_edition(edition, dataset.name, root).folder
-    return paths.processed_dir(root) / dataset.name
-
-
-def _configuration(edition_folder: Path | None, root: Path | None) -> tuple[RegionsConfig, dict[str, Indicator]]:
-    if edition_folder is not None and (edition_folder / "config" / "regions.yaml").is_file():
-        return (load_regions(edition_folder / "config" / "regions.yaml"),
-                load_catalogue(edition_folder / "config" / "indicators.yaml"))
-    root = root or paths.project_root()
-    return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
-
-
-def load_configuration(dataset_name: str | None = None, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
-    """The regions and catalogue the reports of a dataset are made with, without reading its tables: an edition's
-    own ("demo@2025"), else the project's."""
-    edition = EDITION_MARK in (dataset_name or "")
-    return _configuration(build_folder(dataset_name, root) if edition else None, root)
 
 
 def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:

@@ -424,8 +424,7 @@ def _reports_of(dataset: str, edition: str):
     """The dataset as the reports read it, and the regions to make their jobs with: for an edition "demo@2025"
     (edition 2025 of demo, whose reports go to reports/editie-2025/ unless TRENDBREUK_REPORTS says where) with the
     edition's own regions, else the dataset with the project's."""
-    from trendbreuk.build import load_configuration
-    from trendbreuk.editions import load
+    from trendbreuk.editions import load, load_configuration
     from trendbreuk.sources.datasets import load_sources
 
     if edition:

@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from trendbreuk import __version__, io, paths
+from trendbreuk.geography.areas import RegionsConfig, load_regions
+from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MANIFEST = "edition.json"
@@ -153,3 +155,32 @@ def stored_bytes(dataset: str | None = None, root: Path | None = None) -> int:
     root = root or paths.project_root()
     objects = editions_dir(_dataset_name(dataset, root), root) / "objects"
     return sum(p.stat().st_size for p in objects.iterdir()) if objects.is_dir() else 0
+
+
+# Where reports read from: a dataset's current build, or an edition of it ("demo@2025"), with its configuration.
+EDITION_MARK = "@"
+
+
+def build_folder(dataset_name: str | None = None, root: Path | None = None) -> Path:
+    """Where the tables of a dataset are (data/processed/<dataset>), or of a saved edition of it: "demo@2025" is
+    edition 2025 of dataset demo."""
+    root = root or paths.project_root()
+    name, _, edition = (dataset_name or "").partition(EDITION_MARK)
+    dataset = _dataset_name(name or None, root)
+    return load(edition, dataset, root).folder if edition else paths.processed_dir(root) / dataset
+
+
+def configuration_of(edition_folder: Path | None, root: Path | None) -> tuple[RegionsConfig, dict[str, Indicator]]:
+    """The regions and catalogue of an edition's folder (its own config/), or the project's current ones."""
+    if edition_folder is not None and (edition_folder / "config" / "regions.yaml").is_file():
+        return (load_regions(edition_folder / "config" / "regions.yaml"),
+                load_catalogue(edition_folder / "config" / "indicators.yaml"))
+    root = root or paths.project_root()
+    return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
+
+
+def load_configuration(dataset_name: str | None = None, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
+    """The regions and catalogue the reports of a dataset are made with, without reading its tables: an edition's
+    own ("demo@2025"), else the project's."""
+    edition = EDITION_MARK in (dataset_name or "")
+    return configuration_of(build_folder(dataset_name, root) if edition else None, root)

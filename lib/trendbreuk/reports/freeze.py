@@ -58,13 +58,13 @@ class Inputs:
     """What the reports of one dataset (or edition) read besides their own slice, computed once per batch."""
 
     def __init__(self, root: Path, dataset: str):
-        from trendbreuk.build import EDITION_MARK, build_folder, configuration_files
+        from trendbreuk.editions import EDITION_MARK, build_folder
 
         self.folder = build_folder(dataset or None, root)
         info_path = self.folder / "build_info.json"
         info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
         self.digests = info.get("digests")
-        config = configuration_files(root)  # what the reports read: an edition's own copy, else the project's
+        config = paths.configuration_files(root)  # what the reports read: an edition's own copy, else the project's
         if EDITION_MARK in (dataset or "") and (self.folder / "config" / "regions.yaml").is_file():
             config = {name: self.folder / "config" / name for name in config}
         config = list(config.values())
@@ -109,7 +109,7 @@ class Freeze:
 
     def _regions_of(self, dataset: str):
         if dataset not in self._regions:
-            from trendbreuk.build import load_configuration
+            from trendbreuk.editions import load_configuration
 
             self._regions[dataset] = load_configuration(dataset or None, self.root)[0]
         return self._regions[dataset]
