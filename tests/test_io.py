@@ -74,3 +74,20 @@ def test_other_errors_pass_unchanged(tmp_path):
     with pytest.raises(FileNotFoundError):
         with io.atomic_directory(tmp_path / "demo"):
             open(tmp_path / "bestaat-niet.csv")
+
+
+def test_written_files_and_folders_get_the_permissions_of_a_plain_mkdir_and_open(tmp_path):
+    """Colleagues who share a project folder can read what the workbook writes: a folder replaced as a whole and a
+    file written through a temporary one have the modes that mkdir and open give under the same umask (the
+    temporary ones start as 0700 and 0600)."""
+    import stat
+
+    plain_folder, plain_file = tmp_path / "plain", tmp_path / "plain.txt"
+    plain_folder.mkdir()
+    plain_file.write_text("x")
+    with io.atomic_directory(tmp_path / "snapshot") as folder:
+        (folder / "a.txt").write_text("x")
+    io.write_bytes_atomic(tmp_path / "report.html", b"x")
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)
+    assert mode(tmp_path / "snapshot") == mode(plain_folder)
+    assert mode(tmp_path / "report.html") == mode(plain_file)

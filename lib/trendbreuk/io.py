@@ -95,6 +95,7 @@ def atomic_directory(target: Path) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         try:
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the usual permissions
             yield tmp
             old = None
             if target.exists():
