@@ -199,22 +199,29 @@ def check_exports_command(dataset: Annotated[str, typer.Option(help="dataset who
 
 @fetch_app.command("boundaries")
 def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of the CBS gebiedsindeling, e.g. 2024")],
+                             buurten: Annotated[bool, typer.Option(
+                                 "--buurten", help="the buurten of the configured gemeenten (CBS wijk- en buurtkaart) "
+                                                   "instead of the gemeenten, for the maps of the wijkprofielen")] = False,
                              refresh: Annotated[bool, typer.Option(help="download again even if present")] = False,
                              accept_smaller: Annotated[bool, typer.Option(
-                                 "--accept-smaller", help="keep a file that lacks configured gemeenten or gemeenten "
-                                                          "of the file in use, after checking why")] = False) -> None:
-    """Gemeente boundaries of one year from PDOK (CBS gebiedsindelingen) into data/raw/geo/. A file without the
-    configured gemeenten is refused, and the file in use stays."""
+                                 "--accept-smaller", help="keep a file that lacks configured gemeenten or what the file "
+                                                          "in use has, after checking why")] = False) -> None:
+    """Gemeente boundaries of one year from PDOK (CBS gebiedsindelingen) into data/raw/geo/; with --buurten the
+    buurten of the configured gemeenten (wijken are their unions). An answer without buurten or gemeenten that
+    should be there is refused, and the file in use stays."""
     from trendbreuk.geography.areas import load_regions
-    from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries
+    from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries, fetch_buurt_boundaries
     from trendbreuk.http import DownloadError
 
-    gemeenten = tuple(g.code for region in load_regions().regions.values() for g in region.gemeenten)
+    gemeenten = tuple(dict.fromkeys(g.code for region in load_regions().regions.values() for g in region.gemeenten))
     try:
-        path = fetch_boundaries(year, refresh=refresh, gemeenten=gemeenten, accept_smaller=accept_smaller)
+        if buurten:
+            path = fetch_buurt_boundaries(year, gemeenten, refresh=refresh, accept_smaller=accept_smaller)
+        else:
+            path = fetch_boundaries(year, refresh=refresh, gemeenten=gemeenten, accept_smaller=accept_smaller)
     except (BoundaryError, DownloadError) as err:
         _fail(str(err))
-    typer.echo(f"grenzen {year}: {path}")
+    typer.echo(f"{'buurtgrenzen' if buurten else 'grenzen'} {year}: {path}")
 
 
 @fetch_app.command("cbs")

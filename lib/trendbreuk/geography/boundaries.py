@@ -1,5 +1,7 @@
-"""Gemeente boundaries per year (CBS/PDOK gebiedsindelingen): fetch once with provenance, read, repair,
-dissolve into subregio's and the region. Areas are computed in the Dutch RD projection (EPSG:28992).
+"""Boundaries per year, fetched once from PDOK with provenance, read, repaired: gemeenten (CBS gebiedsindelingen),
+dissolved into subregio's and the region; and buurten (CBS wijk- en buurtkaart), whose wijken are their unions.
+Areas are computed in the Dutch RD projection (EPSG:28992). A file of any common format and coordinate system is
+read by the same rules at both levels.
 
 Joins are on the CBS code, never on the name.
 """
@@ -12,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from trendbreuk import io, paths
-from trendbreuk.geography.areas import AreaLookupError, Region, normalise_gemeente_code
+from trendbreuk.geography.areas import AreaLookupError, Region, level_of, normalise_gemeente_code
 from trendbreuk.http import download
 
 PDOK_ENV = "TRENDBREUK_PDOK_URL"
@@ -25,6 +27,16 @@ PDOK_URL = ("https://service.pdok.nl/cbs/gebiedsindelingen/{year}/wfs/v1_0?servi
 CODE_FIELDS = ("statcode", "gemeentecode", "gm_code", "gemeente_code", "code")
 NAME_FIELDS = ("statnaam", "gemeentenaam", "gm_naam", "gemeente_naam", "naam", "name")
 RD = "EPSG:28992"
+
+# Buurten: the PDOK service of the CBS wijk- en buurtkaart, one layer per year, asked per gemeente (the whole country
+# is some 14,000 ungeneralised polygons) and page by page (PDOK answers at most 1,000 features at a time).
+BUURTEN_ENV = "TRENDBREUK_PDOK_BUURTEN_URL"
+BUURTEN_URL = ("https://service.pdok.nl/cbs/wijkenbuurten/{year}/wfs/v1_0?service=WFS&version=2.0.0"
+               "&request=GetFeature&typeNames=wijkenbuurten:buurten&outputFormat=json&srsName=EPSG:4326")
+BUURTEN_PAGE = 1000
+# PDOK wijkenbuurten: buurtcode/buurtnaam; CBS wijk- en buurtkaart files: BU_CODE/BU_NAAM; statcode/statnaam.
+BUURT_CODE_FIELDS = ("buurtcode", "bu_code", "statcode", "code")
+BUURT_NAME_FIELDS = ("buurtnaam", "bu_naam", "statnaam", "naam", "name")
 
 
 class BoundaryError(ValueError):
@@ -106,7 +118,6 @@ def read_boundaries(path: Path, code_field: str | None = None, crs: str | None =
     degrees (the GeoJSON default); otherwise pass `crs` (for example crs="EPSG:28992").
     """
     import geopandas as gpd
-    from shapely import make_valid
 
     path = Path(path)
     if not path.is_file():
@@ -123,6 +134,14 @@ def read_boundaries(path: Path, code_field: str | None = None, crs: str | None =
         frame["code"] = frame["code"].map(normalise_gemeente_code)
     except AreaLookupError as err:
         raise BoundaryError(f"{path}, column '{field}': {err}") from err
+    return _declared_and_valid(frame, path, crs)
+
+
+def _declared_and_valid(frame, path: Path, crs: str | None):
+    """The frame in the coordinate system its file declares (or `crs`), with invalid geometries repaired. A file
+    without one is read as WGS84 only when its coordinates are degrees (the GeoJSON default)."""
+    from shapely import make_valid
+
     if crs is not None:
         frame = frame.set_crs(crs, allow_override=True)
     elif frame.crs is None:
@@ -175,4 +194,157 @@ def load_region_boundaries(region: Region, year: int | None = None, root: Path |
                                  lambda: region_boundaries(read_boundaries(path), region))
         except BoundaryError:
             continue
+    return None
+
+
+# Buurten ------------------------------------------------------------------------------------------------------------
+
+def buurten_path(year: int, root: Path | None = None) -> Path:
+    return paths.raw_dir(root) / "geo" / f"buurt_{year}" / f"buurt_{year}.geojson"
+
+
+def fetch_buurt_boundaries(year: int, gemeenten: tuple[str, ...], *, root: Path | None = None, refresh: bool = False,
+                           timeout: float = 120.0, accept_smaller: bool = False) -> Path:
+    """Download the buurten of `gemeenten` in the CBS wijk- en buurtkaart of `year` from PDOK into data/raw/geo/
+    with a manifest, asking per gemeente and page by page.
+
+    An existing download is used as it is; with refresh=True it is replaced only after the new one is complete and
+    checked. A gemeente for which PDOK returns no buurt, or (on a refresh) buurten of the file in use that the new
+    answer lacks, make the download refused (BoundaryError) and the file in use stays, unless accept_smaller. The
+    URL template comes from $TRENDBREUK_PDOK_BUURTEN_URL when set.
+    """
+    target = buurten_path(year, root)
+    if target.is_file() and not refresh:
+        return target
+    template = os.environ.get(BUURTEN_ENV, BUURTEN_URL).format(year=year)
+    features, crs, empty = [], None, []
+    for gemeente in gemeenten:
+        found = 0
+        for payload in _buurt_pages(template, gemeente, timeout, year):
+            crs = crs or payload.get("crs")
+            features += payload["features"]
+            found += len(payload["features"])
+        if not found:
+            empty.append(gemeente)
+    problems = []
+    if empty:
+        problems.append(f"PDOK returned no buurten for {len(empty)} gemeente(n): {', '.join(empty[:10])}"
+                        f"{' ...' if len(empty) > 10 else ''} (not in the indeling of {year}, or a failing service)")
+    if target.is_file():
+        lost = sorted(buurt_codes(json.loads(target.read_text(encoding="utf-8")))
+                      - buurt_codes({"features": features}))
+        if lost:
+            problems.append(f"it lacks {len(lost)} buurt(en) that {target} has: {', '.join(lost[:10])}"
+                            f"{' ...' if len(lost) > 10 else ''}")
+    if problems and not accept_smaller:
+        kept = f"{target} stays in use" if target.is_file() else "nothing was saved"
+        raise BoundaryError(f"buurtgrenzen {year} from {template} refused: {'; '.join(problems)}. {kept}; to take them "
+                            f"anyway: trendbreuk fetch boundaries {year} --buurten --refresh --accept-smaller")
+    payload = {"type": "FeatureCollection", "name": f"buurten_{year}", **({"crs": crs} if crs else {}),
+               "features": features}
+    with io.atomic_directory(target.parent) as tmp:
+        (tmp / target.name).write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        manifest = {"url": template, "year": year, "gemeenten": list(gemeenten),
+                    "retrieved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "features": len(features), "sha256": io.sha256_file(tmp / target.name),
+                    "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK), wijk- en buurtkaart"}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return target
+
+
+def _buurt_pages(template: str, gemeente: str, timeout: float, year: int):
+    """The GeoJSON pages PDOK returns for one gemeente's buurten (WFS 2.0: a filter on gemeentecode, count and
+    startIndex), until a page is not full."""
+    from urllib.parse import quote
+
+    condition = (f"<Filter><PropertyIsEqualTo><PropertyName>gemeentecode</PropertyName><Literal>{gemeente}</Literal>"
+                 "</PropertyIsEqualTo></Filter>")
+    start = 0
+    while True:
+        url = f"{template}&count={BUURTEN_PAGE}&startIndex={start}&FILTER={quote(condition)}"
+        response = download(url, timeout=timeout, accept="application/json", what=f"buurtgrenzen {year} {gemeente}")
+        try:
+            payload = json.loads(response.body)
+        except json.JSONDecodeError as err:
+            raise BoundaryError(f"{url} did not return GeoJSON (content type {response.content_type!r}): "
+                                f"{response.body[:200]!r}") from err
+        if payload.get("type") != "FeatureCollection" or not isinstance(payload.get("features"), list):
+            raise BoundaryError(f"{url} returned no FeatureCollection; is {year} a published year of the wijk- en "
+                                "buurtkaart?")
+        yield payload
+        if len(payload["features"]) < BUURTEN_PAGE:
+            return
+        start += BUURTEN_PAGE
+
+
+def buurt_codes(payload: dict) -> set[str]:
+    """The buurt codes of a GeoJSON FeatureCollection (its code property found by name, in any letter case)."""
+    codes = set()
+    for feature in payload.get("features") or []:
+        properties = feature.get("properties") or {}
+        field = _column(properties, BUURT_CODE_FIELDS)
+        code = str(properties[field]).strip().upper() if field else ""
+        if level_of(code) == "buurt":
+            codes.add(code)
+    return codes
+
+
+def read_buurt_boundaries(path: Path, code_field: str | None = None, crs: str | None = None):
+    """Read buurt boundaries (the PDOK wijk- en buurtkaart, a CBS shapefile, ...) into a GeoDataFrame with `code`
+    (BU + 8 digits), `name`, `wijk_code`, `gemeente_code` and valid geometries, by the same rules as gemeenten.
+
+    A buurt drawn as a land part and a water part (the `water` property JA/NEE) keeps its land part; a buurt that is
+    only water stays as it is (CBS publishes figures for it too). Wijk and gemeente follow from the code.
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.is_file():
+        raise BoundaryError(f"{path} not found; fetch them first: trendbreuk fetch boundaries <year> --buurten")
+    frame = gpd.read_file(path)
+    field = code_field or _column(frame.columns, BUURT_CODE_FIELDS)
+    if field is None or field not in frame.columns:
+        raise BoundaryError(f"{path}: no buurt code column (looked for {', '.join(BUURT_CODE_FIELDS)} in any letter "
+                            f"case; the file has {', '.join(map(str, frame.columns))}); pass code_field=")
+    codes = frame[field].astype(str).str.strip().str.upper()
+    wrong = [(i, c) for i, c in enumerate(codes) if level_of(c) != "buurt"]
+    if wrong:
+        row, code = wrong[0]
+        raise BoundaryError(f"{path}, column '{field}', feature {row + 1}: '{code}' is not a buurt code (BU + 8 digits, "
+                            f"e.g. BU09173900); {len(wrong)} such feature(s). Is this a file of wijken or gemeenten?")
+    name_field = _column(frame.columns, BUURT_NAME_FIELDS)
+    water_field = _column(frame.columns, ("water",))
+    frame = frame.assign(code=codes, name=frame[name_field].astype(str).str.strip() if name_field else codes,
+                         water=frame[water_field].astype(str).str.upper().eq("JA") if water_field else False)
+    frame = _declared_and_valid(frame[["code", "name", "water", "geometry"]], path, crs)
+    attrs = dict(frame.attrs)
+    land = frame.groupby("code")["water"].transform("min")  # False when the buurt has a land part
+    frame = frame[frame["water"] == land]
+    if frame["code"].duplicated().any():  # a buurt in several features: one (multi)polygon
+        frame = frame.dissolve(by="code", as_index=False, aggfunc={"name": "first"})
+    frame = frame.assign(wijk_code="WK" + frame["code"].str[2:8], gemeente_code="GM" + frame["code"].str[2:6])
+    frame = frame[["code", "name", "wijk_code", "gemeente_code", "geometry"]].reset_index(drop=True)
+    frame.attrs = attrs
+    return frame
+
+
+def load_buurt_boundaries(gemeenten: tuple[str, ...], year: int | None = None, root: Path | None = None):
+    """The buurten of `gemeenten` from data/raw/geo/ in RD (EPSG:28992): the file of `year` when fetched, else the
+    newest; None when none was fetched or it has none of them (maps then fall back to a schematic). The frame's
+    attrs say the year and the file."""
+    folder = paths.raw_dir(root) / "geo"
+    files = sorted(folder.glob("buurt_*/buurt_*.geojson")) if folder.is_dir() else []
+    if year is not None and buurten_path(year, root).is_file():
+        files = [buurten_path(year, root)]
+    for path in reversed(files):
+        try:  # read once per process while the file is unchanged (a batch of wijkprofielen)
+            whole = io.remembered(("buurten", str(path.resolve())), io.file_stamp(path),
+                                  lambda: read_buurt_boundaries(path).to_crs(RD))
+        except BoundaryError:
+            continue
+        part = whole[whole["gemeente_code"].isin(gemeenten)]
+        if len(part):
+            part = part.copy()
+            part.attrs = {**whole.attrs, "year": int(path.parent.name.split("_")[-1])}
+            return part
     return None

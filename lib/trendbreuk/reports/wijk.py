@@ -19,8 +19,10 @@ from trendbreuk import formatting as fmt
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_ranked
+from trendbreuk.charts.maps import figure_area_map
 from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig
-from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of
+from trendbreuk.geography.boundaries import load_buurt_boundaries
+from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of, wijk_of
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
 from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denominator_half, rounded_intervals,
                                                 rounding_halves)
@@ -393,9 +395,62 @@ class WijkProfile:
             text += f" Oordeel voor {self.regions.target_year}: {a['verdict_label']} ({a['verdict_reason']})."
         return text
 
-    def map_note(self) -> HTML:
-        return HTML('<p class="tb-note">Geen kaart: de grenzen van wijken en buurten worden nog niet ingelezen '
-                    "(alleen gemeentegrenzen).</p>")
+    def buurten_map(self) -> HTML:
+        """A map of the buurten around the area (a wijk's buurten; a buurt among the buurten of its wijk; a focus
+        area's buurten or the buurten of its wijken), coloured by the first indicator with buurt figures in its
+        latest year: the real wijk- en buurtkaart when fetched, else a schematic that says so."""
+        wijken = sorted({wijk_of(c) for c in (self.place.members or (self.place.code,))})
+        names = self.processed.small_area_names()
+        codes = sorted(c for c in names.loc[names["area_level"] == "buurt", "area_code"] if wijk_of(c) in wijken)
+        if len(codes) < 2 and self.place.level != "buurt":
+            return HTML("")
+        highlight = tuple(c for c in codes if c == self.place.code or c in self.place.members
+                          or wijk_of(c) in {self.place.code, *self.place.members})
+        buurten = self.processed.small_areas("small_area_values", area_code=codes)
+        chosen = [i for i in self.indicators if i.statistic != "survey"] + [i for i in self.indicators if i.statistic == "survey"]
+        for indicator in chosen:
+            part = buurten[buurten["indicator"] == indicator.id]
+            part = part[part["year_end"] == part["year_end"].max()] if not part.empty else part
+            if part["value"].notna().any():
+                break
+        else:
+            return HTML("")
+        year, period, unit, d = int(part["year_end"].max()), part["period"].iloc[0], indicator.unit, indicator.decimals
+        shapes = load_buurt_boundaries(self.place.gemeenten, year)
+        drawn = part if shapes is None else part[part["area_code"].isin(set(shapes["code"]))]
+        if shapes is not None and drawn.empty:  # boundaries of another indeling: none of these codes
+            shapes, drawn = None, part
+        known = drawn.dropna(subset=["value"]).sort_values("value")
+        title = f"{indicator.title} per buurt, {period}"
+        fig = figure_area_map(drawn, shapes, title=title, unit=unit, decimals=d, highlight=highlight)
+        low, high = known.iloc[0], known.iloc[-1]
+        summary = (f"{first_upper(indicator.title.lower())} in {period} per buurt van "
+                   f"{fmt.value_with_unit(low['value'], unit, d)} in {low['area_name']} tot "
+                   f"{fmt.value_with_unit(high['value'], unit, d)} in {high['area_name']}")
+        unknown = len(drawn) - len(known)
+        summary += (f"; {unknown} {'buurt' if unknown == 1 else 'buurten'} zonder cijfer." if unknown else ".")
+        if shapes is None:
+            where = (f"Schematische kaart: de buurtgrenzen van {year} zijn niet ingelezen (haal ze op met "
+                     f"<code>trendbreuk fetch boundaries {year} --buurten</code>).")
+        else:
+            where = f"Grenzen: CBS/Kadaster, wijk- en buurtkaart {shapes.attrs['year']} (PDOK)."
+            left_out = sorted(set(part["area_name"]) - set(drawn["area_name"]))
+            if left_out:
+                where += (f" Niet op de kaart, want niet in de grenzen van {shapes.attrs['year']} (andere indeling): "
+                          f"{html.escape(', '.join(left_out))}.")
+        if 0 < len(highlight) < len(drawn):
+            where += f" {html.escape(self.place.name)} is omlijnd."
+        data = pd.DataFrame({"Buurt": drawn["area_name"],
+                             "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else
+                                        f"{fmt.MISSING} ({r})" if isinstance(r, str) and r else fmt.MISSING
+                                        for v, r in zip(drawn["value"], drawn["missing_reason"])],
+                             "Marge": [f"{fmt.number(lo, d)} – {fmt.number(hi, d)}" if finite(lo) and finite(hi) else ""
+                                       for lo, hi in zip(drawn["lower_ci"], drawn["upper_ci"])]})
+        kind = "Schematische kaart" if shapes is None else "Kaart"
+        chart = self.page.chart(fig, alt=f"{kind} van {len(drawn)} buurten, gekleurd naar {indicator.title.lower()}. "
+                                         f"{summary}", data=data, name=f"{self.place.code}-buurten-kaart".lower())
+        return HTML(f'<section class="tb-map"><h2>Kaart van de buurten</h2><p>{html.escape(summary)} {where}</p>'
+                    f"{chart.data}</section>")
 
     def sources(self) -> HTML:
         return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.indicators)
