@@ -46,7 +46,30 @@ def server_for(handler_class) -> tuple[ThreadingHTTPServer, threading.Thread]:
     return server, threading.Thread(target=server.serve_forever, daemon=True)
 
 
-class LocalServer:
+class Served:
+    """A request handler class served on a free port of 127.0.0.1 while in a `with` block."""
+
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+
+    def serve(self, handler_class) -> None:
+        self.server, self.thread = server_for(handler_class)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class LocalServer(Served):
     def __init__(self):
         self.script = Script()
         script = self.script
@@ -64,17 +87,4 @@ class LocalServer:
             def log_message(self, *args):
                 pass
 
-        self.server, self.thread = server_for(Handler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> "LocalServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)

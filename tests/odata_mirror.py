@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.local_server import _sleep, send, server_for
+from tests.local_server import Served, _sleep, send
 
 DATA_ENTITIES = {"TypedDataSet", "UntypedDataSet", "Observations"}
 PREFIXES = {"v4": "v4/CBS", "v3": "v3", "derden": "derden"}
@@ -184,7 +184,7 @@ class Fault:
 
 
 @dataclass
-class ODataMirror:
+class ODataMirror(Served):
     page_size: int = 5000
     tables: dict[tuple[str, str], Table] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
@@ -233,18 +233,8 @@ class ODataMirror:
             def log_message(self, *args):
                 pass
 
-        self.server, self.thread = server_for(Handler)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        self.serve(Handler)
+        return super().__enter__()
 
     def environment(self) -> dict[str, str]:
         return {"TRENDBREUK_CBS_V4_URL": f"{self.url}/v4/CBS", "TRENDBREUK_CBS_V3_URL": f"{self.url}/v3",

@@ -14,7 +14,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlparse
 
-from tests.local_server import send, server_for
+from tests.local_server import Served, send
 
 
 def strip_buurten(gemeente_geometry, buurten: list[tuple[str, str]]) -> list:
@@ -55,7 +55,7 @@ def pdok_features(gemeente_code: str, gemeente_name: str, pieces: list, year: in
             for code, name, geometry in pieces]
 
 
-class BuurtenWFS:
+class BuurtenWFS(Served):
     """Serves `features` for /wijkenbuurten/<year>/wfs: the gemeente of the FILTER, `count` from `startIndex`."""
 
     def __init__(self, features_by_year: dict[int, list[dict]]):
@@ -84,18 +84,9 @@ class BuurtenWFS:
             def log_message(self, *args):
                 pass
 
-        self.server, self.thread = server_for(Handler)
+        self.serve(Handler)
 
     @property
     def url_template(self) -> str:
-        host, port = self.server.server_address[:2]
-        return (f"http://{host}:{port}/wijkenbuurten/{{year}}/wfs?service=WFS&version=2.0.0&request=GetFeature"
+        return (f"{self.url}/wijkenbuurten/{{year}}/wfs?service=WFS&version=2.0.0&request=GetFeature"
                 "&typeNames=wijkenbuurten:buurten&outputFormat=json&srsName=EPSG:4326")
-
-    def __enter__(self) -> "BuurtenWFS":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()

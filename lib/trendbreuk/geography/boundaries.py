@@ -117,16 +117,9 @@ def read_boundaries(path: Path, code_field: str | None = None, crs: str | None =
     `code_field`. A file that declares no coordinate system is read as WGS84 only when its coordinates are
     degrees (the GeoJSON default); otherwise pass `crs` (for example crs="EPSG:28992").
     """
-    import geopandas as gpd
-
     path = Path(path)
-    if not path.is_file():
-        raise BoundaryError(f"{path} not found; fetch boundaries first (trendbreuk.geography.boundaries.fetch_boundaries)")
-    frame = gpd.read_file(path)
-    field = code_field or _column(frame.columns, CODE_FIELDS)
-    if field is None or field not in frame.columns:
-        raise BoundaryError(f"{path}: no gemeente code column (looked for {', '.join(CODE_FIELDS)} in any letter case; "
-                            f"the file has {', '.join(map(str, frame.columns))}); pass code_field=")
+    frame, field = _read_with_codes(path, code_field, CODE_FIELDS, "gemeente",
+                                    "fetch boundaries first (trendbreuk.geography.boundaries.fetch_boundaries)")
     name_field = _column(frame.columns, NAME_FIELDS)
     frame = frame.assign(code=frame[field], name=frame[name_field] if name_field else frame[field])
     frame = frame[["code", "name", "geometry"]]
@@ -135,6 +128,20 @@ def read_boundaries(path: Path, code_field: str | None = None, crs: str | None =
     except AreaLookupError as err:
         raise BoundaryError(f"{path}, column '{field}': {err}") from err
     return _declared_and_valid(frame, path, crs)
+
+
+def _read_with_codes(path: Path, code_field: str | None, candidates: tuple[str, ...], what: str, fetch_hint: str):
+    """The file as a GeoDataFrame and the name of its code column (given, or found by name in any letter case)."""
+    import geopandas as gpd
+
+    if not path.is_file():
+        raise BoundaryError(f"{path} not found; {fetch_hint}")
+    frame = gpd.read_file(path)
+    field = code_field or _column(frame.columns, candidates)
+    if field is None or field not in frame.columns:
+        raise BoundaryError(f"{path}: no {what} code column (looked for {', '.join(candidates)} in any letter case; "
+                            f"the file has {', '.join(map(str, frame.columns))}); pass code_field=")
+    return frame, field
 
 
 def _declared_and_valid(frame, path: Path, crs: str | None):
@@ -296,16 +303,9 @@ def read_buurt_boundaries(path: Path, code_field: str | None = None, crs: str | 
     A buurt drawn as a land part and a water part (the `water` property JA/NEE) keeps its land part; a buurt that is
     only water stays as it is (CBS publishes figures for it too). Wijk and gemeente follow from the code.
     """
-    import geopandas as gpd
-
     path = Path(path)
-    if not path.is_file():
-        raise BoundaryError(f"{path} not found; fetch them first: trendbreuk fetch boundaries <year> --buurten")
-    frame = gpd.read_file(path)
-    field = code_field or _column(frame.columns, BUURT_CODE_FIELDS)
-    if field is None or field not in frame.columns:
-        raise BoundaryError(f"{path}: no buurt code column (looked for {', '.join(BUURT_CODE_FIELDS)} in any letter "
-                            f"case; the file has {', '.join(map(str, frame.columns))}); pass code_field=")
+    frame, field = _read_with_codes(path, code_field, BUURT_CODE_FIELDS, "buurt",
+                                    "fetch them first: trendbreuk fetch boundaries <year> --buurten")
     codes = frame[field].astype(str).str.strip().str.upper()
     wrong = [(i, c) for i, c in enumerate(codes) if level_of(c) != "buurt"]
     if wrong:
