@@ -268,3 +268,17 @@ def test_the_squares_of_a_schematic_say_what_tells_the_buurten_apart():
     assert tile_labels(["Terworm", "Molenbergpark", "Dr. Nolensplein en omgeving"]) == \
         ["Terworm", "Molenbergpa…", "Dr.<br>Nolensplein…"]
     assert tile_labels(["Heerlen-Centrum"]) == ["Heerlen-<br>Centrum"]   # one name: nothing is common
+
+
+def test_a_buurt_the_boundaries_do_not_know_is_named_not_drawn(mapped_project, code_list, tmp_path):
+    """Boundaries of another indeling lack a buurt of the figures' year: the three others are drawn, the fourth is
+    named under the map (its figure stays in the table), never placed somewhere."""
+    root = copy_project(mapped_project, tmp_path / "project")
+    path = root / "data/raw/geo/buurt_2020/buurt_2020.geojson"
+    payload = json.loads(path.read_text())
+    payload["features"] = [f for f in payload["features"] if f["properties"]["buurtcode"] != "BU09173903"]
+    path.write_text(json.dumps(payload))
+    page = _render(root, "WK091739", tmp_path / "out").read_text(encoding="utf-8")
+    assert len([t for t in _map(page)["data"] if t.get("fill") == "toself"]) == 3
+    name = code_list.set_index("code").loc["BU09173903", "name"]
+    assert f"Niet op de kaart, want niet in de grenzen van 2020 (andere indeling): {name}." in page

@@ -436,8 +436,9 @@ class WijkProfile:
             where = f"Grenzen: CBS/Kadaster, wijk- en buurtkaart {shapes.attrs['year']} (PDOK)."
             left_out = sorted(set(part["area_name"]) - set(drawn["area_name"]))
             if left_out:
+                named = ", ".join(left_out[:8]) + (f" en {len(left_out) - 8} andere" if len(left_out) > 8 else "")
                 where += (f" Niet op de kaart, want niet in de grenzen van {shapes.attrs['year']} (andere indeling): "
-                          f"{html.escape(', '.join(left_out))}.")
+                          f"{html.escape(named)}.")
         if 0 < len(highlight) < len(drawn):
             where += f" {html.escape(self.place.name)} is omlijnd."
         data = pd.DataFrame({"Buurt": drawn["area_name"],
