@@ -226,7 +226,7 @@ def test_without_buurt_boundaries_the_map_is_a_schematic_that_says_how_to_get_th
     page = _render(recorded_project, "WK091739", tmp_path).read_text(encoding="utf-8")
     figure = _map(page)
     assert "Schematisch: elk vak is een buurt" in figure["layout"]["title"]["text"]
-    assert "trendbreuk fetch boundaries 2020 --buurten" in page
+    assert "de buurtgrenzen van 2020 zijn niet ingelezen; haal ze op met <code>trendbreuk fetch boundaries 2020 --buurten" in page
     assert len(figure["data"][-1]["hovertext"]) == 4   # one square per buurt of Molenberg
 
 
@@ -282,3 +282,26 @@ def test_a_buurt_the_boundaries_do_not_know_is_named_not_drawn(mapped_project, c
     assert len([t for t in _map(page)["data"] if t.get("fill") == "toself"]) == 3
     name = code_list.set_index("code").loc["BU09173903", "name"]
     assert f"Niet op de kaart, want niet in de grenzen van 2020 (andere indeling): {name}." in page
+
+
+def test_the_factsheet_maps_its_wijken_as_the_unions_of_their_buurten(mapped_project, recorded_project, tmp_path):
+    """With buurt boundaries the factsheet of Heerlen also maps its 23 wijken of KWB 2020 (each the union of its
+    buurten), De Hei (WK091723, count hidden by CBS) white; Molenberg's hover has its 340 / 3805 by hand. Without
+    boundaries there is no wijken map (the ranked chart shows them)."""
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import gemeente_job, render
+
+    def factsheet(root, out):
+        job = gemeente_job("Heerlen", load_regions(root / "config" / "regions.yaml"), dataset="real")
+        return render(job, engine="python", root=root, out_dir=out).read_text(encoding="utf-8")
+
+    page = factsheet(mapped_project, tmp_path / "with")
+    figure = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("Personen met bijstand per wijk, "))
+    hovers = {t["text"] for t in figure["data"] if t.get("fill") == "toself"}
+    assert len(hovers) == 23
+    assert any(h.startswith("<b>De Hei</b>") and h.endswith(f"geen cijfer: {SUPPRESSED}") for h in hovers)
+    molenberg = next(h for h in hovers if h.startswith("<b>Molenberg</b>"))
+    assert f"{100 * 340 / 3805:.1f}%".replace(".", ",") in molenberg
+    assert "1 wijk zonder cijfer. Grenzen: CBS/Kadaster, wijk- en buurtkaart 2020 (PDOK)." in page
+    without = factsheet(recorded_project, tmp_path / "without")
+    assert not [f for f in figures(without) if "per wijk, " in f["layout"]["title"]["text"]]

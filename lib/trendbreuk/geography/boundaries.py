@@ -348,3 +348,15 @@ def load_buurt_boundaries(gemeenten: tuple[str, ...], year: int | None = None, r
             part.attrs = {**whole.attrs, "year": int(path.parent.name.split("_")[-1])}
             return part
     return None
+
+
+def load_wijk_boundaries(gemeenten: tuple[str, ...], year: int | None = None, root: Path | None = None):
+    """The wijken of `gemeenten` as the unions of their buurten (load_buurt_boundaries), `code` the wijk code; None
+    without buurt boundaries."""
+    buurten = load_buurt_boundaries(gemeenten, year, root)
+    if buurten is None:
+        return None
+    wijken = buurten.dissolve(by="wijk_code", as_index=False)[["wijk_code", "gemeente_code", "geometry"]]
+    wijken = wijken.rename(columns={"wijk_code": "code"})
+    wijken.attrs = dict(buurten.attrs)
+    return wijken

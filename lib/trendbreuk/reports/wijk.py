@@ -21,7 +21,7 @@ from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_ranked
 from trendbreuk.charts.maps import figure_area_map
 from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig
-from trendbreuk.geography.boundaries import load_buurt_boundaries
+from trendbreuk.geography.boundaries import load_buurt_boundaries, load_wijk_boundaries
 from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of, wijk_of
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
 from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denominator_half, rounded_intervals,
@@ -415,46 +415,61 @@ class WijkProfile:
                 break
         else:
             return HTML("")
-        year, period, unit, d = int(part["year_end"].max()), part["period"].iloc[0], indicator.unit, indicator.decimals
-        shapes = load_buurt_boundaries(self.place.gemeenten, year)
-        drawn = part if shapes is None else part[part["area_code"].isin(set(shapes["code"]))]
-        if shapes is not None and drawn.empty:  # boundaries of another indeling: none of these codes
-            shapes, drawn = None, part
-        known = drawn.dropna(subset=["value"]).sort_values("value")
-        title = f"{indicator.title} per buurt, {period}"
-        fig = figure_area_map(drawn, shapes, title=title, unit=unit, decimals=d, highlight=highlight)
-        low, high = known.iloc[0], known.iloc[-1]
-        summary = (f"{first_upper(indicator.title.lower())} in {period} per buurt van "
-                   f"{fmt.value_with_unit(low['value'], unit, d)} in {low['area_name']} tot "
-                   f"{fmt.value_with_unit(high['value'], unit, d)} in {high['area_name']}")
-        unknown = len(drawn) - len(known)
-        summary += (f"; {unknown} {'buurt' if unknown == 1 else 'buurten'} zonder cijfer." if unknown else ".")
-        if shapes is None:
-            where = (f"Schematische kaart: de buurtgrenzen van {year} zijn niet ingelezen (haal ze op met "
-                     f"<code>trendbreuk fetch boundaries {year} --buurten</code>).")
-        else:
-            where = f"Grenzen: CBS/Kadaster, wijk- en buurtkaart {shapes.attrs['year']} (PDOK)."
-            left_out = sorted(set(part["area_name"]) - set(drawn["area_name"]))
-            if left_out:
-                named = ", ".join(left_out[:8]) + (f" en {len(left_out) - 8} andere" if len(left_out) > 8 else "")
-                where += (f" Niet op de kaart, want niet in de grenzen van {shapes.attrs['year']} (andere indeling): "
-                          f"{html.escape(named)}.")
-        if 0 < len(highlight) < len(drawn):
-            where += f" {html.escape(self.place.name)} is omlijnd."
-        data = pd.DataFrame({"Buurt": drawn["area_name"],
-                             "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else
-                                        f"{fmt.MISSING} ({r})" if isinstance(r, str) and r else fmt.MISSING
-                                        for v, r in zip(drawn["value"], drawn["missing_reason"])],
-                             "Marge": [f"{fmt.number(lo, d)} – {fmt.number(hi, d)}" if finite(lo) and finite(hi) else ""
-                                       for lo, hi in zip(drawn["lower_ci"], drawn["upper_ci"])]})
-        kind = "Schematische kaart" if shapes is None else "Kaart"
-        chart = self.page.chart(fig, alt=f"{kind} van {len(drawn)} buurten, gekleurd naar {indicator.title.lower()}. "
-                                         f"{summary}", data=data, name=f"{self.place.code}-buurten-kaart".lower())
-        return HTML(f'<section class="tb-map"><h2>Kaart van de buurten</h2><p>{html.escape(summary)} {where}</p>'
-                    f"{chart.data}</section>")
+        year = int(part["year_end"].max())
+        block = area_map(self.page, part, indicator, load_buurt_boundaries(self.place.gemeenten, year), word="buurt",
+                         highlight=highlight, highlight_name=self.place.name, name=f"{self.place.code}-buurten-kaart")
+        return HTML(f'<section class="tb-map"><h2>Kaart van de buurten</h2>{block}</section>')
 
     def sources(self) -> HTML:
         return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.indicators)
+
+
+PLURAL = {"buurt": "buurten", "wijk": "wijken"}
+
+
+def area_map(page: Page, rows: pd.DataFrame, indicator: Indicator, shapes, *, word: str, name: str,
+             highlight: tuple[str, ...] = (), highlight_name: str = "") -> str:
+    """A map of buurten or wijken (`rows`: one indicator's values in one period, missing ones included) with a
+    sentence on the range, where the boundaries come from and what is not drawn; a schematic when `shapes` (RD,
+    with a code per area and the year in attrs) is None or knows none of the areas."""
+    year, period, unit, d = int(rows["year_end"].max()), rows["period"].iloc[0], indicator.unit, indicator.decimals
+    drawn = rows if shapes is None else rows[rows["area_code"].isin(set(shapes["code"]))]
+    other = None
+    if shapes is not None and drawn.empty:  # boundaries of another indeling: none of these codes
+        other, shapes, drawn = shapes.attrs["year"], None, rows
+    known = drawn.dropna(subset=["value"]).sort_values("value")
+    fig = figure_area_map(drawn, shapes, title=f"{indicator.title} per {word}, {period}", unit=unit, decimals=d,
+                          highlight=highlight, word=word)
+    low, high = known.iloc[0], known.iloc[-1]
+    summary = (f"{first_upper(indicator.title.lower())} in {period} per {word} van "
+               f"{fmt.value_with_unit(low['value'], unit, d)} in {low['area_name']} tot "
+               f"{fmt.value_with_unit(high['value'], unit, d)} in {high['area_name']}")
+    unknown = len(drawn) - len(known)
+    summary += f"; {unknown} {word if unknown == 1 else PLURAL[word]} zonder cijfer." if unknown else "."
+    if shapes is None:
+        missing = (f"de buurtgrenzen van {other} kennen deze {PLURAL[word]} niet (andere indeling)" if other else
+                   f"de buurtgrenzen van {year} zijn niet ingelezen")
+        where = (f"Schematische kaart: {missing}; haal ze op met "
+                 f"<code>trendbreuk fetch boundaries {year} --buurten</code>.")
+    else:
+        where = f"Grenzen: CBS/Kadaster, wijk- en buurtkaart {shapes.attrs['year']} (PDOK)."
+        left_out = sorted(set(rows["area_name"]) - set(drawn["area_name"]))
+        if left_out:
+            named = ", ".join(left_out[:8]) + (f" en {len(left_out) - 8} andere" if len(left_out) > 8 else "")
+            where += (f" Niet op de kaart, want niet in de grenzen van {shapes.attrs['year']} (andere indeling): "
+                      f"{html.escape(named)}.")
+    if 0 < len(set(highlight) & set(drawn["area_code"])) < len(drawn):
+        where += f" {html.escape(highlight_name)} is omlijnd."
+    data = pd.DataFrame({first_upper(word): drawn["area_name"],
+                         "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else
+                                    f"{fmt.MISSING} ({r})" if isinstance(r, str) and r else fmt.MISSING
+                                    for v, r in zip(drawn["value"], drawn["missing_reason"])],
+                         "Marge": [f"{fmt.number(lo, d)} – {fmt.number(hi, d)}" if finite(lo) and finite(hi) else ""
+                                   for lo, hi in zip(drawn["lower_ci"], drawn["upper_ci"])]})
+    kind = "Schematische kaart" if shapes is None else "Kaart"
+    chart = page.chart(fig, alt=f"{kind} van {len(drawn)} {PLURAL[word]}, gekleurd naar {indicator.title.lower()}. "
+                                f"{summary}", data=data, name=name.lower())
+    return f"<p>{html.escape(summary)} {where}</p>{chart.data}"
 
 
 def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], region: Region,
@@ -496,6 +511,14 @@ def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict
                               centre=float(centre.iloc[0]) if len(centre) else None, centre_label=first_upper(benchmark_name),
                               others_label="wijken"),
                 alt=alt, data=data, name=f"{gemeente_code}-wijken-{indicator.id}".lower()).data)
+            shapes = load_wijk_boundaries((gemeente_code,), int(part["year_end"].max()))
+            if shapes is not None and shapes["code"].isin(part["area_code"]).any():
+                # only with real boundaries that know these wijken: the ranked chart already shows every wijk
+                everyone = processed.small_areas("small_area_values", gemeente_code=gemeente_code, area_level="wijk")
+                everyone = everyone[(everyone["region"] == region.key) & (everyone["indicator"] == indicator.id)
+                                    & (everyone["period"] == period)]
+                blocks.append(area_map(page, everyone, indicator, shapes, word="wijk",
+                                       name=f"{gemeente_code}-wijken-kaart"))
     frame = pd.DataFrame(table).groupby(["code", "Wijk"], as_index=False).first().drop(columns="code")
     first = [c for c in frame.columns if c != "Wijk"][0]
     frame = frame.sort_values(first, key=lambda s: s.map(_sort_value), ascending=not chosen[0].higher_is_better)
