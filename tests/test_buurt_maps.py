@@ -44,44 +44,55 @@ def features_of(gemeente: str, code_list, gemeenten_2023, year: int = 2020) -> l
 
 def test_buurten_are_fetched_per_gemeente_and_page_by_page(tmp_path, monkeypatch, code_list, gemeenten_2023):
     """With pages of 4: a gemeente of n buurten takes n // 4 + 1 requests (the last page is not full, possibly
-    empty). Heerlen and Simpelveld's buurten counted from the code list."""
+    empty). Heerlen and Simpelveld's buurten counted from the code list; one file each. A gemeente fetched before is
+    not asked again: adding Simpelveld later asks only for Simpelveld."""
     n = {g: int(code_list["code"].str.startswith("BU" + g[2:]).sum()) for g in (HEERLEN, SIMPELVELD)}
     assert n[HEERLEN] > 50 and n[SIMPELVELD] > 5
+    requests = {g: n[g] // 4 + 1 for g in n}
     features = features_of(HEERLEN, code_list, gemeenten_2023) + features_of(SIMPELVELD, code_list, gemeenten_2023)
     monkeypatch.setattr(geo, "BUURTEN_PAGE", 4)
     with BuurtenWFS({2020: features}) as wfs:
         monkeypatch.setenv(geo.BUURTEN_ENV, wfs.url_template)
-        path = fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)
-        assert len(wfs.requests) == n[HEERLEN] // 4 + 1 + n[SIMPELVELD] // 4 + 1
-        assert all("GM0917" in r for r in wfs.requests[: n[HEERLEN] // 4 + 1])
-        fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)   # present: no new request
-        assert len(wfs.requests) == n[HEERLEN] // 4 + n[SIMPELVELD] // 4 + 2
-    assert path == tmp_path / "data/raw/geo/buurt_2020/buurt_2020.geojson"
-    manifest = json.loads((path.parent / "manifest.json").read_text())
-    assert manifest["features"] == n[HEERLEN] + n[SIMPELVELD] and manifest["gemeenten"] == [HEERLEN, SIMPELVELD]
-    read = read_buurt_boundaries(path)
-    assert len(read) == n[HEERLEN] + n[SIMPELVELD] and read.crs.to_epsg() == 4326
-    molenberg = read[read["wijk_code"] == "WK091739"]
+        folder = fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path)
+        assert len(wfs.requests) == requests[HEERLEN] and all("GM0917" in r for r in wfs.requests)
+        fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)
+        assert len(wfs.requests) == requests[HEERLEN] + requests[SIMPELVELD]
+        assert all("GM0965" in r for r in wfs.requests[requests[HEERLEN]:])
+        fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)   # both present: no new request
+        assert len(wfs.requests) == requests[HEERLEN] + requests[SIMPELVELD]
+    assert folder == tmp_path / "data/raw/geo/buurt_2020"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {g: f["features"] for g, f in manifest["files"].items()} == n
+    heerlen = read_buurt_boundaries(folder / "buurt_2020_GM0917.geojson")
+    assert len(heerlen) == n[HEERLEN] and heerlen.crs.to_epsg() == 4326 and set(heerlen["gemeente_code"]) == {HEERLEN}
+    molenberg = heerlen[heerlen["wijk_code"] == "WK091739"]
     assert sorted(molenberg["code"]) == ["BU09173900", "BU09173901", "BU09173902", "BU09173903"]
-    assert set(read["gemeente_code"]) == {HEERLEN, SIMPELVELD}
+    both = load_buurt_boundaries((HEERLEN, SIMPELVELD), 2020, root=tmp_path)
+    assert len(both) == n[HEERLEN] + n[SIMPELVELD] and both.crs.to_epsg() == 28992
 
 
 def test_an_answer_without_a_gemeentes_buurten_is_refused_and_nothing_is_lost(tmp_path, monkeypatch, code_list,
                                                                                 gemeenten_2023):
     heerlen = features_of(HEERLEN, code_list, gemeenten_2023)
+    folder = tmp_path / "data/raw/geo/buurt_2020"
     with BuurtenWFS({2020: heerlen}) as wfs:
         monkeypatch.setenv(geo.BUURTEN_ENV, wfs.url_template)
         with pytest.raises(BoundaryError, match=r"no buurten for 1 gemeente\(n\): GM0965.*nothing was saved"):
             fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)
-        assert not (tmp_path / "data/raw/geo/buurt_2020").exists()
-        path = fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path)
+        assert not folder.exists()
+        fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path)
+    path = folder / "buurt_2020_GM0917.geojson"
     before = path.read_bytes()
     with BuurtenWFS({2020: heerlen[:-3]}) as wfs:   # a later answer that lacks three buurten
         monkeypatch.setenv(geo.BUURTEN_ENV, wfs.url_template)
         lost = sorted(f["properties"]["buurtcode"] for f in heerlen[-3:])
-        with pytest.raises(BoundaryError, match=f"lacks 3 buurt\\(en\\) .*{lost[0]}.*stays in use"):
+        with pytest.raises(BoundaryError, match=f"lacks 3 buurt\\(en\\) .*{lost[0]}.*stay in use"):
             fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path, refresh=True)
         assert path.read_bytes() == before
+        fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path, refresh=True, accept_smaller=True)
+    assert len(json.loads(path.read_text())["features"]) == len(heerlen) - 3
+    with BuurtenWFS({2020: []}) as wfs:   # a service that answers nothing: with --accept-smaller the file stays
+        monkeypatch.setenv(geo.BUURTEN_ENV, wfs.url_template)
         fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path, refresh=True, accept_smaller=True)
     assert len(json.loads(path.read_text())["features"]) == len(heerlen) - 3
 
@@ -249,13 +260,23 @@ def test_the_map_is_the_same_with_quarto_and_readable_on_a_phone(mapped_project,
                     assert page.locator(".tb-map .js-plotly-plot .main-svg").count() >= 1
 
 
-def test_load_picks_the_year_of_the_figures_and_only_the_gemeentes_buurten(mapped_project):
+def test_load_picks_the_year_of_the_figures_and_only_the_gemeentes_buurten(mapped_project, tmp_path):
     shapes = load_buurt_boundaries((HEERLEN,), 2020, root=mapped_project)
     assert shapes.attrs["year"] == 2020 and set(shapes["gemeente_code"]) == {HEERLEN}
     assert shapes.crs.to_epsg() == 28992
     # Heerlen's 45,5 km2 (CBS): the buurten cover the generalised boundary, so their areas add up to about that
     assert math.isclose(shapes.area.sum() / 1e6, 45.5, rel_tol=0.05)
     assert load_buurt_boundaries(("GM9999",), 2020, root=mapped_project) is None
+    # Two years fetched: the figures' year when there is one, else the newest that has the gemeente.
+    source = mapped_project / "data/raw/geo/buurt_2020/buurt_2020_GM0917.geojson"
+    for year in (2019, 2023):
+        folder = tmp_path / f"data/raw/geo/buurt_{year}"
+        folder.mkdir(parents=True)
+        (folder / f"buurt_{year}_GM0917.geojson").write_bytes(source.read_bytes())
+    assert load_buurt_boundaries((HEERLEN,), 2019, root=tmp_path).attrs["year"] == 2019
+    assert load_buurt_boundaries((HEERLEN,), 2021, root=tmp_path).attrs["year"] == 2023
+    assert load_buurt_boundaries((HEERLEN,), None, root=tmp_path).attrs["year"] == 2023
+    assert load_buurt_boundaries((SIMPELVELD,), 2019, root=tmp_path) is None
 
 
 def test_the_squares_of_a_schematic_say_what_tells_the_buurten_apart():
@@ -274,7 +295,7 @@ def test_a_buurt_the_boundaries_do_not_know_is_named_not_drawn(mapped_project, c
     """Boundaries of another indeling lack a buurt of the figures' year: the three others are drawn, the fourth is
     named under the map (its figure stays in the table), never placed somewhere."""
     root = copy_project(mapped_project, tmp_path / "project")
-    path = root / "data/raw/geo/buurt_2020/buurt_2020.geojson"
+    path = root / "data/raw/geo/buurt_2020/buurt_2020_GM0917.geojson"
     payload = json.loads(path.read_text())
     payload["features"] = [f for f in payload["features"] if f["properties"]["buurtcode"] != "BU09173903"]
     path.write_text(json.dumps(payload))

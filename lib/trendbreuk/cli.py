@@ -207,8 +207,9 @@ def fetch_boundaries_command(year: Annotated[int, typer.Argument(help="year of t
                                  "--accept-smaller", help="keep a file that lacks configured gemeenten or what the file "
                                                           "in use has, after checking why")] = False) -> None:
     """Gemeente boundaries of one year from PDOK (CBS gebiedsindelingen) into data/raw/geo/; with --buurten the
-    buurten of the configured gemeenten (wijken are their unions). An answer without buurten or gemeenten that
-    should be there is refused, and the file in use stays."""
+    buurten of the configured gemeenten (CBS wijk- en buurtkaart; wijken are their unions), one file per gemeente,
+    asking only for gemeenten not fetched yet (all with --refresh). An answer without buurten or gemeenten that
+    should be there is refused, and the files in use stay."""
     from trendbreuk.geography.areas import load_regions
     from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries, fetch_buurt_boundaries
     from trendbreuk.http import DownloadError

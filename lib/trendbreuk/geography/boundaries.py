@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -206,57 +207,74 @@ def load_region_boundaries(region: Region, year: int | None = None, root: Path |
 
 # Buurten ------------------------------------------------------------------------------------------------------------
 
-def buurten_path(year: int, root: Path | None = None) -> Path:
-    return paths.raw_dir(root) / "geo" / f"buurt_{year}" / f"buurt_{year}.geojson"
+def buurten_folder(year: int, root: Path | None = None) -> Path:
+    return paths.raw_dir(root) / "geo" / f"buurt_{year}"
+
+
+def buurten_file(year: int, gemeente: str, root: Path | None = None) -> Path:
+    """One gemeente's buurten: a report reads only the gemeenten it shows (the whole country is some 14,000
+    ungeneralised polygons, hundreds of MB)."""
+    return buurten_folder(year, root) / f"buurt_{year}_{gemeente}.geojson"
 
 
 def fetch_buurt_boundaries(year: int, gemeenten: tuple[str, ...], *, root: Path | None = None, refresh: bool = False,
                            timeout: float = 120.0, accept_smaller: bool = False) -> Path:
-    """Download the buurten of `gemeenten` in the CBS wijk- en buurtkaart of `year` from PDOK into data/raw/geo/
-    with a manifest, asking per gemeente and page by page.
+    """Download the buurten of `gemeenten` in the CBS wijk- en buurtkaart of `year` from PDOK into
+    data/raw/geo/buurt_<year>/, one file per gemeente, with a manifest (URL, time, features, sha256 per file).
 
-    An existing download is used as it is; with refresh=True it is replaced only after the new one is complete and
-    checked. A gemeente for which PDOK returns no buurt, or (on a refresh) buurten of the file in use that the new
-    answer lacks, make the download refused (BoundaryError) and the file in use stays, unless accept_smaller. The
-    URL template comes from $TRENDBREUK_PDOK_BUURTEN_URL when set.
+    A gemeente already fetched is kept as it is (so a new region fetches only its own gemeenten); refresh=True asks
+    PDOK again for all of them. The folder is replaced only after every answer is complete and checked: a gemeente
+    for which PDOK returns no buurt, or (again) fewer buurten than its file in use, makes the download refused
+    (BoundaryError) and nothing changes, unless accept_smaller (then a gemeente without buurten keeps its file in
+    use). The URL template comes from $TRENDBREUK_PDOK_BUURTEN_URL when set. Returns the folder.
     """
-    target = buurten_path(year, root)
-    if target.is_file() and not refresh:
-        return target
+    folder = buurten_folder(year, root)
+    wanted = [g for g in gemeenten if refresh or not buurten_file(year, g, root).is_file()]
+    if not wanted:
+        return folder
     template = os.environ.get(BUURTEN_ENV, BUURTEN_URL).format(year=year)
-    features, crs, empty = [], None, []
-    for gemeente in gemeenten:
-        found = 0
+    answers, empty, lost = {}, [], []
+    for gemeente in wanted:
+        features, crs = [], None
         for payload in _buurt_pages(template, gemeente, timeout, year):
             crs = crs or payload.get("crs")
             features += payload["features"]
-            found += len(payload["features"])
-        if not found:
+        if not features:
             empty.append(gemeente)
+            continue
+        answers[gemeente] = {"type": "FeatureCollection", "name": f"buurten_{year}_{gemeente}",
+                             **({"crs": crs} if crs else {}), "features": features}
+        in_use = buurten_file(year, gemeente, root)
+        if in_use.is_file():
+            lost += sorted(buurt_codes(json.loads(in_use.read_text(encoding="utf-8"))) - buurt_codes(answers[gemeente]))
     problems = []
     if empty:
         problems.append(f"PDOK returned no buurten for {len(empty)} gemeente(n): {', '.join(empty[:10])}"
                         f"{' ...' if len(empty) > 10 else ''} (not in the indeling of {year}, or a failing service)")
-    if target.is_file():
-        lost = sorted(buurt_codes(json.loads(target.read_text(encoding="utf-8")))
-                      - buurt_codes({"features": features}))
-        if lost:
-            problems.append(f"it lacks {len(lost)} buurt(en) that {target} has: {', '.join(lost[:10])}"
-                            f"{' ...' if len(lost) > 10 else ''}")
+    if lost:
+        problems.append(f"it lacks {len(lost)} buurt(en) that the files in use have: {', '.join(lost[:10])}"
+                        f"{' ...' if len(lost) > 10 else ''}")
     if problems and not accept_smaller:
-        kept = f"{target} stays in use" if target.is_file() else "nothing was saved"
+        kept = f"the files in {folder} stay in use" if folder.is_dir() else "nothing was saved"
         raise BoundaryError(f"buurtgrenzen {year} from {template} refused: {'; '.join(problems)}. {kept}; to take them "
                             f"anyway: trendbreuk fetch boundaries {year} --buurten --refresh --accept-smaller")
-    payload = {"type": "FeatureCollection", "name": f"buurten_{year}", **({"crs": crs} if crs else {}),
-               "features": features}
-    with io.atomic_directory(target.parent) as tmp:
-        (tmp / target.name).write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        manifest = {"url": template, "year": year, "gemeenten": list(gemeenten),
-                    "retrieved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "features": len(features), "sha256": io.sha256_file(tmp / target.name),
-                    "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK), wijk- en buurtkaart"}
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    files = dict(manifest.get("files", {}))
+    retrieved = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with io.atomic_directory(folder) as tmp:
+        for kept in sorted(folder.glob(f"buurt_{year}_GM*.geojson")) if folder.is_dir() else []:
+            if kept.stem.rsplit("_", 1)[-1] not in answers:
+                shutil.copy2(kept, tmp / kept.name)
+        for gemeente, payload in answers.items():
+            path = tmp / buurten_file(year, gemeente, root).name
+            path.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+            files[gemeente] = {"file": path.name, "url": template, "retrieved_at": retrieved,
+                               "features": len(payload["features"]), "sha256": io.sha256_file(path)}
+        manifest = {"year": year, "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK), wijk- en buurtkaart",
+                    "files": dict(sorted(files.items()))}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    return target
+    return folder
 
 
 def _buurt_pages(template: str, gemeente: str, timeout: float, year: int):
@@ -329,24 +347,25 @@ def read_buurt_boundaries(path: Path, code_field: str | None = None, crs: str | 
 
 
 def load_buurt_boundaries(gemeenten: tuple[str, ...], year: int | None = None, root: Path | None = None):
-    """The buurten of `gemeenten` from data/raw/geo/ in RD (EPSG:28992): the file of `year` when fetched, else the
-    newest; None when none was fetched or it has none of them (maps then fall back to a schematic). The frame's
-    attrs say the year and the file."""
+    """The buurten of `gemeenten` from data/raw/geo/ in RD (EPSG:28992): from the year's folder when it has them,
+    else from the newest that has any; None when none was fetched (maps then fall back to a schematic). The frame's
+    attrs say the year."""
+    import pandas as pd
+
     folder = paths.raw_dir(root) / "geo"
-    files = sorted(folder.glob("buurt_*/buurt_*.geojson")) if folder.is_dir() else []
-    if year is not None and buurten_path(year, root).is_file():
-        files = [buurten_path(year, root)]
-    for path in reversed(files):
-        try:  # read once per process while the file is unchanged (a batch of wijkprofielen)
-            whole = io.remembered(("buurten", str(path.resolve())), io.file_stamp(path),
-                                  lambda: read_buurt_boundaries(path).to_crs(RD))
-        except BoundaryError:
+    folders = sorted(folder.glob("buurt_*"), key=lambda f: f.name) if folder.is_dir() else []
+    if year is not None:  # the figures' own year first
+        folders = [f for f in folders if f.name != f"buurt_{year}"] + [buurten_folder(year, root)]
+    for candidate in reversed(folders):
+        found = [candidate / f"{candidate.name}_{g}.geojson" for g in gemeenten]
+        found = [p for p in found if p.is_file()]
+        if not found:
             continue
-        part = whole[whole["gemeente_code"].isin(gemeenten)]
-        if len(part):
-            part = part.copy()
-            part.attrs = {**whole.attrs, "year": int(path.parent.name.split("_")[-1])}
-            return part
+        frames = [io.remembered(("buurten", str(p.resolve())), io.file_stamp(p),  # once per process and file
+                                lambda p=p: read_buurt_boundaries(p).to_crs(RD)) for p in found]
+        part = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+        part.attrs = {"year": int(candidate.name.split("_")[-1]), "source": str(candidate)}
+        return part
     return None
 
 
