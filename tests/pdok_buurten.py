@@ -56,10 +56,14 @@ def pdok_features(gemeente_code: str, gemeente_name: str, pieces: list, year: in
 
 
 class BuurtenWFS(Served):
-    """Serves `features` for /wijkenbuurten/<year>/wfs: the gemeente of the FILTER, `count` from `startIndex`."""
+    """Serves `features` for /wijkenbuurten/<year>/wfs: the gemeente of the FILTER, `count` from `startIndex`; a
+    request for another layer than the year's gets PDOK's kind of answer to that (an XML exception)."""
 
     def __init__(self, features_by_year: dict[int, list[dict]]):
         self.features_by_year = features_by_year
+        # the layer names of PDOK's services (2022 on, and the editions before), written out here
+        self.layers = {y: "wijkenbuurten:buurten" if y >= 2022 else f"wijkenbuurten{y}:cbs_buurten_{y}"
+                       for y in features_by_year}
         self.requests: list[str] = []
         outer = self
 
@@ -73,6 +77,8 @@ class BuurtenWFS(Served):
                 if not match or int(match[1]) not in outer.features_by_year:
                     return send(self, 404, "text/plain", b"not found")
                 query = {k.lower(): v[0] for k, v in parse_qs(url.query).items()}
+                if query.get("typenames") != outer.layers.get(int(match[1])):
+                    return send(self, 400, "text/xml", b"<ExceptionReport>unknown typeNames</ExceptionReport>")
                 gemeente = re.search(r"<Literal>(GM\d{4})</Literal>", query.get("filter", ""))
                 chosen = [f for f in outer.features_by_year[int(match[1])]
                           if gemeente is None or f["properties"]["gemeentecode"] == gemeente[1]]
@@ -88,5 +94,4 @@ class BuurtenWFS(Served):
 
     @property
     def url_template(self) -> str:
-        return (f"{self.url}/wijkenbuurten/{{year}}/wfs?service=WFS&version=2.0.0&request=GetFeature"
-                "&typeNames=wijkenbuurten:buurten&outputFormat=json&srsName=EPSG:4326")
+        return f"{self.url}/wijkenbuurten/{{year}}/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames={{layer}}"

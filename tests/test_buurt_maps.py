@@ -326,3 +326,17 @@ def test_the_factsheet_maps_its_wijken_as_the_unions_of_their_buurten(mapped_pro
     assert "1 wijk zonder cijfer. Grenzen: CBS/Kadaster, wijk- en buurtkaart 2020 (PDOK)." in page
     without = factsheet(recorded_project, tmp_path / "without")
     assert not [f for f in figures(without) if "per wijk, " in f["layout"]["title"]["text"]]
+
+
+@pytest.mark.parametrize("year, layer", [(2020, "wijkenbuurten2020:cbs_buurten_2020"), (2023, "wijkenbuurten:buurten")])
+def test_each_year_is_asked_for_by_the_layer_name_of_its_pdok_service(tmp_path, monkeypatch, code_list,
+                                                                      gemeenten_2023, year, layer):
+    """PDOK renamed the layer with the 2022 edition of the wijk- en buurtkaart; the stand-in answers only the
+    year's own name (another name gets an exception, as PDOK answers)."""
+    from urllib.parse import parse_qs, urlparse
+
+    with BuurtenWFS({year: features_of(SIMPELVELD, code_list, gemeenten_2023, year)}) as wfs:
+        monkeypatch.setenv(geo.BUURTEN_ENV, wfs.url_template)
+        folder = fetch_buurt_boundaries(year, (SIMPELVELD,), root=tmp_path)
+    assert {parse_qs(urlparse(r).query)["typeNames"][0] for r in wfs.requests} == {layer}
+    assert (folder / f"buurt_{year}_GM0965.geojson").is_file()

@@ -33,7 +33,15 @@ RD = "EPSG:28992"
 # is some 14,000 ungeneralised polygons) and page by page (PDOK answers at most 1,000 features at a time).
 BUURTEN_ENV = "TRENDBREUK_PDOK_BUURTEN_URL"
 BUURTEN_URL = ("https://service.pdok.nl/cbs/wijkenbuurten/{year}/wfs/v1_0?service=WFS&version=2.0.0"
-               "&request=GetFeature&typeNames=wijkenbuurten:buurten&outputFormat=json&srsName=EPSG:4326")
+               "&request=GetFeature&typeNames={layer}&outputFormat=json&srsName=EPSG:4326")
+
+
+def buurten_layer(year: int) -> str:
+    """The name of the buurten layer in PDOK's service of `year`: 'wijkenbuurten:buurten' since the 2022 edition,
+    'wijkenbuurten2020:cbs_buurten_2020' in the editions before. The properties used (buurtcode, buurtnaam,
+    gemeentecode, water) have the same names in both."""
+    return "wijkenbuurten:buurten" if year >= 2022 else f"wijkenbuurten{year}:cbs_buurten_{year}"
+
 BUURTEN_PAGE = 1000
 # PDOK wijkenbuurten: buurtcode/buurtnaam; CBS wijk- en buurtkaart files: BU_CODE/BU_NAAM; statcode/statnaam.
 BUURT_CODE_FIELDS = ("buurtcode", "bu_code", "statcode", "code")
@@ -232,7 +240,7 @@ def fetch_buurt_boundaries(year: int, gemeenten: tuple[str, ...], *, root: Path 
     wanted = [g for g in gemeenten if refresh or not buurten_file(year, g, root).is_file()]
     if not wanted:
         return folder
-    template = os.environ.get(BUURTEN_ENV, BUURTEN_URL).format(year=year)
+    template = os.environ.get(BUURTEN_ENV, BUURTEN_URL).format(year=year, layer=buurten_layer(year))
     answers, empty, lost = {}, [], []
     for gemeente in wanted:
         features, crs = [], None
