@@ -223,6 +223,29 @@ def test_the_age_structure_of_a_wijk_from_the_recording(recorded_project, record
     assert "CBS, Kerncijfers wijken en buurten 2020" in page
 
 
+def test_a_wijk_stands_beside_its_subregio(recorded_project, recorded, tmp_path, monkeypatch):
+    """Molenberg's table has Parkstad beside the rest of Heerlen: Parkstad's bijstand share by hand from the
+    recorded rows of its seven gemeenten (counts over inhabitants of 15 and older, summed)."""
+    from tests.report_html import table_texts
+    from trendbreuk.geography.areas import load_regions
+    from trendbreuk.reports.render import area_job, render
+
+    monkeypatch.setenv("TRENDBREUK_ROOT", str(recorded_project))
+    regions = load_regions(recorded_project / "config" / "regions.yaml")
+    parkstad = [g.code for g in regions.regions["zuid-limburg"].subregio_of("GM0917").gemeenten]
+    assert len(parkstad) == 7
+    rows = recorded.loc[parkstad]
+    share = 100 * rows["PersonenPerSoortUitkeringBijstand_83"].sum() / sum(_inhabitants_15_plus(r) for _, r in rows.iterrows())
+    page = render(area_job("WK091739", regions, dataset="real", root=recorded_project), engine="python",
+                  root=recorded_project, out_dir=tmp_path).read_text(encoding="utf-8")
+    cells = next(t for t in table_texts(page) if t[:2] == ["Indicator", "Periode"])
+    header = cells[:cells.index("Oordeel 2030") + 1]
+    assert header == ["Indicator", "Periode", "Molenberg", "Marge", "Rest van Heerlen", "Parkstad", "Zuid-Limburg",
+                      "De rest van Nederland", "Nu", "Oordeel 2030"]
+    bijstand = cells[cells.index("Personen met bijstand"):][:len(header)]
+    assert bijstand[header.index("Parkstad")] == f"{share:.1f}%".replace(".", ",")
+
+
 def test_a_denominator_computed_back_from_a_rounded_count_and_percentage():
     """85 jongeren with jeugdzorg (rounded to fives: 82,5 to 87,5) and 12,3% (12,25 to 12,35): the denominator CBS
     leaves out is 100 x 85 / 12,3 = 691 (rounded), and lies between 100 x 82,5 / 12,35 = 668,02 and

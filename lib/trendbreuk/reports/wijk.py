@@ -85,6 +85,8 @@ class WijkProfile:
         names = {g.code: g.name for g in self.region.gemeenten}
         self.gemeente_names = [names.get(c, c) for c in place.gemeenten]
         self.subregio = self.region.subregio_of(place.gemeenten[0])
+        # a focus area across subregio's (rare) has no subregio to stand beside
+        self.one_subregio = len({self.region.subregio_of(g).code for g in place.gemeenten}) == 1
         # the area's own rows (from the small-area tables, read for this area only)
         self.own_values = processed.small_areas("small_area_values", area_code=place.code)
         self.own_gaps = processed.small_areas("small_area_gaps", area_code=place.code, benchmark=benchmark)
@@ -183,8 +185,8 @@ class WijkProfile:
                     + html.escape(" ".join(parts)) + "</p>" + members + "</section>")
 
     def comparison_table(self) -> HTML:
-        """Per indicator its latest value with the 95% interval, beside the rest of its gemeente, the region and
-        the benchmark, the comparison now and the verdict for 2030."""
+        """Per indicator its latest value with the 95% interval, beside the rest of its gemeente, its subregio, the
+        region and the benchmark, the comparison now and the verdict for 2030."""
         rows, rounded = [], False
         rest_label = f"Rest van {self.gemeente_label}"
         for indicator in sorted(self.indicators, key=lambda i: LIFE_PHASES.index(i.life_phase)):
@@ -213,7 +215,9 @@ class WijkProfile:
                 "Levensfase": indicator.life_phase, "Indicator": indicator.title, "Periode": last["period"],
                 self.place.name: f"{fmt.value_with_unit(last['value'], unit, d)}{mark}",
                 "Marge": f"{fmt.number(last['lower_ci'], d)} – {fmt.number(last['upper_ci'], d)}",
-                rest_label: shown(rest), self.region.name: shown(same, self.region.code),
+                rest_label: shown(rest),
+                **({self.subregio.name: shown(same, self.subregio.code)} if self.one_subregio else {}),
+                self.region.name: shown(same, self.region.code),
                 first_upper(self.benchmark_name): shown(same, self.benchmark),
                 "Nu": comparison_badge(a["comparison"]) if a is not None else fmt.MISSING,
                 f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]) if a is not None else fmt.MISSING,
@@ -221,7 +225,8 @@ class WijkProfile:
         if not rows:
             return HTML("<p>Voor dit gebied zijn er geen cijfers.</p>")
         table = table_html(pd.DataFrame(rows), caption=f"{self.place.name}: laatste cijfers met 95%-marge, naast de rest "
-                                                       f"van de gemeente, de regio en {self.benchmark_name}",
+                                                       f"van de gemeente, {'de subregio, ' if self.one_subregio else ''}"
+                                                       f"de regio en {self.benchmark_name}",
                            raw_columns=("Nu", f"Oordeel {self.regions.target_year}"), group_column="Levensfase")
         note = ('<p class="tb-note">Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners en '
                 "jongeren met jeugdzorg op vijftallen; bij jeugdzorg is het aantal jongeren teruggerekend uit aantal en "
