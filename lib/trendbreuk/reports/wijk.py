@@ -212,7 +212,7 @@ class WijkProfile:
 
             a = self.own.loc[indicator.id] if indicator.id in self.own.index else None
             rows.append({
-                "Levensfase": indicator.life_phase, "Indicator": indicator.title, "Periode": last["period"],
+                "Levensfase": indicator.life_phase, "Indicator": f"{indicator.title} ({last['period']})",
                 self.place.name: f"{fmt.value_with_unit(last['value'], unit, d)}{mark}",
                 "Marge": f"{fmt.number(last['lower_ci'], d)} – {fmt.number(last['upper_ci'], d)}",
                 rest_label: shown(rest),
@@ -236,8 +236,9 @@ class WijkProfile:
 
     def age_structure(self) -> HTML:
         """Leeftijdsopbouw: the share of each age band (KWB) among the inhabitants of the area in the newest year,
-        beside the rest of its gemeente(n), the region and the benchmark, with the range that CBS's rounding of the
-        counts to fives leaves for the area (bands and total rounded independently: the extremes of the share)."""
+        beside the rest of its gemeente(n), its subregio, the region and the benchmark, with the range that CBS's
+        rounding of the counts to fives leaves for the area (bands and total rounded independently: the extremes of
+        the share)."""
         ages = self.processed.age_groups
         own = ages[ages["area_code"] == self.place.code] if ages is not None else pd.DataFrame()
         if own.empty:
@@ -257,6 +258,7 @@ class WijkProfile:
         nederland = counts(["NL01"])
         columns = {self.place.name: area,
                    f"Rest van {self.gemeente_label}": gemeenten - area if gemeenten is not None else None,
+                   **({self.subregio.name: counts([g.code for g in self.subregio.gemeenten])} if self.one_subregio else {}),
                    self.region.name: region,
                    first_upper(self.benchmark_name): (nederland - region if self.benchmark == "rest_nl" and
                                                       nederland is not None and region is not None else nederland)}
