@@ -173,6 +173,29 @@ def test_a_focus_area_of_wijken_from_the_recording(kwb2020, recorded):
     assert focus["area_level"] == "focus" and focus["gemeente_code"] == "GM0917"
 
 
+def test_a_buurt_and_a_focus_area_of_buurten_from_the_recording(kwb2020, recorded):
+    """Schiffelerveld (BU09173903): bijstand 10 of 10 + 35 + 50 + 45 = 140 inhabitants of 15 and older in its row;
+    the count stands for 5 to 15, the four bands for 140 - 10 to 140 + 10, so the interval runs from Wilson's lower
+    bound of 5 / 150 to Wilson's upper bound of 15 / 130. Pluswijk Vrieheide (voorbeeld) is buurten 00, 01 and 04 of
+    wijk 20: 70 + 110 + 50 = 230 of 315 + 1455 + 1250 = 3020, its rounding that of three buurten (numerator within
+    15, denominator within 3 x 4 x 2.5 = 30)."""
+    values = kwb2020["small_area_values"]
+    bijstand = values[(values["indicator"] == "bijstand") & (values["period"] == "2020")].set_index("area_code")
+    row = recorded.loc["BU09173903"]
+    assert (row["PersonenPerSoortUitkeringBijstand_83"], _inhabitants_15_plus(row)) == (10, 140)
+    buurt = bijstand.loc["BU09173903"]
+    assert buurt["area_level"] == "buurt" and buurt["value"] == pytest.approx(100 * 10 / 140)
+    assert buurt["lower_ci"] == pytest.approx(wilson(5, 150)[0])
+    assert buurt["upper_ci"] == pytest.approx(wilson(15, 130)[1])
+    members = recorded.loc[["BU09172000", "BU09172001", "BU09172004"]]
+    assert members["PersonenPerSoortUitkeringBijstand_83"].sum() == 230
+    assert sum(_inhabitants_15_plus(r) for _, r in members.iterrows()) == 3020
+    focus = bijstand.loc["FA-pluswijk-vrieheide-voorbeeld"]
+    assert (focus["numerator"], focus["denominator"]) == (230, 3020)
+    assert focus["lower_ci"] == pytest.approx(wilson(215, 3050)[0])
+    assert focus["upper_ci"] == pytest.approx(wilson(245, 2990)[1])
+
+
 def test_wijken_are_judged_by_the_same_rules_and_say_why_not_yet(kwb2020):
     """One year of data: every wijk honestly gets "onvoldoende gegevens" (no baseline), with the comparison now."""
     assessments = kwb2020["small_area_assessments"]
