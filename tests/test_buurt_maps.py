@@ -340,3 +340,23 @@ def test_each_year_is_asked_for_by_the_layer_name_of_its_pdok_service(tmp_path, 
         folder = fetch_buurt_boundaries(year, (SIMPELVELD,), root=tmp_path)
     assert {parse_qs(urlparse(r).query)["typeNames"][0] for r in wfs.requests} == {layer}
     assert (folder / f"buurt_{year}_GM0965.geojson").is_file()
+
+
+def test_boundaries_that_know_only_buurten_without_a_figure_give_a_white_map_that_says_so(mapped_project, tmp_path):
+    """WK091736's boundaries cut down to its buurt whose count CBS hid: one white buurt, no colour scale, and the
+    sentence says no buurt on the map has a figure."""
+    root = copy_project(mapped_project, tmp_path / "project")
+    values = pd.read_parquet(root / "data/processed/real/small_area_values.parquet")
+    hidden = values[(values["indicator"] == "bijstand") & values["area_code"].str.startswith("BU091736")
+                    & values["value"].isna()]["area_code"].tolist()
+    assert len(hidden) == 1
+    path = root / "data/raw/geo/buurt_2020/buurt_2020_GM0917.geojson"
+    payload = json.loads(path.read_text())
+    payload["features"] = [f for f in payload["features"] if f["properties"]["buurtcode"] in hidden]
+    path.write_text(json.dumps(payload))
+    page = _render(root, "WK091736", tmp_path / "out").read_text(encoding="utf-8")
+    figure = _map(page)
+    filled = [t for t in figure["data"] if t.get("fill") == "toself"]
+    assert len(filled) == 1 and filled[0]["fillcolor"] == "#FFFFFF"
+    assert not [t for t in figure["data"] if t.get("marker", {}).get("showscale")]
+    assert "Personen met bijstand in 2020: geen van de buurten op de kaart heeft een cijfer." in page

@@ -142,6 +142,8 @@ def _value_colours(fig: Figure, values: pd.Series, unit: str) -> list[str]:
     """The Cividis colour of each value (white where missing), and a colour bar for them on `fig`."""
     from plotly.colors import sample_colorscale
 
+    if values.isna().all():
+        return ["#FFFFFF"] * len(values)
     low, high = values.min(), values.max()
     span = (high - low) or 1.0
     fig.add_trace("scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",

@@ -447,12 +447,15 @@ def area_map(page: Page, rows: pd.DataFrame, indicator: Indicator, shapes, *, wo
     known = drawn.dropna(subset=["value"]).sort_values("value")
     fig = figure_area_map(drawn, shapes, title=f"{indicator.title} per {word}, {period}", unit=unit, decimals=d,
                           highlight=highlight, word=word)
-    low, high = known.iloc[0], known.iloc[-1]
-    summary = (f"{first_upper(indicator.title.lower())} in {period} per {word} van "
-               f"{fmt.value_with_unit(low['value'], unit, d)} in {low['area_name']} tot "
-               f"{fmt.value_with_unit(high['value'], unit, d)} in {high['area_name']}")
     unknown = len(drawn) - len(known)
-    summary += f"; {unknown} {word if unknown == 1 else PLURAL[word]} zonder cijfer." if unknown else "."
+    if known.empty:  # the boundaries know only areas without a figure
+        summary = f"{first_upper(indicator.title.lower())} in {period}: geen van de {PLURAL[word]} op de kaart heeft een cijfer."
+    else:
+        low, high = known.iloc[0], known.iloc[-1]
+        summary = (f"{first_upper(indicator.title.lower())} in {period} per {word} van "
+                   f"{fmt.value_with_unit(low['value'], unit, d)} in {low['area_name']} tot "
+                   f"{fmt.value_with_unit(high['value'], unit, d)} in {high['area_name']}")
+        summary += f"; {unknown} {word if unknown == 1 else PLURAL[word]} zonder cijfer." if unknown else "."
     if shapes is None:
         missing = (f"de buurtgrenzen van {other} kennen deze {PLURAL[word]} niet (andere indeling)" if other else
                    f"de buurtgrenzen van {year} zijn niet ingelezen")
