@@ -280,7 +280,7 @@ def test_load_picks_the_year_of_the_figures_and_only_the_gemeentes_buurten(mappe
 
 
 def test_the_squares_of_a_schematic_say_what_tells_the_buurten_apart():
-    """The demo's buurten all start with "Heerlen-": that part is left out. Real names are broken between words
+    """The demo's buurten all start with "Heerlen-": that word is left out, only that one. Real names are broken between words
     into at most two lines of 11 characters, a cut word or line ends in …"""
     from trendbreuk.charts.maps import tile_labels
 
@@ -288,6 +288,7 @@ def test_the_squares_of_a_schematic_say_what_tells_the_buurten_apart():
         ["Rade C", "Kaumer A", "Hoensbroek<br>Centrum…"]
     assert tile_labels(["Terworm", "Molenbergpark", "Dr. Nolensplein en omgeving"]) == \
         ["Terworm", "Molenbergpa…", "Dr.<br>Nolensplein…"]
+    assert tile_labels(["Heerlen-Hoek A", "Heerlen-Hoek B"]) == ["Hoek A", "Hoek B"]   # only the first word goes
     assert tile_labels(["Heerlen-Centrum"]) == ["Heerlen-<br>Centrum"]   # one name: nothing is common
 
 

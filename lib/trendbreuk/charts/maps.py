@@ -182,8 +182,10 @@ def figure_area_map(values: pd.DataFrame, shapes=None, *, title: str, unit: str 
     when they are not all of the map."""
     hover = {r.area_code: _area_hover(r, unit, decimals) for r in values.itertuples()}
     fig = Figure()
+    height = 480
     if shapes is None:
-        _area_tiles(fig, values, hover, unit, highlight)
+        rows = _area_tiles(fig, values, hover, unit, highlight)
+        height = min(height, 200 + 100 * rows)
         title = (f"{title}<br><sup>Schematisch: elk vak is een {word}, in volgorde van de {word}code; "
                  "geen echte ligging</sup>")
     else:
@@ -204,7 +206,7 @@ def figure_area_map(values: pd.DataFrame, shapes=None, *, title: str, unit: str 
         fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     fig.update_layout(separators=",.",
                       font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
-                      margin=dict(l=10, r=10, b=10), height=480, template="simple_white", **title_layout(title),
+                      margin=dict(l=10, r=10, b=10), height=height, template="simple_white", **title_layout(title),
                       legend=dict(orientation="h", y=-0.02, x=0), hoverlabel=dict(bgcolor="white"))
     return fig
 
@@ -222,14 +224,15 @@ def _area_hover(row, unit: str, decimals: int) -> str:
 
 
 def tile_labels(names: list[str], width: int = 11) -> list[str]:
-    """Short labels for squares: a prefix all names share up to a space or hyphen left out ("Heerlen-Rade C" ->
-    "Rade C" when every name starts with "Heerlen-"), then at most two lines of `width` characters, broken between
+    """Short labels for squares: a first word all names share, up to a space or hyphen, left out ("Heerlen-Rade C"
+    -> "Rade C" when every name starts with "Heerlen-"), then at most two lines of `width` characters, broken between
     words, with … where a name is cut. The full name is in the hover text and the table."""
     import os
     import textwrap
 
     common = os.path.commonprefix(names) if len(names) > 1 else ""
-    cut = max(common.rfind("-"), common.rfind(" ")) + 1
+    ends = [i for i in (common.find("-"), common.find(" ")) if i >= 0]
+    cut = min(ends) + 1 if ends else 0  # up to the first separator: "Heerlen-Hoek A" -> "Hoek A", not "A"
     labels = []
     for name in names:
         lines = textwrap.wrap(name[cut:] or name, width, break_long_words=False)
@@ -240,7 +243,8 @@ def tile_labels(names: list[str], width: int = 11) -> list[str]:
     return labels
 
 
-def _area_tiles(fig: Figure, values: pd.DataFrame, hover: dict[str, str], unit: str, highlight: tuple[str, ...]) -> None:
+def _area_tiles(fig: Figure, values: pd.DataFrame, hover: dict[str, str], unit: str, highlight: tuple[str, ...]) -> int:
+    """One square per area in code order, five to a row; returns the number of rows."""
     data = values.sort_values("area_code").reset_index(drop=True)
     columns = min(5, max(1, len(data)))
     data["x"], data["y"] = data.index % columns, -(data.index // columns)
@@ -258,3 +262,4 @@ def _area_tiles(fig: Figure, values: pd.DataFrame, hover: dict[str, str], unit: 
                               width=[4 if outlined and c in highlight else 1 for c in data["area_code"]])))
     fig.update_xaxes(visible=False, range=[-0.8, columns - 0.2])
     fig.update_yaxes(visible=False, range=[data["y"].min() - 0.8, 0.8], scaleanchor="x")
+    return int(-data["y"].min()) + 1
