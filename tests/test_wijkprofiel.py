@@ -58,7 +58,7 @@ def test_a_wijk_profile_shows_where_its_series_starts_anew(project, small, wijk_
     values = small
     year = values[(values["area_code"] == wijk_with_a_break) & (values["indicator"] == "bijstand")
                   & values["series_break"]]["year_start"].iloc[0]
-    bijstand = next(f for f in figures(page) if "Personen met bijstand" in f["layout"]["title"]["text"])
+    bijstand = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("Personen met bijstand in "))
     assert [a["text"] for a in bijstand["layout"]["annotations"]] == ["indeling gewijzigd"] * len(bijstand["layout"]["shapes"])
     assert any(shape["x0"] == year - 0.5 for shape in bijstand["layout"]["shapes"])
     assert f"De wijk- en buurtindeling veranderde in {year}" in page

@@ -405,7 +405,8 @@ class WijkProfile:
     def buurten_map(self) -> HTML:
         """A map of the buurten around the area (a wijk's buurten; a buurt among the buurten of its wijk; a focus
         area's buurten or the buurten of its wijken), coloured by the first indicator with buurt figures in its
-        latest year: the real wijk- en buurtkaart when fetched, else a schematic that says so."""
+        latest year (target indicators first): the real wijk- en buurtkaart when fetched, else a schematic that says
+        so."""
         wijken = sorted({wijk_of(c) for c in (self.place.members or (self.place.code,))})
         names = self.processed.small_area_names()
         codes = sorted(c for c in names.loc[names["area_level"] == "buurt", "area_code"] if wijk_of(c) in wijken)
@@ -414,7 +415,8 @@ class WijkProfile:
         highlight = tuple(c for c in codes if c == self.place.code or c in self.place.members
                           or wijk_of(c) in {self.place.code, *self.place.members})
         buurten = self.processed.small_areas("small_area_values", area_code=codes)
-        chosen = [i for i in self.indicators if i.statistic != "survey"] + [i for i in self.indicators if i.statistic == "survey"]
+        # a target indicator first (as in the factsheet's wijken), counts before survey estimates, else catalogue order
+        chosen = sorted(self.indicators, key=lambda i: (not i.target_basket, i.statistic == "survey"))
         for indicator in chosen:
             part = buurten[buurten["indicator"] == indicator.id]
             part = part[part["year_end"] == part["year_end"].max()] if not part.empty else part
