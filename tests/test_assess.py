@@ -61,3 +61,22 @@ def test_basket_summary_counts_and_expected_chance_flags():
     assert overall["indicators"] == 1 and overall["n_doel_bereikt"] == 1
     assert overall["n_differences_95"] == 1 and overall["expected_by_chance_95"] == pytest.approx(0.05)
     assert overall["median_share_closed"] == pytest.approx(0.3)
+
+
+def test_without_a_figure_for_the_start_the_reason_says_why():
+    """Baseline 2018. A series that begins in 2020 says so; one whose 2018 figure is missing (a hidden cell) names
+    the start year; with no figure at all it says that."""
+    late = _values([0.120] * 7)
+    late = late[~((late["area_code"] == "ZL") & late["year_start"].isin([2018, 2019]))]
+    row = assess(late, calculate_gaps(late, IND, "rest_nl"), IND).set_index("area_code").loc["ZL"]
+    assert row["verdict"] == "onvoldoende_gegevens"
+    assert row["verdict_reason"] == "geen startwaarde: de reeks begint pas in 2020, na het startjaar 2018"
+    hidden = _values([0.120] * 7)
+    start = (hidden["area_code"] == "ZL") & (hidden["year_start"] == 2018)
+    hidden.loc[start, ["value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998"]] = float("nan")
+    row = assess(hidden, calculate_gaps(hidden, IND, "rest_nl"), IND).set_index("area_code").loc["ZL"]
+    assert row["verdict_reason"] == "geen startwaarde: geen cijfer over het startjaar 2018"
+    empty = _values([0.120] * 7)
+    empty.loc[empty["area_code"] == "ZL", ["value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998"]] = float("nan")
+    row = assess(empty, calculate_gaps(empty, IND, "rest_nl"), IND).set_index("area_code").loc["ZL"]
+    assert row["verdict_reason"] == "geen startwaarde: geen cijfers"

@@ -205,6 +205,8 @@ def test_wijken_are_judged_by_the_same_rules_and_say_why_not_yet(kwb2020):
     assert len(wijken) > 90 and set(wijken["verdict"]) == {"onvoldoende_gegevens"}
     molenberg = wijken.set_index("area_code").loc["WK091739"]
     assert molenberg["comparison"] == "slechter"
+    # the recording is KWB 2020 alone and the programme starts in 2018 (config/regions.yaml)
+    assert molenberg["verdict_reason"] == "geen startwaarde: de reeks begint pas in 2020, na het startjaar 2018"
 
 
 def test_the_age_structure_of_a_wijk_from_the_recording(recorded_project, recorded, tmp_path, monkeypatch):

@@ -600,7 +600,8 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
     with _step("assessments, verdicts and the basket summary"):
-        assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
+        assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed,
+                             baseline_year=regions.baseline_year)
         basket = summarise_basket(assessments, benchmark=regions.default_benchmark)
     tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments, "basket_summary": basket,
               "population": population}
@@ -622,7 +623,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
             benchmarks = values[values["area_code"].isin(regions.benchmarks)]
             small_gaps = all_gaps(pd.concat([judged, benchmarks], ignore_index=True), indicators, regions)
             small_assessments = assess(judged, small_gaps, indicators, target_year=regions.target_year,
-                                       share=regions.target_share_closed)
+                                       share=regions.target_share_closed, baseline_year=regions.baseline_year)
             gemeente = small.drop_duplicates("area_code").set_index("area_code")["gemeente_code"]
             for name, frame in (("small_area_values", small), ("small_area_gaps", small_gaps),
                                 ("small_area_assessments", small_assessments)):

@@ -215,7 +215,8 @@ def _reassess(values: pd.DataFrame, side: BuildTables) -> pd.DataFrame:
                                      target_year=regions.target_year, share=regions.target_share_closed)
                       for benchmark in regions.benchmarks if (values["area_code"] == benchmark).any()],
                      ignore_index=True)
-    return assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed)
+    return assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed,
+                  baseline_year=regions.baseline_year)
 
 
 def _verdict_changes(old: BuildTables, new: BuildTables, affected: set) -> pd.DataFrame:

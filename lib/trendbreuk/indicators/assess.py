@@ -78,9 +78,10 @@ def _last(mask: np.ndarray) -> np.ndarray:
 
 
 def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indicator], *, target_year: int = 2030,
-           share: float = 0.25) -> pd.DataFrame:
+           share: float = 0.25, baseline_year: int = 2018) -> pd.DataFrame:
     """The assessments table (see module docstring): every series of every region, indicator, area and benchmark
-    at once, as arrays."""
+    at once, as arrays. `baseline_year`: the programme's start, for indicators without one of their own (as for
+    the gaps), named in the reason when a series has no figure for it."""
     v = Series.of(values, ["region", "indicator", "area_code"], "year_end",
                   ["area_name", "area_level", "period", "year_start", "year_end", "numerator", "value", "lower_ci",
                    "upper_ci", "lower_ci_998", "upper_ci_998"])
@@ -161,7 +162,11 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
         beyond_reach = based & np.isnan(middle) & (start > ZERO)
     keys, reasons = verdicts(baseline_gap, projection, baseline_upper=out["baseline_gap_upper"].to_numpy(dtype=float),
                              data_until=data_until, known_in=known_in, beyond_reach=beyond_reach)
+    no_start = (keys == "onvoldoende_gegevens") & ~based
+    baseline_years = np.array([float(y or baseline_year) for y in per_indicator("baseline_year")])
     out["verdict"], out["verdict_reason"] = keys, reasons
+    if no_start.any():
+        out.loc[no_start, "verdict_reason"] = _why_no_start(values, v, vid[no_start], baseline_years[no_start])
     out["verdict_label"] = out["verdict"].map(VERDICTS)
     out["projected_gap_2030"], out["projected_gap_2030_se"] = projection.gap_2030, projection.se
     out["baseline_fit"], out["baseline_fit_se"] = projection.baseline_fit, projection.baseline_se
@@ -178,6 +183,29 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
         k: year_known(int(last_years[k]), i.step_years, i.publication_lag, target_year)
         for k, i in indicators.items() if k in last_years.index}).astype(int)
     return out[COLUMNS]
+
+
+def _why_no_start(values: pd.DataFrame, v: Series, vid: np.ndarray, baseline_years: np.ndarray) -> np.ndarray:
+    """Per series, why there is no gap at the baseline: the figures start after the baseline year (for a wijk or
+    buurt perhaps anew, after a change of the indeling), or there is no figure for the baseline year itself."""
+    first = _first(np.isfinite(v["value"]))[vid]
+    first_period, first_start = _at(v["period"][vid], first), _at(v["year_start"][vid], first)
+    earliest = v["year_start"][vid, 0]  # the first row, with or without a figure
+    anew = np.zeros(len(vid), dtype=bool)
+    if "series_break" in values.columns:  # wijken and buurten: the run judged started at a change of the indeling
+        breaks = Series.of(values.assign(brk=values["series_break"].astype(float)), ["region", "indicator", "area_code"],
+                           "year_end", ["brk"])["brk"]
+        anew = _at(breaks[vid], first) == 1
+    reasons = []
+    for period, start, row_start, year, is_new in zip(first_period, first_start, earliest, baseline_years, anew):
+        if period is None or not np.isfinite(start):
+            reasons.append("geen startwaarde: geen cijfers")
+        elif row_start > year:
+            reasons.append(f"geen startwaarde: de reeks begint pas in {period}, na het startjaar {int(year)}"
+                           + (" (nieuwe reeks na een wijziging van de wijk- of buurtindeling)" if is_new else ""))
+        else:
+            reasons.append(f"geen startwaarde: geen cijfer over het startjaar {int(year)}")
+    return np.array(reasons, dtype=object)
 
 
 def summarise_basket(assessments: pd.DataFrame, *, benchmark: str = "rest_nl") -> pd.DataFrame:
