@@ -110,7 +110,8 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
     frame["gap_upper"] = np.where(orientation > 0, hi, -lo)
     frame["relative_gap"] = orientation * (frame["value"] / frame["value_benchmark"] - 1)
     wald = "normale benadering met standaardfouten uit de intervallen"
-    frame["gap_method"] = np.where(counted, GAP_METHOD, np.where(rounded, wald + " (inclusief afronding)", wald))
+    methods = np.array([GAP_METHOD, wald + " (inclusief afronding)", wald], dtype=object)  # one string object each
+    frame["gap_method"] = methods[np.where(counted, 0, np.where(rounded, 1, 2))]
     frame["t"] = period_midpoint(frame["year_start"], frame["year_end"])
 
     group = ["region", "indicator", "area_code"]
