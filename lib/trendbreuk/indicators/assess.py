@@ -82,9 +82,10 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     """The assessments table (see module docstring): every series of every region, indicator, area and benchmark
     at once, as arrays. `baseline_year`: the programme's start, for indicators without one of their own (as for
     the gaps), named in the reason when a series has no figure for it."""
-    v = Series.of(values, ["region", "indicator", "area_code"], "year_end",
-                  ["area_name", "area_level", "period", "year_start", "year_end", "numerator", "value", "lower_ci",
-                   "upper_ci", "lower_ci_998", "upper_ci_998"])
+    breaks = ["series_break"] if "series_break" in values.columns else []   # wijken and buurten
+    v = Series.of(values.assign(**{c: values[c].astype(float) for c in breaks}), ["region", "indicator", "area_code"],
+                  "year_end", ["area_name", "area_level", "period", "year_start", "year_end", "numerator", "value",
+                               "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998", *breaks])
     g = Series.of(gaps, ["region", "indicator", "area_code", "benchmark"], "t",
                   ["period", "t", "gap", "gap_lower", "gap_upper", "baseline_period", "value", "value_benchmark",
                    "share_closed", "target_share_closed"])
@@ -166,7 +167,7 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     baseline_years = np.array([float(y or baseline_year) for y in per_indicator("baseline_year")])
     out["verdict"], out["verdict_reason"] = keys, reasons
     if no_start.any():
-        out.loc[no_start, "verdict_reason"] = _why_no_start(values, v, vid[no_start], baseline_years[no_start])
+        out.loc[no_start, "verdict_reason"] = _why_no_start(v, vid[no_start], baseline_years[no_start])
     out["verdict_label"] = out["verdict"].map(VERDICTS)
     out["projected_gap_2030"], out["projected_gap_2030_se"] = projection.gap_2030, projection.se
     out["baseline_fit"], out["baseline_fit_se"] = projection.baseline_fit, projection.baseline_se
@@ -185,17 +186,15 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     return out[COLUMNS]
 
 
-def _why_no_start(values: pd.DataFrame, v: Series, vid: np.ndarray, baseline_years: np.ndarray) -> np.ndarray:
+def _why_no_start(v: Series, vid: np.ndarray, baseline_years: np.ndarray) -> np.ndarray:
     """Per series, why there is no gap at the baseline: the figures start after the baseline year (for a wijk or
     buurt perhaps anew, after a change of the indeling), or there is no figure for the baseline year itself."""
     first = _first(np.isfinite(v["value"]))[vid]
     first_period, first_start = _at(v["period"][vid], first), _at(v["year_start"][vid], first)
     earliest = v["year_start"][vid, 0]  # the first row, with or without a figure
     anew = np.zeros(len(vid), dtype=bool)
-    if "series_break" in values.columns:  # wijken and buurten: the run judged started at a change of the indeling
-        breaks = Series.of(values.assign(brk=values["series_break"].astype(float)), ["region", "indicator", "area_code"],
-                           "year_end", ["brk"])["brk"]
-        anew = _at(breaks[vid], first) == 1
+    if "series_break" in v.columns:  # wijken and buurten: the run judged started at a change of the indeling
+        anew = _at(v["series_break"][vid], first) == 1
     reasons = []
     for period, start, row_start, year, is_new in zip(first_period, first_start, earliest, baseline_years, anew):
         if period is None or not np.isfinite(start):
