@@ -622,14 +622,25 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
             judged = latest_runs(small)
             benchmarks = values[values["area_code"].isin(regions.benchmarks)]
             small_gaps = all_gaps(pd.concat([judged, benchmarks], ignore_index=True), indicators, regions)
-            small_assessments = assess(judged, small_gaps, indicators, target_year=regions.target_year,
-                                       share=regions.target_share_closed, baseline_year=regions.baseline_year)
+            # one indicator at a time: assess lays every series out as a padded 2-D array, which for all wijken
+            # and buurten of the country at once was the build's peak of memory (3,1 GB); the rows are the same
+            small_assessments = pd.concat(
+                [assess(judged[judged["indicator"] == k], small_gaps[small_gaps["indicator"] == k], indicators,
+                        target_year=regions.target_year, share=regions.target_share_closed,
+                        baseline_year=regions.baseline_year)
+                 for k in sorted(set(small_gaps["indicator"]))], ignore_index=True)
+            order = {b: i for i, b in enumerate(regions.benchmarks)}   # the row order of one call: benchmark first
+            small_assessments = small_assessments.sort_values("benchmark", key=lambda b: b.map(order), kind="stable",
+                                                              ignore_index=True)
             gemeente = small.drop_duplicates("area_code").set_index("area_code")["gemeente_code"]
-            for name, frame in (("small_area_values", small), ("small_area_gaps", small_gaps),
-                                ("small_area_assessments", small_assessments)):
+            unsorted = dict(zip(SMALL_AREA_TABLES, (small, small_gaps, small_assessments)))
+            del small, small_gaps, small_assessments, judged  # each table once in memory: the national peak
+            for name in SMALL_AREA_TABLES:
+                frame = unsorted.pop(name)
                 if "gemeente_code" not in frame.columns:
                     frame = frame.assign(gemeente_code=frame["area_code"].map(gemeente))
                 tables[name] = frame.sort_values(["gemeente_code", "area_code"], kind="stable", ignore_index=True)
+                del frame
         ages = area_age_groups(frames, regions)
         if not ages.empty:
             tables["age_groups"] = ages
