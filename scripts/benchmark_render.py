@@ -128,6 +128,7 @@ def summarise(engine: str, jobs, result: dict, single: list[float], workers: int
         "single_over_batch_per_report": round(single_median / per_report, 1),
         "peak_memory_mb_all_processes": round(result["peak_mb"]),
         "median_report_megabytes": round(statistics.median(sizes) / 1e6, 2) if sizes else None,
+        "largest_report_megabytes": round(max(sizes) / 1e6, 3) if sizes else None,
         "per_kind": per_kind,
     }
 

@@ -59,8 +59,9 @@ def test_the_chart_template_ignores_changes_to_plotlys_registry():
 
 
 def test_an_embedded_chart_carries_only_the_defaults_of_its_own_trace_types():
-    """The page drops the template's defaults for trace types a chart does not have (5 kB a chart); what it keeps is
-    plotly's simple_white as it is, so the chart looks the same."""
+    """The page drops the template's defaults for trace types a chart does not have (5 kB a chart), for the
+    subplot kinds no report draws (polar, ternary, 3-D scene, geo) and the default colour scales (each colour-scaled
+    chart names its own); what it keeps is plotly's simple_white as it is, so the chart looks the same."""
     import json
 
     from trendbreuk.charts.figure import Figure, template
@@ -71,4 +72,24 @@ def test_an_embedded_chart_carries_only_the_defaults_of_its_own_trace_types():
     full = json.loads(json.dumps(template()))
     assert set(embedded["layout"]["template"]["data"]) == {"scatter"} and len(full["data"]) > 10
     assert embedded["layout"]["template"]["data"]["scatter"] == full["data"]["scatter"]
-    assert embedded["layout"]["template"]["layout"] == full["layout"]
+    dropped = {"polar", "ternary", "scene", "geo", "colorscale", "coloraxis"}
+    kept = {k: v for k, v in full["layout"].items() if k not in dropped}
+    assert dropped <= set(full["layout"])
+    assert embedded["layout"]["template"]["layout"] == kept
+
+
+def test_every_colour_scaled_trace_names_its_own_scale():
+    """Why the template's default colour scales may go: the maps (the only colour-scaled charts) set Cividis."""
+    import pandas as pd
+
+    from trendbreuk.charts.maps import figure_area_map, figure_map
+    from trendbreuk.geography.areas import load_regions
+    from tests.conftest import ROOT
+
+    region = load_regions(ROOT / "config" / "regions.yaml").region("zuid-limburg")
+    figures = [figure_map(pd.DataFrame({"area_code": [g.code for g in region.gemeenten], "value": range(16)}), region,
+                          title="t"),
+               figure_area_map(pd.DataFrame({"area_code": ["BU09170000", "BU09170001"], "area_name": ["a", "b"],
+                                             "value": [1.0, 2.0]}), title="t")]
+    scaled = [t for f in figures for t in f.traces if (t.get("marker") or {}).get("showscale")]
+    assert len(scaled) == 2 and all(t["marker"]["colorscale"] for t in scaled)

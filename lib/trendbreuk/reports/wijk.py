@@ -92,6 +92,8 @@ class WijkProfile:
         self.own_gaps = processed.small_areas("small_area_gaps", area_code=place.code, benchmark=benchmark)
         own = processed.small_areas("small_area_assessments", area_code=place.code, benchmark=benchmark)
         self.own = own.set_index("indicator")
+        self._values: dict[str, pd.DataFrame] = {}
+        self._rest: dict[str, pd.DataFrame] = {}
 
     @classmethod
     def load(cls, area: str, region: str = "", benchmark: str = "", dataset: str = "") -> "WijkProfile":
@@ -113,9 +115,22 @@ class WijkProfile:
         return [i for i in judging(self.catalogue) if i.id in present]
 
     def values(self, indicator: Indicator) -> pd.DataFrame:
-        """The indicator's values of the area, its gemeenten, the region and the benchmarks."""
-        large = self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
-        return pd.concat([self.own_values[self.own_values["indicator"] == indicator.id], large], ignore_index=True)
+        """The indicator's values of the area, its gemeenten, the region and the benchmarks (made once per
+        indicator: the table, the trend and the rest of the gemeente all use them)."""
+        if indicator.id not in self._values:
+            large = self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
+            self._values[indicator.id] = pd.concat([self.own_values[self.own_values["indicator"] == indicator.id], large],
+                                                   ignore_index=True)
+        return self._values[indicator.id]
+
+    def rest_series(self, indicator: Indicator) -> pd.DataFrame:
+        """rest_of_gemeente for every period of the area's series, made once per indicator (it is row by row, so
+        the table's latest period is a slice of it)."""
+        if indicator.id not in self._rest:
+            values = self.values(indicator)
+            own = values[values["area_code"] == self.place.code].sort_values("year_start")
+            self._rest[indicator.id] = self.rest_of_gemeente(indicator, own)
+        return self._rest[indicator.id]
 
     def rest_of_gemeente(self, indicator: Indicator, own: pd.DataFrame) -> pd.DataFrame:
         """The rest of the area's gemeente(n) per period: the gemeenten's counts minus the area's, with an interval
@@ -201,7 +216,8 @@ class WijkProfile:
             if finite(last.get("rounding_share")) and last["rounding_share"] > MOSTLY_ROUNDING:
                 mark, rounded = f" {ROUNDING_MARK}", True
             same = values[values["period"] == last["period"]].set_index("area_code")
-            rest = self.rest_of_gemeente(indicator, own[own["period"] == last["period"]])
+            rest = self.rest_series(indicator)
+            rest = rest[rest["period"] == last["period"]] if not rest.empty else rest
 
             def shown(frame, code=None):
                 if code is not None:
@@ -343,7 +359,7 @@ class WijkProfile:
         own = values[values["area_code"] == self.place.code].sort_values("year_start")
         if own["value"].notna().sum() == 0:
             return []
-        rest = self.rest_of_gemeente(indicator, own)
+        rest = self.rest_series(indicator)
         rest_label = f"rest van {self.gemeente_label}"
         shown = pd.concat([own, rest.assign(area_name=rest_label) if not rest.empty else rest,
                            values[values["area_code"].isin([self.region.code, self.benchmark])]], ignore_index=True)
