@@ -62,7 +62,8 @@ VERDICT_RULES = (
     f"op koers: volgens de lijn wordt in 2030 een kwart ingelopen, en in elk geval meer dan {NO_PROGRESS:.0%}; doel "
     "bereikt: bovendien is dat kwart nu al ingelopen; achterstand groeit: de achterstand neemt aantoonbaar toe; "
     f"versnelling nodig: volgens de lijn wordt het doel niet gehaald, en in elk geval minder dan {FAST:.0%} ingelopen; "
-    "onvoldoende gegevens: geen startwaarde, "
+    "onvoldoende gegevens: geen startwaarde (er staat bij waarom: de reeks begint pas na het startjaar, bij een wijk "
+    "of buurt soms door een nieuwe indeling, of het cijfer van het startjaar ontbreekt), "
     "minder dan 3 meetpunten, geen duidelijke achterstand bij de start, of te onzeker; dan staat erbij met cijfers tot "
     "welk jaar een oordeel wel mogelijk is."
 )
