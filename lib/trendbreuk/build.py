@@ -23,7 +23,7 @@ import pandas as pd
 from trendbreuk import __version__, io, paths
 from trendbreuk.changes import BuildTables, compare, summary
 from trendbreuk.editions import EDITION_MARK, build_folder, configuration_of, load_configuration  # noqa: F401
-from trendbreuk.geography.areas import RegionsConfig, load_regions
+from trendbreuk.geography.areas import RegionsConfig, gemeenten_of, load_regions
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
@@ -449,7 +449,7 @@ def area_age_groups(frames: dict[str, pd.DataFrame], regions: RegionsConfig) -> 
         return pd.DataFrame()
     year = int(small["year"].max())
     gemeenten = {g.code for r in regions.regions.values() for g in r.gemeenten}
-    small = small[small["year"] == year].assign(gemeente_code=lambda f: "GM" + f["area_code"].str[2:6])
+    small = small[small["year"] == year].assign(gemeente_code=lambda f: gemeenten_of(f["area_code"]))
     small = small[small["gemeente_code"].isin(gemeenten)]
     small = small.assign(area_level=np.where(small["area_code"].str.startswith("WK"), "wijk", "buurt"))
     parts = [small]

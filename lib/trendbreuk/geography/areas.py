@@ -52,6 +52,17 @@ def gemeente_of(code: str) -> str:
     return "GM" + code[2:6]
 
 
+def gemeenten_of(codes):
+    """gemeente_of for a whole column of wijk and buurt codes (a pandas Series of valid codes), without a Python
+    call per row."""
+    return "GM" + codes.str.slice(2, 6)
+
+
+def wijken_of(codes):
+    """wijk_of for a whole column of wijk and buurt codes (a pandas Series of valid codes)."""
+    return "WK" + codes.str.slice(2, 8)
+
+
 def wijk_of(code: str) -> str:
     """The wijk a buurt belongs to (BU09171000 -> WK091710); a wijk code is its own wijk."""
     code = str(code).strip().upper()

@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from trendbreuk import io, paths
-from trendbreuk.geography.areas import AreaLookupError, Region, level_of, normalise_gemeente_code
+from trendbreuk.geography.areas import (AreaLookupError, Region, gemeenten_of, level_of, normalise_gemeente_code,
+                                       wijken_of)
 from trendbreuk.http import download
 
 PDOK_ENV = "TRENDBREUK_PDOK_URL"
@@ -348,7 +349,7 @@ def read_buurt_boundaries(path: Path, code_field: str | None = None, crs: str | 
     frame = frame[frame["water"] == land]
     if frame["code"].duplicated().any():  # a buurt in several features: one (multi)polygon
         frame = frame.dissolve(by="code", as_index=False, aggfunc={"name": "first"})
-    frame = frame.assign(wijk_code="WK" + frame["code"].str[2:8], gemeente_code="GM" + frame["code"].str[2:6])
+    frame = frame.assign(wijk_code=wijken_of(frame["code"]), gemeente_code=gemeenten_of(frame["code"]))
     frame = frame[["code", "name", "wijk_code", "gemeente_code", "geometry"]].reset_index(drop=True)
     frame.attrs = attrs
     return frame

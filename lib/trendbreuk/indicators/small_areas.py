@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trendbreuk.geography.areas import RegionsConfig, level_of
+from trendbreuk.geography.areas import RegionsConfig, gemeenten_of, level_of
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.indicators.aggregate import memberships
 from trendbreuk.indicators.catalogue import Indicator
@@ -174,7 +174,7 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
     codes = rows["area_code"].unique()  # per area once, not per row (hundreds of thousands of rows nationally)
     rows["area_level"] = rows["area_code"].map({c: level_of(c) for c in codes})
     rows = rows[rows["area_level"].notna()]
-    rows["gemeente_code"] = "GM" + rows["area_code"].str.slice(2, 6)
+    rows["gemeente_code"] = gemeenten_of(rows["area_code"])
     members = memberships(regions.regions.values())[["region", "area_code"]].rename(columns={"area_code": "gemeente_code"})
     rows = rows.merge(members, on="gemeente_code")
     pairs = rows[["indicator", "area_level"]].drop_duplicates()

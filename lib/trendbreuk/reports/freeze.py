@@ -83,7 +83,9 @@ class Inputs:
         if job.kind == "factsheet":
             return [parameters["gemeente"]]
         if job.kind in ("wijk", "buurt"):
-            return [f"GM{parameters['gebied'][2:6]}"]
+            from trendbreuk.geography.areas import gemeente_of
+
+            return [gemeente_of(parameters["gebied"])]
         region = regions.region(parameters.get("regio"))
         return [g.code for g in region.gemeenten]
 
