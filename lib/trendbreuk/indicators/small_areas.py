@@ -72,20 +72,27 @@ def percentage_denominator_half(numerator, denominator, numerator_half, percenta
     return np.fmax(high - d, d - low) + 0.5
 
 
+def percentage_rounding(indicator: Indicator) -> tuple[float, float] | None:
+    """(half CBS's rounding of the count, half its rounding of the percentage) for an indicator whose denominator is
+    computed back from a published count and percentage (source: percentage; rounding: {numerator: 5, percentage:
+    0.1}); None for the others."""
+    rounding = indicator.rounding or {}
+    if not (indicator.source.get("percentage") and rounding.get("percentage")):
+        return None
+    return rounding.get("numerator", 0) / 2, rounding["percentage"] / 2
+
+
 def with_denominator_halves(rows: pd.DataFrame, indicators: dict[str, Indicator]) -> pd.DataFrame:
     """`denominator_half` per row for the indicators whose denominator is computed back from a published percentage
     and whose catalogue entry says how CBS rounds the count and the percentage (rounding: {numerator: 5,
     percentage: 0.1}); missing for the others."""
     out = rows.assign(denominator_half=np.nan)
     for ident, indicator in indicators.items():
-        rounding = indicator.rounding or {}
-        if not (indicator.source.get("percentage") and rounding.get("percentage")):
-            continue
+        halves = percentage_rounding(indicator)
         mine = (out["indicator"] == ident).to_numpy()
-        if mine.any():
+        if halves is not None and mine.any():
             part = out.loc[mine]
-            out.loc[mine, "denominator_half"] = percentage_denominator_half(
-                part["numerator"], part["denominator"], rounding.get("numerator", 0) / 2, rounding["percentage"] / 2)
+            out.loc[mine, "denominator_half"] = percentage_denominator_half(part["numerator"], part["denominator"], *halves)
     return out
 
 
@@ -199,7 +206,7 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
             values["rounding_share"] = np.nan
         else:
             numerator_half, denominator_half = rounding_halves(indicator, part["members"].to_numpy())
-            if (indicator.rounding or {}).get("percentage"):  # a denominator computed back from a percentage
+            if percentage_rounding(indicator) is not None:  # a denominator computed back from a percentage
                 denominator_half = part["denominator_half"].fillna(0).to_numpy()
             values = rounded_intervals(part, indicator, numerator_half, denominator_half)
             unpublished = (part["numerator"].isna() | part["denominator"].isna()).to_numpy()

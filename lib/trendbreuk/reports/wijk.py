@@ -24,8 +24,8 @@ from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig
 from trendbreuk.geography.boundaries import load_buurt_boundaries, load_wijk_boundaries
 from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of, wijk_of
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
-from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denominator_half, rounded_intervals,
-                                                rounding_halves)
+from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denominator_half, percentage_rounding,
+                                                rounded_intervals, rounding_halves)
 from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
                                        verdict_badge)
 from trendbreuk.reports.page import HTML, Page, table_html
@@ -153,9 +153,9 @@ class WijkProfile:
             return pd.DataFrame()
         members = max(len(self.place.members), 1) + len(self.place.gemeenten)
         numerator_half, denominator_half = rounding_halves(indicator, members)
-        rounding = indicator.rounding or {}
-        if rounding.get("percentage"):  # both denominators computed back from a rounded count and percentage
-            h_n, h_p = rounding.get("numerator", 0) / 2, rounding["percentage"] / 2
+        halves = percentage_rounding(indicator)
+        if halves is not None:  # both denominators computed back from a rounded count and percentage
+            h_n, h_p = halves
             denominator_half = (
                 percentage_denominator_half(rest["numerator"] + rest["numerator_area"],
                                             rest["denominator"] + rest["denominator_area"], h_n * len(self.place.gemeenten), h_p)
