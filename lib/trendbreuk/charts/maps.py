@@ -81,10 +81,7 @@ def _tile_map(values: pd.DataFrame, region: Region, hover: dict[str, str], unit:
                             line=dict(color=[line_colour[s] for s in rows["subregio"]], width=[outline[i] for i in rows.index])),
                 **{**common, "text": [n if len(n) < 12 else n[:10] + "…" for n in rows["name"]]})
     else:
-        low, high = data["value"].min(), data["value"].max()
-        span = (high - low) or 1.0
-        # Cividis runs from dark blue to yellow: white labels on the darker half, black on the lighter.
-        label_colours = ["#FFFFFF" if pd.notna(v) and (v - low) / span < 0.55 else "#000000" for v in data["value"]]
+        label_colours = _label_colours(data["value"])
         fig.add_trace(
             "scatter",
             x=data["x"], y=data["y"], name="", showlegend=False, hovertext=[hover[c] for c in data["area_code"]],
@@ -150,6 +147,14 @@ def _value_colours(fig: Figure, values: pd.Series, unit: str) -> list[str]:
                   marker=dict(colorscale=colorscale(VALUE_SCALE), cmin=low, cmax=high, color=[low, high], showscale=True,
                               colorbar=dict(title=unit, ticksuffix="%" if unit == "%" else "")))
     return [sample_colorscale(VALUE_SCALE, [(v - low) / span])[0] if pd.notna(v) else "#FFFFFF" for v in values]
+
+
+def _label_colours(values: pd.Series) -> list[str]:
+    """Text on a Cividis square: Cividis runs from dark blue to yellow, so white on the darker half, black on the
+    lighter (and on the white of a missing value)."""
+    low, high = values.min(), values.max()
+    span = (high - low) or 1.0
+    return ["#FFFFFF" if pd.notna(v) and (v - low) / span < 0.55 else "#000000" for v in values]
 
 
 def _fill(fig: Figure, geometries, colours, legend_of, hover: list[str]) -> None:
@@ -249,9 +254,7 @@ def _area_tiles(fig: Figure, values: pd.DataFrame, hover: dict[str, str], unit: 
     columns = min(5, max(1, len(data)))
     data["x"], data["y"] = data.index % columns, -(data.index // columns)
     colours = _value_colours(fig, data["value"], unit)
-    low, high = data["value"].min(), data["value"].max()
-    span = (high - low) or 1.0
-    labels = ["#FFFFFF" if pd.notna(v) and (v - low) / span < 0.55 else "#000000" for v in data["value"]]
+    labels = _label_colours(data["value"])
     outlined = len(set(highlight) & set(data["area_code"])) < len(data)
     fig.add_trace(
         "scatter", x=data["x"], y=data["y"], mode="markers+text", name="", showlegend=False, hoverinfo="text",
