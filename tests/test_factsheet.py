@@ -50,7 +50,12 @@ def test_a_growing_gap_is_described_in_points_not_percent():
 
 
 def test_no_baseline_and_no_disadvantage():
-    assert "geen cijfer van rond de start" in assessment_sentence(_row(baseline_gap=math.nan), IND, "Vaals", "x", 2030)
+    text = assessment_sentence(_row(baseline_gap=math.nan, verdict="onvoldoende_gegevens",
+                                    verdict_reason="geen startwaarde: de reeks begint pas in 2020, na het startjaar 2018"),
+                               IND, "Vaals", "x", 2030)
+    assert text.startswith("Zonder cijfer over het startjaar is niet te zeggen hoeveel van de achterstand is ingelopen "
+                           "(de reeks begint pas in 2020, na het startjaar 2018). Een oordeel over 2030 is daarom niet "
+                           "mogelijk.")
     text = assessment_sentence(_row(baseline_gap=-0.5), IND, "Vaals", "de rest van Nederland", 2030)
     assert "had Vaals geen achterstand op de rest van Nederland (-0,5 procentpunt)" in text
 
@@ -84,3 +89,33 @@ def test_chart_titles_state_the_message():
     assert "de achterstand is 1,0 procentpunt kleiner dan bij de start; oordeel op koers" in gap_title(halved, IND, "Vaals")
     unknown = _row(comparison="niet_te_beoordelen", value=float("nan"), benchmark_value=6.9)
     assert trend_title(unknown, IND, "Vaals", "Nederland") == "Vroeggeboorte in Vaals: nu niet te vergelijken met Nederland"
+
+
+def test_insufficient_data_says_what_is_known_and_when_more_will_be():
+    # Heerlen's "Laag geboortegewicht" in the issue: the gap grew from 1,2 to 2,0, too uncertain for a verdict.
+    row = _row(baseline_gap=1.2, baseline_gap_lower=0.1, latest_gap=2.0, share_closed=-0.67,
+               verdict="onvoldoende_gegevens", verdict_label="onvoldoende gegevens",
+               verdict_reason="trendlijn door 7 meetpunten (2018–2024): te onzeker om te oordelen (kans op het doel 30%); "
+                              "met de huidige aantallen is een oordeel te verwachten met cijfers tot en met 2027 (bekend in 2029)",
+               verdict_data_until=2027.0, verdict_known_in=2029.0)
+    text = assessment_sentence(row, IND, "Heerlen", "de rest van Nederland", 2030)
+    assert ("Een oordeel voor 2030 is nog niet mogelijk. Volgens de cijfers is de achterstand sinds de start gegroeid "
+            "(van 1,2 naar 2,0 procentpunt), maar dat is nog niet zeker genoeg voor een oordeel over 2030. Met de "
+            "huidige aantallen wordt een oordeel naar verwachting mogelijk met de cijfers tot en met 2027, die naar "
+            "verwachting in 2029 verschijnen.") in text
+    assert "Oordeel voor 2030: onvoldoende gegevens" not in text
+    # counts too small ever to tell: never a year, but why, and where to look instead
+    never = row.copy()
+    never["verdict_data_until"] = never["verdict_known_in"] = math.nan
+    never["verdict_reason"] = ("trendlijn door 7 meetpunten (2018–2024): te onzeker om te oordelen (kans op het doel 40%); "
+                               "ook met cijfers tot ver na 2030 niet: de aantallen zijn te klein, kijk naar subregio of regio")
+    text = assessment_sentence(never, IND, "Vaals", "de rest van Nederland", 2030)
+    assert ("Ook met cijfers tot ver na 2030 wordt het voor Vaals alleen niet zeker genoeg, omdat de aantallen te klein "
+            "zijn; de subregio en de regio zeggen meer.") in text and "2031" not in text
+    # no clear gap at the start (Voortijdig schoolverlaters in the issue): nothing to close, said so
+    flat = _row(baseline_gap=0.3, baseline_gap_lower=-0.2, latest_gap=0.1, verdict="onvoldoende_gegevens",
+                verdict_reason="trendlijn door 13 meetpunten (2012–2024): bij de start geen duidelijke achterstand om in "
+                               "te lopen (95%-marge rond nul)")
+    text = assessment_sentence(flat, IND, "Heerlen", "de rest van Nederland", 2030)
+    assert ("Bij de start (2016-2018) was er geen duidelijke achterstand op de rest van Nederland (0,3 procentpunt, met "
+            "een marge rond nul), dus ook geen achterstand om een deel van in te lopen.") in text

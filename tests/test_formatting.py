@@ -53,3 +53,38 @@ def test_numbers_read_as_babel_writes_them_in_nl_nl():
     for value in values:
         for decimals in (0, 1, 2, 3):
             assert fmt.number(value, decimals) == babel(value, decimals), (value, decimals)
+
+
+def test_counts_take_the_right_noun_and_one_of_one_reads_as_the_only_one():
+    from trendbreuk import formatting as fmt
+
+    assert fmt.count(1, "indicator", "indicatoren") == "1 indicator"
+    assert fmt.count(0, "indicator", "indicatoren") == "0 indicatoren"
+    assert fmt.count(1234, "cijfer", "cijfers") == "1.234 cijfers"
+    assert fmt.out_of(1, 1, "doelindicator", "doelindicatoren") == "de enige doelindicator"
+    assert fmt.out_of(0, 1, "doelindicator", "doelindicatoren") == "geen enkele doelindicator"
+    assert fmt.out_of(3, 3, "doelindicator", "doelindicatoren") == "alle 3 doelindicatoren"
+    assert fmt.out_of(0, 4, "doelindicator", "doelindicatoren") == "geen van de 4 doelindicatoren"
+    assert fmt.out_of(2, 19, "doelindicator", "doelindicatoren") == "2 van de 19 doelindicatoren"
+    assert fmt.join(["Heerlen"]) == "Heerlen"
+    assert fmt.join(["Heerlen", "Kerkrade", "Vaals"]) == "Heerlen, Kerkrade en Vaals"
+    assert fmt.sentence("alle oordelen rusten op een trendlijn") == "Alle oordelen rusten op een trendlijn."
+    assert fmt.sentence("Klaar?") == "Klaar?"
+
+
+def test_standing_sentences_read_right_for_one_and_many():
+    from trendbreuk.reports.sentences import chance_note, standing_sentence
+
+    assert standing_sentence("Heerlen", "de rest van Nederland", {"slechter": 1}, 1) == (
+        "Heerlen scoort nu op de enige doelindicator duidelijk slechter dan de rest van Nederland.")
+    assert standing_sentence("Heerlen", "de rest van Nederland", {"gelijk": 1}, 1) == (
+        "Heerlen scoort nu op de enige doelindicator niet duidelijk anders.")
+    assert standing_sentence("Vaals", "de rest van Nederland", {"slechter": 3, "beter": 1, "gelijk": 15}, 19) == (
+        "Vaals scoort nu op 3 van de 19 doelindicatoren duidelijk slechter dan de rest van Nederland, op 1 duidelijk "
+        "beter en op 15 niet duidelijk anders.")
+    assert standing_sentence("Vaals", "Nederland", {"niet_te_beoordelen": 2}, 2) == (
+        "Beide doelindicatoren zijn voor Vaals nu niet te beoordelen.")
+    # 19 comparisons at 95%: 0,95 expected by chance, "ongeveer 1"; 1 comparison: no count at all
+    assert "bij 19 vergelijkingen zijn dat er ongeveer 1." in chance_note(19, 0.95)
+    assert chance_note(1, 0.05) == ("Ook zonder echt verschil noemt de toets gemiddeld 1 op de 20 vergelijkingen "
+                                    "“duidelijk” anders. Lees één afwijkende indicator daarom niet als bewijs.")

@@ -431,14 +431,19 @@ def render_gemeente(name_or_code: Annotated[str, typer.Argument(help="CBS code (
 def _reports_of(dataset: str, edition: str):
     """The dataset as the reports read it, and the regions to make their jobs with: for an edition "demo@2025"
     (edition 2025 of demo, whose reports go to reports/editie-2025/ unless TRENDBREUK_REPORTS says where) with the
-    edition's own regions, else the dataset with the project's."""
+    edition's own regions, else the dataset with the project's. The reports of another dataset than the default one
+    go to reports/DATASET/, so that real and demo reports never share a folder."""
     from trendbreuk.editions import load, load_configuration
     from trendbreuk.sources.datasets import load_sources
 
+    sources = load_sources()
     if edition:
-        found = load(edition, load_sources().dataset(dataset or None).name)
+        found = load(edition, sources.dataset(dataset or None).name)
         os.environ.setdefault(paths.REPORTS_ENV, str(paths.project_root() / "reports" / f"editie-{found.name}"))
         dataset = f"{found.dataset}@{found.name}"
+    elif dataset and sources.dataset(dataset).name != sources.default_dataset:
+        # reports of different datasets never mix: another dataset than the default one gets its own folder
+        os.environ.setdefault(paths.REPORTS_ENV, str(paths.project_root() / "reports" / sources.dataset(dataset).name))
     return dataset, load_configuration(dataset or None)[0]
 
 

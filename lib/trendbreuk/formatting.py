@@ -66,3 +66,46 @@ def dutch_date(day) -> str:
 def dutch_datetime(moment) -> str:
     """3 november 2026 om 09:05."""
     return format_datetime(moment, "d MMMM y 'om' HH:mm", locale=LOCALE)
+
+
+# --- Dutch words around numbers: one place for counts with their nouns, lists and sentences ---
+
+def count(n: int, singular: str, plural: str) -> str:
+    """A count with its noun: count(1, 'indicator', 'indicatoren') -> '1 indicator', 2 -> '2 indicatoren'."""
+    n = int(n)
+    return f"{number(n)} {singular if n == 1 else plural}"
+
+
+def noun(n: int, singular: str, plural: str) -> str:
+    """The noun alone, in the number `n` asks for: noun(1, 'cijfer', 'cijfers') -> 'cijfer'."""
+    return singular if int(n) == 1 else plural
+
+
+def join(items, last: str = "en") -> str:
+    """['a', 'b', 'c'] -> 'a, b en c'; one item as it is; none -> ''."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def sentence(text: str) -> str:
+    """A sentence as a report prints it: starting with a capital, ending with one full stop."""
+    text = text.strip()
+    if not text:
+        return ""
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def out_of(k: int, n: int, noun_singular: str, noun_plural: str) -> str:
+    """'3 van de 5 doelindicatoren'; 'de enige doelindicator', 'beide ...', 'alle 5 ...', 'geen van de ...' where
+    '1 van de 1' or '5 van de 5' would stumble."""
+    k, n = int(k), int(n)
+    if n == 1:
+        return f"de enige {noun_singular}" if k == 1 else f"geen enkele {noun_singular}"
+    if k == n:
+        return f"beide {noun_plural}" if n == 2 else f"alle {number(n)} {noun_plural}"
+    if k == 0:
+        return f"geen van de {number(n)} {noun_plural}"
+    return f"{number(k)} van de {number(n)} {noun_plural}"

@@ -209,7 +209,8 @@ def _why_no_start(v: Series, vid: np.ndarray, baseline_years: np.ndarray) -> np.
 
 def summarise_basket(assessments: pd.DataFrame, *, benchmark: str = "rest_nl") -> pd.DataFrame:
     """Per region area (the region and each subregio and gemeente) and life phase, over the target basket:
-    verdict counts, the median share of the gap closed, the number of clear differences from the benchmark, and
+    verdict counts, the median share of the gap closed (over indicators with a clear gap at the start, the lower limit of
+    its interval above zero), the number of clear differences from the benchmark, and
     how many such differences chance alone would give (5% of comparisons at 95%, 0.2% at 99.8%)."""
     basket = assessments[assessments["target_basket"] & (assessments["benchmark"] == benchmark)]
     # Every row once for "Alle levensfasen" and once for its own life phase, which follow it in alphabetical order.
@@ -219,7 +220,8 @@ def summarise_basket(assessments: pd.DataFrame, *, benchmark: str = "rest_nl") -
     rows = rows.assign(
         judged=judged, differs_95=judged & (rows["comparison"] != "gelijk"),
         differs_998=judged & (rows["comparison_level"] == "99,8%"),
-        closed=rows["share_closed"].where(rows["baseline_gap"] > 0),
+        # the share closed means something only where the gap at the start was clearly there (as the reports chart it)
+        closed=rows["share_closed"].where(rows["baseline_gap_lower"] > 0),
         **{f"n_{v}": rows["verdict"] == v for v in VERDICTS})
     keys = ["region", "area_code", "phase_order", "life_phase"]
     summary = rows.groupby(keys, sort=True).agg(

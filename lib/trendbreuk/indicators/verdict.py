@@ -57,7 +57,7 @@ VERDICTS = {
     "onvoldoende_gegevens": "onvoldoende gegevens",
 }
 VERDICT_RULES = (
-    "alle oordelen rusten op een trendlijn door de achterstanden sinds de start, niet op één meting, en op de "
+    "Alle oordelen voor 2030 rusten op een trendlijn door de achterstanden sinds de start, niet op één meting, en op de "
     "95%-marge van die lijn; geen achterstand: volgens de lijn lag de achterstand bij de start duidelijk onder nul; "
     f"op koers: volgens de lijn wordt in 2030 een kwart ingelopen, en in elk geval meer dan {NO_PROGRESS:.0%}; doel "
     "bereikt: bovendien is dat kwart nu al ingelopen; achterstand groeit: de achterstand neemt aantoonbaar toe; "

@@ -22,6 +22,7 @@ from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, fir
                                        sources_html, verdict_badge)
 from trendbreuk.reports.age import age_section
 from trendbreuk.reports.changes import changes_section
+from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
 from trendbreuk.reports.page import HTML, Page, table_html
 
 
@@ -58,43 +59,75 @@ class AreaReport:
                            f"Vergeleken met {self.benchmark_name}")
 
     def headline(self) -> HTML:
-        summary = self.processed.basket_summary
-        row = summary[(summary["region"] == self.region.key) & (summary["area_code"] == self.area_code)
-                      & (summary["life_phase"] == "Alle levensfasen")]
-        if row.empty:
+        """In het kort: the verdicts for 2030 with the indicators they concern, the share of the gap closed (the same
+        median as under the chart below), and how the area scores now."""
+        basket = self.own.loc[[i.id for i in self.basket]]
+        if basket.empty:
             return HTML("")
-        r = row.iloc[0]
-        counts = ", ".join(f"{int(r[f'n_{k}'])} {label}" for k, label in VERDICTS.items() if r[f"n_{k}"])
+        n = len(basket)
+        titles = {i.id: i.title for i in self.basket}
+        lead = (f"Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
+                f"gezondheidsachterstand op {self.benchmark_name} hebben ingelopen. Oordeel voor "
+                f"{self.regions.target_year}, over {fmt.count(n, 'doelindicator', 'doelindicatoren')}"
+                f"{self._partial(n)}:")
+        named = []
+        for key, label in VERDICTS.items():
+            which = [titles[i] for i in basket.index[basket["verdict"] == key]]
+            if which:
+                named.append(f"<li><strong>{html.escape(first_upper(label))} ({len(which)}):</strong> "
+                             f"{html.escape(fmt.join(which))}.</li>")
+        progress = self._progress_rows()
+        if progress.empty:
+            closed = ("Geen enkele doelindicator had bij de start een duidelijke achterstand op "
+                      f"{self.benchmark_name}, dus er valt nog geen deel van een achterstand ingelopen te meten.")
+        else:
+            median = fmt.share(progress["share_closed"].median())
+            if len(progress) == 1:
+                closed = (f"Bij {titles[progress['indicator'].iloc[0]].lower()}, de enige doelindicator met een "
+                          f"duidelijke achterstand bij de start, is {median} van die achterstand ingelopen")
+            else:
+                closed = (f"Bij de {len(progress)} doelindicatoren met een duidelijke achterstand bij de start is "
+                          f"gemiddeld (mediaan) {median} van die achterstand ingelopen")
+            closed += (f"; het doelpad vraagt nu {fmt.share(progress['target_share_closed_now'].median())}. Dat is "
+                       "gemeten, zonder rekening te houden met toeval; de grafiek hieronder geeft het per indicator.")
+        judged = basket["comparison"].value_counts()
+        standing = standing_sentence(self.area_name, self.benchmark_name, judged, n)
+        expected = 0.05 * int((basket["comparison"] != "niet_te_beoordelen").sum())
         return HTML(
             '<section class="tb-headline"><h2>In het kort</h2>'
-            f'<p class="tb-lead">Van de {int(r["indicators"])} indicator{"" if r["indicators"] == 1 else "en"} van het '
-            f'Trendbreuk-doel{self._partial(int(r["indicators"]))}: '
-            f'{html.escape(counts)}.</p>'
-            f"<p>Over alle doelindicatoren met een achterstand bij de start is gemiddeld (mediaan) "
-            f"{fmt.share(r['median_share_closed'])} van die achterstand ingelopen; het doel voor {self.regions.target_year} "
-            f"is {fmt.share(self.regions.target_share_closed)}. {html.escape(self.area_name)} scoort nu op "
-            f"{int(r['n_differences_95'])} indicatoren duidelijk anders dan {html.escape(self.benchmark_name)}; bij zoveel "
-            f"vergelijkingen zou toeval alleen er ongeveer {fmt.number(r['expected_by_chance_95'], 1)} geven.</p></section>")
+            f'<p class="tb-lead">{html.escape(lead)}</p><ul class="tb-named">{"".join(named)}</ul>'
+            f"<p>{html.escape(closed)}</p><p>{html.escape(standing)}</p>"
+            f'<p class="tb-note">{html.escape(chance_note(n, expected))}</p></section>')
 
     def _partial(self, n: int) -> str:
         full = sum(i.target_basket for i in self.catalogue.values())
         return "" if n >= full else f" met cijfers (de doelmand telt er {full}; zie ‘Indicatoren zonder gegevens’)"
 
+    def _progress_rows(self) -> pd.DataFrame:
+        """The target indicators whose gap at the start was clearly there (the lower limit of its interval above
+        zero): the rows of the progress chart and of the median in the headline. A share of a gap that was not clearly
+        there means nothing."""
+        rows = self.own.loc[[i.id for i in self.basket]].reset_index()
+        return rows[rows["baseline_gap_lower"] > 0].copy()
+
     def progress_chart(self) -> HTML:
         rows = self.own.loc[[i.id for i in self.basket]].reset_index()
         left_out = rows[(rows["baseline_gap"] > 0) & ~(rows["baseline_gap_lower"] > 0)]
-        rows = rows[rows["baseline_gap_lower"] > 0].copy()  # a share of a gap that was not clearly there means nothing
+        rows = self._progress_rows()
         if rows.empty:
             return HTML("")
         rows["title"] = rows["indicator"].map(lambda i: self.catalogue[i].title)
         on_path = int((rows["share_closed"] >= rows["target_share_closed_now"]).sum())
-        title = (f"{self.area_name}: bij {on_path} van de {len(rows)} indicatoren is minstens zoveel van de achterstand "
+        title = (f"{self.area_name}: bij {fmt.out_of(on_path, len(rows), 'indicator', 'indicatoren')} is minstens "
+                 "zoveel van de achterstand "
                  "ingelopen als het doelpad nu vraagt<br><sup>gemeten waarden, met toeval; het oordeel per indicator "
                  "houdt daar rekening mee · alleen indicatoren met een duidelijke achterstand bij de start"
-                 + (f"; niet getoond: {len(left_out)} met een kleine, onzekere achterstand" if len(left_out) else "") + "</sup>")
+                 + (f"; niet getoond: {len(left_out)} met een kleine, onzekere achterstand" if len(left_out) else "")
+                 + "</sup>")
         alt = (f"Staafdiagram: per doelindicator het deel van de achterstand bij de start dat {self.area_name} heeft "
-               f"ingelopen, met een streep voor wat het doelpad nu vraagt. Mediaan: "
-               f"{fmt.share(rows['share_closed'].median())}.")
+               "ingelopen, met een streep voor wat het doelpad nu vraagt. "
+               + (f"Ingelopen: {fmt.share(rows['share_closed'].iloc[0])}." if len(rows) == 1 else
+                  f"Mediaan van het ingelopen deel: {fmt.share(rows['share_closed'].median())}."))
         data = pd.DataFrame({"Indicator": rows["title"], "Ingelopen": [fmt.share(v) for v in rows["share_closed"]],
                              "Doelpad nu": [fmt.share(v) for v in rows["target_share_closed_now"]],
                              "Oordeel": rows["verdict_label"]})

@@ -119,7 +119,10 @@ def cbs_tables_text(entries: list[dict]) -> str:
         years = sorted(y for y, _ in members if y is not None)
         ids = [t for _, t in sorted(members, key=lambda m: (m[0] or 0))]
         label = f"{stem} {year_span(years[0], years[-1])}" if years else stem
-        parts.append(f"{label} ({ids[0] if len(ids) == 1 else f'{ids[0]} … {ids[-1]}, {len(ids)} tabellen'})")
+        if label == ids[0] and len(ids) == 1:  # a table without a title in its snapshot is named once, by its id
+            parts.append(label)
+        else:
+            parts.append(f"{label} ({ids[0] if len(ids) == 1 else f'{ids[0]} … {ids[-1]}, {len(ids)} tabellen'})")
     return ", ".join(parts)
 
 
@@ -137,13 +140,11 @@ def missing_html(processed: Processed) -> HTML:
         groups.setdefault(item["reason"], []).append(item)
     items = "".join(f"<li><strong>geen gegevens: {html.escape(reason)}</strong>: "
                     f"{html.escape(', '.join(i['title'] for i in members))}</li>" for reason, members in groups.items())
-    actions = sorted({i["action"] for i in skipped if i.get("action")})
     return HTML(
         '<section class="tb-missing"><h2>Indicatoren zonder gegevens</h2>'
         f"<p>Van {len(skipped)} indicatoren uit de catalogus zijn nog geen cijfers ingelezen. Ze ontbreken in dit "
         "rapport; de oordelen en tellingen hierboven gaan alleen over de indicatoren die er wel zijn.</p>"
         f"<ul>{items}</ul>"
-        + (f'<p class="tb-note">Voor de onderzoekers: {html.escape("; ".join(actions))}.</p>' if actions else "")
         + "</section>")
 
 

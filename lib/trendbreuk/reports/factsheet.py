@@ -25,6 +25,7 @@ from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _
                                        load_programmes_threshold, missing_html, sources_html, verdict_badge)
 from trendbreuk.reports.age import age_section, indicator_note
 from trendbreuk.reports.changes import changes_section
+from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
 from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
@@ -33,8 +34,7 @@ def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, be
     unit, d = indicator.unit, indicator.decimals
     known = f" Het cijfer over {target_year} is naar verwachting in {int(row['year_known'])} bekend."
     if not _finite(row.get("baseline_gap")):
-        return ("Er is geen cijfer van rond de start van Trendbreuk; de beweging sinds de start is niet te bepalen."
-                + known)
+        return insufficient_sentence(row, indicator, area_name, benchmark_name, target_year) + known
     start = f"Bij de start ({row['baseline_period']}) "
     now = (f"In {row['latest_period']} is de achterstand {fmt.difference(row['latest_gap'], unit, d)} "
            f"(onzekerheidsmarge {fmt.number(row['latest_gap_lower'], d)} tot {fmt.number(row['latest_gap_upper'], d)}).")
@@ -61,7 +61,11 @@ def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, be
         text += (f" {_first_upper(area_name)} zelf {'verbeterde' if area_delta >= 0 else 'verslechterde'} "
                  f"{fmt.difference(abs(area_delta), unit, d)}, {benchmark_name} "
                  f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}.")
-    text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
+    if row.get("verdict") == "onvoldoende_gegevens":
+        text += (f" Een oordeel voor {target_year} is nog niet mogelijk. "
+                 + insufficient_sentence(row, indicator, area_name, benchmark_name, target_year))
+    else:
+        text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
     return text + trend_sentence(row) + known
 
 
@@ -79,7 +83,9 @@ def trend_title(row: pd.Series, indicator: Indicator, area_name: str, benchmark_
 def gap_title(row: pd.Series, indicator: Indicator, area_name: str) -> str:
     """The message of the gap chart: how the gap moved since the start, and the verdict."""
     unit, d = indicator.unit, indicator.decimals
-    if row["baseline_gap"] <= 0:
+    if not _finite(row.get("baseline_gap")):
+        moved = "geen cijfer over het startjaar"
+    elif row["baseline_gap"] <= 0:
         moved = "geen achterstand bij de start"
     elif not _finite(row.get("latest_gap")) or row["latest_period"] == row["baseline_period"]:
         moved = "nog geen meting na de start"
@@ -89,7 +95,9 @@ def gap_title(row: pd.Series, indicator: Indicator, area_name: str) -> str:
         change = row["latest_gap"] - row["baseline_gap"]
         moved = (f"de achterstand is {fmt.difference(abs(change), unit, d)} "
                  f"{'kleiner' if change < 0 else 'groter'} dan bij de start")
-    return f"{indicator.title} in {area_name}: {moved}; oordeel {row['verdict_label']}"
+    verdict = ("nog geen oordeel over 2030 mogelijk" if row.get("verdict") == "onvoldoende_gegevens"
+               else f"oordeel {row['verdict_label']}")
+    return f"{indicator.title} in {area_name}: {moved}; {verdict}"
 
 
 def trend_sentence(row: pd.Series) -> str:
@@ -155,13 +163,11 @@ class Factsheet:
         verdicts = basket["verdict"].value_counts()
         n = len(basket)
         full = sum(i.target_basket for i in self.catalogue.values())
-        scope = (f"Op de {n} indicatoren van het Trendbreuk-doel scoort {self.gemeente.name} nu op " if n == full else
-                 f"Van de {full} indicatoren van het Trendbreuk-doel {'heeft' if n == 1 else 'hebben'} er nog maar {n} "
-                 f"cijfers (de andere staan onder ‘Indicatoren zonder gegevens’). {self.gemeente.name} scoort nu op ")
-        standing = (scope + f"{now.get('slechter', 0)} daarvan duidelijk slechter dan {self.benchmark_name}, op "
-                    f"{now.get('beter', 0)} duidelijk beter en op {now.get('gelijk', 0)} niet duidelijk anders"
-                    + (f" ({now.get('niet_te_beoordelen', 0)} niet te beoordelen)" if now.get("niet_te_beoordelen") else "")
-                    + ".")
+        scope = ("" if n == full else
+                 f"Van de {full} indicatoren van het Trendbreuk-doel {'is' if n == 1 else 'zijn'} er nog maar "
+                 f"{fmt.count(n, 'met cijfers', 'met cijfers')} (de andere staan onder ‘Indicatoren zonder "
+                 "gegevens’). ")
+        standing = scope + standing_sentence(self.gemeente.name, self.benchmark_name, now, n)
         parts = [f"{verdicts.get(k, 0)} {label}" for k, label in
                  (("doel_bereikt", "doel al bereikt"), ("op_koers", "op koers"), ("versnelling_nodig", "versnelling nodig"),
                   ("achterstand_groeit", "achterstand groeit"), ("geen_achterstand", "geen achterstand bij de start"),
@@ -171,7 +177,8 @@ class Factsheet:
         named = []
         goal = f"{fmt.share(self.regions.target_share_closed)} van de achterstand"
         for label, keys in ((f"Doel ({goal} ingelopen) al bereikt of op koers", ("doel_bereikt", "op_koers")),
-                            ("Achterstand gegroeid", ("achterstand_groeit",)), ("Versnelling nodig", ("versnelling_nodig",))):
+                            ("Achterstand gegroeid", ("achterstand_groeit",)), ("Versnelling nodig", ("versnelling_nodig",)),
+                            ("Nog geen oordeel mogelijk (zie per indicator hieronder)", ("onvoldoende_gegevens",))):
             which = [titles[i] for i in basket.index[basket["verdict"].isin(keys)]]
             if which:
                 named.append(f"<li><strong>{label}:</strong> {html.escape(', '.join(which))}.</li>")
@@ -181,8 +188,7 @@ class Factsheet:
             f"gezondheidsachterstand op {html.escape(self.benchmark_name)} hebben ingelopen. Oordeel per indicator voor "
             f"{self.regions.target_year}: {html.escape(', '.join(parts))}.</p>"
             + (f'<ul class="tb-named">{"".join(named)}</ul>' if named else "") +
-            f'<p class="tb-note">Bij {n} vergelijkingen geeft toeval alleen al ongeveer {fmt.number(expected, 1)} '
-            "keer een “duidelijk” verschil; lees één afwijkende indicator daarom niet als bewijs.</p></section>"
+            f'<p class="tb-note">{html.escape(chance_note(n, expected))}</p></section>'
         )
 
     def summary_table(self) -> HTML:
@@ -207,7 +213,7 @@ class Factsheet:
             f'<section class="tb-summary"><h2>Waar staat {html.escape(self.gemeente.name)}?</h2>{table}'
             '<p class="tb-note">Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de waarde van de vergelijkingsgroep '
             "buiten de 95%-onzekerheidsmarge van de gemeente ligt (“99,8%”: zelfs buiten de ruimere 99,8%-marge); "
-            f"anders ● niet duidelijk anders. Oordeel {self.regions.target_year}: {html.escape(VERDICT_RULES)} "
+            f"anders ● niet duidelijk anders. {html.escape(VERDICT_RULES)} "
             "* = geen onderdeel van de doelmand van Trendbreuk.</p></section>")
 
     def spine_chart(self) -> HTML:
@@ -228,7 +234,8 @@ class Factsheet:
         title = f"{self.gemeente.name} op alle indicatoren: {worse} van de {len(frame)} duidelijk slechter dan {self.benchmark_name}"
         alt = (f"Overzichtsgrafiek: per indicator staat {self.benchmark_name} in het midden, slechter links en beter rechts. "
                f"De grijze balk is de spreiding van de gemeenten in {self.region.name}; het teken is {self.gemeente.name}. "
-               f"{worse} indicatoren zijn duidelijk slechter, {int((frame['comparison'] == 'beter').sum())} duidelijk beter.")
+               + fmt.sentence(f"{fmt.count(worse, 'indicator is', 'indicatoren zijn')} duidelijk slechter, "
+                              f"{int((frame['comparison'] == 'beter').sum())} duidelijk beter"))
         data = pd.DataFrame({"Indicator": frame["title"],
                              self.gemeente.name: [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["value"], frame["unit"], frame["decimals"])],
                              _first_upper(self.benchmark_name): [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["benchmark"], frame["unit"], frame["decimals"])],
@@ -244,12 +251,13 @@ class Factsheet:
         counts = rows.assign(worse=rows["comparison"] == "slechter").groupby(["area_code", "area_name"], as_index=False)["worse"].sum()
         counts = counts.rename(columns={"worse": "value"})
         own = int(counts.loc[counts["area_code"] == self.gemeente.code, "value"].iloc[0])
-        title = (f"{self.gemeente.name} scoort op {own} van de {len(basket_ids)} doelindicatoren duidelijk slechter dan "
+        title = (f"{self.gemeente.name} scoort op {fmt.out_of(own, len(basket_ids), 'doelindicator', 'doelindicatoren')} "
+                 "duidelijk slechter dan "
                  f"{self.benchmark_name}; in {self.region.name} loopt dat van {int(counts['value'].min())} tot "
                  f"{int(counts['value'].max())}<br><sup>kleur: aantal doelindicatoren (van {len(basket_ids)}) waarop de "
                  f"gemeente duidelijk slechter scoort</sup>")
-        alt = (f"Kaart van {self.region.name}. {self.gemeente.name} scoort op {own} van de {len(basket_ids)} "
-               f"doelindicatoren duidelijk slechter; in de regio loopt dit van {int(counts['value'].min())} tot "
+        alt = (f"Kaart van {self.region.name}. {self.gemeente.name} scoort op "
+               f"{fmt.out_of(own, len(basket_ids), 'doelindicator', 'doelindicatoren')} duidelijk slechter; in de regio loopt dit van {int(counts['value'].min())} tot "
                f"{int(counts['value'].max())}.")
         table = pd.DataFrame({"Gemeente": counts["area_name"], "Duidelijk slechter": counts["value"].astype(int)})
         if self.boundaries is None and any(g.tile is None for g in self.region.gemeenten):

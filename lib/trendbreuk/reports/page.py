@@ -115,7 +115,8 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
 def demo_banner(description: str) -> HTML:
     return HTML(
         '<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
-        f"Alle getallen in dit rapport zijn verzonnen om de werkwijze te tonen ({html.escape(description)}).</div>"
+        "Alle getallen in dit rapport zijn verzonnen om de werkwijze te tonen"
+        + (f" ({html.escape(description)})" if description else "") + ".</div>"
     )
 
 

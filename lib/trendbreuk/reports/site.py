@@ -32,6 +32,7 @@ GROUPED = {"factsheet": ("Subregio", "Gemeenten"), "wijk": ("Gemeente", "Wijken"
 TITLE = re.compile(rb"<h1>(.*?)</h1>")
 METHOD_PAGE = "docs/methode.html"
 DEMO_MARK = b'class="tb-demo"'
+DATASET = re.compile(rb"\bdataset ([^ <]+) \xc2\xb7")  # in the provenance line of every report: "dataset opnames ·"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ReportFile:
     variant: str            # "" or e.g. "tegen Nederland" for a factsheet with another benchmark
     demo: bool
     rendered: datetime
+    dataset: str = ""
 
 
 def _identify(match: re.Match, regions: RegionsConfig, title: str) -> tuple[Region | None, str, str, str]:
@@ -88,6 +90,7 @@ def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
         demo = DEMO_MARK in content
         title = TITLE.search(content)
         title = html.unescape(title[1].decode("utf-8", "replace")) if title else ""
+        dataset = DATASET.search(content)
         region, label, group, remainder = _identify(match, regions, title)
         benchmark = remainder.lstrip("-")
         variant = ""
@@ -95,16 +98,20 @@ def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
             names = {code.lower(): name for code, name in regions.benchmarks.items()}
             variant = f"tegen {names[benchmark]}" if benchmark in names else benchmark
         found.append(ReportFile(path.name, match["kind"], region, label, group, variant, demo,
-                                datetime.fromtimestamp(path.stat().st_mtime)))
+                                datetime.fromtimestamp(path.stat().st_mtime),
+                                html.unescape(dataset[1].decode("utf-8", "replace")) if dataset else ""))
     order = {key: i for i, key in enumerate(regions.regions)}
     kinds = list(KIND_TITLES)
     return sorted(found, key=lambda r: (order.get(r.region.key, len(order)) if r.region else len(order) + 1,
                                         kinds.index(r.kind), r.group, r.label, r.variant))
 
 
-def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool) -> str:
-    """A link to one report; notes only where it differs from the rest of its region (older, or demo among real)."""
+def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, mixed_datasets: bool = False) -> str:
+    """A link to one report; notes only where it differs from the rest of its region (older, or demo among real,
+    or of another dataset)."""
     notes = []
+    if report.dataset and mixed_datasets:
+        notes.append(f"dataset {report.dataset}")
     if report.demo and mixed_demo:
         notes.append("DEMODATA")
     if report.rendered.date() != newest.date():
@@ -120,9 +127,13 @@ def _region_section(title: str, reports: list[ReportFile]) -> str:
     demo = {r.demo for r in reports}
 
     def link(report: ReportFile) -> str:
-        return _link(report, report.label, newest, mixed_demo=len(demo) > 1)
+        return _link(report, report.label, newest, mixed_demo=len(demo) > 1,
+                     mixed_datasets=len({r.dataset for r in reports}) > 1)
 
-    summary = f"{len(reports)} {'rapport' if len(reports) == 1 else 'rapporten'}, gemaakt {fmt.dutch_datetime(newest)}"
+    summary = f"{fmt.count(len(reports), 'rapport', 'rapporten')}, gemaakt {fmt.dutch_datetime(newest)}"
+    datasets = sorted({r.dataset for r in reports if r.dataset})
+    if datasets:
+        summary += f" · {'dataset' if len(datasets) == 1 else 'datasets'} {fmt.join(datasets)}"
     summary += {frozenset({True}): " · alle met DEMODATA", frozenset({False}): "",
                 frozenset({True, False}): " · let op: een deel met DEMODATA"}[frozenset(demo)]
     parts = [f"<h2>{html.escape(title)}</h2>", f'<p class="tb-note">{html.escape(summary)}</p>']

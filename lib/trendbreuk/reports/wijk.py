@@ -24,11 +24,13 @@ from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig
 from trendbreuk.geography.boundaries import load_buurt_boundaries, load_wijk_boundaries
 from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of, wijk_of
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
+from trendbreuk.indicators.verdict import VERDICTS
 from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denominator_half, percentage_rounding,
                                                 rounded_intervals, rounding_halves)
 from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
                                        verdict_badge)
 from trendbreuk.reports.page import HTML, Page, table_html
+from trendbreuk.reports.sentences import insufficient_sentence, standing_sentence
 
 LEVEL_WORDS = {"wijk": "wijk", "buurt": "buurt", "focus": "focusgebied"}
 ROUNDING_MARK = "†"
@@ -179,25 +181,35 @@ class WijkProfile:
         own = self.own.reindex([i.id for i in indicators])
         now = own["comparison"].value_counts()
         waiting = own[own["verdict"] == "onvoldoende_gegevens"]
-        parts = [f"Voor {self.place.name} zijn er cijfers over {len(indicators)} indicator{'en' if len(indicators) != 1 else ''}"
-                 " (niet elke bron publiceert cijfers per wijk of buurt)."]
+        titles = {i.id: i.title for i in indicators}
+        parts = [fmt.sentence(f"Voor {self.place.name} zijn er cijfers over "
+                              f"{fmt.count(len(indicators), 'indicator', 'indicatoren')} (niet elke bron publiceert "
+                              "cijfers per wijk of buurt)")]
         if len(own):
-            parts.append(f"Nu {now.get('slechter', 0)} duidelijk slechter dan {self.benchmark_name}, "
-                         f"{now.get('beter', 0)} duidelijk beter en {now.get('gelijk', 0)} niet duidelijk anders.")
-        if len(waiting):
-            known = pd.to_numeric(waiting["verdict_known_in"], errors="coerce").dropna()
-            reasons = waiting["verdict_reason"].value_counts()
-            parts.append(f"Voor {len(waiting)} indicator{'en' if len(waiting) != 1 else ''} is er nog geen oordeel over "
-                         f"{self.regions.target_year} mogelijk ({'; '.join(reasons.index[:2])})"
-                         + (f"; op zijn vroegst met de cijfers van {int(known.min())}" if len(known) else "") + ".")
+            parts.append(standing_sentence(self.place.name, self.benchmark_name, now, len(own), "indicator",
+                                           "indicatoren"))
+        named = []
+        for key, label in VERDICTS.items():
+            which = [titles[i] for i in own.index[own["verdict"] == key]]
+            if which and key != "onvoldoende_gegevens":
+                named.append(f"<li><strong>{html.escape(first_upper(label))}:</strong> {html.escape(fmt.join(which))}.</li>")
+        for indicator_id, row in waiting.iterrows():
+            named.append(f"<li><strong>{html.escape(titles[indicator_id])}:</strong> nog geen oordeel over "
+                         f"{self.regions.target_year} mogelijk. "
+                         + html.escape(insufficient_sentence(row, self.catalogue[indicator_id], self.place.name,
+                                                             self.benchmark_name, self.regions.target_year)) + "</li>")
+        verdicts = (f"<p>Oordeel per indicator voor {self.regions.target_year}:</p>"
+                    f'<ul class="tb-named">{"".join(named)}</ul>') if named else ""
         members = ""
         if self.place.level == "focus":
             names = self.processed.small_area_names().set_index("area_code")["area_name"]
             members = ('<p class="tb-note">' + html.escape(self.place.note) + " Bestaat uit: "
                        + html.escape(", ".join(f"{names.get(c, c)} ({c})" for c in self.place.members))
                        + ". De cijfers zijn de som van deze gebieden, alleen in jaren waarin ze er allemaal zijn.</p>")
-        return HTML('<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">'
-                    + html.escape(" ".join(parts)) + "</p>" + members + "</section>")
+        return HTML('<section class="tb-headline"><h2>In het kort</h2>'
+                    + f'<p class="tb-lead">{html.escape(parts[0])}</p>'
+                    + "".join(f"<p>{html.escape(p)}</p>" for p in parts[1:])
+                    + verdicts + members + "</section>")
 
     def comparison_table(self) -> HTML:
         """Per indicator its latest value with the 95% interval, beside the rest of its gemeente, its subregio, the
@@ -414,7 +426,10 @@ class WijkProfile:
         if breaks:
             text += (f" De wijk- en buurtindeling veranderde in {', '.join(str(int(b)) for b in breaks)}: daar begint een "
                      "nieuwe reeks, die niet met de oude te vergelijken is; alleen de laatste reeks telt voor het oordeel.")
-        if a is not None:
+        if a is not None and a["verdict"] == "onvoldoende_gegevens":
+            text += (f" Een oordeel voor {self.regions.target_year} is nog niet mogelijk. "
+                     + insufficient_sentence(a, indicator, self.place.name, self.benchmark_name, self.regions.target_year))
+        elif a is not None:
             text += f" Oordeel voor {self.regions.target_year}: {a['verdict_label']} ({a['verdict_reason']})."
         return text
 
@@ -477,8 +492,8 @@ def area_map(page: Page, rows: pd.DataFrame, indicator: Indicator, shapes, *, wo
     if shapes is None:
         missing = (f"de buurtgrenzen van {other} kennen deze {PLURAL[word]} niet (andere indeling)" if other else
                    f"de buurtgrenzen van {year} zijn niet ingelezen")
-        where = (f"Schematische kaart: {missing}; haal ze op met "
-                 f"<code>trendbreuk fetch boundaries {year} --buurten</code>.")
+        where = (f"Schematische kaart: {missing}. Elk vakje is een {word}, op volgorde van de CBS-code; de ligging "
+                 "en de vorm zijn niet die van de echte " + f"{PLURAL[word]}.")
     else:
         where = f"Grenzen: CBS/Kadaster, wijk- en buurtkaart {shapes.attrs['year']} (PDOK)."
         left_out = sorted(set(rows["area_name"]) - set(drawn["area_name"]))
@@ -553,8 +568,7 @@ def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict
     return HTML(f'<section class="tb-wijken"><h2>De wijken van {html.escape(gemeente_name)}</h2>'
                 f"<p>Het gemiddelde van een gemeente verbergt waar de achterstand zit. Per wijk de laatste cijfers van de "
                 f"doelindicatoren die CBS per wijk publiceert (met marge, inclusief de afronding van CBS; "
-                f"{ROUNDING_MARK}: de marge komt vooral door die afronding). Een wijkprofiel per wijk: "
-                f"<code>trendbreuk render wijken --gemeente {html.escape(gemeente_name)}</code>.</p>"
+                f"{ROUNDING_MARK}: de marge komt vooral door die afronding).</p>"
                 + table_html(frame.fillna(fmt.MISSING), caption=f"De wijken van {gemeente_name}")
                 + "".join(blocks) + "</section>")
 
