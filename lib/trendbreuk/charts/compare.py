@@ -32,8 +32,9 @@ def figure_funnel(points: pd.DataFrame, *, centre: float, centre_label: str, tit
         for sign, show in ((1, True), (-1, False)):
             fig.add_trace("scatter", x=n, y=centre + sign * spread, mode="lines", name=name, showlegend=show,
                           legendgroup=name, hoverinfo="skip", line=dict(color="#777777", dash=dash, width=1))
-    fig.add_hline(y=centre, line=dict(color=COLOURS["benchmark"], width=1.5),
-                  annotation_text=centre_label, annotation_position="top left", annotation_font=dict(size=11))
+    # the centre line is named in the legend, not by a label on the plot that gemeente names could cover
+    fig.add_trace("scatter", x=[float(n[0]), float(n[-1])], y=[centre, centre], mode="lines", name=centre_label,
+                  hoverinfo="skip", line=dict(color=COLOURS["benchmark"], width=1.5))
     hover = [f"<b>{a}</b><br>{fmt.value_with_unit(v, unit, decimals)} (noemer {fmt.number(d, 0)})"
              for a, v, d in zip(points["area_name"], points["value"], points["denominator"])]
     fig.add_trace(
@@ -48,7 +49,7 @@ def figure_funnel(points: pd.DataFrame, *, centre: float, centre_label: str, tit
     return _layout(fig, title, "percentage" if unit == "%" else unit)
 
 
-def figure_progress(rows: pd.DataFrame, *, title: str, target_year: int = 2030) -> Figure:
+def figure_progress(rows: pd.DataFrame, *, title: str, target_year: int = 2030, target_share: float = 0.25) -> Figure:
     """Per indicator: the share of the baseline gap closed so far (bar, coloured by verdict) and the share the
     target path asks for by now (marker). rows: title, share_closed, target_share_closed_now, verdict, verdict_label."""
     rows = rows.sort_values("share_closed")
@@ -64,8 +65,8 @@ def figure_progress(rows: pd.DataFrame, *, title: str, target_year: int = 2030) 
     fig.add_trace("scatter", y=rows["title"], x=100 * rows["target_share_closed_now"], mode="markers",
                   name="doelpad: nu ingelopen", marker=dict(symbol="line-ns-open", size=18, color="#000000",
                                                              line=dict(width=3)), hoverinfo="skip")
-    fig.add_vline(x=25, line=dict(color=COLOURS["target"], dash="dash"), annotation_text=f"doel {target_year}: 25%",
-                  annotation_position="top")
+    fig.add_vline(x=100 * target_share, line=dict(color=COLOURS["target"], dash="dash", width=2),
+                  annotation_text=f"doel {target_year}: {fmt.share(target_share)}", annotation_position="top")
     fig.update_xaxes(title_text="deel van de achterstand bij de start dat is ingelopen", ticksuffix="%")
     fig = _layout(fig, title, "")
     fig.update_layout(height=max(360, 28 * len(rows) + 160), barmode="overlay", margin=dict(l=260))
@@ -94,12 +95,19 @@ def figure_spine(rows: pd.DataFrame, *, title: str, area_label: str, benchmark_l
              f"{fmt.value_with_unit(b, u, d)}<br>gemeenten: {fmt.value_with_unit(lo, u, d)} tot {fmt.value_with_unit(hi, u, d)}"
              for t, v, b, lo, hi, u, d in zip(rows["title"], rows["value"], rows["benchmark"], rows["low"], rows["high"],
                                                rows["unit"], rows["decimals"])]
-    fig.add_trace(
-        "scatter",
-        y=rows["title"], x=scale(rows["value"]), mode="markers", name=area_label, hovertext=hover, hoverinfo="text",
-        marker=dict(size=13, color=[colour.get(c, "#FFFFFF") for c in rows["comparison"]],
-                    symbol=[COMPARISON_SYMBOLS.get(c, "circle") for c in rows["comparison"]],
-                    line=dict(color="#000000", width=1.5)))
+    # one trace per comparison, so that the legend shows every symbol drawn
+    words = {"slechter": "duidelijk slechter", "gelijk": "niet duidelijk anders", "beter": "duidelijk beter",
+             "niet_te_beoordelen": "niet te beoordelen"}
+    x, hover = scale(rows["value"]), np.asarray(hover, dtype=object)
+    for status, word in words.items():
+        chosen = (rows["comparison"] == status).to_numpy()
+        if chosen.any():
+            fig.add_trace(
+                "scatter", y=rows["title"][chosen], x=x[chosen], mode="markers", name=f"{area_label}: {word}",
+                hovertext=list(hover[chosen]), hoverinfo="text",
+                marker=dict(size=13, color=colour[status], symbol=COMPARISON_SYMBOLS[status],
+                            line=dict(color="#000000", width=1.5)))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(rows["title"]))
     fig.add_vline(x=0, line=dict(color="#000000", width=1.5))
     fig.update_xaxes(range=[-1.15, 1.15], tickvals=[-1, 0, 1], ticktext=["slechter", benchmark_label, "beter"],
                      title_text="")

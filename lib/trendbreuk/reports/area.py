@@ -131,7 +131,8 @@ class AreaReport:
         data = pd.DataFrame({"Indicator": rows["title"], "Ingelopen": [fmt.share(v) for v in rows["share_closed"]],
                              "Doelpad nu": [fmt.share(v) for v in rows["target_share_closed_now"]],
                              "Oordeel": rows["verdict_label"]})
-        return self.page.chart(figure_progress(rows, title=title, target_year=self.regions.target_year), alt=alt, data=data)
+        return self.page.chart(figure_progress(rows, title=title, target_year=self.regions.target_year,
+                                               target_share=self.regions.target_share_closed), alt=alt, data=data)
 
     def life_phase_tables(self) -> HTML:
         parts = []

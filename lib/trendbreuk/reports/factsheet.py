@@ -26,7 +26,7 @@ from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _
 from trendbreuk.reports.age import age_section, indicator_note
 from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
-from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, table_html
+from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, fold, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
                         target_year: int) -> str:
@@ -178,15 +178,16 @@ class Factsheet:
         goal = f"{fmt.share(self.regions.target_share_closed)} van de achterstand"
         for label, keys in ((f"Doel ({goal} ingelopen) al bereikt of op koers", ("doel_bereikt", "op_koers")),
                             ("Achterstand gegroeid", ("achterstand_groeit",)), ("Versnelling nodig", ("versnelling_nodig",)),
+                            ("Geen achterstand bij de start", ("geen_achterstand",)),
                             ("Nog geen oordeel mogelijk (zie per indicator hieronder)", ("onvoldoende_gegevens",))):
             which = [titles[i] for i in basket.index[basket["verdict"].isin(keys)]]
             if which:
-                named.append(f"<li><strong>{label}:</strong> {html.escape(', '.join(which))}.</li>")
+                named.append(f"<li><strong>{label} ({len(which)}):</strong> {html.escape(fmt.join(which))}.</li>")
         return HTML(
             f'<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{html.escape(standing)}</p>'
             f"<p>Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
             f"gezondheidsachterstand op {html.escape(self.benchmark_name)} hebben ingelopen. Oordeel per indicator voor "
-            f"{self.regions.target_year}: {html.escape(', '.join(parts))}.</p>"
+            f"{self.regions.target_year}" + (":" if named else f": {html.escape(fmt.join(parts))}.") + "</p>"
             + (f'<ul class="tb-named">{"".join(named)}</ul>' if named else "") +
             f'<p class="tb-note">{html.escape(chance_note(n, expected))}</p></section>'
         )
@@ -310,13 +311,12 @@ class Factsheet:
             "Marge van": [fmt.value_with_unit(v, unit, d) for v in ordered["lower_ci"]],
             "tot": [fmt.value_with_unit(v, unit, d) for v in ordered["upper_ci"]],
         })
+        heading = (f'<h3>{html.escape(indicator.title)} {comparison_badge(a["comparison"])} '
+                   f'{verdict_badge(a["verdict"], a["verdict_label"])}</h3>')
         blocks = [
-            HTML(f'<section class="tb-indicator"><h3>{html.escape(indicator.title)} '
-                 f'{verdict_badge(a["verdict"], a["verdict_label"])}</h3>'
-                 f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
+            HTML(f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
                  f'<p class="tb-message">{html.escape(sentence)}</p>'
-                 + (f'<p class="tb-age-note"><strong>Leeftijd:</strong> {html.escape(age)}</p>' if age else "")
-                 + '</section>'),
+                 + (f'<p class="tb-age-note"><strong>Leeftijd:</strong> {html.escape(age)}</p>' if age else "")),
             self.page.chart(figure_trend(shown, series, title=trend_title(a, indicator, self.gemeente.name, self.benchmark_name),
                                          unit=unit, decimals=d),
                             alt=trend_alt, data=trend_table, name=f"{self.gemeente.slug}-{indicator.id}-trend"),
@@ -336,7 +336,7 @@ class Factsheet:
             blocks.append(self.page.chart(gap_fig, alt=f"Grafiek van de achterstand per periode met onzekerheidsmarge en "
                                                        f"het doelpad. {sentence}", data=gap_table,
                                           name=f"{self.gemeente.slug}-{indicator.id}-achterstand"))
-        return blocks
+        return [HTML(fold(heading, "".join(block.data for block in blocks)))]
 
     def wider_verdicts(self, indicator: Indicator) -> str:
         """The verdicts of the subregio and the region, shown beside a gemeente's "onvoldoende gegevens": they rest

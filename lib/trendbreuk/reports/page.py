@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from IPython import display
 
 from trendbreuk.charts.figure import Figure
+from trendbreuk.charts.phone import PHONE_WIDTH, phone_layout
 
 # Environment variables that Quarto sets for the Jupyter kernel it executes a document in (quarto-cli
 # src/execute/environment.ts and resources/jupyter/notebook.py).
@@ -139,13 +140,16 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str =
     columns = [c for c in frame.columns if c != group_column]
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
     raw = [c in raw_columns for c in columns]
+    labels = [html.escape(str(c).replace("\u00ad", "")) for c in columns]
     rows, current = [], None
     for record in frame.to_dict("records"):
         if group_column and record[group_column] != current:
             current = record[group_column]
             rows.append(f'<tr class="tb-group"><th scope="colgroup" colspan="{len(columns)}">{html.escape(str(current))}</th></tr>')
-        rows.append("<tr>" + "".join(f"<td>{record[c] if is_raw else _keep_periods(html.escape(str(record[c])))}</td>"
-                                     for c, is_raw in zip(columns, raw)) + "</tr>")
+        # data-label: the column's name, shown before the cell when a phone stacks the row (trendbreuk.css)
+        rows.append("<tr>" + "".join(f'<td data-label="{label}">'
+                                     f"{record[c] if is_raw else _keep_periods(html.escape(str(record[c])))}</td>"
+                                     for c, is_raw, label in zip(columns, raw, labels)) + "</tr>")
     body = "".join(rows)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     # A table wider than the screen (a phone, or many gemeenten side by side) scrolls inside its own box, which
@@ -182,6 +186,8 @@ class Page:
                              f"plotly.js bundle of the reports cannot draw; use {', '.join(sorted(BASIC_TRACE_TYPES))}")
         plot = pio.to_html(spec, full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG,
                            validate=False)
+        plain = spec if isinstance(spec, dict) else spec.to_plotly_json()
+        phone = phone_layout(plain)
         if not self._plotly_embedded:
             plot = library + plot
         self._plotly_embedded = True
@@ -191,17 +197,77 @@ class Page:
             numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}<p>{csv}</p></details>"
         # The plot is a group, not an image: it holds plotly's buttons (download, zoom), which keyboard users can
         # reach; an image may not contain controls (axe-core: nested-interactive). Its drawing is hidden from screen
-        # readers, who get the description and the numbers instead of a jumble of axis labels. On a screen narrower
-        # than the chart it scrolls sideways, by keyboard too (tabindex).
+        # readers, who get the description and the numbers instead of a jumble of axis labels. On a phone the chart
+        # takes its phone layout (charts/phone.py) and fits the width.
         hide_drawing = (f'<script>(function(){{var gd=document.getElementById("{div_id}");function hide(){{'
                         "gd.querySelectorAll('svg').forEach(function(s){s.setAttribute('aria-hidden','true')})}"
                         "if(gd&&gd.on){gd.on('plotly_afterplot',hide)}if(gd){hide()}})();</script>")
+        fit = fit_script(div_id, phone, desktop_layout(plain["layout"], phone)) if phone else ""
         return HTML(
             f'<figure class="tb-figure" aria-label="{html.escape(_strip_tags(title))}">'
-            f'<div class="tb-plot" role="group" aria-label="Grafiek: {html.escape(alt)}" tabindex="0">{plot}{hide_drawing}</div>'
+            f'<div class="tb-plot" role="group" aria-label="Grafiek: {html.escape(alt)}" tabindex="0">'
+            f"{plot}{hide_drawing}{fit}</div>"
             f'<figcaption><span class="tb-alt">Beschrijving: {html.escape(alt)}</span></figcaption>'
             f"{numbers}</figure>"
         )
+
+
+FOLD_WIDTH = "40rem"  # below this page width, folded sections start closed (a phone); trendbreuk.css reflows tables there too
+# Closes the <details> just before it on a phone, and opens every folded section before printing.
+FOLD_SCRIPT = ("<script>(function(d){if(!window.tbFoldPrint){window.tbFoldPrint=true;window.addEventListener("
+               "'beforeprint',function(){document.querySelectorAll('details.tb-fold').forEach(function(e){e.open=true})})}"
+               f"if(d&&window.matchMedia&&window.matchMedia('(max-width: {FOLD_WIDTH})').matches){{d.open=false}}}})"
+               "(document.currentScript&&document.currentScript.previousElementSibling);</script>")
+
+
+def fold(summary: str, body: str, css_class: str = "tb-indicator") -> str:
+    """A section whose `summary` (HTML: a heading with its badges) stays in view and whose `body` folds away on a
+    phone: open on a wide screen and on paper, closed on a narrow screen until the reader opens it. The answer comes
+    first; the details are one tap away."""
+    return (f'<section class="{css_class}"><details class="tb-fold" open><summary>{summary}</summary>{body}</details>'
+            f"{FOLD_SCRIPT}</section>")
+
+
+def script_json(value) -> str:
+    """`value` as JSON that is safe inside a <script> element: no '</' that could end it, no '<!--'."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=_json_default).replace("<", "\\u003c")
+
+
+def _json_default(value):
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def desktop_layout(layout: dict, phone: dict) -> dict:
+    """For every key of the phone update (dotted paths), the value the desktop layout has (None: plotly's default),
+    so that a chart returns to its desktop layout when its box widens again (a phone turned sideways, printing)."""
+    restore = {}
+    for key in phone:
+        node = layout
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        restore[key] = node
+    return restore
+
+
+def fit_script(div_id: str, phone: dict, desktop: dict) -> str:
+    """The script that gives chart `div_id` its phone layout while its box is narrower than PHONE_WIDTH px, and its
+    desktop layout back when the box widens (checked after drawing and on every resize)."""
+    return (f'<script>(function(){{var gd=document.getElementById("{div_id}"),phone={script_json(phone)},'
+            f"desk={script_json(desktop)},narrow=null;"
+            "function fit(){if(!gd||!window.Plotly||!gd._fullLayout)return;"
+            f"var n=gd.parentElement.clientWidth<{PHONE_WIDTH};if(n===narrow)return;narrow=n;var u=n?phone:desk;"
+            "var h=u.height||desk.height||gd._fullLayout.height;gd.parentElement.style.height=h+'px';"
+            "Plotly.relayout(gd,u);}"
+            "fit();window.addEventListener('resize',fit);window.addEventListener('beforeprint',fit);"
+            "if(gd&&gd.on){gd.on('plotly_afterplot',fit)}})();</script>")
 
 
 # Template defaults no chart of the reports uses: subplot kinds they never draw (and the basic plotly.js bundle

@@ -54,7 +54,7 @@ def chance_note(n: int, expected: float) -> str:
     return fmt.sentence(text + ". Lees één afwijkende indicator daarom niet als bewijs")
 
 
-def when_verdict(row: pd.Series, area_name: str) -> str:
+def when_verdict(row: pd.Series, area_name: str, larger: str = "de subregio en de regio") -> str:
     """From which year's figures a verdict becomes possible, or why it will not be (one sentence, or '')."""
     if _finite(row.get("verdict_data_until")):
         until = int(row["verdict_data_until"])
@@ -64,17 +64,18 @@ def when_verdict(row: pd.Series, area_name: str) -> str:
                             f"en met {until}{known}")
     if BEYOND_REACH in str(row.get("verdict_reason", "")):
         return fmt.sentence(f"Ook met cijfers tot ver na 2030 wordt het voor {area_name} alleen niet zeker genoeg, "
-                            "omdat de aantallen te klein zijn; de subregio en de regio zeggen meer")
+                            f"omdat de aantallen te klein zijn; {larger} zeggen meer")
     return ""
 
 
 def insufficient_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
-                          target_year: int) -> str:
+                          target_year: int, larger: str = "de subregio en de regio") -> str:
     """For a verdict "onvoldoende gegevens": what is known now about the gap, why that is not enough for a verdict
-    about `target_year`, and from which year's figures it will be (or that it will not be, and why)."""
+    about `target_year`, and from which year's figures it will be (or that it will not be, and why; `larger` names
+    the areas that say more when the counts stay too small)."""
     unit, d = indicator.unit, indicator.decimals
     reason = str(row.get("verdict_reason", ""))
-    when = when_verdict(row, area_name)
+    when = when_verdict(row, area_name, larger)
     if reason.startswith("geen startwaarde") or not _finite(row.get("baseline_gap")):
         why = reason.split(":", 1)[1].strip() if ":" in reason else "er is geen cijfer over het startjaar"
         return " ".join(filter(None, (

@@ -29,7 +29,7 @@ from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denom
                                                 rounded_intervals, rounding_halves)
 from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
                                        verdict_badge)
-from trendbreuk.reports.page import HTML, Page, table_html
+from trendbreuk.reports.page import HTML, Page, fold, table_html
 from trendbreuk.reports.sentences import insufficient_sentence, standing_sentence
 
 LEVEL_WORDS = {"wijk": "wijk", "buurt": "buurt", "focus": "focusgebied"}
@@ -197,7 +197,8 @@ class WijkProfile:
             named.append(f"<li><strong>{html.escape(titles[indicator_id])}:</strong> nog geen oordeel over "
                          f"{self.regions.target_year} mogelijk. "
                          + html.escape(insufficient_sentence(row, self.catalogue[indicator_id], self.place.name,
-                                                             self.benchmark_name, self.regions.target_year)) + "</li>")
+                                                             self.benchmark_name, self.regions.target_year,
+                                                             "de gemeente en de regio")) + "</li>")
         verdicts = (f"<p>Oordeel per indicator voor {self.regions.target_year}:</p>"
                     f'<ul class="tb-named">{"".join(named)}</ul>') if named else ""
         members = ""
@@ -395,10 +396,11 @@ class WijkProfile:
                                                                    ordered.get("series_break", pd.Series(False, index=ordered.index))]})
         alt = (f"Lijngrafiek van {indicator.title.lower()} per jaar voor {self.place.name}, de {rest_label}, "
                f"{self.region.name} en {self.benchmark_name}, met de 95%-marge van {self.place.name}. {sentence}")
-        blocks = [HTML(f'<section class="tb-indicator"><h3>{html.escape(indicator.title)}'
-                       + (f" {verdict_badge(a['verdict'], a['verdict_label'])}" if a is not None else "") + "</h3>"
-                       f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
-                       f'<p class="tb-message">{html.escape(sentence)}</p></section>'),
+        heading = (f"<h3>{html.escape(indicator.title)}"
+                   + (f" {comparison_badge(a['comparison'])} {verdict_badge(a['verdict'], a['verdict_label'])}"
+                      if a is not None else "") + "</h3>")
+        blocks = [HTML(f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
+                       f'<p class="tb-message">{html.escape(sentence)}</p>'),
                   self.page.chart(figure_trend(shown, series, title=title, unit=unit, decimals=d, breaks=breaks),
                                   alt=alt, data=data, name=f"{self.place.code}-{indicator.id}-trend".lower())]
         gaps = self.own_gaps[self.own_gaps["indicator"] == indicator.id].sort_values("year_start")
@@ -413,7 +415,7 @@ class WijkProfile:
             blocks.append(self.page.chart(fig, alt=f"Grafiek van de achterstand van {self.place.name} per jaar met "
                                                    f"marge en het doelpad. {sentence}", data=table,
                                           name=f"{self.place.code}-{indicator.id}-achterstand".lower()))
-        return blocks
+        return [HTML(fold(heading, "".join(block.data for block in blocks)))]
 
     def _sentence(self, indicator: Indicator, own: pd.DataFrame, a, breaks: list[float]) -> str:
         last = own.dropna(subset=["value"]).iloc[-1]
@@ -428,7 +430,8 @@ class WijkProfile:
                      "nieuwe reeks, die niet met de oude te vergelijken is; alleen de laatste reeks telt voor het oordeel.")
         if a is not None and a["verdict"] == "onvoldoende_gegevens":
             text += (f" Een oordeel voor {self.regions.target_year} is nog niet mogelijk. "
-                     + insufficient_sentence(a, indicator, self.place.name, self.benchmark_name, self.regions.target_year))
+                     + insufficient_sentence(a, indicator, self.place.name, self.benchmark_name, self.regions.target_year,
+                                           "de gemeente en de regio"))
         elif a is not None:
             text += f" Oordeel voor {self.regions.target_year}: {a['verdict_label']} ({a['verdict_reason']})."
         return text
