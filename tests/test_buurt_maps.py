@@ -233,11 +233,12 @@ def test_a_buurt_is_outlined_among_the_buurten_of_its_wijk(mapped_project, code_
     assert f"{name} is omlijnd." in page
 
 
-def test_without_buurt_boundaries_the_map_is_a_schematic_that_says_how_to_get_them(recorded_project, tmp_path):
+def test_without_buurt_boundaries_the_map_is_a_schematic_that_says_so(recorded_project, tmp_path):
     page = _render(recorded_project, "WK091739", tmp_path).read_text(encoding="utf-8")
     figure = _map(page)
     assert "Schematisch: elk vak is een buurt" in figure["layout"]["title"]["text"]
-    assert "de buurtgrenzen van 2020 zijn niet ingelezen; haal ze op met <code>trendbreuk fetch boundaries 2020 --buurten" in page
+    assert "Schematische kaart: de buurtgrenzen van 2020 zijn niet ingelezen. Elk vakje is een buurt" in page
+    assert "trendbreuk fetch" not in page  # how to fetch them is for the researcher (README), not the stuurgroep
     assert len(figure["data"][-1]["hovertext"]) == 4   # one square per buurt of Molenberg
 
 

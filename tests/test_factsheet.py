@@ -117,5 +117,11 @@ def test_insufficient_data_says_what_is_known_and_when_more_will_be():
                 verdict_reason="trendlijn door 13 meetpunten (2012–2024): bij de start geen duidelijke achterstand om in "
                                "te lopen (95%-marge rond nul)")
     text = assessment_sentence(flat, IND, "Heerlen", "de rest van Nederland", 2030)
-    assert ("Bij de start (2016-2018) was er geen duidelijke achterstand op de rest van Nederland (0,3 procentpunt, met "
-            "een marge rond nul), dus ook geen achterstand om een deel van in te lopen.") in text
+    assert ("Een oordeel voor 2030 is nog niet mogelijk. Omdat er bij de start geen duidelijke achterstand was, is er "
+            "geen deel van een achterstand om in te lopen.") in text
+    assert text.count("Bij de start") == 1  # the gap at the start is told once
+    from trendbreuk.reports.sentences import insufficient_sentence
+
+    assert insufficient_sentence(flat, IND, "Heerlen", "de rest van Nederland", 2030).startswith(
+        "Bij de start (2016-2018) was er geen duidelijke achterstand op de rest van Nederland (0,3 procentpunt, met een "
+        "marge rond nul), dus ook geen achterstand om een deel van in te lopen.")

@@ -69,8 +69,9 @@ def _tile_map(values: pd.DataFrame, region: Region, hover: dict[str, str], unit:
     fig = Figure()
     line_colour = {s.code: SUBREGIO_LINES[i % len(SUBREGIO_LINES)] for i, s in enumerate(region.subregios)}
     outline = [3 if code == highlight else 1 for code in data["area_code"]]
-    common = dict(mode="markers+text", text=[n if len(n) < 12 else n[:10] + "…" for n in data["name"]],
-                  textfont=dict(size=10), hoverinfo="text")
+    # labels of at most two lines of 10 characters (the full name is in the hover text and the table)
+    common = dict(mode="markers+text", text=tile_labels(list(data["name"]), 10), textfont=dict(size=10),
+                  hoverinfo="text")
     if "category" in data:
         data["category"] = data["category"].fillna("onbekend")
         for category, rows in _category_traces(data):
@@ -79,7 +80,7 @@ def _tile_map(values: pd.DataFrame, region: Region, hover: dict[str, str], unit:
                 x=rows["x"], y=rows["y"], name=CATEGORY_LABELS[category], hovertext=[hover[c] for c in rows["area_code"]],
                 marker=dict(symbol="square", size=62, color=CATEGORY_COLOURS[category],
                             line=dict(color=[line_colour[s] for s in rows["subregio"]], width=[outline[i] for i in rows.index])),
-                **{**common, "text": [n if len(n) < 12 else n[:10] + "…" for n in rows["name"]]})
+                **{**common, "text": tile_labels(list(rows["name"]), 10)})
     else:
         label_colours = _label_colours(data["value"])
         fig.add_trace(

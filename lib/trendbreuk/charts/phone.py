@@ -31,7 +31,7 @@ def _unwrap(title: str) -> str:
     lines = re.split(r"<br\s*/?>", title or "")
     main = " ".join(line for line in lines if not line.startswith("<sup>"))
     subs = [re.sub(r"</?sup>", "", line) for line in lines if line.startswith("<sup>")]
-    return main + (f"<br><sup>{' '.join(subs)}</sup>" if subs else "")
+    return main + (f"<br><sup>{' · '.join(subs)}</sup>" if subs else "")
 
 
 def _categories(traces: list[dict], axis: str) -> list[str]:
@@ -63,7 +63,8 @@ def phone_layout(spec: dict) -> dict:
     title = (layout.get("title") or {}).get("text") or ""
     text, lines = wrap_title(_unwrap(title), TITLE_CHARS)
     top = 26 + 20 * lines
-    update: dict = {"title.text": text, "title.font.size": 15, "margin.t": top, "margin.r": 12, "margin.l": 48,
+    update: dict = {"title.text": text, "title.font.size": 15, "title.yref": "container", "title.y": 1,
+                    "title.yanchor": "top", "title.pad.t": 8, "margin.t": top, "margin.r": 12, "margin.l": 48,
                     "legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.font.size": 11}
     yaxis = layout.get("yaxis") or {}
     categories = list(yaxis.get("categoryarray") or []) or _categories(traces, "y")
@@ -97,4 +98,16 @@ def phone_layout(spec: dict) -> dict:
         update["xaxis.nticks"] = MAX_TICKS + 1
     if not categories and layout.get("height"):
         update["height"] = layout["height"] + 20 * max(0, lines - 2)
+        if yaxis.get("scaleanchor"):  # a map: about half as wide, so about half as tall
+            margin = layout.get("margin") or {}
+            plot = layout["height"] - (margin.get("t") or 100) - (margin.get("b") or 80)
+            update["height"] = top + (margin.get("b") or 80) + max(220, int(plot * 0.55))
     return update
+
+
+def tile_traces(spec: dict) -> list[int]:
+    """The traces drawn as squares one axis unit apart (the schematic maps): their marker size is in pixels, so the
+    page sizes them to the unit's length in pixels at every width (reports.page.fit_script)."""
+    return [i for i, trace in enumerate(spec.get("data") or [])
+            if isinstance(trace.get("marker"), dict) and trace["marker"].get("symbol") == "square"
+            and "text" in str(trace.get("mode", ""))]

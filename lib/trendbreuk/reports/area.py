@@ -23,7 +23,7 @@ from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, fir
 from trendbreuk.reports.age import age_section
 from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
-from trendbreuk.reports.page import HTML, Page, table_html
+from trendbreuk.reports.page import HTML, Page, explained, fold_section, table_html
 
 
 class AreaReport:
@@ -161,11 +161,12 @@ class AreaReport:
                 "Stand nu", f"Oordeel {self.regions.target_year}")))
         return HTML(
             '<section class="tb-phases"><h2>Per levensfase</h2>' + "".join(parts) +
-            '<p class="tb-note">Achterstanden in procentpunten (bij andere eenheden staat die achter de naam). Door eigen '
+            explained('<p class="tb-note">Achterstanden in procentpunten (bij andere eenheden staat die achter de naam). Door eigen '
             "verandering / door vergelijkingsgroep: de verandering van de achterstand sinds de start, gesplitst in wat het "
             "gebied zelf deed en wat de vergelijkingsgroep deed (negatief = de achterstand werd kleiner). Kans: de kans "
             f"dat het doel voor {self.regions.target_year} gehaald wordt. Bekend in: het jaar waarin het cijfer over "
-            f"{self.regions.target_year} verschijnt. {html.escape(VERDICT_RULES)}</p></section>")
+            f"{self.regions.target_year} verschijnt. {html.escape(VERDICT_RULES)}</p>", "Hoe lees je deze tabellen?")
+            + "</section>")
 
     def gemeenten_side_by_side(self) -> HTML:
         """Small multiples as a table: every gemeente of the subregio against the benchmark, per target indicator."""
@@ -283,13 +284,13 @@ class AreaReport:
 
     def age(self) -> HTML:
         """Leeftijd en de achterstand, with a summary per life phase in the regional report."""
-        return age_section(self.processed, self.catalogue, self.region.key, self.area_code, self.area_name,
-                           self.benchmark, self.benchmark_name, self.regions.target_year,
-                           by_life_phase=self.subregio is None)
+        return fold_section(age_section(self.processed, self.catalogue, self.region.key, self.area_code,
+                                        self.area_name, self.benchmark, self.benchmark_name, self.regions.target_year,
+                                        by_life_phase=self.subregio is None))
 
     def missing(self) -> HTML:
         """The catalogue's indicators without figures in this build, with the reason."""
-        return missing_html(self.processed)
+        return fold_section(missing_html(self.processed))
 
     def sources(self) -> HTML:
         return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.basket)

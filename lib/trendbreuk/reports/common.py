@@ -50,10 +50,30 @@ def header_html(processed: Processed, kicker: str, title: str, subtitle: str) ->
     if processed.demo:
         parts.append(demo_banner(processed.info.get("description", "")).data)
     edition = f" · editie {processed.edition}" if processed.edition else ""
+    made = fmt.dutch_date(date.today())
     parts.append(f'<header class="tb-header"><p class="tb-kicker">{html.escape(kicker)}</p><h1>{html.escape(title)}</h1>'
-                 f'<p class="tb-sub">{html.escape(subtitle)}{html.escape(edition)} · gemaakt op '
-                 f'{fmt.dutch_date(date.today())}</p></header>')
+                 f'<p class="tb-sub">{html.escape(subtitle)}{html.escape(edition)} · gemaakt op {made}</p></header>')
+    parts.append(print_margins(f"Trendbreuk · {title}", f"gemaakt op {made}{edition}", processed.demo))
     return HTML("".join(parts))
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal that nothing in it can end (quotes, backslashes, '<' of '</style>')."""
+    escaped = "".join(ch if ch.isalnum() or ch in " ·,.:;()-–'" else f"\\{ord(ch):x} " for ch in str(text))
+    return f'"{escaped}"'
+
+
+def print_margins(title: str, made: str, demo: bool) -> str:
+    """On paper, every page carries the report's title and date at the top, the page number at the bottom and, for
+    demo data, the warning (CSS page margin boxes, which Chromium prints)."""
+    font = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;"
+    bottom_left = ('@bottom-left{content:"DEMODATA – geen echte cijfers";color:#7a4d00;font-weight:700;font-size:9pt;'
+                   f"{font}}}" if demo else "")
+    return ("<style>@page{"
+            f"@top-left{{content:{css_string(title)};font-size:9pt;color:#555;{font}}}"
+            f"@top-right{{content:{css_string(made)};font-size:9pt;color:#555;{font}}}"
+            f'@bottom-right{{content:"pagina " counter(page) " van " counter(pages);font-size:9pt;color:#555;{font}}}'
+            f"{bottom_left}}}</style>")
 
 
 SOURCE_LABELS = {"cbs": "CBS StatLine", "perined": "Perined", "wsjg": "Waar staat je gemeente",

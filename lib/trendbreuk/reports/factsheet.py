@@ -26,7 +26,7 @@ from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _
 from trendbreuk.reports.age import age_section, indicator_note
 from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
-from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, fold, table_html
+from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, explained, fold, fold_section, table_html
 
 def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
                         target_year: int) -> str:
@@ -63,7 +63,7 @@ def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, be
                  f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}.")
     if row.get("verdict") == "onvoldoende_gegevens":
         text += (f" Een oordeel voor {target_year} is nog niet mogelijk. "
-                 + insufficient_sentence(row, indicator, area_name, benchmark_name, target_year))
+                 + insufficient_sentence(row, indicator, area_name, benchmark_name, target_year, start_told=True))
     else:
         text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
     return text + trend_sentence(row) + known
@@ -212,10 +212,10 @@ class Factsheet:
                            group_column="Levensfase")
         return HTML(
             f'<section class="tb-summary"><h2>Waar staat {html.escape(self.gemeente.name)}?</h2>{table}'
-            '<p class="tb-note">Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de waarde van de vergelijkingsgroep '
+            + explained('<p class="tb-note">Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de waarde van de vergelijkingsgroep '
             "buiten de 95%-onzekerheidsmarge van de gemeente ligt (“99,8%”: zelfs buiten de ruimere 99,8%-marge); "
             f"anders ● niet duidelijk anders. {html.escape(VERDICT_RULES)} "
-            "* = geen onderdeel van de doelmand van Trendbreuk.</p></section>")
+            "* = geen onderdeel van de doelmand van Trendbreuk.</p>", "Hoe lees je deze tabel?") + "</section>")
 
     def spine_chart(self) -> HTML:
         """All indicators at a glance: this gemeente against the benchmark, within the range of the region's gemeenten."""
@@ -391,8 +391,8 @@ class Factsheet:
         """The gemeente's wijken ranked on the target indicators that CBS publishes per wijk (empty without them)."""
         from trendbreuk.reports.wijk import wijken_section
 
-        return wijken_section(self.processed, self.regions, self.catalogue, self.region, self.gemeente.code,
-                              self.gemeente.name, self.benchmark, self.page)
+        return fold_section(wijken_section(self.processed, self.regions, self.catalogue, self.region,
+                                           self.gemeente.code, self.gemeente.name, self.benchmark, self.page))
 
     def changes(self) -> HTML:
         """Wat is er veranderd sinds de vorige editie, for this gemeente (empty without an earlier edition)."""
@@ -401,12 +401,13 @@ class Factsheet:
 
     def age(self) -> HTML:
         """Leeftijd en de achterstand: every indicator with a second definition that takes age into account."""
-        return age_section(self.processed, self.catalogue, self.region.key, self.gemeente.code, self.gemeente.name,
-                           self.benchmark, self.benchmark_name, self.regions.target_year)
+        return fold_section(age_section(self.processed, self.catalogue, self.region.key, self.gemeente.code,
+                                        self.gemeente.name, self.benchmark, self.benchmark_name,
+                                        self.regions.target_year))
 
     def missing(self) -> HTML:
         """The catalogue's indicators without figures in this build, with the reason."""
-        return missing_html(self.processed)
+        return fold_section(missing_html(self.processed))
 
     def sources(self) -> HTML:
         return sources_html(self.processed, self.region, self.regions, self.benchmark_name, self.indicators)

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from IPython import display
 
 from trendbreuk.charts.figure import Figure
-from trendbreuk.charts.phone import PHONE_WIDTH, phone_layout
+from trendbreuk.charts.phone import PHONE_WIDTH, phone_layout, tile_traces
 
 # Environment variables that Quarto sets for the Jupyter kernel it executes a document in (quarto-cli
 # src/execute/environment.ts and resources/jupyter/notebook.py).
@@ -202,7 +202,7 @@ class Page:
         hide_drawing = (f'<script>(function(){{var gd=document.getElementById("{div_id}");function hide(){{'
                         "gd.querySelectorAll('svg').forEach(function(s){s.setAttribute('aria-hidden','true')})}"
                         "if(gd&&gd.on){gd.on('plotly_afterplot',hide)}if(gd){hide()}})();</script>")
-        fit = fit_script(div_id, phone, desktop_layout(plain["layout"], phone)) if phone else ""
+        fit = fit_script(div_id, phone, desktop_layout(plain["layout"], phone), tile_traces(plain))
         return HTML(
             f'<figure class="tb-figure" aria-label="{html.escape(_strip_tags(title))}">'
             f'<div class="tb-plot" role="group" aria-label="Grafiek: {html.escape(alt)}" tabindex="0">'
@@ -226,6 +226,24 @@ def fold(summary: str, body: str, css_class: str = "tb-indicator") -> str:
     first; the details are one tap away."""
     return (f'<section class="{css_class}"><details class="tb-fold" open><summary>{summary}</summary>{body}</details>'
             f"{FOLD_SCRIPT}</section>")
+
+
+def explained(note_html: str, question: str = "Hoe lees je dit?") -> str:
+    """A reading aid (the verdict rules, what the symbols mean) folded under a question: open on a desktop and on
+    paper, one tap away on a phone."""
+    return fold(f"<span>{html.escape(question)}</span>", note_html, "tb-explain")
+
+
+def fold_section(block: "HTML | str") -> "HTML":
+    """A whole report section (<section ...><h2>title</h2>...</section>) folded as `fold` does: the h2 stays in view
+    on a phone, the rest opens with a tap. A block of another shape is returned unchanged."""
+    text = block.data if isinstance(block, HTML) else str(block)
+    match = re.fullmatch(r'<section class="([^"]*)"([^>]*)>(<h2[^>]*>.*?</h2>)(.*)</section>', text, re.S)
+    if not match:
+        return HTML(text)
+    css_class, attributes, heading, body = match.groups()
+    folded = fold(heading, body, css_class)
+    return HTML(folded.replace(f'<section class="{css_class}">', f'<section class="{css_class}"{attributes}>', 1))
 
 
 def script_json(value) -> str:
@@ -257,16 +275,27 @@ def desktop_layout(layout: dict, phone: dict) -> dict:
     return restore
 
 
-def fit_script(div_id: str, phone: dict, desktop: dict) -> str:
-    """The script that gives chart `div_id` its phone layout while its box is narrower than PHONE_WIDTH px, and its
-    desktop layout back when the box widens (checked after drawing and on every resize)."""
+PRINT_WIDTH = 680  # px: the width of A4 less the page margins of trendbreuk.css (182 mm at 96 px an inch)
+
+
+def fit_script(div_id: str, phone: dict, desktop: dict, tiles: list[int] | None = None) -> str:
+    """The script that gives chart `div_id` its phone layout while its box is narrower than PHONE_WIDTH px, its
+    desktop layout back when the box widens (checked after drawing and on every resize), and the desktop layout at
+    the width of an A4 page while the report is printed. The squares of the traces `tiles` (schematic maps) are
+    sized to one axis unit, their labels with them."""
     return (f'<script>(function(){{var gd=document.getElementById("{div_id}"),phone={script_json(phone)},'
-            f"desk={script_json(desktop)},narrow=null;"
-            "function fit(){if(!gd||!window.Plotly||!gd._fullLayout)return;"
-            f"var n=gd.parentElement.clientWidth<{PHONE_WIDTH};if(n===narrow)return;narrow=n;var u=n?phone:desk;"
+            f"desk={script_json(desktop)},tiles={script_json(tiles or [])},narrow=null;"
+            "function size(){if(!tiles.length)return;var m=gd._fullLayout.xaxis._m;if(!(m>0))return;"
+            "Plotly.restyle(gd,{'marker.size':Math.round(m*0.92),'textfont.size':Math.max(7,Math.min(10,Math.round(m/6.6)))},tiles);}"
+            "function apply(n,extra){var u=Object.assign({},n?phone:desk,extra||{});"
             "var h=u.height||desk.height||gd._fullLayout.height;gd.parentElement.style.height=h+'px';"
-            "Plotly.relayout(gd,u);}"
-            "fit();window.addEventListener('resize',fit);window.addEventListener('beforeprint',fit);"
+            "Plotly.relayout(gd,u).then(size);}"
+            "function ready(){return gd&&window.Plotly&&gd._fullLayout}"
+            f"function fit(){{if(!ready())return;var n=gd.parentElement.clientWidth<{PHONE_WIDTH};"
+            "if(n===narrow)return;narrow=n;apply(n);}"
+            "fit();window.addEventListener('resize',fit);"
+            f"window.addEventListener('beforeprint',function(){{if(ready()){{narrow=null;apply(false,{{width:{PRINT_WIDTH}}})}}}});"
+            "window.addEventListener('afterprint',function(){if(ready()){narrow=null;Plotly.relayout(gd,{width:null});fit()}});"
             "if(gd&&gd.on){gd.on('plotly_afterplot',fit)}})();</script>")
 
 

@@ -14,7 +14,7 @@ from trendbreuk.geography.areas import Region, RegionsConfig
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (METHOD_LINK, year_span, demo_note, header_html, indeling_note,
                                        load_programmes_threshold, provenance_html, source_items)
-from trendbreuk.reports.page import HTML, Page, download_link, table_html
+from trendbreuk.reports.page import HTML, Page, download_link, fold, table_html
 from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 
 
@@ -53,7 +53,8 @@ class ProgrammeReport:
                 rows = self.shared[(self.shared["programme"] == programme.id) & (self.shared["measure"] == measure.id)]
                 if rows.empty:
                     continue
-                blocks.append(HTML(f"<h2>{html.escape(programme.title)}: {html.escape(measure.title)}</h2>"))
+                heading = f"<h2>{html.escape(programme.title)}: {html.escape(measure.title)}</h2>"
+                parts = []
                 wide = rows.pivot_table(index=["area_code", "area_name"], columns="year", values="display_value",
                                         aggfunc="first").reset_index()
                 wide["_order"] = wide["area_code"].map({c: i for i, c in enumerate(order)})
@@ -61,10 +62,12 @@ class ProgrammeReport:
                 wide.columns = [str(c) for c in wide.columns]
                 table = wide.fillna(fmt.MISSING)
                 slug = f"{programme.id}-{measure.id}"
-                blocks.append(HTML(table_html(table, caption=f"{measure.title} per gebied en jaar")
-                                   + f"<p>{download_link(table, f'programma-{slug}.csv', 'Download deze tabel (CSV)')}</p>"))
+                parts.append(table_html(table, caption=f"{measure.title} per gebied en jaar")
+                             + f"<p>{download_link(table, f'programma-{slug}.csv', 'Download deze tabel (CSV)')}</p>")
                 if measure.reach:
-                    blocks.append(self.reach_chart(rows, programme.title, measure.title, measure.reach))
+                    parts.append(self.reach_chart(rows, programme.title, measure.title, measure.reach).data)
+                # the heading stays in view on a phone; the table and chart open with a tap
+                blocks.append(HTML(fold(heading, "".join(parts), "tb-programme")))
         return blocks
 
     def reach_chart(self, rows: pd.DataFrame, programme: str, measure: str, reach: dict) -> HTML:

@@ -69,10 +69,11 @@ def when_verdict(row: pd.Series, area_name: str, larger: str = "de subregio en d
 
 
 def insufficient_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
-                          target_year: int, larger: str = "de subregio en de regio") -> str:
+                          target_year: int, larger: str = "de subregio en de regio", start_told: bool = False) -> str:
     """For a verdict "onvoldoende gegevens": what is known now about the gap, why that is not enough for a verdict
     about `target_year`, and from which year's figures it will be (or that it will not be, and why; `larger` names
-    the areas that say more when the counts stay too small)."""
+    the areas that say more when the counts stay too small; `start_told`: the sentence before already gave the gap at
+    the start)."""
     unit, d = indicator.unit, indicator.decimals
     reason = str(row.get("verdict_reason", ""))
     when = when_verdict(row, area_name, larger)
@@ -93,7 +94,9 @@ def insufficient_sentence(row: pd.Series, indicator: Indicator, area_name: str, 
     if "geen duidelijke achterstand" in reason:
         known = (f"Bij de start ({period}) was er geen duidelijke achterstand op {benchmark_name} "
                  f"({fmt.difference(base, unit, d)}, met een marge rond nul), dus ook geen achterstand om een deel van "
-                 "in te lopen")
+                 "in te lopen") if not start_told else (
+                 "Omdat er bij de start geen duidelijke achterstand was, is er geen deel van een achterstand om in te "
+                 "lopen")
         return " ".join(filter(None, (fmt.sentence(known), when)))
     # too uncertain: say which way the gap moved, and that it is not yet sure enough
     latest = row.get("latest_gap")
