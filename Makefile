@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REGION ?= zuid-limburg
 
-.PHONY: reports test quarto axe install demo build render site opnames landelijk lock clean
+.PHONY: reports test axe install demo build render site opnames landelijk lock clean
 
 $(BIN)/trendbreuk: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
@@ -28,20 +28,14 @@ render: install
 
 reports: build render
 
-# The tests use a real Quarto and axe-core (accessibility checks in Chromium). Both are kept outside the repository,
-# in $(TOOLS): Quarto from the installer beside the project when there is one (or your own `quarto` on PATH),
-# axe-core from the npm registry. Without them, the tests that need them are skipped and say why.
+# The tests use axe-core (accessibility checks in Chromium), kept outside the repository in $(TOOLS), from the npm
+# registry, and a real Quarto wherever `quarto` is on PATH (no package registry carries Quarto: install your own).
+# Without them, the tests that need them are skipped and say why.
 TOOLS            ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trendbreuk
-QUARTO_INSTALLER ?= ../shared/tools/quarto/install.sh
 AXE_VERSION      ?= 4.14.1
-QUARTO_PATH       = $(if $(shell command -v quarto),,$(if $(wildcard $(TOOLS)/quarto/bin/quarto),$(TOOLS)/quarto/bin:))
 
-test: install quarto axe
-	PATH="$(QUARTO_PATH)$$PATH" $(BIN)/python -m pytest
-
-quarto:
-	@if ! command -v quarto >/dev/null && [ -x $(QUARTO_INSTALLER) ]; then \
-	  $(QUARTO_INSTALLER) $(TOOLS)/quarto >/dev/null || echo "Quarto could not be installed: its tests will be skipped" >&2; fi
+test: install axe
+	$(BIN)/python -m pytest
 
 axe:
 	@if [ ! -f $(TOOLS)/axe-core-$(AXE_VERSION)/axe.min.js ] && command -v npm >/dev/null; then \
@@ -50,8 +44,8 @@ axe:
 	  rm -rf $$tmp; fi
 
 # The Quarto website in _site/, as `quarto render` makes it: every report through Quarto, the index and the method.
-site: build quarto
-	PATH="$(QUARTO_PATH)$$PATH" QUARTO_PYTHON=$(BIN)/python quarto render
+site: build
+	QUARTO_PYTHON=$(BIN)/python quarto render
 
 # Real CBS numbers from the recordings in ../shared/data: fetched through a mirror on 127.0.0.1 (the same code path as
 # a real fetch), built and rendered as dataset `opnames`, with the wijkprofiel of every wijk of the region (KWB 2020).

@@ -75,14 +75,14 @@ def copy_project(project: Path, target: Path) -> Path:
 
 
 def quarto_or_skip() -> str:
-    """The real `quarto` (on PATH; `make test` installs one from ../shared/tools/quarto when it is there)."""
+    """The real `quarto` on PATH (Quarto is installed by its user: no package registry carries it)."""
     from trendbreuk.reports.render import RenderError, quarto_binary
 
     try:
         return quarto_binary()
     except RenderError:
-        pytest.skip("no `quarto` on PATH (make test installs it with ../shared/tools/quarto/install.sh when that "
-                    "exists; otherwise install Quarto): Quarto tests not run")
+        pytest.skip("no `quarto` on PATH (install Quarto 1.4 or newer from quarto.org; no package registry carries "
+                    "it): Quarto tests not run, the Python engine is the reference")
 
 
 def quarto_env(root: Path) -> dict[str, str]:

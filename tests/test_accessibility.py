@@ -94,8 +94,9 @@ def test_on_a_phone_charts_fit_and_sections_fold(chromium, report_files, engine)
         assert wide == []
         folds = page.locator("details.tb-fold")
         assert folds.count() >= 10 and page.evaluate("() => [...document.querySelectorAll('details.tb-fold')].every(d => !d.open)")
-        folds.first.locator("summary").click()
-        assert folds.first.evaluate("d => d.open") and folds.first.locator(".js-plotly-plot").first.is_visible()
+        with_chart = page.locator("details.tb-fold:has(.js-plotly-plot)").first
+        with_chart.locator("> summary").click()
+        assert with_chart.evaluate("d => d.open") and with_chart.locator(".js-plotly-plot").first.is_visible()
     with opened(chromium, path, WIDTHS["desktop"]) as page:
         assert page.evaluate("() => [...document.querySelectorAll('details.tb-fold')].every(d => d.open)")
 

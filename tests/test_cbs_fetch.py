@@ -252,7 +252,8 @@ def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_
     rendered = subprocess.run([sys.executable, "-m", "trendbreuk.cli", "render", "gemeente", "Heerlen", "--dataset", "real",
                                "--engine", "python"], capture_output=True, text=True, env=env, timeout=300)
     assert rendered.returncode == 0, rendered.stderr
-    page = (root / "reports" / "factsheet-GM0917-heerlen.html").read_text(encoding="utf-8")
+    # another dataset than the default (demo) renders into its own folder, never among the demo reports
+    page = (root / "reports" / "real" / "factsheet-GM0917-heerlen.html").read_text(encoding="utf-8")
     assert "Personen met bijstand" in page and "5,5%" in page          # Heerlen 2020: 4.210 / 76.038 = 5,54%
     assert "geen gegevens: export Perined nodig</strong>: Vroeggeboorte, Laag geboortegewicht" in page
     assert "geen gegevens: CBS-tabel 50120NED nog niet opgehaald</strong>: Goed ervaren gezondheid, Rokers" in page

@@ -53,9 +53,9 @@ def test_no_baseline_and_no_disadvantage():
     text = assessment_sentence(_row(baseline_gap=math.nan, verdict="onvoldoende_gegevens",
                                     verdict_reason="geen startwaarde: de reeks begint pas in 2020, na het startjaar 2018"),
                                IND, "Vaals", "x", 2030)
-    assert text.startswith("Zonder cijfer over het startjaar is niet te zeggen hoeveel van de achterstand is ingelopen "
-                           "(de reeks begint pas in 2020, na het startjaar 2018). Een oordeel over 2030 is daarom niet "
-                           "mogelijk.")
+    assert text.startswith("Er is geen cijfer over het startjaar: de reeks begint pas in 2020, na het startjaar 2018. "
+                           "Hoeveel van de achterstand sinds de start is ingelopen, is daarom niet te zeggen, en een "
+                           "oordeel over 2030 is niet mogelijk.")
     text = assessment_sentence(_row(baseline_gap=-0.5), IND, "Vaals", "de rest van Nederland", 2030)
     assert "had Vaals geen achterstand op de rest van Nederland (-0,5 procentpunt)" in text
 

@@ -28,8 +28,8 @@ def test_table_cells_keep_periods_on_one_line():
     from trendbreuk.reports.page import table_html
 
     html = table_html(pd.DataFrame({"Periode": ["2016-2018 → 2022-2024"], "Code": ["GM0917-2018"]}))
-    assert ('<td><span class="tb-nowrap">2016-2018</span> → <span class="tb-nowrap">2022-2024</span></td>'
-            '<td>GM0917-2018</td>') in html
+    assert ('<td data-label="Periode"><span class="tb-nowrap">2016-2018</span> → <span class="tb-nowrap">2022-2024'
+            '</span></td><td data-label="Code">GM0917-2018</td>') in html
 
 
 def test_numbers_read_as_babel_writes_them_in_nl_nl():

@@ -122,7 +122,9 @@ def test_the_regional_report_ranks_the_region_among_all_regions(three_regions, m
     latest = bijstand[bijstand["year_end"] == bijstand["year_end"].max()]
     ordered = sorted(latest.itertuples(), key=lambda r: r.value)  # most favourable (lowest) first
     rank = [r.area_code for r in ordered].index("ZL") + 1
-    row = re.search(r"<td>Personen met bijstand</td><td>(\d{4})</td><td>([\d,]+%)</td><td>(\d) van 3</td>", html)
+    row = re.search(r'<td data-label="Indicator">Personen met bijstand</td><td data-label="Periode">(\d{4})</td>'
+                    r'<td data-label="Zuid-Limburg">([\d,]+%)</td><td data-label="Plaats \(1 = gunstigst\)">(\d) van 3</td>',
+                    html)
     assert row and int(row.group(1)) == latest["year_end"].iloc[0] and int(row.group(3)) == rank
     assert html.count('class="tb-figure"') >= 10  # a ranked dot plot per target indicator with values
 

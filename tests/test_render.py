@@ -98,7 +98,7 @@ def test_factsheet_shows_the_processed_numbers(heerlen, project):
     row = values[(values["area_code"] == "GM0917") & (values["indicator"] == "kinderen_uitkeringsgezin")
                  & (values["region"] == "zuid-limburg")]
     latest = row.sort_values("year_end").iloc[-1]
-    assert f"<td>{fmt.percentage(latest['value'])}</td>" in heerlen[1]
+    assert f'<td data-label="Heerlen">{fmt.percentage(latest["value"])}</td>' in heerlen[1]
     a = processed.assessments
     verdicts = a[(a["area_code"] == "GM0917") & (a["benchmark"] == "rest_nl")]["verdict_label"]
     for label in set(verdicts):
@@ -221,8 +221,9 @@ def test_factsheet_headline_names_the_indicators_by_verdict(heerlen, project):
     catalogue = load_catalogue(project / "config" / "indicators.yaml")
     grew = [catalogue[i].short_title for i in own.loc[own["verdict"] == "achterstand_groeit", "indicator"]]
     assert grew, "the demo data should give Heerlen at least one growing gap"
-    assert f"<strong>Achterstand gegroeid:</strong> {', '.join(grew)}." in html.replace("&lt;", "<")
-    assert "<strong>Doel (25% van de achterstand ingelopen) al bereikt of op koers:</strong>" in html
+    listed = ", ".join(grew[:-1]) + " en " + grew[-1] if len(grew) > 1 else grew[0]
+    assert f"<strong>Achterstand gegroeid ({len(grew)}):</strong> {listed}." in html.replace("&lt;", "<")
+    assert "<strong>Doel (25% van de achterstand ingelopen) al bereikt of op koers (" in html
 
 
 def test_plotly_comes_back_where_it_stood_in_for_quarto(tmp_path):

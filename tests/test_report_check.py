@@ -143,3 +143,18 @@ def test_every_report_kind_prints_to_a4(chromium, python_reports, kind, tmp_path
         assert f"pagina {number} van {len(pages)}" in text, f"page {number}"
         assert "DEMODATA – geen echte cijfers" in text, f"page {number}"
     assert "DEMODATA – GEEN ECHTE CIJFERS." in pages[0]
+
+
+def test_a_name_cannot_end_the_title_or_the_page_margins():
+    """A name from the configuration lands in the page's <title> and in the printed page margins (CSS strings): it
+    stays text in both."""
+    from trendbreuk.reports.common import print_margins
+    from trendbreuk.reports.page import html_document
+
+    name = 'Heerlen</title><script>alert(1)</script>"\\'
+    page = html_document(name, "<p>tekst</p>")
+    assert "<script>alert(1)" not in page and "<title>Heerlen&lt;/title&gt;&lt;script&gt;" in page
+    margins = print_margins(f"Trendbreuk · {name}", "gemaakt op 6 december 2026", demo=True)
+    assert margins.count("</style>") == 1 and margins.endswith("</style>") and "<script>" not in margins
+    assert '"Trendbreuk · Heerlen\\3c \\2f title\\3e ' in margins  # '<', '/' and '>' as CSS escapes
+    assert "\\22 " in margins and "\\5c " in margins

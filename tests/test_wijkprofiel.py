@@ -65,8 +65,8 @@ def test_a_wijk_profile_shows_where_its_series_starts_anew(project, small, wijk_
     latest_break = values[(values["area_code"] == wijk_with_a_break) & (values["indicator"] == "bijstand")
                           & values["series_break"]]["year_start"].max()
     if latest_break > 2018:   # the run judged starts after the programme's start: no verdict, and why
-        assert (f"geen startwaarde: de reeks begint pas in {latest_break}, na het startjaar 2018 (nieuwe reeks na een "
-                "wijziging van de wijk- of buurtindeling)") in page
+        assert (f"Er is geen cijfer over het startjaar: de reeks begint pas in {latest_break}, na het startjaar 2018 "
+                "(nieuwe reeks na een wijziging van de wijk- of buurtindeling).") in page
 
 
 def test_no_wijk_figure_is_made_from_a_gemeente_figure(project, small, wijk_with_a_break, tmp_path):

@@ -135,9 +135,10 @@ def figure_gap(gaps: pd.DataFrame, *, title: str, unit: str, area_label: str, be
     frame = gaps.sort_values("t")
     gap_unit = fmt.gap_unit(unit)
     fig = Figure()
-    fig.add_hline(y=0, line=dict(color="#555555", width=1),
-                  annotation_text=f"geen achterstand op {benchmark_label}", annotation_position="bottom left",
-                  annotation_font=dict(size=11, color="#555555"))
+    # the zero line is named in the legend, not by a label on the plot that error bars could cross
+    fig.add_trace("scatter", x=[float(frame["t"].min()), float(target_year)], y=[0, 0], mode="lines",
+                  name=f"0 = geen achterstand op {benchmark_label}", hoverinfo="skip",
+                  line=dict(color="#555555", width=1))
     hover = [
         f"<b>{area_label}</b><br>{p}: achterstand {fmt.difference(g, unit, decimals)}"
         f"<br>marge {fmt.number(lo, decimals)} tot {fmt.number(hi, decimals)} {gap_unit}"

@@ -333,8 +333,9 @@ class Factsheet:
                 "tot": [fmt.number(v, d) for v in gaps["gap_upper"]],
                 "Doelpad": [fmt.difference(v, unit, d) if np.isfinite(v) else fmt.MISSING for v in gaps["target_gap"]],
             })
-            blocks.append(self.page.chart(gap_fig, alt=f"Grafiek van de achterstand per periode met onzekerheidsmarge en "
-                                                       f"het doelpad. {sentence}", data=gap_table,
+            path = " en het doelpad" if a["baseline_gap"] > 0 else ""
+            blocks.append(self.page.chart(gap_fig, alt=f"Grafiek van de achterstand per periode met onzekerheidsmarge"
+                                                       f"{path}. {sentence}", data=gap_table,
                                           name=f"{self.gemeente.slug}-{indicator.id}-achterstand"))
         return [HTML(fold(heading, "".join(block.data for block in blocks)))]
 

@@ -58,13 +58,17 @@ def _in_quarto() -> bool:
 def html_document(title: str, body: str) -> str:
     """A whole HTML page (templates/page.html.j2 with the stylesheet inlined) around `body`: the Python
     engine's reports and the site pages."""
-    from jinja2 import Template
+    from jinja2 import Environment
+    from markupsafe import Markup
 
     from trendbreuk import __version__
 
     templates = resources.files("trendbreuk.reports") / "templates"
-    return Template((templates / "page.html.j2").read_text(encoding="utf-8")).render(
-        title=title, css=(templates / "trendbreuk.css").read_text(encoding="utf-8"), body=body, version=__version__)
+    # autoescape: the title (a gemeente's name from the configuration) is text; the body and the stylesheet are HTML
+    # and CSS that this package made
+    template = Environment(autoescape=True).from_string((templates / "page.html.j2").read_text(encoding="utf-8"))
+    return template.render(title=title, css=Markup((templates / "trendbreuk.css").read_text(encoding="utf-8")),
+                           body=Markup(body), version=__version__)
 
 
 log = logging.getLogger(__name__)

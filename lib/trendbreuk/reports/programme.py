@@ -35,10 +35,44 @@ class ProgrammeReport:
         return header_html(self.processed, f"Trendbreuk {self.region.name} · programma’s", "Programma’s en bereik",
                            f"Registraties van de programma-eigenaren in {self.region.name}")
 
+    def summary_items(self) -> list[str]:
+        """One line per programme and measure: the region's latest figure as shared (after disclosure control), with
+        the reach where there is one; for a status, in how many gemeenten it is what."""
+        shared = self.shared
+        if shared is None or shared.empty:
+            return []
+        items = []
+        for programme in self.programmes.programmes:
+            for measure in programme.measures:
+                rows = shared[(shared["programme"] == programme.id) & (shared["measure"] == measure.id)]
+                if rows.empty:
+                    continue
+                year = int(rows["year"].max())
+                latest = rows[rows["year"] == year]
+                if measure.unit == "status":
+                    gemeenten = latest[latest["area_level"] == "gemeente"]
+                    counts = gemeenten["display_value"].value_counts()
+                    parts = [f"{status} in {k if i else fmt.out_of(k, len(gemeenten), 'gemeente', 'gemeenten')}"
+                             for i, (status, k) in enumerate(counts.items())]
+                    text = fmt.join(parts)
+                else:
+                    region = latest[latest["area_code"] == self.region.code]
+                    if region.empty:
+                        continue
+                    r = region.iloc[0]
+                    text = f"{r['display_value']} {measure.title[:1].lower() + measure.title[1:]}"
+                    if measure.reach and r["display_reach"] not in ("", fmt.MISSING, None):
+                        text += f", {r['display_reach']} van het verwachte aantal"
+                items.append(f"<li><strong>{html.escape(programme.title)}</strong> ({year}): {html.escape(text)}.</li>")
+        return items
+
     def intro(self) -> HTML:
         t = load_programmes_threshold()
+        items = self.summary_items()
+        summary = (f"<h2>In het kort</h2><p>De laatste cijfers van {html.escape(self.region.name)}:</p>"
+                   f'<ul class="tb-named">{"".join(items)}</ul>') if items else ""
         return HTML(
-            '<section class="tb-headline"><p>Per programma de registraties per gemeente en jaar, de totalen per subregio '
+            f'<section class="tb-headline">{summary}<p>Per programma de registraties per gemeente en jaar, de totalen per subregio '
             "en voor de regio, en waar dat kan het bereik: het aantal gedeeld door het verwachte aantal (geboorten × het "
             f"verwachte aandeel). Aantallen onder de {t} staan als &lt;{t}; een x is afgeschermd zodat niemand een klein "
             "aantal uit de totalen kan terugrekenen.</p></section>")

@@ -78,12 +78,17 @@ def insufficient_sentence(row: pd.Series, indicator: Indicator, area_name: str, 
     reason = str(row.get("verdict_reason", ""))
     when = when_verdict(row, area_name, larger)
     if reason.startswith("geen startwaarde") or not _finite(row.get("baseline_gap")):
-        why = reason.split(":", 1)[1].strip() if ":" in reason else "er is geen cijfer over het startjaar"
+        why = reason.split(":", 1)[1].strip() if ":" in reason else ""
+        if why == "geen cijfers":
+            known = "Er zijn nog geen cijfers"
+        elif not why or why.startswith("geen cijfer over het startjaar"):
+            known = f"Er is {why or 'geen cijfer over het startjaar'}"
+        else:
+            known = f"Er is geen cijfer over het startjaar: {why}"
         return " ".join(filter(None, (
-            fmt.sentence(f"Zonder cijfer over het startjaar is niet te zeggen hoeveel van de achterstand is ingelopen "
-                         f"({why})"),
-            fmt.sentence(f"Een oordeel over {target_year} is daarom niet mogelijk")
-            if not when else when)))
+            fmt.sentence(known),
+            fmt.sentence(f"Hoeveel van de achterstand sinds de start is ingelopen, is daarom niet te zeggen, en een "
+                         f"oordeel over {target_year} is niet mogelijk") if not when else when)))
     base, period = row["baseline_gap"], row.get("baseline_period")
     if reason.startswith("minder dan 3 meetpunten"):
         points = int(row["projection_points"]) if _finite(row.get("projection_points")) else 0

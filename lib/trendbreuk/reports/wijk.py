@@ -412,8 +412,9 @@ class WijkProfile:
             table = pd.DataFrame({"Periode": gaps["period"], "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
                                   "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
                                   "tot": [fmt.number(v, d) for v in gaps["gap_upper"]]})
+            path = " en het doelpad" if a["baseline_gap"] > 0 else ""
             blocks.append(self.page.chart(fig, alt=f"Grafiek van de achterstand van {self.place.name} per jaar met "
-                                                   f"marge en het doelpad. {sentence}", data=table,
+                                                   f"marge{path}. {sentence}", data=table,
                                           name=f"{self.place.code}-{indicator.id}-achterstand".lower()))
         return [HTML(fold(heading, "".join(block.data for block in blocks)))]
 
