@@ -74,7 +74,8 @@ def test_the_headline_median_is_the_charts(all_reports, source):
     headline = re.search(r"is (?:gemiddeld \(mediaan\) )?(-?\d+%) van die achterstand ingelopen", text)
     chart = re.search(r"(?:Mediaan van het ingelopen deel|Ingelopen): (-?\d+%)", text)
     if chart is None:  # no indicator with a clear gap at the start: then the headline says so, with no number
-        assert headline is None and "Geen enkele doelindicator had bij de start een duidelijke achterstand" in text
+        assert headline is None and ("Geen enkele doelindicator had bij de start een duidelijke achterstand" in text
+                                     or "Voor geen enkele doelindicator is er een cijfer over het startjaar" in text)
     else:
         assert headline is not None and headline[1] == chart[1]
 

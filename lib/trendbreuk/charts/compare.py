@@ -37,13 +37,24 @@ def figure_funnel(points: pd.DataFrame, *, centre: float, centre_label: str, tit
                   hoverinfo="skip", line=dict(color=COLOURS["benchmark"], width=1.5))
     hover = [f"<b>{a}</b><br>{fmt.value_with_unit(v, unit, decimals)} (noemer {fmt.number(d, 0)})"
              for a, v, d in zip(points["area_name"], points["value"], points["denominator"])]
-    fig.add_trace(
-        "scatter",
-        x=points["denominator"], y=points["value"], mode="markers+text", text=points["area_name"],
-        textposition="top center", textfont=dict(size=10), name="gemeenten", hovertext=hover, hoverinfo="text",
-        marker=dict(size=10, color=COLOURS["gemeente"],
-                    symbol=[COMPARISON_SYMBOLS.get(c, "circle") for c in points.get("comparison", ["gelijk"] * len(points))]),
-    )
+    # one trace per comparison, so that the legend shows every symbol drawn; only the gemeenten outside the funnel
+    # carry their name on the plot (the others are in the hover text and the table), so that names never overlap
+    comparison = np.asarray(points["comparison"] if "comparison" in points else ["gelijk"] * len(points), dtype=object)
+    hover = np.asarray(hover, dtype=object)
+    words = {"slechter": "gemeente duidelijk slechter", "gelijk": "gemeente niet duidelijk anders",
+             "beter": "gemeente duidelijk beter", "niet_te_beoordelen": "gemeente niet te beoordelen"}
+    for status, word in words.items():
+        chosen = comparison == status
+        if not chosen.any():
+            continue
+        named = status in ("slechter", "beter")
+        fig.add_trace(
+            "scatter", x=points["denominator"][chosen], y=points["value"][chosen],
+            mode="markers+text" if named else "markers", name=word, hovertext=list(hover[chosen]), hoverinfo="text",
+            **({"text": list(points["area_name"][chosen]), "textposition": "top center", "textfont": dict(size=10)}
+               if named else {}),
+            marker=dict(size=10, color={"slechter": "#E69F00", "beter": COLOURS["gemeente"]}.get(status, "#FFFFFF"),
+                        symbol=COMPARISON_SYMBOLS[status], line=dict(color="#000000", width=1)))
     fig.update_xaxes(title_text="noemer (aantal)", rangemode="tozero")
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "")
     return _layout(fig, title, "percentage" if unit == "%" else unit)

@@ -31,7 +31,15 @@ def _unwrap(title: str) -> str:
     lines = re.split(r"<br\s*/?>", title or "")
     main = " ".join(line for line in lines if not line.startswith("<sup>"))
     subs = [re.sub(r"</?sup>", "", line) for line in lines if line.startswith("<sup>")]
-    return main + (f"<br><sup>{' · '.join(subs)}</sup>" if subs else "")
+    # the lines of one subtitle join with a space; a new subtitle (a capital after the end of the last) with " · "
+    joined = ""
+    for sub in subs:
+        if joined and sub[:1].isupper() and not joined.rstrip().endswith(("·", ";", ",")):
+            joined += " · "
+        elif joined:
+            joined += " "
+        joined += sub
+    return main + (f"<br><sup>{joined}</sup>" if subs else "")
 
 
 def _categories(traces: list[dict], axis: str) -> list[str]:
@@ -40,6 +48,8 @@ def _categories(traces: list[dict], axis: str) -> list[str]:
     seen: dict[str, None] = {}
     for trace in traces:
         values = trace.get(axis)
+        if values is None or isinstance(values, (dict, str)):  # numbers as a typed array {"dtype", "bdata"}
+            continue
         if isinstance(values, (list, tuple)) and values and all(isinstance(v, str) for v in values):
             seen.update(dict.fromkeys(values))
         elif values is not None and not isinstance(values, (list, tuple)):
@@ -62,10 +72,14 @@ def phone_layout(spec: dict) -> dict:
     layout, traces = spec.get("layout") or {}, spec.get("data") or []
     title = (layout.get("title") or {}).get("text") or ""
     text, lines = wrap_title(_unwrap(title), TITLE_CHARS)
-    top = 26 + 20 * lines
+    top = 34 + 20 * lines
+    # the legend as a list under the chart, one line an entry, at the bottom of the chart's box
+    entries = sum(1 for t in traces if t.get("showlegend", True) is not False and t.get("name"))
+    bottom = 56 + 19 * entries if entries else 50
     update: dict = {"title.text": text, "title.font.size": 15, "title.yref": "container", "title.y": 1,
-                    "title.yanchor": "top", "title.pad.t": 8, "margin.t": top, "margin.r": 12, "margin.l": 48,
-                    "legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.font.size": 11}
+                    "title.yanchor": "top", "title.pad.t": 18, "margin.t": top, "margin.r": 12, "margin.l": 48,
+                    "margin.b": bottom, "legend.orientation": "v", "legend.x": 0, "legend.xanchor": "left",
+                    "legend.yref": "container", "legend.y": 0, "legend.yanchor": "bottom", "legend.font.size": 11}
     yaxis = layout.get("yaxis") or {}
     categories = list(yaxis.get("categoryarray") or []) or _categories(traces, "y")
     if categories and not layout.get("xaxis", {}).get("scaleanchor") and not yaxis.get("scaleanchor"):
@@ -74,21 +88,21 @@ def phone_layout(spec: dict) -> dict:
         annotations += [dict(x=0, xref="paper", xanchor="left", y=c, yref="y", yanchor="bottom", yshift=11,
                              text=_short(c, LABEL_CHARS), showarrow=False, align="left",
                              font=dict(size=11, color="#1a1a1a")) for c in categories]
-        bottom = 70 if any(t.get("showlegend", True) and t.get("name") for t in traces) else 40
         update.update({"yaxis.showticklabels": False, "yaxis.ticks": "", "margin.l": 8, "annotations": annotations,
-                       "bargap": 0.55, "height": ROW_PITCH * len(categories) + top + bottom + 10,
-                       "margin.b": bottom})
-        if len(traces) > 1:
-            update["legend.y"] = -30 / (ROW_PITCH * len(categories))
+                       "bargap": 0.55, "height": ROW_PITCH * len(categories) + top + bottom + 10})
     xaxis = layout.get("xaxis") or {}
     ticktext, tickvals = xaxis.get("ticktext"), xaxis.get("tickvals")
-    if isinstance(ticktext, (list, tuple)) and isinstance(tickvals, (list, tuple)) and len(ticktext) > MAX_TICKS:
-        step = -(-(len(ticktext) - 1) // (MAX_TICKS - 1))
-        keep = sorted(set(range(0, len(ticktext), step)) | {len(ticktext) - 1})
-        if len(keep) > 1 and keep[-1] - keep[-2] < step:
-            keep.pop(-2)  # never two labels side by side at the end
+    if isinstance(ticktext, (list, tuple)) and isinstance(tickvals, (list, tuple)) and (
+            len(ticktext) > MAX_TICKS or any(re.fullmatch(r"\d{4}-\d{4}", str(t)) for t in ticktext)):
+        keep = list(range(len(ticktext)))
+        if len(ticktext) > MAX_TICKS:
+            step = -(-(len(ticktext) - 1) // (MAX_TICKS - 1))
+            keep = sorted(set(range(0, len(ticktext), step)) | {len(ticktext) - 1})
+            if len(keep) > 1 and keep[-1] - keep[-2] < step:
+                keep.pop(-2)  # never two labels side by side at the end
         update["xaxis.tickvals"] = [tickvals[i] for i in keep]
-        update["xaxis.ticktext"] = [ticktext[i] for i in keep]
+        # a pooled period on two lines ("2013-" over "2015"), so that labels stand upright side by side
+        update["xaxis.ticktext"] = [re.sub(r"^(\d{4})-(\d{4})$", r"\1-<br>\2", str(ticktext[i])) for i in keep]
         update["xaxis.tickangle"] = 0
     elif isinstance(ticktext, (list, tuple)) and any(len(str(t)) > 12 for t in ticktext):
         # a few long tick labels (the overview's "slechter / de rest van Nederland / beter") wrap instead of tilting
@@ -96,12 +110,23 @@ def phone_layout(spec: dict) -> dict:
         update["xaxis.tickangle"] = 0
     elif not categories:
         update["xaxis.nticks"] = MAX_TICKS + 1
+    if not categories and not yaxis.get("scaleanchor"):
+        # the axis title smaller and close to its ticks, so that a unit such as "achterstand (procentpunt)" fits
+        update.update({"margin.l": 58, "yaxis.title.font.size": 11, "yaxis.title.standoff": 2,
+                       "yaxis.tickfont.size": 11})
     if not categories and layout.get("height"):
-        update["height"] = layout["height"] + 20 * max(0, lines - 2)
+        margin = layout.get("margin") or {}
+        plot = layout["height"] - (margin.get("t") or 100) - (margin.get("b") or 80)
         if yaxis.get("scaleanchor"):  # a map: about half as wide, so about half as tall
-            margin = layout.get("margin") or {}
-            plot = layout["height"] - (margin.get("t") or 100) - (margin.get("b") or 80)
-            update["height"] = top + (margin.get("b") or 80) + max(220, int(plot * 0.55))
+            plot = max(220, int(plot * 0.55))
+        update["height"] = top + bottom + max(plot, 240)
+    x_title = (xaxis.get("title") or {}).get("text") or ""
+    if len(x_title) > 40:  # an axis title wider than a phone: on two lines, a little smaller
+        update["xaxis.title.text"] = "<br>".join(textwrap.wrap(x_title, 40))
+        update["xaxis.title.font.size"] = 12
+        update["margin.b"] += 18
+        if "height" in update:
+            update["height"] += 18
     return update
 
 

@@ -77,7 +77,10 @@ class AreaReport:
                 named.append(f"<li><strong>{html.escape(first_upper(label))} ({len(which)}):</strong> "
                              f"{html.escape(fmt.join(which))}.</li>")
         progress = self._progress_rows()
-        if progress.empty:
+        if progress.empty and not basket["baseline_gap"].notna().any():
+            closed = ("Voor geen enkele doelindicator is er een cijfer over het startjaar, dus hoeveel van de "
+                      "achterstand is ingelopen, is nog niet te meten.")
+        elif progress.empty:
             closed = ("Geen enkele doelindicator had bij de start een duidelijke achterstand op "
                       f"{self.benchmark_name}, dus er valt nog geen deel van een achterstand ingelopen te meten.")
         else:
@@ -148,7 +151,7 @@ class AreaReport:
                 rows.append({
                     "Indicator": i.title + ("" if unit == "%" else f" ({unit})"),
                     "Achterstand start → nu": (f"{fmt.number(a['baseline_gap'], d)} → {fmt.number(a['latest_gap'], d)}"
-                                               if has else fmt.MISSING),
+                                               if has else "geen cijfer over het startjaar"),
                     "Periode": f"{a['baseline_period']} → {a['latest_period']}" if has else fmt.MISSING,
                     "Door eigen verandering": fmt.number(a["change_due_to_area"], d) if has else fmt.MISSING,
                     "Door vergelijkings\u00adgroep": fmt.number(a["change_due_to_benchmark"], d) if has else fmt.MISSING,
@@ -207,7 +210,8 @@ class AreaReport:
             title = (f"{i.title}, {own['latest_period']}: {worse} van de {len(points)} gemeenten duidelijk slechter "
                      f"dan {self.benchmark_name}")
             alt = (f"Trechterdiagram van {i.title.lower()} per gemeente tegen het aantal in de noemer, met de waarde van "
-                   f"{self.benchmark_name} ({fmt.value_with_unit(centre, i.unit, i.decimals)}) en 95%- en 99,8%-grenzen.")
+                   f"{self.benchmark_name} ({fmt.value_with_unit(centre, i.unit, i.decimals)}) en 95%- en 99,8%-grenzen; "
+                   "alleen de gemeenten die duidelijk afwijken hebben hun naam in de grafiek.")
             data = pd.DataFrame({"Gemeente": points["area_name"], "Waarde": [fmt.value_with_unit(x, i.unit, i.decimals) for x in points["value"]],
                                  "Noemer": [fmt.number(x, 0) for x in points["denominator"]]})
             blocks.append(self.page.chart(figure_funnel(points, centre=centre, centre_label=first_upper(self.benchmark_name),

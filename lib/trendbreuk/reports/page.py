@@ -217,10 +217,15 @@ class Page:
 
 
 FOLD_WIDTH = "40rem"  # below this page width, folded sections start closed (a phone); trendbreuk.css reflows tables there too
-# Closes the <details> just before it on a phone, and opens every folded section before printing.
+# Closes the <details> just before it on a phone, opens every folded section before printing, and lets the charts
+# in a section fit themselves again when it opens (a chart cannot measure its box while it is folded away).
 FOLD_SCRIPT = ("<script>(function(d){if(!window.tbFoldPrint){window.tbFoldPrint=true;window.addEventListener("
                "'beforeprint',function(){document.querySelectorAll('details.tb-fold').forEach(function(e){e.open=true})})}"
-               f"if(d&&window.matchMedia&&window.matchMedia('(max-width: {FOLD_WIDTH})').matches){{d.open=false}}}})"
+               "if(!d)return;d.addEventListener('toggle',function(){if(d.open){d.querySelectorAll('.js-plotly-plot')"
+               ".forEach(function(g){if(g.tbFit){g.tbFit()}})}});"
+               # folded once the page has loaded, when its charts are drawn (a chart drawn while folded away has no size)
+               f"window.addEventListener('load',function(){{if(window.matchMedia&&window.matchMedia('(max-width: "
+               f"{FOLD_WIDTH})').matches){{d.open=false}}}})}})"
                "(document.currentScript&&document.currentScript.previousElementSibling);</script>")
 
 
@@ -295,8 +300,10 @@ def fit_script(div_id: str, phone: dict, desktop: dict, tiles: list[int] | None 
             "var h=u.height||desk.height||gd._fullLayout.height;gd.parentElement.style.height=h+'px';"
             "Plotly.relayout(gd,u).then(size);}"
             "function ready(){return gd&&window.Plotly&&gd._fullLayout}"
-            f"function fit(){{if(!ready())return;var n=gd.parentElement.clientWidth<{PHONE_WIDTH};"
+            # a chart in a folded section has no width: it waits until the section opens (tbFit)
+            f"function fit(){{if(!ready()||!gd.parentElement.clientWidth)return;var n=gd.parentElement.clientWidth<{PHONE_WIDTH};"
             "if(n===narrow)return;narrow=n;apply(n);}"
+            "if(gd){gd.tbFit=function(){if(!ready())return;Plotly.Plots.resize(gd).then(function(){narrow=null;fit()})}}"
             "fit();window.addEventListener('resize',fit);"
             f"window.addEventListener('beforeprint',function(){{if(ready()){{narrow=null;apply(false,{{width:{PRINT_WIDTH}}})}}}});"
             "window.addEventListener('afterprint',function(){if(ready()){narrow=null;Plotly.relayout(gd,{width:null});fit()}});"

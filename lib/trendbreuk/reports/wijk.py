@@ -193,12 +193,15 @@ class WijkProfile:
             which = [titles[i] for i in own.index[own["verdict"] == key]]
             if which and key != "onvoldoende_gegevens":
                 named.append(f"<li><strong>{html.escape(first_upper(label))}:</strong> {html.escape(fmt.join(which))}.</li>")
+        reasons: dict[str, list[str]] = {}  # indicators with the same reason are named together, the reason once
         for indicator_id, row in waiting.iterrows():
-            named.append(f"<li><strong>{html.escape(titles[indicator_id])}:</strong> nog geen oordeel over "
-                         f"{self.regions.target_year} mogelijk. "
-                         + html.escape(insufficient_sentence(row, self.catalogue[indicator_id], self.place.name,
-                                                             self.benchmark_name, self.regions.target_year,
-                                                             "de gemeente en de regio")) + "</li>")
+            reasons.setdefault(insufficient_sentence(row, self.catalogue[indicator_id], self.place.name,
+                                                     self.benchmark_name, self.regions.target_year,
+                                                     "de gemeente en de regio"), []).append(titles[indicator_id])
+        for reason, which in reasons.items():
+            listed = fmt.join([which[0]] + [w[:1].lower() + w[1:] for w in which[1:]])
+            named.append(f"<li><strong>{html.escape(listed)}:</strong> nog geen oordeel over "
+                         f"{self.regions.target_year} mogelijk. {html.escape(reason)}</li>")
         verdicts = (f"<p>Oordeel per indicator voor {self.regions.target_year}:</p>"
                     f'<ul class="tb-named">{"".join(named)}</ul>') if named else ""
         members = ""
