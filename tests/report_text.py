@@ -123,8 +123,22 @@ def language_findings(report: str, text: str) -> list[Finding]:
     return found
 
 
+def lowercase_blocks(report: str, html: str) -> list[Finding]:
+    """Paragraphs, list items, captions and headings that start in lower case (a table cell may: 'deels')."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(["script", "style"]):
+        tag.decompose()
+    found = []
+    for block in soup.find_all(["p", "li", "caption", "figcaption", "h1", "h2", "h3", "summary"]):
+        text = " ".join(block.get_text(" ").split())
+        if text and text[0].islower():
+            found.append(Finding(report, "blok begint met een kleine letter", text[:80]))
+    return found
+
+
 def report_findings(path: Path) -> list[Finding]:
-    return language_findings(path.name, visible_text(path.read_text(encoding="utf-8")))
+    html = path.read_text(encoding="utf-8")
+    return language_findings(path.name, visible_text(html)) + lowercase_blocks(path.name, html)
 
 
 def main(folders: list[str]) -> int:

@@ -255,8 +255,8 @@ def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_
     # another dataset than the default (demo) renders into its own folder, never among the demo reports
     page = (root / "reports" / "real" / "factsheet-GM0917-heerlen.html").read_text(encoding="utf-8")
     assert "Personen met bijstand" in page and "5,5%" in page          # Heerlen 2020: 4.210 / 76.038 = 5,54%
-    assert "geen gegevens: export Perined nodig</strong>: Vroeggeboorte, Laag geboortegewicht" in page
-    assert "geen gegevens: CBS-tabel 50120NED nog niet opgehaald</strong>: Goed ervaren gezondheid, Rokers" in page
+    assert "Geen gegevens: export Perined nodig</strong>: Vroeggeboorte, Laag geboortegewicht" in page
+    assert "Geen gegevens: CBS-tabel 50120NED nog niet opgehaald</strong>: Goed ervaren gezondheid, Rokers" in page
     assert "DEMODATA" not in page and "Kerncijfers wijken en buurten 2020 (84799NED)" in page
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from tests.browser import WIDTHS, browser, opened
 from tests.conftest import REPORT_KINDS
-from tests.report_text import language_findings, visible_text
+from tests.report_text import language_findings, lowercase_blocks, visible_text
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,8 @@ def test_the_scanner_finds_what_the_issue_found():
 def test_reports_read_right(all_reports):
     findings = []
     for name, path in all_reports.items():
-        findings += language_findings(name, visible_text(path.read_text(encoding="utf-8")))
+        html = path.read_text(encoding="utf-8")
+        findings += language_findings(name, visible_text(html)) + lowercase_blocks(name, html)
     assert findings == [], "\n".join(map(str, findings[:20]))
 
 

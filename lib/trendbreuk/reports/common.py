@@ -158,7 +158,7 @@ def missing_html(processed: Processed) -> HTML:
     groups: dict[str, list[dict]] = {}
     for item in skipped:
         groups.setdefault(item["reason"], []).append(item)
-    items = "".join(f"<li><strong>geen gegevens: {html.escape(reason)}</strong>: "
+    items = "".join(f"<li><strong>Geen gegevens: {html.escape(reason)}</strong>: "
                     f"{html.escape(', '.join(i['title'] for i in members))}</li>" for reason, members in groups.items())
     return HTML(
         '<section class="tb-missing"><h2>Indicatoren zonder gegevens</h2>'

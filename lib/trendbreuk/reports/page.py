@@ -197,7 +197,7 @@ class Page:
         self._plotly_embedded = True
         numbers = ""
         if data is not None and not data.empty:
-            csv = download_link(data, f"{_slug(name or title)[:80] or 'grafiek'}.csv", "download als CSV")
+            csv = download_link(data, f"{_slug(name or title)[:80] or 'grafiek'}.csv", "Download als CSV")
             numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}<p>{csv}</p></details>"
         # The plot is a group, not an image: it holds plotly's buttons (download, zoom), which keyboard users can
         # reach; an image may not contain controls (axe-core: nested-interactive). Its drawing is hidden from screen
