@@ -412,8 +412,9 @@ def edition_diff(old: Annotated[str, typer.Argument(help="the earlier edition")]
         for (kind, cause), n in found.groupby(["kind", "cause_label"]).size().items():
             typer.echo(f"  {n:6} {kind}: {cause}")
     target = csv or paths.reports_dir() / f"wijzigingen-{old}-{new or 'nu'}.csv"
-    with io.atomic_path(target) as tmp:
-        found.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
+    from trendbreuk.downloads import write_csv
+
+    write_csv(found, target)  # formula-safe: names and generated text never run in a spreadsheet
     typer.echo(f"alle {len(found)} wijzigingen: {target}")
 
 

@@ -130,7 +130,9 @@ def download_link(frame: pd.DataFrame, filename: str, label: str) -> str:
     so that it works from a mail attachment. Only pass tables that may be shared."""
     import base64
 
-    data = frame.to_csv(sep=";", index=False).encode("utf-8-sig")
+    from trendbreuk.downloads import csv_bytes
+
+    data = csv_bytes(frame)  # no cell can run as a formula in a spreadsheet
     encoded = base64.b64encode(data).decode("ascii")
     return (f'<a class="tb-download" download="{html.escape(filename)}" '
             f'href="data:text/csv;charset=utf-8;base64,{encoded}">{html.escape(label)}</a>')

@@ -14,6 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from trendbreuk import io
+from trendbreuk.downloads import set_text
 from trendbreuk.geography.areas import RegionsConfig
 from trendbreuk.sources.programmes import ProgrammeCatalogue
 from trendbreuk.sources.registrations import COLUMNS, SHEET
@@ -42,15 +43,15 @@ def build_template(regions: RegionsConfig, programmes: ProgrammeCatalogue, regio
     for letter, (title, values) in columns.items():
         lists[f"{letter}1"] = title
         for i, value in enumerate(values, start=2):
-            lists[f"{letter}{i}"] = value
+            set_text(lists[f"{letter}{i}"], value)  # a name is text, never a formula
     lists["E1"], lists["F1"], lists["G1"], lists["H1"], lists["I1"] = ("Programma", "Maatregel", "Eenheid", "Niveau",
                                                                        "Toegestane waarden")
     row = 2
     unit_text = {"count": "aantal", "count_with_denominator": "aantal + noemer", "status": "status"}
     for p in programmes.programmes:
         for m in p.measures:
-            lists[f"E{row}"], lists[f"F{row}"], lists[f"G{row}"] = p.title, m.title, unit_text[m.unit]
-            lists[f"H{row}"], lists[f"I{row}"] = m.level, ", ".join(m.values)
+            for letter, value in zip("EFGHI", (p.title, m.title, unit_text[m.unit], m.level, ", ".join(m.values))):
+                set_text(lists[f"{letter}{row}"], value)
             row += 1
     for letter, (title, values) in columns.items():
         target = {"A": "A", "B": "C", "C": "D"}[letter]
@@ -82,8 +83,8 @@ def build_template(regions: RegionsConfig, programmes: ProgrammeCatalogue, regio
         "van de Academische Werkplaats; rapporten tonen aantallen onder de "
         f"{programmes.disclosure_threshold} als '<{programmes.disclosure_threshold}'.",
     ]
-    for line in lines:
-        notes.append([line])
+    for number, line in enumerate(lines, start=1):
+        set_text(notes[f"A{number}"], line)
     notes["A1"].font = Font(bold=True, size=14)
     notes.column_dimensions["A"].width = 120
     lists.sheet_state = "visible"
