@@ -19,8 +19,29 @@ import typer
 
 from trendbreuk import paths
 
-app = typer.Typer(help="Trendbreuk monitoring workbook: demo data, indicator tables and HTML reports.",
-                  no_args_is_help=True, add_completion=False)
+DEBUG_ENV = "TRENDBREUK_DEBUG"
+
+
+class _Commands(typer.Typer):
+    """The command line: a mistake in input or configuration anywhere below (a configuration error, an unknown name,
+    a folder that cannot be written) ends as one message naming the file and field, with exit code 1, never as a
+    traceback. TRENDBREUK_DEBUG=1 shows the traceback for a developer."""
+
+    def __call__(self, *args, **kwargs):
+        from trendbreuk.io import WriteError
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except (ValueError, LookupError, WriteError, FileNotFoundError, PermissionError) as err:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            message = str(err).strip("'\"") or type(err).__name__
+            typer.secho(f"fout: {message}", fg=typer.colors.RED, err=True)
+            sys.exit(1)
+
+
+app = _Commands(help="Trendbreuk monitoring workbook: demo data, indicator tables and HTML reports.",
+                no_args_is_help=True, add_completion=False)
 render_app = typer.Typer(help="Render reports to self-contained HTML in reports/.", no_args_is_help=True)
 app.add_typer(render_app, name="render")
 fetch_app = typer.Typer(help="Download source data once, with provenance, into data/raw/.", no_args_is_help=True)
@@ -611,4 +632,4 @@ def _render_batch(jobs, title: str, engine: str, workers: int, verbose: bool, re
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    app()

@@ -247,19 +247,22 @@ def _names(regions: RegionsConfig) -> dict[str, str]:
     return names
 
 
-def load_truth(root: Path) -> dict:
-    path = root / "config" / "demo.yaml"
-    import yaml
+class DemoConfigError(ValueError):
+    """config/demo.yaml cannot be used; the message names the file and the field."""
 
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+def load_truth(root: Path) -> dict:
+    return io.read_config(root / "config" / "demo.yaml", DemoConfigError, "demo configuration")
 
 
 def _export_names(root: Path, provider: str) -> dict[str, str]:
-    """indicator id -> the export's own indicator name (the inverse of the layout's indicator_names)."""
-    import yaml
+    """indicator id -> the export's own indicator name (the inverse of the layout's indicator_names), as the sources
+    configuration's layouts say."""
+    from trendbreuk.sources.datasets import DatasetConfigError
 
-    layouts = yaml.safe_load((root / "config" / "sources.yaml").read_text(encoding="utf-8"))["layouts"]
-    return {ident: name for name, ident in layouts[provider].get("indicator_names", {}).items()}
+    layouts = io.read_config(root / "config" / "sources.yaml", DatasetConfigError, "sources configuration")
+    return {ident: name for name, ident in ((layouts.get("layouts") or {}).get(provider) or {})
+            .get("indicator_names", {}).items()}
 
 
 def _indicators_of(root: Path, provider: str, truth: dict) -> list[str]:

@@ -159,3 +159,22 @@ def read_yaml(path: Path):
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return remembered(("yaml", str(path.resolve()), loader.__name__), hashlib.sha1(data).digest(),
                       lambda: yaml.load(data.decode("utf-8"), Loader=loader))
+
+
+def read_config(path: Path, error: type[Exception] = ValueError, what: str = "configuration") -> dict:
+    """A configuration file (YAML) as a mapping. A syntax error becomes `error` naming the file, line and column;
+    a file that is empty or holds a list or a single value becomes `error` that says a mapping is expected.
+    FileNotFoundError passes, for the caller's own message."""
+    import yaml
+
+    try:
+        raw = read_yaml(path)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise error(f"{path}{where}: not valid YAML ({problem}); the {what} was not read") from None
+    if not isinstance(raw, dict):
+        found = "nothing (an empty file)" if raw is None else f"a {type(raw).__name__}"
+        raise error(f"{path}: the {what} should be a mapping of 'key: value' lines, but the file holds {found}")
+    return raw

@@ -11,7 +11,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from trendbreuk import io, paths
 
@@ -269,69 +268,142 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name_key(name)).strip("-")
 
 
+REGION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")      # zuid-limburg: part of commands, never of a path
+AREA_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,15}$")  # ZL, PS, VR01S: part of report file names
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_code(value, pattern: re.Pattern, where: str, what: str) -> str:
+    """A code from a configuration file or area list, as text, if it matches `pattern`; else an error that names
+    the file and field. Codes become parts of file names: no '/', '..' or spaces get in."""
+    text = str(value if value is not None else "").strip()
+    if not pattern.match(text):
+        raise RegionsConfigError(f"{where}: {what} '{text}' is not a valid code (letters, digits"
+                                 + (", '-'" if pattern is REGION_KEY else ", '_'") + "; no '/', '.' or spaces)")
+    return text
+
+
+def check_name(value, where: str, what: str = "name") -> str:
+    """A name as text: present, at most 120 characters, no control characters (a name may hold any other
+    character: every report escapes it)."""
+    if value is None or not str(value).strip():
+        raise RegionsConfigError(f"{where}: no {what}; give one ({what}: ...)")
+    text = str(value).strip()
+    if CONTROL.search(text) or len(text) > 120:
+        raise RegionsConfigError(f"{where}: {what} {text[:40]!r} has control characters or is longer than 120 "
+                                 "characters")
+    return text
+
+
+def _mapping(value, where: str, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise RegionsConfigError(f"{where}: {what} should be a mapping (key: value lines), not "
+                                 f"{'nothing' if value is None else type(value).__name__}")
+    return value
+
+
+def _number(raw: dict, field: str, default, kind, where: str):
+    value = raw.get(field, default)
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise RegionsConfigError(f"{where}: {field} '{value}' is not a {'whole ' if kind is int else ''}number") from None
+
+
 def load_regions(path: Path | None = None) -> RegionsConfig:
-    """Read and check config/regions.yaml."""
+    """Read and check config/regions.yaml: every mistake is a RegionsConfigError that names the file and the
+    field (a code that is no code, a missing name, a list where a mapping belongs, a non-number year)."""
     path = Path(path) if path else paths.regions_file()
     try:
-        raw = io.read_yaml(path)
+        raw = io.read_config(path, RegionsConfigError, "regions configuration")
     except FileNotFoundError as err:
         raise RegionsConfigError(f"{path} not found: the workbook needs its regions configuration") from err
-    except yaml.YAMLError as err:
-        raise RegionsConfigError(f"{path} is not valid YAML: {err}") from err
     regions: dict[str, Region] = {}
     seen: dict[str, str] = {}
-    for key, spec in (raw.get("regions") or {}).items():
+    area_codes: dict[str, str] = {}
+    for key, spec in _mapping(raw.get("regions") or {}, str(path), "regions").items():
+        key = check_code(key, REGION_KEY, f"{path}: regions", "region key")
+        where = f"{path}: region {key}"
+        spec = _mapping(spec, where, "the region")
         subregios = []
-        for s in spec.get("subregios") or []:
+        for number, s in enumerate(spec.get("subregios") or [], start=1):
+            s = _mapping(s, f"{where}, subregio {number}", "a subregio")
+            s_code = check_code(s.get("code"), AREA_CODE, f"{where}, subregio {number}", "code")
+            s_where = f"{where}, subregio {s_code}"
+            s_name = check_name(s.get("name"), s_where)
             gemeenten = []
-            for g in s.get("gemeenten") or []:
+            for g_number, g in enumerate(s.get("gemeenten") or [], start=1):
+                g = _mapping(g, f"{s_where}, gemeente {g_number}", "a gemeente")
                 code = str(g.get("code", "")).strip()
                 if not GEMEENTE_CODE.match(code):
-                    raise RegionsConfigError(f"{path}: region {key}, subregio {s.get('name')}: bad code '{code}'")
+                    raise RegionsConfigError(f"{s_where}, gemeente {g_number}: bad code '{code}' (GM + 4 digits)")
                 if code in seen:
                     raise RegionsConfigError(f"{path}: {code} appears twice (in {seen[code]} and {key})")
                 seen[code] = key
-                tile = tuple(g["tile"]) if g.get("tile") is not None else None
-                gemeenten.append(Gemeente(code=code, name=str(g["name"]), subregio_code=str(s["code"]), tile=tile))
+                name = check_name(g.get("name"), f"{s_where}, gemeente {code}")
+                tile = g.get("tile")
+                if tile is not None and not (isinstance(tile, (list, tuple)) and len(tile) == 2
+                                             and all(isinstance(t, (int, float)) for t in tile)):
+                    raise RegionsConfigError(f"{s_where}, gemeente {code}: tile should be [column, row], not {tile!r}")
+                gemeenten.append(Gemeente(code=code, name=name, subregio_code=s_code,
+                                          tile=tuple(tile) if tile is not None else None))
             if not gemeenten:
-                raise RegionsConfigError(f"{path}: region {key}, subregio {s.get('name')} has no gemeenten")
-            subregios.append(Subregio(code=str(s["code"]), name=str(s["name"]), gemeenten=tuple(gemeenten)))
+                raise RegionsConfigError(f"{s_where} has no gemeenten")
+            subregios.append(Subregio(code=s_code, name=s_name, gemeenten=tuple(gemeenten)))
         if not subregios:
-            raise RegionsConfigError(f"{path}: region {key} has no subregio's")
+            raise RegionsConfigError(f"{where} has no subregio's")
+        r_code = check_code(spec.get("code"), AREA_CODE, where, "code")
+        for code in (r_code, *(s.code for s in subregios)):
+            if code in area_codes and not (code == r_code and area_codes[code] == key):
+                raise RegionsConfigError(f"{where}: code {code} is also used by {area_codes[code]}: a region or "
+                                         "subregio code names its reports, so it must be unique")
+            area_codes[code] = key
+        r_name = check_name(spec.get("name"), where)
         members = {g.code for s in subregios for g in s.gemeenten}
         focus = []
         for number, f in enumerate(spec.get("focus_areas") or [], start=1):
-            where = f"{path}: region {key}, focus area {f.get('name') or number}"
+            f = _mapping(f, f"{where}, focus area {number}", "a focus area")
+            f_where = f"{where}, focus area {f.get('name') or number}"
             codes = tuple(str(c).strip().upper() for c in f.get("areas") or [])
             if not f.get("name") or not codes:
-                raise RegionsConfigError(f"{where}: give a name and the wijk or buurt codes (areas: [WK091710, ...])")
+                raise RegionsConfigError(f"{f_where}: give a name and the wijk or buurt codes (areas: [WK091710, ...])")
             bad = [c for c in codes if level_of(c) is None]
             if bad:
-                raise RegionsConfigError(f"{where}: {bad} are not wijk or buurt codes (WK + 6 digits, BU + 8 digits)")
+                raise RegionsConfigError(f"{f_where}: {bad} are not wijk or buurt codes (WK + 6 digits, BU + 8 digits)")
             outside = [c for c in codes if gemeente_of(c) not in members]
             if outside:
-                raise RegionsConfigError(f"{where}: {outside} lie in gemeenten outside {spec['name']}")
+                raise RegionsConfigError(f"{f_where}: {outside} lie in gemeenten outside {r_name}")
             if len(set(codes)) < len(codes):
-                raise RegionsConfigError(f"{where}: a code appears twice")
-            focus.append(FocusArea(name=str(f["name"]), region_key=key, codes=codes, note=str(f.get("note", ""))))
+                raise RegionsConfigError(f"{f_where}: a code appears twice")
+            focus.append(FocusArea(name=check_name(f["name"], f_where), region_key=key, codes=codes,
+                                   note=str(f.get("note", ""))))
         regions[key] = Region(
-            key=key, code=str(spec["code"]), name=str(spec["name"]), subregios=tuple(subregios),
+            key=key, code=r_code, name=r_name, subregios=tuple(subregios),
             source_note=str(spec.get("source_note", "")), focus_areas=tuple(focus),
         )
     if not regions:
-        raise RegionsConfigError(f"{path}: no regions configured")
-    benchmarks = {str(b["code"]): str(b["name"]) for b in raw.get("benchmarks") or []}
+        raise RegionsConfigError(f"{path}: no regions configured (regions: with at least one region)")
+    benchmarks = {}
+    for number, b in enumerate(raw.get("benchmarks") or [], start=1):
+        b = _mapping(b, f"{path}: benchmark {number}", "a benchmark")
+        benchmarks[check_code(b.get("code"), AREA_CODE, f"{path}: benchmark {number}", "code")] = check_name(
+            b.get("name"), f"{path}: benchmark {number}")
     config = RegionsConfig(
         regions=regions,
         default_region=str(raw.get("default_region") or next(iter(regions))),
         benchmarks=benchmarks,
         default_benchmark=str(raw.get("default_benchmark", "rest_nl")),
-        baseline_year=int(raw.get("baseline_year", 2018)),
-        target_year=int(raw.get("target_year", 2030)),
-        target_share_closed=float(raw.get("target_share_closed", 0.25)),
-        indeling_year=int(raw["indeling_year"]) if raw.get("indeling_year") else None,
+        baseline_year=_number(raw, "baseline_year", 2018, int, str(path)),
+        target_year=_number(raw, "target_year", 2030, int, str(path)),
+        target_share_closed=_number(raw, "target_share_closed", 0.25, float, str(path)),
+        indeling_year=_number(raw, "indeling_year", None, int, str(path)) if raw.get("indeling_year") else None,
         path=path,
     )
+    if not 0 < config.target_share_closed <= 1:
+        raise RegionsConfigError(f"{path}: target_share_closed {config.target_share_closed} should lie between 0 and 1 "
+                                 "(0.25 is a quarter)")
     if config.default_region not in regions:
         raise RegionsConfigError(f"{path}: default_region '{config.default_region}' is not among {list(regions)}")
     if config.default_benchmark not in benchmarks:

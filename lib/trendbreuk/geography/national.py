@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from trendbreuk import io
-from trendbreuk.geography.areas import GEMEENTE_CODE, RegionsConfig, _as_code, slugify
+from trendbreuk.geography.areas import AREA_CODE, CONTROL, GEMEENTE_CODE, RegionsConfig, _as_code, slugify
 
 
 class AreaListError(ValueError):
@@ -107,6 +107,15 @@ def read_area_list(path: Path) -> AreaList:
         code = clash[clash > 1].index[0]
         raise AreaListError(f"{path}: gemeente {code} is listed in more than one region "
                             f"({', '.join(sorted(twice.loc[twice['gemeente_code'] == code, 'region_code']))})")
+    # codes become parts of report file names and names appear in reports: checked where they enter
+    for column, bad in (("region_code", ~frame["region_code"].str.match(AREA_CODE.pattern)),
+                        ("region_name", frame["region_name"].str.contains(CONTROL.pattern, regex=True)),
+                        ("gemeente_name", frame["gemeente_name"].str.contains(CONTROL.pattern, regex=True))):
+        rows = frame.index[bad & frame[column].ne("")]
+        if len(rows):
+            row = int(rows[0])
+            raise AreaListError(f"{path}, row {row + 2}: {column.replace('_', ' ')} {frame.at[row, column]!r} is not "
+                                "usable (a code of letters, digits and '_'; a name without control characters)")
     empty = frame.index[frame["region_code"].eq("") | frame["region_name"].eq("")]
     if len(empty):
         raise AreaListError(f"{path}, row {int(empty[0]) + 2}: gemeente {frame.at[int(empty[0]), 'gemeente_code']} "

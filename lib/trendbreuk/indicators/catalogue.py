@@ -154,15 +154,37 @@ def _variants(entry: dict, path: Path) -> list[dict]:
     return out
 
 
+# The providers the build reads indicators from (build.INDICATOR_PROVIDERS: the CBS tables and the portal exports).
+SOURCE_PROVIDERS = ("cbs", "perined", "wsjg", "gezondheidsmonitor")
+# Fields that must be numbers: (field, whole number, smallest allowed)
+NUMBER_FIELDS = (("decimals", True, 0), ("multiplier", False, 0), ("pool_years", True, 1),
+                 ("publication_lag", True, 0), ("min_count", True, 0), ("survey_interval", True, 1),
+                 ("baseline_year", True, 1900))
+
+
+def _check_numbers(entry: dict, path: Path, name: str) -> None:
+    """A field that must be a number and is not ('decimals: een') is named with the file and indicator."""
+    for field, whole, least in NUMBER_FIELDS:
+        value = entry.get(field)
+        if value is None:
+            continue
+        ok = isinstance(value, int) if whole else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok or value < least:
+            kind = "a whole number" if whole else "a number"
+            raise CatalogueError(f"{path}: indicator '{name}': {field} '{value}' should be {kind} of {least} or more")
+
+
 def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
     path = Path(path) if path else paths.config_dir() / "indicators.yaml"
     try:
-        raw = io.read_yaml(path)
+        raw = io.read_config(path, CatalogueError, "indicator catalogue")
     except FileNotFoundError as err:
         raise CatalogueError(f"{path} not found: the workbook needs its indicator catalogue") from err
     catalogue: dict[str, Indicator] = {}
     entries = []
     for position, entry in enumerate(raw.get("indicators") or [], start=1):
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"{path}: indicator {position} should be a mapping (id: ..., title: ...), not {entry!r}")
         name = entry.get("id", f"entry {position}")
         absent = [k for k in REQUIRED if entry.get(k) in (None, "")]
         if absent:
@@ -191,6 +213,12 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
             raise CatalogueError(f"{path}: indicator '{name}': ci_method '{entry['ci_method']}' does not fit {entry['statistic']} ({methods})")
         if entry["life_phase"] not in LIFE_PHASES:
             raise CatalogueError(f"{path}: indicator '{name}': life_phase '{entry['life_phase']}' is not one of {LIFE_PHASES}")
+        _check_numbers(entry, path, name)
+        source = entry.get("source")
+        if not isinstance(source, dict) or source.get("provider") not in SOURCE_PROVIDERS:
+            provider = source.get("provider") if isinstance(source, dict) else source
+            raise CatalogueError(f"{path}: indicator '{name}': source provider '{provider}' is unknown; it must be one "
+                                 f"of {list(SOURCE_PROVIDERS)} (source: {{provider: cbs, ...}})")
         pool = int(entry.get("pool_years", 1))
         if pool < 1:
             raise CatalogueError(f"{path}: indicator '{name}': pool_years must be 1 or more, not {pool}")

@@ -145,7 +145,7 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
     root = root or paths.project_root()
     path = Path(path) if path else root / "config" / "sources.yaml"
     try:
-        raw = io.read_yaml(path)
+        raw = io.read_config(path, DatasetConfigError, "sources configuration")
     except FileNotFoundError as err:
         raise DatasetConfigError(f"{path} not found") from err
     datasets = {}

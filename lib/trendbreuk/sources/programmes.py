@@ -53,14 +53,18 @@ class ProgrammeCatalogue:
 def load_programmes(path: Path | None = None) -> ProgrammeCatalogue:
     path = Path(path) if path else paths.config_dir() / "programmes.yaml"
     try:
-        raw = io.read_yaml(path)
+        raw = io.read_config(path, ProgrammeConfigError, "programme catalogue")
     except FileNotFoundError as err:
         raise ProgrammeConfigError(f"{path} not found") from err
     programmes = []
-    for p in raw.get("programmes") or []:
+    for number, p in enumerate(raw.get("programmes") or [], start=1):
+        if not isinstance(p, dict) or not p.get("id") or not p.get("title"):
+            raise ProgrammeConfigError(f"{path}: programme {number} needs an id and a title (id: ..., title: ...)")
         measures = []
         for m in p.get("measures") or []:
-            where = f"{path}: programme {p.get('id')}, measure {m.get('id')}"
+            where = f"{path}: programme {p.get('id')}, measure {m.get('id') if isinstance(m, dict) else m}"
+            if not isinstance(m, dict) or not m.get("id") or not m.get("title"):
+                raise ProgrammeConfigError(f"{where}: a measure needs an id and a title")
             if m.get("unit") not in UNITS:
                 raise ProgrammeConfigError(f"{where}: unit '{m.get('unit')}' must be one of {UNITS}")
             if m.get("level") not in LEVELS:
@@ -75,4 +79,7 @@ def load_programmes(path: Path | None = None) -> ProgrammeCatalogue:
     ids = [p.id for p in programmes]
     if len(ids) != len(set(ids)):
         raise ProgrammeConfigError(f"{path}: a programme id appears twice")
-    return ProgrammeCatalogue(tuple(programmes), int(raw.get("disclosure_threshold", 10)))
+    threshold = raw.get("disclosure_threshold", 10)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ProgrammeConfigError(f"{path}: disclosure_threshold '{threshold}' should be a whole number of 1 or more")
+    return ProgrammeCatalogue(tuple(programmes), threshold)
