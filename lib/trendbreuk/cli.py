@@ -408,6 +408,27 @@ def edition_show(name: Annotated[str, typer.Argument(help="an edition's name")],
         typer.echo(f"  {since['summary']}")
 
 
+@edition_app.command("check")
+def edition_check(dataset: DatasetOption = "") -> None:
+    """Check every saved edition of a dataset, and every stored file, against the sha256 it was saved with; exit
+    code 1 and the damaged files when something changed."""
+    from trendbreuk.editions import check_store, list_editions
+
+    editions = list_editions(dataset or None)
+    problems = check_store(dataset or None)
+    if not problems:
+        typer.echo(f"{len(editions)} {'editie' if len(editions) == 1 else 'edities'} gecontroleerd: alle bestanden zijn "
+                   "zoals ze bewaard zijn")
+        return
+    for name, files in problems.items():
+        where = "opgeslagen bestanden (objects)" if name == "objects" else f"editie {name}"
+        typer.secho(f"{where}: beschadigd of veranderd: {', '.join(files)}", fg=typer.colors.RED, err=True)
+    typer.secho("fout: niet alle edities zijn intact; een beschadigde editie wordt niet gelezen. Bewaar de build van "
+                "dezelfde bronnen opnieuw onder een nieuwe naam om de bestanden opnieuw op te slaan.",
+                fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
 @edition_app.command("diff")
 def edition_diff(old: Annotated[str, typer.Argument(help="the earlier edition")],
                  new: Annotated[Optional[str], typer.Argument(help="the later edition (default: the current build)")] = None,

@@ -25,6 +25,7 @@ from trendbreuk.geography.areas import RegionsConfig, load_regions
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+RESERVED = frozenset({"objects"})  # the content-addressed store beside the editions
 MANIFEST = "edition.json"
 NOT_FOR_SHARING = ("NIET DELEN. Edities zijn bewaarde builds: ze bevatten onbewerkte tellingen, ook kleine aantallen "
                    "die personen herkenbaar kunnen maken.\nDeel alleen gerenderde rapporten.\n")
@@ -72,13 +73,24 @@ def build_id(hashes: dict[str, str]) -> str:
     return hashlib.sha256("\n".join(f"{name} {sha}" for name, sha in sorted(hashes.items())).encode()).hexdigest()
 
 
+def check_name(name: str) -> str:
+    """An edition name as given, if it can only ever name a folder inside the dataset's editions: letters, digits,
+    '.', '_' and '-', starting with a letter or digit ('../x' and 'a/b' cannot), and not a reserved name."""
+    if not NAME.fullmatch(name or "") or ".." in name:
+        raise EditionError(f"edition name '{name}': use letters, digits, '.', '_' or '-' (e.g. 2025, 2025-voorjaar)")
+    if name.lower() in RESERVED:
+        raise EditionError(f"edition name '{name}' is reserved (the store of the editions' files); choose another")
+    return name
+
+
 def save(name: str, dataset: str | None = None, root: Path | None = None) -> tuple[Edition, bool]:
     """Keep the current build of `dataset` as edition `name`. Returns the edition and whether it was new (saving the
-    same build under the same name again changes nothing). A name already used for other content is an error."""
+    same build under the same name again changes nothing). A name already used for other content is an error. A
+    stored copy that no longer matches its sha256 (damaged) is never linked into the new edition: the build's file is
+    stored afresh."""
     root = root or paths.project_root()
     dataset = _dataset_name(dataset, root)
-    if not NAME.fullmatch(name or ""):
-        raise EditionError(f"edition name '{name}': use letters, digits, '.', '_' or '-' (e.g. 2025, 2025-voorjaar)")
+    check_name(name)
     source = paths.processed_dir(root) / dataset
     if not (source / "build_info.json").is_file():
         raise EditionError(f"{source} holds no build; run `trendbreuk build --dataset {dataset}` first")
@@ -101,7 +113,7 @@ def save(name: str, dataset: str | None = None, root: Path | None = None) -> tup
             (store.parent / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
         for rel, path in files.items():
             blob = objects / hashes[rel]
-            if not blob.is_file():
+            if not blob.is_file() or io.sha256_file(blob) != hashes[rel]:  # new, or damaged: store the build's copy
                 with io.atomic_path(blob) as tmp:
                     shutil.copyfile(path, tmp)
                 blob.chmod(0o444)
@@ -126,16 +138,67 @@ def _link(blob: Path, destination: Path) -> None:
         destination.chmod(0o444)
 
 
-def load(name: str, dataset: str | None = None, root: Path | None = None) -> Edition:
+def load(name: str, dataset: str | None = None, root: Path | None = None, verify: bool = True) -> Edition:
+    """Edition `name` of `dataset`, its files checked against the sha256 they were saved with (an edition that was
+    changed or damaged is an EditionError naming the edition and the table, never read as if it were intact)."""
     root = root or paths.project_root()
     dataset = _dataset_name(dataset, root)
+    check_name(name)
     folder = editions_dir(dataset, root) / name
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         known = ", ".join(e.name for e in list_editions(dataset, root)) or "geen"
         raise EditionError(f"dataset {dataset} has no edition '{name}' (editions: {known}); save one with "
                            f"`trendbreuk edition save NAME --dataset {dataset}`")
-    return Edition(name, dataset, folder, json.loads(manifest_path.read_text(encoding="utf-8")))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise EditionError(f"edition '{name}' of dataset {dataset}: {manifest_path} is damaged ({err})") from None
+    edition = Edition(name, dataset, folder, manifest)
+    if verify:
+        damaged = damaged_files(edition)
+        if damaged:
+            raise EditionError(f"edition '{name}' of dataset {dataset} does not match what was saved: "
+                               f"{', '.join(damaged)} changed or damaged since it was saved (sha256 differs). It is not "
+                               "read; `trendbreuk edition check` lists every damaged file, and a build of the same "
+                               "sources saved under a new name stores them afresh")
+    return edition
+
+
+_VERIFIED: dict[tuple, list[str]] = {}
+
+
+def damaged_files(edition: Edition) -> list[str]:
+    """The files of an edition whose content is not what its manifest says (missing, changed, damaged), by name.
+    Checked once per process for the same files (size, time and inode unchanged)."""
+    files = edition.manifest.get("files") or {}
+    stamps = []
+    for rel in sorted(files):
+        path = edition.folder / rel
+        stamps.append((rel, io.file_stamp(path) if path.is_file() else None))
+    key = (str(edition.folder), tuple(stamps))
+    if key not in _VERIFIED:
+        _VERIFIED[key] = [rel for rel, stamp in stamps
+                          if stamp is None or io.sha256_file(edition.folder / rel) != files[rel]]
+    return list(_VERIFIED[key])
+
+
+def check_store(dataset: str | None = None, root: Path | None = None) -> dict[str, list[str]]:
+    """Every edition of a dataset checked against its manifest, and every stored object against its name:
+    {edition or 'objects': [damaged files]}, only where something is wrong."""
+    root = root or paths.project_root()
+    dataset = _dataset_name(dataset, root)
+    problems = {}
+    for edition in list_editions(dataset, root):
+        damaged = damaged_files(edition)
+        if damaged:
+            problems[edition.name] = damaged
+    objects = editions_dir(dataset, root) / "objects"
+    bad = [p.name for p in sorted(objects.iterdir()) if p.is_file() and not p.name.startswith(".")
+           and io.sha256_file(p) != p.name] if objects.is_dir() else []
+    if bad:
+        problems["objects"] = bad
+    return problems
 
 
 def list_editions(dataset: str | None = None, root: Path | None = None) -> list[Edition]:
@@ -145,7 +208,7 @@ def list_editions(dataset: str | None = None, root: Path | None = None) -> list[
     store = editions_dir(dataset, root)
     found = []
     for folder in sorted(store.iterdir()) if store.is_dir() else []:
-        if (folder / MANIFEST).is_file():
+        if folder.name.lower() not in RESERVED and (folder / MANIFEST).is_file():
             found.append(Edition(folder.name, dataset, folder, json.loads((folder / MANIFEST).read_text(encoding="utf-8"))))
     return sorted(found, key=lambda e: (e.manifest.get("saved_at", ""), e.name))
 
