@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -230,7 +231,13 @@ def build_folder(dataset_name: str | None = None, root: Path | None = None) -> P
     root = root or paths.project_root()
     name, _, edition = (dataset_name or "").partition(EDITION_MARK)
     dataset = _dataset_name(name or None, root)
-    return load(edition, dataset, root).folder if edition else paths.processed_dir(root) / dataset
+    if edition:
+        return load(edition, dataset, root).folder
+    folder = paths.processed_dir(root) / dataset
+    if not folder.is_dir():  # a build killed between its two renames: put the previous tables back
+        for note in io.recover_directory(folder):
+            logging.getLogger(__name__).warning(note)
+    return folder
 
 
 def configuration_of(edition_folder: Path | None, root: Path | None) -> tuple[RegionsConfig, dict[str, Indicator]]:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -84,33 +86,95 @@ def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> None:
 
 
 @contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder` (the folder itself, so that no lock file is left in it) for the block: one
+    process at a time swaps a folder in it or updates a shared file in it. The operating system releases the lock
+    when the process ends, killed or not."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no lock, as before
+        yield
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+STALE_SECONDS = 3600  # a temporary folder of an older workbook (no process id in its name) counts as left over after this
+
+
+def recover_directory(target: Path) -> list[str]:
+    """Repair what an interrupted atomic_directory left beside `target`: when `target` is missing but the previous
+    folder is still at its '.old' name (a kill between the two renames), put it back; remove temporary folders of
+    processes that no longer run. Returns what was done, in words (for a log)."""
+    target = Path(target)
+    parent = target.parent
+    done = []
+    if not parent.is_dir():
+        return done
+    with locked(parent):
+        old = parent / f".{target.name}.old"
+        if not target.exists() and old.is_dir():
+            os.replace(old, target)
+            done.append(f"restored the previous {target.name} from {old.name} (an interrupted run had moved it aside)")
+        for leftover in parent.glob(f".{target.name}.*.tmp"):
+            owner = leftover.name[len(target.name) + 2:].split("-", 1)[0]
+            stale = (not _alive(int(owner))) if owner.isdigit() else (
+                time.time() - leftover.stat().st_mtime > STALE_SECONDS)
+            if stale and leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+                done.append(f"removed {leftover.name}, left by an interrupted run")
+    return done
+
+
+@contextmanager
 def atomic_directory(target: Path) -> Iterator[Path]:
     """Yield a temporary folder beside `target`; when the block succeeds it replaces `target` as a whole.
 
     The old folder is moved aside first and deleted only after the new one is in place, so at no moment
-    is there a half-filled `target`.
+    is there a half-filled `target`. The swap holds a lock, and a run that was killed is repaired by the next one
+    (recover_directory): its temporary folder removed, or the previous folder put back.
     """
     target = Path(target)
     with writing_in(target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        for note in recover_directory(target):
+            logging.getLogger(__name__).warning(note)
+        # the process id in the name tells a later run whether the folder is still being written
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent))
         try:
             tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the usual permissions
             yield tmp
-            old = None
-            if target.exists():
-                old = target.with_name(f".{target.name}.old")
-                if old.exists():
-                    shutil.rmtree(old)
-                os.replace(target, old)
-            try:
-                os.replace(tmp, target)
-            except OSError:
-                if old is not None:  # put the earlier folder back in its place
-                    os.replace(old, target)
-                raise
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            with locked(target.parent):
+                old = None
+                if target.exists():
+                    old = target.with_name(f".{target.name}.old")
+                    if old.exists():
+                        shutil.rmtree(old)
+                    os.replace(target, old)
+                try:
+                    os.replace(tmp, target)
+                except OSError:
+                    if old is not None:  # put the earlier folder back in its place
+                        os.replace(old, target)
+                    raise
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -100,6 +100,7 @@ class Freeze:
             self.entries: dict = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.entries = {}
+        self._changed: dict[str, dict | None] = {}  # what this run recorded (None: forgotten), merged on save
         self._inputs: dict[str, Inputs] = {}
         self._regions: dict[str, object] = {}
         self._notebooks: dict[str, str] = {}
@@ -153,13 +154,29 @@ class Freeze:
 
     def record(self, job, fingerprint: str | None, path: Path | None) -> None:
         if fingerprint is None or path is None:
-            self.entries.pop(job.filename, None)
+            self.forget(job)
         else:
             self.entries[job.filename] = {"fingerprint": fingerprint, "stamp": list(io.file_stamp(path)[1:])}
+            self._changed[job.filename] = self.entries[job.filename]
 
     def forget(self, job) -> None:
         self.entries.pop(job.filename, None)
+        self._changed[job.filename] = None
 
     def save(self) -> None:
+        """Write this run's entries into the freeze file, keeping every other entry as it is on disk now: two
+        renders into one folder at once (two regions) each keep their own reports' entries."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        io.write_text_atomic(self.path, json.dumps(self.entries, indent=0, sort_keys=True))
+        with io.locked(self.out_dir):
+            try:
+                current = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                current = {}
+            for filename, entry in self._changed.items():
+                if entry is None:
+                    current.pop(filename, None)
+                else:
+                    current[filename] = entry
+            io.write_text_atomic(self.path, json.dumps(current, indent=0, sort_keys=True))
+            self.entries = current
+            self._changed = {}

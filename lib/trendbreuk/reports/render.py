@@ -644,10 +644,25 @@ def step_totals(outcomes: list[RenderOutcome], wall: float, workers: int) -> dic
     return steps
 
 
-def _start_worker() -> None:
-    """Prepare a worker of render_many: the report modules and the notebook shell, once."""
+def _start_worker(parent: int | None = None) -> None:
+    """Prepare a worker of render_many: the report modules and the notebook shell, once; and a watch on the process
+    that started the batch, so that a worker ends when that process is gone (killed, say), instead of waiting for
+    work forever."""
     global _SHELL
     import importlib
+    import threading
+
+    if parent is not None:
+        def watch() -> None:
+            while True:
+                time.sleep(1.0)
+                try:
+                    os.kill(parent, 0)
+                except ProcessLookupError:
+                    os._exit(1)
+                except PermissionError:
+                    pass
+        threading.Thread(target=watch, name="trendbreuk-parent-watch", daemon=True).start()
 
     for module in REPORT_MODULES:  # already there when the fork server preloaded them
         importlib.import_module(module)
@@ -707,7 +722,8 @@ def _in_workers(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path | 
         for job in jobs:
             yield _render_one(job, engine, str(root), target)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_start_worker) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_start_worker,
+                             initargs=(os.getpid(),)) as pool:
         env = {name: os.environ.get(name) for name in WORKBOOK_ENV}
         futures = [pool.submit(_render_one, job, engine, str(root), target, env) for job in jobs]
         for future in as_completed(futures):
