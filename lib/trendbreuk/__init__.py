@@ -4,6 +4,17 @@ layers below it (tests/test_layers.py keeps it so):
 2. geography (areas, mergers, boundaries); above it sources (reading and fetching every provider's data)
 3. indicators (catalogue, statistics, gaps, verdicts, disclosure); above it charts (figures from frames)
 4. build, demo and demo_wijken (raw data -> processed tables), editions (builds kept under a name) and changes
-   (what changed between two builds, and why); above them reports (content, site, rendering); at the top cli
+   (what changed between two builds, and why); above them reports (content, site, rendering) and explore (the
+   Jupyter entry point, `trendbreuk.open()`); at the top cli
 """
 __version__ = "0.1.0"
+
+
+def open(dataset: str | None = None, region: str | None = None, *, root=None):  # noqa: A001 (the entry point's name)
+    """The workbook for exploring in Jupyter: the processed tables of `dataset` (default: the configuration's default
+    dataset; "demo@2024" for a saved edition) for `region` (default: the default region), with the everyday
+    questions as methods (trendbreuk.explore.Workbook)."""
+    from trendbreuk.explore import open_workbook
+
+    return open_workbook(dataset, region, root=root)
+

@@ -169,3 +169,38 @@ def figure_gap(gaps: pd.DataFrame, *, title: str, unit: str, area_label: str, be
     ticktext.append(str(target_year))
     fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, title_text="")
     return _layout(fig, title, f"achterstand ({gap_unit})")
+
+
+# For exploring any set of areas: Okabe-Ito colours (without yellow, too light on white) and a marker and dash each,
+# so that two gemeenten are told apart in colour, in grey print and by colour-blind readers alike.
+AREA_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#555555")
+AREA_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "star")
+AREA_DASHES = ("solid", "dot", "dash", "dashdot", "longdashdot", "solid", "dot")
+
+
+def figure_areas(values: pd.DataFrame, labels: dict[str, str], *, title: str, unit: str, decimals: int = 1,
+                 benchmark: str | None = None) -> Figure:
+    """Lines over time for any areas, each in its own colour, marker and dash, with a legend; the benchmark (code
+    `benchmark`) black and long-dashed, as in the reports. values: area_code, period, year_start, year_end, value."""
+    frame = values.assign(t=(values["year_start"] + values["year_end"]) / 2).sort_values("t")
+    fig = Figure()
+    position = 0
+    for code, label in labels.items():
+        rows = frame[frame["area_code"] == code]
+        if rows.empty:
+            continue
+        if code == benchmark:
+            colour, symbol, dash = COLOURS["benchmark"], STYLE["benchmark"]["symbol"], "longdash"
+        else:
+            colour = AREA_COLOURS[position % len(AREA_COLOURS)]
+            symbol, dash = AREA_SYMBOLS[position % len(AREA_SYMBOLS)], AREA_DASHES[position % len(AREA_DASHES)]
+            position += 1
+        hover = [f"<b>{label}</b><br>{p}: {fmt.value_with_unit(v, unit, decimals)}"
+                 for p, v in zip(rows["period"], rows["value"])]
+        fig.add_trace("scatter", x=rows["t"], y=rows["value"], mode="lines+markers", name=label,
+                      line=dict(color=colour, dash=dash, width=2.5), marker=dict(symbol=symbol, size=9, color=colour),
+                      hovertext=hover, hoverinfo="text")
+    tickvals, ticktext = _ticks(frame)
+    fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, title_text="")
+    fig.update_yaxes(ticksuffix="%" if unit == "%" else "", rangemode="tozero")
+    return _layout(fig, title, "percentage" if unit == "%" else unit)

@@ -1,0 +1,123 @@
+"""Exploring in Jupyter (issue 30): `trendbreuk.open()` and its questions, checked against the processed tables read
+directly with pandas (not through the workbook's code), and every Python example in the README and docs/ run."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def wb(project):
+    import trendbreuk
+
+    return trendbreuk.open(root=project)
+
+
+@pytest.fixture(scope="module")
+def tables(project):
+    folder = project / "data/processed/demo"
+    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in ("indicator_values", "gaps", "assessments")}
+
+
+def test_series_is_the_table_filtered_to_the_region_and_the_areas(wb, tables):
+    got = wb.series("bijstand", ["Heerlen", "Kerkrade"])
+    values = tables["indicator_values"]
+    expected = values[(values["region"] == "zuid-limburg") & (values["indicator"] == "bijstand")
+                      & values["area_code"].isin(["GM0917", "GM0928", "rest_nl"])]
+    assert len(got) == len(expected) > 0
+    assert set(got["area_code"]) == {"GM0917", "GM0928", "rest_nl"}
+    heerlen_2024 = expected[(expected["area_code"] == "GM0917") & (expected["period"] == "2024")]["value"].item()
+    assert got[(got["area_code"] == "GM0917") & (got["period"] == "2024")]["value"].item() == heerlen_2024
+    assert "Personen met bijstand" in repr(got) and "95%-marge" in got.description
+    # the default: every gemeente of the region (16), never Noord- en Midden-Limburg's
+    assert set(wb.series("bijstand", benchmark=False)["area_code"]) == {g.code for g in wb.region.gemeenten}
+
+
+def test_the_gap_and_the_share_closed_are_the_gaps_table(wb, tables):
+    got = wb.gap("bijstand", "Heerlen")
+    gaps = tables["gaps"]
+    expected = gaps[(gaps["region"] == "zuid-limburg") & (gaps["indicator"] == "bijstand")
+                    & (gaps["area_code"] == "GM0917") & (gaps["benchmark"] == "rest_nl")].sort_values("year_start")
+    assert got["gap"].tolist() == expected["gap"].tolist()
+    assert got["share_closed"].tolist()[-1] == expected["share_closed"].tolist()[-1]
+
+
+def test_furthest_behind_counts_each_target_indicator_once(wb, tables):
+    got = wb.furthest_behind().set_index("area_code")
+    a = tables["assessments"]
+    basket = a[(a["region"] == "zuid-limburg") & a["target_basket"] & (a["benchmark"] == "rest_nl")
+               & (a["area_level"] == "gemeente")]
+    heerlen = basket[basket["area_code"] == "GM0917"]
+    assert heerlen["indicator"].nunique() == len(heerlen) == 19          # no variant counted twice
+    assert got.loc["GM0917", "duidelijk_slechter"] == (heerlen["comparison"] == "slechter").sum()
+    assert list(got["duidelijk_slechter"]) == sorted(got["duidelijk_slechter"], reverse=True)
+
+
+def test_ranking_puts_the_least_favourable_first(wb, tables):
+    got = wb.ranking("bijstand")                                         # lower is better: the highest share first
+    assert got["rank"].tolist() == list(range(1, 17))
+    assert got["value"].tolist() == sorted(got["value"], reverse=True)
+
+
+def test_polars_and_dutch_labels_on_request(wb):
+    import polars as pl
+
+    frame = wb.series("bijstand", "Heerlen", polars=True, dutch=True)
+    assert isinstance(frame, pl.DataFrame) and {"gebied", "periode", "waarde", "marge_van"} <= set(frame.columns)
+
+
+def test_names_that_are_almost_right_are_suggested(wb):
+    from trendbreuk.explore import NotFound
+
+    with pytest.raises(NotFound, match="bedoelt u: bijstand"):
+        wb.series("bijstnad")
+    with pytest.raises(NotFound, match="bedoelt u: Heerlen"):
+        wb.series("bijstand", "Heerlem")
+    with pytest.raises(NotFound, match="trendbreuk edition save"):
+        wb.changes                                                   # no edition yet: which command makes it
+
+
+def test_two_gemeenten_get_distinct_colours_markers_and_a_legend(wb):
+    fig = wb.chart("bijstand", ["Heerlen", "Kerkrade"])
+    lines = [t for t in fig.traces if t["name"] in ("Heerlen", "Kerkrade")]
+    assert len(lines) == 2
+    assert lines[0]["line"]["color"] != lines[1]["line"]["color"]
+    assert lines[0]["marker"]["symbol"] != lines[1]["marker"]["symbol"]
+    assert fig.title == "Personen met bijstand" and fig["layout"]["separators"] == ",."   # the house style
+    assert fig.to_plotly().layout.title.text == "Personen met bijstand"
+
+
+def _examples(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[d.name for d in DOCUMENTS])
+def test_every_python_example_in_the_documentation_runs(document, project, monkeypatch):
+    """A broken example fails CI: each ```python block runs in order, on the demo build of a scratch project."""
+    monkeypatch.setenv("TRENDBREUK_ROOT", str(project))
+    namespace: dict = {}
+    for number, code in enumerate(_examples(document.read_text(encoding="utf-8")), start=1):
+        try:
+            exec(compile(code, f"{document.name} voorbeeld {number}", "exec"), namespace)
+        except Exception as err:  # noqa: BLE001 - name the example that broke
+            pytest.fail(f"{document.name}, Python-voorbeeld {number} faalt: {type(err).__name__}: {err}")
+
+
+def test_the_documented_names_are_the_public_api():
+    import trendbreuk
+    from trendbreuk import explore
+
+    assert callable(trendbreuk.open)
+    for name in ("indicator_values", "gaps", "assessments", "basket_summary", "age_strata", "age_shares",
+                 "age_groups", "small_area_values", "small_area_gaps", "small_area_assessments",
+                 "registrations_shared", "changes", "areas", "indicators", "all", "series", "gap", "ranking",
+                 "furthest_behind", "compare", "verdicts", "wijk", "age", "chart"):
+        assert hasattr(explore.Workbook, name) or name in ("indicators", "all"), name
