@@ -121,3 +121,14 @@ def test_the_documented_names_are_the_public_api():
                  "registrations_shared", "changes", "areas", "indicators", "all", "series", "gap", "ranking",
                  "furthest_behind", "compare", "verdicts", "wijk", "age", "chart"):
         assert hasattr(explore.Workbook, name) or name in ("indicators", "all"), name
+
+
+def test_the_reference_page_is_made_from_the_code():
+    """docs/verkennen.md is what scripts/api_reference.py writes from the docstrings (run it after changing them)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("api_reference", ROOT / "scripts" / "api_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (ROOT / "docs" / "verkennen.md").read_text(encoding="utf-8") == module.reference(), \
+        "docs/verkennen.md is out of date: .venv/bin/python scripts/api_reference.py"
