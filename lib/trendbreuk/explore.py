@@ -47,8 +47,10 @@ class Result(pd.DataFrame):
         return Result
 
     def _repr_html_(self):
-        table = super()._repr_html_() or ""
         import html
+
+        # numbers to two decimals on screen (the table itself keeps every digit)
+        table = pd.DataFrame(self).round(2)._repr_html_() or ""
 
         return f"<p><strong>{html.escape(getattr(self, 'description', '') or '')}</strong></p>{table}"
 
