@@ -65,7 +65,7 @@ def served(quarto_site):
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
-@pytest.mark.parametrize("page_name", ["index.html", "docs/methode.html"])
+@pytest.mark.parametrize("page_name", ["index.html", "docs/methode.html", "docs/verkennen.html"])
 def test_quarto_site_pages_are_accessible(chromium, served, page_name, width):
     with opened(chromium, f"{served}/{page_name}", WIDTHS[width]) as page:
         _check(page, f"quarto site {page_name} at {WIDTHS[width]} px")
@@ -78,7 +78,7 @@ def test_python_site_pages_are_accessible(chromium, python_reports, project, wid
 
     folder = python_reports["factsheet"].parent
     index = write_site(folder, load_regions(project / "config" / "regions.yaml"), project)
-    for path in (index, folder / "docs" / "methode.html"):
+    for path in (index, folder / "docs" / "methode.html", folder / "docs" / "verkennen.html"):
         with opened(chromium, path, WIDTHS[width]) as page:
             _check(page, f"python site {path.name} at {WIDTHS[width]} px")
 

@@ -132,3 +132,18 @@ def test_the_reference_page_is_made_from_the_code():
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "verkennen.md").read_text(encoding="utf-8") == module.reference(), \
         "docs/verkennen.md is out of date: .venv/bin/python scripts/api_reference.py"
+
+
+def test_the_explorer_redraws_for_the_chosen_indicator_and_areas(wb):
+    box = wb.explorer("bijstand", ["Heerlen"])
+    shown = lambda: [o for o in box.output.outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    first = shown()
+    assert len(first) == 1
+    names = [t["name"] for t in first[0]["data"]["application/vnd.plotly.v1+json"]["data"]]
+    assert "Heerlen" in names and "Kerkrade" not in names
+    box.areas.value = ("Heerlen", "Kerkrade")        # what a click does: the widget calls update
+    names = [t["name"] for t in shown()[0]["data"]["application/vnd.plotly.v1+json"]["data"]]
+    assert "Kerkrade" in names
+    box.indicator.value = "ww_uitkering"
+    title = shown()[0]["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
+    assert title == wb.indicators["ww_uitkering"].title

@@ -396,6 +396,34 @@ class Workbook:
         return figure_areas(pd.DataFrame(data), labels, title=f"{ind.title}", unit=ind.unit, decimals=ind.decimals,
                             benchmark="rest_nl" if benchmark else None)
 
+    def explorer(self, indicator: str = "bijstand", areas=("Heerlen",)):
+        """A small interactive explorer for a notebook (ipywidgets): choose an indicator and areas, see the chart and
+        the table. Returns the widget; `explorer.update()` redraws it (the widgets call it on every change)."""
+        import ipywidgets as widgets
+
+        catalogue = self.indicators.table
+        choose_indicator = widgets.Dropdown(options=list(zip(catalogue["titel"], catalogue["id"])),
+                                            value=self.indicators.resolve(indicator), description="Indicator")
+        names = list(self.areas["naam"])
+        choose_areas = widgets.SelectMultiple(options=names, value=tuple(self.areas.set_index("code").loc[
+            [self.area_code(a) for a in areas], "naam"]), description="Gebieden", rows=8)
+        output = widgets.Output()
+
+        def update(*_):
+            output.outputs = ()  # the widget's own outputs: the same with or without a running kernel
+            if not choose_areas.value:
+                output.append_stdout("Kies een of meer gebieden.\n")
+                return
+            output.append_display_data(self.chart(choose_indicator.value, list(choose_areas.value)))
+            output.append_display_data(self.series(choose_indicator.value, list(choose_areas.value)))
+
+        choose_indicator.observe(update, names="value")
+        choose_areas.observe(update, names="value")
+        box = widgets.VBox([widgets.HBox([choose_indicator, choose_areas]), output])
+        box.update, box.indicator, box.areas, box.output = update, choose_indicator, choose_areas, output
+        update()
+        return box
+
     def _benchmark_name(self, code: str) -> str:
         return "de rest van Nederland" if code == "rest_nl" else self.regions.benchmarks.get(code, code)
 

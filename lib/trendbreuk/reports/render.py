@@ -416,7 +416,7 @@ def _text(value) -> str:
 
 REPORT_PROJECT = Path("notebooks") / "_quarto.yml"
 SITE_PROJECT = "_quarto.yml"
-SITE_SOURCES = ("index.qmd", "docs/methode.md")
+SITE_SOURCES = ("index.qmd", "docs/methode.md", "docs/verkennen.md")
 
 
 def quarto_binary() -> str:

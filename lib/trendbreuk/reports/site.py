@@ -194,7 +194,8 @@ class SiteIndex:
             parts.append('<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
                          f"{which} gemaakt met verzonnen cijfers om de werkwijze te tonen.</div>")
         parts.append('<p>Elk rapport is één HTML-bestand dat zonder internet opent en dat u los kunt mailen. '
-                     f'Hoe de cijfers berekend zijn, staat in <a href="{METHOD_PAGE}">de methode</a>.</p>')
+                     f'Hoe de cijfers berekend zijn, staat in <a href="{METHOD_PAGE}">de methode</a>. Voor '
+                     f'onderzoekers: <a href="{RESEARCH_PAGE}">verkennen in Jupyter</a>.</p>')
         if not self.reports:
             parts.append("<p>Er zijn nog geen rapporten in deze map. Maak ze met <code>trendbreuk render all</code>.</p>")
         regions = dict.fromkeys(r.region for r in self.reports)
@@ -218,11 +219,14 @@ def site_dir(root: Path) -> Path:
     return Path(root) / (config.get("project", {}).get("output-dir") or "_site")
 
 
-def method_html(root: Path | None = None) -> str:
-    """docs/methode.md as HTML (GitHub-style tables), for the site."""
+RESEARCH_PAGE = "docs/verkennen.html"  # for researchers: the Jupyter entry point (docs/verkennen.md), apart from reports
+
+
+def method_html(root: Path | None = None, page: str = "methode.md") -> str:
+    """A page of docs/ (default docs/methode.md) as HTML (GitHub-style tables), for the site."""
     import mistune
 
-    source = (root or paths.project_root()) / "docs" / "methode.md"
+    source = (root or paths.project_root()) / "docs" / page
     # Pandoc's fenced divs (":::"; for Quarto, a scroll box around the wide table) are not markdown to mistune; the
     # tables get their scroll box below
     text = "\n".join(line for line in source.read_text(encoding="utf-8").splitlines() if not line.startswith(":::"))
@@ -232,11 +236,13 @@ def method_html(root: Path | None = None) -> str:
 
 
 def write_site(out_dir: Path, regions: RegionsConfig, root: Path | None = None) -> Path:
-    """The Python engine's site pages: reports/index.html (every report in the folder) and
-    reports/docs/methode.html. Returns the index's path."""
+    """The Python engine's site pages: reports/index.html (every report in the folder), reports/docs/methode.html
+    and, for researchers, reports/docs/verkennen.html. Returns the index's path."""
     out_dir = Path(out_dir)
     back = '<p class="tb-note"><a href="../index.html">← Alle rapporten</a></p>'
     io.write_text_atomic(out_dir / METHOD_PAGE, html_document("Trendbreuk: methode", back + method_html(root)))
+    io.write_text_atomic(out_dir / RESEARCH_PAGE, html_document("Trendbreuk: verkennen in Jupyter (onderzoekers)",
+                                                                back + method_html(root, "verkennen.md")))
     index = SiteIndex.load(out_dir, regions)
     target = out_dir / "index.html"
     io.write_text_atomic(target, html_document("Trendbreuk: alle rapporten", "<h1>Trendbreuk: alle rapporten</h1>" + index.html()))
