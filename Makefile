@@ -49,7 +49,7 @@ site: build
 
 # Real CBS numbers from the recordings in ../shared/data: fetched through a mirror on 127.0.0.1 (the same code path as
 # a real fetch), built and rendered as dataset `opnames`, with the wijkprofiel of every wijk of the region (KWB 2020).
-# Indicators the recordings do not carry say "geen gegevens".
+# Indicators the recordings do not carry say "geen gegevens". The reports go to reports/opnames/ (never among the demo).
 OPNAMES_TABLES ?= 03759ned 84799NED
 opnames: install
 	$(BIN)/python -m tests.odata_mirror -- $(BIN)/trendbreuk fetch cbs --dataset opnames $(OPNAMES_TABLES)

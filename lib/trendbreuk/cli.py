@@ -36,6 +36,8 @@ class _Commands(typer.Typer):
             if os.environ.get(DEBUG_ENV):
                 raise
             message = str(err).strip("'\"") or type(err).__name__
+            if not type(err).__module__.startswith("trendbreuk"):  # not one of the workbook's own messages
+                message += f" ({type(err).__name__}; {DEBUG_ENV}=1 toont waar het misging)"
             typer.secho(f"fout: {message}", fg=typer.colors.RED, err=True)
             sys.exit(1)
 
