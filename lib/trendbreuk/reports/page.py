@@ -55,10 +55,25 @@ def _in_quarto() -> bool:
     return any(name in os.environ for name in QUARTO_KERNEL_ENV)
 
 
+@cache
+def environment():
+    """The one Jinja2 environment of the reports, with autoescape: templates/page.html.j2 (the page) and
+    templates/fragments.html.j2 (its blocks). A value is escaped unless it is Markup (HTML this package made)."""
+    from jinja2 import Environment, FunctionLoader
+
+    templates = resources.files("trendbreuk.reports") / "templates"
+    return Environment(loader=FunctionLoader(lambda name: (templates / name).read_text(encoding="utf-8")),
+                       autoescape=True, auto_reload=False)
+
+
+def fragment(name: str, *args) -> str:
+    """One macro of templates/fragments.html.j2, rendered with autoescape; pass HTML this package made as Markup."""
+    return str(getattr(environment().get_template("fragments.html.j2").module, name)(*args))
+
+
 def html_document(title: str, body: str) -> str:
     """A whole HTML page (templates/page.html.j2 with the stylesheet inlined) around `body`: the Python
     engine's reports and the site pages."""
-    from jinja2 import Environment
     from markupsafe import Markup
 
     from trendbreuk import __version__
@@ -66,9 +81,9 @@ def html_document(title: str, body: str) -> str:
     templates = resources.files("trendbreuk.reports") / "templates"
     # autoescape: the title (a gemeente's name from the configuration) is text; the body and the stylesheet are HTML
     # and CSS that this package made
-    template = Environment(autoescape=True).from_string((templates / "page.html.j2").read_text(encoding="utf-8"))
-    return template.render(title=title, css=Markup((templates / "trendbreuk.css").read_text(encoding="utf-8")),
-                           body=Markup(body), version=__version__)
+    return environment().get_template("page.html.j2").render(
+        title=title, css=Markup((templates / "trendbreuk.css").read_text(encoding="utf-8")), body=Markup(body),
+        version=__version__)
 
 
 log = logging.getLogger(__name__)
@@ -118,11 +133,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
 
 
 def demo_banner(description: str) -> HTML:
-    return HTML(
-        '<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
-        "Alle getallen in dit rapport zijn verzonnen om de werkwijze te tonen"
-        + (f" ({html.escape(description)})" if description else "") + ".</div>"
-    )
+    return HTML(fragment("demo_banner", description))
 
 
 def download_link(frame: pd.DataFrame, filename: str, label: str) -> str:
@@ -134,8 +145,7 @@ def download_link(frame: pd.DataFrame, filename: str, label: str) -> str:
 
     data = csv_bytes(frame)  # no cell can run as a formula in a spreadsheet
     encoded = base64.b64encode(data).decode("ascii")
-    return (f'<a class="tb-download" download="{html.escape(filename)}" '
-            f'href="data:text/csv;charset=utf-8;base64,{encoded}">{html.escape(label)}</a>')
+    return fragment("download", filename, encoded, label)
 
 
 def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str = "tb-table",
@@ -143,26 +153,22 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str =
     """A plain, accessible HTML table from a frame whose cells are already formatted text. Cells are escaped,
     except in `raw_columns`, which hold HTML made by this package (badges). With `group_column`, that column
     becomes a header row above each group instead of a column."""
+    from markupsafe import Markup
+
     columns = [c for c in frame.columns if c != group_column]
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
     raw = [c in raw_columns for c in columns]
-    labels = [html.escape(str(c).replace("\u00ad", "")) for c in columns]
+    labels = [str(c).replace("\u00ad", "") for c in columns]
     rows, current = [], None
     for record in frame.to_dict("records"):
+        group = None
         if group_column and record[group_column] != current:
-            current = record[group_column]
-            rows.append(f'<tr class="tb-group"><th scope="colgroup" colspan="{len(columns)}">{html.escape(str(current))}</th></tr>')
-        # data-label: the column's name, shown before the cell when a phone stacks the row (trendbreuk.css)
-        rows.append("<tr>" + "".join(f'<td data-label="{label}">'
-                                     f"{record[c] if is_raw else _keep_periods(html.escape(str(record[c])))}</td>"
-                                     for c, is_raw, label in zip(columns, raw, labels)) + "</tr>")
-    body = "".join(rows)
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    # A table wider than the screen (a phone, or many gemeenten side by side) scrolls inside its own box, which
-    # keyboard users can focus and scroll too (a labelled region, as WCAG's technique for scrollable content).
-    label = html.escape(caption or "tabel")
-    return (f'<div class="tb-scroll" role="region" aria-label="{label}" tabindex="0">'
-            f'<table class="{css_class}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+            current = group = record[group_column]
+        # raw columns hold HTML this package made (badges); every other cell is text, with periods kept together
+        cells = [Markup(record[c]) if is_raw else _keep_periods(str(record[c])) for c, is_raw in zip(columns, raw)]
+        rows.append({"group": None if group is None else str(group), "cells": cells})
+    # A table wider than the screen scrolls inside its own box, which keyboard users can focus and scroll too (a
+    # labelled region, as WCAG's technique for scrollable content); on a phone its rows become cards (data-label).
+    return fragment("table", [str(c) for c in columns], labels, rows, caption, css_class)
 
 
 @dataclass
@@ -177,6 +183,7 @@ class Page:
         (as a table and as `name`.csv; without a name the file is named after the chart's title). The figures of this
         package (charts.figure.Figure) are written without plotly's validation; a plotly Figure works too."""
         import plotly.io as pio
+        from markupsafe import Markup
 
         self._charts += 1
         div_id = f"tb-chart-{self._charts}"
@@ -200,7 +207,7 @@ class Page:
         numbers = ""
         if data is not None and not data.empty:
             csv = download_link(data, f"{_slug(name or title)[:80] or 'grafiek'}.csv", "Download als CSV")
-            numbers = f"<details><summary>Cijfers bij deze grafiek</summary>{table_html(data)}<p>{csv}</p></details>"
+            numbers = fragment("numbers", Markup(table_html(data)), Markup(csv))
         # The plot is a group, not an image: it holds plotly's buttons (download, zoom), which keyboard users can
         # reach; an image may not contain controls (axe-core: nested-interactive). Its drawing is hidden from screen
         # readers, who get the description and the numbers instead of a jumble of axis labels. On a phone the chart
@@ -209,13 +216,7 @@ class Page:
                         "gd.querySelectorAll('svg').forEach(function(s){s.setAttribute('aria-hidden','true')})}"
                         "if(gd&&gd.on){gd.on('plotly_afterplot',hide)}if(gd){hide()}})();</script>")
         fit = fit_script(div_id, phone, desktop_layout(plain["layout"], phone), tile_traces(plain))
-        return HTML(
-            f'<figure class="tb-figure" aria-label="{html.escape(_strip_tags(title))}">'
-            f'<div class="tb-plot" role="group" aria-label="Grafiek: {html.escape(alt)}" tabindex="0">'
-            f"{plot}{hide_drawing}{fit}</div>"
-            f'<figcaption><span class="tb-alt">Beschrijving: {html.escape(alt)}</span></figcaption>'
-            f"{numbers}</figure>"
-        )
+        return HTML(fragment("figure", _strip_tags(title), alt, Markup(plot + hide_drawing + fit), Markup(numbers)))
 
 
 FOLD_WIDTH = "40rem"  # below this page width, folded sections start closed (a phone); trendbreuk.css reflows tables there too
@@ -235,14 +236,17 @@ def fold(summary: str, body: str, css_class: str = "tb-indicator") -> str:
     """A section whose `summary` (HTML: a heading with its badges) stays in view and whose `body` folds away on a
     phone: open on a wide screen and on paper, closed on a narrow screen until the reader opens it. The answer comes
     first; the details are one tap away."""
-    return (f'<section class="{css_class}"><details class="tb-fold" open><summary>{summary}</summary>{body}</details>'
-            f"{FOLD_SCRIPT}</section>")
+    from markupsafe import Markup
+
+    return fragment("fold", Markup(summary), Markup(body), css_class, Markup(FOLD_SCRIPT))
 
 
 def explained(note_html: str, question: str = "Hoe lees je dit?") -> str:
     """A reading aid (the verdict rules, what the symbols mean) folded under a question: open on a desktop and on
     paper, one tap away on a phone."""
-    return fold(f"<span>{html.escape(question)}</span>", note_html, "tb-explain")
+    from markupsafe import Markup
+
+    return fold(Markup("<span>{}</span>").format(question), note_html, "tb-explain")
 
 
 def fold_section(block: "HTML | str") -> "HTML":
@@ -326,9 +330,12 @@ def own_template(template: dict, types: set[str]) -> dict:
     return {**template, "layout": layout, "data": {t: v for t, v in (template.get("data") or {}).items() if t in types}}
 
 
-def _keep_periods(text: str) -> str:
-    """Keep a period such as 2016-2018 on one line in a narrow table column (a browser breaks after the hyphen)."""
-    return re.sub(r"\b(\d{4}-\d{4})\b", r'<span class="tb-nowrap">\1</span>', text)
+def _keep_periods(text: str):
+    """Text with a period such as 2016-2018 kept on one line in a narrow table column (a browser breaks after the
+    hyphen): the text escaped, the periods wrapped in a nowrap span (Markup)."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"\b(\d{4}-\d{4})\b", r'<span class="tb-nowrap">\1</span>', str(escape(text))))
 
 
 def _strip_tags(text: str) -> str:
