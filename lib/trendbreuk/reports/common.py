@@ -13,7 +13,7 @@ from trendbreuk.build import Processed
 from trendbreuk.geography.areas import Region, RegionsConfig
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk import formatting as fmt
-from trendbreuk.reports.page import HTML, demo_banner
+from trendbreuk.reports.page import HTML, demo_banner, fragment
 
 COMPARISON = {
     "slechter": ("▲", "duidelijk slechter"),
@@ -32,12 +32,11 @@ def first_upper(text: str) -> str:
 
 def comparison_badge(status: str, level: str = "") -> str:
     symbol, text = COMPARISON[status]
-    extra = f" ({level})" if level else ""
-    return f'<span class="tb-badge tb-{status}"><span aria-hidden="true">{symbol}</span> {text}{extra}</span>'
+    return fragment("comparison_badge", status, symbol, f"{text} ({level})" if level else text)
 
 
 def verdict_badge(key: str, label: str) -> str:
-    return f'<span class="tb-badge tb-{VERDICT_STYLE[key]}">{html.escape(label)}</span>'
+    return fragment("verdict_badge", VERDICT_STYLE[key], label)
 
 
 def finite(x) -> bool:
@@ -51,8 +50,7 @@ def header_html(processed: Processed, kicker: str, title: str, subtitle: str) ->
         parts.append(demo_banner(processed.info.get("description", "")).data)
     edition = f" · editie {processed.edition}" if processed.edition else ""
     made = fmt.dutch_date(date.today())
-    parts.append(f'<header class="tb-header"><p class="tb-kicker">{html.escape(kicker)}</p><h1>{html.escape(title)}</h1>'
-                 f'<p class="tb-sub">{html.escape(subtitle)}{html.escape(edition)} · gemaakt op {made}</p></header>')
+    parts.append(fragment("header", kicker, title, f"{subtitle}{edition} · gemaakt op {made}"))
     parts.append(print_margins(f"Trendbreuk · {title}", f"gemaakt op {made}{edition}", processed.demo))
     return HTML("".join(parts))
 
