@@ -108,8 +108,7 @@ def source_items(processed: Processed, periods: dict[str, str], names: tuple[str
             parts.append(f"cijfers over {periods[s['source']]}")
         if s.get("retrieved_at"):
             parts.append(f"opgehaald {_iso_date(s['retrieved_at'])}")
-        label = SOURCE_LABELS.get(s["source"], s["source"])
-        items.append(f"<li>{html.escape(label)}: {html.escape(', '.join(parts))}</li>")
+        items.append((SOURCE_LABELS.get(s["source"], s["source"]), ", ".join(parts)))
     if cbs:
         parts = [cbs_tables_text(cbs)]
         if periods.get("cbs"):
@@ -117,8 +116,8 @@ def source_items(processed: Processed, periods: dict[str, str], names: tuple[str
         dates = sorted({_iso_date(s["retrieved_at"]) for s in cbs if s.get("retrieved_at")})
         if dates:
             parts.append(f"opgehaald {' en '.join(dates) if len(dates) <= 2 else f'{dates[0]} tot {dates[-1]}'}")
-        items.insert(0, f"<li>CBS StatLine (open data, CC BY 4.0): {html.escape('; '.join(parts))}</li>")
-    return f"<ul>{''.join(items)}</ul>"
+        items.insert(0, ("CBS StatLine (open data, CC BY 4.0)", "; ".join(parts)))
+    return fragment("source_list", items)
 
 
 def cbs_tables_text(entries: list[dict]) -> str:
@@ -156,20 +155,13 @@ def missing_html(processed: Processed) -> HTML:
     groups: dict[str, list[dict]] = {}
     for item in skipped:
         groups.setdefault(item["reason"], []).append(item)
-    items = "".join(f"<li><strong>Geen gegevens: {html.escape(reason)}</strong>: "
-                    f"{html.escape(', '.join(i['title'] for i in members))}</li>" for reason, members in groups.items())
-    return HTML(
-        '<section class="tb-missing"><h2>Indicatoren zonder gegevens</h2>'
-        f"<p>Van {len(skipped)} indicatoren uit de catalogus zijn nog geen cijfers ingelezen. Ze ontbreken in dit "
-        "rapport; de oordelen en tellingen hierboven gaan alleen over de indicatoren die er wel zijn.</p>"
-        f"<ul>{items}</ul>"
-        + "</section>")
+    return HTML(fragment("missing", len(skipped), [(reason, ", ".join(i["title"] for i in members))
+                                                   for reason, members in groups.items()]))
 
 
 def provenance_html(processed: Processed) -> str:
     info = processed.info
-    return (f'<p class="tb-meta">Trendbreuk-werkboek versie {__version__} · dataset {html.escape(info.get("dataset", ""))} · '
-            f"tabellen gebouwd {html.escape(_iso_date(info.get('built_at', '')))}</p>")
+    return fragment("provenance", __version__, info.get("dataset", ""), _iso_date(info.get("built_at", "")))
 
 
 def demo_note(processed: Processed) -> str:
