@@ -16,15 +16,21 @@ TARGET = ROOT / "docs" / "verkennen.md"
 
 INTRO = """# Verkennen in Jupyter: de ingang en haar vragen
 
-Deze pagina wordt gemaakt uit de code (`scripts/api_reference.py`); de tien vragen met hun code staan in de README
-("Verkennen in Jupyter") en worden door de tests uitgevoerd.
+Deze pagina wordt gemaakt uit de code en de README (`scripts/api_reference.py`): eerst de tien vragen met hun code
+(dezelfde als in de README, "Verkennen in Jupyter"; de tests voeren ze uit), dan elke tabel en vraag met de uitleg uit
+de code.
 
-```python
-import trendbreuk
-wb = trendbreuk.open()          # trendbreuk.open(dataset=None, region=None)
-wb.series("bijstand", ["Heerlen", "Kerkrade"])
-```
+## Tien vragen
 """
+
+
+def ten_questions() -> str:
+    """The README's block of the ten questions (the first Python example of its section "Verkennen in Jupyter")."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Verkennen in Jupyter"):]
+    return "```python\n" + re.search(r"```python\n(.*?)```", section, re.S)[1] + "```\n"
 
 
 def _first_paragraph(obj) -> str:
@@ -37,7 +43,7 @@ def reference() -> str:
     import trendbreuk
     from trendbreuk import explore
 
-    lines = [INTRO, "## `trendbreuk.open`", "", _first_paragraph(trendbreuk.open), "", "## Tabellen", "",
+    lines = [INTRO, ten_questions(), "## `trendbreuk.open`", "", _first_paragraph(trendbreuk.open), "", "## Tabellen", "",
              "| attribuut | wat |", "|---|---|"]
     questions = []
     for name, member in explore.Workbook.__dict__.items():
