@@ -20,7 +20,7 @@ from pathlib import Path
 from trendbreuk import io, paths
 from trendbreuk.geography.areas import Region, RegionsConfig, gemeente_of, level_of, load_regions, slugify
 from trendbreuk import formatting as fmt
-from trendbreuk.reports.page import HTML, html_document
+from trendbreuk.reports.page import HTML, fragment, html_document
 
 REPORT_FILE = re.compile(r"^(?P<kind>factsheet|subregio|regio|programma|focus|wijk|buurt)-(?P<code>[A-Za-z0-9]+)-"
                          r"(?P<rest>[a-z0-9_-]+)\.html$")
@@ -106,7 +106,7 @@ def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
                                         kinds.index(r.kind), r.group, r.label, r.variant))
 
 
-def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, mixed_datasets: bool = False) -> str:
+def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, mixed_datasets: bool = False) -> dict:
     """A link to one report; notes only where it differs from the rest of its region (older, or demo among real,
     or of another dataset)."""
     notes = []
@@ -118,15 +118,16 @@ def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, mix
         notes.append(f"ouder: gemaakt {fmt.dutch_date(report.rendered)}")
     if report.variant:
         text = f"{text} ({report.variant})"
-    note = f' <span class="tb-note">{html.escape(" · ".join(notes))}</span>' if notes else ""
-    return f'<a href="{html.escape(report.filename)}">{html.escape(text)}</a>{note}'
+    return {"href": report.filename, "text": text, "note": " · ".join(notes)}
 
 
 def _region_section(title: str, reports: list[ReportFile]) -> str:
+    """The index of one region: a summary line, then per kind of report its links (factsheets and wijkprofielen
+    grouped in a table by subregio or gemeente), rendered by the fragment template (autoescaped)."""
     newest = max(r.rendered for r in reports)
     demo = {r.demo for r in reports}
 
-    def link(report: ReportFile) -> str:
+    def link(report: ReportFile) -> dict:
         return _link(report, report.label, newest, mixed_demo=len(demo) > 1,
                      mixed_datasets=len({r.dataset for r in reports}) > 1)
 
@@ -136,24 +137,20 @@ def _region_section(title: str, reports: list[ReportFile]) -> str:
         summary += f" · {'dataset' if len(datasets) == 1 else 'datasets'} {fmt.join(datasets)}"
     summary += {frozenset({True}): " · alle met DEMODATA", frozenset({False}): "",
                 frozenset({True, False}): " · let op: een deel met DEMODATA"}[frozenset(demo)]
-    parts = [f"<h2>{html.escape(title)}</h2>", f'<p class="tb-note">{html.escape(summary)}</p>']
+    kinds = []
     for kind, kind_title in KIND_TITLES.items():
         of_kind = [r for r in reports if r.kind == kind]
         if not of_kind:
             continue
-        parts.append(f"<h3>{html.escape(kind_title)}</h3>")
         if kind in GROUPED:
             group_title, list_title = GROUPED[kind]
-            groups = dict.fromkeys(r.group for r in of_kind)
-            rows = "".join(
-                f'<tr><th scope="row">{html.escape(group or "–")}</th><td><ul class="tb-links">'
-                + "".join(f"<li>{link(r)}</li>" for r in of_kind if r.group == group) + "</ul></td></tr>"
-                for group in groups)
-            parts.append(f'<table class="tb-table tb-index"><thead><tr><th scope="col">{group_title}</th>'
-                         f'<th scope="col">{list_title}</th></tr></thead><tbody>{rows}</tbody></table>')
+            groups = [(group, [link(r) for r in of_kind if r.group == group])
+                      for group in dict.fromkeys(r.group for r in of_kind)]
+            kinds.append({"title": kind_title, "grouped": True, "group_title": group_title, "list_title": list_title,
+                          "groups": groups})
         else:
-            parts.append('<ul class="tb-links">' + "".join(f"<li>{link(r)}</li>" for r in of_kind) + "</ul>")
-    return "".join(parts)
+            kinds.append({"title": kind_title, "grouped": False, "links": [link(r) for r in of_kind]})
+    return fragment("index_region", title, summary, kinds)
 
 
 @dataclass(frozen=True)
