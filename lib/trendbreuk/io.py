@@ -105,7 +105,8 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(descriptor)  # closing releases the lock
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -134,7 +135,7 @@ def recover_directory(target: Path) -> list[str]:
             done.append(f"restored the previous {target.name} from {old.name} (an interrupted run had moved it aside)")
         for leftover in parent.glob(f".{target.name}.*.tmp"):
             owner = leftover.name[len(target.name) + 2:].split("-", 1)[0]
-            stale = (not _alive(int(owner))) if owner.isdigit() else (
+            stale = (not process_alive(int(owner))) if owner.isdigit() else (
                 time.time() - leftover.stat().st_mtime > STALE_SECONDS)
             if stale and leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)

@@ -66,9 +66,15 @@ def environment():
                        autoescape=True, auto_reload=False)
 
 
+@cache
+def _fragments():
+    """The macros of templates/fragments.html.j2, made once per process (a report renders thousands of cells)."""
+    return environment().get_template("fragments.html.j2").module
+
+
 def fragment(name: str, *args) -> str:
     """One macro of templates/fragments.html.j2, rendered with autoescape; pass HTML this package made as Markup."""
-    return str(getattr(environment().get_template("fragments.html.j2").module, name)(*args))
+    return str(getattr(_fragments(), name)(*args))
 
 
 def html_document(title: str, body: str) -> str:

@@ -656,12 +656,8 @@ def _start_worker(parent: int | None = None) -> None:
         def watch() -> None:
             while True:
                 time.sleep(1.0)
-                try:
-                    os.kill(parent, 0)
-                except ProcessLookupError:
+                if not io.process_alive(parent):
                     os._exit(1)
-                except PermissionError:
-                    pass
         threading.Thread(target=watch, name="trendbreuk-parent-watch", daemon=True).start()
 
     for module in REPORT_MODULES:  # already there when the fork server preloaded them

@@ -7,21 +7,13 @@ sentence through `formatting.sentence` (a capital, one full stop).
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from trendbreuk import formatting as fmt
 from trendbreuk.indicators.catalogue import Indicator
+from trendbreuk.reports.common import finite as _finite
 
 BEYOND_REACH = "ook met cijfers tot ver na"
-
-
-def _finite(x) -> bool:
-    try:
-        return x is not None and math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def standing_sentence(area_name: str, benchmark_name: str, counts, n: int, noun: str = "doelindicator",
