@@ -51,3 +51,11 @@ def test_rates_refuse_negative_counts_and_bad_confidence():
         calculate_rate(pd.DataFrame({"numerator": [1, -2], "denominator": [10, 10]}))
     with pytest.raises(ValueError, match="confidence must be between 0 and 1, not 95"):
         calculate_rate(pd.DataFrame({"numerator": [1], "denominator": [10]}), confidence=95)
+
+
+def test_byar_lower_limit_is_never_negative():
+    # A count of 1 at 99.8%: Byar's base 1 - 1/9 - 3.0902/3 is negative, so the cube would give a negative limit.
+    # The exact lower limit for 1 event is chi2(0.001; 2 df)/2 = -ln(1 - 0.001) = 0.0010005003 (by hand).
+    lower, upper = byar_interval(np.array([1.0, 400.0]), confidence=0.998)
+    assert lower[0] == pytest.approx(-np.log(0.999), rel=1e-9)
+    assert lower[1] > 0 and upper[0] > 1

@@ -69,6 +69,10 @@ class Scenario:
         """The true gap in each year: linear from the baseline to (1 - closure) x baseline gap in 2030."""
         return self.true_gap * (1 - self.closure * (years - BASELINE_YEAR) / (TARGET_YEAR - BASELINE_YEAR))
 
+    def true_gaps(self, years: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarray:
+        """The true gap per year (the same in every run here; see BreakScenario for a truth that wanders)."""
+        return self.truth(years)
+
 
 def _indicator(scenario: Scenario, ident: str) -> Indicator:
     survey = scenario.statistic == "survey"
@@ -87,7 +91,7 @@ def simulate_values(scenario: Scenario, runs: int, rng: np.random.Generator) -> 
     ids = [f"s{i:05d}" for i in range(runs)]
     indicators = {i: _indicator(scenario, i) for i in ids}
     bench = np.full(len(years), scenario.base)
-    area = bench + scenario.truth(years) / scenario.multiplier
+    area = bench + scenario.true_gaps(years, runs, rng) / scenario.multiplier
     if not ((area > 0).all() and (scenario.statistic == "rate" or (area < 1).all())):
         raise ValueError(f"scenario {scenario.name}: the true level leaves its range")
     shape = (runs, len(years))
@@ -187,3 +191,101 @@ def calibrate(full: bool = True, runs: int = 1000, seed: int = 2030) -> pd.DataF
     for i, scenario in enumerate(scenarios(full)):
         rows.append(summarise(run_scenario(scenario, runs, seed + i), scenario))
     return pd.DataFrame(rows)
+
+
+# --- the trend-break analysis (indicators.segmented) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BreakScenario(Scenario):
+    """A gap on a straight course before the programme's start that changes level and slope from then on, in the
+    indicator's unit: gap(t) = gap + slope_before (t - 2018) + level_change after + slope_change (t - 2018) after.
+    `fluctuation`: the standard deviation of true year-to-year deviations beyond sampling error (AR(1) with
+    correlation `rho`), as real gaps have (a cold winter, a change in registration practice)."""
+
+    closure: float = 0.0
+    slope_before: float = 0.0
+    level_change: float = 0.0
+    slope_change: float = 0.0
+    fluctuation: float = 0.0
+    rho: float = 0.5
+    years: tuple[int, ...] = tuple(range(2012, 2025))
+
+    def truth(self, years: np.ndarray) -> np.ndarray:
+        x = years - BASELINE_YEAR
+        after = (x >= 0).astype(float)
+        return self.true_gap + self.slope_before * x + self.level_change * after + self.slope_change * x * after
+
+    def true_gaps(self, years: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarray:
+        line = self.truth(years)
+        if not self.fluctuation:
+            return line
+        rho, shocks = self.rho, rng.normal(0, self.fluctuation, (runs, len(years)))
+        wander = np.empty_like(shocks)
+        wander[:, 0] = shocks[:, 0]
+        for j in range(1, len(years)):
+            wander[:, j] = rho * wander[:, j - 1] + np.sqrt(1 - rho**2) * shocks[:, j]
+        return line + wander
+
+
+def run_break_scenario(scenario: BreakScenario, runs: int = 1000, seed: int = 2018) -> pd.DataFrame:
+    """One row per simulated series: the category `gap_breaks` gives it, and its estimates."""
+    from trendbreuk.indicators.segmented import gap_breaks  # calibration sits above the statistics it checks
+
+    rng = np.random.default_rng(seed)
+    values, indicators = simulate_values(scenario, runs, rng)
+    gaps = calculate_gaps(values, indicators, "rest_nl", baseline_year=BASELINE_YEAR, target_year=TARGET_YEAR,
+                          share=SHARE)
+    found = gap_breaks(gaps[gaps["area_code"] == "A"], indicators, start=BASELINE_YEAR)
+    return found.assign(scenario=scenario.name)
+
+
+def summarise_breaks(results: pd.DataFrame, scenario: BreakScenario) -> dict:
+    shares = results["category"].value_counts(normalize=True)
+    estimated = results["slope_change"].dropna()
+    covered = ((results["slope_change_lower"] <= scenario.slope_change)
+               & (scenario.slope_change <= results["slope_change_upper"]))[results["slope_change"].notna()]
+    return {"scenario": scenario.name, "level": scenario.level, "size": scenario.size,
+            "last_year": max(scenario.years), "slope_before": scenario.slope_before,
+            "level_change": scenario.level_change, "slope_change": scenario.slope_change,
+            "fluctuation": scenario.fluctuation, "runs": len(results),
+            **{key: float(shares.get(key, 0.0)) for key in ("zichtbaar", "onveranderd", "verslechterd", "te_weinig")},
+            "mean_estimate": float(estimated.mean()) if len(estimated) else np.nan,
+            "coverage": float(covered.mean()) if len(covered) else np.nan}
+
+
+def break_scenarios(full: bool = True) -> list[BreakScenario]:
+    """Gaps of 1 percentage point (births 7%, a register indicator of 7%) at gemeente and region sizes: no change
+    (with and without a change of level, a rising course before, and year-to-year fluctuation beyond sampling), and
+    breaks of the slope by 0.1, 0.2 and 0.4 percentage point a year, with data up to 2021, 2024 and 2027."""
+    births, adults = 165_000, 13_000_000
+    kinds = [("geboorten, gemeente (1.000 per jaar)", "gemeente", 1_000, births),
+             ("geboorten, regio (5.500 per jaar)", "regio", 5_500, births),
+             ("registratie, gemeente (40.000 inwoners)", "gemeente", 40_000, adults)]
+    if not full:
+        kinds = kinds[:1] + kinds[2:]
+    out = []
+    for name, level, size, benchmark in kinds:
+        common = dict(statistic="proportion", level=level, size=size, base=0.07, gap=1.0, benchmark_size=benchmark)
+        nulls = [("geen verandering", {}), ("alleen een sprong (-0,5)", {"level_change": -0.5}),
+                 ("stijgend vóór 2018, onveranderd", {"slope_before": 0.1}),
+                 ("geen verandering, schommelend (0,3)", {"fluctuation": 0.3}),
+                 ("geen verandering, sterk schommelend (0,6; rho 0,8)", {"fluctuation": 0.6, "rho": 0.8})]
+        for label, change in nulls if full else [nulls[0], nulls[3]]:
+            out.append(BreakScenario(name=f"{name}; {label}", **common, **change))
+        for last in ((2021, 2024, 2027) if full else (2024,)):
+            for slope in ((-0.1, -0.2, -0.4) if full else (-0.2,)):
+                label = f"{slope:+.1f}".replace(".", ",")
+                out.append(BreakScenario(name=f"{name}; helling {label} per jaar; t/m {last}",
+                                         slope_change=slope, years=tuple(range(2012, last + 1)), **common))
+        if full:
+            out.append(BreakScenario(name=f"{name}; helling +0,2 per jaar (slechter); t/m 2024", slope_change=0.2,
+                                     **common))
+            out.append(BreakScenario(name=f"{name}; helling -0,2 per jaar, schommelend (0,3); t/m 2024",
+                                     slope_change=-0.2, fluctuation=0.3, **common))
+    return out
+
+
+def calibrate_breaks(full: bool = True, runs: int = 1000, seed: int = 2018) -> pd.DataFrame:
+    """The calibration table of the trend-break categories over `break_scenarios(full)`."""
+    return pd.DataFrame([summarise_breaks(run_break_scenario(s, runs, seed + i), s)
+                         for i, s in enumerate(break_scenarios(full))])

@@ -50,6 +50,8 @@ class Indicator:
     min_count: int = 0
     target_basket: bool = False
     baseline_year: int | None = None
+    comparable_from: int | None = None  # the first year the series is comparable with later years (a method change
+    #                                     before it): the trend-break analysis uses no earlier periods
     cbs_reference: dict | None = None
     verified: str = ""
     note: str = ""

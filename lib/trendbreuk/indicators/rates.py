@@ -18,11 +18,17 @@ EXACT_BELOW = 10
 
 
 def byar_interval(events: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Byar's interval for a Poisson count (not divided by the denominator)."""
+    """Byar's interval for a Poisson count (not divided by the denominator).
+
+    For very small counts at high confidence the approximation's lower limit turns negative (a count of 1 at
+    99.8%: 1 - 1/9 - 3.09/3 < 0); there the exact (Garwood) lower limit is returned instead, so the limit is never
+    below 0. `calculate_rate` uses the exact interval below 10 events anyway."""
     o = np.asarray(events, dtype=float)
     z = norm.ppf(1 - (1 - confidence) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lower = np.where(o > 0, o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3, 0.0)
+        base = 1 - 1 / (9 * o) - z / (3 * np.sqrt(o))
+        lower = np.where(o > 0, o * base ** 3, 0.0)
+    lower = np.where((o > 0) & ~(base > 0), exact_poisson_interval(o, confidence)[0], lower)
     upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
     return lower, upper
 
