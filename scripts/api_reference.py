@@ -16,16 +16,16 @@ TARGET = ROOT / "docs" / "verkennen.md"
 
 INTRO = """# Verkennen in Jupyter: de ingang en haar vragen
 
-Deze pagina wordt gemaakt uit de code en de README (`scripts/api_reference.py`): eerst de tien vragen met hun code
+Deze pagina wordt gemaakt uit de code en de README (`scripts/api_reference.py`): eerst de elf vragen met hun code
 (dezelfde als in de README, "Verkennen in Jupyter"; de tests voeren ze uit), dan elke tabel en vraag met de uitleg uit
 de code.
 
-## Tien vragen
+## Elf vragen
 """
 
 
 def ten_questions() -> str:
-    """The README's block of the ten questions (the first Python example of its section "Verkennen in Jupyter")."""
+    """The README's block of the eleven questions (the first Python example of its section "Verkennen in Jupyter")."""
     import re
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

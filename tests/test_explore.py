@@ -147,3 +147,25 @@ def test_the_explorer_redraws_for_the_chosen_indicator_and_areas(wb):
     box.indicator.value = "ww_uitkering"
     title = shown()[0]["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
     assert title == wb.indicators["ww_uitkering"].title
+
+
+def test_trend_break_for_any_indicator_area_and_start_year(wb, tables):
+    # The demo's truth gives the region's bijstand gap a break in 2018 (config/demo.yaml, break_trend); the surveys
+    # have two rounds before 2018.
+    found = wb.trend_break("bijstand")
+    assert found.category == "zichtbaar"
+    assert list(found.estimates["term"]) == ["level", "slope", "level_change", "slope_change"]
+    # the slopes are those of the gaps read straight from the table: a line through the points before 2018 alone
+    gaps = tables["gaps"]
+    before = gaps[(gaps["region"] == "zuid-limburg") & (gaps["indicator"] == "bijstand") & (gaps["area_code"] == "ZL")
+                  & (gaps["benchmark"] == "rest_nl") & (gaps["year_start"] < 2018)]
+    import numpy as np
+
+    se = (before["gap_upper"] - before["gap_lower"]) / (2 * 1.959964)
+    slope = np.polyfit(before["t"], before["gap"], 1, w=1 / se)[0]
+    assert found.result["slope"] == pytest.approx(slope, rel=1e-6)
+    assert "Sinds 2018" in found.sentence and found.chart().title
+    assert wb.trend_break("roken", "Heerlen").category == "te_weinig"
+    assert "Sinds 2020" in wb.trend_break("bijstand", "Heerlen", start=2020).sentence
+    table = wb.trend_breaks("Heerlen")
+    assert set(table["area_code"]) == {"GM0917"} and {"zichtbaar", "te_weinig"} <= set(table["category"])

@@ -140,3 +140,32 @@ def test_second_region_renders_every_report_type(project, tmp_path):
     assert "<h1>Midden-Limburg</h1>" in htmls[1] and "<h1>Noord- en Midden-Limburg</h1>" in htmls[2]
     assert "Er zijn geen programmaregistraties van Noord- en Midden-Limburg ingelezen" in htmls[3]
     assert "Heerlen" not in htmls[3]
+
+
+def _breaks_section(html_text: str) -> str:
+    start = html_text.index("<h2>Is er een trendbreuk?</h2>")
+    return html_text[start:html_text.index("</section>", html_text.index("Hoe is dit bepaald?"))]
+
+
+def test_the_regional_report_finds_the_breaks_the_demo_was_made_with(reports):
+    # config/demo.yaml gives bijstand and kinderen_armoede a gap that narrows faster from 2018 on (break_trend < 0) and
+    # kinderen_overgewicht one that widens (break_trend > 0); the surveys have two rounds before 2018.
+    import html as html_lib
+
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", _breaks_section(reports["regio"].read_text(encoding="utf-8"))))
+    text = re.sub(r"\s+", " ", text)
+    for label in ("trendbreuk zichtbaar", "trend verslechterd", "trend onveranderd", "te weinig jaren"):
+        assert label in text
+    assert re.search(r"Personen met bijstand [-0-9,]+ [-0-9,]+ ▼ trendbreuk zichtbaar", text)
+    assert re.search(r"Kinderen in armoede [-0-9,]+ [-0-9,]+ ▼ trendbreuk zichtbaar", text)
+    assert re.search(r"Kinderen met overgewicht [-0-9,]+ [-0-9,]+ ▲ trend verslechterd", text)
+    assert re.search(r"Rokers – – – te weinig jaren 2 metingen vóór 2018: niet vast te stellen", text)
+
+
+def test_every_report_with_a_series_asks_whether_the_trend_breaks(reports):
+    for kind in ("factsheet", "subregio", "regio"):
+        html_text = reports[kind].read_text(encoding="utf-8")
+        section = _breaks_section(html_text)
+        # a chart per analysed indicator, described in words with the course before continued
+        assert section.count('class="tb-figure"') == section.count("tb-indicator")
+        assert "als het verloop van vóór 2018 was doorgegaan" in html_text

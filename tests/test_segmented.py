@@ -174,3 +174,25 @@ def test_the_scenarios_cover_both_sizes_and_years():
     full = break_scenarios(full=True)
     assert {s.level for s in full} == {"gemeente", "regio"}
     assert {max(s.years) for s in full} == {2021, 2024, 2027}
+
+
+def test_the_sentences_for_the_stuurgroep():
+    from trendbreuk.reports.breaks import break_sentence
+
+    base = {"start": 2018, "level": 1.2, "slope": 0.05, "slope_after": -0.25, "slope_change": -0.30,
+            "slope_change_lower": -0.45, "slope_change_upper": -0.15, "category": "zichtbaar"}
+    assert break_sentence(base, _indicator(), "Heerlen", "de rest van Nederland") == (
+        "Sinds 2018 verloopt de achterstand van Heerlen op de rest van Nederland gunstiger dan daarvoor: vóór 2018 "
+        "groeide hij met 0,05 procentpunt per jaar, sinds 2018 krimpt hij met 0,25 procentpunt per jaar. Die "
+        "verbetering van 0,30 procentpunt per jaar (marge 0,15 tot 0,45) is groter dan toeval.")
+    unchanged = base | {"category": "onveranderd", "slope_after": 0.0, "slope_change": -0.05,
+                        "slope_change_lower": -0.2, "slope_change_upper": 0.1}
+    assert break_sentence(unchanged, _indicator(), "Heerlen", "de rest van Nederland").endswith(
+        "sinds 2018 blijft hij ongeveer gelijk. De verandering ligt ergens tussen 0,20 procentpunt per jaar gunstiger "
+        "en 0,10 procentpunt per jaar ongunstiger; dat kan toeval zijn.")
+    few = {"start": 2018, "category": "te_weinig", "points_before": 4, "points_after": 1, "needed_before": 4,
+           "needed_after": 4, "data_until": 2024, "known_in": 2025}
+    assert break_sentence(few, _indicator(), "Heerlen", "de rest van Nederland") == (
+        "Er zijn 4 metingen van vóór 2018 en 1 meting vanaf 2018; voor een oordeel over een trendbreuk zijn er minstens "
+        "4 vóór en 4 vanaf 2018 nodig. Met de cijfers tot en met 2024, die naar verwachting in 2025 verschijnen, kan het "
+        "wel.")

@@ -159,7 +159,9 @@ class _World:
         t = year - 2018
         logit = _logit(spec["nl"]) + spec["nl_trend"] * t
         if code != "NL01":
-            offset = spec["offset"] + spec["offset_trend"] * t
+            # break_trend: the change of that trend from 2018 on (a known trend break for the section "Is er een
+            # trendbreuk?"; negative narrows the gap faster)
+            offset = spec["offset"] + spec["offset_trend"] * t + spec.get("break_trend", 0.0) * max(t, 0)
             logit += (offset if self.region_code[code] == "ZL" else 0.5 * offset) + effect
         return float(_expit(logit))
 

@@ -383,6 +383,45 @@ class Workbook:
             label=rows["indicator"].map(lambda i: self.indicators.indicators[i].title))
         return _result(out, f"{ind.title}: zoals gemeten en met leeftijd meegenomen", dutch=dutch, polars=polars)
 
+    def _gap_rows(self, indicator: Indicator, area, benchmark: str | None) -> tuple[pd.DataFrame, str, str]:
+        code = self.area_code(area) if area else self.region.code
+        bench = benchmark or self.regions.default_benchmark
+        gaps = self._small("small_area_gaps", area_code=code) if code[:2] in ("WK", "BU", "FA") else self.gaps
+        rows = gaps[(gaps["indicator"] == indicator.id) & (gaps["area_code"] == code) & (gaps["benchmark"] == bench)]
+        if rows.empty:
+            raise NotFound(f"no gaps of {indicator.id} for {area or code} against {bench}")
+        return rows, rows["area_name"].iloc[0], bench
+
+    def trend_break(self, indicator: str, area=None, *, start: int | None = None, benchmark: str | None = None,
+                    before: int = 4, after: int = 4) -> "TrendBreak":
+        """Is the trend breaking? The interrupted time series of an area's gap (default: the region) around `start`
+        (default: the programme's start, 2018): the course before and since, the category the reports give, the
+        estimates as a table and the chart (indicators.segmented; docs/methode.md)."""
+        from trendbreuk.indicators.segmented import gap_break
+
+        ind = self.indicators[indicator]
+        rows, name, bench = self._gap_rows(ind, area, benchmark)
+        result = gap_break(rows, ind, start=start, min_before=before, min_after=after)
+        return TrendBreak(ind, rows, result, name, self._benchmark_name(bench))
+
+    def trend_breaks(self, area=None, *, start: int | None = None, benchmark: str | None = None,
+                     dutch: bool = False, polars: bool = False):
+        """The trend-break category of every indicator for one area (default: every gemeente, subregio and the
+        region), with the slopes before and since the start and the change with its interval."""
+        from trendbreuk.indicators.segmented import gap_breaks
+
+        bench = benchmark or self.regions.default_benchmark
+        gaps = self.gaps[self.gaps["benchmark"] == bench]
+        if area:
+            gaps = gaps[gaps["area_code"] == self.area_code(area)]
+        table = gap_breaks(gaps, self.indicators.indicators, start=start)
+        columns = ["indicator", "area_code", "area_name", "category", "start", "points_before", "points_after",
+                   "slope", "slope_after", "slope_change", "slope_change_lower", "slope_change_upper",
+                   "level_change", "level_change_lower", "level_change_upper", "known_in"]
+        return _result(table[[c for c in columns if c in table.columns]],
+                       f"Trendbreuk per indicator en gebied (achterstand op {self._benchmark_name(bench)}, per jaar)",
+                       dutch=dutch, polars=polars)
+
     def chart(self, indicator: str, areas=None, *, benchmark: bool = True):
         """A trend chart of an indicator for any set of areas: each area its own colour-blind-safe colour and
         marker, with a legend, in the reports' house style (a plotly figure; `.to_plotly()` for plotly's objects)."""
@@ -442,6 +481,76 @@ class Workbook:
     def __repr__(self) -> str:
         return (f"<Trendbreuk-werkboek: dataset {self.processed.info.get('dataset')}, regio {self.region.name}, "
                 f"{len(self.indicators)} indicatoren{', DEMODATA' if self.processed.demo else ''}>")
+
+
+@dataclass
+class TrendBreak:
+    """The interrupted time series of one gap: `category` (zichtbaar, onveranderd, verslechterd, te_weinig), the
+    plain `sentence` of the reports, `estimates` (level and slope before, change in level and in slope, each with
+    its 95% interval), `chart()` and the full `result`. In Jupyter it shows the sentence, the chart and the table."""
+
+    indicator: Indicator
+    rows: pd.DataFrame
+    result: dict
+    area_name: str
+    benchmark_name: str
+
+    @property
+    def category(self) -> str:
+        return self.result["category"]
+
+    @property
+    def sentence(self) -> str:
+        from trendbreuk.reports.breaks import break_sentence
+
+        return break_sentence(self.result, self.indicator, self.area_name, self.benchmark_name)
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        fit = self.result.get("fit")
+        if fit is None:
+            return _result(pd.DataFrame(columns=["term", "estimate", "lower", "upper"]), self.sentence,
+                           dutch=False, polars=False)
+        table = fit.estimates[["term", "estimate", "se", "lower", "upper", "p_value"]].assign(
+            meaning=lambda t: t["term"].map(TERMS_DUTCH))
+        return _result(table, f"{self.indicator.title}, {self.area_name}: {self.sentence} ({fit.covariance})",
+                       dutch=False, polars=False)
+
+    def chart(self):
+        """The chart of the reports: measured gaps, the course before and since, the course before continued."""
+        import numpy as np
+
+        from trendbreuk.charts.trend import figure_break
+        from trendbreuk.indicators.segmented import CATEGORIES, usable_points
+
+        fit = self.result.get("fit")
+        if fit is None:
+            raise NotFound(self.sentence)
+        points = usable_points(self.rows, self.indicator)
+        start = self.result["start"]
+        grid = np.concatenate([np.linspace(points["t"].min(), start - 1e-6, 20),
+                               np.linspace(start, points["t"].max(), 20)])
+        return figure_break(points, fit.course(grid), title=f"{self.indicator.title}: achterstand van {self.area_name} "
+                            f"vóór en sinds {start}<br><sup>{CATEGORIES[self.category]}</sup>",
+                            unit=self.indicator.unit, area_label=self.area_name, benchmark_label=self.benchmark_name,
+                            start=start, decimals=self.indicator.decimals)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        parts = [f"<p><strong>{html.escape(self.indicator.title)}, {html.escape(self.area_name)}</strong>: "
+                 f"{html.escape(self.sentence)}</p>"]
+        if self.result.get("fit") is not None:
+            parts.append(self.chart().to_plotly()._repr_html_())
+            parts.append(pd.DataFrame(self.estimates).round(4)._repr_html_())
+        return "".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<TrendBreak {self.indicator.id} {self.area_name}: {self.category}> {self.sentence}"
+
+
+TERMS_DUTCH = {"level": "niveau bij de start (volgens het verloop ervoor)", "slope": "helling vóór de start (per jaar)",
+               "level_change": "sprong bij de start", "slope_change": "verandering van de helling (per jaar)"}
 
 
 class _AllTables:

@@ -21,6 +21,7 @@ from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, first_upper, header_html, missing_html,
                                        sources_html, verdict_badge)
 from trendbreuk.reports.age import age_section
+from trendbreuk.reports.breaks import break_section
 from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
 from trendbreuk.reports.page import HTML, Page, explained, fold_section, table_html
@@ -285,6 +286,12 @@ class AreaReport:
         scope = f"{self.area_name} en {'zijn gemeenten' if self.subregio else 'zijn subregio’s en gemeenten'}"
         return changes_section(self.processed, self.catalogue, self.region.key, areas, scope, self.benchmark,
                                slugify(self.area_name))
+
+    def trend_breaks(self) -> HTML:
+        """Is er een trendbreuk? The course of every indicator's gap before and since the programme's start."""
+        return break_section(self.processed, self.catalogue, self.page, region_key=self.region.key,
+                             benchmark=self.benchmark, area_code=self.area_code, area_name=self.area_name,
+                             benchmark_name=self.benchmark_name)
 
     def age(self) -> HTML:
         """Leeftijd en de achterstand, with a summary per life phase in the regional report."""

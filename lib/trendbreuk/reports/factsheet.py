@@ -23,6 +23,7 @@ from trendbreuk.indicators.verdict import VERDICT_RULES
 from trendbreuk import formatting as fmt
 from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
                                        load_programmes_threshold, missing_html, sources_html, verdict_badge)
+from trendbreuk.reports.breaks import break_section
 from trendbreuk.reports.age import age_section, indicator_note
 from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
@@ -399,6 +400,12 @@ class Factsheet:
         """Wat is er veranderd sinds de vorige editie, for this gemeente (empty without an earlier edition)."""
         return changes_section(self.processed, self.catalogue, self.region.key,
                                {self.gemeente.code: self.gemeente.name}, self.gemeente.name, self.benchmark, f"{self.gemeente.code}-{self.gemeente.slug}")
+
+    def trend_breaks(self) -> HTML:
+        """Is er een trendbreuk? The course of every indicator's gap before and since the programme's start."""
+        return break_section(self.processed, self.catalogue, self.page, region_key=self.region.key,
+                             benchmark=self.benchmark, area_code=self.gemeente.code, area_name=self.gemeente.name,
+                             benchmark_name=self.benchmark_name)
 
     def age(self) -> HTML:
         """Leeftijd en de achterstand: every indicator with a second definition that takes age into account."""
