@@ -169,3 +169,25 @@ def test_trend_break_for_any_indicator_area_and_start_year(wb, tables):
     assert "Sinds 2020" in wb.trend_break("bijstand", "Heerlen", start=2020).sentence
     table = wb.trend_breaks("Heerlen")
     assert set(table["area_code"]) == {"GM0917"} and {"zichtbaar", "te_weinig"} <= set(table["category"])
+
+
+def test_trend_break_of_an_areas_own_value(wb, tables):
+    # bijstand is a counted proportion: quasi-Poisson with offset log(denominator), slopes on the log scale. The slope
+    # before 2018 must be that of a Poisson fit to the years before 2018 alone (a separate model; the segments
+    # decouple), here fitted with statsmodels' GLM directly on the table's counts.
+    import numpy as np
+    import statsmodels.api as sm
+
+    found = wb.trend_break("bijstand", of="waarde")
+    values = tables["indicator_values"]
+    rows = values[(values["region"] == "zuid-limburg") & (values["indicator"] == "bijstand")
+                  & (values["area_code"] == "ZL") & (values["year_start"] < 2018)]
+    x = sm.add_constant(rows["year_start"].to_numpy(dtype=float) - 2018)
+    glm = sm.GLM(rows["numerator"].to_numpy(), x, family=sm.families.Poisson(),
+                 offset=np.log(rows["denominator"].to_numpy())).fit()
+    assert found.result["slope"] == pytest.approx(glm.params[1], rel=1e-6)
+    assert found.result["fit"].family == "counts"
+    assert "in de waarde van Zuid-Limburg zelf" in found.sentence and "% per jaar" in found.sentence
+    assert found.chart().title.startswith("Personen met bijstand: waarde van Zuid-Limburg")
+    with pytest.raises(ValueError, match="of must be"):
+        wb.trend_break("bijstand", of="rate")

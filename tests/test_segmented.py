@@ -196,3 +196,17 @@ def test_the_sentences_for_the_stuurgroep():
         "Er zijn 4 metingen van vóór 2018 en 1 meting vanaf 2018; voor een oordeel over een trendbreuk zijn er minstens "
         "4 vóór en 4 vanaf 2018 nodig. Met de cijfers tot en met 2024, die naar verwachting in 2025 verschijnen, kan het "
         "wel.")
+
+
+def test_an_areas_own_value_follows_the_indicators_polarity():
+    from trendbreuk.indicators.segmented import value_break
+
+    years = np.arange(2012, 2025)
+    rising = 50 + _broken_line(years, level=0.0, slope=0.0, jump=0.0, bend=+0.5)   # faster up from 2018
+    rows = pd.DataFrame({"year_start": years, "year_end": years, "period": years.astype(str), "value": rising,
+                         "lower_ci": rising - 1.96 * 0.2, "upper_ci": rising + 1.96 * 0.2,
+                         "numerator": np.nan, "denominator": np.nan})
+    survey = dict(statistic="survey", ci_method="source")
+    assert value_break(rows, _indicator(polarity="higher_is_better", **survey))["category"] == "zichtbaar"
+    assert value_break(rows, _indicator(**survey))["category"] == "verslechterd"
+    assert value_break(rows, _indicator(**survey))["slope_change"] == pytest.approx(0.5, abs=1e-9)

@@ -17,6 +17,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from trendbreuk import formatting as fmt
@@ -393,13 +394,24 @@ class Workbook:
         return rows, rows["area_name"].iloc[0], bench
 
     def trend_break(self, indicator: str, area=None, *, start: int | None = None, benchmark: str | None = None,
-                    before: int = 4, after: int = 4) -> "TrendBreak":
+                    of: str = "achterstand", before: int = 4, after: int = 4) -> "TrendBreak":
         """Is the trend breaking? The interrupted time series of an area's gap (default: the region) around `start`
         (default: the programme's start, 2018): the course before and since, the category the reports give, the
-        estimates as a table and the chart (indicators.segmented; docs/methode.md)."""
-        from trendbreuk.indicators.segmented import gap_break
+        estimates as a table and the chart (indicators.segmented; docs/methode.md). `of="waarde"`: the area's own
+        value instead of its gap (counts as quasi-Poisson, whose slopes are changes of the log rate a year)."""
+        from trendbreuk.indicators.segmented import gap_break, value_break
 
         ind = self.indicators[indicator]
+        if of not in ("achterstand", "waarde"):
+            raise ValueError(f"of must be 'achterstand' (the gap with the benchmark) or 'waarde' (the area's own "
+                             f"value), not {of!r}")
+        if of == "waarde":
+            code = self.area_code(area) if area else self.region.code
+            rows = self._values_of(ind.id, [code])
+            if rows.empty:
+                raise NotFound(f"no values of {ind.id} for {area or code}")
+            result = value_break(rows, ind, start=start, min_before=before, min_after=after)
+            return TrendBreak(ind, result.pop("points"), result, rows["area_name"].iloc[0], "", of)
         rows, name, bench = self._gap_rows(ind, area, benchmark)
         result = gap_break(rows, ind, start=start, min_before=before, min_after=after)
         return TrendBreak(ind, rows, result, name, self._benchmark_name(bench))
@@ -494,6 +506,7 @@ class TrendBreak:
     result: dict
     area_name: str
     benchmark_name: str
+    of: str = "achterstand"
 
     @property
     def category(self) -> str:
@@ -501,9 +514,23 @@ class TrendBreak:
 
     @property
     def sentence(self) -> str:
+        from trendbreuk.indicators.segmented import CATEGORIES
         from trendbreuk.reports.breaks import break_sentence
 
-        return break_sentence(self.result, self.indicator, self.area_name, self.benchmark_name)
+        if self.of == "achterstand" or self.category == "te_weinig":
+            return break_sentence(self.result, self.indicator, self.area_name, self.benchmark_name)
+        r, start = self.result, self.result["start"]
+        if self.result["fit"].family == "counts":  # slopes of the log rate: relative change a year
+            def per_year(b):
+                return f"{fmt.number(100 * (np.exp(b) - 1), 1)}% per jaar"
+        else:
+            def per_year(b):
+                return f"{fmt.difference(b, self.indicator.unit, self.indicator.decimals + 1)} per jaar"
+        label = CATEGORIES[self.category]
+        return (f"{label[0].upper() + label[1:]} in de waarde van {self.area_name} zelf: vóór {start} "
+                f"{per_year(r['slope'])}, sinds {start} {per_year(r['slope_after'])}; verandering "
+                f"{per_year(r['slope_change'])} (marge {per_year(r['slope_change_lower'])} tot "
+                f"{per_year(r['slope_change_upper'])}).")
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -518,22 +545,27 @@ class TrendBreak:
 
     def chart(self):
         """The chart of the reports: measured gaps, the course before and since, the course before continued."""
-        import numpy as np
-
         from trendbreuk.charts.trend import figure_break
         from trendbreuk.indicators.segmented import CATEGORIES, usable_points
 
         fit = self.result.get("fit")
         if fit is None:
             raise NotFound(self.sentence)
-        points = usable_points(self.rows, self.indicator)
         start = self.result["start"]
+        if self.of == "waarde":
+            points = self.rows.rename(columns={"value": "gap", "lower_ci": "gap_lower", "upper_ci": "gap_upper"})
+        else:
+            points = usable_points(self.rows, self.indicator)
         grid = np.concatenate([np.linspace(points["t"].min(), start - 1e-6, 20),
                                np.linspace(start, points["t"].max(), 20)])
-        return figure_break(points, fit.course(grid), title=f"{self.indicator.title}: achterstand van {self.area_name} "
+        course = fit.course(grid)
+        if fit.family == "counts":  # rates per person: on the indicator's scale
+            scale = ["fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper"]
+            course[scale] = course[scale] * self.indicator.multiplier
+        return figure_break(points, course, title=f"{self.indicator.title}: {self.of} van {self.area_name} "
                             f"vóór en sinds {start}<br><sup>{CATEGORIES[self.category]}</sup>",
                             unit=self.indicator.unit, area_label=self.area_name, benchmark_label=self.benchmark_name,
-                            start=start, decimals=self.indicator.decimals)
+                            start=start, decimals=self.indicator.decimals, measure=self.of)
 
     def _repr_html_(self) -> str:
         import html

@@ -207,18 +207,22 @@ def figure_areas(values: pd.DataFrame, labels: dict[str, str], *, title: str, un
 
 
 def figure_break(points: pd.DataFrame, course: pd.DataFrame, *, title: str, unit: str, area_label: str,
-                 benchmark_label: str, start: int, decimals: int = 1) -> Figure:
+                 benchmark_label: str, start: int, decimals: int = 1, measure: str = "achterstand") -> Figure:
     """The interrupted time series of a gap: the measured gaps with their 95% interval, the fitted course before
     and since the programme's start, and the course before continued (dashed, with its band): what the gap would
     have done had nothing changed.
 
     points: the periods the analysis used (t, period, gap, gap_lower, gap_upper); course: SegmentedFit.course on a
-    fine grid of t (t, fitted, counterfactual, counterfactual_lower, counterfactual_upper, after)."""
-    gap_unit = fmt.gap_unit(unit)
+    fine grid of t (t, fitted, counterfactual, counterfactual_lower, counterfactual_upper, after). With
+    measure="waarde" the points are the area's own values (in the columns gap, gap_lower and gap_upper)."""
+    gap = measure == "achterstand"
+    gap_unit = fmt.gap_unit(unit) if gap else unit
     fig = Figure()
     first, last = float(points["t"].min()), float(points["t"].max())
-    fig.add_trace("scatter", x=[first, last], y=[0, 0], mode="lines", name=f"0 = geen achterstand op {benchmark_label}",
-                  hoverinfo="skip", line=dict(color="#555555", width=1))
+    if gap:
+        fig.add_trace("scatter", x=[first, last], y=[0, 0], mode="lines",
+                      name=f"0 = geen achterstand op {benchmark_label}", hoverinfo="skip",
+                      line=dict(color="#555555", width=1))
     since = course[course["after"]]
     band_x = since["t"].tolist() + since["t"].tolist()[::-1]
     band_y = since["counterfactual_upper"].tolist() + since["counterfactual_lower"].tolist()[::-1]
@@ -233,10 +237,11 @@ def figure_break(points: pd.DataFrame, course: pd.DataFrame, *, title: str, unit
                   line=dict(color=COLOURS["regio"], width=3), hoverinfo="skip")
     fig.add_trace("scatter", x=since["t"], y=since["fitted"], mode="lines", name=f"verloop sinds {start}",
                   line=dict(color=COLOURS["gemeente"], width=3), hoverinfo="skip")
-    hover = [f"<b>{area_label}</b><br>{p}: achterstand {fmt.difference(g, unit, decimals)}"
+    hover = [f"<b>{area_label}</b><br>{p}: {measure} "
+             f"{fmt.difference(g, unit, decimals) if gap else fmt.value_with_unit(g, unit, decimals)}"
              f"<br>marge {fmt.number(lo, decimals)} tot {fmt.number(hi, decimals)} {gap_unit}"
              for p, g, lo, hi in zip(points["period"], points["gap"], points["gap_lower"], points["gap_upper"])]
-    fig.add_trace("scatter", x=points["t"], y=points["gap"], mode="markers", name=f"gemeten achterstand {area_label}",
+    fig.add_trace("scatter", x=points["t"], y=points["gap"], mode="markers", name=f"gemeten {measure} {area_label}",
                   marker=dict(size=8, color="#000000", symbol="circle"),
                   error_y=dict(type="data", symmetric=False, array=points["gap_upper"] - points["gap"],
                                arrayminus=points["gap"] - points["gap_lower"], color="rgba(0,0,0,0.45)",
@@ -244,4 +249,4 @@ def figure_break(points: pd.DataFrame, course: pd.DataFrame, *, title: str, unit
                   hovertext=hover, hoverinfo="text")
     tickvals, ticktext = _ticks(points)
     fig.update_xaxes(tickvals=tickvals, ticktext=ticktext, title_text="")
-    return _layout(fig, title, f"achterstand ({gap_unit})")
+    return _layout(fig, title, f"{measure} ({gap_unit})")

@@ -250,6 +250,17 @@ def usable_points(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return rows[ok].sort_values("t")
 
 
+def _category(slope_change_lower: float, slope_change_upper: float, good_sign: int) -> str:
+    """zichtbaar when the whole interval of the slope change lies on the good side (good_sign: the sign of a change
+    for the better), verslechterd when it lies wholly on the bad side, onveranderd otherwise."""
+    low, high = sorted((good_sign * slope_change_lower, good_sign * slope_change_upper))
+    if low > 0:
+        return "zichtbaar"
+    if high < 0:
+        return "verslechterd"
+    return "onveranderd"
+
+
 def gap_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None = None,
               min_before: int = MIN_BEFORE, min_after: int = MIN_AFTER) -> dict:
     """The interrupted time series of one area's gap with one benchmark (rows of the gaps table): its category and
@@ -282,12 +293,48 @@ def gap_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None =
         out[f"{term}_lower"], out[f"{term}_upper"] = float(table.loc[term, "lower"]), float(table.loc[term, "upper"])
     out["slope_after"] = out["slope"] + out["slope_change"]
     out["autocorrelation"], out["dispersion"] = fit.autocorrelation, fit.dispersion
-    if out["slope_change_upper"] < 0:
-        out["category"] = "zichtbaar"
-    elif out["slope_change_lower"] > 0:
-        out["category"] = "verslechterd"
+    out["category"] = _category(out["slope_change_lower"], out["slope_change_upper"], -1)  # a falling gap is good
+    out["fit"] = fit
+    return out
+
+
+def value_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None = None,
+                min_before: int = MIN_BEFORE, min_after: int = MIN_AFTER) -> dict:
+    """The interrupted time series of an area's own value (rows of indicator_values for one area): counted
+    proportions and rates as quasi-Poisson with offset log(denominator) (the slopes are then changes of the log rate
+    per year: exp(slope) - 1 is the relative change a year), survey estimates and published figures by WLS on their
+    standard errors. The category follows the indicator's polarity (a falling rate is good when lower is better)."""
+    from trendbreuk.indicators.aggregate import period_midpoint
+
+    start = float(start if start is not None else (indicator.baseline_year or START_YEAR))
+    points = rows[rows["value"].notna()].copy()
+    points["t"] = period_midpoint(points["year_start"], points["year_end"])
+    if indicator.comparable_from:
+        points = points[points["year_start"] >= indicator.comparable_from]
+    counted = (indicator.statistic in ("proportion", "rate") and points["numerator"].notna().all()
+               and (points["denominator"] > 0).all() and len(points) > 0)
+    if not counted:
+        points = points[points["upper_ci"] > points["lower_ci"]]
+    points = points.sort_values("t")
+    before, after = int((points["t"] < start).sum()), int((points["t"] >= start).sum())
+    out = {"category": "te_weinig", "start": int(start), "points_before": before, "points_after": after,
+           "needed_before": min_before, "needed_after": min_after, "family": "counts" if counted else "estimates",
+           "points": points}
+    if before < min_before or after < min_after:
+        return out
+    if counted:
+        fit = segmented_regression(points["t"].to_numpy(), start=start, outcome=points["numerator"].to_numpy(),
+                                   exposure=points["denominator"].to_numpy())
     else:
-        out["category"] = "onveranderd"
+        fit = segmented_regression(points["t"].to_numpy(), start=start, outcome=points["value"].to_numpy(),
+                                   se=standard_errors(points["lower_ci"], points["upper_ci"]))
+    table = fit.estimates.set_index("term")
+    for term in TERMS:
+        out[term] = float(table.loc[term, "estimate"])
+        out[f"{term}_lower"], out[f"{term}_upper"] = float(table.loc[term, "lower"]), float(table.loc[term, "upper"])
+    out["slope_after"] = out["slope"] + out["slope_change"]
+    good = -1 if not indicator.higher_is_better else 1   # the sign of a slope change for the better
+    out["category"] = _category(out["slope_change_lower"], out["slope_change_upper"], good)
     out["fit"] = fit
     return out
 
