@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT
 
 
-def _project(tmp_path, file: str, change) -> "Path":
+def _project(tmp_path, file: str, change):
     root = tmp_path / "project"
     shutil.copytree(ROOT / "config", root / "config")
     path = root / "config" / file

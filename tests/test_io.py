@@ -44,7 +44,7 @@ def test_a_library_that_reports_a_full_disk_without_errno_is_understood(tmp_path
     """pyarrow says "[errno 28] No space left on device" in its message, with no errno on the exception."""
     target = tmp_path / "demo"
     with pytest.raises(io.WriteError, match="the disk is full"):
-        with io.atomic_directory(target) as tmp:
+        with io.atomic_directory(target):
             raise OSError("Error writing bytes to file. Detail: [errno 28] No space left on device")
     assert not target.exists()
 

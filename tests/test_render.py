@@ -4,7 +4,6 @@ only for what a real one cannot show: a Quarto that fails)."""
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import nbformat
 import pytest

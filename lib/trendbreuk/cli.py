@@ -439,7 +439,6 @@ def edition_diff(old: Annotated[str, typer.Argument(help="the earlier edition")]
                                                                   "reports/wijzigingen-OLD-NEW.csv)")] = None) -> None:
     """What changed between two editions (or an edition and the current build), and why: new periods, revised
     values, changed verdicts and standings, each with its cause (nieuwe cijfers, herziening, methode, herindeling)."""
-    from trendbreuk import io
     from trendbreuk.changes import BuildTables, compare, summary
     from trendbreuk.editions import EditionError, load
     from trendbreuk.sources.datasets import load_sources

@@ -334,7 +334,6 @@ def write_gezondheidsmonitor(world: _World, regions: RegionsConfig, target: Path
 
 def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) -> None:
     """A CBS OData v4 snapshot of 03759ned (population on 1 January), in the shape datasets.cbs.nl returns."""
-    base = "https://datasets.cbs.nl/odata/v1/CBS/03759ned"
     names = _names(regions)
     population = pd.DataFrame([{"area_code": c, "year": y, "value": v} for (c, y), v in world.population.items()])
     population = split_merged(population, ["value"], world.rng)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
 from trendbreuk.build import Processed, load_processed
@@ -48,12 +49,10 @@ class Result(pd.DataFrame):
         return Result
 
     def _repr_html_(self):
-        import html
-
         # numbers to two decimals on screen (the table itself keeps every digit)
         table = pd.DataFrame(self).round(2)._repr_html_() or ""
 
-        return f"<p><strong>{html.escape(getattr(self, 'description', '') or '')}</strong></p>{table}"
+        return str(Markup("<p><strong>{}</strong></p>{}").format(getattr(self, "description", "") or "", Markup(table)))
 
     def __repr__(self) -> str:
         return f"{getattr(self, 'description', '')}\n{super().__repr__()}"
@@ -479,14 +478,12 @@ class Workbook:
         return "de rest van Nederland" if code == "rest_nl" else self.regions.benchmarks.get(code, code)
 
     def _repr_html_(self) -> str:
-        import html
-
         demo = ('<p style="color:#7a4d00"><strong>DEMODATA: verzonnen cijfers.</strong></p>'
                 if self.processed.demo else "")
-        return (f"<p><strong>Trendbreuk-werkboek</strong>: dataset {html.escape(self.processed.info.get('dataset', ''))}"
-                f"{' (editie ' + html.escape(self.processed.edition) + ')' if self.processed.edition else ''}, regio "
-                f"{html.escape(self.region.name)}, {len(self.indicators)} indicatoren.</p>{demo}"
-                "<p>Begin met <code>wb.indicators.find('bijstand')</code>, <code>wb.series(...)</code>, "
+        edition = f" (editie {self.processed.edition})" if self.processed.edition else ""
+        return (str(Markup("<p><strong>Trendbreuk-werkboek</strong>: dataset {}{}, regio {}, {} indicatoren.</p>").format(
+                    self.processed.info.get("dataset", ""), edition, self.region.name, len(self.indicators))) + demo
+                + "<p>Begin met <code>wb.indicators.find('bijstand')</code>, <code>wb.series(...)</code>, "
                 "<code>wb.gap(...)</code>, <code>wb.ranking(...)</code>, <code>wb.chart(...)</code>; "
                 "tabellen: <code>wb.indicator_values</code>, <code>wb.gaps</code>, <code>wb.assessments</code>, ...</p>")
 
@@ -568,10 +565,8 @@ class TrendBreak:
                             start=start, decimals=self.indicator.decimals, measure=self.of)
 
     def _repr_html_(self) -> str:
-        import html
-
-        parts = [f"<p><strong>{html.escape(self.indicator.title)}, {html.escape(self.area_name)}</strong>: "
-                 f"{html.escape(self.sentence)}</p>"]
+        parts = [str(Markup("<p><strong>{}, {}</strong>: {}</p>").format(self.indicator.title, self.area_name,
+                                                                          self.sentence))]
         if self.result.get("fit") is not None:
             parts.append(self.chart().to_plotly()._repr_html_())
             parts.append(pd.DataFrame(self.estimates).round(4)._repr_html_())

@@ -228,7 +228,7 @@ def figure_break(points: pd.DataFrame, course: pd.DataFrame, *, title: str, unit
     band_y = since["counterfactual_upper"].tolist() + since["counterfactual_lower"].tolist()[::-1]
     fig.add_trace("scatter", x=band_x, y=band_y, fill="toself", mode="lines", line=dict(width=0),
                   fillcolor="rgba(85,85,85,0.15)", hoverinfo="skip",
-                  name=f"marge van dat verloop (95%)")
+                  name="marge van dat verloop (95%)")
     fig.add_trace("scatter", x=since["t"], y=since["counterfactual"], mode="lines",
                   name=f"als het verloop van vóór {start} was doorgegaan",
                   line=dict(color="#555555", dash="dash", width=2), hoverinfo="skip")

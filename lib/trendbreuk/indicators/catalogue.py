@@ -166,14 +166,14 @@ NUMBER_FIELDS = (("decimals", True, 0), ("multiplier", False, 0), ("pool_years",
 
 def _check_numbers(entry: dict, path: Path, name: str) -> None:
     """A field that must be a number and is not ('decimals: een') is named with the file and indicator."""
-    for field, whole, least in NUMBER_FIELDS:
-        value = entry.get(field)
+    for key, whole, least in NUMBER_FIELDS:
+        value = entry.get(key)
         if value is None:
             continue
         ok = isinstance(value, int) if whole else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok or value < least:
             kind = "a whole number" if whole else "a number"
-            raise CatalogueError(f"{path}: indicator '{name}': {field} '{value}' should be {kind} of {least} or more")
+            raise CatalogueError(f"{path}: indicator '{name}': {key} '{value}' should be {kind} of {least} or more")
 
 
 def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:

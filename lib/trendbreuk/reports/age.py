@@ -11,12 +11,12 @@ much the crude gap would change by the target year from the change in age struct
 from __future__ import annotations
 
 import functools
-import html
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
 from trendbreuk.build import Processed
@@ -242,23 +242,24 @@ def age_section(processed: Processed, catalogue: dict[str, Indicator], region_ke
             f"Vergrijzing tot {target_year}": _ageing_words(ahead, unit, d),
             "Oordeel op": "deze maat" if c.adjusted.judges else "de maat van de bron",
         })
-        sentences.append(f"<li><strong>{html.escape(c.crude.title)}:</strong> "
-                         f"{html.escape(sentence(c, area_name, benchmark_name, older))}</li>")
+        sentences.append(Markup("<li><strong>{}:</strong> {}</li>").format(
+            c.crude.title, sentence(c, area_name, benchmark_name, older)))
     frame = pd.DataFrame(rows)
     if not any(c.adjusted.judges for c in found):
         frame = frame.drop(columns="Oordeel op")  # the text above says so
     summary = _life_phase_summary(found) if by_life_phase else ""
     return HTML(
         '<section class="tb-age" id="leeftijd"><h2>Leeftijd en de achterstand</h2>'
-        f"<p>Een deel van een achterstand kan komen doordat {html.escape(area_name)} een andere leeftijdsopbouw heeft "
-        f"dan {html.escape(benchmark_name)}. {html.escape(_structure_sentence(s, area_name, benchmark_name, target_year))} "
-        "Hieronder staat per indicator de achterstand zoals de bron hem meet en met leeftijd meegenomen: "
-        "gestandaardiseerd naar de leeftijdsopbouw van heel Nederland, of gemeten aan de bevolking die het kan "
-        "overkomen. Het oordeel voor " + str(target_year) + " blijft op de maat die het programma rapporteert, "
-        "tenzij de tabel anders zegt.</p>" + summary
+        + str(Markup(
+            "<p>Een deel van een achterstand kan komen doordat {} een andere leeftijdsopbouw heeft dan {}. {} Hieronder "
+            "staat per indicator de achterstand zoals de bron hem meet en met leeftijd meegenomen: gestandaardiseerd naar "
+            "de leeftijdsopbouw van heel Nederland, of gemeten aan de bevolking die het kan overkomen. Het oordeel voor "
+            "{} blijft op de maat die het programma rapporteert, tenzij de tabel anders zegt.</p>").format(
+                area_name, benchmark_name, _structure_sentence(s, area_name, benchmark_name, target_year), target_year))
+        + summary
         + table_html(frame, caption=f"{area_name}: de achterstand op {benchmark_name} met en zonder leeftijd",
                      group_column="Levensfase", raw_columns=("Stand met leeftijd",))
-        + f'<ul class="tb-age-sentences">{"".join(sentences)}</ul>'
+        + str(Markup('<ul class="tb-age-sentences">{}</ul>').format(Markup("").join(sentences)))
         + f'<p class="tb-note">Zoals gemeten / met leeftijd: de achterstand in procentpunten (positief = slechter), of '
         f"bij een uitkering hoeveel procent het cijfer hoger of lager ligt (de percentages van de twee maten hebben een "
         f"andere noemer en zijn niet in procentpunten te vergelijken). Stand met leeftijd: ▲ duidelijk slechter, ● niet duidelijk "

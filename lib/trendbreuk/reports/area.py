@@ -8,9 +8,8 @@ side by side, with a funnel plot per indicator so that small gemeenten are not o
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.compare import figure_funnel, figure_progress, figure_ranked
@@ -23,7 +22,7 @@ from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite, fir
 from trendbreuk.reports.age import age_section
 from trendbreuk.reports.breaks import break_section
 from trendbreuk.reports.changes import changes_section
-from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
+from trendbreuk.reports.sentences import chance_note, standing_sentence
 from trendbreuk.reports.page import HTML, Page, explained, fold_section, table_html
 
 
@@ -75,8 +74,8 @@ class AreaReport:
         for key, label in VERDICTS.items():
             which = [titles[i] for i in basket.index[basket["verdict"] == key]]
             if which:
-                named.append(f"<li><strong>{html.escape(first_upper(label))} ({len(which)}):</strong> "
-                             f"{html.escape(fmt.join(which))}.</li>")
+                named.append(Markup("<li><strong>{} ({}):</strong> {}.</li>").format(
+                    first_upper(label), len(which), fmt.join(which)))
         progress = self._progress_rows()
         if progress.empty and not basket["baseline_gap"].notna().any():
             closed = ("Voor geen enkele doelindicator is er een cijfer over het startjaar, dus hoeveel van de "
@@ -97,11 +96,10 @@ class AreaReport:
         judged = basket["comparison"].value_counts()
         standing = standing_sentence(self.area_name, self.benchmark_name, judged, n)
         expected = 0.05 * int((basket["comparison"] != "niet_te_beoordelen").sum())
-        return HTML(
-            '<section class="tb-headline"><h2>In het kort</h2>'
-            f'<p class="tb-lead">{html.escape(lead)}</p><ul class="tb-named">{"".join(named)}</ul>'
-            f"<p>{html.escape(closed)}</p><p>{html.escape(standing)}</p>"
-            f'<p class="tb-note">{html.escape(chance_note(n, expected))}</p></section>')
+        return HTML(str(Markup(
+            '<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{}</p><ul class="tb-named">{}</ul>'
+            '<p>{}</p><p>{}</p><p class="tb-note">{}</p></section>').format(
+                lead, Markup("").join(named), closed, standing, chance_note(n, expected))))
 
     def _partial(self, n: int) -> str:
         full = sum(i.target_basket for i in self.catalogue.values())
@@ -161,16 +159,16 @@ class AreaReport:
                     "Kans": chance_percent(a["probability_target"]) if finite(a.get("probability_target")) else fmt.MISSING,
                     "Bekend in": str(int(a["year_known"])),
                 })
-            parts.append(f'<h3>{html.escape(phase)}</h3>' + table_html(pd.DataFrame(rows), raw_columns=(
+            parts.append(str(Markup("<h3>{}</h3>").format(phase)) + table_html(pd.DataFrame(rows), raw_columns=(
                 "Stand nu", f"Oordeel {self.regions.target_year}")))
-        return HTML(
-            '<section class="tb-phases"><h2>Per levensfase</h2>' + "".join(parts) +
-            explained('<p class="tb-note">Achterstanden in procentpunten (bij andere eenheden staat die achter de naam). Door eigen '
+        note = Markup(
+            '<p class="tb-note">Achterstanden in procentpunten (bij andere eenheden staat die achter de naam). Door eigen '
             "verandering / door vergelijkingsgroep: de verandering van de achterstand sinds de start, gesplitst in wat het "
             "gebied zelf deed en wat de vergelijkingsgroep deed (negatief = de achterstand werd kleiner). Kans: de kans "
-            f"dat het doel voor {self.regions.target_year} gehaald wordt. Bekend in: het jaar waarin het cijfer over "
-            f"{self.regions.target_year} verschijnt. {html.escape(VERDICT_RULES)}</p>", "Hoe lees je deze tabellen?")
-            + "</section>")
+            "dat het doel voor {year} gehaald wordt. Bekend in: het jaar waarin het cijfer over {year} verschijnt. "
+            "{rules}</p>").format(year=self.regions.target_year, rules=VERDICT_RULES)
+        return HTML('<section class="tb-phases"><h2>Per levensfase</h2>' + "".join(parts)
+                    + explained(note, "Hoe lees je deze tabellen?") + "</section>")
 
     def gemeenten_side_by_side(self) -> HTML:
         """Small multiples as a table: every gemeente of the subregio against the benchmark, per target indicator."""
@@ -268,14 +266,14 @@ class AreaReport:
         if not rows:
             return HTML("")
         n = regional["region"].nunique()
-        intro = (f'<section id="tussen-de-regios"><h2>{html.escape(self.region.name)} tussen de GGD-regio\'s</h2>'
-                 f"<p>Per doelindicator de "
-                 f"laatste periode van alle {n} regio's in deze berekening. Een regio is ‘duidelijk gunstiger’ of "
-                 f"‘duidelijk ongunstiger’ dan {html.escape(self.region.name)} als de "
-                 "95%-onzekerheidsmarges van de twee regio's overlappen niet, een strenge toets, zodat een verschil "
-                 "dat door toeval kan ontstaan niet als verschil telt. De plaats zelf zegt weinig als de marges "
-                 "overlappen.</p>" + table_html(pd.DataFrame(rows)) + "</section>")
-        return HTML(intro + "".join(c.data for c in charts))
+        intro = Markup(
+            "<section id=\"tussen-de-regios\"><h2>{name} tussen de GGD-regio's</h2><p>Per doelindicator de laatste "
+            "periode van alle {n} regio's in deze berekening. Een regio is ‘duidelijk gunstiger’ of ‘duidelijk "
+            "ongunstiger’ dan {name} als de 95%-onzekerheidsmarges van de twee regio's overlappen niet, een strenge "
+            "toets, zodat een verschil dat door toeval kan ontstaan niet als verschil telt. De plaats zelf zegt weinig "
+            "als de marges overlappen.</p>{table}</section>").format(name=self.region.name, n=n,
+                                                                       table=Markup(table_html(pd.DataFrame(rows))))
+        return HTML(str(intro) + "".join(c.data for c in charts))
 
     def changes(self) -> HTML:
         """Wat is er veranderd sinds de vorige editie, for this region or subregio and the areas in it (empty

@@ -4,10 +4,10 @@ CSV for researchers. Shown only when the build was compared with an earlier edit
 
 from __future__ import annotations
 
-import html
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
 from trendbreuk.build import Processed
@@ -48,7 +48,7 @@ def changes_section(processed: Processed, catalogue: dict[str, Indicator], regio
                                                                      kind="stable").drop(columns="_order")
     several = len(areas) > 1
     intro = summary(own, since).replace(f"Sinds editie {since}", f"Voor {title_name}, sinds editie {since}", 1)
-    blocks = [f'<p class="tb-lead">{html.escape(intro)}</p>']
+    blocks = [str(Markup('<p class="tb-lead">{}</p>').format(intro))]
 
     def with_area(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         return frame.assign(Gebied=rows["area_code"].map(areas).to_numpy())[["Gebied", *frame.columns]] if several else frame
@@ -87,11 +87,11 @@ def changes_section(processed: Processed, catalogue: dict[str, Indicator], regio
                                        "cause_label": "oorzaak"})
         blocks.append(f"<p>{download_link(download, f'wijzigingen-{file_stem}-sinds-{since}.csv', 'Download alle wijzigingen (CSV)')}</p>")
     causes = "; ".join(f"{label}" for label in CAUSES.values())
-    return HTML(
-        f'<section class="tb-changes" id="veranderd"><h2>Wat is er veranderd sinds editie {html.escape(since)}</h2>'
-        + "".join(blocks)
-        + '<p class="tb-note">Elke verandering heeft een oorzaak die het werkboek heeft nagerekend, niet geraden '
-        f"({html.escape(causes)}): nieuwe cijfers zijn jaren die er bij editie {html.escape(since)} nog niet waren; een "
-        "herziening is een bron die eerdere cijfers heeft aangepast; een andere methode of instelling is een "
-        "gewijzigde catalogus, doelinstelling of werkboekversie; een herindeling is een gemeentelijke herindeling. "
-        "Een verschil kleiner dan de laatste getoonde decimaal telt niet als verandering.</p></section>")
+    return HTML(str(Markup(
+        '<section class="tb-changes" id="veranderd"><h2>Wat is er veranderd sinds editie {since}</h2>{blocks}'
+        '<p class="tb-note">Elke verandering heeft een oorzaak die het werkboek heeft nagerekend, niet geraden '
+        "({causes}): nieuwe cijfers zijn jaren die er bij editie {since} nog niet waren; een herziening is een bron die "
+        "eerdere cijfers heeft aangepast; een andere methode of instelling is een gewijzigde catalogus, "
+        "doelinstelling of werkboekversie; een herindeling is een gemeentelijke herindeling. Een verschil kleiner dan "
+        "de laatste getoonde decimaal telt niet als verandering.</p></section>").format(
+            since=since, blocks=Markup("".join(blocks)), causes=causes)))

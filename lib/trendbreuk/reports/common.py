@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import math
 from datetime import date
 
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk import __version__
 from trendbreuk.build import Processed
@@ -185,14 +185,16 @@ def sources_html(processed: Processed, region: Region, regions: RegionsConfig, b
     return HTML(
         '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo_note(processed)
         + source_items(processed, periods, names=(*periods, "cbs"))
-        + f"<p>{html.escape(indeling_note(processed.info, region))} "
-        + (f"Voor {', '.join(html.escape(p.lower()) for p in pooled)} zijn steeds 3 jaren samengenomen, "
-           "omdat de aantallen per gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else "")
-        + "</p><p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
-        f"de achterstand is het verschil met {html.escape(benchmark_name)}. Het oordeel voor "
-        f"{regions.target_year} komt uit een gewogen trendlijn door de achterstanden sinds de start, met de kans "
-        f"dat de achterstand in {regions.target_year} {fmt.share(regions.target_share_closed)} kleiner is "
-        f"dan bij de start. {METHOD_LINK}</p>"
+        + str(Markup("<p>{} {}</p>").format(
+            indeling_note(processed.info, region),
+            f"Voor {', '.join(p.lower() for p in pooled)} zijn steeds 3 jaren samengenomen, omdat de aantallen per "
+            "gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else ""))
+        + str(Markup(
+            "<p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
+            "de achterstand is het verschil met {}. Het oordeel voor {} komt uit een gewogen trendlijn door de "
+            "achterstanden sinds de start, met de kans dat de achterstand in {} {} kleiner is dan bij de start. {}</p>"
+        ).format(benchmark_name, regions.target_year, regions.target_year, fmt.share(regions.target_share_closed),
+                 Markup(METHOD_LINK)))
         + provenance_html(processed) + "</section>"
     )
 

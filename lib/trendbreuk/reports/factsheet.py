@@ -7,10 +7,9 @@ engine and Quarto.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
@@ -183,15 +182,14 @@ class Factsheet:
                             ("Nog geen oordeel mogelijk (zie per indicator hieronder)", ("onvoldoende_gegevens",))):
             which = [titles[i] for i in basket.index[basket["verdict"].isin(keys)]]
             if which:
-                named.append(f"<li><strong>{label} ({len(which)}):</strong> {html.escape(fmt.join(which))}.</li>")
-        return HTML(
-            f'<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{html.escape(standing)}</p>'
-            f"<p>Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
-            f"gezondheidsachterstand op {html.escape(self.benchmark_name)} hebben ingelopen. Oordeel per indicator voor "
-            f"{self.regions.target_year}" + (":" if named else f": {html.escape(fmt.join(parts))}.") + "</p>"
-            + (f'<ul class="tb-named">{"".join(named)}</ul>' if named else "") +
-            f'<p class="tb-note">{html.escape(chance_note(n, expected))}</p></section>'
-        )
+                named.append(Markup("<li><strong>{} ({}):</strong> {}.</li>").format(label, len(which), fmt.join(which)))
+        aim = (f"Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
+               f"gezondheidsachterstand op {self.benchmark_name} hebben ingelopen. Oordeel per indicator voor "
+               f"{self.regions.target_year}" + (":" if named else f": {fmt.join(parts)}."))
+        listed = Markup('<ul class="tb-named">{}</ul>').format(Markup("").join(named)) if named else ""
+        return HTML(str(Markup(
+            '<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{}</p><p>{}</p>{}'
+            '<p class="tb-note">{}</p></section>').format(standing, aim, listed, chance_note(n, expected))))
 
     def summary_table(self) -> HTML:
         rows = []
@@ -211,12 +209,12 @@ class Factsheet:
                                                       "laatste cijfers, de stand nu en het oordeel voor "
                                                       f"{self.regions.target_year}", raw_columns=("Nu", f"Oordeel {self.regions.target_year}"),
                            group_column="Levensfase")
-        return HTML(
-            f'<section class="tb-summary"><h2>Waar staat {html.escape(self.gemeente.name)}?</h2>{table}'
-            + explained('<p class="tb-note">Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de waarde van de vergelijkingsgroep '
+        note = Markup(
+            '<p class="tb-note">Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de waarde van de vergelijkingsgroep '
             "buiten de 95%-onzekerheidsmarge van de gemeente ligt (“99,8%”: zelfs buiten de ruimere 99,8%-marge); "
-            f"anders ● niet duidelijk anders. {html.escape(VERDICT_RULES)} "
-            "* = geen onderdeel van de doelmand van Trendbreuk.</p>", "Hoe lees je deze tabel?") + "</section>")
+            "anders ● niet duidelijk anders. {} * = geen onderdeel van de doelmand van Trendbreuk.</p>").format(VERDICT_RULES)
+        return HTML(str(Markup('<section class="tb-summary"><h2>Waar staat {}?</h2>{}{}</section>').format(
+            self.gemeente.name, Markup(table), Markup(explained(note, "Hoe lees je deze tabel?")))))
 
     def spine_chart(self) -> HTML:
         """All indicators at a glance: this gemeente against the benchmark, within the range of the region's gemeenten."""
@@ -263,10 +261,10 @@ class Factsheet:
                f"{int(counts['value'].max())}.")
         table = pd.DataFrame({"Gemeente": counts["area_name"], "Duidelijk slechter": counts["value"].astype(int)})
         if self.boundaries is None and any(g.tile is None for g in self.region.gemeenten):
-            return HTML(f'<section class="tb-figure"><p>{html.escape(_strip_tags(title))}</p><p class="tb-note">Geen '
-                        "kaart: er zijn geen gemeentegrenzen ingelezen (zie docs/bronnen/README.md) en de regio heeft geen "
-                        "posities voor een schematische kaart.</p>"
-                        + table_html(table.sort_values("Duidelijk slechter")) + "</section>")
+            return HTML(str(Markup(
+                '<section class="tb-figure"><p>{}</p><p class="tb-note">Geen kaart: er zijn geen gemeentegrenzen '
+                "ingelezen (zie docs/bronnen/README.md) en de regio heeft geen posities voor een schematische kaart.</p>"
+                "{}</section>").format(_strip_tags(title), Markup(table_html(table.sort_values("Duidelijk slechter"))))))
         fig = figure_map(counts, self.region, title=title, unit="aantal", decimals=0, boundaries=self.boundaries,
                          highlight=self.gemeente.code)
         return self.page.chart(fig, alt=alt, data=table.sort_values("Duidelijk slechter"),
@@ -279,7 +277,7 @@ class Factsheet:
             chosen = [i for i in self.basket if i.life_phase == phase]
             if not chosen:
                 continue
-            blocks.append(HTML(f'<h2 class="tb-phase">{html.escape(phase)}</h2>'))
+            blocks.append(HTML(str(Markup('<h2 class="tb-phase">{}</h2>').format(phase))))
             for indicator in chosen:
                 blocks.extend(self.indicator_section(indicator))
         return blocks
@@ -312,12 +310,12 @@ class Factsheet:
             "Marge van": [fmt.value_with_unit(v, unit, d) for v in ordered["lower_ci"]],
             "tot": [fmt.value_with_unit(v, unit, d) for v in ordered["upper_ci"]],
         })
-        heading = (f'<h3>{html.escape(indicator.title)} {comparison_badge(a["comparison"])} '
-                   f'{verdict_badge(a["verdict"], a["verdict_label"])}</h3>')
+        heading = str(Markup("<h3>{} {} {}</h3>").format(indicator.title, Markup(comparison_badge(a["comparison"])),
+                                                          Markup(verdict_badge(a["verdict"], a["verdict_label"]))))
+        age_note = Markup('<p class="tb-age-note"><strong>Leeftijd:</strong> {}</p>').format(age) if age else ""
         blocks = [
-            HTML(f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
-                 f'<p class="tb-message">{html.escape(sentence)}</p>'
-                 + (f'<p class="tb-age-note"><strong>Leeftijd:</strong> {html.escape(age)}</p>' if age else "")),
+            HTML(str(Markup('<p class="tb-definition">{}</p><p class="tb-message">{}</p>{}').format(
+                indicator.definition, sentence, age_note))),
             self.page.chart(figure_trend(shown, series, title=trend_title(a, indicator, self.gemeente.name, self.benchmark_name),
                                          unit=unit, decimals=d),
                             alt=trend_alt, data=trend_table, name=f"{self.gemeente.slug}-{indicator.id}-trend"),
@@ -380,14 +378,15 @@ class Factsheet:
         csv = download_link(frame, f"programmas-{self.gemeente.code}-{self.gemeente.slug}-{year}.csv",
                             "Download deze tabel (CSV)")
         births = rows["births_source"].replace("", np.nan).dropna()
-        return HTML(
-            f'<section class="tb-programmes"><h2>Programma’s van Trendbreuk in {html.escape(self.gemeente.name)}, {year}</h2>'
-            + table_html(frame, caption=f"Registraties van de programma’s in {year}") + f"<p>{csv}</p>"
-            + f'<p class="tb-note">&lt;{threshold}: minder dan {threshold}, afgeschermd omdat kleine aantallen '
-            "gezinnen herkenbaar maken. x: afgeschermd om terugrekenen uit de totalen te voorkomen. Bereik: het aantal "
-            "gedeeld door het verwachte aantal (geboorten × het verwachte aandeel kwetsbare zwangerschappen, ongeveer 10%)"
-            + (f"; geboorten: {html.escape(births.iloc[0])}" if not births.empty else "") + ".</p></section>"
-        )
+        note = (f"<{threshold}: minder dan {threshold}, afgeschermd omdat kleine aantallen gezinnen herkenbaar maken. "
+                "x: afgeschermd om terugrekenen uit de totalen te voorkomen. Bereik: het aantal gedeeld door het "
+                "verwachte aantal (geboorten × het verwachte aandeel kwetsbare zwangerschappen, ongeveer 10%)"
+                + (f"; geboorten: {births.iloc[0]}" if not births.empty else "") + ".")
+        return HTML(str(Markup(
+            '<section class="tb-programmes"><h2>Programma’s van Trendbreuk in {}, {}</h2>{}<p>{}</p>'
+            '<p class="tb-note">{}</p></section>').format(
+                self.gemeente.name, year, Markup(table_html(frame, caption=f"Registraties van de programma’s in {year}")),
+                Markup(csv), note)))
 
     def wijken(self) -> HTML:
         """The gemeente's wijken ranked on the target indicators that CBS publishes per wijk (empty without them)."""

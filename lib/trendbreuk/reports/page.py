@@ -10,7 +10,6 @@ plotly.py was built for; otherwise the full bundle is embedded, with a warning.
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import re

@@ -3,9 +3,9 @@ and year, against expected numbers. Reads only the shared (disclosure-controlled
 
 from __future__ import annotations
 
-import html
 
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk.build import Processed, load_processed
 from trendbreuk.charts.figure import Figure
@@ -63,14 +63,14 @@ class ProgrammeReport:
                     text = f"{r['display_value']} {measure.title[:1].lower() + measure.title[1:]}"
                     if measure.reach and r["display_reach"] not in ("", fmt.MISSING, None):
                         text += f", {r['display_reach']} van het verwachte aantal"
-                items.append(f"<li><strong>{html.escape(programme.title)}</strong> ({year}): {html.escape(text)}.</li>")
+                items.append(Markup("<li><strong>{}</strong> ({}): {}.</li>").format(programme.title, year, text))
         return items
 
     def intro(self) -> HTML:
         t = load_programmes_threshold()
         items = self.summary_items()
-        summary = (f"<h2>In het kort</h2><p>De laatste cijfers van {html.escape(self.region.name)}:</p>"
-                   f'<ul class="tb-named">{"".join(items)}</ul>') if items else ""
+        summary = str(Markup('<h2>In het kort</h2><p>De laatste cijfers van {}:</p><ul class="tb-named">{}</ul>').format(
+            self.region.name, Markup("").join(items))) if items else ""
         return HTML(
             f'<section class="tb-headline">{summary}<p>Per programma de registraties per gemeente en jaar, de totalen per subregio '
             "en voor de regio, en waar dat kan het bereik: het aantal gedeeld door het verwachte aantal (geboorten × het "
@@ -79,7 +79,7 @@ class ProgrammeReport:
 
     def programme_sections(self) -> list[HTML]:
         if self.shared is None or self.shared.empty:
-            return [HTML(f"<p>Er zijn geen programmaregistraties van {html.escape(self.region.name)} ingelezen.</p>")]
+            return [HTML(str(Markup("<p>Er zijn geen programmaregistraties van {} ingelezen.</p>").format(self.region.name)))]
         blocks = []
         order = [g.code for g in self.region.gemeenten] + [s.code for s in self.region.subregios] + [self.region.code]
         for programme in self.programmes.programmes:
@@ -87,7 +87,7 @@ class ProgrammeReport:
                 rows = self.shared[(self.shared["programme"] == programme.id) & (self.shared["measure"] == measure.id)]
                 if rows.empty:
                     continue
-                heading = f"<h2>{html.escape(programme.title)}: {html.escape(measure.title)}</h2>"
+                heading = str(Markup("<h2>{}: {}</h2>").format(programme.title, measure.title))
                 parts = []
                 wide = rows.pivot_table(index=["area_code", "area_name"], columns="year", values="display_value",
                                         aggfunc="first").reset_index()
@@ -149,8 +149,8 @@ class ProgrammeReport:
                        else "het aantal geboorten volgens Perined")
         return HTML('<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo_note(self.processed)
                     + source_items(self.processed, periods, names=names, cbs_tables=series)
-                    + f"<p>{html.escape(indeling_note(self.processed.info, self.region))}</p>"
-                    f"<p>Methode: het verwachte aantal is {births_text} maal het verwachte aandeel per "
+                    + str(Markup("<p>{}</p>").format(indeling_note(self.processed.info, self.region)))
+                    + f"<p>Methode: het verwachte aantal is {births_text} maal het verwachte aandeel per "
                     "programma; het bereik is het aantal registraties gedeeld door dat verwachte aantal. Aantallen van "
                     "1 tot de drempel staan als &lt;10, en extra cellen (x) zijn afgeschermd tot geen verborgen aantal "
                     f"uit de totalen is terug te rekenen (gecontroleerd door voor elke verborgen cel uit te rekenen welke waarden nog mogelijk zijn). {METHOD_LINK}</p>"

@@ -366,9 +366,9 @@ def notebook_html(notebook) -> str:
     """The body of a report from an executed notebook: what nbconvert's basic template without inputs shows,
     without its second pass over the whole page (a BeautifulSoup parse that cost half of a factsheet's render)."""
     import base64
-    import html
 
     import mistune
+    from markupsafe import Markup
 
     markdown = mistune.create_markdown(escape=False, plugins=["table"])
     parts = []
@@ -382,7 +382,7 @@ def notebook_html(notebook) -> str:
             kind = output.get("output_type")
             if kind == "stream":
                 if output.get("name") == "stdout":
-                    parts.append(f"<pre>{html.escape(output.get('text', ''))}</pre>")
+                    parts.append(str(Markup("<pre>{}</pre>").format(output.get("text", ""))))
                 continue
             data = output.get("data", {})
             if "text/html" in data:
@@ -392,12 +392,12 @@ def notebook_html(notebook) -> str:
             elif "image/svg+xml" in data:
                 parts.append(_text(data["image/svg+xml"]))
             elif "image/png" in data:
-                alt = html.escape(_text(data.get("text/plain", "")) or "afbeelding")
+                alt = _text(data.get("text/plain", "")) or "afbeelding"
                 png = data["image/png"]
                 png = png if isinstance(png, str) else base64.b64encode(png).decode("ascii")
-                parts.append(f'<img src="data:image/png;base64,{png}" alt="{alt}">')
+                parts.append(str(Markup('<img src="data:image/png;base64,{}" alt="{}">').format(png, alt)))
             elif "text/plain" in data:
-                parts.append(f"<pre>{html.escape(_text(data['text/plain']))}</pre>")
+                parts.append(str(Markup("<pre>{}</pre>").format(_text(data["text/plain"]))))
     return "\n".join(parts)
 
 

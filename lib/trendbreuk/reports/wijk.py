@@ -9,11 +9,11 @@ new one starts (shown in the chart and the table); only the latest run is judged
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
 from trendbreuk.build import Processed, load_processed
@@ -192,7 +192,7 @@ class WijkProfile:
         for key, label in VERDICTS.items():
             which = [titles[i] for i in own.index[own["verdict"] == key]]
             if which and key != "onvoldoende_gegevens":
-                named.append(f"<li><strong>{html.escape(first_upper(label))}:</strong> {html.escape(fmt.join(which))}.</li>")
+                named.append(Markup("<li><strong>{}:</strong> {}.</li>").format(first_upper(label), fmt.join(which)))
         reasons: dict[str, list[str]] = {}  # indicators with the same reason are named together, the reason once
         for indicator_id, row in waiting.iterrows():
             reasons.setdefault(insufficient_sentence(row, self.catalogue[indicator_id], self.place.name,
@@ -200,20 +200,19 @@ class WijkProfile:
                                                      "de gemeente en de regio"), []).append(titles[indicator_id])
         for reason, which in reasons.items():
             listed = fmt.join([which[0]] + [w[:1].lower() + w[1:] for w in which[1:]])
-            named.append(f"<li><strong>{html.escape(listed)}:</strong> nog geen oordeel over "
-                         f"{self.regions.target_year} mogelijk. {html.escape(reason)}</li>")
-        verdicts = (f"<p>Oordeel per indicator voor {self.regions.target_year}:</p>"
-                    f'<ul class="tb-named">{"".join(named)}</ul>') if named else ""
+            named.append(Markup("<li><strong>{}:</strong> nog geen oordeel over {} mogelijk. {}</li>").format(
+                listed, self.regions.target_year, reason))
+        verdicts = Markup('<p>Oordeel per indicator voor {}:</p><ul class="tb-named">{}</ul>').format(
+            self.regions.target_year, Markup("").join(named)) if named else ""
         members = ""
         if self.place.level == "focus":
             names = self.processed.small_area_names().set_index("area_code")["area_name"]
-            members = ('<p class="tb-note">' + html.escape(self.place.note) + " Bestaat uit: "
-                       + html.escape(", ".join(f"{names.get(c, c)} ({c})" for c in self.place.members))
-                       + ". De cijfers zijn de som van deze gebieden, alleen in jaren waarin ze er allemaal zijn.</p>")
-        return HTML('<section class="tb-headline"><h2>In het kort</h2>'
-                    + f'<p class="tb-lead">{html.escape(parts[0])}</p>'
-                    + "".join(f"<p>{html.escape(p)}</p>" for p in parts[1:])
-                    + verdicts + members + "</section>")
+            members = Markup('<p class="tb-note">{} Bestaat uit: {}. De cijfers zijn de som van deze gebieden, alleen '
+                             "in jaren waarin ze er allemaal zijn.</p>").format(
+                self.place.note, ", ".join(f"{names.get(c, c)} ({c})" for c in self.place.members))
+        return HTML(str(Markup('<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{}</p>{}{}{}'
+                               "</section>").format(parts[0], Markup("").join(Markup("<p>{}</p>").format(p)
+                                                                            for p in parts[1:]), verdicts, members)))
 
     def comparison_table(self) -> HTML:
         """Per indicator its latest value with the 95% interval, beside the rest of its gemeente, its subregio, the
@@ -260,11 +259,12 @@ class WijkProfile:
                                                        f"van de gemeente, {'de subregio, ' if self.one_subregio else ''}"
                                                        f"de regio en {self.benchmark_name}",
                            raw_columns=("Nu", f"Oordeel {self.regions.target_year}"), group_column="Levensfase")
-        note = ('<p class="tb-note">Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners en '
-                "jongeren met jeugdzorg op vijftallen; bij jeugdzorg is het aantal jongeren teruggerekend uit aantal en "
-                "percentage)." + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
-                + f" Nu: ▲ duidelijk slechter of ▼ duidelijk beter dan {html.escape(self.benchmark_name)}.</p>")
-        return HTML(f'<section class="tb-summary"><h2>Waar staat {html.escape(self.place.name)}?</h2>{table}{note}</section>')
+        note = ("Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners en jongeren met "
+                "jeugdzorg op vijftallen; bij jeugdzorg is het aantal jongeren teruggerekend uit aantal en percentage)."
+                + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
+                + f" Nu: ▲ duidelijk slechter of ▼ duidelijk beter dan {self.benchmark_name}.")
+        return HTML(str(Markup('<section class="tb-summary"><h2>Waar staat {}?</h2>{}<p class="tb-note">{}</p>'
+                               "</section>").format(self.place.name, Markup(table), note)))
 
     def age_structure(self) -> HTML:
         """Leeftijdsopbouw: the share of each age band (KWB) among the inhabitants of the area in the newest year,
@@ -321,7 +321,8 @@ class WijkProfile:
                 "aandeel van dit gebied daardoor hoogstens kan liggen. In een oudere wijk komen sommige "
                 "gezondheidsproblemen alleen al door de leeftijd vaker voor: lees de cijfers hierboven met deze opbouw "
                 "erbij.</p>")
-        return HTML(f'<section class="tb-ages"><h2>Leeftijdsopbouw</h2><p class="tb-lead">{html.escape(sentence)}</p>'
+        return HTML(str(Markup('<section class="tb-ages"><h2>Leeftijdsopbouw</h2><p class="tb-lead">{}</p>').format(
+                        sentence))
                     + table_html(pd.DataFrame(rows), caption=f"{self.place.name}: aandeel van de inwoners per "
                                                              f"leeftijdsgroep, {year}")
                     + note + "</section>")
@@ -357,7 +358,7 @@ class WijkProfile:
         frame = pd.DataFrame(rows).pivot_table(index=["code", "Gebied"], columns="indicator", values="waarde",
                                                 aggfunc="first").reset_index().drop(columns="code")
         frame.columns.name = None
-        return HTML(f"<section><h2>De {word} van {html.escape(self.place.name)}</h2>"
+        return HTML(str(Markup("<section><h2>De {} van {}</h2>").format(word, self.place.name))
                     + table_html(frame.fillna(fmt.MISSING), caption=f"Laatste cijfers per gebied ({ROUNDING_MARK}: marge "
                                                                     "vooral afronding)") + "</section>")
 
@@ -399,11 +400,12 @@ class WijkProfile:
                                                                    ordered.get("series_break", pd.Series(False, index=ordered.index))]})
         alt = (f"Lijngrafiek van {indicator.title.lower()} per jaar voor {self.place.name}, de {rest_label}, "
                f"{self.region.name} en {self.benchmark_name}, met de 95%-marge van {self.place.name}. {sentence}")
-        heading = (f"<h3>{html.escape(indicator.title)}"
-                   + (f" {comparison_badge(a['comparison'])} {verdict_badge(a['verdict'], a['verdict_label'])}"
-                      if a is not None else "") + "</h3>")
-        blocks = [HTML(f'<p class="tb-definition">{html.escape(indicator.definition)}</p>'
-                       f'<p class="tb-message">{html.escape(sentence)}</p>'),
+        badges = (Markup(" {} {}").format(Markup(comparison_badge(a["comparison"])),
+                                          Markup(verdict_badge(a["verdict"], a["verdict_label"])))
+                  if a is not None else "")
+        heading = str(Markup("<h3>{}{}</h3>").format(indicator.title, badges))
+        blocks = [HTML(str(Markup('<p class="tb-definition">{}</p><p class="tb-message">{}</p>').format(
+                      indicator.definition, sentence))),
                   self.page.chart(figure_trend(shown, series, title=title, unit=unit, decimals=d, breaks=breaks),
                                   alt=alt, data=data, name=f"{self.place.code}-{indicator.id}-trend".lower())]
         gaps = self.own_gaps[self.own_gaps["indicator"] == indicator.id].sort_values("year_start")
@@ -507,9 +509,9 @@ def area_map(page: Page, rows: pd.DataFrame, indicator: Indicator, shapes, *, wo
         if left_out:
             named = ", ".join(left_out[:8]) + (f" en {len(left_out) - 8} andere" if len(left_out) > 8 else "")
             where += (f" Niet op de kaart, want niet in de grenzen van {shapes.attrs['year']} (andere indeling): "
-                      f"{html.escape(named)}.")
+                      f"{named}.")
     if 0 < len(set(highlight) & set(drawn["area_code"])) < len(drawn):
-        where += f" {html.escape(highlight_name)} is omlijnd."
+        where += f" {highlight_name} is omlijnd."
     data = pd.DataFrame({first_upper(word): drawn["area_name"],
                          "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else
                                     f"{fmt.MISSING} ({r})" if isinstance(r, str) and r else fmt.MISSING
@@ -519,7 +521,7 @@ def area_map(page: Page, rows: pd.DataFrame, indicator: Indicator, shapes, *, wo
     kind = "Schematische kaart" if shapes is None else "Kaart"
     chart = page.chart(fig, alt=f"{kind} van {len(drawn)} {PLURAL[word]}, gekleurd naar {indicator.title.lower()}. "
                                 f"{summary}", data=data, name=name.lower())
-    return f"<p>{html.escape(summary)} {where}</p>{chart.data}"
+    return str(Markup("<p>{} {}</p>{}").format(summary, where, Markup(chart.data)))
 
 
 def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], region: Region,
@@ -572,8 +574,8 @@ def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict
     frame = pd.DataFrame(table).groupby(["code", "Wijk"], as_index=False).first().drop(columns="code")
     first = [c for c in frame.columns if c != "Wijk"][0]
     frame = frame.sort_values(first, key=lambda s: s.map(_sort_value), ascending=not chosen[0].higher_is_better)
-    return HTML(f'<section class="tb-wijken"><h2>De wijken van {html.escape(gemeente_name)}</h2>'
-                f"<p>Het gemiddelde van een gemeente verbergt waar de achterstand zit. Per wijk de laatste cijfers van de "
+    return HTML(str(Markup('<section class="tb-wijken"><h2>De wijken van {}</h2>').format(gemeente_name))
+                + f"<p>Het gemiddelde van een gemeente verbergt waar de achterstand zit. Per wijk de laatste cijfers van de "
                 f"doelindicatoren die CBS per wijk publiceert (met marge, inclusief de afronding van CBS; "
                 f"{ROUNDING_MARK}: de marge komt vooral door die afronding).</p>"
                 + table_html(frame.fillna(fmt.MISSING), caption=f"De wijken van {gemeente_name}")
