@@ -104,7 +104,7 @@ def test_on_a_phone_charts_fit_and_sections_fold(chromium, report_files, engine)
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_a_wijk_profile_with_a_new_series_is_accessible_and_fits(chromium, project, tmp_path_factory, width):
     """A wijk whose indeling changed (the chart's dotted line and its label) and its buurten table."""
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
     from trendbreuk.geography.areas import load_regions
     from trendbreuk.reports.render import area_job, render
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trendbreuk.build import load_processed
+from trendbreuk.processed import load_processed
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.indicators.catalogue import load_catalogue
 from trendbreuk.reports.age import AgeComparison, about, sentence

@@ -5,7 +5,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from trendbreuk.build import build, load_processed
+from trendbreuk.build import build
+from trendbreuk.processed import load_processed
 from trendbreuk.demo import write_demo
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.sources.cbs import read_cbs_v4

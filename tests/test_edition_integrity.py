@@ -31,7 +31,7 @@ def _writable(path):
 
 def test_a_table_rewritten_as_valid_parquet_with_one_value_changed_is_refused(saved):
     from trendbreuk import editions
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
 
     root, edition = saved
     table = _writable(edition.folder / "indicator_values.parquet")

@@ -64,7 +64,7 @@ def build_and_save(root: Path, name: str):
 
 
 def changes_of(root: Path) -> pd.DataFrame:
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
 
     processed = load_processed(root=root)
     assert processed.changes is not None, "the build did not compare itself with the last edition"
@@ -291,7 +291,7 @@ def test_build_info_names_files_relative_to_the_project(project, tmp_path, env):
 # --- commands, re-rendering, portability ------------------------------------------------------------------------
 
 def render_heerlen(root: Path, out: Path, dataset: str = "") -> str:
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
     from trendbreuk.reports.render import gemeente_job, render_many
 
     regions = load_processed(dataset or None, root=root).configuration(root)[0]
@@ -411,7 +411,8 @@ def test_quarto_renders_an_edition_with_the_same_figures_as_the_python_engine(pr
     """Both engines read the edition's tables through the notebook's `dataset` parameter ("demo@2024")."""
     from tests.conftest import quarto_or_skip
     from trendbreuk import editions
-    from trendbreuk.build import build, load_configuration
+    from trendbreuk.build import build
+    from trendbreuk.processed import load_configuration
     from trendbreuk.reports.render import gemeente_job, render_many
 
     quarto_or_skip()

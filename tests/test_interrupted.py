@@ -79,7 +79,7 @@ def test_a_build_killed_between_its_two_renames_is_put_back_by_the_next_reader(b
     assert not (processed / "demo").exists() and (processed / ".demo.old").is_dir()
     # the next reader (a report, Jupyter) finds the previous tables back in place
     read = _child(built, """
-        from trendbreuk.build import load_processed
+        from trendbreuk.processed import load_processed
         print(len(load_processed().indicator_values))
     """)
     assert read.returncode == 0 and int(read.stdout) == len(before), read.stderr

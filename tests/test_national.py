@@ -110,7 +110,7 @@ def three_regions(tmp_path_factory):
 
 
 def test_the_regional_report_ranks_the_region_among_all_regions(three_regions, monkeypatch):
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
     from trendbreuk.reports.area import AreaReport
 
     monkeypatch.setenv("TRENDBREUK_ROOT", str(three_regions))

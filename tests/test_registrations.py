@@ -131,7 +131,7 @@ def test_attacker_cannot_recover_any_suppressed_count(project):
     the additivity of gemeenten -> subregio -> region with every published number fixed, a '<10' cell between 1
     and 9 and an 'x' cell at least 0, and computes the smallest and largest value of each hidden cell (linear
     programming). No hidden count may be pinned to a single whole number."""
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
 
     shared = load_processed(root=project).registrations_shared
     assert shared.loc[shared["suppressed"] != "", ["value", "reach", "per_1000_births"]].isna().all().all()
@@ -169,7 +169,7 @@ def test_attacker_cannot_recover_any_suppressed_count(project):
 
 
 def test_rendered_report_exposes_only_the_shared_table(project, tmp_path):
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
     from trendbreuk.reports.render import gemeente_job, render
 
     html = render(gemeente_job("Vaals", REGIONS), engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8")

@@ -53,10 +53,11 @@ def test_factsheet_names_the_gemeente_and_warns_about_demo_data(heerlen):
 
 def _expected_charts(project, gemeente="GM0917"):
     """A spine chart and a map, plus per target-basket indicator a trend chart and (with a baseline) a gap chart,
-    plus one chart of the gemeente's wijken when it has wijken with figures of a target indicator."""
+    plus one chart of the gemeente's wijken when it has wijken with figures of a target indicator, plus one chart per
+    indicator with at least 4 gaps before 2018 and 4 from 2018 on (Is er een trendbreuk?)."""
     import yaml
 
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
 
     basket = {i["id"] for i in yaml.safe_load((project / "config/indicators.yaml").read_text())["indicators"]
               if i["target_basket"]}
@@ -65,7 +66,12 @@ def _expected_charts(project, gemeente="GM0917"):
     own = a[(a["area_code"] == gemeente) & (a["benchmark"] == "rest_nl") & a["indicator"].isin(basket)]
     v = processed.small_areas("small_area_values", gemeente_code=gemeente, area_level="wijk")
     wijken = v[v["indicator"].isin(basket)]
-    return 2 + len(own) + int(own["baseline_gap"].notna().sum()) + int(not wijken.empty)
+    gaps = processed.gaps[(processed.gaps["area_code"] == gemeente) & (processed.gaps["benchmark"] == "rest_nl")
+                          & processed.gaps["gap_lower"].notna()]
+    judged = {i["id"] for i in yaml.safe_load((project / "config/indicators.yaml").read_text())["indicators"]}
+    per_indicator = gaps[gaps["indicator"].isin(judged)].groupby("indicator")["t"]
+    breaks = sum(1 for _, t in per_indicator if (t < 2018).sum() >= 4 and (t >= 2018).sum() >= 4)
+    return 2 + len(own) + int(own["baseline_gap"].notna().sum()) + int(not wijken.empty) + breaks
 
 
 def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen, project):
@@ -89,7 +95,7 @@ def test_factsheet_numbers_are_dutch(heerlen):
 
 
 def test_factsheet_shows_the_processed_numbers(heerlen, project):
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
     from trendbreuk import formatting as fmt
 
     processed = load_processed(root=project)

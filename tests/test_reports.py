@@ -50,7 +50,7 @@ def test_no_suppressed_count_appears_in_any_report_or_download(reports, project)
 
     import pandas as pd
 
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
 
     from trendbreuk.sources.programmes import load_programmes
 

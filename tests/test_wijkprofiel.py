@@ -7,7 +7,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from trendbreuk.build import load_processed
+from trendbreuk.processed import load_processed
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.reports.render import area_job, focus_job, render
 from tests.report_html import figures, table_texts

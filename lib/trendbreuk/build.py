@@ -7,7 +7,6 @@ whole folder is replaced only when everything succeeded, so a failed build leave
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -22,7 +21,7 @@ import pandas as pd
 
 from trendbreuk import __version__, io, paths
 from trendbreuk.changes import BuildTables, compare, summary
-from trendbreuk.editions import EDITION_MARK, build_folder, configuration_of, load_configuration  # noqa: F401
+from trendbreuk.processed import INFO_FILE, slice_digests, table_file
 from trendbreuk.geography.areas import RegionsConfig, gemeenten_of, load_regions
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
@@ -496,48 +495,6 @@ def _step(what: str):
     log.info("build: %s in %.2f s", what, time.perf_counter() - started)
 
 
-DIGEST_TABLES = ("indicator_values", "gaps", "assessments", "basket_summary", "age_strata", "age_shares",
-                 "registrations_shared", "changes")
-
-
-def _digests_by(frame: pd.DataFrame, key: str) -> dict[str, bytes]:
-    """Per value of `key`, a sha256 of the column names and the rows with that value (in table order): each row
-    hashed once for the whole table (pandas' hash_pandas_object), the row hashes of a group then hashed together."""
-    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    keys = frame[key].astype(str).to_numpy()
-    order = np.argsort(keys, kind="stable")
-    keys, rows = keys[order], rows[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], dtype=int)
-    ends = np.r_[starts[1:], len(keys)]
-    columns = ",".join(map(str, frame.columns)).encode()
-    return {keys[s]: hashlib.sha256(columns + rows[s:e].tobytes()).digest() for s, e in zip(starts, ends)}
-
-
-def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
-    """What a report reads, as digests: per region the rows of every table with a `region` column, per gemeente the
-    values of its wijken, buurten and focus areas, and one digest of the rest (population, lineage, age groups). Two builds with the same
-    numbers give the same digests, so `render all` re-renders only the reports whose slice changed."""
-    def combine(parts: dict[str, dict[str, bytes]]) -> dict[str, str]:
-        out: dict = {}  # key -> running sha256
-        for name, digests in parts.items():
-            for key, digest in digests.items():
-                out.setdefault(key, hashlib.sha256()).update(name.encode() + digest)
-        return {key: h.hexdigest() for key, h in sorted(out.items())}
-
-    regions = {name: _digests_by(tables[name], "region") for name in DIGEST_TABLES
-               if tables.get(name) is not None and "region" in tables[name].columns}
-    # the wijken's gaps and assessments follow from their values, the region's benchmark rows (in the region's
-    # digest), the configuration and the code (both in every report's fingerprint): their values are enough
-    gemeenten = {"small_area_values": _digests_by(tables["small_area_values"], "gemeente_code")} \
-        if tables.get("small_area_values") is not None else {}
-    rest = hashlib.sha256()
-    for name in ("population", "lineage", "age_groups"):
-        if name in tables:
-            rest.update(name.encode() + ",".join(map(str, tables[name].columns)).encode()
-                        + pd.util.hash_pandas_object(tables[name], index=False).to_numpy().tobytes())
-    return {"regions": combine(regions), "gemeenten": combine(gemeenten), "rest": rest.hexdigest()}
-
-
 def changes_since_last_edition(dataset: str, root: Path, current: BuildTables) -> tuple[pd.DataFrame, dict] | None:
     """What changed since the newest saved edition of the dataset, and why (None without editions). An edition
     saved before editions kept their configuration cannot be compared; the build says so in its log."""
@@ -688,115 +645,12 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     with _step("write"), io.atomic_directory(target) as tmp:
         for name, frame in tables.items():
             # small row groups sorted by gemeente: a report reads only the row groups of its own gemeente
-            frame.to_parquet(tmp / f"{name}.parquet", index=False,
+            frame.to_parquet(table_file(tmp, name), index=False,
                              row_group_size=SMALL_AREA_ROW_GROUP if name in SMALL_AREA_TABLES else None)
-        (tmp / "build_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
+        (tmp / INFO_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
         (tmp / "config").mkdir()
         for name, path in configuration.items():  # the configuration the tables were made with, beside them
             if path.is_file():
                 shutil.copy2(path, tmp / "config" / name)
     return BuildResult(folder=target, tables=info["tables"], skipped=skipped, notes=data.export_notes)
-
-
-@dataclass(frozen=True)
-class Processed:
-    """The processed tables of one dataset (or of a saved edition of it), as reports and notebooks use them."""
-
-    folder: Path
-    info: dict
-    indicator_values: pd.DataFrame
-    gaps: pd.DataFrame
-    assessments: pd.DataFrame
-    basket_summary: pd.DataFrame
-    population: pd.DataFrame
-    registrations_shared: pd.DataFrame | None = None
-    age_strata: pd.DataFrame | None = None  # estimates per age group of the age-standardised indicators
-    age_shares: pd.DataFrame | None = None  # the age groups' shares of the population, observed and projected
-    changes: pd.DataFrame | None = None  # what changed since the edition before (trendbreuk.changes)
-    age_groups: pd.DataFrame | None = None  # inhabitants per KWB age band of wijken, buurten, gemeenten, NL (one year)
-    edition: str | None = None  # the edition's name when these are the tables of a saved edition
-    _groups: dict = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    @property
-    def demo(self) -> bool:
-        return bool(self.info.get("demo"))
-
-    def configuration(self, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
-        """The regions and the catalogue to show these tables with: an edition's own configuration (as it was when
-        it was built), else the project's current one."""
-        return configuration_of(self.folder if self.edition else None, root)
-
-    def small_areas(self, table: str, columns: list[str] | None = None, **where) -> pd.DataFrame:
-        """Rows of a table of wijken, buurten and focus areas (small_area_values, small_area_gaps,
-        small_area_assessments) where each named column equals its value (a list: any of its values), read from disk
-        with those filters: a national build holds millions of such rows and a report needs a few. Empty (with the
-        columns of the gemeente tables) when the build has none."""
-        path = self.folder / f"{table}.parquet"
-        if not path.is_file():
-            base = {"small_area_values": "indicator_values", "small_area_gaps": "gaps",
-                    "small_area_assessments": "assessments"}[table]
-            return getattr(self, base).iloc[0:0].assign(gemeente_code=pd.Series(dtype=str))
-        filters = [(column, "in" if isinstance(value, (list, tuple, set)) else "==",
-                    list(value) if isinstance(value, (list, tuple, set)) else value) for column, value in where.items()]
-        return pd.read_parquet(path, columns=columns, filters=filters or None)
-
-    def small_area_names(self) -> pd.DataFrame:
-        """Every wijk, buurt and focus area with figures: area_code, area_name, area_level, gemeente_code, region."""
-        if "names" not in self._groups:
-            names = self.small_areas("small_area_values", columns=["region", "area_code", "area_name", "area_level",
-                                                                  "gemeente_code"])
-            self._groups["names"] = names.drop_duplicates("area_code", ignore_index=True)
-        return self._groups["names"]
-
-    def rows(self, table: str, **where) -> pd.DataFrame:
-        """The rows of `table` (e.g. "gaps") where each named column equals its value, in table order.
-
-        The table is sorted by those columns once (stably, so each part keeps the table's order) and each part is
-        a slice of it: a batch of reports over a national table filters it once instead of once per figure, without
-        cutting it into ~60.000 frames up front (that took 10 s and 1 GB per process)."""
-        columns = sorted(where)
-        key = (table, tuple(columns))
-        if key not in self._groups:
-            frame = getattr(self, table)
-            group = frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
-            order = np.argsort(group, kind="stable")
-            ordered = frame.iloc[order].reset_index(drop=True)
-            bounds = np.searchsorted(group[order], np.arange(group.max() + 2 if len(group) else 1))
-            starts = ordered[columns].iloc[bounds[:-1]].itertuples(index=False, name=None)
-            self._groups[key] = ({k: (a, b) for k, a, b in zip(starts, bounds[:-1], bounds[1:])}, ordered)
-        spans, ordered = self._groups[key]
-        start, stop = spans.get(tuple(where[c] for c in columns), (0, 0))
-        return ordered.iloc[start:stop]
-
-
-def load_processed(dataset_name: str | None = None, root: Path | None = None) -> Processed:
-    """Load what `trendbreuk build` wrote for a dataset (default: config/sources.yaml's default_dataset), or a saved
-    edition of it: "demo@2025" is edition 2025 of dataset demo (trendbreuk.editions).
-
-    Read once per process while the build is unchanged (a batch of reports shares it): treat the tables as
-    read-only, and copy before changing one."""
-    folder = build_folder(dataset_name, root)
-    edition = (dataset_name or "").partition(EDITION_MARK)[2]
-    info_path = folder / "build_info.json"
-    if not info_path.is_file():
-        raise FileNotFoundError(f"{folder} holds no build; run `trendbreuk build --dataset {folder.name}` first")
-    stamp = tuple(io.file_stamp(p) for p in sorted(folder.iterdir()) if p.is_file())
-    return io.remembered(("processed", str(folder.resolve())), stamp, lambda: _read_processed(folder, edition or None))
-
-
-def _read_processed(folder: Path, edition: str | None = None) -> Processed:
-    return Processed(
-        folder=folder,
-        edition=edition,
-        info=json.loads((folder / "build_info.json").read_text(encoding="utf-8")),
-        indicator_values=pd.read_parquet(folder / "indicator_values.parquet"),
-        gaps=pd.read_parquet(folder / "gaps.parquet"),
-        assessments=pd.read_parquet(folder / "assessments.parquet"),
-        basket_summary=pd.read_parquet(folder / "basket_summary.parquet"),
-        population=pd.read_parquet(folder / "population.parquet"),
-        registrations_shared=pd.read_parquet(folder / "registrations_shared.parquet")
-        if (folder / "registrations_shared.parquet").is_file() else None,
-        **{name: pd.read_parquet(folder / f"{name}.parquet") for name in ("age_strata", "age_shares", "changes", "age_groups")
-           if (folder / f"{name}.parquet").is_file()},
-    )

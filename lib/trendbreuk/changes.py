@@ -21,7 +21,6 @@ changed names a cause: methode, then herziening (or herindeling), then nieuwe ci
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,9 +72,9 @@ class BuildTables:
         if not (config / "indicators.yaml").is_file():
             raise FileNotFoundError(f"{folder} has no config/ beside its tables (a build from before editions): "
                                     "build again to compare it")
-        return cls(label, json.loads((folder / "build_info.json").read_text(encoding="utf-8")),
-                   pd.read_parquet(folder / "indicator_values.parquet"),
-                   pd.read_parquet(folder / "assessments.parquet"),
+        from trendbreuk.processed import read_info, read_table
+
+        return cls(label, read_info(folder), read_table(folder, "indicator_values"), read_table(folder, "assessments"),
                    load_catalogue(config / "indicators.yaml"), load_regions(config / "regions.yaml"))
 
 

@@ -477,7 +477,8 @@ def _reports_of(dataset: str, edition: str):
     (edition 2025 of demo, whose reports go to reports/editie-2025/ unless TRENDBREUK_REPORTS says where) with the
     edition's own regions, else the dataset with the project's. The reports of another dataset than the default one
     go to reports/DATASET/, so that real and demo reports never share a folder."""
-    from trendbreuk.editions import load, load_configuration
+    from trendbreuk.editions import load
+    from trendbreuk.processed import load_configuration
     from trendbreuk.sources.datasets import load_sources
 
     sources = load_sources()

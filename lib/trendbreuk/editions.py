@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import re
 import shutil
@@ -22,8 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from trendbreuk import __version__, io, paths
-from trendbreuk.geography.areas import RegionsConfig, load_regions
-from trendbreuk.indicators.catalogue import Indicator, load_catalogue
+from trendbreuk.processed import INFO_FILE, read_info
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESERVED = frozenset({"objects"})  # the content-addressed store beside the editions
@@ -45,7 +43,7 @@ class Edition:
 
     @property
     def build_info(self) -> dict:
-        return json.loads((self.folder / "build_info.json").read_text(encoding="utf-8"))
+        return read_info(self.folder)
 
     @property
     def build_id(self) -> str:
@@ -56,7 +54,7 @@ def editions_dir(dataset: str, root: Path | None = None) -> Path:
     return (root or paths.project_root()) / "data" / "editions" / dataset
 
 
-def _dataset_name(dataset: str | None, root: Path) -> str:
+def resolve_dataset(dataset: str | None, root: Path) -> str:
     """The dataset's name from config/sources.yaml (its default_dataset when None)."""
     from trendbreuk.sources.datasets import load_sources
 
@@ -90,10 +88,10 @@ def save(name: str, dataset: str | None = None, root: Path | None = None) -> tup
     stored copy that no longer matches its sha256 (damaged) is never linked into the new edition: the build's file is
     stored afresh."""
     root = root or paths.project_root()
-    dataset = _dataset_name(dataset, root)
+    dataset = resolve_dataset(dataset, root)
     check_name(name)
     source = paths.processed_dir(root) / dataset
-    if not (source / "build_info.json").is_file():
+    if not (source / INFO_FILE).is_file():
         raise EditionError(f"{source} holds no build; run `trendbreuk build --dataset {dataset}` first")
     store = editions_dir(dataset, root)
     files = _files(source)
@@ -106,7 +104,7 @@ def save(name: str, dataset: str | None = None, root: Path | None = None) -> tup
             return existing, False
         raise EditionError(f"edition '{name}' of dataset {dataset} already exists with other content (saved "
                            f"{existing.manifest['saved_at']}); editions do not change: choose another name")
-    info = json.loads((source / "build_info.json").read_text(encoding="utf-8"))
+    info = read_info(source)
     with io.writing_in(store):
         objects = store / "objects"
         objects.mkdir(parents=True, exist_ok=True)
@@ -143,7 +141,7 @@ def load(name: str, dataset: str | None = None, root: Path | None = None, verify
     """Edition `name` of `dataset`, its files checked against the sha256 they were saved with (an edition that was
     changed or damaged is an EditionError naming the edition and the table, never read as if it were intact)."""
     root = root or paths.project_root()
-    dataset = _dataset_name(dataset, root)
+    dataset = resolve_dataset(dataset, root)
     check_name(name)
     folder = editions_dir(dataset, root) / name
     manifest_path = folder / MANIFEST
@@ -188,7 +186,7 @@ def check_store(dataset: str | None = None, root: Path | None = None) -> dict[st
     """Every edition of a dataset checked against its manifest, and every stored object against its name:
     {edition or 'objects': [damaged files]}, only where something is wrong."""
     root = root or paths.project_root()
-    dataset = _dataset_name(dataset, root)
+    dataset = resolve_dataset(dataset, root)
     problems = {}
     for edition in list_editions(dataset, root):
         damaged = damaged_files(edition)
@@ -205,7 +203,7 @@ def check_store(dataset: str | None = None, root: Path | None = None) -> dict[st
 def list_editions(dataset: str | None = None, root: Path | None = None) -> list[Edition]:
     """The editions of a dataset, oldest first (by the time they were saved)."""
     root = root or paths.project_root()
-    dataset = _dataset_name(dataset, root)
+    dataset = resolve_dataset(dataset, root)
     store = editions_dir(dataset, root)
     found = []
     for folder in sorted(store.iterdir()) if store.is_dir() else []:
@@ -217,40 +215,5 @@ def list_editions(dataset: str | None = None, root: Path | None = None) -> list[
 def stored_bytes(dataset: str | None = None, root: Path | None = None) -> int:
     """The bytes the editions of a dataset take (each stored file once)."""
     root = root or paths.project_root()
-    objects = editions_dir(_dataset_name(dataset, root), root) / "objects"
+    objects = editions_dir(resolve_dataset(dataset, root), root) / "objects"
     return sum(p.stat().st_size for p in objects.iterdir()) if objects.is_dir() else 0
-
-
-# Where reports read from: a dataset's current build, or an edition of it ("demo@2025"), with its configuration.
-EDITION_MARK = "@"
-
-
-def build_folder(dataset_name: str | None = None, root: Path | None = None) -> Path:
-    """Where the tables of a dataset are (data/processed/<dataset>), or of a saved edition of it: "demo@2025" is
-    edition 2025 of dataset demo."""
-    root = root or paths.project_root()
-    name, _, edition = (dataset_name or "").partition(EDITION_MARK)
-    dataset = _dataset_name(name or None, root)
-    if edition:
-        return load(edition, dataset, root).folder
-    folder = paths.processed_dir(root) / dataset
-    if not folder.is_dir():  # a build killed between its two renames: put the previous tables back
-        for note in io.recover_directory(folder):
-            logging.getLogger(__name__).warning(note)
-    return folder
-
-
-def configuration_of(edition_folder: Path | None, root: Path | None) -> tuple[RegionsConfig, dict[str, Indicator]]:
-    """The regions and catalogue of an edition's folder (its own config/), or the project's current ones."""
-    if edition_folder is not None and (edition_folder / "config" / "regions.yaml").is_file():
-        return (load_regions(edition_folder / "config" / "regions.yaml"),
-                load_catalogue(edition_folder / "config" / "indicators.yaml"))
-    root = root or paths.project_root()
-    return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
-
-
-def load_configuration(dataset_name: str | None = None, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
-    """The regions and catalogue the reports of a dataset are made with, without reading its tables: an edition's
-    own ("demo@2025"), else the project's."""
-    edition = EDITION_MARK in (dataset_name or "")
-    return configuration_of(build_folder(dataset_name, root) if edition else None, root)

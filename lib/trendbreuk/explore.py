@@ -22,7 +22,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
-from trendbreuk.build import Processed, load_processed
+from trendbreuk.processed import Processed, load_processed
 from trendbreuk.geography.areas import Region, RegionsConfig, name_key
 from trendbreuk.indicators.catalogue import Indicator
 

@@ -19,7 +19,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
-from trendbreuk.build import Processed
+from trendbreuk.processed import Processed
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
 from trendbreuk.indicators.standardise import age_part_of_gap, ageing_change
 from trendbreuk.reports.common import comparison_badge, finite

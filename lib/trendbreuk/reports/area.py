@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from trendbreuk.build import Processed, load_processed
+from trendbreuk.processed import Processed, load_processed
 from trendbreuk.charts.compare import figure_funnel, figure_progress, figure_ranked
 from trendbreuk.geography.areas import Region, RegionsConfig, slugify
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging

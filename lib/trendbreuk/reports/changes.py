@@ -10,7 +10,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
-from trendbreuk.build import Processed
+from trendbreuk.processed import Processed
 from trendbreuk.changes import CAUSES, KINDS, summary
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.verdict import VERDICTS

@@ -9,7 +9,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import __version__
-from trendbreuk.build import Processed
+from trendbreuk.processed import Processed
 from trendbreuk.geography.areas import Region, RegionsConfig
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk import formatting as fmt

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from trendbreuk.build import Processed, load_processed
+from trendbreuk.processed import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_spine
 from trendbreuk.charts.maps import figure_map

@@ -7,7 +7,7 @@ A report's fingerprint is a sha256 of everything that can change what it shows:
 - what build_info says that reports show (dataset, demo, description, the build date, the sources' names and
   retrieval dates, indeling and mergers, skipped indicators, the name of the edition compared with), not the
   hashes, row counts or the national summary of changes, which change when another region's numbers change;
-- the digests of its slice of the processed tables (trendbreuk.build.slice_digests): its region's rows, the wijken
+- the digests of its slice of the processed tables (trendbreuk.processed.slice_digests): its region's rows, the wijken
   and buurten of its gemeente (of every gemeente of the region for the regional, subregio, programme and focus
   reports), and the shared rest (population, lineage);
 - the boundary files in data/raw/geo (name, size, time).
@@ -58,14 +58,13 @@ class Inputs:
     """What the reports of one dataset (or edition) read besides their own slice, computed once per batch."""
 
     def __init__(self, root: Path, dataset: str):
-        from trendbreuk.editions import EDITION_MARK, build_folder
+        from trendbreuk.processed import INFO_FILE, build_folder, parse_reference, read_info
 
         self.folder = build_folder(dataset or None, root)
-        info_path = self.folder / "build_info.json"
-        info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+        info = read_info(self.folder) if (self.folder / INFO_FILE).is_file() else {}
         self.digests = info.get("digests")
         config = paths.configuration_files(root)  # what the reports read: an edition's own copy, else the project's
-        if EDITION_MARK in (dataset or "") and (self.folder / "config" / "regions.yaml").is_file():
+        if parse_reference(dataset)[1] and (self.folder / "config" / "regions.yaml").is_file():
             config = {name: self.folder / "config" / name for name in config}
         config = list(config.values())
         shown = {k: info.get(k) for k in SHOWN_INFO}
@@ -112,7 +111,7 @@ class Freeze:
 
     def _regions_of(self, dataset: str):
         if dataset not in self._regions:
-            from trendbreuk.editions import load_configuration
+            from trendbreuk.processed import load_configuration
 
             self._regions[dataset] = load_configuration(dataset or None, self.root)[0]
         return self._regions[dataset]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from trendbreuk.build import Processed, load_processed
+from trendbreuk.processed import Processed, load_processed
 from trendbreuk.charts.figure import Figure
 from trendbreuk.charts.trend import COLOURS, _layout
 from trendbreuk.geography.areas import Region, RegionsConfig

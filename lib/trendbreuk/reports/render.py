@@ -99,7 +99,7 @@ def area_job(code_or_name: str, regions: RegionsConfig, region_key: str | None =
              dataset: str = "", root: Path | None = None) -> ReportJob:
     """The wijkprofiel of a wijk or buurt (code or name, found in the processed tables of the project at `root`) or
     of a focus area."""
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
     from trendbreuk.reports.wijk import locate
 
     place = locate(code_or_name, load_processed(dataset or None, root=root), regions, region_key)
@@ -130,7 +130,7 @@ def wijken_jobs(gemeente: str | None, regions: RegionsConfig, region_key: str | 
                 dataset: str = "", root: Path | None = None) -> list[ReportJob]:
     """The wijkprofiel of every wijk of a gemeente (or, without one, of every gemeente of the region) that has
     figures in the processed tables."""
-    from trendbreuk.build import load_processed
+    from trendbreuk.processed import load_processed
 
     if gemeente:
         region, found = regions.locate_gemeente(gemeente, region_key)

@@ -16,7 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
-from trendbreuk.build import Processed, load_processed
+from trendbreuk.processed import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_ranked
 from trendbreuk.charts.maps import figure_area_map
