@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REGION ?= zuid-limburg
 
-.PHONY: reports test axe install demo build render site opnames landelijk lock clean
+.PHONY: reports test lint axe install demo build render site opnames landelijk lock clean
 
 $(BIN)/trendbreuk: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
@@ -34,8 +34,14 @@ reports: build render
 TOOLS            ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trendbreuk
 AXE_VERSION      ?= 4.14.1
 
-test: install axe
+test: install axe lint
 	$(BIN)/python -m pytest
+
+# ruff, configured in pyproject.toml: the lint rules and the formatter (`ruff format lib scripts tests` fixes the
+# layout, `ruff check --fix` what can be fixed safely)
+lint: install
+	$(BIN)/ruff check lib scripts tests
+	$(BIN)/ruff format --check lib scripts tests
 
 axe:
 	@if [ ! -f $(TOOLS)/axe-core-$(AXE_VERSION)/axe.min.js ] && command -v npm >/dev/null; then \

@@ -29,7 +29,7 @@ def ten_questions() -> str:
     import re
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Verkennen in Jupyter"):]
+    section = readme[readme.index("## Verkennen in Jupyter") :]
     return "```python\n" + re.search(r"```python\n(.*?)```", section, re.S)[1] + "```\n"
 
 
@@ -43,8 +43,18 @@ def reference() -> str:
     import trendbreuk
     from trendbreuk import explore
 
-    lines = [INTRO, ten_questions(), "## `trendbreuk.open`", "", _first_paragraph(trendbreuk.open), "", "## Tabellen", "",
-             "| attribuut | wat |", "|---|---|"]
+    lines = [
+        INTRO,
+        ten_questions(),
+        "## `trendbreuk.open`",
+        "",
+        _first_paragraph(trendbreuk.open),
+        "",
+        "## Tabellen",
+        "",
+        "| attribuut | wat |",
+        "|---|---|",
+    ]
     questions = []
     for name, member in explore.Workbook.__dict__.items():
         if name.startswith("_") or name == "values":
@@ -54,8 +64,14 @@ def reference() -> str:
         elif callable(member):
             signature = str(inspect.signature(member)).replace("(self, ", "(").replace("(self)", "()")
             questions.append(f"### `wb.{name}{signature}`\n\n{_first_paragraph(member)}\n")
-    lines += ["| `wb.indicators` | " + _first_paragraph(explore.Catalogue) + " |",
-              "| `wb.all` | " + _first_paragraph(explore._AllTables) + " |", "", "## Vragen", "", *questions]
+    lines += [
+        "| `wb.indicators` | " + _first_paragraph(explore.Catalogue) + " |",
+        "| `wb.all` | " + _first_paragraph(explore._AllTables) + " |",
+        "",
+        "## Vragen",
+        "",
+        *questions,
+    ]
     return "\n".join(lines).rstrip() + "\n"
 
 

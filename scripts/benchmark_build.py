@@ -50,13 +50,25 @@ def main() -> None:
     wall = statistics.median(walls)
     steps = {step: statistics.median(s.get(step, 0.0) for _, s in runs) for step in runs[0][1]}
     steps["start-up and the rest"] = max(0.0, wall - sum(steps.values()))
-    print(f"trendbreuk build {args.dataset or '(default dataset)'}: {wall:.2f} s wall (median of {len(walls)}, "
-          f"fastest {min(walls):.2f} s)")
+    print(
+        f"trendbreuk build {args.dataset or '(default dataset)'}: {wall:.2f} s wall (median of {len(walls)}, "
+        f"fastest {min(walls):.2f} s)"
+    )
     print(f"{'step':50} {'seconds':>8} {'share':>6}")
     for step, seconds in sorted(steps.items(), key=lambda item: -item[1]):
         print(f"{step:50} {seconds:8.2f} {seconds / wall:6.0%}")
-    print(json.dumps({"dataset": args.dataset, "regions": args.regions, "runs": [round(w, 2) for w in walls],
-                      "median_seconds": round(wall, 2), "steps": {k: round(v, 2) for k, v in steps.items()}}, indent=1))
+    print(
+        json.dumps(
+            {
+                "dataset": args.dataset,
+                "regions": args.regions,
+                "runs": [round(w, 2) for w in walls],
+                "median_seconds": round(wall, 2),
+                "steps": {k: round(v, 2) for k, v in steps.items()},
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

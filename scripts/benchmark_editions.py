@@ -55,7 +55,7 @@ def revise_perined(root: Path, dataset: str) -> None:
     parts = line.group(0).split(";")
     teller, noemer = int(parts[4].replace(".", "")) + 12, int(parts[5].replace(".", ""))
     parts[4], parts[6] = str(teller), f"{100 * teller / noemer:.1f}".replace(".", ",")
-    export.write_bytes(("\ufeff" + text[:line.start()] + ";".join(parts) + text[line.end():]).encode("utf-8"))
+    export.write_bytes(("\ufeff" + text[: line.start()] + ";".join(parts) + text[line.end() :]).encode("utf-8"))
 
 
 def main() -> None:
@@ -82,9 +82,11 @@ def main() -> None:
     summary["reports"] = reports
     summary["render_all_unchanged_seconds"] = [round(s, 2) for s, _ in nothing]
     summary["render_all_unchanged_reused"] = [reused(o) for _, o in nothing]
-    print(f"render all, {reports} reports: everything {summary['render_all_force_seconds']:.1f} s; nothing changed "
-          f"{statistics.median(s for s, _ in nothing):.2f} s (median of {args.runs}), "
-          f"{summary['render_all_unchanged_reused'][0]} reused")
+    print(
+        f"render all, {reports} reports: everything {summary['render_all_force_seconds']:.1f} s; nothing changed "
+        f"{statistics.median(s for s, _ in nothing):.2f} s (median of {args.runs}), "
+        f"{summary['render_all_unchanged_reused'][0]} reused"
+    )
 
     run(root, regions, "edition", "save", "A", "--dataset", args.dataset)
     run(root, regions, "build", "--dataset", args.dataset)
@@ -93,8 +95,21 @@ def main() -> None:
     revise_perined(root, args.dataset)
     summary["build_after_revision_seconds"], _ = run(root, regions, "build", "--dataset", args.dataset)
     run(root, regions, "edition", "save", "B", "--dataset", args.dataset)
-    diffs = [run(root, regions, "edition", "diff", "A", "B", "--dataset", args.dataset,
-                 "--csv", str(root / "wijzigingen.csv")) for _ in range(args.runs)]
+    diffs = [
+        run(
+            root,
+            regions,
+            "edition",
+            "diff",
+            "A",
+            "B",
+            "--dataset",
+            args.dataset,
+            "--csv",
+            str(root / "wijzigingen.csv"),
+        )
+        for _ in range(args.runs)
+    ]
     summary["edition_diff_seconds"] = [round(s, 2) for s, _ in diffs]
     summary["edition_diff_says"] = diffs[0][1].splitlines()[0]
 
@@ -108,17 +123,26 @@ def main() -> None:
     read = time.perf_counter() - started
     started = time.perf_counter()
     found = compare(a, b)
-    summary["compare_in_process_seconds"] = {"read": round(read, 2), "compare": round(time.perf_counter() - started, 2),
-                                             "changes": len(found)}
-    print(f"edition diff of two national builds: {statistics.median(s for s, _ in diffs):.2f} s as a command "
-          f"(median of {args.runs}); in this process reading {read:.2f} s, comparing "
-          f"{summary['compare_in_process_seconds']['compare']:.2f} s; {summary['edition_diff_says']}")
+    summary["compare_in_process_seconds"] = {
+        "read": round(read, 2),
+        "compare": round(time.perf_counter() - started, 2),
+        "changes": len(found),
+    }
+    print(
+        f"edition diff of two national builds: {statistics.median(s for s, _ in diffs):.2f} s as a command "
+        f"(median of {args.runs}); in this process reading {read:.2f} s, comparing "
+        f"{summary['compare_in_process_seconds']['compare']:.2f} s; {summary['edition_diff_says']}"
+    )
 
     seconds, out = run(root, regions, *every)
-    summary["render_all_after_revision"] = {"seconds": round(seconds, 2), "reused": reused(out),
-                                            "rendered": reports - reused(out)}
-    print(f"render all after the revision: {reports - reused(out)} rendered again, {reused(out)} reused, "
-          f"{seconds:.1f} s")
+    summary["render_all_after_revision"] = {
+        "seconds": round(seconds, 2),
+        "reused": reused(out),
+        "rendered": reports - reused(out),
+    }
+    print(
+        f"render all after the revision: {reports - reused(out)} rendered again, {reused(out)} reused, {seconds:.1f} s"
+    )
     print(json.dumps(summary, indent=1))
     shutil.rmtree(root.parent)
 

@@ -68,7 +68,7 @@ class MemorySampler:
             self.peak = max(self.peak, total)
             self._stop.wait(0.1)
 
-    def __enter__(self) -> "MemorySampler":
+    def __enter__(self) -> MemorySampler:
         self._thread.start()
         return self
 
@@ -85,8 +85,17 @@ def factsheet_content(codes: list[str], dataset: str) -> list[float]:
     for code in codes:
         started = time.perf_counter()
         sheet = Factsheet.load(code, dataset=dataset)
-        [sheet.header(), sheet.headline(), sheet.spine_chart(), sheet.summary_table(), sheet.missing(),
-         sheet.overview_map(), *sheet.life_phase_sections(), sheet.programme_section(), sheet.sources()]
+        [
+            sheet.header(),
+            sheet.headline(),
+            sheet.spine_chart(),
+            sheet.summary_table(),
+            sheet.missing(),
+            sheet.overview_map(),
+            *sheet.life_phase_sections(),
+            sheet.programme_section(),
+            sheet.sources(),
+        ]
         seconds.append(time.perf_counter() - started)
     return seconds[1:]
 
@@ -100,8 +109,12 @@ def batch(jobs, engine: str, workers: int, out: Path) -> dict:
     for o in outcomes:
         if o.error:
             print(f"MISLUKT {o.job.filename}: {o.error}")
-    return {"outcomes": outcomes, "wall": wall, "peak_mb": memory.peak / 1e6,
-            "steps": step_totals(outcomes, wall, workers)}
+    return {
+        "outcomes": outcomes,
+        "wall": wall,
+        "peak_mb": memory.peak / 1e6,
+        "steps": step_totals(outcomes, wall, workers),
+    }
 
 
 def summarise(engine: str, jobs, result: dict, single: list[float], workers: int) -> dict:
@@ -119,11 +132,17 @@ def summarise(engine: str, jobs, result: dict, single: list[float], workers: int
         part = [o.seconds for o in outcomes if o.job.kind == kind and not o.error]
         per_kind[kind] = {"reports": len(part), "median_seconds_in_worker": round(statistics.median(part), 3)}
     sizes = [o.path.stat().st_size for o in outcomes if o.path]
-    print(f"{engine}: one report as its own process {single_median:.2f} s (median of {len(single)}); in the batch "
-          f"{per_report:.3f} s per report: {single_median / per_report:.1f}x cheaper.")
+    print(
+        f"{engine}: one report as its own process {single_median:.2f} s (median of {len(single)}); in the batch "
+        f"{per_report:.3f} s per report: {single_median / per_report:.1f}x cheaper."
+    )
     return {
-        "engine": engine, "reports": len(jobs), "failed": sum(1 for o in outcomes if o.error), "workers": workers,
-        "batch_seconds": round(wall, 2), "batch_seconds_per_report": round(per_report, 3),
+        "engine": engine,
+        "reports": len(jobs),
+        "failed": sum(1 for o in outcomes if o.error),
+        "workers": workers,
+        "batch_seconds": round(wall, 2),
+        "batch_seconds_per_report": round(per_report, 3),
         "single_report_process_seconds": [round(s, 2) for s in single],
         "single_over_batch_per_report": round(single_median / per_report, 1),
         "peak_memory_mb_all_processes": round(result["peak_mb"]),
@@ -142,8 +161,11 @@ def main() -> None:
     parser.add_argument("--dataset", default="")
     parser.add_argument("--regions", default="", help="regions file (e.g. config/regions-nl.yaml for --region all)")
     parser.add_argument("--single", type=int, default=3, help="runs of the single-report process")
-    parser.add_argument("--engines", default="python,quarto" if shutil.which("quarto") else "python",
-                        help="comma-separated: python, quarto (default: both when quarto is on PATH)")
+    parser.add_argument(
+        "--engines",
+        default="python,quarto" if shutil.which("quarto") else "python",
+        help="comma-separated: python, quarto (default: both when quarto is on PATH)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: a temporary folder)")
     parser.add_argument("--wijken", action="store_true", help="the wijkprofiel of every wijk of the region instead")
     args = parser.parse_args()
@@ -151,8 +173,11 @@ def main() -> None:
     if args.regions:
         os.environ[paths.REGIONS_ENV] = str(Path(args.regions).resolve())  # the single-report process inherits it
     regions = load_regions()
-    jobs = all_jobs(regions, dataset=args.dataset) if args.region == "all" else \
-        region_jobs(regions, args.region, dataset=args.dataset)
+    jobs = (
+        all_jobs(regions, dataset=args.dataset)
+        if args.region == "all"
+        else region_jobs(regions, args.region, dataset=args.dataset)
+    )
     if args.wijken:
         jobs = wijken_jobs(None, regions, None if args.region == "all" else args.region, dataset=args.dataset)
     first = regions.region(None if args.region == "all" else args.region).gemeenten[0].code
@@ -165,13 +190,17 @@ def main() -> None:
 
     codes = [g.code for g in regions.region(None if args.region == "all" else args.region).gemeenten][:9]
     content = factsheet_content(codes, args.dataset)
-    summary = {"engines": summaries,
-               "factsheet_content_warm_seconds_median": round(statistics.median(content), 3) if content else None}
+    summary = {
+        "engines": summaries,
+        "factsheet_content_warm_seconds_median": round(statistics.median(content), 3) if content else None,
+    }
     if {"python", "quarto"} <= set(summaries):
         ratio = summaries["quarto"]["batch_seconds"] / summaries["python"]["batch_seconds"]
         summary["quarto_over_python_batch"] = round(ratio, 1)
-        print(f"\nQuarto takes {ratio:.1f}x as long as the Python engine for the batch "
-              f"({summaries['quarto']['batch_seconds']:.1f} s against {summaries['python']['batch_seconds']:.1f} s).")
+        print(
+            f"\nQuarto takes {ratio:.1f}x as long as the Python engine for the batch "
+            f"({summaries['quarto']['batch_seconds']:.1f} s against {summaries['python']['batch_seconds']:.1f} s)."
+        )
     print(json.dumps(summary, indent=1))
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from trendbreuk import __version__, io
+from trendbreuk import formatting as fmt
 from trendbreuk.indicators.calibration import calibrate, calibrate_breaks
 from trendbreuk.indicators.verdict import FAST, NO_PROGRESS, VERDICTS
-from trendbreuk import formatting as fmt
 
 
 def _share(x: float) -> str:
@@ -51,8 +51,11 @@ def markdown(table: pd.DataFrame, runs: int, seed: int, seconds: float, figure_f
     for r in table.itertuples():
         name, truth = r.scenario.split("; ")
         until = "" if pd.isna(r.median_data_until) else f"{r.median_data_until:.0f}"
-        lines.append(f"| {name} | {truth} | " + " | ".join(_share(getattr(r, k)) for k in VERDICTS)
-                     + f" | {_share(r.false_reassurance)} | {_share(r.sensitivity)} | {_share(r.false_no_gap)} | {until} |")
+        lines.append(
+            f"| {name} | {truth} | "
+            + " | ".join(_share(getattr(r, k)) for k in VERDICTS)
+            + f" | {_share(r.false_reassurance)} | {_share(r.sensitivity)} | {_share(r.false_no_gap)} | {until} |"
+        )
     worst = table["false_reassurance"].max()
     register = table[table["scenario"].str.startswith("registratie, regio") & (table["true_closure"] >= FAST)]
     lines += [
@@ -99,9 +102,11 @@ def break_markdown(table: pd.DataFrame, runs: int, seed: int, seconds: float) ->
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
-        lines.append(f"| {r.scenario} | {fmt.number(r.slope_change, 1)} | {r.last_year} | {_share(r.zichtbaar)} | "
-                     f"{_share(r.onveranderd)} | {_share(r.verslechterd)} | {fmt.number(r.mean_estimate, 2)} | "
-                     f"{_share(r.coverage)} |")
+        lines.append(
+            f"| {r.scenario} | {fmt.number(r.slope_change, 1)} | {r.last_year} | {_share(r.zichtbaar)} | "
+            f"{_share(r.onveranderd)} | {_share(r.verslechterd)} | {fmt.number(r.mean_estimate, 2)} | "
+            f"{_share(r.coverage)} |"
+        )
     lines += [
         "",
         "Lezen: bij een gemeente met 1.000 geboorten per jaar (standaardfout van de achterstand in één jaar ongeveer "
@@ -125,8 +130,14 @@ def figure(table: pd.DataFrame, path: Path) -> bool:
         import matplotlib.ticker
     except ImportError:
         return False
-    colours = {"doel_bereikt": "#0072B2", "op_koers": "#56B4E9", "geen_achterstand": "#999999",
-               "onvoldoende_gegevens": "#E5E5E5", "versnelling_nodig": "#E69F00", "achterstand_groeit": "#D55E00"}
+    colours = {
+        "doel_bereikt": "#0072B2",
+        "op_koers": "#56B4E9",
+        "geen_achterstand": "#999999",
+        "onvoldoende_gegevens": "#E5E5E5",
+        "versnelling_nodig": "#E69F00",
+        "achterstand_groeit": "#D55E00",
+    }
     labels = [s.replace("; ", "\n") for s in table["scenario"]]
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(table) + 1.5))
     left = pd.Series(0.0, index=table.index)
@@ -160,13 +171,17 @@ def main() -> None:
     started = time.perf_counter()
     breaks = calibrate_breaks(full=True, runs=args.runs, seed=args.seed)
     break_seconds = time.perf_counter() - started
-    io.write_text_atomic(args.out / "kalibratie.md",
-                         markdown(table, args.runs, args.seed, seconds, "kalibratie.svg" if drawn else None)
-                         + break_markdown(breaks, args.runs, args.seed, break_seconds))
+    io.write_text_atomic(
+        args.out / "kalibratie.md",
+        markdown(table, args.runs, args.seed, seconds, "kalibratie.svg" if drawn else None)
+        + break_markdown(breaks, args.runs, args.seed, break_seconds),
+    )
     print(breaks[["scenario", "zichtbaar", "verslechterd", "coverage"]].to_string())
     print(table[["scenario", "false_reassurance", "sensitivity", "false_no_gap"]].to_string())
-    print(f"{args.out / 'kalibratie.md'}" + (f", {args.out / 'kalibratie.svg'}" if drawn else
-                                            " (no figure: pip install -e '.[docs]' for matplotlib)"))
+    print(
+        f"{args.out / 'kalibratie.md'}"
+        + (f", {args.out / 'kalibratie.svg'}" if drawn else " (no figure: pip install -e '.[docs]' for matplotlib)")
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,11 @@ def main() -> int:
         from trendbreuk.geography.areas import load_regions
         from trendbreuk.reports.render import region_jobs, render_many
     except ImportError as err:
-        print(f"pre-render: the workbook is not installed in {sys.executable} ({err}); run Quarto with "
-              "QUARTO_PYTHON=.venv/bin/python, or activate .venv first", file=sys.stderr)
+        print(
+            f"pre-render: the workbook is not installed in {sys.executable} ({err}); run Quarto with "
+            "QUARTO_PYTHON=.venv/bin/python, or activate .venv first",
+            file=sys.stderr,
+        )
         return 1
     root = paths.project_root()
     out_dir = Path(os.environ.get("QUARTO_PROJECT_OUTPUT_DIR") or root / "_site")
@@ -37,8 +40,11 @@ def main() -> int:
             print(f"MISLUKT {outcome.job.filename}: {outcome.error}", file=sys.stderr)
         else:
             print(f"{outcome.job.filename} ({outcome.seconds:.1f} s)", file=sys.stderr)
-    print(f"pre-render: {len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.0f} s "
-          f"naar {out_dir}", file=sys.stderr)
+    print(
+        f"pre-render: {len(jobs) - failed} van {len(jobs)} rapporten in {time.perf_counter() - started:.0f} s "
+        f"naar {out_dir}",
+        file=sys.stderr,
+    )
     return 1 if failed else 0
 
 

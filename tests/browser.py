@@ -17,8 +17,14 @@ import pytest
 
 AXE_VERSION = "4.14.1"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
@@ -41,7 +47,9 @@ def axe_script() -> Path:
 @contextmanager
 def browser():
     """One headless Chromium for a module's pages."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency (pip install -e '.[test]')")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is a test dependency (pip install -e '.[test]')"
+    )
     executable = chromium()
     with sync_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -59,17 +67,30 @@ def opened(instance, path: Path | str, width: int, height: int = 900):
     page = context.new_page()
     page.errors = []
     # script errors, and the address of what failed to load (the console only says that something did)
-    page.on("console", lambda message: page.errors.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda message: (
+            page.errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("requestfailed", lambda request: page.errors.append(f"{request.url}: {request.failure}"))
-    page.on("response", lambda response: page.errors.append(f"{response.url}: HTTP {response.status}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)  # the browser's own
+    page.on(
+        "response",
+        lambda response: (
+            page.errors.append(f"{response.url}: HTTP {response.status}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico")
+            else None
+        ),
+    )  # the browser's own
     try:
         url = path if str(path).startswith("http") else Path(path).resolve().as_uri()
         page.goto(url, wait_until="load")
-        page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(d => d._fullLayout)",
-                               timeout=30_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].every(d => d._fullLayout)", timeout=30_000
+        )
         yield page
     finally:
         context.close()
@@ -79,11 +100,14 @@ def axe_violations(page) -> list[dict]:
     """axe-core's violations of WCAG 2.0/2.1 A and AA on the page: rule, impact, number of elements and the first
     few of them."""
     page.add_script_tag(path=str(axe_script()))
-    return page.evaluate("""async (tags) => {
+    return page.evaluate(
+        """async (tags) => {
         const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
         return result.violations.map(v => ({rule: v.id, impact: v.impact, count: v.nodes.length, help: v.help,
             elements: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""", WCAG_TAGS)
+    }""",
+        WCAG_TAGS,
+    )
 
 
 # Elements and text that end right of the viewport or begin left of it, unless a box that the reader can scroll

@@ -49,9 +49,9 @@ def recorded_project(tmp_path_factory) -> Path:
     gemeente, wijk and buurt) and built as dataset `real`, with its notebooks for rendering."""
     from typer.testing import CliRunner
 
+    from tests.odata_mirror import ODataMirror, add_recordings
     from trendbreuk import cli
     from trendbreuk.build import build
-    from tests.odata_mirror import ODataMirror, add_recordings
 
     shared_file("cbs", "84799NED-v3")
     root = tmp_path_factory.mktemp("recorded") / "project"
@@ -81,8 +81,10 @@ def quarto_or_skip() -> str:
     try:
         return quarto_binary()
     except RenderError:
-        pytest.skip("no `quarto` on PATH (install Quarto 1.4 or newer from quarto.org; no package registry carries "
-                    "it): Quarto tests not run, the Python engine is the reference")
+        pytest.skip(
+            "no `quarto` on PATH (install Quarto 1.4 or newer from quarto.org; no package registry carries "
+            "it): Quarto tests not run, the Python engine is the reference"
+        )
 
 
 def quarto_env(root: Path) -> dict[str, str]:
@@ -92,9 +94,13 @@ def quarto_env(root: Path) -> dict[str, str]:
     return {**env, "QUARTO_PYTHON": sys.executable}
 
 
-REPORT_KINDS = {"factsheet": "factsheet-GM0917-heerlen.html", "subregio": "subregio-PS-parkstad.html",
-                "regio": "regio-ZL-zuid-limburg.html", "programma": "programma-ZL-zuid-limburg.html",
-                "focus": "focus-ZL-pluswijk-hoensbroek-voorbeeld.html"}
+REPORT_KINDS = {
+    "factsheet": "factsheet-GM0917-heerlen.html",
+    "subregio": "subregio-PS-parkstad.html",
+    "regio": "regio-ZL-zuid-limburg.html",
+    "programma": "programma-ZL-zuid-limburg.html",
+    "focus": "focus-ZL-pluswijk-hoensbroek-voorbeeld.html",
+}
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +110,9 @@ def python_reports(project, tmp_path_factory) -> dict[str, Path]:
     from trendbreuk.reports.render import region_jobs, render_many
 
     out = tmp_path_factory.mktemp("python-reports")
-    jobs = [j for j in region_jobs(load_regions(project / "config" / "regions.yaml")) if j.filename in REPORT_KINDS.values()]
+    jobs = [
+        j for j in region_jobs(load_regions(project / "config" / "regions.yaml")) if j.filename in REPORT_KINDS.values()
+    ]
     outcomes = list(render_many(jobs, engine="python", root=project, out_dir=out))
     assert not [o.error for o in outcomes if o.error]
     return {kind: out / name for kind, name in REPORT_KINDS.items()}
@@ -118,8 +126,9 @@ def quarto_site(project, tmp_path_factory) -> Path:
 
     quarto = quarto_or_skip()
     root = copy_project(project, tmp_path_factory.mktemp("quarto") / "project")
-    result = subprocess.run([quarto, "render"], cwd=root, env=quarto_env(root), capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [quarto, "render"], cwd=root, env=quarto_env(root), capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return root / "_site"
 

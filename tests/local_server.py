@@ -4,9 +4,9 @@ broken responses (status, headers, body, delay), and every request is logged."""
 from __future__ import annotations
 
 import threading
-from time import sleep as _sleep  # own reference: tests patch time.sleep to skip backoff
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from time import sleep as _sleep  # own reference: tests patch time.sleep to skip backoff
 
 
 @dataclass
@@ -27,8 +27,9 @@ class Script:
         self.replies.setdefault(path, []).extend(replies)
 
 
-def send(handler: BaseHTTPRequestHandler, status: int, content_type: str, body: bytes,
-         announced: int | None = None) -> None:
+def send(
+    handler: BaseHTTPRequestHandler, status: int, content_type: str, body: bytes, announced: int | None = None
+) -> None:
     """Answer a request; `announced` is the Content-Length to claim (default: the body's length)."""
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
@@ -78,7 +79,9 @@ class LocalServer(Served):
             def do_GET(self):  # noqa: N802 (http.server's name)
                 script.requests.append(self.path)
                 queue = script.replies.get(self.path.split("?")[0]) or []
-                reply = queue.pop(0) if len(queue) > 1 else (queue[0] if queue else Reply(404, b"not found", "text/plain"))
+                reply = (
+                    queue.pop(0) if len(queue) > 1 else (queue[0] if queue else Reply(404, b"not found", "text/plain"))
+                )
                 if reply.delay:
                     _sleep(reply.delay)
                 body = reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to]

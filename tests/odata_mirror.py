@@ -39,7 +39,9 @@ PREFIXES = {"v4": "v4/CBS", "v3": "v3", "derden": "derden"}
 
 # $filter ------------------------------------------------------------------------------------------------------
 
-TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<paren>[(),])|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<number>-?\d+(?:\.\d+)?))")
+TOKEN = re.compile(
+    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<paren>[(),])|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<number>-?\d+(?:\.\d+)?))"
+)
 
 
 class FilterSyntaxError(ValueError):
@@ -52,7 +54,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise FilterSyntaxError(f"cannot read $filter at {text[position:position + 20]!r}")
+            raise FilterSyntaxError(f"cannot read $filter at {text[position : position + 20]!r}")
         kind = match.lastgroup
         value = match.group(kind)
         out.append((kind, value[1:-1].replace("''", "'") if kind == "string" else value))
@@ -121,8 +123,14 @@ def parse_filter(text: str):
         name = take()[1]
         operator = take()[1]
         literal = take()[1]
-        compare = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "ge": lambda a, b: a >= b,
-                   "gt": lambda a, b: a > b, "le": lambda a, b: a <= b, "lt": lambda a, b: a < b}.get(operator)
+        compare = {
+            "eq": lambda a, b: a == b,
+            "ne": lambda a, b: a != b,
+            "ge": lambda a, b: a >= b,
+            "gt": lambda a, b: a > b,
+            "le": lambda a, b: a <= b,
+            "lt": lambda a, b: a < b,
+        }.get(operator)
         if compare is None:
             raise FilterSyntaxError(f"$filter: unknown operator {operator!r}")
         return lambda row: row.get(name) is not None and compare(str(row.get(name)), literal)
@@ -135,9 +143,10 @@ def parse_filter(text: str):
 
 # The server ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Table:
-    entities: dict[str, object]          # entity name -> list of rows, or a single object (v4 Properties)
+    entities: dict[str, object]  # entity name -> list of rows, or a single object (v4 Properties)
     version: str = "v3"
 
 
@@ -194,7 +203,7 @@ class ODataMirror(Served):
         """Serve `table` under /{prefix}/... (prefix: v4, v3 or derden)."""
         self.tables[(PREFIXES[prefix], table.lower())] = Table(entities, "v4" if prefix == "v4" else "v3")
 
-    def __enter__(self) -> "ODataMirror":
+    def __enter__(self) -> ODataMirror:
         mirror = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -202,7 +211,7 @@ class ODataMirror(Served):
                 mirror.requests.append(self.path)
                 fault = next((f for f in mirror.faults if f.applies(self.path)), None)
                 if fault is not None and fault.kind == "drop":
-                    self.close_connection = True      # no status line at all: the client sees the connection close
+                    self.close_connection = True  # no status line at all: the client sees the connection close
                     return
                 if fault is not None and fault.kind == "slow":
                     _sleep(fault.delay)
@@ -237,8 +246,11 @@ class ODataMirror(Served):
         return super().__enter__()
 
     def environment(self) -> dict[str, str]:
-        return {"TRENDBREUK_CBS_V4_URL": f"{self.url}/v4/CBS", "TRENDBREUK_CBS_V3_URL": f"{self.url}/v3",
-                "TRENDBREUK_CBS_DERDEN_URL": f"{self.url}/derden"}
+        return {
+            "TRENDBREUK_CBS_V4_URL": f"{self.url}/v4/CBS",
+            "TRENDBREUK_CBS_V3_URL": f"{self.url}/v3",
+            "TRENDBREUK_CBS_DERDEN_URL": f"{self.url}/derden",
+        }
 
     def answer(self, raw_path: str, origin: str) -> tuple[int, object]:
         parts = urlsplit(raw_path)
@@ -251,7 +263,11 @@ class ODataMirror(Served):
         table_id, entity = rest
         table = self.tables.get((prefix, table_id.lower()))
         if table is None or entity not in table.entities:
-            return 404, {"odata.error": {"message": {"value": f"Resource not found for the segment '{entity if table else table_id}'."}}}
+            return 404, {
+                "odata.error": {
+                    "message": {"value": f"Resource not found for the segment '{entity if table else table_id}'."}
+                }
+            }
         content = table.entities[entity]
         if not isinstance(content, list):
             return 200, content
@@ -269,10 +285,14 @@ class ODataMirror(Served):
                 return 400, {"odata.error": {"message": {"value": f"Could not find a property named '{unknown[0]}'"}}}
             rows = [{c: r.get(c) for c in wanted} for r in rows]
         skip = int(query.get("$skip", 0))
-        page = rows[skip:skip + self.page_size] if entity in DATA_ENTITIES else rows
+        page = rows[skip : skip + self.page_size] if entity in DATA_ENTITIES else rows
         version_key = "@odata.nextLink" if table.version == "v4" else "odata.nextLink"
-        body = {("@odata.context" if table.version == "v4" else "odata.metadata"): f"{origin}/{prefix}/{table_id}/$metadata",
-                "value": page}
+        body = {
+            (
+                "@odata.context" if table.version == "v4" else "odata.metadata"
+            ): f"{origin}/{prefix}/{table_id}/$metadata",
+            "value": page,
+        }
         if entity in DATA_ENTITIES and skip + self.page_size < len(rows):
             kept = "&".join(f"{k}={quote(v, safe=chr(39) + '(),')}" for k, v in query.items() if k != "$skip")
             body[version_key] = f"{origin}{parts.path}?{kept + '&' if kept else ''}$skip={skip + self.page_size}"
@@ -280,6 +300,7 @@ class ODataMirror(Served):
 
 
 # The recordings in ../shared/data -------------------------------------------------------------------------------
+
 
 def _records(frame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", force_ascii=False))
@@ -298,36 +319,51 @@ def add_recordings(mirror: ODataMirror, shared: Path) -> list[str]:
             "Properties": json.loads((v4 / files["properties"]).read_text(encoding="utf-8")),
             "Dimensions": json.loads((v4 / files["dimensions"]).read_text(encoding="utf-8"))["value"],
             "MeasureCodes": json.loads((v4 / files["measure-codes"]).read_text(encoding="utf-8"))["value"],
-            "Observations": [row for page in index["observationPages"]
-                             for row in json.loads((v4 / page).read_text(encoding="utf-8"))["value"]],
+            "Observations": [
+                row
+                for page in index["observationPages"]
+                for row in json.loads((v4 / page).read_text(encoding="utf-8"))["value"]
+            ],
         }
         for name, file in files.items():
             if name.startswith("codes-"):
-                entities[f"{name.removeprefix('codes-')}Codes"] = json.loads((v4 / file).read_text(encoding="utf-8"))["value"]
+                entities[f"{name.removeprefix('codes-')}Codes"] = json.loads((v4 / file).read_text(encoding="utf-8"))[
+                    "value"
+                ]
         mirror.add("v4", index["tableId"], entities)
         served.append(index["tableId"])
     kwb2020 = shared / "cbs" / "84799NED-v3"
     if kwb2020.is_dir():
         prefix = kwb2020 / "cbs.v3.84799NED_"
-        properties = _records(pd.read_parquet(f"{prefix}DataProperties.parquet").rename(columns={"odata_type": "odata.type"}))
+        properties = _records(
+            pd.read_parquet(f"{prefix}DataProperties.parquet").rename(columns={"odata_type": "odata.type"})
+        )
         for p in properties:  # parquet stored the integer fields as floats; CBS sends integers or null
             for key in ("ID", "Position", "ParentID", "MapYear", "Decimals"):
                 if isinstance(p.get(key), float):
                     p[key] = int(p[key])
-        mirror.add("v3", "84799NED", {
-            "TableInfos": [json.loads((kwb2020 / "cbs.v3.84799NED_Metadata.json").read_text(encoding="utf-8"))],
-            "DataProperties": properties,
-            "WijkenEnBuurten": _records(pd.read_parquet(f"{prefix}WijkenEnBuurten.parquet")),
-            "TypedDataSet": _records(pd.read_parquet(f"{prefix}TypedDataSet.parquet")),
-        })
+        mirror.add(
+            "v3",
+            "84799NED",
+            {
+                "TableInfos": [json.loads((kwb2020 / "cbs.v3.84799NED_Metadata.json").read_text(encoding="utf-8"))],
+                "DataProperties": properties,
+                "WijkenEnBuurten": _records(pd.read_parquet(f"{prefix}WijkenEnBuurten.parquet")),
+                "TypedDataSet": _records(pd.read_parquet(f"{prefix}TypedDataSet.parquet")),
+            },
+        )
         served.append("84799NED")
     kwb2024 = shared / "cbs" / "85984NED-v3"
     if kwb2024.is_dir():  # metadata only: its data were not recorded, so TypedDataSet answers 404
-        mirror.add("v3", "85984NED", {
-            "TableInfos": json.loads((kwb2024 / "TableInfos.json").read_text(encoding="utf-8")),
-            "DataProperties": json.loads((kwb2024 / "DataProperties.json").read_text(encoding="utf-8")),
-            "CategoryGroups": json.loads((kwb2024 / "CategoryGroups.json").read_text(encoding="utf-8")),
-        })
+        mirror.add(
+            "v3",
+            "85984NED",
+            {
+                "TableInfos": json.loads((kwb2024 / "TableInfos.json").read_text(encoding="utf-8")),
+                "DataProperties": json.loads((kwb2024 / "DataProperties.json").read_text(encoding="utf-8")),
+                "CategoryGroups": json.loads((kwb2024 / "CategoryGroups.json").read_text(encoding="utf-8")),
+            },
+        )
         served.append("85984NED (alleen metadata)")
     return served
 
@@ -339,8 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"),
-                        help="folder with the recordings (default: ../shared/data beside the project)")
+    parser.add_argument(
+        "--shared",
+        default=str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+        help="folder with the recordings (default: ../shared/data beside the project)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="command to run while the mirror serves (after --)")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

@@ -47,12 +47,23 @@ def _largest(geometry):
 def pdok_features(gemeente_code: str, gemeente_name: str, pieces: list, year: int) -> list[dict]:
     from shapely.geometry import mapping
 
-    return [{"type": "Feature", "id": f"buurten.{code}",
-             "geometry": mapping(geometry),
-             "properties": {"buurtcode": code, "buurtnaam": name, "wijkcode": "WK" + code[2:8],
-                            "gemeentecode": gemeente_code, "gemeentenaam": gemeente_name, "water": "NEE",
-                            "jaar": year}}
-            for code, name, geometry in pieces]
+    return [
+        {
+            "type": "Feature",
+            "id": f"buurten.{code}",
+            "geometry": mapping(geometry),
+            "properties": {
+                "buurtcode": code,
+                "buurtnaam": name,
+                "wijkcode": "WK" + code[2:8],
+                "gemeentecode": gemeente_code,
+                "gemeentenaam": gemeente_name,
+                "water": "NEE",
+                "jaar": year,
+            },
+        }
+        for code, name, geometry in pieces
+    ]
 
 
 class BuurtenWFS(Served):
@@ -62,8 +73,9 @@ class BuurtenWFS(Served):
     def __init__(self, features_by_year: dict[int, list[dict]]):
         self.features_by_year = features_by_year
         # the layer names of PDOK's services (2022 on, and the editions before), written out here
-        self.layers = {y: "wijkenbuurten:buurten" if y >= 2022 else f"wijkenbuurten{y}:cbs_buurten_{y}"
-                       for y in features_by_year}
+        self.layers = {
+            y: "wijkenbuurten:buurten" if y >= 2022 else f"wijkenbuurten{y}:cbs_buurten_{y}" for y in features_by_year
+        }
         self.requests: list[str] = []
         outer = self
 
@@ -80,11 +92,18 @@ class BuurtenWFS(Served):
                 if query.get("typenames") != outer.layers.get(int(match[1])):
                     return send(self, 400, "text/xml", b"<ExceptionReport>unknown typeNames</ExceptionReport>")
                 gemeente = re.search(r"<Literal>(GM\d{4})</Literal>", query.get("filter", ""))
-                chosen = [f for f in outer.features_by_year[int(match[1])]
-                          if gemeente is None or f["properties"]["gemeentecode"] == gemeente[1]]
-                start, count = int(query.get("startindex", 0)), int(query.get("count", 10 ** 6))
-                body = {"type": "FeatureCollection", "numberMatched": len(chosen),
-                        "numberReturned": len(chosen[start:start + count]), "features": chosen[start:start + count]}
+                chosen = [
+                    f
+                    for f in outer.features_by_year[int(match[1])]
+                    if gemeente is None or f["properties"]["gemeentecode"] == gemeente[1]
+                ]
+                start, count = int(query.get("startindex", 0)), int(query.get("count", 10**6))
+                body = {
+                    "type": "FeatureCollection",
+                    "numberMatched": len(chosen),
+                    "numberReturned": len(chosen[start : start + count]),
+                    "features": chosen[start : start + count],
+                }
                 send(self, 200, "application/json; subtype=geojson", json.dumps(body).encode())
 
             def log_message(self, *args):

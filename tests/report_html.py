@@ -8,9 +8,20 @@ import re
 from html.parser import HTMLParser
 
 # Attributes through which a page loads something (HTML's fetching elements).
-LOADING = {"script": ("src",), "img": ("src", "srcset"), "iframe": ("src",), "source": ("src", "srcset"),
-           "video": ("src", "poster"), "audio": ("src",), "embed": ("src",), "object": ("data",),
-           "track": ("src",), "input": ("src",), "image": ("href", "xlink:href"), "use": ("href", "xlink:href")}
+LOADING = {
+    "script": ("src",),
+    "img": ("src", "srcset"),
+    "iframe": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "track": ("src",),
+    "input": ("src",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+}
 LOADING_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest", "apple-touch-icon"}
 CSS_URL = re.compile(r"""url\(\s*['"]?(?!data:|#)([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
 

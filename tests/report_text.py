@@ -19,27 +19,89 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 # Dutch nouns the reports put after a count, in their plural form: after "1" they must be singular.
-PLURALS = ("indicatoren", "doelindicatoren", "cijfers", "vergelijkingen", "gemeenten", "jaren", "meetpunten",
-           "wijken", "buurten", "rapporten", "tabellen", "regio's", "subregio's", "peilingen", "keren",
-           "procentpunten", "oordelen", "waarden", "gebieden", "perioden", "periodes", "indelingen",
-           "programma's", "registraties", "maatregelen", "aanmeldingen", "deelnemers", "kinderen", "trajecten",
-           "leeftijdsgroepen", "groepen", "bronnen", "rijen", "aandachtsfunctionarissen", "inwoners", "geboorten",
-           "focusgebieden", "levensfasen", "verschillen", "punten", "jaargangen", "lijnen")
+PLURALS = (
+    "indicatoren",
+    "doelindicatoren",
+    "cijfers",
+    "vergelijkingen",
+    "gemeenten",
+    "jaren",
+    "meetpunten",
+    "wijken",
+    "buurten",
+    "rapporten",
+    "tabellen",
+    "regio's",
+    "subregio's",
+    "peilingen",
+    "keren",
+    "procentpunten",
+    "oordelen",
+    "waarden",
+    "gebieden",
+    "perioden",
+    "periodes",
+    "indelingen",
+    "programma's",
+    "registraties",
+    "maatregelen",
+    "aanmeldingen",
+    "deelnemers",
+    "kinderen",
+    "trajecten",
+    "leeftijdsgroepen",
+    "groepen",
+    "bronnen",
+    "rijen",
+    "aandachtsfunctionarissen",
+    "inwoners",
+    "geboorten",
+    "focusgebieden",
+    "levensfasen",
+    "verschillen",
+    "punten",
+    "jaargangen",
+    "lijnen",
+)
 PLURAL_AFTER_ONE = re.compile(r"(?<![\d.,])\b1 (" + "|".join(re.escape(p) for p in PLURALS) + r")\b")
 # "1 van de 1 ..." reads as a form; say "de enige ..."
 ONE_OF_ONE = re.compile(r"\b1 van de 1\b")
 # a full stop followed by a sentence in lower case; abbreviations and decimals excluded
-ABBREVIATIONS = ("t.o.v", "bv", "bijv", "o.a", "ca", "nr", "e.d", "d.w.z", "m.b.t", "i.p.v", "vs", "incl", "excl", "enz",
-                 "z.g", "etc", "resp", "o.b.v", "a.s", "jl")
+ABBREVIATIONS = (
+    "t.o.v",
+    "bv",
+    "bijv",
+    "o.a",
+    "ca",
+    "nr",
+    "e.d",
+    "d.w.z",
+    "m.b.t",
+    "i.p.v",
+    "vs",
+    "incl",
+    "excl",
+    "enz",
+    "z.g",
+    "etc",
+    "resp",
+    "o.b.v",
+    "a.s",
+    "jl",
+)
 LOWER_AFTER_STOP = re.compile(r"(?<!\.\.)(?<=[a-z0-9)%’'”])([.!?]) +([a-zà-ÿ][a-zà-ÿ]+)")
 # a dash left where a number or word should stand in a sentence
-DASH_IN_SENTENCE = re.compile(r"(?:\b(?:mediaan|gemiddeld|is|van|op|nu|bij|was|tot)\)? – (?:van|procentpunt|%|indicatoren|"
-                              r"ingelopen|keer)\b)|(?:\(–\))|(?:\b– %)")
+DASH_IN_SENTENCE = re.compile(
+    r"(?:\b(?:mediaan|gemiddeld|is|van|op|nu|bij|was|tot)\)? – (?:van|procentpunt|%|indicatoren|"
+    r"ingelopen|keer)\b)|(?:\(–\))|(?:\b– %)"
+)
 # a source named twice: "03759ned (03759ned)"
 DOUBLED = re.compile(r"\b([\w-]{3,}) \(\1\)")
 # instructions for researchers: commands and file paths
-COMMAND = re.compile(r"\btrendbreuk (?:render|fetch|build|demo|edition|check|template|regions)\b|\.venv/|"
-                     r"\bdata/(?:raw|processed)\b|\bconfig/[\w-]+\.yaml\b|(?<![\w-])--[a-z][a-z-]+\b")
+COMMAND = re.compile(
+    r"\btrendbreuk (?:render|fetch|build|demo|edition|check|template|regions)\b|\.venv/|"
+    r"\bdata/(?:raw|processed)\b|\bconfig/[\w-]+\.yaml\b|(?<![\w-])--[a-z][a-z-]+\b"
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +125,9 @@ def visible_text(html: str) -> str:
     for tag in soup.find_all(["style", "template"]):
         tag.decompose()
     blocks = []
-    for block in soup.find_all(["p", "li", "h1", "h2", "h3", "h4", "caption", "figcaption", "summary", "td", "th", "div"]):
+    for block in soup.find_all(
+        ["p", "li", "h1", "h2", "h3", "h4", "caption", "figcaption", "summary", "td", "th", "div"]
+    ):
         if block.find(["p", "li", "div", "table", "ul", "h2", "h3"]):
             continue  # only the innermost blocks, so that text is not counted twice
         text = " ".join(block.get_text(" ").split())
@@ -102,7 +166,7 @@ def language_findings(report: str, text: str) -> list[Finding]:
 
     def add(problem: str, match: re.Match, line: str) -> None:
         start = max(0, match.start() - 50)
-        found.append(Finding(report, problem, line[start:match.end() + 30]))
+        found.append(Finding(report, problem, line[start : match.end() + 30]))
 
     for line in text.splitlines():
         for m in PLURAL_AFTER_ONE.finditer(line):
@@ -110,8 +174,12 @@ def language_findings(report: str, text: str) -> list[Finding]:
         for m in ONE_OF_ONE.finditer(line):
             add("'1 van de 1'", m, line)
         for m in LOWER_AFTER_STOP.finditer(line):
-            before = line[:m.start() + 1].rsplit(" ", 1)[-1].rstrip(".!?").lower()
-            if before in ABBREVIATIONS or re.search(r"\d[.,]$", line[:m.start() + 1]) or before.endswith(("t.o.v", ".o")):
+            before = line[: m.start() + 1].rsplit(" ", 1)[-1].rstrip(".!?").lower()
+            if (
+                before in ABBREVIATIONS
+                or re.search(r"\d[.,]$", line[: m.start() + 1])
+                or before.endswith(("t.o.v", ".o"))
+            ):
                 continue
             add("kleine letter na punt", m, line)
         for m in DASH_IN_SENTENCE.finditer(line):

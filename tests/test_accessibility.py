@@ -23,17 +23,20 @@ def chromium():
 @pytest.fixture(scope="module")
 def report_files(request):
     """kind -> file per engine, rendering only what a test asks for (the Quarto site is slow to make)."""
+
     def of(engine: str, kind: str):
         if engine == "python":
             return request.getfixturevalue("python_reports")[kind]
         return request.getfixturevalue("quarto_site") / REPORT_KINDS[kind]
+
     return of
 
 
 def _check(page, what: str) -> None:
     violations = axe_violations(page)
-    assert violations == [], f"{what}: " + "; ".join(f"{v['rule']} ({v['impact']}, {v['count']}x: {v['help']}; "
-                                                     f"{', '.join(v['elements'])})" for v in violations)
+    assert violations == [], f"{what}: " + "; ".join(
+        f"{v['rule']} ({v['impact']}, {v['count']}x: {v['help']}; {', '.join(v['elements'])})" for v in violations
+    )
     found = overflow(page)
     assert found["overflowing"] == [] and found["pageWidth"] <= found["width"], f"{what}: {found}"
     assert page.errors == [], f"{what}: {page.errors[:3]}"
@@ -54,6 +57,7 @@ def test_report_is_accessible_and_fits_the_screen(chromium, report_files, engine
 def served(quarto_site):
     """The Quarto website over HTTP, as `quarto preview` serves it (its navigation scripts are ES modules, which
     a browser does not load from file://)."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -89,11 +93,15 @@ def test_on_a_phone_charts_fit_and_sections_fold(chromium, report_files, engine)
     but open with a tap; at 1280 px they are open."""
     path = report_files(engine, "factsheet")
     with opened(chromium, path, WIDTHS["phone"]) as page:
-        wide = page.evaluate("() => [...document.querySelectorAll('.tb-plot')].filter(b => b.scrollWidth > b.clientWidth + 1)"
-                             ".map(b => b.getAttribute('aria-label').slice(0, 60))")
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('.tb-plot')].filter(b => b.scrollWidth > b.clientWidth + 1)"
+            ".map(b => b.getAttribute('aria-label').slice(0, 60))"
+        )
         assert wide == []
         folds = page.locator("details.tb-fold")
-        assert folds.count() >= 10 and page.evaluate("() => [...document.querySelectorAll('details.tb-fold')].every(d => !d.open)")
+        assert folds.count() >= 10 and page.evaluate(
+            "() => [...document.querySelectorAll('details.tb-fold')].every(d => !d.open)"
+        )
         with_chart = page.locator("details.tb-fold:has(.js-plotly-plot)").first
         with_chart.locator("> summary").click()
         assert with_chart.evaluate("d => d.open") and with_chart.locator(".js-plotly-plot").first.is_visible()
@@ -104,8 +112,8 @@ def test_on_a_phone_charts_fit_and_sections_fold(chromium, report_files, engine)
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_a_wijk_profile_with_a_new_series_is_accessible_and_fits(chromium, project, tmp_path_factory, width):
     """A wijk whose indeling changed (the chart's dotted line and its label) and its buurten table."""
-    from trendbreuk.processed import load_processed
     from trendbreuk.geography.areas import load_regions
+    from trendbreuk.processed import load_processed
     from trendbreuk.reports.render import area_job, render
 
     values = load_processed(root=project).small_areas("small_area_values", area_level="wijk")

@@ -8,18 +8,42 @@ from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.gap import calculate_gaps
 from trendbreuk.indicators.proportions import calculate_proportion
 
-IND = {"x": Indicator(id="x", title="X", unit="%", polarity="lower_is_better", life_phase="Kansrijke Start",
-                      statistic="proportion", ci_method="wilson", source={}, multiplier=100, target_basket=True,
-                      publication_lag=1, min_count=5)}
+IND = {
+    "x": Indicator(
+        id="x",
+        title="X",
+        unit="%",
+        polarity="lower_is_better",
+        life_phase="Kansrijke Start",
+        statistic="proportion",
+        ci_method="wilson",
+        source={},
+        multiplier=100,
+        target_basket=True,
+        publication_lag=1,
+        min_count=5,
+    )
+}
 
 
 def _values(area_rates, bench_rate=0.10, n=1_000_000):
     rows = []
     for year, rate in zip(range(2018, 2025), area_rates):
         for code, level, r in (("ZL", "regio", rate), ("rest_nl", "rest_nl", bench_rate)):
-            rows.append({"region": "r", "indicator": "x", "area_level": level, "area_code": code, "area_name": code,
-                         "period": str(year), "year_start": year, "year_end": year, "numerator": round(r * n),
-                         "denominator": n})
+            rows.append(
+                {
+                    "region": "r",
+                    "indicator": "x",
+                    "area_level": level,
+                    "area_code": code,
+                    "area_name": code,
+                    "period": str(year),
+                    "year_start": year,
+                    "year_end": year,
+                    "numerator": round(r * n),
+                    "denominator": n,
+                }
+            )
     frame = pd.DataFrame(rows)
     values = calculate_proportion(frame)
     strict = calculate_proportion(frame, confidence=0.998)
@@ -40,11 +64,11 @@ def test_a_gap_closing_fast_with_large_numbers():
     assert row["target_gap_2030"] == pytest.approx(1.5)
     assert row["gap_change"] == pytest.approx(-0.6)
     assert row["change_due_to_area"] == pytest.approx(-0.6) and row["change_due_to_benchmark"] == pytest.approx(0)
-    assert row["projected_gap_2030"] == pytest.approx(0.8, abs=1e-6)   # 2.0 - 0.1 x 12
+    assert row["projected_gap_2030"] == pytest.approx(0.8, abs=1e-6)  # 2.0 - 0.1 x 12
     assert row["verdict"] == "doel_bereikt"
     assert row["comparison"] == "slechter" and row["comparison_level"] == "99,8%"
     assert row["trend"] == "dalend" and row["trend_meaning"] == "verbetert"
-    assert row["year_known"] == 2031                                  # yearly data up to 2024, 1 year lag
+    assert row["year_known"] == 2031  # yearly data up to 2024, 1 year lag
 
 
 def test_a_widening_gap():
@@ -77,6 +101,8 @@ def test_without_a_figure_for_the_start_the_reason_says_why():
     row = assess(hidden, calculate_gaps(hidden, IND, "rest_nl"), IND).set_index("area_code").loc["ZL"]
     assert row["verdict_reason"] == "geen startwaarde: geen cijfer over het startjaar 2018"
     empty = _values([0.120] * 7)
-    empty.loc[empty["area_code"] == "ZL", ["value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998"]] = float("nan")
+    empty.loc[empty["area_code"] == "ZL", ["value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998"]] = float(
+        "nan"
+    )
     row = assess(empty, calculate_gaps(empty, IND, "rest_nl"), IND).set_index("area_code").loc["ZL"]
     assert row["verdict_reason"] == "geen startwaarde: geen cijfers"

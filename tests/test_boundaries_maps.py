@@ -5,12 +5,12 @@ import json
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT, shared_file
+from tests.local_server import LocalServer, Reply
 from trendbreuk.charts.maps import figure_map
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.geography.boundaries import BoundaryError, fetch_boundaries, read_boundaries, region_boundaries
 from trendbreuk.http import DownloadError, download
-from tests.conftest import ROOT, shared_file
-from tests.local_server import LocalServer, Reply
 
 REGIONS = load_regions(ROOT / "config" / "regions.yaml")
 ZL = REGIONS.region("zuid-limburg")
@@ -23,7 +23,7 @@ def boundaries_2023():
 
 def test_real_boundaries_are_read_and_repaired(boundaries_2023):
     assert len(boundaries_2023) == 342
-    assert boundaries_2023.attrs["repaired"] == 5          # the five invalid geometries in the file
+    assert boundaries_2023.attrs["repaired"] == 5  # the five invalid geometries in the file
     assert boundaries_2023.geometry.is_valid.all()
 
 
@@ -44,8 +44,20 @@ def test_missing_gemeente_in_boundaries_is_named(boundaries_2023):
 
 def test_boundaries_without_a_code_column_are_refused(tmp_path):
     path = tmp_path / "x.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"naam": "A"}, "geometry": {"type": "Point", "coordinates": [5, 51]}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"naam": "A"},
+                        "geometry": {"type": "Point", "coordinates": [5, 51]},
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(BoundaryError, match="no gemeente code column"):
         read_boundaries(path)
 
@@ -60,8 +72,8 @@ def test_fetch_boundaries_downloads_once_with_provenance(tmp_path, monkeypatch):
         assert path.read_bytes() == body
         manifest = json.loads((path.parent / "manifest.json").read_text())
         assert manifest["features"] == 342 and manifest["url"].startswith(server.url)
-        assert len(server.script.requests) == 2            # one 503, one success
-        fetch_boundaries(2023, root=tmp_path)              # cached: no new request
+        assert len(server.script.requests) == 2  # one 503, one success
+        fetch_boundaries(2023, root=tmp_path)  # cached: no new request
         assert len(server.script.requests) == 2
 
 
@@ -107,13 +119,18 @@ def test_tile_map_is_labelled_as_a_schematic():
 
 
 def test_boundary_map_draws_every_gemeente_without_a_web_base_map(boundaries_2023):
-    values = pd.DataFrame({"area_code": [g.code for g in ZL.gemeenten],
-                           "category": ["slechter", "gelijk", "beter", "onbekend"] * 4})
+    values = pd.DataFrame(
+        {"area_code": [g.code for g in ZL.gemeenten], "category": ["slechter", "gelijk", "beter", "onbekend"] * 4}
+    )
     fig = figure_map(values, ZL, title="Test", boundaries=region_boundaries(boundaries_2023, ZL))
     filled = [t for t in fig.traces if t.get("fill") == "toself"]
     assert len({t["text"] for t in filled}) == 16
-    assert {t["name"] for t in fig.traces if t.get("showlegend")} >= {"duidelijk slechter", "niet duidelijk anders",
-                                                        "duidelijk beter", "grens subregio"}
+    assert {t["name"] for t in fig.traces if t.get("showlegend")} >= {
+        "duidelijk slechter",
+        "niet duidelijk anders",
+        "duidelijk beter",
+        "grens subregio",
+    }
     assert "geo" not in fig["layout"]  # a plotly geo map would fetch its base map when opened
     fig.to_plotly()  # and it is a valid plotly figure
 
@@ -125,13 +142,17 @@ def _rewrite(boundaries_wgs84, path, epsg, rename, driver):
     return path
 
 
-@pytest.mark.parametrize("epsg, column, suffix, driver", [
-    (4289, "GM_CODE", "geojson", "GeoJSON"),        # Amersfoort geographic, CBS wijk- en buurtkaart column name
-    (28992, "gemeenteCode", "gpkg", "GPKG"),        # RD New in a GeoPackage, PDOK bestuurlijke gebieden column name
-    (4326, "STATCODE", "geojson", "GeoJSON"),       # another letter case
-])
-def test_boundaries_in_any_declared_crs_and_code_column_give_the_same_map(boundaries_2023, tmp_path, epsg, column,
-                                                                         suffix, driver):
+@pytest.mark.parametrize(
+    "epsg, column, suffix, driver",
+    [
+        (4289, "GM_CODE", "geojson", "GeoJSON"),  # Amersfoort geographic, CBS wijk- en buurtkaart column name
+        (28992, "gemeenteCode", "gpkg", "GPKG"),  # RD New in a GeoPackage, PDOK bestuurlijke gebieden column name
+        (4326, "STATCODE", "geojson", "GeoJSON"),  # another letter case
+    ],
+)
+def test_boundaries_in_any_declared_crs_and_code_column_give_the_same_map(
+    boundaries_2023, tmp_path, epsg, column, suffix, driver
+):
     path = _rewrite(boundaries_2023, tmp_path / f"gemeenten.{suffix}", epsg, column, driver)
     read = read_boundaries(path)
     assert read.crs.to_epsg() == epsg
@@ -148,7 +169,7 @@ def test_boundaries_without_a_declared_crs_in_metres_are_refused_until_the_crs_i
     zuid_limburg = boundaries_2023[boundaries_2023["code"].isin([g.code for g in ZL.gemeenten])]
     frame = zuid_limburg.rename(columns={"code": "GM_CODE"}).drop(columns=["name"]).to_crs(28992)
     frame.to_file(path)
-    path.with_suffix(".prj").unlink()                 # a shapefile delivered without its .prj
+    path.with_suffix(".prj").unlink()  # a shapefile delivered without its .prj
     with pytest.raises(BoundaryError, match="declares no coordinate system.*EPSG:28992"):
         read_boundaries(path)
     read = read_boundaries(path, crs="EPSG:28992")
@@ -157,8 +178,20 @@ def test_boundaries_without_a_declared_crs_in_metres_are_refused_until_the_crs_i
 
 def test_a_code_that_is_not_a_gemeente_code_names_the_file_and_column(tmp_path):
     path = tmp_path / "x.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"GM_CODE": "Maastricht"}, "geometry": {"type": "Point", "coordinates": [5.7, 50.8]}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"GM_CODE": "Maastricht"},
+                        "geometry": {"type": "Point", "coordinates": [5.7, 50.8]},
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(BoundaryError, match="x.geojson, column 'GM_CODE': 'Maastricht' is not a gemeente code"):
         read_boundaries(path)
 
@@ -170,14 +203,19 @@ def test_boundaries_without_the_regions_gemeenten_are_refused_and_the_file_in_us
     payload = json.loads(body)
     payload["features"] = [f for f in payload["features"] if f["properties"]["statcode"] not in ("GM0917", "GM0981")]
     smaller = json.dumps(payload).encode()
-    zuid_limburg = tuple(g.code for g in load_regions(ROOT / "config" / "regions.yaml").region("zuid-limburg").gemeenten)
+    zuid_limburg = tuple(
+        g.code for g in load_regions(ROOT / "config" / "regions.yaml").region("zuid-limburg").gemeenten
+    )
     monkeypatch.setattr("time.sleep", lambda s: None)
     with LocalServer() as server:
         server.script.add("/wfs/2023", Reply(200, body), Reply(200, smaller))
         monkeypatch.setenv("TRENDBREUK_PDOK_URL", server.url + "/wfs/{year}")
         path = fetch_boundaries(2023, root=tmp_path, gemeenten=zuid_limburg)
-        with pytest.raises(BoundaryError, match=r"refused: it lacks 2 configured gemeente\(n\): GM0917, GM0981 .*"
-                                                r"it lacks 2 gemeente\(n\) that .* has: GM0917, GM0981. .* stays in use"):
+        with pytest.raises(
+            BoundaryError,
+            match=r"refused: it lacks 2 configured gemeente\(n\): GM0917, GM0981 .*"
+            r"it lacks 2 gemeente\(n\) that .* has: GM0917, GM0981. .* stays in use",
+        ):
             fetch_boundaries(2023, root=tmp_path, refresh=True, gemeenten=zuid_limburg)
         assert path.read_bytes() == body
         fetch_boundaries(2023, root=tmp_path, refresh=True, gemeenten=zuid_limburg, accept_smaller=True)

@@ -13,13 +13,17 @@ import pandas as pd
 import pytest
 from shapely.geometry import box, mapping
 
-from trendbreuk.geography import boundaries as geo
-from trendbreuk.geography.boundaries import (BoundaryError, fetch_buurt_boundaries, load_buurt_boundaries,
-                                             read_buurt_boundaries)
-from trendbreuk.indicators.small_areas import SUPPRESSED
 from tests.conftest import copy_project, quarto_or_skip, shared_file
 from tests.pdok_buurten import BuurtenWFS, pdok_features, strip_buurten
 from tests.report_html import figures, table_texts
+from trendbreuk.geography import boundaries as geo
+from trendbreuk.geography.boundaries import (
+    BoundaryError,
+    fetch_buurt_boundaries,
+    load_buurt_boundaries,
+    read_buurt_boundaries,
+)
+from trendbreuk.indicators.small_areas import SUPPRESSED
 
 HEERLEN, SIMPELVELD = "GM0917", "GM0965"
 
@@ -57,8 +61,8 @@ def test_buurten_are_fetched_per_gemeente_and_page_by_page(tmp_path, monkeypatch
         assert len(wfs.requests) == requests[HEERLEN] and all("GM0917" in r for r in wfs.requests)
         fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)
         assert len(wfs.requests) == requests[HEERLEN] + requests[SIMPELVELD]
-        assert all("GM0965" in r for r in wfs.requests[requests[HEERLEN]:])
-        fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)   # both present: no new request
+        assert all("GM0965" in r for r in wfs.requests[requests[HEERLEN] :])
+        fetch_buurt_boundaries(2020, (HEERLEN, SIMPELVELD), root=tmp_path)  # both present: no new request
         assert len(wfs.requests) == requests[HEERLEN] + requests[SIMPELVELD]
     assert folder == tmp_path / "data/raw/geo/buurt_2020"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -71,8 +75,9 @@ def test_buurten_are_fetched_per_gemeente_and_page_by_page(tmp_path, monkeypatch
     assert len(both) == n[HEERLEN] + n[SIMPELVELD] and both.crs.to_epsg() == 28992
 
 
-def test_an_answer_without_a_gemeentes_buurten_is_refused_and_nothing_is_lost(tmp_path, monkeypatch, code_list,
-                                                                                gemeenten_2023):
+def test_an_answer_without_a_gemeentes_buurten_is_refused_and_nothing_is_lost(
+    tmp_path, monkeypatch, code_list, gemeenten_2023
+):
     heerlen = features_of(HEERLEN, code_list, gemeenten_2023)
     folder = tmp_path / "data/raw/geo/buurt_2020"
     with BuurtenWFS({2020: heerlen}) as wfs:
@@ -83,7 +88,7 @@ def test_an_answer_without_a_gemeentes_buurten_is_refused_and_nothing_is_lost(tm
         fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path)
     path = folder / "buurt_2020_GM0917.geojson"
     before = path.read_bytes()
-    with BuurtenWFS({2020: heerlen[:-3]}) as wfs:   # a later answer that lacks three buurten
+    with BuurtenWFS({2020: heerlen[:-3]}) as wfs:  # a later answer that lacks three buurten
         monkeypatch.setenv(geo.BUURTEN_ENV, wfs.url_template)
         lost = sorted(f["properties"]["buurtcode"] for f in heerlen[-3:])
         with pytest.raises(BoundaryError, match=f"lacks 3 buurt\\(en\\) .*{lost[0]}.*stay in use"):
@@ -91,7 +96,7 @@ def test_an_answer_without_a_gemeentes_buurten_is_refused_and_nothing_is_lost(tm
         assert path.read_bytes() == before
         fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path, refresh=True, accept_smaller=True)
     assert len(json.loads(path.read_text())["features"]) == len(heerlen) - 3
-    with BuurtenWFS({2020: []}) as wfs:   # a service that answers nothing: with --accept-smaller the file stays
+    with BuurtenWFS({2020: []}) as wfs:  # a service that answers nothing: with --accept-smaller the file stays
         monkeypatch.setenv(geo.BUURTEN_ENV, wfs.url_template)
         fetch_buurt_boundaries(2020, (HEERLEN,), root=tmp_path, refresh=True, accept_smaller=True)
     assert len(json.loads(path.read_text())["features"]) == len(heerlen) - 3
@@ -104,16 +109,24 @@ def _collection(tmp_path, features, name="b.geojson"):
 
 
 def _feature(code, geometry, water="NEE", code_field="buurtcode"):
-    return {"type": "Feature", "geometry": mapping(geometry),
-            "properties": {code_field: code, "buurtnaam": f"buurt {code[-2:]}", "water": water}}
+    return {
+        "type": "Feature",
+        "geometry": mapping(geometry),
+        "properties": {code_field: code, "buurtnaam": f"buurt {code[-2:]}", "water": water},
+    }
 
 
 def test_a_buurt_keeps_its_land_and_a_buurt_of_water_stays(tmp_path):
     """BU09170101 as a land part (1 x 1) and a water part (1 x 2): the land part is drawn. BU09170102 is only water
     (CBS publishes figures for it too): it stays. Wijk and gemeente follow from the code."""
-    path = _collection(tmp_path, [_feature("BU09170101", box(5.9, 50.8, 5.91, 50.81)),
-                                  _feature("BU09170101", box(5.91, 50.8, 5.92, 50.82), water="JA"),
-                                  _feature("bu09170102 ", box(5.93, 50.8, 5.94, 50.81), water="JA")])
+    path = _collection(
+        tmp_path,
+        [
+            _feature("BU09170101", box(5.9, 50.8, 5.91, 50.81)),
+            _feature("BU09170101", box(5.91, 50.8, 5.92, 50.82), water="JA"),
+            _feature("bu09170102 ", box(5.93, 50.8, 5.94, 50.81), water="JA"),
+        ],
+    )
     read = read_buurt_boundaries(path).set_index("code")
     assert list(read.index) == ["BU09170101", "BU09170102"]
     assert read.loc["BU09170101", "geometry"].bounds == pytest.approx((5.9, 50.8, 5.91, 50.81))
@@ -121,13 +134,22 @@ def test_a_buurt_keeps_its_land_and_a_buurt_of_water_stays(tmp_path):
 
 
 def test_a_file_of_wijken_is_named_with_its_column_and_feature(tmp_path):
-    path = _collection(tmp_path, [_feature("BU09170101", box(5.9, 50.8, 5.91, 50.81)),
-                                  _feature("WK091701", box(5.9, 50.8, 5.91, 50.81))])
-    with pytest.raises(BoundaryError, match=r"b\.geojson, column 'buurtcode', feature 2: 'WK091701' is not a buurt code"):
+    path = _collection(
+        tmp_path,
+        [_feature("BU09170101", box(5.9, 50.8, 5.91, 50.81)), _feature("WK091701", box(5.9, 50.8, 5.91, 50.81))],
+    )
+    with pytest.raises(
+        BoundaryError, match=r"b\.geojson, column 'buurtcode', feature 2: 'WK091701' is not a buurt code"
+    ):
         read_buurt_boundaries(path)
     with pytest.raises(BoundaryError, match="no buurt code column"):
-        read_buurt_boundaries(_collection(tmp_path, [{"type": "Feature", "geometry": mapping(box(5, 50, 6, 51)),
-                                                      "properties": {"x": 1}}], "c.geojson"))
+        read_buurt_boundaries(
+            _collection(
+                tmp_path,
+                [{"type": "Feature", "geometry": mapping(box(5, 50, 6, 51)), "properties": {"x": 1}}],
+                "c.geojson",
+            )
+        )
 
 
 def test_buurten_in_rd_with_cbs_shapefile_columns_read_the_same(tmp_path, code_list, gemeenten_2023):
@@ -144,6 +166,7 @@ def test_buurten_in_rd_with_cbs_shapefile_columns_read_the_same(tmp_path, code_l
 
 
 # The wijkprofiel's map, on the real KWB 2020 recording ------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def mapped_project(recorded_project, tmp_path_factory, code_list, gemeenten_2023):
@@ -220,7 +243,7 @@ def test_the_buurten_on_the_map_with_their_recorded_figures(mapped_project, reco
             assert trace["fillcolor"] == sample_colorscale("Cividis", [(expected[code] - low) / (high - low)])[0]
     assert seen == set(codes)
     assert "Grenzen: CBS/Kadaster, wijk- en buurtkaart 2020 (PDOK)." in page
-    assert not [t for t in figure["data"] if t.get("name") == "dit gebied"]   # the whole map is the wijk
+    assert not [t for t in figure["data"] if t.get("name") == "dit gebied"]  # the whole map is the wijk
 
 
 def test_a_buurt_is_outlined_among_the_buurten_of_its_wijk(mapped_project, code_list, tmp_path):
@@ -239,7 +262,7 @@ def test_without_buurt_boundaries_the_map_is_a_schematic_that_says_so(recorded_p
     assert "Schematisch: elk vak is een buurt" in figure["layout"]["title"]["text"]
     assert "Schematische kaart: de buurtgrenzen van 2020 zijn niet ingelezen. Elk vakje is een buurt" in page
     assert "trendbreuk fetch" not in page  # how to fetch them is for the researcher (README), not the stuurgroep
-    assert len(figure["data"][-1]["hovertext"]) == 4   # one square per buurt of Molenberg
+    assert len(figure["data"][-1]["hovertext"]) == 4  # one square per buurt of Molenberg
 
 
 def test_the_map_is_the_same_with_quarto_and_readable_on_a_phone(mapped_project, tmp_path):
@@ -285,12 +308,18 @@ def test_the_squares_of_a_schematic_say_what_tells_the_buurten_apart():
     into at most two lines of 11 characters, a cut word or line ends in …"""
     from trendbreuk.charts.maps import tile_labels
 
-    assert tile_labels(["Heerlen-Rade C", "Heerlen-Kaumer A", "Heerlen-Hoensbroek Centrum Noord"]) == \
-        ["Rade C", "Kaumer A", "Hoensbroek<br>Centrum…"]
-    assert tile_labels(["Terworm", "Molenbergpark", "Dr. Nolensplein en omgeving"]) == \
-        ["Terworm", "Molenbergpa…", "Dr.<br>Nolensplein…"]
-    assert tile_labels(["Heerlen-Hoek A", "Heerlen-Hoek B"]) == ["Hoek A", "Hoek B"]   # only the first word goes
-    assert tile_labels(["Heerlen-Centrum"]) == ["Heerlen-<br>Centrum"]   # one name: nothing is common
+    assert tile_labels(["Heerlen-Rade C", "Heerlen-Kaumer A", "Heerlen-Hoensbroek Centrum Noord"]) == [
+        "Rade C",
+        "Kaumer A",
+        "Hoensbroek<br>Centrum…",
+    ]
+    assert tile_labels(["Terworm", "Molenbergpark", "Dr. Nolensplein en omgeving"]) == [
+        "Terworm",
+        "Molenbergpa…",
+        "Dr.<br>Nolensplein…",
+    ]
+    assert tile_labels(["Heerlen-Hoek A", "Heerlen-Hoek B"]) == ["Hoek A", "Hoek B"]  # only the first word goes
+    assert tile_labels(["Heerlen-Centrum"]) == ["Heerlen-<br>Centrum"]  # one name: nothing is common
 
 
 def test_a_buurt_the_boundaries_do_not_know_is_named_not_drawn(mapped_project, code_list, tmp_path):
@@ -319,7 +348,9 @@ def test_the_factsheet_maps_its_wijken_as_the_unions_of_their_buurten(mapped_pro
         return render(job, engine="python", root=root, out_dir=out).read_text(encoding="utf-8")
 
     page = factsheet(mapped_project, tmp_path / "with")
-    figure = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("Personen met bijstand per wijk, "))
+    figure = next(
+        f for f in figures(page) if f["layout"]["title"]["text"].startswith("Personen met bijstand per wijk, ")
+    )
     hovers = {t["text"] for t in figure["data"] if t.get("fill") == "toself"}
     assert len(hovers) == 23
     assert any(h.startswith("<b>De Hei</b>") and h.endswith(f"geen cijfer: {SUPPRESSED}") for h in hovers)
@@ -331,8 +362,9 @@ def test_the_factsheet_maps_its_wijken_as_the_unions_of_their_buurten(mapped_pro
 
 
 @pytest.mark.parametrize("year, layer", [(2020, "wijkenbuurten2020:cbs_buurten_2020"), (2023, "wijkenbuurten:buurten")])
-def test_each_year_is_asked_for_by_the_layer_name_of_its_pdok_service(tmp_path, monkeypatch, code_list,
-                                                                      gemeenten_2023, year, layer):
+def test_each_year_is_asked_for_by_the_layer_name_of_its_pdok_service(
+    tmp_path, monkeypatch, code_list, gemeenten_2023, year, layer
+):
     """PDOK renamed the layer with the 2022 edition of the wijk- en buurtkaart; the stand-in answers only the
     year's own name (another name gets an exception, as PDOK answers)."""
     from urllib.parse import parse_qs, urlparse
@@ -349,8 +381,9 @@ def test_boundaries_that_know_only_buurten_without_a_figure_give_a_white_map_tha
     sentence says no buurt on the map has a figure."""
     root = copy_project(mapped_project, tmp_path / "project")
     values = pd.read_parquet(root / "data/processed/real/small_area_values.parquet")
-    hidden = values[(values["indicator"] == "bijstand") & values["area_code"].str.startswith("BU091736")
-                    & values["value"].isna()]["area_code"].tolist()
+    hidden = values[
+        (values["indicator"] == "bijstand") & values["area_code"].str.startswith("BU091736") & values["value"].isna()
+    ]["area_code"].tolist()
     assert len(hidden) == 1
     path = root / "data/raw/geo/buurt_2020/buurt_2020_GM0917.geojson"
     payload = json.loads(path.read_text())

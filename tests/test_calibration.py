@@ -41,7 +41,7 @@ def test_small_numbers_get_no_verdict_and_say_why():
     undecided = results[results["verdict"] == "onvoldoende_gegevens"]
     assert len(undecided) / len(results) > 0.9
     how_long = "oordeel te verwachten met cijfers tot en met|de aantallen zijn te klein"
-    no_clear_gap = "bij de start geen duidelijke achterstand"   # then there is no 25% to close: nothing to power
+    no_clear_gap = "bij de start geen duidelijke achterstand"  # then there is no 25% to close: nothing to power
     assert undecided["verdict_reason"].str.contains(f"{how_long}|{no_clear_gap}").all()
     assert undecided["verdict_reason"].str.contains(how_long).mean() > 0.8
 
@@ -52,5 +52,6 @@ def test_the_truth_is_what_the_scenario_says():
 
     assert s.truth(np.array([2018.0, 2024.0, 2030.0])).tolist() == pytest.approx([1.0, 0.875, 0.75])
     # One year's gap SE: 100 x sqrt(0.07 x 0.93 x (1/10.000 + 1/2.000.000)) = 0.25578 percentage point.
-    assert Scenario(name="y", statistic="proportion", level="regio", size=10_000, base=0.07, gap=None,
-                    closure=0.0).true_gap == pytest.approx(0.25578, abs=1e-5)
+    assert Scenario(
+        name="y", statistic="proportion", level="regio", size=10_000, base=0.07, gap=None, closure=0.0
+    ).true_gap == pytest.approx(0.25578, abs=1e-5)

@@ -1,18 +1,18 @@
 """The indicator catalogue as a whole, the catalogue check against real CBS metadata, and the table contracts."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
+from tests.conftest import ROOT, shared_file
 from trendbreuk.indicators.catalogue import LIFE_PHASES, load_catalogue
-from dataclasses import replace
-
 from trendbreuk.indicators.check import check_catalogue, problems
 from trendbreuk.indicators.schemas import ContractError, validate_tables
 from trendbreuk.sources.datasets import load_sources
 from trendbreuk.sources.statline import cbs_sources
-from tests.conftest import ROOT, shared_file
 
 CATALOGUE = load_catalogue(ROOT / "config" / "indicators.yaml")
 SOURCES = load_sources(root=ROOT)
@@ -28,7 +28,7 @@ def test_catalogue_size_and_coverage():
 def test_every_indicator_is_documented_and_has_demo_data():
     layouts = yaml.safe_load((ROOT / "config" / "sources.yaml").read_text())["layouts"]
     truth = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["indicators"]
-    cbs = cbs_sources(CATALOGUE, SOURCES)   # raises on a malformed CBS source
+    cbs = cbs_sources(CATALOGUE, SOURCES)  # raises on a malformed CBS source
     for i in CATALOGUE.values():
         assert i.definition and i.numerator and i.denominator and i.period_type, i.id
         if i.id not in cbs:
@@ -57,8 +57,9 @@ def test_variants_are_versions_of_their_indicator_and_only_one_version_judges(tm
     catalogue = load_catalogue(tmp_path / "moved.yaml")
     assert [i.id for i in judging(catalogue)].count("bijstand_15_65") == 1
     assert (catalogue["bijstand"].target_basket, catalogue["bijstand_15_65"].target_basket) == (False, True)
-    (tmp_path / "wrong.yaml").write_text(text.replace("  judged_by: bijstand\n", "  judged_by: bijstand_65\n"),
-                                         encoding="utf-8")
+    (tmp_path / "wrong.yaml").write_text(
+        text.replace("  judged_by: bijstand\n", "  judged_by: bijstand_65\n"), encoding="utf-8"
+    )
     with pytest.raises(CatalogueError, match="judged_by 'bijstand_65' is neither"):
         load_catalogue(tmp_path / "wrong.yaml")
 
@@ -71,6 +72,7 @@ def test_catalogue_check_shows_the_key_of_every_year_from_real_cbs_metadata():
     """KWB 2020 (84799NED, a dump with a parquet DataProperties) and KWB 2024 (85984NED, raw DataProperties.json):
     the same stems resolve to other suffixes, and renamed measures to their new keys."""
     report = _report("84799NED-v3", "85984NED-v3").set_index(["indicator", "table", "measure"]).sort_index()
+
     def key(indicator, table, measure):
         found = report.loc[(indicator, table, measure), "key"]
         return found if isinstance(found, str) else found.iloc[0]  # a term in numerator and denominator: two rows
@@ -82,14 +84,21 @@ def test_catalogue_check_shows_the_key_of_every_year_from_real_cbs_metadata():
     assert key("laag_opleidingsniveau", "85984NED", laag) == "BasisonderwijsVmboMbo1_75"
     assert key("jeugdhulp", "85984NED", "PercentageJongerenMetJeugdzorg") == "PercentageJongerenMetJeugdzorg_99"
     row = report.loc[("bijstand", "85984NED", "PersonenPerSoortUitkeringBijstand")]
-    assert row["year"] == 2024 and row["status"] == "gevonden" and "Personen per soort uitkering; Bijstand" in row["detail"]
-    assert (report.loc[("roken", "50120NED")]["status"] == "geen metadata").all()      # not recorded
+    assert (
+        row["year"] == 2024
+        and row["status"] == "gevonden"
+        and "Personen per soort uitkering; Bijstand" in row["detail"]
+    )
+    assert (report.loc[("roken", "50120NED")]["status"] == "geen metadata").all()  # not recorded
     assert problems(report.reset_index()).empty
 
 
 def test_catalogue_check_names_a_measure_no_table_has():
-    wrong = {"bijstand": replace(CATALOGUE["bijstand"], source={**CATALOGUE["bijstand"].source,
-                                                                "numerator": "PersonenMetBijstnd"})}
+    wrong = {
+        "bijstand": replace(
+            CATALOGUE["bijstand"], source={**CATALOGUE["bijstand"].source, "numerator": "PersonenMetBijstnd"}
+        )
+    }
     report = check_catalogue(wrong, SOURCES, [shared_file("cbs", "85984NED-v3")])
     bad = problems(report)
     assert bad["measure"].tolist() == ["PersonenMetBijstnd"] and bad["status"].tolist() == ["nergens gevonden"]
@@ -97,14 +106,31 @@ def test_catalogue_check_names_a_measure_no_table_has():
 
 
 def test_contracts_list_every_failure_at_once():
-    values = pd.DataFrame({
-        "region": ["r", "r"], "indicator": ["x", "x"], "area_level": ["gemeente", "straat"], "area_code": ["GM0001", "GM0002"],
-        "area_name": ["A", "B"], "period": ["2020", "2020"], "year_start": [2020, 2020], "year_end": [2020, 2020],
-        "numerator": [5.0, -1.0], "denominator": [10.0, 10.0], "value": [50.0, 20.0], "lower_ci": [60.0, 10.0],
-        "upper_ci": [70.0, 30.0], "lower_ci_998": [np.nan] * 2, "upper_ci_998": [np.nan] * 2,
-        "statistic": ["proportion"] * 2, "method": ["Wilson score"] * 2, "gemeente_code": [None] * 2,
-        "rounding_share": [np.nan] * 2, "series_start": [pd.NA] * 2, "series_break": [False] * 2,
-    })
+    values = pd.DataFrame(
+        {
+            "region": ["r", "r"],
+            "indicator": ["x", "x"],
+            "area_level": ["gemeente", "straat"],
+            "area_code": ["GM0001", "GM0002"],
+            "area_name": ["A", "B"],
+            "period": ["2020", "2020"],
+            "year_start": [2020, 2020],
+            "year_end": [2020, 2020],
+            "numerator": [5.0, -1.0],
+            "denominator": [10.0, 10.0],
+            "value": [50.0, 20.0],
+            "lower_ci": [60.0, 10.0],
+            "upper_ci": [70.0, 30.0],
+            "lower_ci_998": [np.nan] * 2,
+            "upper_ci_998": [np.nan] * 2,
+            "statistic": ["proportion"] * 2,
+            "method": ["Wilson score"] * 2,
+            "gemeente_code": [None] * 2,
+            "rounding_share": [np.nan] * 2,
+            "series_start": [pd.NA] * 2,
+            "series_break": [False] * 2,
+        }
+    )
     with pytest.raises(ContractError) as err:
         validate_tables({"indicator_values": values})
     message = str(err.value)

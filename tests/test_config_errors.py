@@ -22,37 +22,73 @@ def _project(tmp_path, file: str, change):
 def _run(root, *args) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRENDBREUK_")}
     env["TRENDBREUK_ROOT"] = str(root)
-    return subprocess.run([sys.executable, "-m", "trendbreuk.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "trendbreuk.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 CASES = [
     # (file, change, command, what the message must name)
-    ("indicators.yaml", lambda t: t.replace("indicators:", "indicators: [", 1), ["check", "catalogue"],
-     ["indicators.yaml, line", "column", "not valid YAML"]),
-    ("programmes.yaml", lambda t: t + "\n  - {id: x, title: [\n", ["template", "registrations", "r.xlsx"],
-     ["programmes.yaml, line", "not valid YAML"]),
-    ("sources.yaml", lambda t: t.replace("datasets:", "datasets: :", 1), ["build"],
-     ["sources.yaml, line", "not valid YAML"]),
+    (
+        "indicators.yaml",
+        lambda t: t.replace("indicators:", "indicators: [", 1),
+        ["check", "catalogue"],
+        ["indicators.yaml, line", "column", "not valid YAML"],
+    ),
+    (
+        "programmes.yaml",
+        lambda t: t + "\n  - {id: x, title: [\n",
+        ["template", "registrations", "r.xlsx"],
+        ["programmes.yaml, line", "not valid YAML"],
+    ),
+    (
+        "sources.yaml",
+        lambda t: t.replace("datasets:", "datasets: :", 1),
+        ["build"],
+        ["sources.yaml, line", "not valid YAML"],
+    ),
     ("regions.yaml", lambda t: "", ["render", "all"], ["regions.yaml", "mapping", "empty file"]),
     ("regions.yaml", lambda t: "- zuid-limburg\n- noord\n", ["render", "all"], ["regions.yaml", "mapping", "list"]),
-    ("regions.yaml", lambda t: t.replace("{code: GM0935, name: Maastricht, tile: [1, 3]}", "{code: GM0935, tile: [1, 3]}"),
-     ["render", "all"], ["regions.yaml", "gemeente GM0935", "no name"]),
-    ("regions.yaml", lambda t: t.replace("code: PS", "code: ../PS", 1), ["render", "all"],
-     ["regions.yaml", "region zuid-limburg", "'../PS' is not a valid code"]),
-    ("regions.yaml", lambda t: t.replace("target_year: 2030", "target_year: twintig-dertig", 1), ["render", "all"],
-     ["regions.yaml", "target_year 'twintig-dertig' is not a whole number"]),
-    ("indicators.yaml", lambda t: t.replace("provider: perined", "provider: peri-ned", 1), ["check", "catalogue"],
-     ["indicators.yaml", "source provider 'peri-ned' is unknown"]),
-    ("indicators.yaml", lambda t: t.replace("decimals: 1", "decimals: een", 1), ["check", "catalogue"],
-     ["indicators.yaml", "decimals 'een' should be a whole number"]),
-    ("programmes.yaml", lambda t: t.replace("disclosure_threshold: 10", "disclosure_threshold: tien", 1),
-     ["template", "registrations", "r.xlsx"], ["programmes.yaml", "disclosure_threshold 'tien'"]),
+    (
+        "regions.yaml",
+        lambda t: t.replace("{code: GM0935, name: Maastricht, tile: [1, 3]}", "{code: GM0935, tile: [1, 3]}"),
+        ["render", "all"],
+        ["regions.yaml", "gemeente GM0935", "no name"],
+    ),
+    (
+        "regions.yaml",
+        lambda t: t.replace("code: PS", "code: ../PS", 1),
+        ["render", "all"],
+        ["regions.yaml", "region zuid-limburg", "'../PS' is not a valid code"],
+    ),
+    (
+        "regions.yaml",
+        lambda t: t.replace("target_year: 2030", "target_year: twintig-dertig", 1),
+        ["render", "all"],
+        ["regions.yaml", "target_year 'twintig-dertig' is not a whole number"],
+    ),
+    (
+        "indicators.yaml",
+        lambda t: t.replace("provider: perined", "provider: peri-ned", 1),
+        ["check", "catalogue"],
+        ["indicators.yaml", "source provider 'peri-ned' is unknown"],
+    ),
+    (
+        "indicators.yaml",
+        lambda t: t.replace("decimals: 1", "decimals: een", 1),
+        ["check", "catalogue"],
+        ["indicators.yaml", "decimals 'een' should be a whole number"],
+    ),
+    (
+        "programmes.yaml",
+        lambda t: t.replace("disclosure_threshold: 10", "disclosure_threshold: tien", 1),
+        ["template", "registrations", "r.xlsx"],
+        ["programmes.yaml", "disclosure_threshold 'tien'"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("file, change, command, expected", CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize("file, change, command, expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_a_configuration_mistake_is_a_message_naming_file_and_field(tmp_path, file, change, command, expected):
     root = _project(tmp_path, file, change)
     assert (root / "config" / file).read_text(encoding="utf-8") != (ROOT / "config" / file).read_text(encoding="utf-8")

@@ -5,17 +5,20 @@ import shutil
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT
 from trendbreuk.build import build
-from trendbreuk.processed import load_processed
 from trendbreuk.demo import write_demo
 from trendbreuk.geography.areas import load_regions
+from trendbreuk.processed import load_processed
 from trendbreuk.sources.cbs import read_cbs_v4
-from tests.conftest import ROOT
 
 
 def _digest(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_demo_is_deterministic(tmp_path):
@@ -32,16 +35,18 @@ def test_demo_files_are_in_the_real_formats(project):
     demo = project / "data" / "raw" / "demo"
     assert (demo / "perined" / "perined-export.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
     first = (demo / "perined" / "perined-export.csv").read_text(encoding="utf-8-sig").splitlines()[1]
-    assert first.count(";") == 6 and "," in first.split(";")[-1]                            # decimal comma
+    assert first.count(";") == 6 and "," in first.split(";")[-1]  # decimal comma
     manifest = json.loads(next((demo / "cbs" / "03759ned").iterdir()).joinpath("manifest.json").read_text())
-    assert manifest["demo"] is True and len(manifest["observations"]) == 2                  # paged like OData
+    assert manifest["demo"] is True and len(manifest["observations"]) == 2  # paged like OData
     page1 = json.loads(next((demo / "cbs" / "03759ned").iterdir()).joinpath("Observations-1.json").read_text())
     assert "@odata.nextLink" in page1
     assert "DEMODATA" in (demo / "LEESMIJ.txt").read_text()
 
 
 def test_demo_has_small_gemeenten_with_under_100_births(project):
-    perined = pd.read_csv(project / "data/raw/demo/perined/perined-export.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    perined = pd.read_csv(
+        project / "data/raw/demo/perined/perined-export.csv", sep=";", encoding="utf-8-sig", dtype=str
+    )
     vaals = perined[(perined["Gemeente"] == "Vaals") & (perined["Indicator"].str.startswith("Vroeggeboorte ("))]
     births = vaals["Noemer"].str.replace(".", "", regex=False).astype(int)
     assert births.max() < 100 and births.min() > 30
@@ -92,8 +97,12 @@ def test_build_sums_the_predecessors_of_a_merged_gemeente(project):
     assert len(predecessors) == 9 and not (raw["Gemeente"] == "Beekdaelen").any()
     expected = (predecessors["Teller"].astype(int).sum(), predecessors["Noemer"].str.replace(".", "").astype(int).sum())
     values = load_processed(root=project).indicator_values
-    row = values[(values["area_code"] == "GM1954") & (values["indicator"] == "vroeggeboorte")
-                 & (values["period"] == "2016-2018") & (values["region"] == "zuid-limburg")]
+    row = values[
+        (values["area_code"] == "GM1954")
+        & (values["indicator"] == "vroeggeboorte")
+        & (values["period"] == "2016-2018")
+        & (values["region"] == "zuid-limburg")
+    ]
     assert (row["numerator"].item(), row["denominator"].item()) == expected
     info = load_processed(root=project).info
     assert info["indeling_year"] == 2024

@@ -52,19 +52,22 @@ def test_brute_force_attacker_cannot_pin_any_small_count():
         free = [c for c in gemeenten if status[c]]
         if not free:
             continue
-        grids = np.meshgrid(*[np.arange(1, 10) if status[c] == "primair" else np.arange(0, 31) for c in free],
-                            indexing="ij")
-        cells = {c: (grids[free.index(c)].ravel() if c in free else np.full(grids[0].size, out.loc[c, "value"]))
-                 for c in gemeenten}
+        grids = np.meshgrid(
+            *[np.arange(1, 10) if status[c] == "primair" else np.arange(0, 31) for c in free], indexing="ij"
+        )
+        cells = {
+            c: (grids[free.index(c)].ravel() if c in free else np.full(grids[0].size, out.loc[c, "value"]))
+            for c in gemeenten
+        }
         derived = {**cells, "A": cells["A1"] + cells["A2"] + cells["A3"], "B": cells["B1"] + cells["B2"]}
         derived["R"] = derived["A"] + derived["B"]
         ok = np.ones(grids[0].size, dtype=bool)
         for code, value in out["value"].items():
             if not status[code]:
-                ok &= derived[code] == value                      # every published number must match
+                ok &= derived[code] == value  # every published number must match
             elif status[code] == "primair":
                 ok &= (derived[code] >= 1) & (derived[code] <= 9)  # a '<10' total is 1-9 too
-        assert ok.any(), combo                                     # the truth itself is always a completion
+        assert ok.any(), combo  # the truth itself is always a completion
         for code in out.index:
             if status[code] == "primair":
                 assert len(np.unique(derived[code][ok])) >= 2, (combo, code)
@@ -91,12 +94,23 @@ def test_tree_ranges_are_the_linear_programming_bounds():
             values[code] = sum(v for c, v in values.items() if parent.get(c) == code)
         codes = list(parent)
         status = [("primair" if 1 <= values[c] < 10 else ("secundair" if rng.random() < 0.3 else "")) for c in codes]
-        cells = pd.DataFrame({"code": codes, "parent": [parent[c] for c in codes],
-                              "value": [values[c] for c in codes], "suppressed": status})
-        bounds = [(1, 9) if s == "primair" else (0, None) if s == "secundair" else (values[c], values[c])
-                  for c, s in zip(codes, status)]
-        a_eq = [[1.0 if c == p else -1.0 if parent[c] == p else 0.0 for c in codes]
-                for p in codes if any(parent[c] == p for c in codes)]
+        cells = pd.DataFrame(
+            {
+                "code": codes,
+                "parent": [parent[c] for c in codes],
+                "value": [values[c] for c in codes],
+                "suppressed": status,
+            }
+        )
+        bounds = [
+            (1, 9) if s == "primair" else (0, None) if s == "secundair" else (values[c], values[c])
+            for c, s in zip(codes, status)
+        ]
+        a_eq = [
+            [1.0 if c == p else -1.0 if parent[c] == p else 0.0 for c in codes]
+            for p in codes
+            if any(parent[c] == p for c in codes)
+        ]
         ranges = feasible_ranges(cells, 10)
         assert set(ranges) == {c for c, s in zip(codes, status) if s}
         for code in ranges:

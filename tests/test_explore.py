@@ -27,8 +27,11 @@ def tables(project):
 def test_series_is_the_table_filtered_to_the_region_and_the_areas(wb, tables):
     got = wb.series("bijstand", ["Heerlen", "Kerkrade"])
     values = tables["indicator_values"]
-    expected = values[(values["region"] == "zuid-limburg") & (values["indicator"] == "bijstand")
-                      & values["area_code"].isin(["GM0917", "GM0928", "rest_nl"])]
+    expected = values[
+        (values["region"] == "zuid-limburg")
+        & (values["indicator"] == "bijstand")
+        & values["area_code"].isin(["GM0917", "GM0928", "rest_nl"])
+    ]
     assert len(got) == len(expected) > 0
     assert set(got["area_code"]) == {"GM0917", "GM0928", "rest_nl"}
     heerlen_2024 = expected[(expected["area_code"] == "GM0917") & (expected["period"] == "2024")]["value"].item()
@@ -41,8 +44,12 @@ def test_series_is_the_table_filtered_to_the_region_and_the_areas(wb, tables):
 def test_the_gap_and_the_share_closed_are_the_gaps_table(wb, tables):
     got = wb.gap("bijstand", "Heerlen")
     gaps = tables["gaps"]
-    expected = gaps[(gaps["region"] == "zuid-limburg") & (gaps["indicator"] == "bijstand")
-                    & (gaps["area_code"] == "GM0917") & (gaps["benchmark"] == "rest_nl")].sort_values("year_start")
+    expected = gaps[
+        (gaps["region"] == "zuid-limburg")
+        & (gaps["indicator"] == "bijstand")
+        & (gaps["area_code"] == "GM0917")
+        & (gaps["benchmark"] == "rest_nl")
+    ].sort_values("year_start")
     assert got["gap"].tolist() == expected["gap"].tolist()
     assert got["share_closed"].tolist()[-1] == expected["share_closed"].tolist()[-1]
 
@@ -50,16 +57,20 @@ def test_the_gap_and_the_share_closed_are_the_gaps_table(wb, tables):
 def test_furthest_behind_counts_each_target_indicator_once(wb, tables):
     got = wb.furthest_behind().set_index("area_code")
     a = tables["assessments"]
-    basket = a[(a["region"] == "zuid-limburg") & a["target_basket"] & (a["benchmark"] == "rest_nl")
-               & (a["area_level"] == "gemeente")]
+    basket = a[
+        (a["region"] == "zuid-limburg")
+        & a["target_basket"]
+        & (a["benchmark"] == "rest_nl")
+        & (a["area_level"] == "gemeente")
+    ]
     heerlen = basket[basket["area_code"] == "GM0917"]
-    assert heerlen["indicator"].nunique() == len(heerlen) == 19          # no variant counted twice
+    assert heerlen["indicator"].nunique() == len(heerlen) == 19  # no variant counted twice
     assert got.loc["GM0917", "duidelijk_slechter"] == (heerlen["comparison"] == "slechter").sum()
     assert list(got["duidelijk_slechter"]) == sorted(got["duidelijk_slechter"], reverse=True)
 
 
 def test_ranking_puts_the_least_favourable_first(wb, tables):
-    got = wb.ranking("bijstand")                                         # lower is better: the highest share first
+    got = wb.ranking("bijstand")  # lower is better: the highest share first
     assert got["rank"].tolist() == list(range(1, 17))
     assert got["value"].tolist() == sorted(got["value"], reverse=True)
 
@@ -79,7 +90,7 @@ def test_names_that_are_almost_right_are_suggested(wb):
     with pytest.raises(NotFound, match="bedoelt u: Heerlen"):
         wb.series("bijstand", "Heerlem")
     with pytest.raises(NotFound, match="trendbreuk edition save"):
-        wb.changes                                                   # no edition yet: which command makes it
+        wb.changes  # no edition yet: which command makes it
 
 
 def test_two_gemeenten_get_distinct_colours_markers_and_a_legend(wb):
@@ -88,7 +99,7 @@ def test_two_gemeenten_get_distinct_colours_markers_and_a_legend(wb):
     assert len(lines) == 2
     assert lines[0]["line"]["color"] != lines[1]["line"]["color"]
     assert lines[0]["marker"]["symbol"] != lines[1]["marker"]["symbol"]
-    assert fig.title == "Personen met bijstand" and fig["layout"]["separators"] == ",."   # the house style
+    assert fig.title == "Personen met bijstand" and fig["layout"]["separators"] == ",."  # the house style
     assert fig.to_plotly().layout.title.text == "Personen met bijstand"
 
 
@@ -116,10 +127,32 @@ def test_the_documented_names_are_the_public_api():
     from trendbreuk import explore
 
     assert callable(trendbreuk.open)
-    for name in ("indicator_values", "gaps", "assessments", "basket_summary", "age_strata", "age_shares",
-                 "age_groups", "small_area_values", "small_area_gaps", "small_area_assessments",
-                 "registrations_shared", "changes", "areas", "indicators", "all", "series", "gap", "ranking",
-                 "furthest_behind", "compare", "verdicts", "wijk", "age", "chart"):
+    for name in (
+        "indicator_values",
+        "gaps",
+        "assessments",
+        "basket_summary",
+        "age_strata",
+        "age_shares",
+        "age_groups",
+        "small_area_values",
+        "small_area_gaps",
+        "small_area_assessments",
+        "registrations_shared",
+        "changes",
+        "areas",
+        "indicators",
+        "all",
+        "series",
+        "gap",
+        "ranking",
+        "furthest_behind",
+        "compare",
+        "verdicts",
+        "wijk",
+        "age",
+        "chart",
+    ):
         assert hasattr(explore.Workbook, name) or name in ("indicators", "all"), name
 
 
@@ -130,8 +163,9 @@ def test_the_reference_page_is_made_from_the_code():
     spec = importlib.util.spec_from_file_location("api_reference", ROOT / "scripts" / "api_reference.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert (ROOT / "docs" / "verkennen.md").read_text(encoding="utf-8") == module.reference(), \
+    assert (ROOT / "docs" / "verkennen.md").read_text(encoding="utf-8") == module.reference(), (
         "docs/verkennen.md is out of date: .venv/bin/python scripts/api_reference.py"
+    )
 
 
 def test_the_explorer_redraws_for_the_chosen_indicator_and_areas(wb):
@@ -141,7 +175,7 @@ def test_the_explorer_redraws_for_the_chosen_indicator_and_areas(wb):
     assert len(first) == 1
     names = [t["name"] for t in first[0]["data"]["application/vnd.plotly.v1+json"]["data"]]
     assert "Heerlen" in names and "Kerkrade" not in names
-    box.areas.value = ("Heerlen", "Kerkrade")        # what a click does: the widget calls update
+    box.areas.value = ("Heerlen", "Kerkrade")  # what a click does: the widget calls update
     names = [t["name"] for t in shown()[0]["data"]["application/vnd.plotly.v1+json"]["data"]]
     assert "Kerkrade" in names
     box.indicator.value = "ww_uitkering"
@@ -157,8 +191,13 @@ def test_trend_break_for_any_indicator_area_and_start_year(wb, tables):
     assert list(found.estimates["term"]) == ["level", "slope", "level_change", "slope_change"]
     # the slopes are those of the gaps read straight from the table: a line through the points before 2018 alone
     gaps = tables["gaps"]
-    before = gaps[(gaps["region"] == "zuid-limburg") & (gaps["indicator"] == "bijstand") & (gaps["area_code"] == "ZL")
-                  & (gaps["benchmark"] == "rest_nl") & (gaps["year_start"] < 2018)]
+    before = gaps[
+        (gaps["region"] == "zuid-limburg")
+        & (gaps["indicator"] == "bijstand")
+        & (gaps["area_code"] == "ZL")
+        & (gaps["benchmark"] == "rest_nl")
+        & (gaps["year_start"] < 2018)
+    ]
     import numpy as np
 
     se = (before["gap_upper"] - before["gap_lower"]) / (2 * 1.959964)
@@ -180,11 +219,16 @@ def test_trend_break_of_an_areas_own_value(wb, tables):
 
     found = wb.trend_break("bijstand", of="waarde")
     values = tables["indicator_values"]
-    rows = values[(values["region"] == "zuid-limburg") & (values["indicator"] == "bijstand")
-                  & (values["area_code"] == "ZL") & (values["year_start"] < 2018)]
+    rows = values[
+        (values["region"] == "zuid-limburg")
+        & (values["indicator"] == "bijstand")
+        & (values["area_code"] == "ZL")
+        & (values["year_start"] < 2018)
+    ]
     x = sm.add_constant(rows["year_start"].to_numpy(dtype=float) - 2018)
-    glm = sm.GLM(rows["numerator"].to_numpy(), x, family=sm.families.Poisson(),
-                 offset=np.log(rows["denominator"].to_numpy())).fit()
+    glm = sm.GLM(
+        rows["numerator"].to_numpy(), x, family=sm.families.Poisson(), offset=np.log(rows["denominator"].to_numpy())
+    ).fit()
     assert found.result["slope"] == pytest.approx(glm.params[1], rel=1e-6)
     assert found.result["fit"].family == "counts"
     assert "in de waarde van Zuid-Limburg zelf" in found.sentence and "% per jaar" in found.sentence

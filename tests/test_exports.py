@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from tests.conftest import ROOT
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.geography.lineage import read_register
 from trendbreuk.sources.datasets import load_sources
 from trendbreuk.sources.exports import check_export
-from tests.conftest import ROOT
 
 CORPUS = ROOT / "tests" / "fixtures" / "exports"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
@@ -59,11 +59,15 @@ def test_harmless_rows_are_set_aside_and_listed_not_dropped_silently(tmp_path):
     """A gemeente outside every region, a 'Totaal' row, the region's own row and a loosely written name: the
     export reads, and the notes say what was set aside where."""
     path = tmp_path / "wsjg.csv"
-    path.write_bytes(("Indicator;Gebied;Periode;Waarde;Teller;Noemer\n"
-                      "Werkloosheid;heerlen;2020;6,50;2.925;45.000\n"
-                      "Werkloosheid;Amsterdam;2020;5,00;25.000;500.000\n"
-                      "Werkloosheid;Totaal;2020;4,00;360.000;9.000.000\n"
-                      "Werkloosheid;Nuth;2018;5,00;400;8.000\n").encode("cp1252"))
+    path.write_bytes(
+        (
+            "Indicator;Gebied;Periode;Waarde;Teller;Noemer\n"
+            "Werkloosheid;heerlen;2020;6,50;2.925;45.000\n"
+            "Werkloosheid;Amsterdam;2020;5,00;25.000;500.000\n"
+            "Werkloosheid;Totaal;2020;4,00;360.000;9.000.000\n"
+            "Werkloosheid;Nuth;2018;5,00;400;8.000\n"
+        ).encode("cp1252")
+    )
     checked = _check(path, "wsjg")
     assert checked.problems == []
     notes = {n["kind"]: n for n in checked.notes}
@@ -76,8 +80,11 @@ def test_harmless_rows_are_set_aside_and_listed_not_dropped_silently(tmp_path):
 
 def test_without_a_code_list_an_unknown_code_cannot_be_told_from_one_outside_the_regions(tmp_path):
     path = tmp_path / "perined.csv"
-    path.write_text("Gemeentecode;Gemeente;Periode;Indicator;Teller;Noemer;Percentage\n"
-                    "GM9999;Nergens;2020;Vroeggeboorte (<37 weken);5;70;7,1\n", encoding="utf-8-sig")
+    path.write_text(
+        "Gemeentecode;Gemeente;Periode;Indicator;Teller;Noemer;Percentage\n"
+        "GM9999;Nergens;2020;Vroeggeboorte (<37 weken);5;70;7,1\n",
+        encoding="utf-8-sig",
+    )
     assert _check(path, "perined", register=None).problems == []
     assert "bestaat niet" in _check(path, "perined").problems[0].message
 
@@ -93,13 +100,17 @@ def test_a_regional_row_is_reconciled_with_the_sum_of_its_gemeenten(tmp_path):
     checked = _check(path, "wsjg")
     assert checked.problems == []
     [difference] = [n for n in checked.notes if n["kind"] == "verschil met de som van de delen"]
-    assert difference["examples"] == ["Zuid-Limburg, werkloosheid 2020: teller 165 in de export, som van 16 "
-                                      "gemeenten 160 (verschil +5, +3,12%)"]
+    assert difference["examples"] == [
+        "Zuid-Limburg, werkloosheid 2020: teller 165 in de export, som van 16 gemeenten 160 (verschil +5, +3,12%)"
+    ]
 
 
 def _digest(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +121,11 @@ def built(project, tmp_path_factory):
     codes = next((root / "data/raw/demo/cbs/03759ned").iterdir()) / "RegioSCodes.json"
     payload = json.loads(codes.read_text(encoding="utf-8"))
     known = {r["Identifier"] for r in payload["value"]}
-    extra = [r for r in json.loads((CORPUS / "RegioSCodes.json").read_text(encoding="utf-8"))["value"]
-             if r["Identifier"] not in known]
+    extra = [
+        r
+        for r in json.loads((CORPUS / "RegioSCodes.json").read_text(encoding="utf-8"))["value"]
+        if r["Identifier"] not in known
+    ]
     payload["value"] += extra
     codes.write_text(json.dumps(payload), encoding="utf-8")
     from trendbreuk.build import build
@@ -164,7 +178,7 @@ def test_every_problem_of_every_export_comes_at_once(built, tmp_path):
 
 def test_notes_reach_build_info(built):
     info = json.loads((built / "data/processed/demo/build_info.json").read_text())
-    assert info["export_notes"] == []            # the demo exports are clean
+    assert info["export_notes"] == []  # the demo exports are clean
     assert pd.notna(info["built_at"])
 
 

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import ROOT, SHARED, shared_file
+from tests.odata_mirror import Fault, ODataMirror, add_recordings
 from trendbreuk import cli
 from trendbreuk.build import build
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.sources.cbs import latest_snapshot
-from tests.conftest import ROOT, SHARED, shared_file
-from tests.odata_mirror import Fault, ODataMirror, add_recordings
 
 OBSERVATIONS = "/03759ned/Observations"
 YEAR = "2024JJ00"
@@ -57,7 +57,7 @@ def _fetch(root, faults, *tables, options=()):
         os.environ.update(env)
         import time
 
-        real_sleep, time.sleep = time.sleep, waits.append   # the fetcher's backoff, not the mirror's delays
+        real_sleep, time.sleep = time.sleep, waits.append  # the fetcher's backoff, not the mirror's delays
         try:
             result = CliRunner().invoke(cli.app, ["fetch", "cbs", *tables, "--timeout", "1", *options])
         finally:
@@ -87,16 +87,29 @@ CASES = {
     "500 twice": ([Fault(OBSERVATIONS, "status", times=2, status=500)], None),
     "429 with Retry-After once": ([Fault(OBSERVATIONS, "status", times=1, status=429, retry_after="7")], None),
     "429 asking for an hour": ([Fault(OBSERVATIONS, "status", status=429, retry_after="3600")], "asks to wait 3600 s"),
-    "maintenance page with status 200": ([Fault(OBSERVATIONS, "html")], "returned an HTML page where JSON was expected"),
+    "maintenance page with status 200": (
+        [Fault(OBSERVATIONS, "html")],
+        "returned an HTML page where JSON was expected",
+    ),
     "body cut off once": ([Fault(OBSERVATIONS, "truncated", times=1)], None),
     "body cut off always": ([Fault(OBSERVATIONS, "truncated")], "failed after 4 attempts"),
     "broken JSON": ([Fault(OBSERVATIONS, "broken_json")], "returned invalid JSON"),
-    "empty value": ([Fault(OBSERVATIONS, "empty")], r"refused: no rows for the selection, where the snapshot in use \(.*\) has \d+"),
-    "far fewer rows": ([Fault(OBSERVATIONS, "fewer", keep=0.5)], r"refused: \d+ rows, 50% fewer than the \d+ of the snapshot in use"),
-    "a measure gone": ([Fault(OBSERVATIONS, "without_measure", measure="M000365")],
-                       r"refused: .*no values for measure M000365, where the snapshot in use \(.*\) has \d+"),
-    "gemeenten gone from the code list": ([Fault("/03759ned/RegioSCodes", "without_gemeenten", codes=("GM0917", "GM0935"))],
-                                          r"lacks 2 gemeente\(n\) that the snapshot in use .* has: GM0917, GM0935"),
+    "empty value": (
+        [Fault(OBSERVATIONS, "empty")],
+        r"refused: no rows for the selection, where the snapshot in use \(.*\) has \d+",
+    ),
+    "far fewer rows": (
+        [Fault(OBSERVATIONS, "fewer", keep=0.5)],
+        r"refused: \d+ rows, 50% fewer than the \d+ of the snapshot in use",
+    ),
+    "a measure gone": (
+        [Fault(OBSERVATIONS, "without_measure", measure="M000365")],
+        r"refused: .*no values for measure M000365, where the snapshot in use \(.*\) has \d+",
+    ),
+    "gemeenten gone from the code list": (
+        [Fault("/03759ned/RegioSCodes", "without_gemeenten", codes=("GM0917", "GM0935"))],
+        r"lacks 2 gemeente\(n\) that the snapshot in use .* has: GM0917, GM0935",
+    ),
     "dropped connection once": ([Fault(OBSERVATIONS, "drop", times=1)], None),
     "dropped connection always": ([Fault(OBSERVATIONS, "drop")], "failed after 4 attempts"),
     "slow answer past the time-out once": ([Fault(OBSERVATIONS, "slow", times=1, delay=2.5)], None),
@@ -105,20 +118,21 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_fault_ends_in_success_or_a_clear_message_and_build_still_works(good_project, zuid_limburg_population,
-                                                                          tmp_path, case):
+def test_a_fault_ends_in_success_or_a_clear_message_and_build_still_works(
+    good_project, zuid_limburg_population, tmp_path, case
+):
     faults, message = CASES[case]
     root = shutil.copytree(good_project, tmp_path / "project")
     before = _snapshots(root)
     result, mirror = _fetch(root, faults, "03759ned")
     if message is None:
         assert result.exit_code == 0, result.output
-        assert len(_snapshots(root)) == len(before) + 1                     # the retried answer is the new snapshot
+        assert len(_snapshots(root)) == len(before) + 1  # the retried answer is the new snapshot
     else:
         assert result.exit_code == 1, result.output
         assert "03759ned: niet opgehaald" in result.output and "CBS table 03759ned" in result.output
         assert re.search(message, result.output), result.output
-        assert _snapshots(root) == before                                   # nothing new, nothing half-written
+        assert _snapshots(root) == before  # nothing new, nothing half-written
         assert latest_snapshot(root / "data" / "raw" / "cbs" / "03759ned").name == before[-1]
     assert _population(root) == zuid_limburg_population
 
@@ -126,7 +140,7 @@ def test_a_fault_ends_in_success_or_a_clear_message_and_build_still_works(good_p
 def test_retry_after_is_waited_for(good_project, tmp_path):
     root = shutil.copytree(good_project, tmp_path / "project")
     result, _ = _fetch(root, [Fault(OBSERVATIONS, "status", times=1, status=429, retry_after="7")], "03759ned")
-    assert result.exit_code == 0 and result.waits == [7.0]                 # not the 1 s of the first backoff
+    assert result.exit_code == 0 and result.waits == [7.0]  # not the 1 s of the first backoff
 
 
 def test_a_smaller_answer_can_be_taken_on_purpose(good_project, tmp_path):
@@ -146,5 +160,9 @@ def test_an_empty_v3_table_or_one_that_lost_gemeenten_is_refused(good_project, t
     empty, _ = _fetch(root, [Fault("/84799NED/TypedDataSet", "empty")], "84799NED")
     assert empty.exit_code == 1 and "refused: no rows for the selection" in empty.output
     lost, _ = _fetch(root, [Fault("/84799NED/WijkenEnBuurten", "without_gemeenten", codes=("GM0917",))], "84799NED")
-    assert lost.exit_code == 1 and "lacks 1 gemeente(n) that the snapshot in use" in lost.output and "GM0917" in lost.output
+    assert (
+        lost.exit_code == 1
+        and "lacks 1 gemeente(n) that the snapshot in use" in lost.output
+        and "GM0917" in lost.output
+    )
     assert _snapshots(root, "84799NED") == before

@@ -47,11 +47,11 @@ def test_the_chart_template_ignores_changes_to_plotlys_registry():
     from trendbreuk.charts import figure
 
     pristine = figure.template()
-    assert "margin" not in pristine["layout"]                 # plotly's simple_white leaves margins to plotly.js
+    assert "margin" not in pristine["layout"]  # plotly's simple_white leaves margins to plotly.js
     saved = copy.deepcopy(pio.templates["simple_white"])
     figure.template.cache_clear()
     try:
-        pio.templates["simple_white"].layout.margin = dict(t=30, r=0, b=0, l=0)   # what Quarto's setup does
+        pio.templates["simple_white"].layout.margin = dict(t=30, r=0, b=0, l=0)  # what Quarto's setup does
         assert figure.template() == pristine
     finally:
         pio.templates["simple_white"] = saved
@@ -64,9 +64,9 @@ def test_an_embedded_chart_carries_only_the_defaults_of_its_own_trace_types():
     chart names its own); what it keeps is plotly's simple_white as it is, so the chart looks the same."""
     import json
 
+    from tests.report_html import figures
     from trendbreuk.charts.figure import Figure, template
     from trendbreuk.reports.page import Page
-    from tests.report_html import figures
 
     embedded = figures(Page().chart(Figure().add_trace("scatter", x=[1, 2], y=[3, 4]), alt="een lijn").data)[0]
     full = json.loads(json.dumps(template()))
@@ -82,14 +82,19 @@ def test_every_colour_scaled_trace_names_its_own_scale():
     """Why the template's default colour scales may go: the maps (the only colour-scaled charts) set Cividis."""
     import pandas as pd
 
+    from tests.conftest import ROOT
     from trendbreuk.charts.maps import figure_area_map, figure_map
     from trendbreuk.geography.areas import load_regions
-    from tests.conftest import ROOT
 
     region = load_regions(ROOT / "config" / "regions.yaml").region("zuid-limburg")
-    figures = [figure_map(pd.DataFrame({"area_code": [g.code for g in region.gemeenten], "value": range(16)}), region,
-                          title="t"),
-               figure_area_map(pd.DataFrame({"area_code": ["BU09170000", "BU09170001"], "area_name": ["a", "b"],
-                                             "value": [1.0, 2.0]}), title="t")]
+    figures = [
+        figure_map(
+            pd.DataFrame({"area_code": [g.code for g in region.gemeenten], "value": range(16)}), region, title="t"
+        ),
+        figure_area_map(
+            pd.DataFrame({"area_code": ["BU09170000", "BU09170001"], "area_name": ["a", "b"], "value": [1.0, 2.0]}),
+            title="t",
+        ),
+    ]
     scaled = [t for f in figures for t in f.traces if (t.get("marker") or {}).get("showscale")]
     assert len(scaled) == 2 and all(t["marker"]["colorscale"] for t in scaled)

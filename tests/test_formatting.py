@@ -6,20 +6,23 @@ import pytest
 from trendbreuk import formatting as fmt
 
 
-@pytest.mark.parametrize("call, expected", [
-    (lambda: fmt.percentage(17.2), "17,2%"),
-    (lambda: fmt.percentage(17.25, 1), "17,3%"),   # half away from zero, as CBS rounds
-    (lambda: fmt.number(0.15, 1), "0,2"),            # on the decimal value, not the binary 0.1499...
-    (lambda: fmt.number(-0.25, 1), "-0,3"),
-    (lambda: fmt.number(-0.04, 1), "0,0"),          # no negative zero
-    (lambda: fmt.number(-1234.5, 0), "-1.235"),
-    (lambda: fmt.number(1234), "1.234"),
-    (lambda: fmt.number(1234567.891, 2), "1.234.567,89"),
-    (lambda: fmt.share(0.25), "25%"),
-    (lambda: fmt.difference(0.84, "%"), "0,8 procentpunt"),
-    (lambda: fmt.difference(-1.25, "%", 2), "-1,25 procentpunt"),
-    (lambda: fmt.percentage(math.nan), "–"),
-])
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        (lambda: fmt.percentage(17.2), "17,2%"),
+        (lambda: fmt.percentage(17.25, 1), "17,3%"),  # half away from zero, as CBS rounds
+        (lambda: fmt.number(0.15, 1), "0,2"),  # on the decimal value, not the binary 0.1499...
+        (lambda: fmt.number(-0.25, 1), "-0,3"),
+        (lambda: fmt.number(-0.04, 1), "0,0"),  # no negative zero
+        (lambda: fmt.number(-1234.5, 0), "-1.235"),
+        (lambda: fmt.number(1234), "1.234"),
+        (lambda: fmt.number(1234567.891, 2), "1.234.567,89"),
+        (lambda: fmt.share(0.25), "25%"),
+        (lambda: fmt.difference(0.84, "%"), "0,8 procentpunt"),
+        (lambda: fmt.difference(-1.25, "%", 2), "-1,25 procentpunt"),
+        (lambda: fmt.percentage(math.nan), "–"),
+    ],
+)
 def test_dutch_formats(call, expected):
     assert call() == expected
 
@@ -28,8 +31,10 @@ def test_table_cells_keep_periods_on_one_line():
     from trendbreuk.reports.page import table_html
 
     html = table_html(pd.DataFrame({"Periode": ["2016-2018 → 2022-2024"], "Code": ["GM0917-2018"]}))
-    assert ('<td data-label="Periode"><span class="tb-nowrap">2016-2018</span> → <span class="tb-nowrap">2022-2024'
-            '</span></td><td data-label="Code">GM0917-2018</td>') in html
+    assert (
+        '<td data-label="Periode"><span class="tb-nowrap">2016-2018</span> → <span class="tb-nowrap">2022-2024'
+        '</span></td><td data-label="Code">GM0917-2018</td>'
+    ) in html
 
 
 def test_numbers_read_as_babel_writes_them_in_nl_nl():
@@ -76,15 +81,21 @@ def test_standing_sentences_read_right_for_one_and_many():
     from trendbreuk.reports.sentences import chance_note, standing_sentence
 
     assert standing_sentence("Heerlen", "de rest van Nederland", {"slechter": 1}, 1) == (
-        "Heerlen scoort nu op de enige doelindicator duidelijk slechter dan de rest van Nederland.")
+        "Heerlen scoort nu op de enige doelindicator duidelijk slechter dan de rest van Nederland."
+    )
     assert standing_sentence("Heerlen", "de rest van Nederland", {"gelijk": 1}, 1) == (
-        "Heerlen scoort nu op de enige doelindicator niet duidelijk anders.")
+        "Heerlen scoort nu op de enige doelindicator niet duidelijk anders."
+    )
     assert standing_sentence("Vaals", "de rest van Nederland", {"slechter": 3, "beter": 1, "gelijk": 15}, 19) == (
         "Vaals scoort nu op 3 van de 19 doelindicatoren duidelijk slechter dan de rest van Nederland, op 1 duidelijk "
-        "beter en op 15 niet duidelijk anders.")
+        "beter en op 15 niet duidelijk anders."
+    )
     assert standing_sentence("Vaals", "Nederland", {"niet_te_beoordelen": 2}, 2) == (
-        "Beide doelindicatoren zijn voor Vaals nu niet te beoordelen.")
+        "Beide doelindicatoren zijn voor Vaals nu niet te beoordelen."
+    )
     # 19 comparisons at 95%: 0,95 expected by chance, "ongeveer 1"; 1 comparison: no count at all
     assert "bij 19 vergelijkingen zijn dat er ongeveer 1." in chance_note(19, 0.95)
-    assert chance_note(1, 0.05) == ("Ook zonder echt verschil noemt de toets gemiddeld 1 op de 20 vergelijkingen "
-                                    "“duidelijk” anders. Lees één afwijkende indicator daarom niet als bewijs.")
+    assert chance_note(1, 0.05) == (
+        "Ook zonder echt verschil noemt de toets gemiddeld 1 op de 20 vergelijkingen "
+        "“duidelijk” anders. Lees één afwijkende indicator daarom niet als bewijs."
+    )

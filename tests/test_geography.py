@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from trendbreuk.geography.areas import AreaLookupError, load_regions, name_key, normalise_gemeente_code
 from tests.conftest import ROOT, shared_file
+from trendbreuk.geography.areas import AreaLookupError, load_regions, name_key, normalise_gemeente_code
 
 REGIONS = load_regions(ROOT / "config" / "regions.yaml")
 ZL = REGIONS.region("zuid-limburg")
@@ -28,8 +28,11 @@ def test_every_configured_code_is_a_current_gemeente_in_cbs_03759ned():
     folder = shared_file("cbs", "03759ned-v4")
     codes = {c["Identifier"].strip(): c for c in json.loads((folder / "codes-RegioS.json").read_text())["value"]}
     observations = json.loads((folder / "observations-page-1.json").read_text())["value"]
-    populated_2026 = {o["RegioS"] for o in observations
-                      if o["Perioden"] == "2026JJ00" and o["Measure"] == "M000352" and o["Value"] is not None}
+    populated_2026 = {
+        o["RegioS"]
+        for o in observations
+        if o["Perioden"] == "2026JJ00" and o["Measure"] == "M000352" and o["Value"] is not None
+    }
     for region in REGIONS.regions.values():
         for g in region.gemeenten:
             assert g.code in codes, g.code
@@ -48,9 +51,17 @@ def test_gemeente_lookup_by_code_or_name(text):
     assert ZL.gemeente(text).code == "GM0935"
 
 
-@pytest.mark.parametrize("text, code", [("Beek", "GM0888"), ("Beek (L.)", "GM0888"), ("Stein (L.)", "GM0971"),
-                                        ("Valkenburg a/d Geul", "GM0994"), ("valkenburg aan de geul", "GM0994"),
-                                        ("Eijsden Margraten", "GM1903")])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("Beek", "GM0888"),
+        ("Beek (L.)", "GM0888"),
+        ("Stein (L.)", "GM0971"),
+        ("Valkenburg a/d Geul", "GM0994"),
+        ("valkenburg aan de geul", "GM0994"),
+        ("Eijsden Margraten", "GM1903"),
+    ],
+)
 def test_gemeente_lookup_forgives_official_variants(text, code):
     assert ZL.gemeente(text).code == code
 
@@ -88,10 +99,10 @@ def test_region_config_refuses_a_code_twice(tmp_path):
 
 
 def test_locate_gemeente_by_name_in_any_region():
-    region, gemeente = REGIONS.locate_gemeente("Venlo")            # a name outside the default region
+    region, gemeente = REGIONS.locate_gemeente("Venlo")  # a name outside the default region
     assert (region.key, gemeente.code) == ("noord-en-midden-limburg", "GM0983")
     assert REGIONS.locate_gemeente("0917")[1].name == "Heerlen"
     with pytest.raises(AreaLookupError, match="is not a gemeente of region Noord- en Midden-Limburg"):
         REGIONS.locate_gemeente("Heerlen", "noord-en-midden-limburg")
     with pytest.raises(AreaLookupError, match="closest matches: Heerlen"):
-        REGIONS.locate_gemeente("Herlen")                          # unknown everywhere: the default region's hints
+        REGIONS.locate_gemeente("Herlen")  # unknown everywhere: the default region's hints

@@ -46,17 +46,20 @@ def hostile_project(tmp_path_factory):
     region["focus_areas"][0]["note"] = PAYLOADS["script"]
     for benchmark in regions["benchmarks"]:
         benchmark["name"] += " " + PAYLOADS["attribute"]
-    (root / "config/regions.yaml").write_text(yaml.safe_dump(regions, allow_unicode=True, sort_keys=False),
-                                              encoding="utf-8")
+    (root / "config/regions.yaml").write_text(
+        yaml.safe_dump(regions, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     catalogue = yaml.safe_load((root / "config/indicators.yaml").read_text(encoding="utf-8"))
     for entry in catalogue["indicators"][::3]:
         entry["title"] += " " + PAYLOADS["script"]
-    (root / "config/indicators.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True, sort_keys=False),
-                                                 encoding="utf-8")
+    (root / "config/indicators.yaml").write_text(
+        yaml.safe_dump(catalogue, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     programmes = yaml.safe_load((root / "config/programmes.yaml").read_text(encoding="utf-8"))
     programmes["programmes"][1]["title"] += " " + PAYLOADS["tag"]
-    (root / "config/programmes.yaml").write_text(yaml.safe_dump(programmes, allow_unicode=True, sort_keys=False),
-                                                 encoding="utf-8")
+    (root / "config/programmes.yaml").write_text(
+        yaml.safe_dump(programmes, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     write_demo(root)
     build(root=root)
     return root
@@ -91,8 +94,10 @@ def test_no_payload_runs_in_any_report(hostile_reports):
                     dialogs = []
                     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
                     page.mouse.move(10, 10)
-                    page.evaluate("() => document.querySelectorAll('[onmouseover]').forEach(e => e.dispatchEvent("
-                                  "new MouseEvent('mouseover')))")
+                    page.evaluate(
+                        "() => document.querySelectorAll('[onmouseover]').forEach(e => e.dispatchEvent("
+                        "new MouseEvent('mouseover')))"
+                    )
                     if page.evaluate("() => window.__tb_xss") or dialogs:
                         ran.append(f"{path.name} at {width} px")
     assert ran == []
@@ -106,4 +111,4 @@ def test_the_payloads_are_shown_as_text(hostile_reports):
     assert not re.search(r"<img src=x", html)
     with browser() as instance, opened(instance, factsheet, WIDTHS["desktop"]) as page:
         assert PAYLOADS["tag"] in page.locator("h1").inner_text()
-        assert "Maastricht <img src=x onerror=" in page.title()   # the <title> holds the name as text
+        assert "Maastricht <img src=x onerror=" in page.title()  # the <title> holds the name as text

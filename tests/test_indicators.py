@@ -1,19 +1,18 @@
 """Statistics, aggregation, gap and target path. Expected values are worked out by hand or taken from the
 published examples named at each test, never from this code's output."""
 
-
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT
 from trendbreuk.geography.areas import Gemeente, Region, Subregio
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
 from trendbreuk.indicators.catalogue import CatalogueError, Indicator, load_catalogue
 from trendbreuk.indicators.gap import calculate_gaps, difference_ci, target_gap
 from trendbreuk.indicators.proportions import calculate_proportion
-from tests.conftest import ROOT
-
 
 # Proportions -------------------------------------------------------------------------------------------
+
 
 def test_wilson_matches_newcombe_1998_example():
     # Newcombe RG (1998) Stat Med 17:857-872, Table II: 81/263 -> Wilson 0.2553 to 0.3662.
@@ -38,31 +37,41 @@ def test_zero_or_missing_denominator_gives_no_value_and_says_why():
 
 
 def test_numerator_above_denominator_is_an_error_naming_the_row():
-    frame = pd.DataFrame({"indicator": ["x"], "area_code": ["GM0981"], "period": ["2018"],
-                          "numerator": [12], "denominator": [10]})
+    frame = pd.DataFrame(
+        {"indicator": ["x"], "area_code": ["GM0981"], "period": ["2018"], "numerator": [12], "denominator": [10]}
+    )
     with pytest.raises(ValueError, match="numerator 12 exceeds denominator 10 .*area_code=GM0981"):
         calculate_proportion(frame)
 
 
 # Aggregation ------------------------------------------------------------------------------------------
 
-REGION = Region(key="r", code="R", name="Regio", subregios=(
-    Subregio("A", "Sub A", (Gemeente("GM0001", "Een", "A"), Gemeente("GM0002", "Twee", "A"))),
-    Subregio("B", "Sub B", (Gemeente("GM0003", "Drie", "B"),)),
-))
+REGION = Region(
+    key="r",
+    code="R",
+    name="Regio",
+    subregios=(
+        Subregio("A", "Sub A", (Gemeente("GM0001", "Een", "A"), Gemeente("GM0002", "Twee", "A"))),
+        Subregio("B", "Sub B", (Gemeente("GM0003", "Drie", "B"),)),
+    ),
+)
 
 
 def _counts(rows):
-    return pd.DataFrame(rows, columns=["indicator", "area_code", "period", "year_start", "year_end", "numerator", "denominator"])
+    return pd.DataFrame(
+        rows, columns=["indicator", "area_code", "period", "year_start", "year_end", "numerator", "denominator"]
+    )
 
 
 def test_aggregation_sums_counts_not_percentages():
-    counts = _counts([
-        ("x", "GM0001", "2018", 2018, 2018, 10, 100),   # 10%
-        ("x", "GM0002", "2018", 2018, 2018, 30, 200),   # 15%
-        ("x", "GM0003", "2018", 2018, 2018, 5, 50),     # 10%
-        ("x", "NL01", "2018", 2018, 2018, 1000, 10000),
-    ])
+    counts = _counts(
+        [
+            ("x", "GM0001", "2018", 2018, 2018, 10, 100),  # 10%
+            ("x", "GM0002", "2018", 2018, 2018, 30, 200),  # 15%
+            ("x", "GM0003", "2018", 2018, 2018, 5, 50),  # 10%
+            ("x", "NL01", "2018", 2018, 2018, 1000, 10000),
+        ]
+    )
     out = aggregate_areas(counts, REGION).set_index("area_code")
     # Sub A: (10+30)/(100+200) = 40/300 = 13.33%, not the mean of 10% and 15% (12.5%).
     assert out.loc["A", ["numerator", "denominator"]].tolist() == [40, 300]
@@ -73,36 +82,51 @@ def test_aggregation_sums_counts_not_percentages():
 
 
 def test_no_region_or_rest_when_a_gemeente_is_missing():
-    counts = _counts([
-        ("x", "GM0001", "2018", 2018, 2018, 10, 100),
-        ("x", "GM0003", "2018", 2018, 2018, 5, 50),
-        ("x", "NL01", "2018", 2018, 2018, 1000, 10000),
-    ])
+    counts = _counts(
+        [
+            ("x", "GM0001", "2018", 2018, 2018, 10, 100),
+            ("x", "GM0003", "2018", 2018, 2018, 5, 50),
+            ("x", "NL01", "2018", 2018, 2018, 1000, 10000),
+        ]
+    )
     out = aggregate_areas(counts, REGION)
     assert set(out["area_code"]) == {"GM0001", "GM0003", "B", "NL01"}
 
 
 def test_region_larger_than_nederland_is_an_error():
-    counts = _counts([
-        ("x", "GM0001", "2018", 2018, 2018, 10, 100), ("x", "GM0002", "2018", 2018, 2018, 30, 200),
-        ("x", "GM0003", "2018", 2018, 2018, 5, 50), ("x", "NL01", "2018", 2018, 2018, 40, 10000),
-    ])
+    counts = _counts(
+        [
+            ("x", "GM0001", "2018", 2018, 2018, 10, 100),
+            ("x", "GM0002", "2018", 2018, 2018, 30, 200),
+            ("x", "GM0003", "2018", 2018, 2018, 5, 50),
+            ("x", "NL01", "2018", 2018, 2018, 40, 10000),
+        ]
+    )
     with pytest.raises(ValueError, match="exceed Nederland"):
         aggregate_areas(counts, REGION)
 
 
-OTHER = Region(key="o", code="O", name="Ander", subregios=(
-    Subregio("C", "Sub C", (Gemeente("GM0004", "Vier", "C"), Gemeente("GM0005", "Vijf", "C"))),
-))
+OTHER = Region(
+    key="o",
+    code="O",
+    name="Ander",
+    subregios=(Subregio("C", "Sub C", (Gemeente("GM0004", "Vier", "C"), Gemeente("GM0005", "Vijf", "C"))),),
+)
 
 
 def test_several_regions_in_one_pass_each_with_its_own_rest_of_nederland():
-    counts = _counts([
-        ("x", "GM0001", "2018", 2018, 2018, 10, 100), ("x", "GM0002", "2018", 2018, 2018, 30, 200),
-        ("x", "GM0003", "2018", 2018, 2018, 5, 50), ("x", "GM0004", "2018", 2018, 2018, 20, 400),
-        ("x", "GM0005", "2018", 2018, 2018, 7, 70), ("x", "GM0005", "2019", 2019, 2019, 8, 80),
-        ("x", "NL01", "2018", 2018, 2018, 1000, 10000), ("x", "NL01", "2019", 2019, 2019, 1100, 11000),
-    ])
+    counts = _counts(
+        [
+            ("x", "GM0001", "2018", 2018, 2018, 10, 100),
+            ("x", "GM0002", "2018", 2018, 2018, 30, 200),
+            ("x", "GM0003", "2018", 2018, 2018, 5, 50),
+            ("x", "GM0004", "2018", 2018, 2018, 20, 400),
+            ("x", "GM0005", "2018", 2018, 2018, 7, 70),
+            ("x", "GM0005", "2019", 2019, 2019, 8, 80),
+            ("x", "NL01", "2018", 2018, 2018, 1000, 10000),
+            ("x", "NL01", "2019", 2019, 2019, 1100, 11000),
+        ]
+    )
     out = aggregate_areas(counts, [REGION, OTHER])
     assert out["region"].tolist() == ["r"] * 9 + ["o"] * 8  # region by region, in the order given
     other = out[out["region"] == "o"].set_index(["area_code", "period"])
@@ -133,6 +157,7 @@ def test_pooling_drops_a_block_with_a_missing_year():
 
 # Gap and target path ----------------------------------------------------------------------------------
 
+
 def test_target_path_by_hand():
     # Baseline gap 2.0 at 2017 (midpoint of 2016-2018); 25% less by 2030 -> 1.5.
     # At 2023.5 (midpoint of 2022-2024): 2.0 x (1 - 0.25 x 6.5/13) = 1.75.
@@ -147,16 +172,41 @@ def test_newcombe_difference_matches_published_example():
 
 
 def _indicator(polarity="lower_is_better"):
-    return {"x": Indicator(id="x", title="X", unit="%", polarity=polarity, life_phase="p", statistic="proportion",
-                           ci_method="wilson", source={}, multiplier=100)}
+    return {
+        "x": Indicator(
+            id="x",
+            title="X",
+            unit="%",
+            polarity=polarity,
+            life_phase="p",
+            statistic="proportion",
+            ci_method="wilson",
+            source={},
+            multiplier=100,
+        )
+    }
 
 
 def _values(area_rates, bench_rates, n=10_000):
     rows = []
-    for (period, ys, ye), (a, b) in zip([("2016-2018", 2016, 2018), ("2022-2024", 2022, 2024)], zip(area_rates, bench_rates)):
+    for (period, ys, ye), (a, b) in zip(
+        [("2016-2018", 2016, 2018), ("2022-2024", 2022, 2024)], zip(area_rates, bench_rates)
+    ):
         for code, level, rate in (("GM0001", "gemeente", a), ("rest_nl", "rest_nl", b)):
-            rows.append({"region": "r", "indicator": "x", "area_level": level, "area_code": code, "area_name": code,
-                         "period": period, "year_start": ys, "year_end": ye, "numerator": rate * n, "denominator": n})
+            rows.append(
+                {
+                    "region": "r",
+                    "indicator": "x",
+                    "area_level": level,
+                    "area_code": code,
+                    "area_name": code,
+                    "period": period,
+                    "year_start": ys,
+                    "year_end": ye,
+                    "numerator": rate * n,
+                    "denominator": n,
+                }
+            )
     return calculate_proportion(pd.DataFrame(rows))
 
 
@@ -189,6 +239,7 @@ def test_no_target_without_a_disadvantage_at_baseline():
 
 # Catalogue --------------------------------------------------------------------------------------------
 
+
 def test_catalogue_loads_and_every_indicator_is_complete():
     catalogue = load_catalogue(ROOT / "config" / "indicators.yaml")
     assert {"vroeggeboorte", "big2", "kinderen_uitkeringsgezin"} <= set(catalogue)
@@ -197,8 +248,10 @@ def test_catalogue_loads_and_every_indicator_is_complete():
 
 def test_catalogue_refuses_an_unknown_polarity(tmp_path):
     path = tmp_path / "indicators.yaml"
-    path.write_text("indicators:\n  - {id: a, title: A, unit: '%', polarity: up, life_phase: p, statistic: proportion,"
-                    " ci_method: wilson, source: {provider: x}}\n")
+    path.write_text(
+        "indicators:\n  - {id: a, title: A, unit: '%', polarity: up, life_phase: p, statistic: proportion,"
+        " ci_method: wilson, source: {provider: x}}\n"
+    )
     with pytest.raises(CatalogueError, match="indicator 'a': polarity 'up'"):
         load_catalogue(path)
 
@@ -211,13 +264,25 @@ def test_indicator_values_for_every_indicator_in_one_pass_and_a_reason_for_one_w
 
     catalogue = load_catalogue(ROOT / "config" / "indicators.yaml")
     indicators = {k: catalogue[k] for k in ("peuters_vve", "werkloosheid")}
-    rows = [("peuters_vve", c, "2020", 2020, 2020, n, d) for c, n, d in
-            [("GM0001", 10, 100), ("GM0002", 30, 200), ("GM0003", 5, 50), ("NL01", 1000, 10000)]]
+    rows = [
+        ("peuters_vve", c, "2020", 2020, 2020, n, d)
+        for c, n, d in [("GM0001", 10, 100), ("GM0002", 30, 200), ("GM0003", 5, 50), ("NL01", 1000, 10000)]
+    ]
     rows += [("werkloosheid", "GM0999", "2020", 2020, 2020, 7, 70)]
-    frames = {"wsjg": pd.DataFrame(rows, columns=["indicator", "area_code", "period", "year_start", "year_end",
-                                                  "numerator", "denominator"])}
-    regions = RegionsConfig(regions={"r": REGION}, default_region="r", benchmarks={"rest_nl": "Rest van Nederland"},
-                            default_benchmark="rest_nl", baseline_year=2018, target_year=2030, target_share_closed=0.25)
+    frames = {
+        "wsjg": pd.DataFrame(
+            rows, columns=["indicator", "area_code", "period", "year_start", "year_end", "numerator", "denominator"]
+        )
+    }
+    regions = RegionsConfig(
+        regions={"r": REGION},
+        default_region="r",
+        benchmarks={"rest_nl": "Rest van Nederland"},
+        default_benchmark="rest_nl",
+        baseline_year=2018,
+        target_year=2030,
+        target_share_closed=0.25,
+    )
     missing = {}
     values = calculate_indicator_values(frames, indicators, regions, missing=missing)
     assert set(values["indicator"]) == {"peuters_vve"}

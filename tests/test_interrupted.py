@@ -23,8 +23,9 @@ from tests.conftest import copy_project
 def _child(root: Path, code: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRENDBREUK_")}
     env["TRENDBREUK_ROOT"] = str(root)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 @pytest.fixture
@@ -38,7 +39,9 @@ def _values(root: Path) -> pd.DataFrame:
 
 def test_a_build_killed_while_writing_leaves_the_previous_build_and_the_next_cleans_up(built):
     before = _values(built)
-    killed = _child(built, """
+    killed = _child(
+        built,
+        """
         import os, pandas
         real = pandas.DataFrame.to_parquet
         def write_then_die(self, *args, **kwargs):
@@ -47,21 +50,24 @@ def test_a_build_killed_while_writing_leaves_the_previous_build_and_the_next_cle
         pandas.DataFrame.to_parquet = write_then_die
         from trendbreuk.build import build
         build()
-    """)
+    """,
+    )
     assert killed.returncode == 9, killed.stderr
     processed = built / "data/processed"
     left = list(processed.glob(".demo.*.tmp"))
     assert left, "the killed build should have left its temporary folder (that is what is tested)"
-    pd.testing.assert_frame_equal(_values(built), before)        # the previous build is untouched and readable
+    pd.testing.assert_frame_equal(_values(built), before)  # the previous build is untouched and readable
     again = _child(built, "from trendbreuk.build import build; build()")
     assert again.returncode == 0, again.stderr
-    assert list(processed.glob(".demo.*.tmp")) == []              # the next build removed what was left
-    pd.testing.assert_frame_equal(_values(built), before)        # same sources, same tables
+    assert list(processed.glob(".demo.*.tmp")) == []  # the next build removed what was left
+    pd.testing.assert_frame_equal(_values(built), before)  # same sources, same tables
 
 
 def test_a_build_killed_between_its_two_renames_is_put_back_by_the_next_reader(built):
     before = _values(built)
-    killed = _child(built, """
+    killed = _child(
+        built,
+        """
         import os
         from trendbreuk import io
         real, calls = os.replace, []
@@ -73,15 +79,19 @@ def test_a_build_killed_between_its_two_renames_is_put_back_by_the_next_reader(b
         io.os.replace = replace
         from trendbreuk.build import build
         build()
-    """)
+    """,
+    )
     assert killed.returncode == 9, killed.stderr
     processed = built / "data/processed"
     assert not (processed / "demo").exists() and (processed / ".demo.old").is_dir()
     # the next reader (a report, Jupyter) finds the previous tables back in place
-    read = _child(built, """
+    read = _child(
+        built,
+        """
         from trendbreuk.processed import load_processed
         print(len(load_processed().indicator_values))
-    """)
+    """,
+    )
     assert read.returncode == 0 and int(read.stdout) == len(before), read.stderr
     assert (processed / "demo").is_dir() and not (processed / ".demo.old").exists()
     pd.testing.assert_frame_equal(_values(built), before)
@@ -105,12 +115,21 @@ def _marked(mark: str) -> list[int]:
 def test_render_all_killed_leaves_no_process_behind(built, tmp_path):
     mark = f"TRENDBREUK_TEST_MARK={uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRENDBREUK_")}
-    env.update({"TRENDBREUK_ROOT": str(built), "TRENDBREUK_REPORTS": str(tmp_path / "reports"),
-                mark.split("=")[0]: mark.split("=")[1]})
-    parent = subprocess.Popen([sys.executable, "-m", "trendbreuk.cli", "render", "all", "--force"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env.update(
+        {
+            "TRENDBREUK_ROOT": str(built),
+            "TRENDBREUK_REPORTS": str(tmp_path / "reports"),
+            mark.split("=")[0]: mark.split("=")[1],
+        }
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "trendbreuk.cli", "render", "all", "--force"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
-    while time.time() < deadline and len(_marked(mark)) < 3:   # the command, the fork server and a worker
+    while time.time() < deadline and len(_marked(mark)) < 3:  # the command, the fork server and a worker
         time.sleep(0.2)
     assert len(_marked(mark)) >= 3, "the workers did not start"
     parent.send_signal(signal.SIGKILL)
@@ -134,7 +153,7 @@ def test_two_renders_into_one_folder_keep_each_others_entries(tmp_path):
     report_a, report_b = tmp_path / "regio-ZL-zuid-limburg.html", tmp_path / "regio-NML-noord.html"
     report_a.write_text("a")
     report_b.write_text("b")
-    first, second = Freeze(tmp_path, tmp_path), Freeze(tmp_path, tmp_path)   # both read the (empty) file first
+    first, second = Freeze(tmp_path, tmp_path), Freeze(tmp_path, tmp_path)  # both read the (empty) file first
     first.record(Job(report_a.name), "fingerprint-a", report_a)
     second.record(Job(report_b.name), "fingerprint-b", report_b)
     first.save()

@@ -35,9 +35,9 @@ def test_a_disk_that_fills_halfway_leaves_the_earlier_folder_whole(tmp_path):
     with pytest.raises(io.WriteError, match="the disk is full .*files already there are unchanged"):
         with io.atomic_directory(target) as tmp:
             (tmp / "a.parquet").write_bytes(b"nieuw a")
-            raise OSError(errno.ENOSPC, "No space left on device")      # as writing b.parquet would
+            raise OSError(errno.ENOSPC, "No space left on device")  # as writing b.parquet would
     assert _files(target) == before
-    assert sorted(p.name for p in target.parent.iterdir()) == ["demo"]   # no temporary folder left behind
+    assert sorted(p.name for p in target.parent.iterdir()) == ["demo"]  # no temporary folder left behind
 
 
 def test_a_library_that_reports_a_full_disk_without_errno_is_understood(tmp_path):

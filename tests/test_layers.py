@@ -9,8 +9,16 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "lib" / "trendbreuk"
 # bottom to top; a module's layer is its first name below trendbreuk (trendbreuk.charts.trend -> charts)
-LAYERS = [{"__init__", "paths", "io", "formatting", "http", "downloads"}, {"geography"}, {"sources"}, {"indicators"}, {"charts"},
-          {"build", "processed", "demo", "demo_wijken", "editions", "changes"}, {"reports", "explore"}, {"cli"}]
+LAYERS = [
+    {"__init__", "paths", "io", "formatting", "http", "downloads"},
+    {"geography"},
+    {"sources"},
+    {"indicators"},
+    {"charts"},
+    {"build", "processed", "demo", "demo_wijken", "editions", "changes"},
+    {"reports", "explore"},
+    {"cli"},
+]
 
 
 def layer(module: str) -> int:
@@ -69,7 +77,9 @@ def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
     (package / "charts").mkdir(parents=True)
     (package / "charts" / "bad.py").write_text("def f():\n    from trendbreuk.reports.page import HTML\n")
     (package / "reports").mkdir()
-    (package / "reports" / "fine.py").write_text("from trendbreuk.charts import bad\nfrom trendbreuk import formatting\n")
+    (package / "reports" / "fine.py").write_text(
+        "from trendbreuk.charts import bad\nfrom trendbreuk import formatting\n"
+    )
     monkeypatch.setattr("tests.test_layers.PACKAGE", package)
     monkeypatch.setattr("tests.test_layers.ROOT", tmp_path)
     assert upward_imports() == ["lib/trendbreuk/charts/bad.py:2: trendbreuk.charts.bad imports trendbreuk.reports.page"]

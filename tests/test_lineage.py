@@ -6,26 +6,47 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trendbreuk.geography.lineage import (LineageError, harmonise, parse_lineage, read_dissolved_v3, read_lineage,
-                                          successors)
-from trendbreuk.sources.cbs import read_cbs_v4
 from tests.conftest import ROOT, shared_file
+from trendbreuk.geography.lineage import (
+    LineageError,
+    harmonise,
+    parse_lineage,
+    read_dissolved_v3,
+    read_lineage,
+    successors,
+)
+from trendbreuk.sources.cbs import read_cbs_v4
 
 # Three gemeenten merge into GM0003 (2019); GM0004 is split over GM0005 (1/4) and GM0006 (3/4) in 2020;
 # GM0007 gives 100 inhabitants to GM0008 in 2021. Wording as in CBS's RegioSCodes descriptions.
 CODES = [
-    {"Identifier": "GM0001", "Title": "Aa", "Description":
-        "Opgeheven per 01-01-2019, overgegaan naar:\r\n- Cee (GM0003),\r\n... 10 hectare met 5 woningen en 1000 inwoners\r\n"},
-    {"Identifier": "GM0002", "Title": "Bee", "Description":
-        "Opgeheven per 01-01-2019, overgegaan naar:\r\n- Cee (GM0003),\r\n... 20 hectare met 9 woningen en 2000 inwoners\r\n"},
-    {"Identifier": "GM0003", "Title": "Cee", "Description":
-        "Ontstaan per 01-01-2019, ontvangen van:\r\n- Aa (GM0001),\r\n... 10 hectare met 5 woningen en 1000 inwoners\r\n"
-        "- Bee (GM0002),\r\n... 20 hectare met 9 woningen en 2000 inwoners\r\nBegindatum 01-01-2019\r\n"},
-    {"Identifier": "GM0004", "Title": "Dee", "Description":
-        "Opgeheven per 01-01-2020, overgegaan naar:\r\n- Ee (GM0005),\r\n... 5 hectare met 2 woningen en 250 inwoners\r\n"
-        "- Ef (GM0006),\r\n... 15 hectare met 6 woningen en 750 inwoners\r\n"},
-    {"Identifier": "GM0007", "Title": "Gee", "Description":
-        "Grenswijziging per 01-01-2021, overgegaan naar:\r\n- Haa (GM0008),\r\n... 3 hectare met 40 woningen en 100 inwoners\r\n"},
+    {
+        "Identifier": "GM0001",
+        "Title": "Aa",
+        "Description": "Opgeheven per 01-01-2019, overgegaan naar:\r\n- Cee (GM0003),\r\n... 10 hectare met 5 woningen en 1000 inwoners\r\n",
+    },
+    {
+        "Identifier": "GM0002",
+        "Title": "Bee",
+        "Description": "Opgeheven per 01-01-2019, overgegaan naar:\r\n- Cee (GM0003),\r\n... 20 hectare met 9 woningen en 2000 inwoners\r\n",
+    },
+    {
+        "Identifier": "GM0003",
+        "Title": "Cee",
+        "Description": "Ontstaan per 01-01-2019, ontvangen van:\r\n- Aa (GM0001),\r\n... 10 hectare met 5 woningen en 1000 inwoners\r\n"
+        "- Bee (GM0002),\r\n... 20 hectare met 9 woningen en 2000 inwoners\r\nBegindatum 01-01-2019\r\n",
+    },
+    {
+        "Identifier": "GM0004",
+        "Title": "Dee",
+        "Description": "Opgeheven per 01-01-2020, overgegaan naar:\r\n- Ee (GM0005),\r\n... 5 hectare met 2 woningen en 250 inwoners\r\n"
+        "- Ef (GM0006),\r\n... 15 hectare met 6 woningen en 750 inwoners\r\n",
+    },
+    {
+        "Identifier": "GM0007",
+        "Title": "Gee",
+        "Description": "Grenswijziging per 01-01-2021, overgegaan naar:\r\n- Haa (GM0008),\r\n... 3 hectare met 40 woningen en 100 inwoners\r\n",
+    },
     {"Identifier": "NL01", "Title": "Nederland", "Description": ""},
 ]
 LINEAGE = parse_lineage(CODES)
@@ -47,16 +68,23 @@ def test_successors_follow_the_target_year():
 
 
 def test_harmonise_sums_counts_and_refuses_to_keep_rates():
-    series = pd.DataFrame({
-        "area_code": ["GM0001", "GM0002", "GM0003", "NL01"], "year": [2018, 2018, 2019, 2018],
-        "numerator": [10, 20, 35, 500], "denominator": [100, 200, 310, 5000], "rate": [10.0, 10.0, 11.3, 10.0],
-    })
-    out = harmonise(series, LINEAGE, 2024, count_columns=["numerator", "denominator"], rate_columns=["rate"]).set_index(["area_code", "year"])
+    series = pd.DataFrame(
+        {
+            "area_code": ["GM0001", "GM0002", "GM0003", "NL01"],
+            "year": [2018, 2018, 2019, 2018],
+            "numerator": [10, 20, 35, 500],
+            "denominator": [100, 200, 310, 5000],
+            "rate": [10.0, 10.0, 11.3, 10.0],
+        }
+    )
+    out = harmonise(series, LINEAGE, 2024, count_columns=["numerator", "denominator"], rate_columns=["rate"]).set_index(
+        ["area_code", "year"]
+    )
     assert out.loc[("GM0003", 2018), ["numerator", "denominator"]].tolist() == [30, 300]
     assert np.isnan(out.loc[("GM0003", 2018), "rate"])
     assert "opnieuw berekenen" in out.loc[("GM0003", 2018), "harmonisation_flag"]
-    assert out.loc[("GM0003", 2019), "rate"] == 11.3          # already in the new indeling: kept
-    assert out.loc[("NL01", 2018), "numerator"] == 500         # not a gemeente: unchanged
+    assert out.loc[("GM0003", 2019), "rate"] == 11.3  # already in the new indeling: kept
+    assert out.loc[("NL01", 2018), "numerator"] == 500  # not a gemeente: unchanged
     assert set(out["indeling"]) == {2024}
 
 
@@ -89,6 +117,7 @@ def test_not_a_code_list_is_a_clear_error(tmp_path):
 
 # Real CBS files -------------------------------------------------------------------------------------
 
+
 def test_beekdaelen_comes_out_of_the_real_cbs_code_list():
     lineage = read_lineage(shared_file("cbs", "03759ned-v4", "codes-RegioS.json"))
     into = lineage[(lineage["to_code"] == "GM1954") & (lineage["kind"] == "opgeheven")]
@@ -101,8 +130,12 @@ def test_real_v3_dissolved_gemeenten_agree_with_the_v4_lineage():
     lineage = read_lineage(shared_file("cbs", "03759ned-v4", "codes-RegioS.json"))
     dissolved = read_dissolved_v3(shared_file("cbs", "83262NED-v3-csv", "RegioS.csv"))
     assert {"GM0951", "GM0881"} <= set(dissolved["code"])
-    opgeheven = set(zip(lineage.loc[lineage["kind"] == "opgeheven", "from_code"],
-                        lineage.loc[lineage["kind"] == "opgeheven", "date"]))
+    opgeheven = set(
+        zip(
+            lineage.loc[lineage["kind"] == "opgeheven", "from_code"],
+            lineage.loc[lineage["kind"] == "opgeheven", "date"],
+        )
+    )
     assert all((c, d) in opgeheven for c, d in zip(dissolved["code"], dissolved["date"]))
 
 
@@ -112,8 +145,12 @@ def test_real_population_harmonised_to_2026_is_complete_and_sums_to_nederland():
     tidy = read_cbs_v4(folder)
     population = tidy[(tidy["measure"] == "M000352") & tidy["value"].notna()].copy()
     population["year"] = population["period_code"].str[:4].astype(int)
-    out = harmonise(population.rename(columns={"region_code": "area_code"})[["area_code", "year", "value"]],
-                    lineage, 2026, count_columns=["value"])
+    out = harmonise(
+        population.rename(columns={"region_code": "area_code"})[["area_code", "year", "value"]],
+        lineage,
+        2026,
+        count_columns=["value"],
+    )
     from trendbreuk.geography.areas import load_regions
 
     zl = {g.code for g in load_regions(ROOT / "config" / "regions.yaml").region("zuid-limburg").gemeenten}

@@ -12,8 +12,24 @@ from tests.conftest import ROOT, shared_file
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.geography.national import AreaListError, national_regions, read_area_list, write_regions_file
 
-ZUID_LIMBURG = {"GM0935", "GM1903", "GM1729", "GM0938", "GM0981", "GM0994", "GM0917", "GM0928", "GM0882", "GM0899",
-                "GM0965", "GM0986", "GM1954", "GM1883", "GM0888", "GM0971"}
+ZUID_LIMBURG = {
+    "GM0935",
+    "GM1903",
+    "GM1729",
+    "GM0938",
+    "GM0981",
+    "GM0994",
+    "GM0917",
+    "GM0928",
+    "GM0882",
+    "GM0899",
+    "GM0965",
+    "GM0986",
+    "GM1954",
+    "GM1883",
+    "GM0888",
+    "GM0971",
+}
 
 
 def test_the_real_koppelcodes_list_gives_the_25_regions_of_the_country():
@@ -40,10 +56,14 @@ def _write(path, text: str, encoding: str = "utf-8") -> None:
 def test_ggd_columns_are_found_in_any_letter_case_and_preferred(tmp_path):
     # A 'Gebieden in Nederland'-like CSV: ',' separated, Windows-1252, both GGD and veiligheidsregio columns
     path = tmp_path / "gebieden.csv"
-    _write(path, "GemeenteCode,GemeenteNaam,VeiligheidsregioCode,VeiligheidsregioNaam,GGDregioCode,GGDregioNaam\n"
-                 "GM0935,Maastricht,VR24,Limburg-Zuid,GG3432,GGD Zuid-Limburg\n"
-                 "0917,Heerlen,VR24,Limburg-Zuid,GG3432,GGD Zuid-Limburg\n"
-                 "GM1900,Súdwest-Fryslân,VR02,Fryslân,GG0012,GGD Fryslân\n", encoding="cp1252")
+    _write(
+        path,
+        "GemeenteCode,GemeenteNaam,VeiligheidsregioCode,VeiligheidsregioNaam,GGDregioCode,GGDregioNaam\n"
+        "GM0935,Maastricht,VR24,Limburg-Zuid,GG3432,GGD Zuid-Limburg\n"
+        "0917,Heerlen,VR24,Limburg-Zuid,GG3432,GGD Zuid-Limburg\n"
+        "GM1900,Súdwest-Fryslân,VR02,Fryslân,GG0012,GGD Fryslân\n",
+        encoding="cp1252",
+    )
     areas = read_area_list(path)
     assert areas.kind == "ggd"
     assert list(areas.frame["gemeente_code"]) == ["GM0935", "GM0917", "GM1900"]
@@ -51,15 +71,22 @@ def test_ggd_columns_are_found_in_any_letter_case_and_preferred(tmp_path):
     assert areas.frame["gemeente_name"].iloc[2] == "Súdwest-Fryslân"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("gemeente;regio\nGM0935;VR24\n", "no gemeente code column"),
-    ("gemeentecode;gemeentenaam\nGM0935;Maastricht\n", "no GGD-regio or veiligheidsregio columns"),
-    ("gemeentecode;veiligheidsregiocode;veiligheidsregionaam\nGM0935;VR24;Limburg-Zuid\nMaastricht;VR24;Limburg-Zuid\n",
-     r"row 3, column gemeentecode: 'Maastricht' is not a gemeente code"),
-    ("gemeentecode;veiligheidsregiocode;veiligheidsregionaam\nGM0935;VR24;Limburg-Zuid\nGM0935;VR23;Limburg-Noord\n",
-     "GM0935 is listed in more than one region"),
-    ("gemeentecode;veiligheidsregiocode;veiligheidsregionaam\nGM0935;;\n", "row 2: gemeente GM0935 has no region"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("gemeente;regio\nGM0935;VR24\n", "no gemeente code column"),
+        ("gemeentecode;gemeentenaam\nGM0935;Maastricht\n", "no GGD-regio or veiligheidsregio columns"),
+        (
+            "gemeentecode;veiligheidsregiocode;veiligheidsregionaam\nGM0935;VR24;Limburg-Zuid\nMaastricht;VR24;Limburg-Zuid\n",
+            r"row 3, column gemeentecode: 'Maastricht' is not a gemeente code",
+        ),
+        (
+            "gemeentecode;veiligheidsregiocode;veiligheidsregionaam\nGM0935;VR24;Limburg-Zuid\nGM0935;VR23;Limburg-Noord\n",
+            "GM0935 is listed in more than one region",
+        ),
+        ("gemeentecode;veiligheidsregiocode;veiligheidsregionaam\nGM0935;;\n", "row 2: gemeente GM0935 has no region"),
+    ],
+)
 def test_an_unusable_area_list_says_file_row_and_column(tmp_path, text, message):
     path = tmp_path / "lijst.csv"
     _write(path, text)
@@ -73,11 +100,15 @@ def _three_region_list(tmp_path):
     configured = load_regions(ROOT / "config" / "regions.yaml")
     rows = [(g.code, g.name, "VR24", "Limburg-Zuid") for g in configured.region("zuid-limburg").gemeenten]
     rows += [(g.code, g.name, "VR23", "Limburg-Noord") for g in configured.region("noord-en-midden-limburg").gemeenten]
-    rows += [("GM0944", "Mook en Middelaar", "VR08", "Gelderland-Zuid"), ("GM0268", "Nijmegen", "VR08", "Gelderland-Zuid"),
-             ("GM1945", "Berg en Dal", "VR08", "Gelderland-Zuid")]
+    rows += [
+        ("GM0944", "Mook en Middelaar", "VR08", "Gelderland-Zuid"),
+        ("GM0268", "Nijmegen", "VR08", "Gelderland-Zuid"),
+        ("GM1945", "Berg en Dal", "VR08", "Gelderland-Zuid"),
+    ]
     path = tmp_path / "KoppelCodes-test.csv"
     pd.DataFrame(rows, columns=["gemeentCode", "gemeenteNaam", "veiligheidsRegioCode", "veiligheidsRegioNaam"]).to_csv(
-        path, sep=";", index=False, encoding="utf-8-sig")
+        path, sep=";", index=False, encoding="utf-8-sig"
+    )
     return path, configured
 
 
@@ -122,9 +153,11 @@ def test_the_regional_report_ranks_the_region_among_all_regions(three_regions, m
     latest = bijstand[bijstand["year_end"] == bijstand["year_end"].max()]
     ordered = sorted(latest.itertuples(), key=lambda r: r.value)  # most favourable (lowest) first
     rank = [r.area_code for r in ordered].index("ZL") + 1
-    row = re.search(r'<td data-label="Indicator">Personen met bijstand</td><td data-label="Periode">(\d{4})</td>'
-                    r'<td data-label="Zuid-Limburg">([\d,]+%)</td><td data-label="Plaats \(1 = gunstigst\)">(\d) van 3</td>',
-                    html)
+    row = re.search(
+        r'<td data-label="Indicator">Personen met bijstand</td><td data-label="Periode">(\d{4})</td>'
+        r'<td data-label="Zuid-Limburg">([\d,]+%)</td><td data-label="Plaats \(1 = gunstigst\)">(\d) van 3</td>',
+        html,
+    )
     assert row and int(row.group(1)) == latest["year_end"].iloc[0] and int(row.group(3)) == rank
     assert html.count('class="tb-figure"') >= 10  # a ranked dot plot per target indicator with values
 
@@ -140,8 +173,15 @@ def test_a_subregio_report_and_a_two_region_build_have_no_ranking(project, monke
 def test_ranked_dot_plot_puts_the_most_favourable_on_top_and_marks_the_region():
     from trendbreuk.charts.compare import figure_ranked
 
-    rows = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["Aa", "Bb", "Cc"], "value": [5.0, 3.0, 4.0],
-                         "lower_ci": [4.0, 2.5, 3.0], "upper_ci": [6.0, 3.5, 5.0]})
+    rows = pd.DataFrame(
+        {
+            "area_code": ["A", "B", "C"],
+            "area_name": ["Aa", "Bb", "Cc"],
+            "value": [5.0, 3.0, 4.0],
+            "lower_ci": [4.0, 2.5, 3.0],
+            "upper_ci": [6.0, 3.5, 5.0],
+        }
+    )
     fig = figure_ranked(rows, title="t", unit="%", decimals=1, higher_is_better=False, highlight="C", centre=4.2)
     spec = fig.specification()
     # plotly draws the first category at the bottom: worst (5%) at the bottom, best (3%) on top

@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from trendbreuk.indicators.proportions import calculate_proportion
 from trendbreuk.indicators.rates import byar_interval, calculate_rate
 from trendbreuk.indicators.standardise import direct_standardised_rate, indirectly_standardised_ratio
-from statsmodels.stats.proportion import proportion_confint
 
 PHE = Path(__file__).resolve().parents[2] / "shared" / "data" / "phe"
-pytestmark = pytest.mark.skipif(not (PHE / "cases.csv").exists(),
-                                reason=f"PHEindicatormethods' reference cases are not at {PHE}")
+pytestmark = pytest.mark.skipif(
+    not (PHE / "cases.csv").exists(), reason=f"PHEindicatormethods' reference cases are not at {PHE}"
+)
 
 
 def _cases() -> pd.DataFrame:
@@ -53,8 +54,9 @@ def _compute(case: pd.Series) -> tuple[float, float, float]:
     bands = _bands()
     bands = bands[(bands["dataset"] == case["dataset"]) & (bands["area"] == case["area"])].sort_values("band")
     if kind == "dsr":
-        result = direct_standardised_rate(bands["count"], bands["pop"], bands["stdpop"], multiplier=mult,
-                                          confidence=conf)
+        result = direct_standardised_rate(
+            bands["count"], bands["pop"], bands["stdpop"], multiplier=mult, confidence=conf
+        )
         return result.value, result.lower, result.upper
     reference = _bands()
     reference = reference[(reference["dataset"] == case["dataset"]) & (reference["area"] == case["area"])]
@@ -90,6 +92,7 @@ def test_matches_phe(case_id):
     if pd.notna(case.get("exp_expected")) and case["statistic"] in ("isr", "israte"):
         bands = _bands()
         bands = bands[(bands["dataset"] == case["dataset"]) & (bands["area"] == case["area"])]
-        _, expected = indirectly_standardised_ratio(float(bands["count"].sum()), bands["pop"],
-                                                    (bands["refcount"] / bands["refpop"]).to_numpy())
+        _, expected = indirectly_standardised_ratio(
+            float(bands["count"].sum()), bands["pop"], (bands["refcount"] / bands["refpop"]).to_numpy()
+        )
         assert expected == pytest.approx(case["exp_expected"], rel=1e-9)

@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 
-from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import region_jobs
 from tests.conftest import REPORT_KINDS, copy_project, quarto_env, quarto_or_skip
 from tests.report_html import external_references, figures, read_page, table_texts
+from trendbreuk.geography.areas import load_regions
+from trendbreuk.reports.render import region_jobs
 
 PLOTLY_LIBRARY = r"\* plotly\.js (?:\(basic - minified\) )?v\d"
 
@@ -23,7 +23,7 @@ def test_quarto_render_builds_the_site_with_every_report(quarto_site, project):
     and to the method page they link to."""
     index = (quarto_site / "index.html").read_text(encoding="utf-8")
     files = _region_files(project)
-    assert len(files) == 24                                      # 21 reports and 3 focus areas
+    assert len(files) == 24  # 21 reports and 3 focus areas
     for name in files:
         assert f'href="{name}"' in index, name
         assert (quarto_site / name).is_file(), name
@@ -36,9 +36,9 @@ def test_quarto_render_builds_the_site_with_every_report(quarto_site, project):
 def test_quarto_reports_are_one_self_contained_file(quarto_site, name):
     html = (quarto_site / name).read_text(encoding="utf-8")
     page = read_page(html)
-    assert external_references(html) == []                     # no script, stylesheet, image or font from elsewhere
+    assert external_references(html) == []  # no script, stylesheet, image or font from elsewhere
     assert page.lang == "nl"
-    assert 'name="generator" content="quarto-' in html           # made by Quarto, not the Python engine
+    assert 'name="generator" content="quarto-' in html  # made by Quarto, not the Python engine
     assert len(__import__("re").findall(PLOTLY_LIBRARY, html)) == 1
     assert "DEMODATA – GEEN ECHTE CIJFERS" in html
 
@@ -67,13 +67,19 @@ def test_quarto_native_factsheet(project, tmp_path, python_reports):
     factsheet is complete, self-contained and shows the same figures as the Python engine's."""
     quarto = quarto_or_skip()
     root = copy_project(project, tmp_path / "project")
-    result = subprocess.run([quarto, "render", "notebooks/factsheet.ipynb", "-P", "gemeente:GM0917"], cwd=root,
-                            env=quarto_env(root), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [quarto, "render", "notebooks/factsheet.ipynb", "-P", "gemeente:GM0917"],
+        cwd=root,
+        env=quarto_env(root),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     html = (root / "notebooks" / "factsheet.html").read_text(encoding="utf-8")
     assert "<h1>Heerlen</h1>" in html and "DEMODATA – GEEN ECHTE CIJFERS" in html
     assert external_references(html) == [] and read_page(html).lang == "nl"
-    assert "sheet = Factsheet.load" not in html                 # code cells are not shown
+    assert "sheet = Factsheet.load" not in html  # code cells are not shown
     python = python_reports["factsheet"].read_text(encoding="utf-8")
     assert figures(html) == figures(python)
     assert table_texts(html) == table_texts(python)

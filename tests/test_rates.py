@@ -40,7 +40,7 @@ def test_byar_is_close_to_exact_for_many_events():
 def test_rate_switches_method_at_ten_events_and_scales():
     out = calculate_rate(pd.DataFrame({"numerator": [5, 10, 0], "denominator": [1000, 2000, 0]}), multiplier=1000)
     assert out["method"].tolist()[:2] == ["exact Poisson (Garwood)", "Byar"]
-    assert out["value"].iloc[0] == pytest.approx(5.0)                 # 5 per 1.000
+    assert out["value"].iloc[0] == pytest.approx(5.0)  # 5 per 1.000
     assert out["upper_ci"].iloc[0] == pytest.approx(11.668, abs=1e-3)  # 11.668 events per 1000 people
     assert out["lower_ci"].iloc[1] == pytest.approx(4.7874 / 2, abs=1e-3)
     assert np.isnan(out["value"].iloc[2]) and out["missing_reason"].iloc[2] == "noemer is 0"

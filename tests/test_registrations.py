@@ -14,11 +14,11 @@ import yaml
 from openpyxl import load_workbook
 from scipy.optimize import linprog
 
+from tests.conftest import ROOT
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.sources.programmes import load_programmes
 from trendbreuk.sources.registration_template import write_template
 from trendbreuk.sources.registrations import RegistrationsError, check_registrations
-from tests.conftest import ROOT
 
 CORPUS = ROOT / "tests" / "fixtures" / "registraties"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
@@ -54,15 +54,27 @@ def test_template_has_lists_instructions_and_passes_its_own_check(tmp_path):
     path = write_template(tmp_path / "sjabloon.xlsx", REGIONS, PROGRAMMES)
     workbook = load_workbook(path)
     assert workbook.sheetnames[:2] == ["Toelichting", "Registraties"]
-    assert [c.value for c in workbook["Registraties"][1]] == ["Gebied", "Periode", "Programma", "Maatregel", "Waarde",
-                                                              "Noemer", "Opmerking"]
+    assert [c.value for c in workbook["Registraties"][1]] == [
+        "Gebied",
+        "Periode",
+        "Programma",
+        "Maatregel",
+        "Waarde",
+        "Noemer",
+        "Opmerking",
+    ]
     validations = workbook["Registraties"].data_validations.dataValidation
     assert {str(v.sqref).split(":")[0] for v in validations} == {"A2", "C2", "D2"}  # area, programme, measure lists
     lists = workbook["Keuzelijsten"]
     assert "Heerlen" in [c.value for c in lists["A"]] and "Parkstad" in [c.value for c in lists["A"]]
     assert "Vul per regel" in " ".join(str(c.value) for c in workbook["Toelichting"]["A"])
-    _fill(path, [["Heerlen", 2024, "Knooppunt Kansrijke Start", "Aanmeldingen", 23, None, None],
-                 ["Heerlen", "2024-K1", "VoorZorg", "Lopende trajecten", 4, None, None]])
+    _fill(
+        path,
+        [
+            ["Heerlen", 2024, "Knooppunt Kansrijke Start", "Aanmeldingen", 23, None, None],
+            ["Heerlen", "2024-K1", "VoorZorg", "Lopende trajecten", 4, None, None],
+        ],
+    )
     rows, problems = check_registrations(path, REGIONS, PROGRAMMES, today=TODAY)
     assert problems == [] and len(rows) == 2
     assert rows.set_index("programme").loc["voorzorg", "period"] == "2024KW01"
@@ -164,7 +176,10 @@ def test_attacker_cannot_recover_any_suppressed_count(project):
                 low = linprog(goal, A_eq=np.array(rows), b_eq=np.zeros(len(rows)), bounds=bounds).fun
                 high = -linprog(-goal, A_eq=np.array(rows), b_eq=np.zeros(len(rows)), bounds=bounds).fun
                 attacked += 1
-                assert np.floor(high + 1e-9) - np.ceil(low - 1e-9) >= 1, (table.iloc[0][["programme", "year"]].tolist(), c)
+                assert np.floor(high + 1e-9) - np.ceil(low - 1e-9) >= 1, (
+                    table.iloc[0][["programme", "year"]].tolist(),
+                    c,
+                )
     assert attacked > 50
 
 
@@ -172,11 +187,17 @@ def test_rendered_report_exposes_only_the_shared_table(project, tmp_path):
     from trendbreuk.processed import load_processed
     from trendbreuk.reports.render import gemeente_job, render
 
-    html = render(gemeente_job("Vaals", REGIONS), engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8")
+    html = render(gemeente_job("Vaals", REGIONS), engine="python", root=project, out_dir=tmp_path).read_text(
+        encoding="utf-8"
+    )
     table = _programme_table(html)
     shared = load_processed(root=project).registrations_shared
     latest = shared[shared["year"] == shared["year"].max()].set_index(["area_code", "measure_title", "programme_title"])
     for row in table.itertuples(index=False):
         assert row[2] == latest.loc[("GM0981", row[1], row[0]), "display_value"]
-    hidden = shared[(shared["area_code"] == "GM0981") & (shared["suppressed"] == "primair") & (shared["year"] == shared["year"].max())]
+    hidden = shared[
+        (shared["area_code"] == "GM0981")
+        & (shared["suppressed"] == "primair")
+        & (shared["year"] == shared["year"].max())
+    ]
     assert not hidden.empty and "<10" in html

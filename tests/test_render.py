@@ -8,9 +8,9 @@ import subprocess
 import nbformat
 import pytest
 
+from tests.conftest import ROOT, fake_quarto
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.reports.render import RenderError, choose_engine, gemeente_job, render
-from tests.conftest import ROOT, fake_quarto
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -59,15 +59,21 @@ def _expected_charts(project, gemeente="GM0917"):
 
     from trendbreuk.processed import load_processed
 
-    basket = {i["id"] for i in yaml.safe_load((project / "config/indicators.yaml").read_text())["indicators"]
-              if i["target_basket"]}
+    basket = {
+        i["id"]
+        for i in yaml.safe_load((project / "config/indicators.yaml").read_text())["indicators"]
+        if i["target_basket"]
+    }
     processed = load_processed(root=project)
     a = processed.assessments
     own = a[(a["area_code"] == gemeente) & (a["benchmark"] == "rest_nl") & a["indicator"].isin(basket)]
     v = processed.small_areas("small_area_values", gemeente_code=gemeente, area_level="wijk")
     wijken = v[v["indicator"].isin(basket)]
-    gaps = processed.gaps[(processed.gaps["area_code"] == gemeente) & (processed.gaps["benchmark"] == "rest_nl")
-                          & processed.gaps["gap_lower"].notna()]
+    gaps = processed.gaps[
+        (processed.gaps["area_code"] == gemeente)
+        & (processed.gaps["benchmark"] == "rest_nl")
+        & processed.gaps["gap_lower"].notna()
+    ]
     judged = {i["id"] for i in yaml.safe_load((project / "config/indicators.yaml").read_text())["indicators"]}
     per_indicator = gaps[gaps["indicator"].isin(judged)].groupby("indicator")["t"]
     breaks = sum(1 for _, t in per_indicator if (t < 2018).sum() >= 4 and (t >= 2018).sum() >= 4)
@@ -77,14 +83,16 @@ def _expected_charts(project, gemeente="GM0917"):
 def test_plotly_is_embedded_once_and_charts_are_drawn(heerlen, project):
     html = heerlen[1]
     expected = _expected_charts(project)
-    assert len(re.findall(r"\* plotly\.js (?:\(basic - minified\) )?v\d", html)) == 1      # the library, once
-    assert "* plotly.js (basic - minified) v" in html             # the 1.2 MB basic bundle, not the 4.8 MB one
+    assert len(re.findall(r"\* plotly\.js (?:\(basic - minified\) )?v\d", html)) == 1  # the library, once
+    assert "* plotly.js (basic - minified) v" in html  # the 1.2 MB basic bundle, not the 4.8 MB one
     assert html.count("Plotly.newPlot(") == expected
-    assert not re.search(r"<script[^>]+src=\"https?://", html)   # nothing fetched from the internet
+    assert not re.search(r"<script[^>]+src=\"https?://", html)  # nothing fetched from the internet
     plots = _elements_with_class(html, "tb-plot")
     # a group with the text alternative (not an image: it holds plotly's buttons), reachable by keyboard
     assert len(plots) == expected
-    assert all(p.get("role") == "group" and len(p.get("aria-label", "")) > 40 and p.get("tabindex") == "0" for p in plots)
+    assert all(
+        p.get("role") == "group" and len(p.get("aria-label", "")) > 40 and p.get("tabindex") == "0" for p in plots
+    )
 
 
 def test_factsheet_numbers_are_dutch(heerlen):
@@ -95,13 +103,16 @@ def test_factsheet_numbers_are_dutch(heerlen):
 
 
 def test_factsheet_shows_the_processed_numbers(heerlen, project):
-    from trendbreuk.processed import load_processed
     from trendbreuk import formatting as fmt
+    from trendbreuk.processed import load_processed
 
     processed = load_processed(root=project)
     values = processed.indicator_values
-    row = values[(values["area_code"] == "GM0917") & (values["indicator"] == "kinderen_uitkeringsgezin")
-                 & (values["region"] == "zuid-limburg")]
+    row = values[
+        (values["area_code"] == "GM0917")
+        & (values["indicator"] == "kinderen_uitkeringsgezin")
+        & (values["region"] == "zuid-limburg")
+    ]
     latest = row.sort_values("year_end").iloc[-1]
     assert f'<td data-label="Heerlen">{fmt.percentage(latest["value"])}</td>' in heerlen[1]
     a = processed.assessments
@@ -152,8 +163,9 @@ def test_notebooks_in_the_repository_carry_no_outputs():
     `git checkout notebooks/`). The report notebooks carry a front matter for Quarto and a parameters cell."""
     for path in (ROOT / "notebooks").glob("*.ipynb"):
         notebook = nbformat.read(path, as_version=4)
-        assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), \
+        assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), (
             f"{path} carries outputs (Quarto or Jupyter wrote them): git checkout {path.relative_to(ROOT)}"
+        )
         assert any("parameters" in c.metadata.get("tags", []) for c in notebook.cells), path
         if path.stem != "verkennen":
             assert notebook.cells[0].cell_type == "raw" and "pagetitle:" in notebook.cells[0].source, path
@@ -164,7 +176,9 @@ def test_quarto_failure_is_reported_with_its_message(project, tmp_path, monkeypa
     bin_dir = tmp_path / "bin"
     fake_quarto(bin_dir, "echo 'ERROR: pandoc died' >&2; exit 1\n", monkeypatch)
     job = gemeente_job("Vaals", load_regions(project / "config" / "regions.yaml"))
-    with pytest.raises(RenderError, match="factsheet-GM0981-vaals.html: quarto failed \\(exit 1\\): ERROR: pandoc died"):
+    with pytest.raises(
+        RenderError, match="factsheet-GM0981-vaals.html: quarto failed \\(exit 1\\): ERROR: pandoc died"
+    ):
         render(job, engine="quarto", root=project, out_dir=tmp_path / "out")
     assert not (tmp_path / "out" / job.filename).exists()
 
@@ -184,13 +198,22 @@ def test_the_python_engine_is_the_default_and_auto_is_gone():
 
 # In a real browser -----------------------------------------------------------------------------------
 
+
 def test_factsheet_in_headless_chromium(heerlen, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium) - browser check not run")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-             "--virtual-time-budget=8000"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=8000",
+    ]
     url = heerlen[0].as_uri()
     dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
     assert dom.count('class="main-svg"') >= 9, "plotly did not draw the charts"
@@ -198,8 +221,9 @@ def test_factsheet_in_headless_chromium(heerlen, tmp_path):
     assert "Heerlen" in dom and "DEMODATA" in dom
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "factsheet.png"
-    subprocess.run([browser, *flags, "--window-size=1200,3000", f"--screenshot={shot}", url],
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [browser, *flags, "--window-size=1200,3000", f"--screenshot={shot}", url], capture_output=True, timeout=120
+    )
     assert shot.is_file() and shot.stat().st_size > 50_000
 
 

@@ -32,32 +32,51 @@ def recorded_reports(recorded_project, tmp_path_factory):
     from trendbreuk.reports.render import area_job, gemeente_job, programma_job, regio_job, render_many, subregio_job
 
     regions = load_regions(recorded_project / "config" / "regions.yaml")
-    jobs = [gemeente_job("GM0917", regions, dataset="real"), subregio_job("PS", regions, dataset="real"),
-            regio_job(regions, dataset="real"), programma_job(regions, dataset="real"),
-            area_job("WK091739", regions, dataset="real", root=recorded_project)]
+    jobs = [
+        gemeente_job("GM0917", regions, dataset="real"),
+        subregio_job("PS", regions, dataset="real"),
+        regio_job(regions, dataset="real"),
+        programma_job(regions, dataset="real"),
+        area_job("WK091739", regions, dataset="real", root=recorded_project),
+    ]
     out = tmp_path_factory.mktemp("recorded-reports")
     outcomes = list(render_many(jobs, engine="python", root=recorded_project, out_dir=out))
     assert not [o.error for o in outcomes if o.error]
-    return {kind: out / job.filename for kind, job in zip(("factsheet", "subregio", "regio", "programma", "wijk"), jobs)}
+    return {
+        kind: out / job.filename for kind, job in zip(("factsheet", "subregio", "regio", "programma", "wijk"), jobs)
+    }
 
 
 @pytest.fixture(scope="module")
 def all_reports(python_reports, recorded_reports):
-    return {**{f"demo {k}": v for k, v in python_reports.items()}, **{f"echt {k}": v for k, v in recorded_reports.items()}}
+    return {
+        **{f"demo {k}": v for k, v in python_reports.items()},
+        **{f"echt {k}": v for k, v in recorded_reports.items()},
+    }
 
 
 def test_the_scanner_finds_what_the_issue_found():
     """The checks themselves, on the sentences the issue quotes (so that a clean report means something)."""
-    quoted = ("Van de 19 indicatoren heeft er nog maar 1 cijfers.\nBij 1 vergelijkingen geeft toeval er 0,1.\n"
-              "Heerlen scoort op 1 van de 1 doelindicatoren duidelijk slechter.\n"
-              "Gemiddeld (mediaan) – van die achterstand ingelopen.\n"
-              "Het jaar waarin het cijfer over 2030 verschijnt. alle oordelen rusten op een lijn.\n"
-              "Bronnen: 03759ned (03759ned).\nEen wijkprofiel per wijk: trendbreuk render wijken --gemeente Heerlen.")
+    quoted = (
+        "Van de 19 indicatoren heeft er nog maar 1 cijfers.\nBij 1 vergelijkingen geeft toeval er 0,1.\n"
+        "Heerlen scoort op 1 van de 1 doelindicatoren duidelijk slechter.\n"
+        "Gemiddeld (mediaan) – van die achterstand ingelopen.\n"
+        "Het jaar waarin het cijfer over 2030 verschijnt. alle oordelen rusten op een lijn.\n"
+        "Bronnen: 03759ned (03759ned).\nEen wijkprofiel per wijk: trendbreuk render wijken --gemeente Heerlen."
+    )
     problems = {f.problem.split(" (")[0] for f in language_findings("quoted", quoted)}
-    assert problems == {"meervoud na 1", "'1 van de 1'", "streepje waar een getal hoort", "kleine letter na punt",
-                        "bron dubbel genoemd", "opdracht of bestandspad voor onderzoekers"}
-    fine = ("Heerlen scoort nu op de enige doelindicator duidelijk slechter dan de rest van Nederland. Bij 1 vergelijking "
-            "t.o.v. de rest van Nederland is de kans 5%. Gegevens over 2,5 jaar. Bevolking op 1 januari (03759ned).")
+    assert problems == {
+        "meervoud na 1",
+        "'1 van de 1'",
+        "streepje waar een getal hoort",
+        "kleine letter na punt",
+        "bron dubbel genoemd",
+        "opdracht of bestandspad voor onderzoekers",
+    }
+    fine = (
+        "Heerlen scoort nu op de enige doelindicator duidelijk slechter dan de rest van Nederland. Bij 1 vergelijking "
+        "t.o.v. de rest van Nederland is de kans 5%. Gegevens over 2,5 jaar. Bevolking op 1 januari (03759ned)."
+    )
     assert language_findings("fine", fine) == []
 
 
@@ -75,8 +94,10 @@ def test_the_headline_median_is_the_charts(all_reports, source):
     headline = re.search(r"is (?:gemiddeld \(mediaan\) )?(-?\d+%) van die achterstand ingelopen", text)
     chart = re.search(r"(?:Mediaan van het ingelopen deel|Ingelopen): (-?\d+%)", text)
     if chart is None:  # no indicator with a clear gap at the start: then the headline says so, with no number
-        assert headline is None and ("Geen enkele doelindicator had bij de start een duidelijke achterstand" in text
-                                     or "Voor geen enkele doelindicator is er een cijfer over het startjaar" in text)
+        assert headline is None and (
+            "Geen enkele doelindicator had bij de start een duidelijke achterstand" in text
+            or "Voor geen enkele doelindicator is er een cijfer over het startjaar" in text
+        )
     else:
         assert headline is not None and headline[1] == chart[1]
 
@@ -103,8 +124,9 @@ def test_no_table_scrolls_on_a_desktop_and_no_chart_on_a_phone(chromium, all_rep
 
 
 @pytest.mark.parametrize("source", ["demo", "echt"])
-def test_on_a_phone_the_headline_table_shows_the_answer_and_the_factsheet_is_half_as_tall(chromium, all_reports,
-                                                                                         source):
+def test_on_a_phone_the_headline_table_shows_the_answer_and_the_factsheet_is_half_as_tall(
+    chromium, all_reports, source
+):
     path = all_reports[f"{source} factsheet"]
     with opened(chromium, path, WIDTHS["phone"]) as page:
         cells = page.evaluate("""() => [...document.querySelectorAll('.tb-summary tbody tr:not(.tb-group)')].slice(0, 3)
@@ -134,8 +156,10 @@ def test_every_report_kind_prints_to_a4(chromium, python_reports, kind, tmp_path
         page.emulate_media(media="print")
         page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
         page.wait_for_timeout(300)
-        widths = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .main-svg')]"
-                               ".map(s => s.getBoundingClientRect().width)")
+        widths = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot .main-svg')]"
+            ".map(s => s.getBoundingClientRect().width)"
+        )
         assert widths and max(widths) <= 690, widths  # A4 less 2 x 14 mm is 688 px
         assert page.evaluate("() => [...document.querySelectorAll('details.tb-fold')].every(d => d.open)")
         pages = _pdf_pages(page.pdf(format="A4", prefer_css_page_size=True), tmp_path)

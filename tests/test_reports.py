@@ -10,26 +10,45 @@ import subprocess
 
 import pytest
 
+from tests.conftest import ROOT
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.reports.render import gemeente_job, programma_job, regio_job, render, subregio_job
-from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=10000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--virtual-time-budget=10000",
+]
 
 
 @pytest.fixture(scope="module")
 def reports(project, tmp_path_factory):
     regions = load_regions(project / "config" / "regions.yaml")
     out = tmp_path_factory.mktemp("reports")
-    jobs = {"factsheet": gemeente_job("Vaals", regions), "subregio": subregio_job("Parkstad", regions),
-            "regio": regio_job(regions), "programma": programma_job(regions)}
+    jobs = {
+        "factsheet": gemeente_job("Vaals", regions),
+        "subregio": subregio_job("Parkstad", regions),
+        "regio": regio_job(regions),
+        "programma": programma_job(regions),
+    }
     return {kind: render(job, engine="python", root=project, out_dir=out) for kind, job in jobs.items()}
 
 
-@pytest.mark.parametrize("kind, name", [("factsheet", "Vaals"), ("subregio", "Parkstad"), ("regio", "Zuid-Limburg"),
-                                        ("programma", "Programma’s en bereik")])
+@pytest.mark.parametrize(
+    "kind, name",
+    [
+        ("factsheet", "Vaals"),
+        ("subregio", "Parkstad"),
+        ("regio", "Zuid-Limburg"),
+        ("programma", "Programma’s en bereik"),
+    ],
+)
 def test_report_names_its_subject_and_warns_about_demo_data(reports, kind, name):
     html = reports[kind].read_text(encoding="utf-8")
     assert f"<h1>{name}</h1>" in html
@@ -39,8 +58,12 @@ def test_report_names_its_subject_and_warns_about_demo_data(reports, kind, name)
 
 
 def test_file_names_say_what_is_inside(reports):
-    assert {p.name for p in reports.values()} == {"factsheet-GM0981-vaals.html", "subregio-PS-parkstad.html",
-                                                  "regio-ZL-zuid-limburg.html", "programma-ZL-zuid-limburg.html"}
+    assert {p.name for p in reports.values()} == {
+        "factsheet-GM0981-vaals.html",
+        "subregio-PS-parkstad.html",
+        "regio-ZL-zuid-limburg.html",
+        "programma-ZL-zuid-limburg.html",
+    }
 
 
 def test_no_suppressed_count_appears_in_any_report_or_download(reports, project):
@@ -51,24 +74,37 @@ def test_no_suppressed_count_appears_in_any_report_or_download(reports, project)
     import pandas as pd
 
     from trendbreuk.processed import load_processed
-
     from trendbreuk.sources.programmes import load_programmes
 
-    about_people = {(p.id, m.id) for p in load_programmes(project / "config" / "programmes.yaml").programmes
-                    for m in p.measures if m.disclosure}
+    about_people = {
+        (p.id, m.id)
+        for p in load_programmes(project / "config" / "programmes.yaml").programmes
+        for m in p.measures
+        if m.disclosure
+    }
     shared = load_processed(root=project).registrations_shared
     html = reports["programma"].read_text(encoding="utf-8")
-    links = re.findall(r'download="programma-([a-z_]+)-([a-z_]+)\.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', html)
+    links = re.findall(
+        r'download="programma-([a-z_]+)-([a-z_]+)\.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', html
+    )
     assert len(links) >= 8
     checked = 0
     for programme, measure, payload in links:
-        table = pd.read_csv(StringIO(base64.b64decode(payload).decode("utf-8-sig")), sep=";", dtype=str,
-                            keep_default_na=False).set_index("Gebied")
+        table = pd.read_csv(
+            StringIO(base64.b64decode(payload).decode("utf-8-sig")), sep=";", dtype=str, keep_default_na=False
+        ).set_index("Gebied")
         for cell in table.to_numpy().ravel() if (programme, measure) in about_people else []:
             assert not (cell.isdigit() and 1 <= int(cell) <= 9), f"{programme}/{measure}: a count below 10: {cell}"
-        hidden = shared[(shared["programme"] == programme) & (shared["measure"] == measure) & (shared["suppressed"] != "")]
+        hidden = shared[
+            (shared["programme"] == programme) & (shared["measure"] == measure) & (shared["suppressed"] != "")
+        ]
         for row in hidden.itertuples():
-            assert table.loc[row.area_name, str(row.year)] in ("<10", "x"), (programme, measure, row.area_name, row.year)
+            assert table.loc[row.area_name, str(row.year)] in ("<10", "x"), (
+                programme,
+                measure,
+                row.area_name,
+                row.year,
+            )
             checked += 1
     assert checked > 50
 
@@ -89,8 +125,18 @@ def test_report_in_headless_chromium(reports, kind, tmp_path):
     assert not console_errors, console_errors[:3]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"{kind}.png"
-    subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--window-size=1200,2400",
-                    f"--screenshot={shot}", url], capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            browser,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile2'}",
+            "--window-size=1200,2400",
+            f"--screenshot={shot}",
+            url,
+        ],
+        capture_output=True,
+        timeout=180,
+    )
     assert shot.is_file() and shot.stat().st_size > 30_000
 
 
@@ -98,8 +144,13 @@ def test_exploration_notebook_runs(project, tmp_path):
     """The notebook a researcher opens first must run top to bottom on the demo data."""
     import papermill
 
-    papermill.execute_notebook(str(ROOT / "notebooks" / "verkennen.ipynb"), str(tmp_path / "out.ipynb"),
-                               cwd=str(project), kernel_name="python3", progress_bar=False)
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "verkennen.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        cwd=str(project),
+        kernel_name="python3",
+        progress_bar=False,
+    )
     import nbformat
 
     executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
@@ -117,15 +168,22 @@ def test_batch_in_warm_workers_gives_the_same_reports_and_survives_a_failure(pro
     from trendbreuk.reports.render import render_many
 
     regions = load_regions(project / "config" / "regions.yaml")
-    broken = replace(gemeente_job("Heerlen", regions), parameters={"gemeente": "GM0917", "dataset": "bestaat-niet"},
-                     filename="kapot.html")
+    broken = replace(
+        gemeente_job("Heerlen", regions),
+        parameters={"gemeente": "GM0917", "dataset": "bestaat-niet"},
+        filename="kapot.html",
+    )
     jobs = [broken, gemeente_job("Vaals", regions), regio_job(regions)]
-    outcomes = {o.job.filename: o for o in render_many(jobs, engine="python", root=project, out_dir=tmp_path, workers=2)}
+    outcomes = {
+        o.job.filename: o for o in render_many(jobs, engine="python", root=project, out_dir=tmp_path, workers=2)
+    }
     assert "bestaat-niet" in outcomes["kapot.html"].error and outcomes["kapot.html"].path is None
     strip = lambda text: re.sub(r'id="cell-id=[0-9a-f]+"', "", text)
     for kind, name in (("factsheet", "factsheet-GM0981-vaals.html"), ("regio", "regio-ZL-zuid-limburg.html")):
         assert outcomes[name].error is None
-        assert strip(outcomes[name].path.read_text(encoding="utf-8")) == strip(reports[kind].read_text(encoding="utf-8"))
+        assert strip(outcomes[name].path.read_text(encoding="utf-8")) == strip(
+            reports[kind].read_text(encoding="utf-8")
+        )
 
 
 def test_second_region_renders_every_report_type(project, tmp_path):
@@ -133,8 +191,12 @@ def test_second_region_renders_every_report_type(project, tmp_path):
     programme registrations, which the programme report must say rather than show another region's)."""
     regions = load_regions(project / "config" / "regions.yaml")
     key = "noord-en-midden-limburg"
-    jobs = [gemeente_job("Venlo", regions, key), subregio_job("Midden-Limburg", regions, key), regio_job(regions, key),
-            programma_job(regions, key)]
+    jobs = [
+        gemeente_job("Venlo", regions, key),
+        subregio_job("Midden-Limburg", regions, key),
+        regio_job(regions, key),
+        programma_job(regions, key),
+    ]
     htmls = [render(job, engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8") for job in jobs]
     assert "<h1>Venlo</h1>" in htmls[0] and "Programma’s van Trendbreuk" not in htmls[0]
     assert "<h1>Midden-Limburg</h1>" in htmls[1] and "<h1>Noord- en Midden-Limburg</h1>" in htmls[2]
@@ -144,7 +206,7 @@ def test_second_region_renders_every_report_type(project, tmp_path):
 
 def _breaks_section(html_text: str) -> str:
     start = html_text.index("<h2>Is er een trendbreuk?</h2>")
-    return html_text[start:html_text.index("</section>", html_text.index("Hoe is dit bepaald?"))]
+    return html_text[start : html_text.index("</section>", html_text.index("Hoe is dit bepaald?"))]
 
 
 def test_the_regional_report_finds_the_breaks_the_demo_was_made_with(reports):

@@ -27,8 +27,14 @@ def sicily():
 def test_the_tutorials_main_model_gives_the_published_rate_ratio(sicily):
     # Lopez Bernal, Cummins & Gasparrini 2017: quasi-Poisson, offset log(stdpop), level change, linear time, two
     # harmonic pairs for season: rate ratio for the ban 0.885 (95% CI 0.839-0.933).
-    fit = segmented_regression(sicily["time"], start=37, outcome=sicily["aces"], exposure=sicily["stdpop"],
-                               extra=harmonics(sicily["month"]), slope_change=False)
+    fit = segmented_regression(
+        sicily["time"],
+        start=37,
+        outcome=sicily["aces"],
+        exposure=sicily["stdpop"],
+        extra=harmonics(sicily["month"]),
+        slope_change=False,
+    )
     ban = fit.estimate("level_change")
     assert round(ban["ratio"], 3) == 0.885
     assert round(ban["ratio_lower"], 3) == 0.839
@@ -43,10 +49,20 @@ def test_the_tutorials_model_with_a_change_of_slope(sicily):
     # formula (patsy) as R would, the workbook's parameterisation must give the same slope change, the level change
     # at the ban (smokban + 37 x interaction), and the dispersion as Pearson's X2 / (n - p) by hand.
     data = sicily.join(harmonics(sicily["month"]))
-    reference = smf.glm("aces ~ smokban * time + sin1 + cos1 + sin2 + cos2", data=data,
-                        family=sm.families.Poisson(), offset=np.log(data["stdpop"])).fit(scale="X2")
-    fit = segmented_regression(sicily["time"], start=37, outcome=sicily["aces"], exposure=sicily["stdpop"],
-                               extra=harmonics(sicily["month"]), slope_change=True)
+    reference = smf.glm(
+        "aces ~ smokban * time + sin1 + cos1 + sin2 + cos2",
+        data=data,
+        family=sm.families.Poisson(),
+        offset=np.log(data["stdpop"]),
+    ).fit(scale="X2")
+    fit = segmented_regression(
+        sicily["time"],
+        start=37,
+        outcome=sicily["aces"],
+        exposure=sicily["stdpop"],
+        extra=harmonics(sicily["month"]),
+        slope_change=True,
+    )
     b = reference.params
     assert fit.estimate("slope_change")["estimate"] == pytest.approx(b["smokban:time"], rel=1e-6)
     assert fit.estimate("level_change")["estimate"] == pytest.approx(b["smokban"] + 37 * b["smokban:time"], rel=1e-6)
@@ -74,7 +90,8 @@ def test_a_series_exactly_on_a_broken_line_gives_its_coefficients_and_the_hand_w
     fit = segmented_regression(years + 0.0, start=2018, outcome=_broken_line(years), se=np.full(8, 0.1))
     table = fit.estimates.set_index("term")
     assert table["estimate"].to_dict() == pytest.approx(
-        {"level": 2.0, "slope": 0.1, "level_change": -0.5, "slope_change": -0.2}, abs=1e-10)
+        {"level": 2.0, "slope": 0.1, "level_change": -0.5, "slope_change": -0.2}, abs=1e-10
+    )
     assert table.loc["slope_change", "se"] == pytest.approx(np.sqrt(0.004), rel=1e-9)
     half = table.loc["slope_change", "upper"] - table.loc["slope_change", "estimate"]
     assert half == pytest.approx(2.776445 * 0.0632456, rel=1e-5)
@@ -82,17 +99,38 @@ def test_a_series_exactly_on_a_broken_line_gives_its_coefficients_and_the_hand_w
 
 
 def _indicator(**changes) -> Indicator:
-    base = dict(id="x", title="x", unit="%", polarity="lower_is_better", life_phase="Kansrijke Start",
-                statistic="proportion", ci_method="wilson", source={}, publication_lag=1)
+    base = dict(
+        id="x",
+        title="x",
+        unit="%",
+        polarity="lower_is_better",
+        life_phase="Kansrijke Start",
+        statistic="proportion",
+        ci_method="wilson",
+        source={},
+        publication_lag=1,
+    )
     return Indicator(**(base | changes))
 
 
 def _gap_rows(years, gaps, se=0.1, **columns) -> pd.DataFrame:
     years = np.asarray(years)
-    return pd.DataFrame({"region": "ZL", "indicator": "x", "area_code": "GM0917", "area_name": "Heerlen",
-                         "benchmark": "rest_nl", "year_start": years, "year_end": years, "t": years + 0.0,
-                         "gap": gaps, "gap_lower": np.asarray(gaps) - 1.959964 * se,
-                         "gap_upper": np.asarray(gaps) + 1.959964 * se, **columns})
+    return pd.DataFrame(
+        {
+            "region": "ZL",
+            "indicator": "x",
+            "area_code": "GM0917",
+            "area_name": "Heerlen",
+            "benchmark": "rest_nl",
+            "year_start": years,
+            "year_end": years,
+            "t": years + 0.0,
+            "gap": gaps,
+            "gap_lower": np.asarray(gaps) - 1.959964 * se,
+            "gap_upper": np.asarray(gaps) + 1.959964 * se,
+            **columns,
+        }
+    )
 
 
 def test_categories_follow_the_direction_of_the_gaps_slope_change():
@@ -105,8 +143,10 @@ def test_categories_follow_the_direction_of_the_gaps_slope_change():
     straight = gap_break(_gap_rows(years, _broken_line(years, bend=0.0, jump=-0.5)), _indicator())
     assert straight["category"] == "onveranderd"  # a jump alone is not a break of the trend
     # For an indicator where higher is better the gap is already oriented (positive = behind): same rule.
-    assert gap_break(_gap_rows(years, _broken_line(years, bend=-0.2)),
-                     _indicator(polarity="higher_is_better"))["category"] == "zichtbaar"
+    assert (
+        gap_break(_gap_rows(years, _broken_line(years, bend=-0.2)), _indicator(polarity="higher_is_better"))["category"]
+        == "zichtbaar"
+    )
 
 
 def test_too_few_years_says_what_is_missing_and_when_it_comes():
@@ -118,8 +158,10 @@ def test_too_few_years_says_what_is_missing_and_when_it_comes():
     assert (result["points_before"], result["points_after"]) == (4, 2)
     assert (result["data_until"], result["known_in"]) == (2021, 2022)
     # Survey rounds every 4 years: 2012 and 2016 before the start can never become 4.
-    survey = gap_break(_gap_rows([2012, 2016, 2020, 2022], [1.0, 1.0, 1.0, 1.0]),
-                       _indicator(statistic="survey", ci_method="source", survey_interval=2))
+    survey = gap_break(
+        _gap_rows([2012, 2016, 2020, 2022], [1.0, 1.0, 1.0, 1.0]),
+        _indicator(statistic="survey", ci_method="source", survey_interval=2),
+    )
     assert survey["category"] == "te_weinig" and np.isnan(survey["data_until"])
 
 
@@ -132,9 +174,13 @@ def test_the_comparable_year_and_a_wijks_series_start_drop_earlier_points():
 
 def test_gap_breaks_runs_over_areas_and_leaves_out_indicators_outside_the_catalogue():
     years = np.arange(2012, 2025)
-    rows = pd.concat([_gap_rows(years, _broken_line(years)),
-                      _gap_rows(years, _broken_line(years, bend=0.0)).assign(area_code="GM0935", area_name="Maastricht"),
-                      _gap_rows(years, _broken_line(years)).assign(indicator="unknown")])
+    rows = pd.concat(
+        [
+            _gap_rows(years, _broken_line(years)),
+            _gap_rows(years, _broken_line(years, bend=0.0)).assign(area_code="GM0935", area_name="Maastricht"),
+            _gap_rows(years, _broken_line(years)).assign(indicator="unknown"),
+        ]
+    )
     table = gap_breaks(rows, {"x": _indicator()})
     assert table.set_index("area_code")["category"].to_dict() == {"GM0917": "zichtbaar", "GM0935": "onveranderd"}
 
@@ -179,33 +225,66 @@ def test_the_scenarios_cover_both_sizes_and_years():
 def test_the_sentences_for_the_stuurgroep():
     from trendbreuk.reports.breaks import break_sentence
 
-    base = {"start": 2018, "level": 1.2, "slope": 0.05, "slope_after": -0.25, "slope_change": -0.30,
-            "slope_change_lower": -0.45, "slope_change_upper": -0.15, "category": "zichtbaar"}
+    base = {
+        "start": 2018,
+        "level": 1.2,
+        "slope": 0.05,
+        "slope_after": -0.25,
+        "slope_change": -0.30,
+        "slope_change_lower": -0.45,
+        "slope_change_upper": -0.15,
+        "category": "zichtbaar",
+    }
     assert break_sentence(base, _indicator(), "Heerlen", "de rest van Nederland") == (
         "Sinds 2018 verloopt de achterstand van Heerlen op de rest van Nederland gunstiger dan daarvoor: vóór 2018 "
         "groeide hij met 0,05 procentpunt per jaar, sinds 2018 krimpt hij met 0,25 procentpunt per jaar. Die "
-        "verbetering van 0,30 procentpunt per jaar (marge 0,15 tot 0,45) is groter dan toeval.")
-    unchanged = base | {"category": "onveranderd", "slope_after": 0.0, "slope_change": -0.05,
-                        "slope_change_lower": -0.2, "slope_change_upper": 0.1}
+        "verbetering van 0,30 procentpunt per jaar (marge 0,15 tot 0,45) is groter dan toeval."
+    )
+    unchanged = base | {
+        "category": "onveranderd",
+        "slope_after": 0.0,
+        "slope_change": -0.05,
+        "slope_change_lower": -0.2,
+        "slope_change_upper": 0.1,
+    }
     assert break_sentence(unchanged, _indicator(), "Heerlen", "de rest van Nederland").endswith(
         "sinds 2018 blijft hij ongeveer gelijk. De verandering ligt ergens tussen 0,20 procentpunt per jaar gunstiger "
-        "en 0,10 procentpunt per jaar ongunstiger; dat kan toeval zijn.")
-    few = {"start": 2018, "category": "te_weinig", "points_before": 4, "points_after": 1, "needed_before": 4,
-           "needed_after": 4, "data_until": 2024, "known_in": 2025}
+        "en 0,10 procentpunt per jaar ongunstiger; dat kan toeval zijn."
+    )
+    few = {
+        "start": 2018,
+        "category": "te_weinig",
+        "points_before": 4,
+        "points_after": 1,
+        "needed_before": 4,
+        "needed_after": 4,
+        "data_until": 2024,
+        "known_in": 2025,
+    }
     assert break_sentence(few, _indicator(), "Heerlen", "de rest van Nederland") == (
         "Er zijn 4 metingen van vóór 2018 en 1 meting vanaf 2018; voor een oordeel over een trendbreuk zijn er minstens "
         "4 vóór en 4 vanaf 2018 nodig. Met de cijfers tot en met 2024, die naar verwachting in 2025 verschijnen, kan het "
-        "wel.")
+        "wel."
+    )
 
 
 def test_an_areas_own_value_follows_the_indicators_polarity():
     from trendbreuk.indicators.segmented import value_break
 
     years = np.arange(2012, 2025)
-    rising = 50 + _broken_line(years, level=0.0, slope=0.0, jump=0.0, bend=+0.5)   # faster up from 2018
-    rows = pd.DataFrame({"year_start": years, "year_end": years, "period": years.astype(str), "value": rising,
-                         "lower_ci": rising - 1.96 * 0.2, "upper_ci": rising + 1.96 * 0.2,
-                         "numerator": np.nan, "denominator": np.nan})
+    rising = 50 + _broken_line(years, level=0.0, slope=0.0, jump=0.0, bend=+0.5)  # faster up from 2018
+    rows = pd.DataFrame(
+        {
+            "year_start": years,
+            "year_end": years,
+            "period": years.astype(str),
+            "value": rising,
+            "lower_ci": rising - 1.96 * 0.2,
+            "upper_ci": rising + 1.96 * 0.2,
+            "numerator": np.nan,
+            "denominator": np.nan,
+        }
+    )
     survey = dict(statistic="survey", ci_method="source")
     assert value_break(rows, _indicator(polarity="higher_is_better", **survey))["category"] == "zichtbaar"
     assert value_break(rows, _indicator(**survey))["category"] == "verslechterd"

@@ -9,10 +9,10 @@ import time
 import pytest
 import yaml
 
+from tests.conftest import ROOT, copy_project
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.reports.render import quarto_report_project, region_jobs
 from trendbreuk.reports.site import SiteIndex, write_site
-from tests.conftest import ROOT, copy_project
 
 DEMO_PAGE = '<html><body><div class="tb-demo" role="alert">DEMODATA</div></body></html>'
 REAL_PAGE = "<html><body><h1>echt</h1></body></html>"
@@ -56,11 +56,16 @@ def test_region_batch_is_the_whole_set():
 def test_index_lists_the_folder_by_region_type_and_subregio(folder):
     index = SiteIndex.load(folder, load_regions(ROOT / "config" / "regions.yaml")).html()
     sections = _sections(index)
-    assert list(sections) == ["Zuid-Limburg", "Noord- en Midden-Limburg",
-                              "Overige rapporten (niet in config/regions.yaml)"]
+    assert list(sections) == [
+        "Zuid-Limburg",
+        "Noord- en Midden-Limburg",
+        "Overige rapporten (niet in config/regions.yaml)",
+    ]
     zl = sections["Zuid-Limburg"]
     # kinds in reading order: regional report, subregio reports, factsheets (no programme report in this folder)
-    assert zl.index("Regionale voortgangsrapportage") < zl.index("Subregiorapporten") < zl.index("Factsheets per gemeente")
+    assert (
+        zl.index("Regionale voortgangsrapportage") < zl.index("Subregiorapporten") < zl.index("Factsheets per gemeente")
+    )
     assert "Programma's en bereik" not in zl
     assert '<a href="regio-ZL-zuid-limburg.html">Zuid-Limburg</a>' in zl
     assert '<a href="subregio-PS-parkstad.html">Parkstad</a>' in zl
@@ -96,10 +101,10 @@ def test_index_lists_the_folder_quarto_renders_into(project, tmp_path, monkeypat
         monkeypatch.delenv(name, raising=False)
     listed = lambda: [r.filename for r in SiteIndex.for_quarto().reports]
     assert listed() == ["regio-ZL-zuid-limburg.html"]
-    monkeypatch.setenv("QUARTO_PROJECT_ROOT", str(project))                  # quarto render at the top
+    monkeypatch.setenv("QUARTO_PROJECT_ROOT", str(project))  # quarto render at the top
     assert listed() == ["subregio-PS-parkstad.html"]
     assert '<a href="subregio-PS-parkstad.html">Parkstad</a>' in SiteIndex.for_quarto().html()
-    monkeypatch.setenv("TRENDBREUK_REPORTS", str(project / "elders"))       # trendbreuk render --engine quarto
+    monkeypatch.setenv("TRENDBREUK_REPORTS", str(project / "elders"))  # trendbreuk render --engine quarto
     assert listed() == ["factsheet-GM0917-heerlen.html"]
 
 
@@ -127,8 +132,8 @@ def test_python_engine_writes_the_index_and_the_method_page(folder):
     assert page.startswith("<!DOCTYPE html>") and '<html lang="nl">' in page
     assert '<a href="docs/methode.html">de methode</a>' in page
     method = (folder / "docs" / "methode.html").read_text(encoding="utf-8")
-    assert "<h2>Voor de stuurgroep (in gewone woorden)</h2>" in method      # a heading of docs/methode.md
-    assert '<table class="tb-table">' in method                            # its tables are real tables
+    assert "<h2>Voor de stuurgroep (in gewone woorden)</h2>" in method  # a heading of docs/methode.md
+    assert '<table class="tb-table">' in method  # its tables are real tables
     assert '<a href="../index.html">' in method
 
 
@@ -141,18 +146,19 @@ def test_every_report_links_to_the_method_page_the_site_writes():
 
 # Quarto --------------------------------------------------------------------------------------------------
 
+
 def test_quarto_project_is_a_website_that_never_empties_reports():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
     # a full `quarto render` empties output-dir first: it must not be reports/, which holds the rendered reports
     assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "_site"
-    assert (ROOT / config["project"]["pre-render"]).is_file()    # renders the reports into the site first
+    assert (ROOT / config["project"]["pre-render"]).is_file()  # renders the reports into the site first
     for source in config["project"]["render"]:
         assert (ROOT / source).is_file(), source
     for item in config["website"]["navbar"]["left"]:
         assert (ROOT / item["href"]).is_file(), item
     html = config["format"]["html"]
     assert html["lang"] == "nl" and (ROOT / html["css"]).is_file()
-    assert "embed-resources" not in html            # not in a website (quarto-cli#5748); see notebooks/_quarto.yml
+    assert "embed-resources" not in html  # not in a website (quarto-cli#5748); see notebooks/_quarto.yml
     assert config["execute"]["echo"] is False
 
 
@@ -161,7 +167,9 @@ def test_reports_have_one_self_contained_quarto_project():
     the workbook's Quarto engine converts its executed notebooks with."""
     own = yaml.safe_load((ROOT / "notebooks" / "_quarto.yml").read_text())
     assert own["execute"] == {"enabled": True, "echo": False, "warning": False}
-    assert (ROOT / "notebooks" / own["format"]["html"]["css"]).resolve() == (ROOT / "lib/trendbreuk/reports/templates/trendbreuk.css")
+    assert (ROOT / "notebooks" / own["format"]["html"]["css"]).resolve() == (
+        ROOT / "lib/trendbreuk/reports/templates/trendbreuk.css"
+    )
     for notebook in own["project"]["render"]:
         assert (ROOT / "notebooks" / notebook).is_file()
     derived = quarto_report_project(ROOT)
@@ -175,10 +183,18 @@ def test_a_report_against_another_benchmark_sits_beside_the_default(tmp_path):
     from trendbreuk.reports.render import regio_job, subregio_job
 
     regions = load_regions(ROOT / "config" / "regions.yaml")
-    names = [subregio_job("Parkstad", regions).filename, subregio_job("Parkstad", regions, benchmark="NL01").filename,
-             regio_job(regions).filename, regio_job(regions, benchmark="NL01").filename]
-    assert names == ["subregio-PS-parkstad.html", "subregio-PS-parkstad-nl01.html",
-                     "regio-ZL-zuid-limburg.html", "regio-ZL-zuid-limburg-nl01.html"]
+    names = [
+        subregio_job("Parkstad", regions).filename,
+        subregio_job("Parkstad", regions, benchmark="NL01").filename,
+        regio_job(regions).filename,
+        regio_job(regions, benchmark="NL01").filename,
+    ]
+    assert names == [
+        "subregio-PS-parkstad.html",
+        "subregio-PS-parkstad-nl01.html",
+        "regio-ZL-zuid-limburg.html",
+        "regio-ZL-zuid-limburg-nl01.html",
+    ]
     for name in names:
         (tmp_path / name).write_text(REAL_PAGE)
     index = SiteIndex.load(tmp_path, regions).html()
@@ -196,8 +212,9 @@ def test_render_all_reports_a_failure_without_stopping_the_others(project, tmp_p
     from trendbreuk.reports import render as render_module
 
     regions = load_regions(project / "config" / "regions.yaml")
-    broken = replace(render_module.gemeente_job("Heerlen", regions),
-                     parameters={"gemeente": "GM0917", "dataset": "bestaat-niet"})
+    broken = replace(
+        render_module.gemeente_job("Heerlen", regions), parameters={"gemeente": "GM0917", "dataset": "bestaat-niet"}
+    )
     jobs = [broken, render_module.gemeente_job("Vaals", regions)]
     monkeypatch.setattr(render_module, "region_jobs", lambda *args, **kwargs: jobs)
     monkeypatch.setenv("TRENDBREUK_ROOT", str(project))
@@ -206,6 +223,8 @@ def test_render_all_reports_a_failure_without_stopping_the_others(project, tmp_p
     assert result.exit_code == 1, result.output
     assert "MISLUKT factsheet-GM0917-heerlen.html" in result.output and "bestaat-niet" in result.output
     assert "1 van 2 rapporten" in result.output
-    assert (tmp_path / "factsheet-GM0981-vaals.html").is_file() and not (tmp_path / "factsheet-GM0917-heerlen.html").exists()
+    assert (tmp_path / "factsheet-GM0981-vaals.html").is_file() and not (
+        tmp_path / "factsheet-GM0917-heerlen.html"
+    ).exists()
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert 'href="factsheet-GM0981-vaals.html"' in index and "heerlen" not in index

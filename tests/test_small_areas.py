@@ -9,12 +9,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT, shared_file
 from trendbreuk.geography.areas import AreaLookupError, RegionsConfigError, load_regions
 from trendbreuk.geography.small_areas import SmallAreaRegister, wijk_name
 from trendbreuk.indicators.catalogue import load_catalogue
-from trendbreuk.indicators.small_areas import (IMPOSSIBLE, NOT_PUBLISHED, SUPPRESSED, focus_area_counts, latest_runs,
-                                               percentage_denominator_half, rounded_intervals, series_runs)
-from tests.conftest import ROOT, shared_file
+from trendbreuk.indicators.small_areas import (
+    IMPOSSIBLE,
+    NOT_PUBLISHED,
+    SUPPRESSED,
+    focus_area_counts,
+    latest_runs,
+    percentage_denominator_half,
+    rounded_intervals,
+    series_runs,
+)
 
 Z = 1.959963984540054
 
@@ -28,7 +36,7 @@ def wilson(x: float, n: float, z: float = Z) -> tuple[float, float]:
 
 
 def test_the_wilson_formula_of_these_tests_gives_newcombes_example():
-    low, high = wilson(81, 263)                       # Newcombe (1998), Stat Med 17:857, table I: 0.2553 to 0.3662
+    low, high = wilson(81, 263)  # Newcombe (1998), Stat Med 17:857, table I: 0.2553 to 0.3662
     assert round(low / 100, 4) == 0.2553 and round(high / 100, 4) == 0.3662
 
 
@@ -64,8 +72,15 @@ def test_zero_and_impossible_counts(catalogue):
 def test_a_series_runs_only_across_unchanged_years():
     """Flags (CBS): 1 = the same area as the year before, 2 or 3 = changed. 2018 starts, 2019 continues, 2020 changed,
     2021 continues: two runs, and only the second is judged."""
-    rows = pd.DataFrame({"region": "r", "indicator": "bijstand", "area_code": "WK091710",
-                         "year_start": [2021, 2019, 2020, 2018], "indeling_change": [1, 1, 2, np.nan]})
+    rows = pd.DataFrame(
+        {
+            "region": "r",
+            "indicator": "bijstand",
+            "area_code": "WK091710",
+            "year_start": [2021, 2019, 2020, 2018],
+            "indeling_change": [1, 1, 2, np.nan],
+        }
+    )
     runs = series_runs(rows).set_index("year_start")
     assert runs["series_start"].to_dict() == {2018: 2018, 2019: 2018, 2020: 2020, 2021: 2020}
     assert runs["series_break"].to_dict() == {2018: False, 2019: False, 2020: True, 2021: False}
@@ -76,26 +91,37 @@ def test_a_focus_area_is_the_sum_of_its_buurten_while_all_are_there():
     regions = load_regions(ROOT / "config" / "regions.yaml")
     vrieheide = regions.region("zuid-limburg").focus_area("Pluswijk Vrieheide (voorbeeld)")
     a, b, c = vrieheide.codes
-    rows = pd.DataFrame({
-        "indicator": "bijstand", "area_code": [a, b, c, a, b],
-        "year_start": [2020, 2020, 2020, 2021, 2021], "numerator": [100.0, 60.0, 70.0, 90.0, 50.0],
-        "denominator": [1000.0, 900.0, 1120.0, 990.0, 910.0], "indeling_change": [1, 1, 3, 1, 1]})
+    rows = pd.DataFrame(
+        {
+            "indicator": "bijstand",
+            "area_code": [a, b, c, a, b],
+            "year_start": [2020, 2020, 2020, 2021, 2021],
+            "numerator": [100.0, 60.0, 70.0, 90.0, 50.0],
+            "denominator": [1000.0, 900.0, 1120.0, 990.0, 910.0],
+            "indeling_change": [1, 1, 3, 1, 1],
+        }
+    )
     focus = focus_area_counts(rows, regions).set_index("year_start")
-    assert list(focus.index) == [2020]                       # 2021 lacks one buurt: no sum
+    assert list(focus.index) == [2020]  # 2021 lacks one buurt: no sum
     assert focus.loc[2020, "numerator"] == 230 and focus.loc[2020, "denominator"] == 3020
-    assert focus.loc[2020, "indeling_change"] == 2           # one buurt changed: the focus area changed
+    assert focus.loc[2020, "indeling_change"] == 2  # one buurt changed: the focus area changed
     assert focus.loc[2020, "area_code"] == "FA-pluswijk-vrieheide-voorbeeld" and focus.loc[2020, "members"] == 3
 
 
 def test_wijken_and_buurten_are_found_by_code_or_name():
-    register = SmallAreaRegister.from_code_list([
-        {"Key": "GM0917    ", "Title": "Heerlen"}, {"Key": "WK091733  ", "Title": "Wijk 33 Heerlen-Centrum"},
-        {"Key": "BU09173300", "Title": "Heerlen-Centrum"}, {"Key": "WK093501  ", "Title": "Wijk 01 Centrum"},
-        {"Key": "WK091734  ", "Title": "Wijk 34 Centrum"}])
+    register = SmallAreaRegister.from_code_list(
+        [
+            {"Key": "GM0917    ", "Title": "Heerlen"},
+            {"Key": "WK091733  ", "Title": "Wijk 33 Heerlen-Centrum"},
+            {"Key": "BU09173300", "Title": "Heerlen-Centrum"},
+            {"Key": "WK093501  ", "Title": "Wijk 01 Centrum"},
+            {"Key": "WK091734  ", "Title": "Wijk 34 Centrum"},
+        ]
+    )
     gemeenten = {"GM0917": "Heerlen", "GM0935": "Maastricht"}
     assert wijk_name("Wijk 10 Maria Gewanden en Terschuren") == "Maria Gewanden en Terschuren"
     assert register.find("wk091733").name == "Heerlen-Centrum"
-    assert register.find("Heerlen-Centrum").code == "WK091733"          # the wijk before the buurt of that name
+    assert register.find("Heerlen-Centrum").code == "WK091733"  # the wijk before the buurt of that name
     assert register.find("Maastricht: Centrum", gemeenten).code == "WK093501"
     with pytest.raises(AreaLookupError, match="'Centrum' is the name of 2 areas: .*give the code or 'gemeente: naam'"):
         register.find("Centrum", gemeenten)
@@ -104,26 +130,34 @@ def test_wijken_and_buurten_are_found_by_code_or_name():
     assert [a.code for a in register.of_gemeente("GM0917")] == ["WK091733", "WK091734"]
 
 
-@pytest.mark.parametrize("areas, message", [
-    (["WK09171"], r"\['WK09171'\] are not wijk or buurt codes"),
-    (["WK093501"], r"\['WK093501'\] lie in gemeenten outside"),
-    ([], "give a name and the wijk or buurt codes"),
-])
+@pytest.mark.parametrize(
+    "areas, message",
+    [
+        (["WK09171"], r"\['WK09171'\] are not wijk or buurt codes"),
+        (["WK093501"], r"\['WK093501'\] lie in gemeenten outside"),
+        ([], "give a name and the wijk or buurt codes"),
+    ],
+)
 def test_a_focus_area_that_cannot_be_is_named(tmp_path, areas, message):
     text = (ROOT / "config" / "regions.yaml").read_text()
     text = text.replace("areas: [WK091710, WK091711, WK091712, WK091713, WK091714]", f"areas: {json.dumps(areas)}")
-    (tmp_path / "regions.yaml").write_text(text.replace("Maastricht-Heuvelland", "MH").replace("GM0935, name: Maastricht", "GM0936, name: X"))
+    (tmp_path / "regions.yaml").write_text(
+        text.replace("Maastricht-Heuvelland", "MH").replace("GM0935, name: Maastricht", "GM0936, name: X")
+    )
     with pytest.raises(RegionsConfigError, match=message):
         load_regions(tmp_path / "regions.yaml")
 
 
 # The real recording -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def kwb2020(recorded_project):
     folder = recorded_project / "data" / "processed" / "real"
-    return {name: pd.read_parquet(folder / f"{name}.parquet")
-            for name in ("indicator_values", "small_area_values", "small_area_assessments")}
+    return {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        for name in ("indicator_values", "small_area_values", "small_area_assessments")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +177,9 @@ def test_heerlens_wijken_from_the_recording(kwb2020, recorded):
     k_15Tot25 + k_25Tot45 + k_45Tot65 + k_65+ inhabitants, with the rounding (tens; fives per band) in the interval.
     De Hei's count is not published. The highest wijk share is about three times the national 2,9%."""
     values = kwb2020["small_area_values"]
-    bijstand = values[(values["indicator"] == "bijstand") & (values["area_level"] == "wijk")
-                      & (values["gemeente_code"] == "GM0917")].set_index("area_code")
+    bijstand = values[
+        (values["indicator"] == "bijstand") & (values["area_level"] == "wijk") & (values["gemeente_code"] == "GM0917")
+    ].set_index("area_code")
     assert len(bijstand) == 23 and bijstand.loc["WK091739", "area_name"] == "Molenberg"
     row = recorded.loc["WK091739"]
     count, population = row["PersonenPerSoortUitkeringBijstand_83"], _inhabitants_15_plus(row)
@@ -163,7 +198,9 @@ def test_a_focus_area_of_wijken_from_the_recording(kwb2020, recorded):
     """Pluswijk Hoensbroek (voorbeeld): the sum of Heerlen's wijken 10 to 14, by hand from their rows; its rounding
     is that of five wijken (numerator within 25, denominator within 5 x 4 x 2.5 = 50)."""
     values = kwb2020["small_area_values"]
-    focus = values[(values["indicator"] == "bijstand") & (values["area_code"] == "FA-pluswijk-hoensbroek-voorbeeld")].iloc[0]
+    focus = values[
+        (values["indicator"] == "bijstand") & (values["area_code"] == "FA-pluswijk-hoensbroek-voorbeeld")
+    ].iloc[0]
     members = recorded.loc[[f"WK09171{i}" for i in range(5)]]
     count = members["PersonenPerSoortUitkeringBijstand_83"].sum()
     population = sum(_inhabitants_15_plus(r) for _, r in members.iterrows())
@@ -200,8 +237,11 @@ def test_wijken_are_judged_by_the_same_rules_and_say_why_not_yet(kwb2020):
     """One year of data: every wijk honestly gets "onvoldoende gegevens" (no baseline), with the comparison now."""
     assessments = kwb2020["small_area_assessments"]
     assert not kwb2020["indicator_values"]["area_level"].isin(["wijk", "buurt", "focus"]).any()  # their own tables
-    wijken = assessments[(assessments["area_level"] == "wijk") & (assessments["indicator"] == "bijstand")
-                         & (assessments["benchmark"] == "rest_nl")]
+    wijken = assessments[
+        (assessments["area_level"] == "wijk")
+        & (assessments["indicator"] == "bijstand")
+        & (assessments["benchmark"] == "rest_nl")
+    ]
     assert len(wijken) > 90 and set(wijken["verdict"]) == {"onvoldoende_gegevens"}
     molenberg = wijken.set_index("area_code").loc["WK091739"]
     assert molenberg["comparison"] == "slechter"
@@ -231,11 +271,18 @@ def test_the_age_structure_of_a_wijk_from_the_recording(recorded_project, record
     outcomes = list(render_many([job], engine="python", root=recorded_project, out_dir=tmp_path, workers=1))
     assert not [o.error for o in outcomes if o.error]
     page = (tmp_path / job.filename).read_text(encoding="utf-8")
-    cells = next(t for t in table_texts(page) if t[:2] == ["Leeftijd", "Molenberg"])   # cell texts, row by row
-    table = [cells[i:i + 7] for i in range(0, len(cells), 7)]
+    cells = next(t for t in table_texts(page) if t[:2] == ["Leeftijd", "Molenberg"])  # cell texts, row by row
+    table = [cells[i : i + 7] for i in range(0, len(cells), 7)]
     header, rows = table[0], {row[0]: row for row in table[1:]}
-    assert header == ["Leeftijd", "Molenberg", "Marge (afronding)", "Rest van Heerlen", "Parkstad", "Zuid-Limburg",
-                      "De rest van Nederland"]
+    assert header == [
+        "Leeftijd",
+        "Molenberg",
+        "Marge (afronding)",
+        "Rest van Heerlen",
+        "Parkstad",
+        "Zuid-Limburg",
+        "De rest van Nederland",
+    ]
     oldest = rows["65 jaar of ouder"]
     pct = lambda x: f"{100 * x:.1f}".replace(".", ",") + "%"
     assert oldest[1] == pct(molenberg["k_65JaarOfOuder_12"] / total)
@@ -244,8 +291,11 @@ def test_the_age_structure_of_a_wijk_from_the_recording(recorded_project, record
     assert oldest[2] == f"{100 * low:.1f} – {100 * high:.1f}".replace(".", ",")
     assert oldest[3] == pct(rest_heerlen["k_65JaarOfOuder_12"] / rest_heerlen.sum())
     assert oldest[6] == pct(rest_nl["k_65JaarOfOuder_12"] / rest_nl.sum())
-    parkstad = recorded.loc[[g.code for g in regions.regions["zuid-limburg"].subregio_of("GM0917").gemeenten],
-                            bands].astype(float).sum()
+    parkstad = (
+        recorded.loc[[g.code for g in regions.regions["zuid-limburg"].subregio_of("GM0917").gemeenten], bands]
+        .astype(float)
+        .sum()
+    )
     assert oldest[4] == pct(parkstad["k_65JaarOfOuder_12"] / parkstad.sum())
     assert rows["0 tot 15 jaar"][1] == pct(molenberg["k_0Tot15Jaar_8"] / total)
     assert "CBS, Kerncijfers wijken en buurten 2020" in page
@@ -263,14 +313,31 @@ def test_a_wijk_stands_beside_its_subregio(recorded_project, recorded, tmp_path,
     parkstad = [g.code for g in regions.regions["zuid-limburg"].subregio_of("GM0917").gemeenten]
     assert len(parkstad) == 7
     rows = recorded.loc[parkstad]
-    share = 100 * rows["PersonenPerSoortUitkeringBijstand_83"].sum() / sum(_inhabitants_15_plus(r) for _, r in rows.iterrows())
-    page = render(area_job("WK091739", regions, dataset="real", root=recorded_project), engine="python",
-                  root=recorded_project, out_dir=tmp_path).read_text(encoding="utf-8")
+    share = (
+        100
+        * rows["PersonenPerSoortUitkeringBijstand_83"].sum()
+        / sum(_inhabitants_15_plus(r) for _, r in rows.iterrows())
+    )
+    page = render(
+        area_job("WK091739", regions, dataset="real", root=recorded_project),
+        engine="python",
+        root=recorded_project,
+        out_dir=tmp_path,
+    ).read_text(encoding="utf-8")
     cells = next(t for t in table_texts(page) if t[:2] == ["Indicator", "Molenberg"])
-    header = cells[:cells.index("Oordeel 2030") + 1]
-    assert header == ["Indicator", "Molenberg", "Marge", "Rest van Heerlen", "Parkstad", "Zuid-Limburg",
-                      "De rest van Nederland", "Nu", "Oordeel 2030"]
-    bijstand = cells[cells.index("Personen met bijstand (2020)"):][:len(header)]
+    header = cells[: cells.index("Oordeel 2030") + 1]
+    assert header == [
+        "Indicator",
+        "Molenberg",
+        "Marge",
+        "Rest van Heerlen",
+        "Parkstad",
+        "Zuid-Limburg",
+        "De rest van Nederland",
+        "Nu",
+        "Oordeel 2030",
+    ]
+    bijstand = cells[cells.index("Personen met bijstand (2020)") :][: len(header)]
     assert bijstand[header.index("Parkstad")] == f"{share:.1f}%".replace(".", ",")
 
 
@@ -282,8 +349,16 @@ def test_a_denominator_computed_back_from_a_rounded_count_and_percentage():
     assert half == pytest.approx(max(8750 / 12.25 - 691, 691 - 8250 / 12.35) + 0.5)
     assert half == pytest.approx(23.79, abs=0.005)
     catalogue = load_catalogue(ROOT / "config" / "indicators.yaml")
-    row = pd.DataFrame({"indicator": ["jeugdhulp"], "numerator": [85.0], "denominator": [691.0], "year_start": [2024],
-                        "year_end": [2024], "period": ["2024"]})
+    row = pd.DataFrame(
+        {
+            "indicator": ["jeugdhulp"],
+            "numerator": [85.0],
+            "denominator": [691.0],
+            "year_start": [2024],
+            "year_end": [2024],
+            "period": ["2024"],
+        }
+    )
     out = rounded_intervals(row, catalogue["jeugdhulp"], 2.5, half).iloc[0]
     assert out["lower_ci"] == pytest.approx(wilson(82.5, 691 + half)[0])
     assert out["upper_ci"] == pytest.approx(wilson(87.5, 691 - half)[1])
@@ -299,15 +374,25 @@ def test_youth_care_per_wijk_in_the_demo_from_its_kwb_row(project):
     for page in sorted(folder.glob("TypedDataSet*.json")):
         rows += json.loads(page.read_text(encoding="utf-8"))["value"]
     wijken = {r["WijkenEnBuurten"].strip(): r for r in rows if r["WijkenEnBuurten"].startswith("WK0917")}
-    code, row = next((c, r) for c, r in sorted(wijken.items())
-                     if r[key["JongerenMetJeugdzorgInNatura"]] and r[key["PercentageJongerenMetJeugdzorg"]])
+    code, row = next(
+        (c, r)
+        for c, r in sorted(wijken.items())
+        if r[key["JongerenMetJeugdzorgInNatura"]] and r[key["PercentageJongerenMetJeugdzorg"]]
+    )
     count, percentage = row[key["JongerenMetJeugdzorgInNatura"]], row[key["PercentageJongerenMetJeugdzorg"]]
     assert count % 5 == 0
     denominator = round(100 * count / percentage)
-    half = max(100 * (count + 2.5) / (percentage - 0.05) - denominator,
-               denominator - 100 * (count - 2.5) / (percentage + 0.05)) + 0.5
+    half = (
+        max(
+            100 * (count + 2.5) / (percentage - 0.05) - denominator,
+            denominator - 100 * (count - 2.5) / (percentage + 0.05),
+        )
+        + 0.5
+    )
     values = pd.read_parquet(project / "data/processed/demo/small_area_values.parquet")
-    built = values[(values["indicator"] == "jeugdhulp") & (values["area_code"] == code) & (values["period"] == "2024")].iloc[0]
+    built = values[
+        (values["indicator"] == "jeugdhulp") & (values["area_code"] == code) & (values["period"] == "2024")
+    ].iloc[0]
     assert (built["numerator"], built["denominator"]) == (count, denominator)
     assert built["lower_ci"] == pytest.approx(wilson(count - 2.5, denominator + half)[0])
     assert built["upper_ci"] == pytest.approx(wilson(count + 2.5, denominator - half)[1])
@@ -328,9 +413,9 @@ def test_youth_care_whose_wijk_percentages_are_left_empty(project, tmp_path, mon
     """A KWB edition with the gemeenten's jeugdzorg percentage filled but every wijk's and buurt's left empty (as
     the demo wrote it before): the build still runs, the gemeenten keep their figure, and every wijk row says the
     column is not published, not that the cell is secret."""
+    from tests.conftest import copy_project
     from trendbreuk import io
     from trendbreuk.build import build
-    from tests.conftest import copy_project
 
     root = copy_project(project, tmp_path / "p")
     monkeypatch.setenv("TRENDBREUK_ROOT", str(root))
@@ -338,8 +423,11 @@ def test_youth_care_whose_wijk_percentages_are_left_empty(project, tmp_path, mon
         properties = folder / "DataProperties.json"
         if not properties.is_file():
             continue
-        keys = [p["Key"] for p in json.loads(properties.read_text(encoding="utf-8"))["value"]
-                if p.get("Title") == "PercentageJongerenMetJeugdzorg"]
+        keys = [
+            p["Key"]
+            for p in json.loads(properties.read_text(encoding="utf-8"))["value"]
+            if p.get("Title") == "PercentageJongerenMetJeugdzorg"
+        ]
         if not keys:
             continue
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

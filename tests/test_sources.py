@@ -1,21 +1,22 @@
 import math
 
 import pandas as pd
-
 import pytest
 
+from tests.conftest import ROOT, shared_file
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.sources.cbs import SnapshotError, read_cbs_v4
 from trendbreuk.sources.exports import ExportFormatError, ExportLayout, read_export
 from trendbreuk.sources.numbers import NumberFormatError, parse_dutch_number
 from trendbreuk.sources.periods import PeriodError, parse_period
-from tests.conftest import ROOT, shared_file
 
 REGIONS = load_regions(ROOT / "config" / "regions.yaml")
 
 
-@pytest.mark.parametrize("text, expected", [("17,2", 17.2), ("1.234", 1234.0), ("1.234,5", 1234.5), ("-0,4", -0.4),
-                                            ("12", 12.0), (" 7 ", 7.0)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("17,2", 17.2), ("1.234", 1234.0), ("1.234,5", 1234.5), ("-0,4", -0.4), ("12", 12.0), (" 7 ", 7.0)],
+)
 def test_dutch_numbers(text, expected):
     assert parse_dutch_number(text) == expected
 
@@ -30,16 +31,19 @@ def test_a_typo_is_an_error_not_a_missing_value():
         parse_dutch_number("17,2a")
 
 
-@pytest.mark.parametrize("code, start, end, freq", [
-    ("2023JJ00", "2023-01-01", "2023-12-31", "jaar"),
-    ("2015HJ01", "2015-01-01", "2015-06-30", "halfjaar"),
-    ("2015HJ02", "2015-07-01", "2015-12-31", "halfjaar"),
-    ("2022KW03", "2022-07-01", "2022-09-30", "kwartaal"),
-    ("2021MM11", "2021-11-01", "2021-11-30", "maand"),
-    ("2024MM02", "2024-02-01", "2024-02-29", "maand"),
-    ("2017-2019", "2017-01-01", "2019-12-31", "meerjarig"),
-    ("2017 t/m 2019", "2017-01-01", "2019-12-31", "meerjarig"),
-])
+@pytest.mark.parametrize(
+    "code, start, end, freq",
+    [
+        ("2023JJ00", "2023-01-01", "2023-12-31", "jaar"),
+        ("2015HJ01", "2015-01-01", "2015-06-30", "halfjaar"),
+        ("2015HJ02", "2015-07-01", "2015-12-31", "halfjaar"),
+        ("2022KW03", "2022-07-01", "2022-09-30", "kwartaal"),
+        ("2021MM11", "2021-11-01", "2021-11-30", "maand"),
+        ("2024MM02", "2024-02-01", "2024-02-29", "maand"),
+        ("2017-2019", "2017-01-01", "2019-12-31", "meerjarig"),
+        ("2017 t/m 2019", "2017-01-01", "2019-12-31", "meerjarig"),
+    ],
+)
 def test_periods(code, start, end, freq):
     period = parse_period(code)
     assert (str(period.start), str(period.end), period.frequency) == (start, end, freq)
@@ -89,11 +93,19 @@ def test_snapshot_with_damaged_json_names_the_file(tmp_path):
         read_cbs_v4(tmp_path)
 
 
-PERINED = ExportLayout(source="perined", columns={"area_code": "Gemeentecode", "area_name": "Gemeente",
-                                                  "period": "Periode", "indicator": "Indicator",
-                                                  "numerator": "Teller", "denominator": "Noemer",
-                                                  "value": "Percentage"},
-                       indicator_names={"vroeggeboorte": "vroeggeboorte", "v": "vroeggeboorte"})
+PERINED = ExportLayout(
+    source="perined",
+    columns={
+        "area_code": "Gemeentecode",
+        "area_name": "Gemeente",
+        "period": "Periode",
+        "indicator": "Indicator",
+        "numerator": "Teller",
+        "denominator": "Noemer",
+        "value": "Percentage",
+    },
+    indicator_names={"vroeggeboorte": "vroeggeboorte", "v": "vroeggeboorte"},
+)
 HEADER = "Gemeentecode;Gemeente;Periode;Indicator;Teller;Noemer;Percentage\n"
 
 
@@ -116,12 +128,17 @@ def test_perined_style_export_with_bom_and_decimal_commas(tmp_path):
 
 
 def test_wsjg_style_export_in_cp1252_with_names_only(tmp_path):
-    layout = ExportLayout(source="wsjg", encoding="cp1252", columns={"area_name": "Gebied", "period": "Periode",
-                                                                      "indicator": "Indicator", "value": "Waarde"},
-                          indicator_names={"x": "x"})
+    layout = ExportLayout(
+        source="wsjg",
+        encoding="cp1252",
+        columns={"area_name": "Gebied", "period": "Periode", "indicator": "Indicator", "value": "Waarde"},
+        indicator_names={"x": "x"},
+    )
     path = tmp_path / "wsjg.csv"
-    path.write_bytes("Indicator;Gebied;Periode;Waarde\nx;Beek (L.);2020;8,5\nx;Valkenburg a/d Geul;2020;6,1\n"
-                     "x;Súdwest-Fryslân;2020;5,0\n".encode("cp1252"))
+    path.write_bytes(
+        "Indicator;Gebied;Periode;Waarde\nx;Beek (L.);2020;8,5\nx;Valkenburg a/d Geul;2020;6,1\n"
+        "x;Súdwest-Fryslân;2020;5,0\n".encode("cp1252")
+    )
     tidy = read_export(path, layout, REGIONS)
     assert dict(zip(tidy["area_code"], tidy["value"])) == {"GM0888": 8.5, "GM0994": 6.1}
     loose = next(n for n in tidy.attrs["notes"] if n["kind"] == "naam ruim gelezen")
@@ -136,8 +153,9 @@ def _problems(path, layout=PERINED, register=None):
 
 def test_export_with_renamed_column_names_the_column(tmp_path):
     path = tmp_path / "perined.csv"
-    path.write_text("Gemeentecode;Gemeente;Jaar;Indicator;Teller;Noemer;Percentage\nGM0981;Vaals;2018;v;1;2;50\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Gemeentecode;Gemeente;Jaar;Indicator;Teller;Noemer;Percentage\nGM0981;Vaals;2018;v;1;2;50\n", encoding="utf-8"
+    )
     [problem] = _problems(path)
     assert (problem.row, problem.column) == (1, "Periode")
     assert "kolom 'Periode' ontbreekt of is hernoemd (dichtstbijzijnd" in problem.message
@@ -152,8 +170,9 @@ def test_every_bad_number_is_named_with_row_and_column(tmp_path):
 
 
 def test_export_in_the_wrong_encoding_says_which_to_set(tmp_path):
-    layout = ExportLayout(source="wsjg", encoding="utf-8", columns={"area_name": "Gebied", "period": "Periode",
-                                                                     "value": "Waarde"})
+    layout = ExportLayout(
+        source="wsjg", encoding="utf-8", columns={"area_name": "Gebied", "period": "Periode", "value": "Waarde"}
+    )
     path = tmp_path / "wsjg.csv"
     path.write_bytes("Gebied;Periode;Waarde\nSúdwest-Fryslân;2020;5\n".encode("cp1252"))
     [problem] = _problems(path, layout)
@@ -169,9 +188,17 @@ def test_duplicate_rows_are_refused(tmp_path):
 
 def test_excel_export_reads_like_the_csv(tmp_path):
     path = tmp_path / "perined.xlsx"
-    pd.DataFrame({"Gemeentecode": ["GM0935", ""], "Gemeente": ["Maastricht", "Nederland"], "Periode": ["2017-2019"] * 2,
-                  "Indicator": ["v", "v"], "Teller": ["250", "36.000"], "Noemer": ["3.100", "510.000"],
-                  "Percentage": ["8,1", "7,1"]}).to_excel(path, index=False)
+    pd.DataFrame(
+        {
+            "Gemeentecode": ["GM0935", ""],
+            "Gemeente": ["Maastricht", "Nederland"],
+            "Periode": ["2017-2019"] * 2,
+            "Indicator": ["v", "v"],
+            "Teller": ["250", "36.000"],
+            "Noemer": ["3.100", "510.000"],
+            "Percentage": ["8,1", "7,1"],
+        }
+    ).to_excel(path, index=False)
     tidy = read_export(path, PERINED, REGIONS).set_index("area_code")
     assert tidy.loc["GM0935", ["numerator", "denominator", "value"]].tolist() == [250, 3100, 8.1]
     assert tidy.loc["NL01", "period"] == "2017-2019"
@@ -180,7 +207,16 @@ def test_excel_export_reads_like_the_csv(tmp_path):
 def test_excel_numbers_stay_numbers(tmp_path):
     """A real Excel download holds numbers as numbers (8.06 is not '8,06'); they must not be read as text."""
     path = tmp_path / "perined.xlsx"
-    pd.DataFrame({"Gemeentecode": ["GM0935"], "Gemeente": ["Maastricht"], "Periode": [2018], "Indicator": ["v"],
-                  "Teller": [250], "Noemer": [3100], "Percentage": [8.06]}).to_excel(path, index=False)
+    pd.DataFrame(
+        {
+            "Gemeentecode": ["GM0935"],
+            "Gemeente": ["Maastricht"],
+            "Periode": [2018],
+            "Indicator": ["v"],
+            "Teller": [250],
+            "Noemer": [3100],
+            "Percentage": [8.06],
+        }
+    ).to_excel(path, index=False)
     tidy = read_export(path, PERINED, REGIONS)
     assert tidy[["numerator", "denominator", "value"]].iloc[0].tolist() == [250, 3100, 8.06]

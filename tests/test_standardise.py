@@ -5,9 +5,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trendbreuk.indicators.standardise import (age_part_of_gap, ageing_change, direct_standardised_rate,
-                                               indirectly_standardised_ratio, standard_weights, standardised_estimate,
-                                               standardised_estimates)
+from trendbreuk.indicators.standardise import (
+    age_part_of_gap,
+    ageing_change,
+    direct_standardised_rate,
+    indirectly_standardised_ratio,
+    standard_weights,
+    standardised_estimate,
+    standardised_estimates,
+)
 
 
 def test_the_directly_standardised_rate_of_a_published_example():
@@ -62,12 +68,22 @@ def test_a_survey_estimate_standardised_over_two_age_strata_by_hand():
 
 
 def test_many_areas_at_once_give_the_same_as_one_at_a_time():
-    strata = pd.DataFrame({"area_code": ["A", "A", "B", "B", "C"], "stratum": ["jong", "oud"] * 2 + ["jong"],
-                           "value": [30, 20, 10, 40, 12], "lower_ci": [25, 16, 8, 30, 10], "upper_ci": [35, 24, 12, 50, 14]})
+    strata = pd.DataFrame(
+        {
+            "area_code": ["A", "A", "B", "B", "C"],
+            "stratum": ["jong", "oud"] * 2 + ["jong"],
+            "value": [30, 20, 10, 40, 12],
+            "lower_ci": [25, 16, 8, 30, 10],
+            "upper_ci": [35, 24, 12, 50, 14],
+        }
+    )
     out = standardised_estimates(strata, {"jong": 0.7, "oud": 0.3}, ["area_code"]).set_index("area_code")
     assert out.loc["A", "value"] == pytest.approx(27.0) and round(out.loc["A", "lower_ci"], 2) == 23.30
     assert out.loc["B", "value"] == pytest.approx(0.7 * 10 + 0.3 * 40)
-    assert np.isnan(out.loc["C", "value"]) and out.loc["C", "missing_reason"] == "niet voor elke leeftijdsgroep een schatting"
+    assert (
+        np.isnan(out.loc["C", "value"])
+        and out.loc["C", "missing_reason"] == "niet voor elke leeftijdsgroep een schatting"
+    )
 
 
 def test_the_indirectly_standardised_ratio_by_hand():
@@ -105,8 +121,14 @@ def test_age_groups_are_split_in_proportion_to_their_years():
     15-25: 35 + 200 + 150 = 385; 65+: 120."""
     from trendbreuk.indicators.standardise import regroup_ages
 
-    groups = pd.DataFrame({"area": "A", "age_from": [0, 15, 25, 45, 65], "age_to": [15, 25, 45, 65, np.nan],
-                           "inhabitants": [100, 50, 200, 150, 120]})
+    groups = pd.DataFrame(
+        {
+            "area": "A",
+            "age_from": [0, 15, 25, 45, 65],
+            "age_to": [15, 25, 45, 65, np.nan],
+            "inhabitants": [100, 50, 200, 150, 120],
+        }
+    )
     out = regroup_ages(groups, {"18-64": (18, 65), "65+": (65, None)}, ["area"]).set_index("stratum")["inhabitants"]
     assert out.to_dict() == {"18-64": pytest.approx(385.0), "65+": pytest.approx(120.0)}
     with pytest.raises(ValueError, match="cuts an open age group"):
@@ -117,8 +139,9 @@ def test_a_share_is_projected_on_its_recent_straight_line():
     """Shares 0.20, 0.21, 0.22 in 2020-2022 rise 0.01 a year: 0.30 in 2030. Two years are too few."""
     from trendbreuk.indicators.standardise import project_shares
 
-    shares = pd.DataFrame({"area": ["A"] * 3 + ["B"] * 2, "year": [2020, 2021, 2022, 2021, 2022],
-                           "share": [0.20, 0.21, 0.22, 0.3, 0.3]})
+    shares = pd.DataFrame(
+        {"area": ["A"] * 3 + ["B"] * 2, "year": [2020, 2021, 2022, 2021, 2022], "share": [0.20, 0.21, 0.22, 0.3, 0.3]}
+    )
     out = project_shares(shares, ["area"], 2030)
     assert list(out["area"]) == ["A"] and out["share"].iloc[0] == pytest.approx(0.30)
     assert out["basis"].iloc[0] == "trend 2020-2022 doorgetrokken"

@@ -40,17 +40,40 @@ def test_several_regions_at_once_by_hand():
     from trendbreuk.geography.areas import Gemeente, Region, Subregio
     from trendbreuk.indicators.survey import aggregate_estimates
 
-    p = Region("p", "P", "Pee", (Subregio("PS", "Pee-sub", (Gemeente("GM0001", "Een", "PS"), Gemeente("GM0002", "Twee", "PS"))),))
+    p = Region(
+        "p",
+        "P",
+        "Pee",
+        (Subregio("PS", "Pee-sub", (Gemeente("GM0001", "Een", "PS"), Gemeente("GM0002", "Twee", "PS"))),),
+    )
     q = Region("q", "Q", "Kuu", (Subregio("QS", "Kuu-sub", (Gemeente("GM0003", "Drie", "QS"),)),))
-    rows = pd.DataFrame([("x", "GM0001", "2020", 2020, 2020, 20.0, 16.0, 24.0, 500),
-                         ("x", "GM0002", "2020", 2020, 2020, 30.0, 28.0, 32.0, 400),
-                         ("x", "GM0003", "2020", 2020, 2020, 10.0, 8.0, 12.0, 600),
-                         ("x", "GM0003", "2016", 2016, 2016, 12.0, 10.0, 14.0, 600),
-                         ("x", "NL01", "2020", 2020, 2020, 20.0, 19.6, 20.4, 90000)],
-                        columns=["indicator", "area_code", "period", "year_start", "year_end", "value", "lower_ci",
-                                 "upper_ci", "respondents"])
-    weights = pd.DataFrame({"area_code": ["GM0001", "GM0002", "GM0003", "NL01"], "year": 2020,
-                            "weight": [30_000, 10_000, 60_000, 1_000_000]})
+    rows = pd.DataFrame(
+        [
+            ("x", "GM0001", "2020", 2020, 2020, 20.0, 16.0, 24.0, 500),
+            ("x", "GM0002", "2020", 2020, 2020, 30.0, 28.0, 32.0, 400),
+            ("x", "GM0003", "2020", 2020, 2020, 10.0, 8.0, 12.0, 600),
+            ("x", "GM0003", "2016", 2016, 2016, 12.0, 10.0, 14.0, 600),
+            ("x", "NL01", "2020", 2020, 2020, 20.0, 19.6, 20.4, 90000),
+        ],
+        columns=[
+            "indicator",
+            "area_code",
+            "period",
+            "year_start",
+            "year_end",
+            "value",
+            "lower_ci",
+            "upper_ci",
+            "respondents",
+        ],
+    )
+    weights = pd.DataFrame(
+        {
+            "area_code": ["GM0001", "GM0002", "GM0003", "NL01"],
+            "year": 2020,
+            "weight": [30_000, 10_000, 60_000, 1_000_000],
+        }
+    )
     out = aggregate_estimates(rows, [p, q], weights).set_index(["region", "area_code", "period"])
     # Pee: the two gemeenten combined as in test_combining_two_gemeenten_by_hand: 22.5 (19.459 to 25.541).
     assert out.loc[("p", "P", "2020"), "value"] == pytest.approx(22.5)

@@ -5,13 +5,26 @@ import math
 import numpy as np
 import pytest
 
-from trendbreuk.indicators.verdict import (compare_with_benchmark, decompose, project_gap, recent_trend, verdict,
-                                           year_known, years_needed)
+from trendbreuk.indicators.verdict import (
+    compare_with_benchmark,
+    decompose,
+    project_gap,
+    recent_trend,
+    verdict,
+    year_known,
+    years_needed,
+)
 
 
-@pytest.mark.parametrize("benchmark, expected", [
-    (10.0, ("gelijk", "")), (7.5, ("slechter", "95%")), (5.0, ("slechter", "99,8%")), (14.0, ("beter", "99,8%")),
-])
+@pytest.mark.parametrize(
+    "benchmark, expected",
+    [
+        (10.0, ("gelijk", "")),
+        (7.5, ("slechter", "95%")),
+        (5.0, ("slechter", "99,8%")),
+        (14.0, ("beter", "99,8%")),
+    ],
+)
 def test_compare_with_benchmark_lower_is_better(benchmark, expected):
     # Area 10% with 95% interval 8-12 and 99.8% interval 6.8-13.2.
     assert compare_with_benchmark(10, 8, 12, 6.8, 13.2, benchmark, higher_is_better=False) == expected
@@ -19,7 +32,10 @@ def test_compare_with_benchmark_lower_is_better(benchmark, expected):
 
 def test_compare_respects_polarity_and_thin_data():
     assert compare_with_benchmark(10, 8, 12, 6.8, 13.2, 5.0, higher_is_better=True) == ("beter", "99,8%")
-    assert compare_with_benchmark(10, 8, 12, 6.8, 13.2, 5.0, higher_is_better=True, enough_data=False)[0] == "niet_te_beoordelen"
+    assert (
+        compare_with_benchmark(10, 8, 12, 6.8, 13.2, 5.0, higher_is_better=True, enough_data=False)[0]
+        == "niet_te_beoordelen"
+    )
     assert compare_with_benchmark(math.nan, 8, 12, 6.8, 13.2, 5.0, higher_is_better=True)[0] == "niet_te_beoordelen"
 
 
@@ -57,13 +73,12 @@ def test_verdict_edges_on_exact_lines():
     assert key == "versnelling_nodig" and reason.startswith("trendlijn door 7 meetpunten (2018–2024)")
     # 2.0 -> 1.76 (slope -0.04): 2030 at 1.52 = 24% closed, 2024 at 12% closed: not yet, but near the path...
     near = _line([2.0, 1.96, 1.92, 1.88, 1.84, 1.80, 1.76], se=0.01)
-    assert verdict(2.0, near)[0] == "versnelling_nodig"       # ...with this precision, below 25% for sure is off track
+    assert verdict(2.0, near)[0] == "versnelling_nodig"  # ...with this precision, below 25% for sure is off track
     # 2.0 -> 1.70 (slope -0.05): 2030 at 1.40 = 30% closed, but only 15% by 2024: on track, target not yet reached.
     assert verdict(2.0, _line([2.0, 1.95, 1.90, 1.85, 1.80, 1.75, 1.70], se=0.02))[0] == "op_koers"
     assert verdict(2.0, _line([2.0, 2.1, 2.2, 2.3, 2.4, 2.5, 2.6]))[0] == "achterstand_groeit"
     # The same 30% line measured with SE 1.0 (a small gemeente): no verdict, and it says until when.
-    key, reason = verdict(2.0, _line([2.0, 1.95, 1.90, 1.85, 1.80, 1.75, 1.70], se=1.0), data_until=2033,
-                          known_in=2034)
+    key, reason = verdict(2.0, _line([2.0, 1.95, 1.90, 1.85, 1.80, 1.75, 1.70], se=1.0), data_until=2033, known_in=2034)
     assert key == "onvoldoende_gegevens"
     assert reason.endswith("oordeel te verwachten met cijfers tot en met 2033 (bekend in 2034)")
     # A line that lies clearly below zero at the start: no disadvantage to close.
@@ -175,8 +190,15 @@ def test_many_series_at_once_agree_with_statsmodels_one_by_one():
 def test_chances_are_never_written_as_certain():
     from trendbreuk.indicators.verdict import chance_percent
 
-    assert [chance_percent(p) for p in (0.0, 0.004, 0.005, 0.37, 0.994, 0.995, 1.0)] == \
-        ["<1%", "<1%", "1%", "37%", "99%", ">99%", ">99%"]
+    assert [chance_percent(p) for p in (0.0, 0.004, 0.005, 0.37, 0.994, 0.995, 1.0)] == [
+        "<1%",
+        "<1%",
+        "1%",
+        "37%",
+        "99%",
+        ">99%",
+        ">99%",
+    ]
 
 
 def test_years_needed_by_hand():
@@ -192,7 +214,7 @@ def test_years_needed_by_hand():
         return float(np.sqrt(0.04 * v @ np.linalg.inv(x.T @ x) @ v))
 
     first = next(n for n in range(3, 30) if se_c(n) <= 0.3 / (1.959964 + 0.841621))
-    t = np.arange(2018, 2025, dtype=float)                       # data 2018-2024 so far (7 points)
+    t = np.arange(2018, 2025, dtype=float)  # data 2018-2024 so far (7 points)
     assert years_needed(t, np.full(7, 0.2), t_baseline=2018, baseline_gap=1.0) == 2018 + first - 1
     assert years_needed(t, np.full(7, 5.0), t_baseline=2018, baseline_gap=1.0) is None  # beyond 2040
     assert years_needed(t, np.full(7, 0.2), t_baseline=2018, baseline_gap=-0.2) is None  # nothing to close
@@ -205,8 +227,8 @@ def test_many_series_at_once_give_each_series_its_own_answer():
 
     t = np.full((3, 7), np.nan)
     gaps = np.full((3, 7), np.nan)
-    t[0, :3], gaps[0, :3] = [2017, 2020, 2023], [2.0, 1.7, 1.4]     # test_projection_of_an_exact_line_by_hand
-    t[1, :2], gaps[1, :2] = [2017, 2020], [2.0, 1.7]                 # too few points
+    t[0, :3], gaps[0, :3] = [2017, 2020, 2023], [2.0, 1.7, 1.4]  # test_projection_of_an_exact_line_by_hand
+    t[1, :2], gaps[1, :2] = [2017, 2020], [2.0, 1.7]  # too few points
     t[2, :], gaps[2, :] = np.arange(2018, 2025), [2.0, 1.9, 1.8, 1.7, 1.6, 1.5, 1.4]
     lines = project_gaps(t, gaps, np.full((3, 7), 0.1), t_baseline=np.array([2017.0, 2017.0, 2018.0]))
     assert lines.gap_2030[0] == pytest.approx(0.7) and lines.probability[0] == pytest.approx(0.99717, abs=1e-4)
@@ -214,13 +236,15 @@ def test_many_series_at_once_give_each_series_its_own_answer():
     assert lines.gap_2030[2] == pytest.approx(0.8) and lines.t_last.tolist()[::2] == [2023, 2024]
 
     years = np.tile(np.arange(2018, 2025, dtype=float), (3, 1))
-    direction, _, points = recent_trends(years, np.vstack([10 - 0.5 * (years[0] - 2018), np.full(7, 10.0),
-                                                           [1, 2] + [np.nan] * 5]), np.full((3, 7), 0.1))
+    direction, _, points = recent_trends(
+        years, np.vstack([10 - 0.5 * (years[0] - 2018), np.full(7, 10.0), [1, 2] + [np.nan] * 5]), np.full((3, 7), 0.1)
+    )
     assert direction.tolist() == ["dalend", "geen", "niet_te_beoordelen"] and points.tolist() == [5, 5, 2]
 
     # years_needed per series: SE 0.2 (as test_years_needed_by_hand), SE 5 (never), and nothing to close.
-    middle = years_needed_all(years, np.array([[0.2] * 7, [5.0] * 7, [0.2] * 7]), t_baseline=2018,
-                              baseline_gap=np.array([1.0, 1.0, -0.2]))
+    middle = years_needed_all(
+        years, np.array([[0.2] * 7, [5.0] * 7, [0.2] * 7]), t_baseline=2018, baseline_gap=np.array([1.0, 1.0, -0.2])
+    )
     assert middle[0] == years_needed(years[0], np.full(7, 0.2), t_baseline=2018, baseline_gap=1.0)
     assert np.isnan(middle[1:]).all()
 
@@ -232,5 +256,9 @@ def test_a_line_through_zero_at_the_start_has_no_gap_to_close():
 
     noise = Projection(1.8e-15, 0.0, 0.01, 0.0, 0.001, 2018.0, 2030.0, 0.25, 5, 2018.0, 2022.0, 1.0)
     assert noise.baseline_fit > 0 and math.isnan(noise.probability)
-    assert years_needed(np.arange(2018, 2023, dtype=float), np.full(5, 0.2), t_baseline=2018,
-                        baseline_gap=noise.baseline_fit) is None
+    assert (
+        years_needed(
+            np.arange(2018, 2023, dtype=float), np.full(5, 0.2), t_baseline=2018, baseline_gap=noise.baseline_fit
+        )
+        is None
+    )

@@ -7,10 +7,10 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from trendbreuk.processed import load_processed
-from trendbreuk.geography.areas import load_regions
-from trendbreuk.reports.render import area_job, focus_job, render
 from tests.report_html import figures, table_texts
+from trendbreuk.geography.areas import load_regions
+from trendbreuk.processed import load_processed
+from trendbreuk.reports.render import area_job, focus_job, render
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,12 @@ def small(processed):
 def wijk_with_a_break(small) -> str:
     """A wijk of Heerlen whose bijstand series starts anew after an indeling change (from the demo's flags)."""
     values = small
-    broken = values[(values["area_level"] == "wijk") & (values["gemeente_code"] == "GM0917")
-                    & (values["indicator"] == "bijstand") & values["series_break"]]
+    broken = values[
+        (values["area_level"] == "wijk")
+        & (values["gemeente_code"] == "GM0917")
+        & (values["indicator"] == "bijstand")
+        & values["series_break"]
+    ]
     assert not broken.empty, "the demo should give Heerlen a wijk whose indeling changed"
     return broken["area_code"].iloc[0]
 
@@ -56,23 +60,31 @@ def test_a_wijk_profile_shows_where_its_series_starts_anew(project, small, wijk_
     assert job.filename.startswith(f"wijk-{wijk_with_a_break}-")
     page = render(job, engine="python", root=project, out_dir=tmp_path).read_text(encoding="utf-8")
     values = small
-    year = values[(values["area_code"] == wijk_with_a_break) & (values["indicator"] == "bijstand")
-                  & values["series_break"]]["year_start"].iloc[0]
+    year = values[
+        (values["area_code"] == wijk_with_a_break) & (values["indicator"] == "bijstand") & values["series_break"]
+    ]["year_start"].iloc[0]
     bijstand = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("Personen met bijstand in "))
-    assert [a["text"] for a in bijstand["layout"]["annotations"]] == ["indeling gewijzigd"] * len(bijstand["layout"]["shapes"])
+    assert [a["text"] for a in bijstand["layout"]["annotations"]] == ["indeling gewijzigd"] * len(
+        bijstand["layout"]["shapes"]
+    )
     assert any(shape["x0"] == year - 0.5 for shape in bijstand["layout"]["shapes"])
     assert f"De wijk- en buurtindeling veranderde in {year}" in page
-    latest_break = values[(values["area_code"] == wijk_with_a_break) & (values["indicator"] == "bijstand")
-                          & values["series_break"]]["year_start"].max()
-    if latest_break > 2018:   # the run judged starts after the programme's start: no verdict, and why
-        assert (f"Er is geen cijfer over het startjaar: de reeks begint pas in {latest_break}, na het startjaar 2018 "
-                "(nieuwe reeks na een wijziging van de wijk- of buurtindeling).") in page
+    latest_break = values[
+        (values["area_code"] == wijk_with_a_break) & (values["indicator"] == "bijstand") & values["series_break"]
+    ]["year_start"].max()
+    if latest_break > 2018:  # the run judged starts after the programme's start: no verdict, and why
+        assert (
+            f"Er is geen cijfer over het startjaar: de reeks begint pas in {latest_break}, na het startjaar 2018 "
+            "(nieuwe reeks na een wijziging van de wijk- of buurtindeling)."
+        ) in page
 
 
 def test_no_wijk_figure_is_made_from_a_gemeente_figure(project, small, wijk_with_a_break, tmp_path):
     """Vroeggeboorte (Perined) exists per gemeente only: a wijk profile has no row and no chart for it."""
     regions = load_regions(project / "config" / "regions.yaml")
-    page = render(area_job(wijk_with_a_break, regions, root=project), engine="python", root=project, out_dir=tmp_path).read_text()
+    page = render(
+        area_job(wijk_with_a_break, regions, root=project), engine="python", root=project, out_dir=tmp_path
+    ).read_text()
     assert "Vroeggeboorte" not in page and "Personen met bijstand" in page
     assert not (small["indicator"] == "vroeggeboorte").any()
 
@@ -102,8 +114,9 @@ def test_the_factsheet_ranks_the_gemeentes_wijken(project, small, tmp_path):
     assert "<h2>De wijken van Heerlen</h2>" in page
     ranked = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("Personen met bijstand per wijk"))
     values = small
-    bijstand = values[(values["area_level"] == "wijk") & (values["gemeente_code"] == "GM0917")
-                      & (values["indicator"] == "bijstand")]
+    bijstand = values[
+        (values["area_level"] == "wijk") & (values["gemeente_code"] == "GM0917") & (values["indicator"] == "bijstand")
+    ]
     latest = bijstand[bijstand["year_end"] == bijstand["year_end"].max()].dropna(subset=["value"])
     shown = sum(len(trace["y"]) for trace in ranked["data"])
     assert shown == len(latest)
@@ -112,8 +125,11 @@ def test_the_factsheet_ranks_the_gemeentes_wijken(project, small, tmp_path):
 
 def test_an_unknown_focus_area_lists_the_configured_ones(project):
     regions = load_regions(project / "config" / "regions.yaml")
-    with pytest.raises(LookupError, match=r"'Pluswijk Nergens' is not a focus area of Zuid-Limburg; configured: "
-                                          r"Pluswijk Hoensbroek \(voorbeeld\); Pluswijk Vrieheide"):
+    with pytest.raises(
+        LookupError,
+        match=r"'Pluswijk Nergens' is not a focus area of Zuid-Limburg; configured: "
+        r"Pluswijk Hoensbroek \(voorbeeld\); Pluswijk Vrieheide",
+    ):
         focus_job("Pluswijk Nergens", regions)
 
 
@@ -127,4 +143,7 @@ def test_the_national_regions_file_keeps_the_focus_areas(project, tmp_path):
     write_regions_file(areas, load_regions(project / "config" / "regions.yaml"), target)
     national = load_regions(target)
     assert [f.name for f in national.region("zuid-limburg").focus_areas] == [
-        "Pluswijk Hoensbroek (voorbeeld)", "Pluswijk Vrieheide (voorbeeld)", "Pluswijk Geleen (voorbeeld)"]
+        "Pluswijk Hoensbroek (voorbeeld)",
+        "Pluswijk Vrieheide (voorbeeld)",
+        "Pluswijk Geleen (voorbeeld)",
+    ]

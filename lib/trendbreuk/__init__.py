@@ -7,6 +7,7 @@ layers below it (tests/test_layers.py keeps it so):
    editions (builds kept under a name) and changes (what changed between two builds, and why); above them reports (content, site, rendering) and explore (the
    Jupyter entry point, `trendbreuk.open()`); at the top cli
 """
+
 __version__ = "0.1.0"
 
 
@@ -17,4 +18,3 @@ def open(dataset: str | None = None, region: str | None = None, *, root=None):  
     from trendbreuk.explore import open_workbook
 
     return open_workbook(dataset, region, root=root)
-

@@ -13,7 +13,7 @@ import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,29 +21,43 @@ import pandas as pd
 
 from trendbreuk import __version__, io, paths
 from trendbreuk.changes import BuildTables, compare, summary
-from trendbreuk.processed import INFO_FILE, slice_digests, table_file
 from trendbreuk.geography.areas import RegionsConfig, gemeenten_of, load_regions
-from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
+from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
 from trendbreuk.indicators.assess import assess, summarise_basket
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
-from trendbreuk.indicators.schemas import validate_tables
 from trendbreuk.indicators.gap import calculate_gaps
 from trendbreuk.indicators.intervals import intervals_for, survey_intervals
+from trendbreuk.indicators.registrations import (
+    BIRTHS_CBS,
+    BIRTHS_PERINED,
+    add_aggregates,
+    add_area_sums,
+    add_reach,
+    births_by_area,
+    shared_registrations,
+    yearly_totals,
+)
+from trendbreuk.indicators.schemas import validate_tables
 from trendbreuk.indicators.small_areas import latest_runs, small_area_values
 from trendbreuk.indicators.standardise import project_shares, regroup_ages, standard_weights, standardised_estimates
 from trendbreuk.indicators.survey import aggregate_estimates
+from trendbreuk.processed import INFO_FILE, slice_digests, table_file
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import Dataset, SourcesConfig, load_sources
 from trendbreuk.sources.exports import ExportCheck, ExportFormatError, check_export
 from trendbreuk.sources.problems import listing
-from trendbreuk.indicators.registrations import (BIRTHS_CBS, BIRTHS_PERINED, add_aggregates, add_area_sums, add_reach,
-                                                  births_by_area, shared_registrations, yearly_totals)
 from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
 from trendbreuk.sources.registrations import read_registrations
-from trendbreuk.sources.statline import (PROVIDER, age_groups_by_year, births_by_year, cbs_source, read_cbs_indicators,
-                                         read_standard_population)
+from trendbreuk.sources.statline import (
+    PROVIDER,
+    age_groups_by_year,
+    births_by_year,
+    cbs_source,
+    read_cbs_indicators,
+    read_standard_population,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +86,18 @@ def births_for_reach(frames: dict[str, pd.DataFrame], region) -> tuple[pd.DataFr
     return pd.DataFrame(columns=["area_code", "year", "births"]), ""
 
 
-PROVIDER_LABELS = {"perined": "Perined", "wsjg": "Waar staat je gemeente", "gezondheidsmonitor": "Gezondheidsmonitor",
-                   "cbs": "CBS StatLine"}
-SOURCE_DOCS = {"perined": "docs/bronnen/perined.md", "wsjg": "docs/bronnen/waarstaatjegemeente.md",
-               "gezondheidsmonitor": "docs/bronnen/gezondheidsmonitor.md", "cbs": "docs/bronnen/cbs.md"}
+PROVIDER_LABELS = {
+    "perined": "Perined",
+    "wsjg": "Waar staat je gemeente",
+    "gezondheidsmonitor": "Gezondheidsmonitor",
+    "cbs": "CBS StatLine",
+}
+SOURCE_DOCS = {
+    "perined": "docs/bronnen/perined.md",
+    "wsjg": "docs/bronnen/waarstaatjegemeente.md",
+    "gezondheidsmonitor": "docs/bronnen/gezondheidsmonitor.md",
+    "cbs": "docs/bronnen/cbs.md",
+}
 
 
 @dataclass(frozen=True)
@@ -102,16 +124,24 @@ class SourceData:
     standard_population: pd.Series | None = None  # the standard of age standardisation, by year of age
 
 
-def check_exports(dataset: Dataset, layouts: dict, regions: RegionsConfig,
-                  register: GemeenteRegister | None = None) -> dict[str, ExportCheck | None]:
+def check_exports(
+    dataset: Dataset, layouts: dict, regions: RegionsConfig, register: GemeenteRegister | None = None
+) -> dict[str, ExportCheck | None]:
     """Every export of a dataset checked (None for one that is not there), so that all problems of all files can
     be reported at once."""
-    return {provider: check_export(path, layouts[provider], regions, register) if path.is_file() else None
-            for provider, path in dataset.exports.items()}
+    return {
+        provider: check_export(path, layouts[provider], regions, register) if path.is_file() else None
+        for provider, path in dataset.exports.items()
+    }
 
 
-def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfig, indicators: dict[str, Indicator],
-                 programmes: ProgrammeCatalogue) -> SourceData:
+def read_sources(
+    dataset: Dataset,
+    regions: RegionsConfig,
+    sources: SourcesConfig,
+    indicators: dict[str, Indicator],
+    programmes: ProgrammeCatalogue,
+) -> SourceData:
     """Read every raw source of `dataset` that is present. A missing export or CBS table is not an error: its
     indicators are listed in `missing` with what to download where. A present but malformed file is an error."""
     frames: dict[str, pd.DataFrame] = {}
@@ -130,8 +160,11 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
     checks = check_exports(dataset, sources.layouts, regions, register)
     problems = [p for c in checks.values() if c is not None for p in c.problems]
     if problems:
-        raise ExportFormatError(f"{len(problems)} probleem/problemen in de exports van dataset {dataset.name}; er is "
-                                f"niets ingelezen en data/processed/ is ongemoeid:\n  " + listing(problems), problems)
+        raise ExportFormatError(
+            f"{len(problems)} probleem/problemen in de exports van dataset {dataset.name}; er is "
+            f"niets ingelezen en data/processed/ is ongemoeid:\n  " + listing(problems),
+            problems,
+        )
     notes = []
     for provider, checked in checks.items():
         path = dataset.exports[provider]
@@ -141,18 +174,22 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
             continue
         frames[provider] = checked.rows
         notes += checked.notes
-        provenance.append({"source": provider, "file": str(path), "sha256": io.sha256_file(path),
-                           "rows": len(checked.rows)})
+        provenance.append(
+            {"source": provider, "file": str(path), "sha256": io.sha256_file(path), "rows": len(checked.rows)}
+        )
     for indicator in indicators.values():
         provider = indicator.source["provider"]
         if provider in dataset.exports and provider not in frames:
             missing[indicator.id] = Missing(
                 f"export {PROVIDER_LABELS.get(provider, provider)} nodig",
                 f"zet de export van {PROVIDER_LABELS.get(provider, provider)} in {_relative(dataset.exports[provider])} "
-                f"(zie {SOURCE_DOCS.get(provider, 'docs/')})")
+                f"(zie {SOURCE_DOCS.get(provider, 'docs/')})",
+            )
         elif provider != PROVIDER and provider not in dataset.exports:
-            missing[indicator.id] = Missing(f"bron '{provider}' hoort niet bij dataset {dataset.name}",
-                                            "voeg de export toe aan de dataset in config/sources.yaml")
+            missing[indicator.id] = Missing(
+                f"bron '{provider}' hoort niet bij dataset {dataset.name}",
+                "voeg de export toe aan de dataset in config/sources.yaml",
+            )
     cbs = read_cbs_indicators(indicators, sources, dataset.cbs_dir)
     if not cbs.rows.empty:
         frames[PROVIDER] = cbs.rows
@@ -165,10 +202,18 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
     missing.update({k: Missing(*v) for k, v in cbs.missing.items()})
     provenance += cbs.snapshots
     frames["cbs_population"] = read_cbs_v4(snapshot)
-    provenance.append({"source": "cbs", "table": "03759ned", "title": manifest.get("table_title"), "snapshot": str(snapshot),
-                       "manifest_sha256": io.sha256_file(snapshot / "manifest.json"),
-                       "retrieved_at": manifest.get("retrieved_at"), "table_modified": manifest.get("table_modified"),
-                       "rows": len(frames["cbs_population"])})
+    provenance.append(
+        {
+            "source": "cbs",
+            "table": "03759ned",
+            "title": manifest.get("table_title"),
+            "snapshot": str(snapshot),
+            "manifest_sha256": io.sha256_file(snapshot / "manifest.json"),
+            "retrieved_at": manifest.get("retrieved_at"),
+            "table_modified": manifest.get("table_modified"),
+            "rows": len(frames["cbs_population"]),
+        }
+    )
     standard = read_standard_population(sources, dataset.cbs_dir)
     if standard is not None:
         provenance.append(standard[1])
@@ -185,10 +230,25 @@ def read_sources(dataset: Dataset, regions: RegionsConfig, sources: SourcesConfi
         provenance += [s for s in births_snapshots if s["table"] not in {p.get("table") for p in provenance}]
     if dataset.registrations is not None and dataset.registrations.is_file():
         frames["registrations"] = read_registrations(dataset.registrations, regions, programmes)
-        provenance.append({"source": "registraties", "file": str(dataset.registrations),
-                           "sha256": io.sha256_file(dataset.registrations), "rows": len(frames["registrations"])})
-    return SourceData(frames, provenance, missing, cbs.measures, cbs.missing_tables, [b["table"] for b in births_snapshots],
-                      notes, cbs.small_areas, standard[0] if standard is not None else None)
+        provenance.append(
+            {
+                "source": "registraties",
+                "file": str(dataset.registrations),
+                "sha256": io.sha256_file(dataset.registrations),
+                "rows": len(frames["registrations"]),
+            }
+        )
+    return SourceData(
+        frames,
+        provenance,
+        missing,
+        cbs.measures,
+        cbs.missing_tables,
+        [b["table"] for b in births_snapshots],
+        notes,
+        cbs.small_areas,
+        standard[0] if standard is not None else None,
+    )
 
 
 def _relative(path: Path, root: Path | None = None) -> str:
@@ -206,8 +266,12 @@ def portable(info, root: Path):
     """build_info with every file and snapshot named relative to the project root, so that a build or an edition
     copied to a colleague's machine still says which of its own files it came from."""
     if isinstance(info, dict):
-        return {k: _relative(v, root) if k in PATH_KEYS and isinstance(v, str) and Path(v).is_absolute()
-                else portable(v, root) for k, v in info.items()}
+        return {
+            k: _relative(v, root)
+            if k in PATH_KEYS and isinstance(v, str) and Path(v).is_absolute()
+            else portable(v, root)
+            for k, v in info.items()
+        }
     if isinstance(info, list):
         return [portable(v, root) for v in info]
     return info
@@ -230,26 +294,48 @@ def harmonise_sources(frames: dict[str, pd.DataFrame], indeling_year: int) -> tu
             continue
         rows = frames[provider]
         if provider == "cbs_births":
-            harmonised = harmonise(rows, lineage, indeling_year, count_columns=["births"], year_column="indeling_year",
-                                   keys=["year"])
+            harmonised = harmonise(
+                rows, lineage, indeling_year, count_columns=["births"], year_column="indeling_year", keys=["year"]
+            )
         elif provider == "cbs_age_groups":
-            harmonised = harmonise(rows, lineage, indeling_year, count_columns=["inhabitants"],
-                                   year_column="indeling_year", keys=["year", "age_from", "age_to"])
+            harmonised = harmonise(
+                rows,
+                lineage,
+                indeling_year,
+                count_columns=["inhabitants"],
+                year_column="indeling_year",
+                keys=["year", "age_from", "age_to"],
+            )
         else:
             if "indeling_year" not in rows.columns:
                 rows = rows.assign(indeling_year=rows["year_start"])
-            harmonised = harmonise(rows, lineage, indeling_year,
-                                   count_columns=["numerator", "denominator", "respondents"],
-                                   rate_columns=["value", "lower_ci", "upper_ci"], year_column="indeling_year",
-                                   keys=["source", "indicator", "period", "year_start", "year_end",
-                                         *(["stratum"] if provider == "cbs_strata" else [])])
+            harmonised = harmonise(
+                rows,
+                lineage,
+                indeling_year,
+                count_columns=["numerator", "denominator", "respondents"],
+                rate_columns=["value", "lower_ci", "upper_ci"],
+                year_column="indeling_year",
+                keys=[
+                    "source",
+                    "indicator",
+                    "period",
+                    "year_start",
+                    "year_end",
+                    *(["stratum"] if provider == "cbs_strata" else []),
+                ],
+            )
             note["flagged_rows"] += int((harmonised["harmonisation_flag"] != "").sum())
         old_codes = set(rows["area_code"]) - set(harmonised["area_code"])
-        used |= {(r.from_code, r.from_name, r.to_code, r.to_name, r.year) for r in lineage.itertuples()
-                 if r.from_code in old_codes and r.kind == "opgeheven" and r.year <= indeling_year}
+        used |= {
+            (r.from_code, r.from_name, r.to_code, r.to_name, r.year)
+            for r in lineage.itertuples()
+            if r.from_code in old_codes and r.kind == "opgeheven" and r.year <= indeling_year
+        }
         out[provider] = harmonised
     note["mergers"] = [
-        {"from_code": f, "from_name": fn, "to_code": t, "to_name": tn, "year": int(y)} for f, fn, t, tn, y in sorted(used)
+        {"from_code": f, "from_name": fn, "to_code": t, "to_name": tn, "year": int(y)}
+        for f, fn, t, tn, y in sorted(used)
     ]
     return out, note
 
@@ -273,9 +359,13 @@ def population_weights(frames: dict[str, pd.DataFrame], indeling_year: int) -> p
     return wide.reset_index().melt(id_vars="year", var_name="area_code", value_name="weight").dropna()
 
 
-def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator],
-                               regions: RegionsConfig, weights: pd.DataFrame | None = None,
-                               missing: dict[str, str] | None = None) -> pd.DataFrame:
+def calculate_indicator_values(
+    frames: dict[str, pd.DataFrame],
+    indicators: dict[str, Indicator],
+    regions: RegionsConfig,
+    weights: pd.DataFrame | None = None,
+    missing: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Values with confidence intervals for every indicator, region and area level. An indicator whose source has
     no rows for it is left out and its reason added to `missing`. The counts of all indicators are aggregated
     over all regions in one pass, and so are the survey estimates; the statistic is then computed per indicator."""
@@ -293,18 +383,37 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
         name = indicator.id if provider == PROVIDER else indicator.source.get("indicator", indicator.id)
         rows = rows[rows["indicator"] == name].assign(indicator=indicator.id)
         if rows.empty:
-            missing[indicator.id] = Missing(f"de export van {label} bevat deze indicator niet",
-                                            f"download in het portaal van {label} ook '{name}' (zie {SOURCE_DOCS.get(provider, 'docs/')})")
+            missing[indicator.id] = Missing(
+                f"de export van {label} bevat deze indicator niet",
+                f"download in het portaal van {label} ook '{name}' (zie {SOURCE_DOCS.get(provider, 'docs/')})",
+            )
             continue
         present.append(indicator)
         if indicator.statistic == "survey":
             if weights is None:
                 raise ValueError(f"indicator {indicator.id}: survey estimates need population weights (CBS 03759ned)")
-            surveyed.append(rows[["indicator", "area_code", "period", "year_start", "year_end", "value", "lower_ci",
-                                  "upper_ci", "respondents"]])
+            surveyed.append(
+                rows[
+                    [
+                        "indicator",
+                        "area_code",
+                        "period",
+                        "year_start",
+                        "year_end",
+                        "value",
+                        "lower_ci",
+                        "upper_ci",
+                        "respondents",
+                    ]
+                ]
+            )
         else:
-            counted.append(pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
-                                            "denominator"]], indicator.pool_years))
+            counted.append(
+                pool_years(
+                    rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator", "denominator"]],
+                    indicator.pool_years,
+                )
+            )
     parts = []
     if counted:
         parts.append(aggregate_areas(pd.concat(counted, ignore_index=True), regions.regions.values()))
@@ -323,16 +432,37 @@ def calculate_indicator_values(frames: dict[str, pd.DataFrame], indicators: dict
         values["unit"] = indicator.unit
         values["source"] = indicator.source["provider"]
         results.append(values)
-    columns = ["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end",
-               "numerator", "denominator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998",
-               "confidence", "statistic", "method", "missing_reason", "unit", "source"]
+    columns = [
+        "region",
+        "indicator",
+        "area_level",
+        "area_code",
+        "area_name",
+        "period",
+        "year_start",
+        "year_end",
+        "numerator",
+        "denominator",
+        "value",
+        "lower_ci",
+        "upper_ci",
+        "lower_ci_998",
+        "upper_ci_998",
+        "confidence",
+        "statistic",
+        "method",
+        "missing_reason",
+        "unit",
+        "source",
+    ]
     if not results:
         return pd.DataFrame(columns=columns)
     return pd.concat(results, ignore_index=True)[columns]
 
 
-def strata_weights(indicators: dict[str, Indicator], sources: SourcesConfig, standard: pd.Series | None,
-                   missing: dict[str, Missing]) -> dict[str, dict[str, float]]:
+def strata_weights(
+    indicators: dict[str, Indicator], sources: SourcesConfig, standard: pd.Series | None, missing: dict[str, Missing]
+) -> dict[str, dict[str, float]]:
     """Per age-standardised indicator, the standard population's share of each of its age groups; an indicator
     without a standard population is added to `missing` with what to fetch."""
     weights = {}
@@ -341,8 +471,9 @@ def strata_weights(indicators: dict[str, Indicator], sources: SourcesConfig, sta
             continue
         if standard is None:
             folder = sources.standard_population.table.directory if sources.standard_population else "?"
-            missing[indicator.id] = Missing("standaardbevolking naar leeftijd nog niet opgehaald",
-                                            f"trendbreuk fetch cbs {folder}")
+            missing[indicator.id] = Missing(
+                "standaardbevolking naar leeftijd nog niet opgehaald", f"trendbreuk fetch cbs {folder}"
+            )
             continue
         weights[indicator.id] = standard_weights(standard, cbs_source(indicator, sources).strata)
     return weights
@@ -351,9 +482,14 @@ def strata_weights(indicators: dict[str, Indicator], sources: SourcesConfig, sta
 STRATA_KEYS = ["region", "area_level", "area_code", "area_name", "period", "year_start", "year_end"]
 
 
-def age_standardised_values(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator], regions: RegionsConfig,
-                            weights: pd.DataFrame, strata_weights: dict[str, dict[str, float]],
-                            missing: dict[str, Missing]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def age_standardised_values(
+    frames: dict[str, pd.DataFrame],
+    indicators: dict[str, Indicator],
+    regions: RegionsConfig,
+    weights: pd.DataFrame,
+    strata_weights: dict[str, dict[str, float]],
+    missing: dict[str, Missing],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The age-standardised variants: each age group's estimates combined over the areas like any survey estimate
     (gemeenten, subregio's, region, Nederland, rest of Nederland), then weighted by the standard population's
     shares of the groups. Returns the variants' values (the columns of indicator_values) and the age groups' own
@@ -367,8 +503,23 @@ def age_standardised_values(frames: dict[str, pd.DataFrame], indicators: dict[st
     rows = strata[strata["indicator"].isin(wanted)].copy()
     rows["family"] = rows["indicator"]
     rows["indicator"] = rows["indicator"] + "|" + rows["stratum"].astype(str)
-    combined = aggregate_estimates(rows[["indicator", "area_code", "period", "year_start", "year_end", "value",
-                                         "lower_ci", "upper_ci", "respondents"]], regions.regions.values(), weights)
+    combined = aggregate_estimates(
+        rows[
+            [
+                "indicator",
+                "area_code",
+                "period",
+                "year_start",
+                "year_end",
+                "value",
+                "lower_ci",
+                "upper_ci",
+                "respondents",
+            ]
+        ],
+        regions.regions.values(),
+        weights,
+    )
     combined[["indicator", "stratum"]] = combined["indicator"].str.split("|", n=1, expand=True)
     values, tables = [], []
     for indicator_id, part in combined.groupby("indicator", sort=False):
@@ -380,13 +531,18 @@ def age_standardised_values(frames: dict[str, pd.DataFrame], indicators: dict[st
         out["method"] = "direct gestandaardiseerd naar leeftijd (standaardbevolking)"
         out["unit"], out["source"] = indicators[indicator_id].unit, indicators[indicator_id].source["provider"]
         values.append(out)
-        tables.append(part.assign(standard_weight=part["stratum"].map(standard))[
-            ["indicator", *STRATA_KEYS, "stratum", "value", "lower_ci", "upper_ci", "standard_weight"]])
+        tables.append(
+            part.assign(standard_weight=part["stratum"].map(standard))[
+                ["indicator", *STRATA_KEYS, "stratum", "value", "lower_ci", "upper_ci", "standard_weight"]
+            ]
+        )
     for indicator in wanted:
         if indicator not in set(combined["indicator"]):
             missing[indicator] = Missing("geen schattingen per leeftijdsgroep voor de gemeenten van de regio's")
-    return (pd.concat(values, ignore_index=True) if values else pd.DataFrame(),
-            pd.concat(tables, ignore_index=True) if tables else pd.DataFrame())
+    return (
+        pd.concat(values, ignore_index=True) if values else pd.DataFrame(),
+        pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(),
+    )
 
 
 def small_area_standardised(strata: pd.DataFrame, strata_weights: dict[str, dict[str, float]]) -> pd.DataFrame:
@@ -395,8 +551,10 @@ def small_area_standardised(strata: pd.DataFrame, strata_weights: dict[str, dict
     keys = ["source", "indicator", "area_code", "period", "year_start", "year_end", "indeling_year", "indeling_change"]
     rows = strata[strata["indicator"].isin(strata_weights)].copy()
     rows["indeling_change"] = rows["indeling_change"].fillna(-1)  # a key may not be missing; -1: unknown
-    parts = [standardised_estimates(part, strata_weights[indicator], keys)
-             for indicator, part in rows.groupby("indicator", sort=False)]
+    parts = [
+        standardised_estimates(part, strata_weights[indicator], keys)
+        for indicator, part in rows.groupby("indicator", sort=False)
+    ]
     if not parts:
         return rows.iloc[0:0].drop(columns="stratum")
     out = pd.concat(parts, ignore_index=True)
@@ -405,15 +563,17 @@ def small_area_standardised(strata: pd.DataFrame, strata_weights: dict[str, dict
     return out
 
 
-def age_shares(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator], sources: SourcesConfig,
-               regions: RegionsConfig) -> pd.DataFrame:
+def age_shares(
+    frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator], sources: SourcesConfig, regions: RegionsConfig
+) -> pd.DataFrame:
     """The share of each age group of the age-standardised indicators in the population those groups cover (the
     adults: 18-64 and 65+), per gemeente, subregio, region, Nederland and rest of Nederland and year, from the
     inhabitants per age group (cbs.age_groups), plus that share in the target year on the trend of the last six
     years (`projected`): the age structure behind "how much of the gap is age" and "how much ageing alone moves it"."""
     ages = frames.get("cbs_age_groups")
-    bandings = {tuple(sorted(cbs_source(i, sources).strata.items())) for i in indicators.values()
-                if i.source.get("strata")}
+    bandings = {
+        tuple(sorted(cbs_source(i, sources).strata.items())) for i in indicators.values() if i.source.get("strata")
+    }
     if ages is None or ages.empty or not bandings:
         return pd.DataFrame()
     parts = []
@@ -422,18 +582,36 @@ def age_shares(frames: dict[str, pd.DataFrame], indicators: dict[str, Indicator]
         counts = regroup_ages(ages, bands, ["area_code", "year"])
         counts["denominator"] = counts.groupby(["area_code", "year"])["inhabitants"].transform("sum")
         counts = counts.rename(columns={"stratum": "indicator", "inhabitants": "numerator"})
-        counts["period"], counts["year_start"], counts["year_end"] = (counts["year"].astype(str), counts["year"],
-                                                                       counts["year"])
+        counts["period"], counts["year_start"], counts["year_end"] = (
+            counts["year"].astype(str),
+            counts["year"],
+            counts["year"],
+        )
         summed = aggregate_areas(counts.drop(columns="year"), regions.regions.values())
         summed = summed.rename(columns={"indicator": "stratum", "year_end": "year"})
         summed["share"] = summed["numerator"] / summed["denominator"]
         summed["age_from"] = summed["stratum"].map({k: float(v[0]) for k, v in bands.items()})
         summed["age_to"] = summed["stratum"].map({k: np.inf if v[1] is None else float(v[1]) for k, v in bands.items()})
-        observed = summed[["region", "area_level", "area_code", "area_name", "stratum", "age_from", "age_to", "year",
-                           "share", "numerator"]].rename(columns={"numerator": "inhabitants"})
+        observed = summed[
+            [
+                "region",
+                "area_level",
+                "area_code",
+                "area_name",
+                "stratum",
+                "age_from",
+                "age_to",
+                "year",
+                "share",
+                "numerator",
+            ]
+        ].rename(columns={"numerator": "inhabitants"})
         observed["projected"], observed["basis"] = False, "CBS, Kerncijfers wijken en buurten"
-        projected = project_shares(observed, ["region", "area_level", "area_code", "area_name", "stratum", "age_from",
-                                              "age_to"], regions.target_year)
+        projected = project_shares(
+            observed,
+            ["region", "area_level", "area_code", "area_name", "stratum", "age_from", "age_to"],
+            regions.target_year,
+        )
         projected["projected"], projected["inhabitants"] = True, np.nan
         parts += [observed] + ([projected] if not projected.empty else [])  # one year: no trend to project
     return pd.concat(parts, ignore_index=True)
@@ -458,14 +636,22 @@ def area_age_groups(frames: dict[str, pd.DataFrame], regions: RegionsConfig) -> 
             if members["area_code"].nunique() != len(area.codes):
                 continue
             summed = members.groupby(["age_from", "age_to"], as_index=False)["inhabitants"].sum()
-            parts.append(summed.assign(area_code=area.code, area_level="focus", year=year,
-                                       gemeente_code=",".join(area.gemeente_codes)))
+            parts.append(
+                summed.assign(
+                    area_code=area.code, area_level="focus", year=year, gemeente_code=",".join(area.gemeente_codes)
+                )
+            )
     large = large[(large["year"] == year) & (large["area_code"].isin(gemeenten) | (large["area_code"] == "NL01"))]
-    parts.append(large.assign(area_level=np.where(large["area_code"] == "NL01", "nederland", "gemeente"),
-                              gemeente_code=np.where(large["area_code"] == "NL01", "", large["area_code"])))
+    parts.append(
+        large.assign(
+            area_level=np.where(large["area_code"] == "NL01", "nederland", "gemeente"),
+            gemeente_code=np.where(large["area_code"] == "NL01", "", large["area_code"]),
+        )
+    )
     columns = ["area_level", "area_code", "gemeente_code", "year", "age_from", "age_to", "inhabitants"]
     return pd.concat([p[columns] for p in parts], ignore_index=True).sort_values(
-        ["gemeente_code", "area_code", "age_from"], ignore_index=True)
+        ["gemeente_code", "area_code", "age_from"], ignore_index=True
+    )
 
 
 SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
@@ -474,17 +660,37 @@ SMALL_AREA_ROW_GROUP = 20_000
 
 def all_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], regions: RegionsConfig) -> pd.DataFrame:
     """The gaps of every area in `values` to each configured benchmark (whose rows `values` must hold)."""
-    return pd.concat([calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
-                                     target_year=regions.target_year, share=regions.target_share_closed)
-                      for benchmark in regions.benchmarks], ignore_index=True)
+    return pd.concat(
+        [
+            calculate_gaps(
+                values,
+                indicators,
+                benchmark,
+                baseline_year=regions.baseline_year,
+                target_year=regions.target_year,
+                share=regions.target_share_closed,
+            )
+            for benchmark in regions.benchmarks
+        ],
+        ignore_index=True,
+    )
 
 
 def skipped_list(missing: dict[str, Missing], indicators: dict[str, Indicator]) -> list[dict]:
     """The indicators without figures, in catalogue order, with the reason and the remedy in Dutch (for
     build_info, the build's output and the reports)."""
-    return [{"indicator": i.id, "title": i.title, "provider": i.source["provider"], "reason": missing[i.id].reason,
-             "action": missing[i.id].action, **({"variant_of": i.variant_of} if i.variant_of else {})}
-            for i in indicators.values() if i.id in missing]
+    return [
+        {
+            "indicator": i.id,
+            "title": i.title,
+            "provider": i.source["provider"],
+            "reason": missing[i.id].reason,
+            "action": missing[i.id].action,
+            **({"variant_of": i.variant_of} if i.variant_of else {}),
+        }
+        for i in indicators.values()
+        if i.id in missing
+    ]
 
 
 @contextmanager
@@ -509,8 +715,12 @@ def changes_since_last_edition(dataset: str, root: Path, current: BuildTables) -
     except FileNotFoundError as err:
         log.warning("no comparison with edition %s: %s", previous.name, err)
         return None
-    return found, {"edition": previous.name, "saved_at": previous.manifest.get("saved_at"),
-                   "built_at": previous.manifest.get("built_at"), "summary": summary(found, previous.name)}
+    return found, {
+        "edition": previous.name,
+        "saved_at": previous.manifest.get("saved_at"),
+        "built_at": previous.manifest.get("built_at"),
+        "summary": summary(found, previous.name),
+    }
 
 
 def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
@@ -527,10 +737,14 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     frames = data.frames
     present = [p for p in INDICATOR_PROVIDERS if p in frames]
     if not present:
-        reasons = "\n  ".join(f"{i['title']}: {i['reason']} ({i['action']})" for i in skipped_list(data.missing, indicators))
-        raise FileNotFoundError(f"dataset {dataset.name}: no indicator has figures; nothing to build. Per indicator:\n  "
-                                f"{reasons}\nFetch the CBS tables (trendbreuk fetch cbs --dataset {dataset.name}) or put "
-                                "the portal exports in place (docs/bronnen/).")
+        reasons = "\n  ".join(
+            f"{i['title']}: {i['reason']} ({i['action']})" for i in skipped_list(data.missing, indicators)
+        )
+        raise FileNotFoundError(
+            f"dataset {dataset.name}: no indicator has figures; nothing to build. Per indicator:\n  "
+            f"{reasons}\nFetch the CBS tables (trendbreuk fetch cbs --dataset {dataset.name}) or put "
+            "the portal exports in place (docs/bronnen/)."
+        )
     # Harmonise to the newest indeling the data know (today's gemeenten), unless configured otherwise.
     population_years = frames["cbs_population"].dropna(subset=["value"])["period_start"].dt.year
     last_year = int(max([frames[p]["year_end"].max() for p in present] + [population_years.max()]))
@@ -543,25 +757,38 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         values = calculate_indicator_values(frames, indicators, regions, weights, data.missing)
     with _step("age: standardised variants and the age structure"):
         standard_shares = strata_weights(indicators, sources, data.standard_population, data.missing)
-        standardised, strata = age_standardised_values(frames, indicators, regions, weights, standard_shares,
-                                                       data.missing)
+        standardised, strata = age_standardised_values(
+            frames, indicators, regions, weights, standard_shares, data.missing
+        )
         if not standardised.empty:
             values = pd.concat([values, standardised[values.columns]], ignore_index=True)
         shares = age_shares(frames, indicators, sources, regions)
     if values.empty:
-        raise FileNotFoundError(f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; "
-                                "nothing to build")
+        raise FileNotFoundError(
+            f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; nothing to build"
+        )
     with _step("gaps"):
         gaps = all_gaps(values, indicators, regions)
     population = frames["cbs_population"]
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
 
     with _step("assessments, verdicts and the basket summary"):
-        assessments = assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed,
-                             baseline_year=regions.baseline_year)
+        assessments = assess(
+            values,
+            gaps,
+            indicators,
+            target_year=regions.target_year,
+            share=regions.target_share_closed,
+            baseline_year=regions.baseline_year,
+        )
         basket = summarise_basket(assessments, benchmark=regions.default_benchmark)
-    tables = {"indicator_values": values, "gaps": gaps, "assessments": assessments, "basket_summary": basket,
-              "population": population}
+    tables = {
+        "indicator_values": values,
+        "gaps": gaps,
+        "assessments": assessments,
+        "basket_summary": basket,
+        "population": population,
+    }
     if not strata.empty:
         tables["age_strata"] = strata
     if not shares.empty:
@@ -571,10 +798,11 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     with _step("wijken, buurten and focus areas"):
         small_rows = frames.get("cbs_small_areas")
         if "cbs_small_area_strata" in frames and standard_shares:
-            small_rows = pd.concat([small_rows, small_area_standardised(frames["cbs_small_area_strata"],
-                                                                        standard_shares)], ignore_index=True)
-        small = small_area_values(small_rows, indicators, regions,
-                                  data.small_areas or SmallAreaRegister({}))
+            small_rows = pd.concat(
+                [small_rows, small_area_standardised(frames["cbs_small_area_strata"], standard_shares)],
+                ignore_index=True,
+            )
+        small = small_area_values(small_rows, indicators, regions, data.small_areas or SmallAreaRegister({}))
         if not small.empty:
             judged = latest_runs(small)
             benchmarks = values[values["area_code"].isin(regions.benchmarks)]
@@ -582,13 +810,23 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
             # one indicator at a time: assess lays every series out as a padded 2-D array, which for all wijken
             # and buurten of the country at once was the build's peak of memory (3,1 GB); the rows are the same
             small_assessments = pd.concat(
-                [assess(judged[judged["indicator"] == k], small_gaps[small_gaps["indicator"] == k], indicators,
-                        target_year=regions.target_year, share=regions.target_share_closed,
-                        baseline_year=regions.baseline_year)
-                 for k in sorted(set(small_gaps["indicator"]))], ignore_index=True)
-            order = {b: i for i, b in enumerate(regions.benchmarks)}   # the row order of one call: benchmark first
-            small_assessments = small_assessments.sort_values("benchmark", key=lambda b: b.map(order), kind="stable",
-                                                              ignore_index=True)
+                [
+                    assess(
+                        judged[judged["indicator"] == k],
+                        small_gaps[small_gaps["indicator"] == k],
+                        indicators,
+                        target_year=regions.target_year,
+                        share=regions.target_share_closed,
+                        baseline_year=regions.baseline_year,
+                    )
+                    for k in sorted(set(small_gaps["indicator"]))
+                ],
+                ignore_index=True,
+            )
+            order = {b: i for i, b in enumerate(regions.benchmarks)}  # the row order of one call: benchmark first
+            small_assessments = small_assessments.sort_values(
+                "benchmark", key=lambda b: b.map(order), kind="stable", ignore_index=True
+            )
             gemeente = small.drop_duplicates("area_code").set_index("area_code")["gemeente_code"]
             unsorted = dict(zip(SMALL_AREA_TABLES, (small, small_gaps, small_assessments)))
             del small, small_gaps, small_assessments, judged  # each table once in memory: the national peak
@@ -616,7 +854,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "dataset": dataset.name,
         "demo": dataset.demo,
         "description": dataset.description,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "workbook_version": __version__,
         "indeling_year": harmonisation["indeling_year"],
         "harmonisation": harmonisation,
@@ -629,13 +867,17 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "export_notes": data.export_notes,
     }
     with _step("what changed since the last edition"):
-        since = changes_since_last_edition(dataset.name, root, BuildTables(
-            "deze build", info, values, assessments, indicators, regions))
+        since = changes_since_last_edition(
+            dataset.name, root, BuildTables("deze build", info, values, assessments, indicators, regions)
+        )
         if since is not None:
             tables["changes"], info["changes_since"] = since
     configuration = paths.configuration_files(root)
-    info["configuration"] = {name: {"file": str(path), "sha256": io.sha256_file(path)}
-                             for name, path in configuration.items() if path.is_file()}
+    info["configuration"] = {
+        name: {"file": str(path), "sha256": io.sha256_file(path)}
+        for name, path in configuration.items()
+        if path.is_file()
+    }
     info = portable(info, root)
     with _step("check the tables' contract"):
         tables = validate_tables(tables)
@@ -645,8 +887,11 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
     with _step("write"), io.atomic_directory(target) as tmp:
         for name, frame in tables.items():
             # small row groups sorted by gemeente: a report reads only the row groups of its own gemeente
-            frame.to_parquet(table_file(tmp, name), index=False,
-                             row_group_size=SMALL_AREA_ROW_GROUP if name in SMALL_AREA_TABLES else None)
+            frame.to_parquet(
+                table_file(tmp, name),
+                index=False,
+                row_group_size=SMALL_AREA_ROW_GROUP if name in SMALL_AREA_TABLES else None,
+            )
         (tmp / INFO_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "NIET-DELEN.txt").write_text(NOT_FOR_SHARING, encoding="utf-8")
         (tmp / "config").mkdir()

@@ -32,12 +32,36 @@ from trendbreuk.indicators.assess import assess
 from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 from trendbreuk.indicators.gap import calculate_gaps
 
-CAUSES = {"nieuwe_cijfers": "nieuwe cijfers", "herziening": "herziening van de bron",
-          "methode": "andere methode of instelling", "herindeling": "herindeling"}
-KINDS = {"nieuwe_periode": "nieuwe periode", "vervallen_periode": "periode vervallen",
-         "gewijzigde_waarde": "andere waarde", "ander_oordeel": "ander oordeel", "andere_stand": "andere stand nu"}
-COLUMNS = ["region", "indicator", "indicator_title", "area_level", "area_code", "area_name", "benchmark", "period",
-           "kind", "old_value", "new_value", "old_state", "new_state", "cause", "cause_label"]
+CAUSES = {
+    "nieuwe_cijfers": "nieuwe cijfers",
+    "herziening": "herziening van de bron",
+    "methode": "andere methode of instelling",
+    "herindeling": "herindeling",
+}
+KINDS = {
+    "nieuwe_periode": "nieuwe periode",
+    "vervallen_periode": "periode vervallen",
+    "gewijzigde_waarde": "andere waarde",
+    "ander_oordeel": "ander oordeel",
+    "andere_stand": "andere stand nu",
+}
+COLUMNS = [
+    "region",
+    "indicator",
+    "indicator_title",
+    "area_level",
+    "area_code",
+    "area_name",
+    "benchmark",
+    "period",
+    "kind",
+    "old_value",
+    "new_value",
+    "old_state",
+    "new_state",
+    "cause",
+    "cause_label",
+]
 # old_value/new_value: a period's value (periods); old_state/new_state: the verdict or the standing now (as the
 # assessments table codes them)
 VALUE_KEYS = ["region", "indicator", "area_code", "period"]
@@ -65,17 +89,24 @@ class BuildTables:
     regions: RegionsConfig
 
     @classmethod
-    def read(cls, folder: Path, label: str) -> "BuildTables":
+    def read(cls, folder: Path, label: str) -> BuildTables:
         """A build folder as `trendbreuk build` writes it (with the configuration it was made with in config/)."""
         folder = Path(folder)
         config = folder / "config"
         if not (config / "indicators.yaml").is_file():
-            raise FileNotFoundError(f"{folder} has no config/ beside its tables (a build from before editions): "
-                                    "build again to compare it")
+            raise FileNotFoundError(
+                f"{folder} has no config/ beside its tables (a build from before editions): build again to compare it"
+            )
         from trendbreuk.processed import read_info, read_table
 
-        return cls(label, read_info(folder), read_table(folder, "indicator_values"), read_table(folder, "assessments"),
-                   load_catalogue(config / "indicators.yaml"), load_regions(config / "regions.yaml"))
+        return cls(
+            label,
+            read_info(folder),
+            read_table(folder, "indicator_values"),
+            read_table(folder, "assessments"),
+            load_catalogue(config / "indicators.yaml"),
+            load_regions(config / "regions.yaml"),
+        )
 
 
 def _source_digests(side: BuildTables) -> dict[str, frozenset]:
@@ -105,8 +136,11 @@ def _source_digests(side: BuildTables) -> dict[str, frozenset]:
 def _merged_codes(old: BuildTables, new: BuildTables) -> set[str]:
     """Gemeente codes whose indeling differs between the builds: in a merger one build has and the other has not,
     or in one build's regions and not the other's."""
+
     def mergers(info):
-        return {(m["from_code"], m["to_code"], m["year"]) for m in (info.get("harmonisation") or {}).get("mergers") or []}
+        return {
+            (m["from_code"], m["to_code"], m["year"]) for m in (info.get("harmonisation") or {}).get("mergers") or []
+        }
 
     def members(regions):
         return {g.code for r in regions.regions.values() for g in r.gemeenten}
@@ -124,8 +158,11 @@ def _affected_areas(codes: set[str], *sides: BuildTables) -> set[tuple[str, str]
             for subregio in region.subregios:
                 hit = {g.code for g in subregio.gemeenten} & codes
                 if hit:
-                    out |= {(region.key, c) for c in hit} | {(region.key, subregio.code), (region.key, region.code),
-                                                            (region.key, "rest_nl")}
+                    out |= {(region.key, c) for c in hit} | {
+                        (region.key, subregio.code),
+                        (region.key, region.code),
+                        (region.key, "rest_nl"),
+                    }
             out |= {(region.key, c) for c in codes}
     return out
 
@@ -145,8 +182,9 @@ def compare(old: BuildTables, new: BuildTables) -> pd.DataFrame:
     sources_old, sources_new = _source_digests(old), _source_digests(new)
     common = set(old.catalogue) & set(new.catalogue)
     revised = {i for i in common if sources_old[i] != sources_new[i]}
-    global_method = _settings(old.regions) != _settings(new.regions) or \
-        old.info.get("workbook_version") != new.info.get("workbook_version")
+    global_method = _settings(old.regions) != _settings(new.regions) or old.info.get(
+        "workbook_version"
+    ) != new.info.get("workbook_version")
     method = {i for i in common if global_method or old.catalogue[i] != new.catalogue[i]}
     affected = _affected_areas(_merged_codes(old, new), old, new)
 
@@ -182,7 +220,9 @@ def _value_changes(old: BuildTables, new: BuildTables, revised: set, method: set
     only_old = (both["_merge"] == "left_only").to_numpy()
     tolerance = _tolerance(new.catalogue, both["indicator"])
     with np.errstate(invalid="ignore"):
-        moved = (both["_merge"] == "both").to_numpy() & (np.abs(both["value_new"] - both["value_old"]).to_numpy() > tolerance)
+        moved = (both["_merge"] == "both").to_numpy() & (
+            np.abs(both["value_new"] - both["value_old"]).to_numpy() > tolerance
+        )
     keep = only_new | only_old | moved
     both = both[keep].reset_index(drop=True)
     only_new, only_old, old_last, new_last = only_new[keep], only_old[keep], old_last[keep], new_last[keep]
@@ -191,16 +231,26 @@ def _value_changes(old: BuildTables, new: BuildTables, revised: set, method: set
         later = new_last > old_last
         has_new_data = (only_new & (year_end > old_last)) | (only_old & later) | (only_new & later)
     herindeling = np.array([(r, c) in affected for r, c in zip(both["region"], both["area_code"])], dtype=bool)
-    cause = _cause(has_new_data, herindeling, both["indicator"].isin(revised).to_numpy(),
-                   both["indicator"].isin(method).to_numpy())
-    return pd.DataFrame({
-        "region": both["region"], "indicator": both["indicator"],
-        "area_level": both["area_level_new"].fillna(both["area_level_old"]),
-        "area_code": both["area_code"], "area_name": both["area_name_new"].fillna(both["area_name_old"]),
-        "benchmark": "", "period": both["period"],
-        "kind": np.where(only_new, "nieuwe_periode", np.where(only_old, "vervallen_periode", "gewijzigde_waarde")),
-        "old_value": both["value_old"].astype(float), "new_value": both["value_new"].astype(float),
-        "old_state": "", "new_state": "", "cause": cause})
+    cause = _cause(
+        has_new_data, herindeling, both["indicator"].isin(revised).to_numpy(), both["indicator"].isin(method).to_numpy()
+    )
+    return pd.DataFrame(
+        {
+            "region": both["region"],
+            "indicator": both["indicator"],
+            "area_level": both["area_level_new"].fillna(both["area_level_old"]),
+            "area_code": both["area_code"],
+            "area_name": both["area_name_new"].fillna(both["area_name_old"]),
+            "benchmark": "",
+            "period": both["period"],
+            "kind": np.where(only_new, "nieuwe_periode", np.where(only_old, "vervallen_periode", "gewijzigde_waarde")),
+            "old_value": both["value_old"].astype(float),
+            "new_value": both["value_new"].astype(float),
+            "old_state": "",
+            "new_state": "",
+            "cause": cause,
+        }
+    )
 
 
 def _reassess(values: pd.DataFrame, side: BuildTables) -> pd.DataFrame:
@@ -210,18 +260,37 @@ def _reassess(values: pd.DataFrame, side: BuildTables) -> pd.DataFrame:
     regions = side.regions
     if values.empty or not values["area_code"].isin(list(regions.benchmarks)).any():
         return pd.DataFrame(columns=[*VERDICT_KEYS, "verdict", "comparison"])
-    gaps = pd.concat([calculate_gaps(values, indicators, benchmark, baseline_year=regions.baseline_year,
-                                     target_year=regions.target_year, share=regions.target_share_closed)
-                      for benchmark in regions.benchmarks if (values["area_code"] == benchmark).any()],
-                     ignore_index=True)
-    return assess(values, gaps, indicators, target_year=regions.target_year, share=regions.target_share_closed,
-                  baseline_year=regions.baseline_year)
+    gaps = pd.concat(
+        [
+            calculate_gaps(
+                values,
+                indicators,
+                benchmark,
+                baseline_year=regions.baseline_year,
+                target_year=regions.target_year,
+                share=regions.target_share_closed,
+            )
+            for benchmark in regions.benchmarks
+            if (values["area_code"] == benchmark).any()
+        ],
+        ignore_index=True,
+    )
+    return assess(
+        values,
+        gaps,
+        indicators,
+        target_year=regions.target_year,
+        share=regions.target_share_closed,
+        baseline_year=regions.baseline_year,
+    )
 
 
 def _verdict_changes(old: BuildTables, new: BuildTables, affected: set) -> pd.DataFrame:
     columns = [*VERDICT_KEYS, "area_level", "area_name", "verdict", "comparison"]
     merged = old.assessments[columns].merge(new.assessments[columns], on=VERDICT_KEYS, suffixes=("_old", "_new"))
-    changed = merged[(merged["verdict_old"] != merged["verdict_new"]) | (merged["comparison_old"] != merged["comparison_new"])]
+    changed = merged[
+        (merged["verdict_old"] != merged["verdict_new"]) | (merged["comparison_old"] != merged["comparison_new"])
+    ]
     if changed.empty:
         return no_changes()
     # Recompute only what changed: those indicators, their areas and the benchmarks.
@@ -230,37 +299,72 @@ def _verdict_changes(old: BuildTables, new: BuildTables, affected: set) -> pd.Da
     pick = lambda v: v[v["indicator"].isin(wanted) & v["area_code"].isin(areas) & v["indicator"].isin(new.catalogue)]
     old_values, new_values = pick(old.values), pick(new.values)
     old_periods = old_values[["region", "indicator", "period"]].drop_duplicates()
-    steps = {"methode": _reassess(old_values, new),
-             "herziening": _reassess(new_values.merge(old_periods, on=["region", "indicator", "period"]), new)}
-    stages = [changed.rename(columns={"verdict_old": "verdict", "comparison_old": "comparison"})[[*VERDICT_KEYS, "verdict", "comparison"]]]
+    steps = {
+        "methode": _reassess(old_values, new),
+        "herziening": _reassess(new_values.merge(old_periods, on=["region", "indicator", "period"]), new),
+    }
+    stages = [
+        changed.rename(columns={"verdict_old": "verdict", "comparison_old": "comparison"})[
+            [*VERDICT_KEYS, "verdict", "comparison"]
+        ]
+    ]
     for step in steps.values():
         stage = changed[VERDICT_KEYS].merge(step[[*VERDICT_KEYS, "verdict", "comparison"]], on=VERDICT_KEYS, how="left")
         # no old period left in the new data (pooled blocks moved on): no revision can be told apart from new data
         missing = stage["verdict"].isna().to_numpy()
         stage.loc[missing, ["verdict", "comparison"]] = stages[-1].loc[missing, ["verdict", "comparison"]].to_numpy()
         stages.append(stage)
-    stages.append(changed.rename(columns={"verdict_new": "verdict", "comparison_new": "comparison"})[[*VERDICT_KEYS, "verdict", "comparison"]])
+    stages.append(
+        changed.rename(columns={"verdict_new": "verdict", "comparison_new": "comparison"})[
+            [*VERDICT_KEYS, "verdict", "comparison"]
+        ]
+    )
     names = ["methode", "herziening", "nieuwe_cijfers"]
-    herindeling = np.array([(r, c) in affected or (r, b) in affected  # the area, or the benchmark it is held to
-                            for r, c, b in zip(changed["region"], changed["area_code"], changed["benchmark"])], dtype=bool)
+    herindeling = np.array(
+        [
+            (r, c) in affected or (r, b) in affected  # the area, or the benchmark it is held to
+            for r, c, b in zip(changed["region"], changed["area_code"], changed["benchmark"])
+        ],
+        dtype=bool,
+    )
     out = []
     for column, kind in (("verdict", "ander_oordeel"), ("comparison", "andere_stand")):
         moved = (changed[f"{column}_old"] != changed[f"{column}_new"]).to_numpy()
         causes = []
         for row in range(len(changed)):
-            found = [names[s] for s in range(3)
-                     if str(stages[s][column].iloc[row]) != str(stages[s + 1][column].iloc[row])]
+            found = [
+                names[s] for s in range(3) if str(stages[s][column].iloc[row]) != str(stages[s + 1][column].iloc[row])
+            ]
             if herindeling[row]:
                 found = ["herindeling" if f == "herziening" else f for f in found] or ["herindeling"]
             causes.append("+".join(dict.fromkeys(found)) or "herziening")
-        part = changed.assign(kind=kind, old_state=changed[f"{column}_old"].astype(str),
-                              new_state=changed[f"{column}_new"].astype(str), cause=causes)[moved]
+        part = changed.assign(
+            kind=kind,
+            old_state=changed[f"{column}_old"].astype(str),
+            new_state=changed[f"{column}_new"].astype(str),
+            cause=causes,
+        )[moved]
         out.append(part)
     result = pd.concat(out, ignore_index=True)
     result["area_level"], result["area_name"] = result["area_level_new"], result["area_name_new"]
     result["period"], result["old_value"], result["new_value"] = "", np.nan, np.nan
-    return result[["region", "indicator", "area_level", "area_code", "area_name", "benchmark", "period", "kind",
-                   "old_value", "new_value", "old_state", "new_state", "cause"]]
+    return result[
+        [
+            "region",
+            "indicator",
+            "area_level",
+            "area_code",
+            "area_name",
+            "benchmark",
+            "period",
+            "kind",
+            "old_value",
+            "new_value",
+            "old_state",
+            "new_state",
+            "cause",
+        ]
+    ]
 
 
 def summary(changes: pd.DataFrame, since: str) -> str:
@@ -275,15 +379,19 @@ def summary(changes: pd.DataFrame, since: str) -> str:
 
     verdicts = changes[changes["kind"] == "ander_oordeel"]
     if not verdicts.empty:
-        parts.append(f"{len(verdicts)} {'oordeel' if len(verdicts) == 1 else 'oordelen'} veranderd: {by_cause(verdicts)}")
+        parts.append(
+            f"{len(verdicts)} {'oordeel' if len(verdicts) == 1 else 'oordelen'} veranderd: {by_cause(verdicts)}"
+        )
     fresh = changes[(changes["kind"] == "nieuwe_periode") & (changes["cause"] == "nieuwe_cijfers")]
     if not fresh.empty:
         n = fresh["indicator"].nunique()
         parts.append(f"nieuwe cijfers voor {n} {'indicator' if n == 1 else 'indicatoren'}")
     earlier = changes[changes["cause"] != "nieuwe_cijfers"]
-    for kind, one, many, what in (("gewijzigde_waarde", "cijfer", "cijfers", "over eerdere periodes gewijzigd"),
-                                  ("nieuwe_periode", "periode", "periodes", "erbij gekomen"),
-                                  ("vervallen_periode", "periode", "periodes", "vervallen")):
+    for kind, one, many, what in (
+        ("gewijzigde_waarde", "cijfer", "cijfers", "over eerdere periodes gewijzigd"),
+        ("nieuwe_periode", "periode", "periodes", "erbij gekomen"),
+        ("vervallen_periode", "periode", "periodes", "vervallen"),
+    ):
         part = earlier[earlier["kind"] == kind]
         if not part.empty:
             parts.append(f"{len(part)} {one if len(part) == 1 else many} {what} ({by_cause(part)})")

@@ -40,21 +40,46 @@ DEMO_NOTICE = "DEMODATA - gegenereerd door trendbreuk demo - geen echte cijfers"
 
 # Approximate inhabitants (rounded) and a births-per-1000 rate, for plausible magnitudes only.
 SIZES = {
-    "GM0935": (122_000, 7.8), "GM1903": (25_500, 6.7), "GM1729": (14_000, 6.8), "GM0938": (19_000, 6.9),
-    "GM0981": (9_900, 7.0), "GM0994": (16_300, 6.6), "GM0917": (87_000, 8.3), "GM0928": (45_500, 7.9),
-    "GM0882": (37_000, 7.3), "GM0899": (27_500, 8.0), "GM0965": (10_500, 7.1), "GM0986": (12_400, 6.9),
-    "GM1954": (35_500, 7.0), "GM1883": (91_000, 7.7), "GM0888": (15_800, 6.7), "GM0971": (24_800, 6.9),
-    "GM0983": (102_000, 9.6), "GM0984": (44_000, 9.9), "GM1507": (43_000, 9.5), "GM1894": (44_000, 9.7),
-    "GM0889": (13_500, 8.2), "GM0893": (13_000, 8.0), "GM0907": (17_000, 8.8), "GM0957": (59_000, 9.0),
-    "GM0988": (51_000, 9.1), "GM1640": (36_000, 8.1), "GM1641": (24_000, 7.8), "GM1711": (32_000, 7.9),
-    "GM1669": (21_000, 7.6), "GM0946": (17_000, 8.9),
+    "GM0935": (122_000, 7.8),
+    "GM1903": (25_500, 6.7),
+    "GM1729": (14_000, 6.8),
+    "GM0938": (19_000, 6.9),
+    "GM0981": (9_900, 7.0),
+    "GM0994": (16_300, 6.6),
+    "GM0917": (87_000, 8.3),
+    "GM0928": (45_500, 7.9),
+    "GM0882": (37_000, 7.3),
+    "GM0899": (27_500, 8.0),
+    "GM0965": (10_500, 7.1),
+    "GM0986": (12_400, 6.9),
+    "GM1954": (35_500, 7.0),
+    "GM1883": (91_000, 7.7),
+    "GM0888": (15_800, 6.7),
+    "GM0971": (24_800, 6.9),
+    "GM0983": (102_000, 9.6),
+    "GM0984": (44_000, 9.9),
+    "GM1507": (43_000, 9.5),
+    "GM1894": (44_000, 9.7),
+    "GM0889": (13_500, 8.2),
+    "GM0893": (13_000, 8.0),
+    "GM0907": (17_000, 8.8),
+    "GM0957": (59_000, 9.0),
+    "GM0988": (51_000, 9.1),
+    "GM1640": (36_000, 8.1),
+    "GM1641": (24_000, 7.8),
+    "GM1711": (32_000, 7.9),
+    "GM1669": (21_000, 7.6),
+    "GM0946": (17_000, 8.9),
 }
 # The demo world repeats one real merger so that every build exercises harmonisation: before 2019 the
 # Perined export and the CBS population report Beekdaelen's three predecessors, and the CBS code list
 # describes the merger in CBS's own words. The build learns it from that text, as it does from real data.
 MERGERS = {
-    "GM1954": {"year": 2019, "name": "Beekdaelen",
-               "from": [("GM0951", "Nuth", 15187), ("GM0881", "Onderbanken", 7782), ("GM0962", "Schinnen", 12758)]},
+    "GM1954": {
+        "year": 2019,
+        "name": "Beekdaelen",
+        "from": [("GM0951", "Nuth", 15187), ("GM0881", "Onderbanken", 7782), ("GM0962", "Schinnen", 12758)],
+    },
 }
 NL_POPULATION_2018 = 17_180_000
 NATIONAL_MINIMUM = 300  # configured gemeenten from which the demo world is the whole country (342 in 2023)
@@ -65,8 +90,13 @@ AGE_SHARES = {"ZL": (0.12, 0.11, 0.22, 0.30, 0.25), "other": (0.16, 0.12, 0.25, 
 # Ageing: the 65+ share grows by this much a year from 2018 (taken from the 25-45 group), faster in Zuid-Limburg.
 AGEING = {"ZL": 0.005, "other": 0.003}
 # First edition of the Kerncijfers wijken en buurten that carries a measure (by its first key stem); others: all.
-KWB_FIRST_YEAR = {"JongerenMetJeugdzorgInNatura": 2015, "PercentageJongerenMetJeugdzorg": 2015,
-                  "OpleidingsniveauLaag": 2018, "OpleidingsniveauMiddelbaar": 2018, "OpleidingsniveauHoog": 2018}
+KWB_FIRST_YEAR = {
+    "JongerenMetJeugdzorgInNatura": 2015,
+    "PercentageJongerenMetJeugdzorg": 2015,
+    "OpleidingsniveauLaag": 2018,
+    "OpleidingsniveauMiddelbaar": 2018,
+    "OpleidingsniveauHoog": 2018,
+}
 KWB_RENAMED_FROM = 2024  # CBS renamed some measures; the demo uses the last alternative stem from this edition on
 NL_BIRTH_RATE = 9.9
 SHARE_CHILDREN = {"ZL": 0.158, "NML": 0.175, "NL": 0.196}
@@ -103,7 +133,9 @@ class _World:
                 self.population[(g.code, year)] = pop
                 rate = birth_rate * (1 - 0.006 * (year - 2018))
                 self.births[(g.code, year)] = int(rng.poisson(pop * rate / 1000))
-                self.children[(g.code, year)] = int(round(pop * SHARE_CHILDREN.get(region.code, 0.18) * (1 - 0.004 * (year - 2018))))
+                self.children[(g.code, year)] = int(
+                    round(pop * SHARE_CHILDREN.get(region.code, 0.18) * (1 - 0.004 * (year - 2018)))
+                )
         for year in YEARS:
             if self.national:
                 for table in (self.population, self.births, self.children):
@@ -179,8 +211,15 @@ class _World:
                 k_in, n_in = k_in + k, n_in + n
             n_rest = self.base(spec["base"], "NL01", year, shares) - n_in
             k_rest = int(rng.binomial(n_rest, self.truth(spec, "NL01", year, 0.0)))
-            rows.append({"indicator": key, "area_code": "NL01", "year": year, "numerator": k_in + k_rest,
-                         "denominator": n_in + n_rest})
+            rows.append(
+                {
+                    "indicator": key,
+                    "area_code": "NL01",
+                    "year": year,
+                    "numerator": k_in + k_rest,
+                    "denominator": n_in + n_rest,
+                }
+            )
         return pd.DataFrame(rows)
 
     def survey(self, key: str, spec: dict, survey: dict) -> pd.DataFrame:
@@ -194,13 +233,23 @@ class _World:
                 if code == "NL01":
                     n = survey["nl_respondents"]
                 else:
-                    n = max(survey["respondent_floor"], int(self.population[(code, pop_year)] * survey["respondent_share"]))
+                    n = max(
+                        survey["respondent_floor"], int(self.population[(code, pop_year)] * survey["respondent_share"])
+                    )
                 p = self.truth(spec, code, year, effects.get(code, 0.0))
                 estimate = rng.binomial(n, p) / n
                 se = np.sqrt(survey["design_effect"] * estimate * (1 - estimate) / n)
-                rows.append({"indicator": key, "area_code": code, "year": year, "value": 100 * estimate,
-                             "lower": 100 * max(0.0, estimate - 1.959964 * se),
-                             "upper": 100 * min(1.0, estimate + 1.959964 * se), "respondents": n})
+                rows.append(
+                    {
+                        "indicator": key,
+                        "area_code": code,
+                        "year": year,
+                        "value": 100 * estimate,
+                        "lower": 100 * max(0.0, estimate - 1.959964 * se),
+                        "upper": 100 * min(1.0, estimate + 1.959964 * se),
+                        "respondents": n,
+                    }
+                )
         return pd.DataFrame(rows)
 
 
@@ -232,8 +281,14 @@ def _history(code: str) -> str:
             return "\r\n".join(lines + [f"Begindatum {when}", ""])
         for old, name, inhabitants in merger["from"]:
             if code == old:
-                return "\r\n".join([f"Opgeheven per {when}, overgegaan naar:", f"- {merger['name']} ({new}),",
-                                     f"... 1000 hectare met 1000 woningen en {inhabitants} inwoners", ""])
+                return "\r\n".join(
+                    [
+                        f"Opgeheven per {when}, overgegaan naar:",
+                        f"- {merger['name']} ({new}),",
+                        f"... 1000 hectare met 1000 woningen en {inhabitants} inwoners",
+                        "",
+                    ]
+                )
     return ""
 
 
@@ -263,8 +318,10 @@ def _export_names(root: Path, provider: str) -> dict[str, str]:
     from trendbreuk.sources.datasets import DatasetConfigError
 
     layouts = io.read_config(root / "config" / "sources.yaml", DatasetConfigError, "sources configuration")
-    return {ident: name for name, ident in ((layouts.get("layouts") or {}).get(provider) or {})
-            .get("indicator_names", {}).items()}
+    return {
+        ident: name
+        for name, ident in ((layouts.get("layouts") or {}).get(provider) or {}).get("indicator_names", {}).items()
+    }
 
 
 def _indicators_of(root: Path, provider: str, truth: dict) -> list[str]:
@@ -280,18 +337,22 @@ def _indicators_of(root: Path, provider: str, truth: dict) -> list[str]:
 
 def write_perined(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
     names, export_names = _names(regions), _export_names(root, "perined")
-    frames = [world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "perined", truth)]
+    frames = [
+        world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "perined", truth)
+    ]
     data = split_merged(pd.concat(frames, ignore_index=True), ["numerator", "denominator"], world.rng)
     data = data.sort_values(["indicator", "year", "area_code"], kind="stable")
-    export = pd.DataFrame({
-        "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
-        "Gemeente": data["area_code"].map(names),
-        "Periode": data["year"].astype(str),
-        "Indicator": data["indicator"].map(export_names),
-        "Teller": data["numerator"].astype(str),
-        "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
-        "Percentage": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 1)),
-    })
+    export = pd.DataFrame(
+        {
+            "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
+            "Gemeente": data["area_code"].map(names),
+            "Periode": data["year"].astype(str),
+            "Indicator": data["indicator"].map(export_names),
+            "Teller": data["numerator"].astype(str),
+            "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
+            "Percentage": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 1)),
+        }
+    )
     with io.atomic_path(target) as tmp:
         export.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
 
@@ -299,35 +360,43 @@ def write_perined(world: _World, regions: RegionsConfig, target: Path, root: Pat
 def write_wsjg(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
     """WSJG reports today's gemeenten for all years (it harmonises itself), by name, in Windows-1252."""
     names, export_names = _names(regions), _export_names(root, "wsjg")
-    frames = [world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "wsjg", truth)]
+    frames = [
+        world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "wsjg", truth)
+    ]
     data = pd.concat(frames, ignore_index=True)
-    export = pd.DataFrame({
-        "Indicator": data["indicator"].map(export_names),
-        "Gebied": data["area_code"].map(names),
-        "Periode": data["year"].astype(str),
-        "Waarde": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 2)),
-        "Teller": data["numerator"].map(lambda v: _dutch(v, 0, thousands=True)),
-        "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
-    })
+    export = pd.DataFrame(
+        {
+            "Indicator": data["indicator"].map(export_names),
+            "Gebied": data["area_code"].map(names),
+            "Periode": data["year"].astype(str),
+            "Waarde": (100 * data["numerator"] / data["denominator"]).map(lambda v: _dutch(v, 2)),
+            "Teller": data["numerator"].map(lambda v: _dutch(v, 0, thousands=True)),
+            "Noemer": data["denominator"].map(lambda v: _dutch(v, 0, thousands=True)),
+        }
+    )
     with io.atomic_path(target) as tmp:
         export.to_csv(tmp, sep=";", index=False, encoding="cp1252")
 
 
 def write_gezondheidsmonitor(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
     names, export_names = _names(regions), _export_names(root, "gezondheidsmonitor")
-    frames = [world.survey(key, truth["indicators"][key], truth["survey"])
-              for key in _indicators_of(root, "gezondheidsmonitor", truth)]
+    frames = [
+        world.survey(key, truth["indicators"][key], truth["survey"])
+        for key in _indicators_of(root, "gezondheidsmonitor", truth)
+    ]
     data = pd.concat(frames, ignore_index=True)
-    export = pd.DataFrame({
-        "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
-        "Gemeente": data["area_code"].map(names),
-        "Jaar": data["year"].astype(str),
-        "Indicator": data["indicator"].map(export_names),
-        "Percentage": data["value"].map(lambda v: _dutch(v, 1)),
-        "Ondergrens": data["lower"].map(lambda v: _dutch(v, 1)),
-        "Bovengrens": data["upper"].map(lambda v: _dutch(v, 1)),
-        "Aantal respondenten": data["respondents"].map(lambda v: _dutch(v, 0, thousands=True)),
-    })
+    export = pd.DataFrame(
+        {
+            "Gemeentecode": data["area_code"].where(data["area_code"] != "NL01", ""),
+            "Gemeente": data["area_code"].map(names),
+            "Jaar": data["year"].astype(str),
+            "Indicator": data["indicator"].map(export_names),
+            "Percentage": data["value"].map(lambda v: _dutch(v, 1)),
+            "Ondergrens": data["lower"].map(lambda v: _dutch(v, 1)),
+            "Bovengrens": data["upper"].map(lambda v: _dutch(v, 1)),
+            "Aantal respondenten": data["respondents"].map(lambda v: _dutch(v, 0, thousands=True)),
+        }
+    )
     with io.atomic_path(target) as tmp:
         export.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
 
@@ -345,20 +414,43 @@ def write_cbs_population(world: _World, regions: RegionsConfig, folder: Path) ->
         for code in codes:
             value = values.get((code, year))
             observations.append(
-                {"Id": len(observations), "Measure": "M000352",
-                 "ValueAttribute": "None" if value is not None else "Impossible",
-                 "Value": int(value) if value is not None else None, "StringValue": None,
-                 "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": "10000",
-                 "RegioS": code, "Perioden": f"{year}JJ00"}
+                {
+                    "Id": len(observations),
+                    "Measure": "M000352",
+                    "ValueAttribute": "None" if value is not None else "Impossible",
+                    "Value": int(value) if value is not None else None,
+                    "StringValue": None,
+                    "BurgerlijkeStaat": "T001019",
+                    "Geslacht": "T001038",
+                    "Leeftijd": "10000",
+                    "RegioS": code,
+                    "Perioden": f"{year}JJ00",
+                }
             )
     meta = {
-        "RegioSCodes.json": [{"Identifier": code, "Index": i + 1, "Title": name, "Description": _history(code),
-                              "DimensionGroupId": None} for i, (code, name) in enumerate(sorted(names.items()))],
-        "PeriodenCodes.json": [{"Identifier": f"{y}JJ00", "Index": i + 1, "Title": str(y), "Description": "",
-                                "DimensionGroupId": "0", "Status": "Definitief"} for i, y in enumerate(YEARS)],
+        "RegioSCodes.json": [
+            {"Identifier": code, "Index": i + 1, "Title": name, "Description": _history(code), "DimensionGroupId": None}
+            for i, (code, name) in enumerate(sorted(names.items()))
+        ],
+        "PeriodenCodes.json": [
+            {
+                "Identifier": f"{y}JJ00",
+                "Index": i + 1,
+                "Title": str(y),
+                "Description": "",
+                "DimensionGroupId": "0",
+                "Status": "Definitief",
+            }
+            for i, y in enumerate(YEARS)
+        ],
     }
-    _v4_snapshot(folder, "03759ned", "DEMO - Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
-                 observations, meta)
+    _v4_snapshot(
+        folder,
+        "03759ned",
+        "DEMO - Bevolking op 1 januari en gemiddeld; geslacht, leeftijd en regio",
+        observations,
+        meta,
+    )
 
 
 def _v4_snapshot(folder: Path, table: str, title: str, observations: list[dict], codes: dict[str, list[dict]]) -> None:
@@ -367,17 +459,40 @@ def _v4_snapshot(folder: Path, table: str, title: str, observations: list[dict],
     base = f"https://datasets.cbs.nl/odata/v1/CBS/{table}"
     half = len(observations) // 2
     pages = {
-        "Observations-1.json": {"@odata.context": f"{base}/$metadata#Observations", "value": observations[:half],
-                                "@odata.nextLink": f"{base}/Observations?$skip={half}"},
+        "Observations-1.json": {
+            "@odata.context": f"{base}/$metadata#Observations",
+            "value": observations[:half],
+            "@odata.nextLink": f"{base}/Observations?$skip={half}",
+        },
         "Observations-2.json": {"@odata.context": f"{base}/$metadata#Observations", "value": observations[half:]},
     }
     meta = {
-        "Properties.json": {"@odata.context": f"{base}/$metadata#Properties", "Identifier": table, "Title": title,
-                            "Modified": f"{SNAPSHOT_DATE}T00:00:00+02:00", "Description": DEMO_NOTICE},
-        "MeasureCodes.json": {"@odata.context": f"{base}/$metadata#MeasureCodes", "value": [
-            {"Identifier": "M000352", "Index": 5, "Title": "Bevolking op 1 januari", "Description": "",
-             "MeasureGroupId": None, "DataType": "Long", "Unit": "aantal", "Decimals": 0, "PresentationType": "Absolute"}]},
-        **{name: {"@odata.context": f"{base}/$metadata#{name[:-5]}", "value": values} for name, values in codes.items()},
+        "Properties.json": {
+            "@odata.context": f"{base}/$metadata#Properties",
+            "Identifier": table,
+            "Title": title,
+            "Modified": f"{SNAPSHOT_DATE}T00:00:00+02:00",
+            "Description": DEMO_NOTICE,
+        },
+        "MeasureCodes.json": {
+            "@odata.context": f"{base}/$metadata#MeasureCodes",
+            "value": [
+                {
+                    "Identifier": "M000352",
+                    "Index": 5,
+                    "Title": "Bevolking op 1 januari",
+                    "Description": "",
+                    "MeasureGroupId": None,
+                    "DataType": "Long",
+                    "Unit": "aantal",
+                    "Decimals": 0,
+                    "PresentationType": "Absolute",
+                }
+            ],
+        },
+        **{
+            name: {"@odata.context": f"{base}/$metadata#{name[:-5]}", "value": values} for name, values in codes.items()
+        },
     }
     with io.atomic_directory(folder) as tmp:
         files = {**pages, **meta}
@@ -391,12 +506,17 @@ def _v4_snapshot(folder: Path, table: str, title: str, observations: list[dict],
             "retrieved_at": f"{SNAPSHOT_DATE}T00:00:00+00:00",
             "table_modified": meta["Properties.json"]["Modified"],
             "table_title": title,
-            "urls": [f"{base}/Observations", f"{base}/Observations?$skip={half}", f"{base}/Properties",
-                     f"{base}/MeasureCodes", *(f"{base}/{name[:-5]}" for name in codes)],
+            "urls": [
+                f"{base}/Observations",
+                f"{base}/Observations?$skip={half}",
+                f"{base}/Properties",
+                f"{base}/MeasureCodes",
+                *(f"{base}/{name[:-5]}" for name in codes),
+            ],
             "observations": list(pages),
             "properties": "Properties.json",
             "measure_codes": "MeasureCodes.json",
-            "codes": {name[:-len("Codes.json")]: name for name in codes},
+            "codes": {name[: -len("Codes.json")]: name for name in codes},
             "row_count": len(observations),
             "sha256": {name: io.sha256_file(tmp / name) for name in files},
         }
@@ -410,56 +530,133 @@ def write_standard_population(folder: Path, year: int, total: int = 17_590_000) 
     ages = np.arange(0, 106)
     shape = np.where(ages < 58, 1.0, np.clip(1 - (np.clip(ages - 58, 0, None) / 36.0) ** 1.8, 0.002, None))
     counts = np.round(total * shape / shape.sum()).astype(int)
+
     def code(age: int) -> str:
         return "10010" if age == 0 else f"{10000 + 100 * age}" if age < 100 else f"{19901 + age - 101 + 1}"
+
     entries = [(code(a), f"{a} jaar", int(counts[a])) for a in range(0, 105)]
-    entries += [("22000", "95 jaar of ouder", int(counts[95:].sum())), ("22300", "105 jaar of ouder", int(counts[105])),
-                ("10000", "Totaal", int(counts.sum()))]
-    observations = [{"Id": i, "Measure": "M000352", "ValueAttribute": "None", "Value": value, "StringValue": None,
-                     "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": ident, "RegioS": "NL01",
-                     "Perioden": f"{year}JJ00"} for i, (ident, _, value) in enumerate(entries)]
-    codes = {"LeeftijdCodes.json": [{"Identifier": ident, "Index": i + 1, "Title": title, "Description": "",
-                                     "DimensionGroupId": None} for i, (ident, title, _) in enumerate(entries)],
-             "RegioSCodes.json": [{"Identifier": "NL01", "Index": 1, "Title": "Nederland", "Description": "",
-                                   "DimensionGroupId": None}],
-             "PeriodenCodes.json": [{"Identifier": f"{year}JJ00", "Index": 1, "Title": str(year), "Description": "",
-                                     "DimensionGroupId": "0", "Status": "Definitief"}]}
-    _v4_snapshot(folder, "03759ned", "DEMO - Bevolking op 1 januari naar leeftijd (Nederland), standaardbevolking",
-                 observations, codes)
+    entries += [
+        ("22000", "95 jaar of ouder", int(counts[95:].sum())),
+        ("22300", "105 jaar of ouder", int(counts[105])),
+        ("10000", "Totaal", int(counts.sum())),
+    ]
+    observations = [
+        {
+            "Id": i,
+            "Measure": "M000352",
+            "ValueAttribute": "None",
+            "Value": value,
+            "StringValue": None,
+            "BurgerlijkeStaat": "T001019",
+            "Geslacht": "T001038",
+            "Leeftijd": ident,
+            "RegioS": "NL01",
+            "Perioden": f"{year}JJ00",
+        }
+        for i, (ident, _, value) in enumerate(entries)
+    ]
+    codes = {
+        "LeeftijdCodes.json": [
+            {"Identifier": ident, "Index": i + 1, "Title": title, "Description": "", "DimensionGroupId": None}
+            for i, (ident, title, _) in enumerate(entries)
+        ],
+        "RegioSCodes.json": [
+            {"Identifier": "NL01", "Index": 1, "Title": "Nederland", "Description": "", "DimensionGroupId": None}
+        ],
+        "PeriodenCodes.json": [
+            {
+                "Identifier": f"{year}JJ00",
+                "Index": 1,
+                "Title": str(year),
+                "Description": "",
+                "DimensionGroupId": "0",
+                "Status": "Definitief",
+            }
+        ],
+    }
+    _v4_snapshot(
+        folder,
+        "03759ned",
+        "DEMO - Bevolking op 1 januari naar leeftijd (Nederland), standaardbevolking",
+        observations,
+        codes,
+    )
 
 
 def _padded(code: str) -> str:
     return code.ljust(10)
 
 
-def _v3_snapshot(folder: Path, table: str, title: str, properties: list[dict], dimensions: dict[str, list[dict]],
-                 rows: list[dict], *, catalog: str = "CBS", period: str | None = None) -> None:
+def _v3_snapshot(
+    folder: Path,
+    table: str,
+    title: str,
+    properties: list[dict],
+    dimensions: dict[str, list[dict]],
+    rows: list[dict],
+    *,
+    catalog: str = "CBS",
+    period: str | None = None,
+) -> None:
     """A CBS OData v3 snapshot in the shape fetch_cbs_v3 writes: every response as the API delivers it (the data
     in two pages joined by odata.nextLink) plus manifest.json."""
-    base = "https://opendata.cbs.nl/ODataFeed/odata" if catalog == "CBS" else "https://dataderden.cbs.nl/ODataFeed/odata"
+    base = (
+        "https://opendata.cbs.nl/ODataFeed/odata" if catalog == "CBS" else "https://dataderden.cbs.nl/ODataFeed/odata"
+    )
     root = f"{base}/{table}"
-    info = {"ID": 0, "Identifier": table, "Title": f"DEMO - {title}", "ShortTitle": title, "Catalog": catalog,
-            "Period": period or "", "Modified": f"{SNAPSHOT_DATE}T02:00:00", "Summary": DEMO_NOTICE}
+    info = {
+        "ID": 0,
+        "Identifier": table,
+        "Title": f"DEMO - {title}",
+        "ShortTitle": title,
+        "Catalog": catalog,
+        "Period": period or "",
+        "Modified": f"{SNAPSHOT_DATE}T02:00:00",
+        "Summary": DEMO_NOTICE,
+    }
     half = (len(rows) + 1) // 2
-    files = {"TableInfos.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TableInfos", "value": [info]},
-             "DataProperties.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.DataProperties",
-                                     "value": properties},
-             **{f"{d}.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.{d}", "value": codes}
-                for d, codes in dimensions.items()},
-             "TypedDataSet.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TypedDataSet",
-                                   "value": rows[:half], "odata.nextLink": f"{root}/TypedDataSet?$format=json&$skip={half}"},
-             "TypedDataSet-2.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TypedDataSet",
-                                     "value": rows[half:]}}
+    files = {
+        "TableInfos.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TableInfos", "value": [info]},
+        "DataProperties.json": {
+            "odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.DataProperties",
+            "value": properties,
+        },
+        **{
+            f"{d}.json": {"odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.{d}", "value": codes}
+            for d, codes in dimensions.items()
+        },
+        "TypedDataSet.json": {
+            "odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TypedDataSet",
+            "value": rows[:half],
+            "odata.nextLink": f"{root}/TypedDataSet?$format=json&$skip={half}",
+        },
+        "TypedDataSet-2.json": {
+            "odata.metadata": f"{root}/$metadata#Cbs.OData.WebAPI.TypedDataSet",
+            "value": rows[half:],
+        },
+    }
     with io.atomic_directory(folder) as tmp:
         for name, content in files.items():
             (tmp / name).write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
-        manifest = {"table": table, "api": "odata-v3", "catalog": catalog, "demo": True, "notice": DEMO_NOTICE,
-                    "retrieved_at": f"{SNAPSHOT_DATE}T00:00:00+00:00", "source": root, "table_title": info["Title"],
-                    "table_period": info["Period"], "table_modified": info["Modified"], "row_count": len(rows),
-                    "typed_data_set": ["TypedDataSet.json", "TypedDataSet-2.json"], "table_infos": "TableInfos.json",
-                    "data_properties": "DataProperties.json", "codes": {d: f"{d}.json" for d in dimensions},
-                    "measures": [p["Key"] for p in properties if p.get("Type") == "Topic"],
-                    "files": [{"file": name, "sha256": io.sha256_file(tmp / name)} for name in files]}
+        manifest = {
+            "table": table,
+            "api": "odata-v3",
+            "catalog": catalog,
+            "demo": True,
+            "notice": DEMO_NOTICE,
+            "retrieved_at": f"{SNAPSHOT_DATE}T00:00:00+00:00",
+            "source": root,
+            "table_title": info["Title"],
+            "table_period": info["Period"],
+            "table_modified": info["Modified"],
+            "row_count": len(rows),
+            "typed_data_set": ["TypedDataSet.json", "TypedDataSet-2.json"],
+            "table_infos": "TableInfos.json",
+            "data_properties": "DataProperties.json",
+            "codes": {d: f"{d}.json" for d in dimensions},
+            "measures": [p["Key"] for p in properties if p.get("Type") == "Topic"],
+            "files": [{"file": name, "sha256": io.sha256_file(tmp / name)} for name in files],
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
@@ -503,8 +700,11 @@ def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict
     columns: dict[tuple[str, int], dict[str, float]] = {}  # (code, year) -> stem -> value
     for code in [*codes, "NL01"]:
         for year in YEARS:
-            columns[(code, year)] = {"AantalInwoners": world.population[(code, year)], **world.ages(code, year),
-                                     "GeboorteTotaal": world.births[(code, year)]}
+            columns[(code, year)] = {
+                "AantalInwoners": world.population[(code, year)],
+                **world.ages(code, year),
+                "GeboorteTotaal": world.births[(code, year)],
+            }
     shares = truth["bases"]
     for indicator, source in chosen.items():
         counts = world.counts(indicator, truth["indicators"][indicator], shares)
@@ -526,8 +726,9 @@ def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict
     frame = split_merged(frame, counts_columns, world.rng)
     numerators = {_stem_for(s.numerator[0], y) for s in chosen.values() for y in YEARS}
     small = world.small_areas.rows(frame, counts_columns, numerators, {"AantalInwoners", *AGE_GROUPS, "GeboorteTotaal"})
-    percentage_of = {_stem_for(s.percentage, y): _stem_for(s.numerator[0], y) for s in chosen.values() if s.percentage
-                     for y in YEARS}
+    percentage_of = {
+        _stem_for(s.percentage, y): _stem_for(s.numerator[0], y) for s in chosen.values() if s.percentage for y in YEARS
+    }
     written = []
     for table in sources.cbs_series[next(iter(chosen.values())).tables[0].series].tables:
         year = table.year
@@ -539,38 +740,94 @@ def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict
         stems = [m for m in dict.fromkeys(stems) if year >= KWB_FIRST_YEAR.get(m, 0)]
         offset = 3 + (year - 2013) % 7  # key suffixes move between editions, as CBS's do
         keys = {stem: f"{stem}_{i + offset}" for i, stem in enumerate(stems)}
-        properties = [{"ID": 0, "Position": 0, "ParentID": None, "Type": "GeoDetail", "Key": "WijkenEnBuurten",
-                       "Title": "Wijken en buurten", "MapYear": year},
-                      {"ID": 1, "Position": 1, "ParentID": None, "Type": "Topic", "Key": "Gemeentenaam_1",
-                       "Title": "Gemeentenaam", "Datatype": "String", "Unit": "naam"}]
-        properties += [{"ID": i + 2, "Position": i + 2, "ParentID": None, "Type": "Topic", "Key": key,
-                        "Title": stem, "Datatype": "String" if stem == FLAG else "Double" if stem.startswith("Percentage") else "Long",
-                        "Unit": "%" if stem.startswith("Percentage") else "aantal", "Decimals": 1 if stem.startswith("Percentage") else 0}
-                       for i, (stem, key) in enumerate(keys.items())]
+        properties = [
+            {
+                "ID": 0,
+                "Position": 0,
+                "ParentID": None,
+                "Type": "GeoDetail",
+                "Key": "WijkenEnBuurten",
+                "Title": "Wijken en buurten",
+                "MapYear": year,
+            },
+            {
+                "ID": 1,
+                "Position": 1,
+                "ParentID": None,
+                "Type": "Topic",
+                "Key": "Gemeentenaam_1",
+                "Title": "Gemeentenaam",
+                "Datatype": "String",
+                "Unit": "naam",
+            },
+        ]
+        properties += [
+            {
+                "ID": i + 2,
+                "Position": i + 2,
+                "ParentID": None,
+                "Type": "Topic",
+                "Key": key,
+                "Title": stem,
+                "Datatype": "String" if stem == FLAG else "Double" if stem.startswith("Percentage") else "Long",
+                "Unit": "%" if stem.startswith("Percentage") else "aantal",
+                "Decimals": 1 if stem.startswith("Percentage") else 0,
+            }
+            for i, (stem, key) in enumerate(keys.items())
+        ]
         rows = []
         year_rows = pd.concat([frame[frame["year"] == year], small[small["year"] == year]], ignore_index=True)
         for record in year_rows.sort_values("area_code").to_dict("records"):
             code = "NL00" if record["area_code"] == "NL01" else record["area_code"]
             gemeente = record["area_code"] if not level_of(code) else gemeente_of(code)
-            row = {"ID": len(rows), "WijkenEnBuurten": _padded(code), "Gemeentenaam_1": names.get(gemeente, "").ljust(40)}
+            row = {
+                "ID": len(rows),
+                "WijkenEnBuurten": _padded(code),
+                "Gemeentenaam_1": names.get(gemeente, "").ljust(40),
+            }
             for stem, key in keys.items():
                 if stem == FLAG:
                     row[key] = record.get(FLAG) if level_of(code) else "."
                 elif stem in percentage_of:
                     n, count = record.get("_n_" + percentage_of[stem]), record.get(percentage_of[stem])
                     # wijken and buurten: from the rounded count and group (CBS uses the exact ones; close enough here)
-                    row[key] = round(100 * count / n, 1) if n and pd.notna(n) and count is not None and pd.notna(count) else None
+                    row[key] = (
+                        round(100 * count / n, 1)
+                        if n and pd.notna(n) and count is not None and pd.notna(count)
+                        else None
+                    )
                 else:
                     row[key] = int(record[stem]) if stem in record and pd.notna(record[stem]) else None
             rows.append(row)
-        places = [{"Key": _padded("NL00" if c == "NL01" else c), "Title": names.get(c, c), "Description": None,
-                   "Municipality": "" if c == "NL01" else c, "DetailRegionCode": c}
-                  for c in sorted(frame.loc[frame["year"] == year, "area_code"].unique())]
-        places += [{"Key": _padded(c), "Title": world.small_areas.title(c), "Description": None,
-                    "Municipality": gemeente_of(c), "DetailRegionCode": c}
-                   for c in sorted(small.loc[small["year"] == year, "area_code"].unique())]
-        _v3_snapshot(folder / table.id / SNAPSHOT_DATE, table.id, f"Kerncijfers wijken en buurten {year}", properties,
-                     {"WijkenEnBuurten": places}, rows, period=str(year))
+        places = [
+            {
+                "Key": _padded("NL00" if c == "NL01" else c),
+                "Title": names.get(c, c),
+                "Description": None,
+                "Municipality": "" if c == "NL01" else c,
+                "DetailRegionCode": c,
+            }
+            for c in sorted(frame.loc[frame["year"] == year, "area_code"].unique())
+        ]
+        places += [
+            {
+                "Key": _padded(c),
+                "Title": world.small_areas.title(c),
+                "Description": None,
+                "Municipality": gemeente_of(c),
+                "DetailRegionCode": c,
+            }
+            for c in sorted(small.loc[small["year"] == year, "area_code"].unique())
+        ]
+        _v3_snapshot(
+            folder / table.id / SNAPSHOT_DATE,
+            table.id,
+            f"Kerncijfers wijken en buurten {year}",
+            properties,
+            {"WijkenEnBuurten": places},
+            rows,
+            period=str(year),
+        )
         written.append(table.id)
     return written
 
@@ -581,11 +838,18 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
     names = _names(regions)
     years = sorted({y for indicator, _ in members for y in truth["indicators"][indicator]["years"]})
     keys = {indicator: f"{source.value.split('|')[0].strip()}_{i + 4}" for i, (indicator, source) in enumerate(members)}
-    estimates = {indicator: world.survey(indicator, truth["indicators"][indicator], truth["survey"]).set_index(["area_code", "year"])
-                 for indicator, _ in members}
+    estimates = {
+        indicator: world.survey(indicator, truth["indicators"][indicator], truth["survey"]).set_index(
+            ["area_code", "year"]
+        )
+        for indicator, _ in members
+    }
     ages = [("20300", "18 jaar of ouder"), ("53115", "18 tot 65 jaar"), ("80200", "65 jaar of ouder")]
-    margins = [("MW00000", "Waarde", "value"), ("MOG0095", "Ondergrens 95%-interval", "lower"),
-               ("MBG0095", "Bovengrens 95%-interval", "upper")]
+    margins = [
+        ("MW00000", "Waarde", "value"),
+        ("MOG0095", "Ondergrens 95%-interval", "lower"),
+        ("MBG0095", "Bovengrens 95%-interval", "upper"),
+    ]
     dimension_codes = {source.dimensions.get("Leeftijd", "20300") for _, source in members}
     dimension_codes |= {code for _, source in members for code in source.strata}
     if not dimension_codes <= {a[0] for a in ages}:
@@ -603,9 +867,14 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
             older = world.adult_share_65(code, year)
             for age, _ in ages:
                 for margin, _, column in margins:
-                    row = {"ID": len(rows), "Marges": margin, "Leeftijd": age, "WijkenEnBuurten": _padded(code),
-                           "Perioden": f"{year}JJ00",
-                           "Gemeentenaam_1": names.get(gemeente_of(code) if level_of(code) else code, "")}
+                    row = {
+                        "ID": len(rows),
+                        "Marges": margin,
+                        "Leeftijd": age,
+                        "WijkenEnBuurten": _padded(code),
+                        "Perioden": f"{year}JJ00",
+                        "Gemeentenaam_1": names.get(gemeente_of(code) if level_of(code) else code, ""),
+                    }
                     for indicator, key in keys.items():
                         frame = estimates[indicator]
                         if (code, year) not in frame.index:
@@ -615,20 +884,35 @@ def _write_survey_table(world: _World, regions: RegionsConfig, folder: Path, tab
                         gradient = truth["indicators"][indicator].get("age_gap", 0.0)
                         row[key] = round(_stratum(estimate, age, older, gradient)[column], 1)
                     rows.append(row)
-    properties = [{"ID": 0, "Type": "Dimension", "Key": "Marges", "Title": "Marges"},
-                  {"ID": 1, "Type": "Dimension", "Key": "Leeftijd", "Title": "Leeftijd"},
-                  {"ID": 2, "Type": "GeoDetail", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten"},
-                  {"ID": 3, "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden"},
-                  {"ID": 4, "Type": "Topic", "Key": "Gemeentenaam_1", "Title": "Gemeentenaam", "Datatype": "String"}]
-    properties += [{"ID": 5 + i, "Type": "Topic", "Key": key, "Title": key.rsplit("_", 1)[0], "Unit": "%", "Datatype": "Double"}
-                   for i, key in enumerate(keys.values())]
-    dimensions = {"Marges": [{"Key": k, "Title": t} for k, t, _ in margins],
-                  "Leeftijd": [{"Key": k, "Title": t} for k, t in ages],
-                  "WijkenEnBuurten": [{"Key": _padded(c), "Title": world.small_areas.title(c) if level_of(c) else names.get(c, c)}
-                                      for c in area_codes],
-                  "Perioden": [{"Key": f"{y}JJ00", "Title": str(y)} for y in years]}
-    _v3_snapshot(folder / table.id / SNAPSHOT_DATE, table.id, table.title or table.id, properties, dimensions, rows,
-                 catalog=table.catalog)
+    properties = [
+        {"ID": 0, "Type": "Dimension", "Key": "Marges", "Title": "Marges"},
+        {"ID": 1, "Type": "Dimension", "Key": "Leeftijd", "Title": "Leeftijd"},
+        {"ID": 2, "Type": "GeoDetail", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten"},
+        {"ID": 3, "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden"},
+        {"ID": 4, "Type": "Topic", "Key": "Gemeentenaam_1", "Title": "Gemeentenaam", "Datatype": "String"},
+    ]
+    properties += [
+        {"ID": 5 + i, "Type": "Topic", "Key": key, "Title": key.rsplit("_", 1)[0], "Unit": "%", "Datatype": "Double"}
+        for i, key in enumerate(keys.values())
+    ]
+    dimensions = {
+        "Marges": [{"Key": k, "Title": t} for k, t, _ in margins],
+        "Leeftijd": [{"Key": k, "Title": t} for k, t in ages],
+        "WijkenEnBuurten": [
+            {"Key": _padded(c), "Title": world.small_areas.title(c) if level_of(c) else names.get(c, c)}
+            for c in area_codes
+        ],
+        "Perioden": [{"Key": f"{y}JJ00", "Title": str(y)} for y in years],
+    }
+    _v3_snapshot(
+        folder / table.id / SNAPSHOT_DATE,
+        table.id,
+        table.title or table.id,
+        properties,
+        dimensions,
+        rows,
+        catalog=table.catalog,
+    )
 
 
 def _stratum(estimate, age: str, older: float, gradient: float) -> dict[str, float]:
@@ -674,7 +958,9 @@ def write_registrations(world: _World, regions: RegionsConfig, target: Path, roo
                         mean = per_gemeente[(p.id, m.id)](g.code, y) * ramp
                         if quarterly:  # one owner reports per quarter
                             for q in range(1, 5):
-                                rows.append([g.name, f"{y}-K{q}", p.title, m.title, int(rng.poisson(mean / 4)), None, None])
+                                rows.append(
+                                    [g.name, f"{y}-K{q}", p.title, m.title, int(rng.poisson(mean / 4)), None, None]
+                                )
                         else:
                             rows.append([g.name, str(y), p.title, m.title, int(rng.poisson(mean)), None, None])
                 elif m.unit == "status" and y >= 2022:
@@ -687,11 +973,15 @@ def write_registrations(world: _World, regions: RegionsConfig, target: Path, roo
                 elif p.id == "gezonde_school":
                     for g in region.gemeenten:
                         schools = max(3, world.population[(g.code, y)] // 2500)
-                        rows.append([g.name, str(y), p.title, m.title, int(rng.binomial(schools, 0.3 * ramp)), schools, None])
+                        rows.append(
+                            [g.name, str(y), p.title, m.title, int(rng.binomial(schools, 0.3 * ramp)), schools, None]
+                        )
                 elif p.id == "gezonde_kantine":
                     for s in region.subregios:
                         schools = 8 + 3 * len(s.gemeenten)
-                        rows.append([s.name, str(y), p.title, m.title, int(rng.binomial(schools, 0.4 * ramp)), schools, None])
+                        rows.append(
+                            [s.name, str(y), p.title, m.title, int(rng.binomial(schools, 0.4 * ramp)), schools, None]
+                        )
                 elif m.level == "regio":
                     mean = {"aandachtsfunctionarissen": 14, "groepen": 15, "praktijken": 10}[m.id] * ramp
                     rows.append([region.name, str(y), p.title, m.title, int(rng.poisson(mean)), None, None])
@@ -737,9 +1027,11 @@ def write_demo(root: Path | None = None, seed: int = SEED, national: bool = Fals
     population.update({old: inhabitants for merger in MERGERS.values() for old, _, inhabitants in merger["from"]})
     world.small_areas = SmallAreaWorld(_names(regions), population, regions, seed)
     if national and not world.national:
-        raise ValueError(f"{regions_path} holds {len(world.gemeenten)} gemeenten, not the whole country: write a "
-                         "national regions file with `trendbreuk regions national <CBS area list>` and pass it with "
-                         "`trendbreuk --regions config/regions-nl.yaml demo --national`")
+        raise ValueError(
+            f"{regions_path} holds {len(world.gemeenten)} gemeenten, not the whole country: write a "
+            "national regions file with `trendbreuk regions national <CBS area list>` and pass it with "
+            "`trendbreuk --regions config/regions-nl.yaml demo --national`"
+        )
     demo = paths.raw_dir(root) / ("demo-nl" if national else "demo")
     demo.mkdir(parents=True, exist_ok=True)
     write_cbs_population(world, regions, demo / "cbs" / "03759ned" / SNAPSHOT_DATE)
@@ -759,4 +1051,3 @@ def write_demo(root: Path | None = None, seed: int = SEED, national: bool = Fals
         "maar alle getallen zijn verzonnen. Gebruik ze nooit als echte cijfers.\n",
     )
     return demo
-

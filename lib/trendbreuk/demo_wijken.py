@@ -17,13 +17,39 @@ import pandas as pd
 
 from trendbreuk.geography.areas import RegionsConfig, gemeente_of, level_of
 
-PARTS = ("Centrum", "Noord", "Zuid", "Oost", "West", "Heide", "Veld", "Berg", "Broek", "Hof", "Kamp", "Dal", "Hoven",
-         "Rade", "Beek", "Molen", "Bos", "Weide", "Park", "Akker", "Hoek", "Kerk", "Haven", "Laan", "Hei", "Gracht")
-POPULATION_COLUMNS_ROUNDED_TO = 5   # inhabitants, age bands and births
-OTHER_COUNTS_ROUNDED_TO = 10        # persons with an uitkering, per onderwijsniveau, ...
+PARTS = (
+    "Centrum",
+    "Noord",
+    "Zuid",
+    "Oost",
+    "West",
+    "Heide",
+    "Veld",
+    "Berg",
+    "Broek",
+    "Hof",
+    "Kamp",
+    "Dal",
+    "Hoven",
+    "Rade",
+    "Beek",
+    "Molen",
+    "Bos",
+    "Weide",
+    "Park",
+    "Akker",
+    "Hoek",
+    "Kerk",
+    "Haven",
+    "Laan",
+    "Hei",
+    "Gracht",
+)
+POPULATION_COLUMNS_ROUNDED_TO = 5  # inhabitants, age bands and births
+OTHER_COUNTS_ROUNDED_TO = 10  # persons with an uitkering, per onderwijsniveau, ...
 ROUNDED_TO_FIVE = ("JongerenMetJeugdzorg",)  # youth care: counts to fives (CBS's jeugdzorg per wijk tables)
-SMALLEST_PUBLISHED = 100            # inhabitants below which CBS leaves the other figures out (the demo's rule)
-CHANGES_PER_YEAR = 0.03             # share of wijken whose boundary changes in a year
+SMALLEST_PUBLISHED = 100  # inhabitants below which CBS leaves the other figures out (the demo's rule)
+CHANGES_PER_YEAR = 0.03  # share of wijken whose boundary changes in a year
 FLAG = "IndelingswijzigingWijkenEnBuurten"
 
 
@@ -43,7 +69,7 @@ class SmallAreaWorld:
                 for code in area.codes:
                     required.setdefault(gemeente_of(code), set()).add(code)
         self.names: dict[str, str] = {}
-        self.share: dict[str, float] = {}        # an area's share of its parent's population
+        self.share: dict[str, float] = {}  # an area's share of its parent's population
         self.children: dict[str, list[str]] = {}  # gemeente -> wijken, wijk -> buurten
         self.focus_members = {c for codes in required.values() for c in codes}
         for code in sorted(population):
@@ -53,8 +79,9 @@ class SmallAreaWorld:
             count = max(int(np.clip(round(population[code] / 5000), 2, 25)), max(wijk_numbers, default=-1) + 1)
             wijken = [f"WK{digits}{n:02d}" for n in range(count)]
             self.children[code] = wijken
-            for n, (wijk, part, share) in enumerate(zip(wijken, np.resize(PARTS, count),
-                                                        self.rng.dirichlet(np.full(count, 4.0)))):
+            for n, (wijk, part, share) in enumerate(
+                zip(wijken, np.resize(PARTS, count), self.rng.dirichlet(np.full(count, 4.0)))
+            ):
                 self.names[wijk] = f"{name}-{part}" + (f" {n // len(PARTS) + 1}" if n >= len(PARTS) else "")
                 self.share[wijk] = float(share)
                 buurt_numbers = {int(c[8:10]) for c in need if c.startswith("BU" + wijk[2:])}
@@ -80,36 +107,48 @@ class SmallAreaWorld:
         weights = np.array([self.share[a] * (np.exp(self._effect(column, a)) if weighted else 1.0) for a in areas])
         return self.rng.multinomial(max(int(total), 0), weights / weights.sum())
 
-    def rows(self, frame: pd.DataFrame, count_columns: list[str], numerators: set[str],
-             population_columns: set[str]) -> pd.DataFrame:
+    def rows(
+        self, frame: pd.DataFrame, count_columns: list[str], numerators: set[str], population_columns: set[str]
+    ) -> pd.DataFrame:
         """Wijk and buurt rows for every gemeente row of `frame` (area_code, year and the count columns): split,
         rounded, the smallest left out, and the indeling flag."""
         out = []
         first_year: dict[str, int] = frame.groupby("area_code")["year"].min().to_dict()
-        for record in frame[frame["area_code"].str.startswith("GM")].sort_values(["area_code", "year"]).to_dict("records"):
+        for record in (
+            frame[frame["area_code"].str.startswith("GM")].sort_values(["area_code", "year"]).to_dict("records")
+        ):
             code, year = record["area_code"], int(record["year"])
             if code not in self.children:
                 continue
             wijken = self.children[code]
-            values = {c: self._split(record[c], wijken, c, c in numerators) for c in count_columns if pd.notna(record.get(c))}
-            new_gemeente = year == first_year[code] > min(first_year.values())   # Beekdaelen in 2019: new wijken
+            values = {
+                c: self._split(record[c], wijken, c, c in numerators) for c in count_columns if pd.notna(record.get(c))
+            }
+            new_gemeente = year == first_year[code] > min(first_year.values())  # Beekdaelen in 2019: new wijken
             for i, wijk in enumerate(wijken):
-                changed = year > first_year[code] and wijk not in self.focus_members and self.rng.random() < CHANGES_PER_YEAR
+                changed = (
+                    year > first_year[code] and wijk not in self.focus_members and self.rng.random() < CHANGES_PER_YEAR
+                )
                 flag = "2" if changed or new_gemeente else "1"
                 wijk_values = {c: int(v[i]) for c, v in values.items()}
                 out.append({"area_code": wijk, "year": year, FLAG: flag, **wijk_values})
                 buurten = self.children[wijk]
                 split = {c: self._split(v, buurten, c, c in numerators) for c, v in wijk_values.items()}
                 for j, buurt in enumerate(buurten):
-                    out.append({"area_code": buurt, "year": year, FLAG: flag, **{c: int(v[j]) for c, v in split.items()}})
+                    out.append(
+                        {"area_code": buurt, "year": year, FLAG: flag, **{c: int(v[j]) for c, v in split.items()}}
+                    )
         rows = pd.DataFrame(out)
         if rows.empty:
             return rows
         for column in count_columns:
             if column not in rows.columns:
                 continue
-            unit = POPULATION_COLUMNS_ROUNDED_TO if column in population_columns or column.startswith(ROUNDED_TO_FIVE) \
+            unit = (
+                POPULATION_COLUMNS_ROUNDED_TO
+                if column in population_columns or column.startswith(ROUNDED_TO_FIVE)
                 else OTHER_COUNTS_ROUNDED_TO
+            )
             present = rows[column].notna()
             rows[column] = rows[column].astype("Float64")
             rows.loc[present, column] = _round_to(rows.loc[present, column].to_numpy(float), unit)
@@ -129,6 +168,13 @@ def survey_rows(estimates: pd.DataFrame, world: SmallAreaWorld) -> pd.DataFrame:
             shift = 4.0 * world._effect("survey", wijk)
             value = float(np.clip(record["value"] + shift, 0.5, 99.5))
             half = 2.2 * (record["upper"] - record["lower"]) / 2
-            out.append({"area_code": wijk, "year": record["year"], "value": value,
-                        "lower": max(0.0, value - half), "upper": min(100.0, value + half)})
+            out.append(
+                {
+                    "area_code": wijk,
+                    "year": record["year"],
+                    "value": value,
+                    "lower": max(0.0, value - half),
+                    "upper": min(100.0, value + half),
+                }
+            )
     return pd.DataFrame(out)

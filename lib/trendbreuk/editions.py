@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from trendbreuk import __version__, io, paths
@@ -26,8 +26,10 @@ from trendbreuk.processed import INFO_FILE, read_info
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESERVED = frozenset({"objects"})  # the content-addressed store beside the editions
 MANIFEST = "edition.json"
-NOT_FOR_SHARING = ("NIET DELEN. Edities zijn bewaarde builds: ze bevatten onbewerkte tellingen, ook kleine aantallen "
-                   "die personen herkenbaar kunnen maken.\nDeel alleen gerenderde rapporten.\n")
+NOT_FOR_SHARING = (
+    "NIET DELEN. Edities zijn bewaarde builds: ze bevatten onbewerkte tellingen, ook kleine aantallen "
+    "die personen herkenbaar kunnen maken.\nDeel alleen gerenderde rapporten.\n"
+)
 
 
 class EditionError(ValueError):
@@ -63,8 +65,11 @@ def resolve_dataset(dataset: str | None, root: Path) -> str:
 
 def _files(folder: Path) -> dict[str, Path]:
     """Every file of a build folder by its path inside it (with /)."""
-    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")}
+    return {
+        p.relative_to(folder).as_posix(): p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
+    }
 
 
 def build_id(hashes: dict[str, str]) -> str:
@@ -102,8 +107,10 @@ def save(name: str, dataset: str | None = None, root: Path | None = None) -> tup
         existing = load(name, dataset, root)
         if existing.build_id == identity:
             return existing, False
-        raise EditionError(f"edition '{name}' of dataset {dataset} already exists with other content (saved "
-                           f"{existing.manifest['saved_at']}); editions do not change: choose another name")
+        raise EditionError(
+            f"edition '{name}' of dataset {dataset} already exists with other content (saved "
+            f"{existing.manifest['saved_at']}); editions do not change: choose another name"
+        )
     info = read_info(source)
     with io.writing_in(store):
         objects = store / "objects"
@@ -116,9 +123,16 @@ def save(name: str, dataset: str | None = None, root: Path | None = None) -> tup
                 with io.atomic_path(blob) as tmp:
                     shutil.copyfile(path, tmp)
                 blob.chmod(0o444)
-        manifest = {"name": name, "dataset": dataset, "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "workbook_version": info.get("workbook_version"), "built_at": info.get("built_at"),
-                    "build_id": identity, "files": hashes, "saved_with": __version__}
+        manifest = {
+            "name": name,
+            "dataset": dataset,
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "workbook_version": info.get("workbook_version"),
+            "built_at": info.get("built_at"),
+            "build_id": identity,
+            "files": hashes,
+            "saved_with": __version__,
+        }
         with io.atomic_directory(target) as tmp:
             for rel in files:
                 destination = tmp / rel
@@ -147,8 +161,10 @@ def load(name: str, dataset: str | None = None, root: Path | None = None, verify
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         known = ", ".join(e.name for e in list_editions(dataset, root)) or "geen"
-        raise EditionError(f"dataset {dataset} has no edition '{name}' (editions: {known}); save one with "
-                           f"`trendbreuk edition save NAME --dataset {dataset}`")
+        raise EditionError(
+            f"dataset {dataset} has no edition '{name}' (editions: {known}); save one with "
+            f"`trendbreuk edition save NAME --dataset {dataset}`"
+        )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except ValueError as err:
@@ -157,10 +173,12 @@ def load(name: str, dataset: str | None = None, root: Path | None = None, verify
     if verify:
         damaged = damaged_files(edition)
         if damaged:
-            raise EditionError(f"edition '{name}' of dataset {dataset} does not match what was saved: "
-                               f"{', '.join(damaged)} changed or damaged since it was saved (sha256 differs). It is not "
-                               "read; `trendbreuk edition check` lists every damaged file, and a build of the same "
-                               "sources saved under a new name stores them afresh")
+            raise EditionError(
+                f"edition '{name}' of dataset {dataset} does not match what was saved: "
+                f"{', '.join(damaged)} changed or damaged since it was saved (sha256 differs). It is not "
+                "read; `trendbreuk edition check` lists every damaged file, and a build of the same "
+                "sources saved under a new name stores them afresh"
+            )
     return edition
 
 
@@ -177,8 +195,9 @@ def damaged_files(edition: Edition) -> list[str]:
         stamps.append((rel, io.file_stamp(path) if path.is_file() else None))
     key = (str(edition.folder), tuple(stamps))
     if key not in _VERIFIED:
-        _VERIFIED[key] = [rel for rel, stamp in stamps
-                          if stamp is None or io.sha256_file(edition.folder / rel) != files[rel]]
+        _VERIFIED[key] = [
+            rel for rel, stamp in stamps if stamp is None or io.sha256_file(edition.folder / rel) != files[rel]
+        ]
     return list(_VERIFIED[key])
 
 
@@ -193,8 +212,15 @@ def check_store(dataset: str | None = None, root: Path | None = None) -> dict[st
         if damaged:
             problems[edition.name] = damaged
     objects = editions_dir(dataset, root) / "objects"
-    bad = [p.name for p in sorted(objects.iterdir()) if p.is_file() and not p.name.startswith(".")
-           and io.sha256_file(p) != p.name] if objects.is_dir() else []
+    bad = (
+        [
+            p.name
+            for p in sorted(objects.iterdir())
+            if p.is_file() and not p.name.startswith(".") and io.sha256_file(p) != p.name
+        ]
+        if objects.is_dir()
+        else []
+    )
     if bad:
         problems["objects"] = bad
     return problems
@@ -208,7 +234,9 @@ def list_editions(dataset: str | None = None, root: Path | None = None) -> list[
     found = []
     for folder in sorted(store.iterdir()) if store.is_dir() else []:
         if folder.name.lower() not in RESERVED and (folder / MANIFEST).is_file():
-            found.append(Edition(folder.name, dataset, folder, json.loads((folder / MANIFEST).read_text(encoding="utf-8"))))
+            found.append(
+                Edition(folder.name, dataset, folder, json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+            )
     return sorted(found, key=lambda e: (e.manifest.get("saved_at", ""), e.name))
 
 

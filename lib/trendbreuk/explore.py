@@ -22,21 +22,55 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
-from trendbreuk.processed import Processed, load_processed
 from trendbreuk.geography.areas import Region, RegionsConfig, name_key
 from trendbreuk.indicators.catalogue import Indicator
+from trendbreuk.processed import Processed, load_processed
 
-TABLES = ("indicator_values", "gaps", "assessments", "basket_summary", "population", "registrations_shared",
-          "age_strata", "age_shares", "age_groups", "changes")
+TABLES = (
+    "indicator_values",
+    "gaps",
+    "assessments",
+    "basket_summary",
+    "population",
+    "registrations_shared",
+    "age_strata",
+    "age_shares",
+    "age_groups",
+    "changes",
+)
 SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
-DUTCH = {"area_code": "gebiedscode", "area_name": "gebied", "area_level": "niveau", "indicator": "indicator",
-         "title": "titel", "period": "periode", "year_start": "van", "year_end": "tot", "value": "waarde",
-         "lower_ci": "marge_van", "upper_ci": "marge_tot", "unit": "eenheid", "gap": "achterstand",
-         "gap_lower": "achterstand_van", "gap_upper": "achterstand_tot", "target_gap": "doelpad",
-         "share_closed": "deel_ingelopen", "target_share_closed": "deel_volgens_doelpad", "rank": "plaats",
-         "comparison": "stand_nu", "verdict_label": "oordeel_2030", "verdict_reason": "waarop", "benchmark": "vergelijking",
-         "benchmark_value": "waarde_vergelijking", "latest_period": "laatste_periode", "baseline_gap": "achterstand_start",
-         "latest_gap": "achterstand_nu", "gemeente_code": "gemeentecode", "variant": "definitie", "label": "naam"}
+DUTCH = {
+    "area_code": "gebiedscode",
+    "area_name": "gebied",
+    "area_level": "niveau",
+    "indicator": "indicator",
+    "title": "titel",
+    "period": "periode",
+    "year_start": "van",
+    "year_end": "tot",
+    "value": "waarde",
+    "lower_ci": "marge_van",
+    "upper_ci": "marge_tot",
+    "unit": "eenheid",
+    "gap": "achterstand",
+    "gap_lower": "achterstand_van",
+    "gap_upper": "achterstand_tot",
+    "target_gap": "doelpad",
+    "share_closed": "deel_ingelopen",
+    "target_share_closed": "deel_volgens_doelpad",
+    "rank": "plaats",
+    "comparison": "stand_nu",
+    "verdict_label": "oordeel_2030",
+    "verdict_reason": "waarop",
+    "benchmark": "vergelijking",
+    "benchmark_value": "waarde_vergelijking",
+    "latest_period": "laatste_periode",
+    "baseline_gap": "achterstand_start",
+    "latest_gap": "achterstand_nu",
+    "gemeente_code": "gemeentecode",
+    "variant": "definitie",
+    "label": "naam",
+}
 
 
 class Result(pd.DataFrame):
@@ -76,8 +110,10 @@ class NotFound(LookupError):
 
 
 def _closest(wanted: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.5) or \
-        [n for n in names if name_key(wanted) in name_key(n)][:5]
+    close = (
+        difflib.get_close_matches(wanted, names, n=5, cutoff=0.5)
+        or [n for n in names if name_key(wanted) in name_key(n)][:5]
+    )
     return f"; bedoelt u: {', '.join(close)}?" if close else ""
 
 
@@ -91,10 +127,21 @@ class Catalogue:
 
     @property
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"id": i.id, "titel": i.title, "levensfase": i.life_phase, "eenheid": i.unit,
-                              "bron": i.source.get("provider", ""), "in_doelmand": i.target_basket,
-                              "variant_van": getattr(i, "variant_of", None) or "", "hoger_is_beter": i.higher_is_better}
-                             for i in self.indicators.values()])
+        return pd.DataFrame(
+            [
+                {
+                    "id": i.id,
+                    "titel": i.title,
+                    "levensfase": i.life_phase,
+                    "eenheid": i.unit,
+                    "bron": i.source.get("provider", ""),
+                    "in_doelmand": i.target_basket,
+                    "variant_van": getattr(i, "variant_of", None) or "",
+                    "hoger_is_beter": i.higher_is_better,
+                }
+                for i in self.indicators.values()
+            ]
+        )
 
     @property
     def basket(self) -> pd.DataFrame:
@@ -105,8 +152,11 @@ class Catalogue:
     def find(self, text: str) -> pd.DataFrame:
         """Indicators whose id, title or definition contains `text` (any letter case)."""
         key = text.lower()
-        ids = [i.id for i in self.indicators.values()
-               if key in i.id.lower() or key in i.title.lower() or key in (i.definition or "").lower()]
+        ids = [
+            i.id
+            for i in self.indicators.values()
+            if key in i.id.lower() or key in i.title.lower() or key in (i.definition or "").lower()
+        ]
         table = self.table
         return table[table["id"].isin(ids)].reset_index(drop=True)
 
@@ -147,9 +197,14 @@ class Workbook:
     def _table(self, name: str) -> pd.DataFrame:
         frame = getattr(self.processed, name, None)
         if frame is None:
-            raise NotFound(f"tabel {name} staat niet in deze build ({self.processed.folder}); "
-                           + ("bewaar eerst een editie (trendbreuk edition save NAAM) en bouw opnieuw" if name == "changes"
-                              else "bouw opnieuw met `trendbreuk build`"))
+            raise NotFound(
+                f"tabel {name} staat niet in deze build ({self.processed.folder}); "
+                + (
+                    "bewaar eerst een editie (trendbreuk edition save NAAM) en bouw opnieuw"
+                    if name == "changes"
+                    else "bouw opnieuw met `trendbreuk build`"
+                )
+            )
         if "region" in frame.columns:
             frame = frame[frame["region"] == self.region.key]
         return frame.reset_index(drop=True)
@@ -232,8 +287,10 @@ class Workbook:
         for s in self.region.subregios:
             rows.append({"code": s.code, "naam": s.name, "niveau": "subregio", "subregio": s.name})
             rows += [{"code": g.code, "naam": g.name, "niveau": "gemeente", "subregio": s.name} for g in s.gemeenten]
-        rows += [{"code": "rest_nl", "naam": "Rest van Nederland", "niveau": "vergelijking", "subregio": ""},
-                 {"code": "NL01", "naam": "Nederland", "niveau": "vergelijking", "subregio": ""}]
+        rows += [
+            {"code": "rest_nl", "naam": "Rest van Nederland", "niveau": "vergelijking", "subregio": ""},
+            {"code": "NL01", "naam": "Nederland", "niveau": "vergelijking", "subregio": ""},
+        ]
         return pd.DataFrame(rows)
 
     # --- names ----------------------------------------------------------------------------------------------------
@@ -248,8 +305,10 @@ class Workbook:
                 return str(hit["code"].iloc[0])
         small = self.processed.small_area_names()
         small = small[small["region"] == self.region.key] if "region" in small else small
-        hit = small[(small["area_code"].str.upper() == name.strip().upper())
-                    | (small["area_name"].map(name_key) == name_key(name))]
+        hit = small[
+            (small["area_code"].str.upper() == name.strip().upper())
+            | (small["area_name"].map(name_key) == name_key(name))
+        ]
         if len(hit):
             return str(hit["area_code"].iloc[0])
         names = list(areas["naam"]) + list(small["area_name"])
@@ -276,13 +335,21 @@ class Workbook:
         ind = self.indicators[indicator]
         codes = self._codes(areas) + (["rest_nl"] if benchmark else [])
         rows = self._values_of(ind.id, codes)
-        out = rows[["area_code", "area_name", "period", "year_start", "year_end", "value", "lower_ci",
-                    "upper_ci"]].assign(unit=ind.unit).sort_values(["area_code", "year_start"])
-        return _result(out, f"{ind.title} ({ind.unit}) per periode, {len(set(out['area_code']))} gebieden, "
-                            "met 95%-marge", dutch=dutch, polars=polars)
+        out = (
+            rows[["area_code", "area_name", "period", "year_start", "year_end", "value", "lower_ci", "upper_ci"]]
+            .assign(unit=ind.unit)
+            .sort_values(["area_code", "year_start"])
+        )
+        return _result(
+            out,
+            f"{ind.title} ({ind.unit}) per periode, {len(set(out['area_code']))} gebieden, met 95%-marge",
+            dutch=dutch,
+            polars=polars,
+        )
 
-    def gap(self, indicator: str, area=None, *, benchmark: str | None = None, dutch: bool = False,
-            polars: bool = False):
+    def gap(
+        self, indicator: str, area=None, *, benchmark: str | None = None, dutch: bool = False, polars: bool = False
+    ):
         """The gap of an area (default: the region) with the benchmark per period, with its interval, the target
         path and the share of the start gap closed (positive gap = behind)."""
         ind = self.indicators[indicator]
@@ -292,22 +359,51 @@ class Workbook:
         if code[:2] in ("WK", "BU", "FA"):
             gaps = self._small("small_area_gaps", area_code=code)
         rows = gaps[(gaps["indicator"] == ind.id) & (gaps["area_code"] == code) & (gaps["benchmark"] == bench)]
-        out = rows[["area_code", "area_name", "period", "year_start", "year_end", "gap", "gap_lower", "gap_upper",
-                    "target_gap", "share_closed"]].sort_values("year_start")
+        out = rows[
+            [
+                "area_code",
+                "area_name",
+                "period",
+                "year_start",
+                "year_end",
+                "gap",
+                "gap_lower",
+                "gap_upper",
+                "target_gap",
+                "share_closed",
+            ]
+        ].sort_values("year_start")
         name = out["area_name"].iloc[0] if len(out) else code
-        return _result(out, f"{ind.title}: achterstand van {name} op {self._benchmark_name(bench)} "
-                            f"({fmt.gap_unit(ind.unit)}), doelpad en deel ingelopen", dutch=dutch, polars=polars)
+        return _result(
+            out,
+            f"{ind.title}: achterstand van {name} op {self._benchmark_name(bench)} "
+            f"({fmt.gap_unit(ind.unit)}), doelpad en deel ingelopen",
+            dutch=dutch,
+            polars=polars,
+        )
 
     def ranking(self, indicator: str, level: str = "gemeente", *, dutch: bool = False, polars: bool = False):
         """The region's gemeenten (or subregio's) on an indicator in its latest period, least favourable first, with
         the standing against the benchmark and the verdict for 2030."""
         ind = self.indicators[indicator]
         a = self.assessments
-        rows = a[(a["indicator"] == ind.id) & (a["area_level"] == level)
-                 & (a["benchmark"] == self.regions.default_benchmark)]
+        rows = a[
+            (a["indicator"] == ind.id) & (a["area_level"] == level) & (a["benchmark"] == self.regions.default_benchmark)
+        ]
         rows = rows.sort_values("value", ascending=ind.higher_is_better, na_position="last")
-        out = rows[["area_code", "area_name", "latest_period", "value", "lower_ci", "upper_ci", "benchmark_value",
-                    "comparison", "verdict_label"]].assign(rank=range(1, len(rows) + 1))
+        out = rows[
+            [
+                "area_code",
+                "area_name",
+                "latest_period",
+                "value",
+                "lower_ci",
+                "upper_ci",
+                "benchmark_value",
+                "comparison",
+                "verdict_label",
+            ]
+        ].assign(rank=range(1, len(rows) + 1))
         return _result(out, f"{ind.title} per {level}, ongunstigste eerst (plaats 1)", dutch=dutch, polars=polars)
 
     def furthest_behind(self, level: str = "gemeente", *, dutch: bool = False, polars: bool = False):
@@ -315,14 +411,25 @@ class Workbook:
         most first."""
         a = self.assessments
         basket = set(self.indicators.basket["id"])
-        rows = a[a["indicator"].isin(basket) & (a["area_level"] == level)
-                 & (a["benchmark"] == self.regions.default_benchmark)]
-        out = (rows.assign(worse=rows["comparison"] == "slechter", judged=rows["comparison"] != "niet_te_beoordelen")
-               .groupby(["area_code", "area_name"], as_index=False)[["worse", "judged"]].sum()
-               .rename(columns={"worse": "duidelijk_slechter", "judged": "beoordeeld"})
-               .sort_values("duidelijk_slechter", ascending=False))
-        return _result(out, f"Per {level}: doelindicatoren duidelijk slechter dan "
-                            f"{self._benchmark_name(self.regions.default_benchmark)}", dutch=dutch, polars=polars)
+        rows = a[
+            a["indicator"].isin(basket)
+            & (a["area_level"] == level)
+            & (a["benchmark"] == self.regions.default_benchmark)
+        ]
+        out = (
+            rows.assign(worse=rows["comparison"] == "slechter", judged=rows["comparison"] != "niet_te_beoordelen")
+            .groupby(["area_code", "area_name"], as_index=False)[["worse", "judged"]]
+            .sum()
+            .rename(columns={"worse": "duidelijk_slechter", "judged": "beoordeeld"})
+            .sort_values("duidelijk_slechter", ascending=False)
+        )
+        return _result(
+            out,
+            f"Per {level}: doelindicatoren duidelijk slechter dan "
+            f"{self._benchmark_name(self.regions.default_benchmark)}",
+            dutch=dutch,
+            polars=polars,
+        )
 
     def compare(self, indicator: str, areas, *, dutch: bool = False, polars: bool = False):
         """Areas side by side (one column each) per period; name the benchmark ('rest van Nederland') as an area to
@@ -340,35 +447,66 @@ class Workbook:
         code = self.area_code(area) if area else self.region.code
         a = self.assessments
         basket = set(self.indicators.basket["id"])
-        rows = a[(a["area_code"] == code) & a["indicator"].isin(basket)
-                 & (a["benchmark"] == self.regions.default_benchmark)]
-        out = rows[["indicator", "latest_period", "value", "benchmark_value", "comparison", "baseline_gap",
-                    "latest_gap", "share_closed", "verdict_label", "verdict_reason"]]
+        rows = a[
+            (a["area_code"] == code) & a["indicator"].isin(basket) & (a["benchmark"] == self.regions.default_benchmark)
+        ]
+        out = rows[
+            [
+                "indicator",
+                "latest_period",
+                "value",
+                "benchmark_value",
+                "comparison",
+                "baseline_gap",
+                "latest_gap",
+                "share_closed",
+                "verdict_label",
+                "verdict_reason",
+            ]
+        ]
         out = out.assign(title=out["indicator"].map(lambda i: self.indicators.indicators[i].title))
         name = rows["area_name"].iloc[0] if len(rows) else code
-        return _result(out, f"{name}: oordeel voor {self.regions.target_year} per doelindicator", dutch=dutch,
-                       polars=polars)
+        return _result(
+            out, f"{name}: oordeel voor {self.regions.target_year} per doelindicator", dutch=dutch, polars=polars
+        )
 
     def wijk(self, area: str, *, dutch: bool = False, polars: bool = False):
         """A wijk, buurt or focus area beside its gemeente: the latest value of every indicator with figures for it."""
         code = self.area_code(area)
         own = self._small("small_area_values", area_code=code).dropna(subset=["value"])
         if own.empty:
-            raise NotFound(f"'{area}' heeft geen cijfers in deze build (wijken en buurten komen uit de Kerncijfers "
-                           "wijken en buurten: `trendbreuk fetch cbs`)")
+            raise NotFound(
+                f"'{area}' heeft geen cijfers in deze build (wijken en buurten komen uit de Kerncijfers "
+                "wijken en buurten: `trendbreuk fetch cbs`)"
+            )
         gemeente = str(own["gemeente_code"].iloc[0])
         latest = own.sort_values("year_end").groupby("indicator").tail(1)
         values = self.indicator_values
         rows = []
         for row in latest.itertuples():
-            same = values[(values["indicator"] == row.indicator) & (values["area_code"] == gemeente)
-                          & (values["period"] == row.period)]
-            rows.append({"indicator": row.indicator, "title": self.indicators.indicators[row.indicator].title,
-                         "period": row.period, "value": row.value, "lower_ci": row.lower_ci, "upper_ci": row.upper_ci,
-                         "gemeente_value": same["value"].iloc[0] if len(same) else float("nan")})
+            same = values[
+                (values["indicator"] == row.indicator)
+                & (values["area_code"] == gemeente)
+                & (values["period"] == row.period)
+            ]
+            rows.append(
+                {
+                    "indicator": row.indicator,
+                    "title": self.indicators.indicators[row.indicator].title,
+                    "period": row.period,
+                    "value": row.value,
+                    "lower_ci": row.lower_ci,
+                    "upper_ci": row.upper_ci,
+                    "gemeente_value": same["value"].iloc[0] if len(same) else float("nan"),
+                }
+            )
         name = own["area_name"].iloc[0]
-        return _result(pd.DataFrame(rows), f"{name} ({code}) naast zijn gemeente {gemeente}: laatste cijfers",
-                       dutch=dutch, polars=polars)
+        return _result(
+            pd.DataFrame(rows),
+            f"{name} ({code}) naast zijn gemeente {gemeente}: laatste cijfers",
+            dutch=dutch,
+            polars=polars,
+        )
 
     def age(self, indicator: str, area=None, *, dutch: bool = False, polars: bool = False):
         """An indicator as measured (crude) beside its second definitions that take age into account, for an area
@@ -380,7 +518,8 @@ class Workbook:
         rows = values[values["indicator"].isin(versions) & (values["area_code"] == code)]
         rows = rows.sort_values("year_end").groupby("indicator").tail(1)
         out = rows[["indicator", "period", "value", "lower_ci", "upper_ci"]].assign(
-            label=rows["indicator"].map(lambda i: self.indicators.indicators[i].title))
+            label=rows["indicator"].map(lambda i: self.indicators.indicators[i].title)
+        )
         return _result(out, f"{ind.title}: zoals gemeten en met leeftijd meegenomen", dutch=dutch, polars=polars)
 
     def _gap_rows(self, indicator: Indicator, area, benchmark: str | None) -> tuple[pd.DataFrame, str, str]:
@@ -392,8 +531,17 @@ class Workbook:
             raise NotFound(f"no gaps of {indicator.id} for {area or code} against {bench}")
         return rows, rows["area_name"].iloc[0], bench
 
-    def trend_break(self, indicator: str, area=None, *, start: int | None = None, benchmark: str | None = None,
-                    of: str = "achterstand", before: int = 4, after: int = 4) -> "TrendBreak":
+    def trend_break(
+        self,
+        indicator: str,
+        area=None,
+        *,
+        start: int | None = None,
+        benchmark: str | None = None,
+        of: str = "achterstand",
+        before: int = 4,
+        after: int = 4,
+    ) -> TrendBreak:
         """Is the trend breaking? The interrupted time series of an area's gap (default: the region) around `start`
         (default: the programme's start, 2018): the course before and since, the category the reports give, the
         estimates as a table and the chart (indicators.segmented; docs/methode.md). `of="waarde"`: the area's own
@@ -402,8 +550,9 @@ class Workbook:
 
         ind = self.indicators[indicator]
         if of not in ("achterstand", "waarde"):
-            raise ValueError(f"of must be 'achterstand' (the gap with the benchmark) or 'waarde' (the area's own "
-                             f"value), not {of!r}")
+            raise ValueError(
+                f"of must be 'achterstand' (the gap with the benchmark) or 'waarde' (the area's own value), not {of!r}"
+            )
         if of == "waarde":
             code = self.area_code(area) if area else self.region.code
             rows = self._values_of(ind.id, [code])
@@ -415,8 +564,15 @@ class Workbook:
         result = gap_break(rows, ind, start=start, min_before=before, min_after=after)
         return TrendBreak(ind, rows, result, name, self._benchmark_name(bench))
 
-    def trend_breaks(self, area=None, *, start: int | None = None, benchmark: str | None = None,
-                     dutch: bool = False, polars: bool = False):
+    def trend_breaks(
+        self,
+        area=None,
+        *,
+        start: int | None = None,
+        benchmark: str | None = None,
+        dutch: bool = False,
+        polars: bool = False,
+    ):
         """The trend-break category of every indicator for one area (default: every gemeente, subregio and the
         region), with the slopes before and since the start and the change with its interval."""
         from trendbreuk.indicators.segmented import gap_breaks
@@ -426,12 +582,30 @@ class Workbook:
         if area:
             gaps = gaps[gaps["area_code"] == self.area_code(area)]
         table = gap_breaks(gaps, self.indicators.indicators, start=start)
-        columns = ["indicator", "area_code", "area_name", "category", "start", "points_before", "points_after",
-                   "slope", "slope_after", "slope_change", "slope_change_lower", "slope_change_upper",
-                   "level_change", "level_change_lower", "level_change_upper", "known_in"]
-        return _result(table[[c for c in columns if c in table.columns]],
-                       f"Trendbreuk per indicator en gebied (achterstand op {self._benchmark_name(bench)}, per jaar)",
-                       dutch=dutch, polars=polars)
+        columns = [
+            "indicator",
+            "area_code",
+            "area_name",
+            "category",
+            "start",
+            "points_before",
+            "points_after",
+            "slope",
+            "slope_after",
+            "slope_change",
+            "slope_change_lower",
+            "slope_change_upper",
+            "level_change",
+            "level_change_lower",
+            "level_change_upper",
+            "known_in",
+        ]
+        return _result(
+            table[[c for c in columns if c in table.columns]],
+            f"Trendbreuk per indicator en gebied (achterstand op {self._benchmark_name(bench)}, per jaar)",
+            dutch=dutch,
+            polars=polars,
+        )
 
     def chart(self, indicator: str, areas=None, *, benchmark: bool = True):
         """A trend chart of an indicator for any set of areas: each area its own colour-blind-safe colour and
@@ -443,8 +617,14 @@ class Workbook:
         labels = dict(zip(data["area_code"], data["area_name"]))
         if benchmark:
             labels["rest_nl"] = "Rest van Nederland"
-        return figure_areas(pd.DataFrame(data), labels, title=f"{ind.title}", unit=ind.unit, decimals=ind.decimals,
-                            benchmark="rest_nl" if benchmark else None)
+        return figure_areas(
+            pd.DataFrame(data),
+            labels,
+            title=f"{ind.title}",
+            unit=ind.unit,
+            decimals=ind.decimals,
+            benchmark="rest_nl" if benchmark else None,
+        )
 
     def explorer(self, indicator: str = "bijstand", areas=("Heerlen",)):
         """A small interactive explorer for a notebook (ipywidgets): choose an indicator and areas, see the chart and
@@ -452,11 +632,18 @@ class Workbook:
         import ipywidgets as widgets
 
         catalogue = self.indicators.table
-        choose_indicator = widgets.Dropdown(options=list(zip(catalogue["titel"], catalogue["id"])),
-                                            value=self.indicators.resolve(indicator), description="Indicator")
+        choose_indicator = widgets.Dropdown(
+            options=list(zip(catalogue["titel"], catalogue["id"])),
+            value=self.indicators.resolve(indicator),
+            description="Indicator",
+        )
         names = list(self.areas["naam"])
-        choose_areas = widgets.SelectMultiple(options=names, value=tuple(self.areas.set_index("code").loc[
-            [self.area_code(a) for a in areas], "naam"]), description="Gebieden", rows=8)
+        choose_areas = widgets.SelectMultiple(
+            options=names,
+            value=tuple(self.areas.set_index("code").loc[[self.area_code(a) for a in areas], "naam"]),
+            description="Gebieden",
+            rows=8,
+        )
         output = widgets.Output()
 
         def update(*_):
@@ -478,18 +665,27 @@ class Workbook:
         return "de rest van Nederland" if code == "rest_nl" else self.regions.benchmarks.get(code, code)
 
     def _repr_html_(self) -> str:
-        demo = ('<p style="color:#7a4d00"><strong>DEMODATA: verzonnen cijfers.</strong></p>'
-                if self.processed.demo else "")
+        demo = (
+            '<p style="color:#7a4d00"><strong>DEMODATA: verzonnen cijfers.</strong></p>' if self.processed.demo else ""
+        )
         edition = f" (editie {self.processed.edition})" if self.processed.edition else ""
-        return (str(Markup("<p><strong>Trendbreuk-werkboek</strong>: dataset {}{}, regio {}, {} indicatoren.</p>").format(
-                    self.processed.info.get("dataset", ""), edition, self.region.name, len(self.indicators))) + demo
-                + "<p>Begin met <code>wb.indicators.find('bijstand')</code>, <code>wb.series(...)</code>, "
-                "<code>wb.gap(...)</code>, <code>wb.ranking(...)</code>, <code>wb.chart(...)</code>; "
-                "tabellen: <code>wb.indicator_values</code>, <code>wb.gaps</code>, <code>wb.assessments</code>, ...</p>")
+        return (
+            str(
+                Markup("<p><strong>Trendbreuk-werkboek</strong>: dataset {}{}, regio {}, {} indicatoren.</p>").format(
+                    self.processed.info.get("dataset", ""), edition, self.region.name, len(self.indicators)
+                )
+            )
+            + demo
+            + "<p>Begin met <code>wb.indicators.find('bijstand')</code>, <code>wb.series(...)</code>, "
+            "<code>wb.gap(...)</code>, <code>wb.ranking(...)</code>, <code>wb.chart(...)</code>; "
+            "tabellen: <code>wb.indicator_values</code>, <code>wb.gaps</code>, <code>wb.assessments</code>, ...</p>"
+        )
 
     def __repr__(self) -> str:
-        return (f"<Trendbreuk-werkboek: dataset {self.processed.info.get('dataset')}, regio {self.region.name}, "
-                f"{len(self.indicators)} indicatoren{', DEMODATA' if self.processed.demo else ''}>")
+        return (
+            f"<Trendbreuk-werkboek: dataset {self.processed.info.get('dataset')}, regio {self.region.name}, "
+            f"{len(self.indicators)} indicatoren{', DEMODATA' if self.processed.demo else ''}>"
+        )
 
 
 @dataclass
@@ -518,27 +714,38 @@ class TrendBreak:
             return break_sentence(self.result, self.indicator, self.area_name, self.benchmark_name)
         r, start = self.result, self.result["start"]
         if self.result["fit"].family == "counts":  # slopes of the log rate: relative change a year
+
             def per_year(b):
                 return f"{fmt.number(100 * (np.exp(b) - 1), 1)}% per jaar"
         else:
+
             def per_year(b):
                 return f"{fmt.difference(b, self.indicator.unit, self.indicator.decimals + 1)} per jaar"
+
         label = CATEGORIES[self.category]
-        return (f"{label[0].upper() + label[1:]} in de waarde van {self.area_name} zelf: vóór {start} "
-                f"{per_year(r['slope'])}, sinds {start} {per_year(r['slope_after'])}; verandering "
-                f"{per_year(r['slope_change'])} (marge {per_year(r['slope_change_lower'])} tot "
-                f"{per_year(r['slope_change_upper'])}).")
+        return (
+            f"{label[0].upper() + label[1:]} in de waarde van {self.area_name} zelf: vóór {start} "
+            f"{per_year(r['slope'])}, sinds {start} {per_year(r['slope_after'])}; verandering "
+            f"{per_year(r['slope_change'])} (marge {per_year(r['slope_change_lower'])} tot "
+            f"{per_year(r['slope_change_upper'])})."
+        )
 
     @property
     def estimates(self) -> pd.DataFrame:
         fit = self.result.get("fit")
         if fit is None:
-            return _result(pd.DataFrame(columns=["term", "estimate", "lower", "upper"]), self.sentence,
-                           dutch=False, polars=False)
+            return _result(
+                pd.DataFrame(columns=["term", "estimate", "lower", "upper"]), self.sentence, dutch=False, polars=False
+            )
         table = fit.estimates[["term", "estimate", "se", "lower", "upper", "p_value"]].assign(
-            meaning=lambda t: t["term"].map(TERMS_DUTCH))
-        return _result(table, f"{self.indicator.title}, {self.area_name}: {self.sentence} ({fit.covariance})",
-                       dutch=False, polars=False)
+            meaning=lambda t: t["term"].map(TERMS_DUTCH)
+        )
+        return _result(
+            table,
+            f"{self.indicator.title}, {self.area_name}: {self.sentence} ({fit.covariance})",
+            dutch=False,
+            polars=False,
+        )
 
     def chart(self):
         """The chart of the reports: measured gaps, the course before and since, the course before continued."""
@@ -553,20 +760,32 @@ class TrendBreak:
             points = self.rows.rename(columns={"value": "gap", "lower_ci": "gap_lower", "upper_ci": "gap_upper"})
         else:
             points = usable_points(self.rows, self.indicator)
-        grid = np.concatenate([np.linspace(points["t"].min(), start - 1e-6, 20),
-                               np.linspace(start, points["t"].max(), 20)])
+        grid = np.concatenate(
+            [np.linspace(points["t"].min(), start - 1e-6, 20), np.linspace(start, points["t"].max(), 20)]
+        )
         course = fit.course(grid)
         if fit.family == "counts":  # rates per person: on the indicator's scale
             scale = ["fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper"]
             course[scale] = course[scale] * self.indicator.multiplier
-        return figure_break(points, course, title=f"{self.indicator.title}: {self.of} van {self.area_name} "
-                            f"vóór en sinds {start}<br><sup>{CATEGORIES[self.category]}</sup>",
-                            unit=self.indicator.unit, area_label=self.area_name, benchmark_label=self.benchmark_name,
-                            start=start, decimals=self.indicator.decimals, measure=self.of)
+        return figure_break(
+            points,
+            course,
+            title=f"{self.indicator.title}: {self.of} van {self.area_name} "
+            f"vóór en sinds {start}<br><sup>{CATEGORIES[self.category]}</sup>",
+            unit=self.indicator.unit,
+            area_label=self.area_name,
+            benchmark_label=self.benchmark_name,
+            start=start,
+            decimals=self.indicator.decimals,
+            measure=self.of,
+        )
 
     def _repr_html_(self) -> str:
-        parts = [str(Markup("<p><strong>{}, {}</strong>: {}</p>").format(self.indicator.title, self.area_name,
-                                                                          self.sentence))]
+        parts = [
+            str(
+                Markup("<p><strong>{}, {}</strong>: {}</p>").format(self.indicator.title, self.area_name, self.sentence)
+            )
+        ]
         if self.result.get("fit") is not None:
             parts.append(self.chart().to_plotly()._repr_html_())
             parts.append(pd.DataFrame(self.estimates).round(4)._repr_html_())
@@ -576,8 +795,12 @@ class TrendBreak:
         return f"<TrendBreak {self.indicator.id} {self.area_name}: {self.category}> {self.sentence}"
 
 
-TERMS_DUTCH = {"level": "niveau bij de start (volgens het verloop ervoor)", "slope": "helling vóór de start (per jaar)",
-               "level_change": "sprong bij de start", "slope_change": "verandering van de helling (per jaar)"}
+TERMS_DUTCH = {
+    "level": "niveau bij de start (volgens het verloop ervoor)",
+    "slope": "helling vóór de start (per jaar)",
+    "level_change": "sprong bij de start",
+    "slope_change": "verandering van de helling (per jaar)",
+}
 
 
 class _AllTables:

@@ -70,6 +70,7 @@ def dutch_datetime(moment) -> str:
 
 # --- Dutch words around numbers: one place for counts with their nouns, lists and sentences ---
 
+
 def count(n: int, singular: str, plural: str) -> str:
     """A count with its noun: count(1, 'indicator', 'indicatoren') -> '1 indicator', 2 -> '2 indicatoren'."""
     n = int(n)

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC
 
 from trendbreuk import __version__
 
@@ -31,8 +32,15 @@ class Response:
     body: bytes
 
 
-def download(url: str, *, timeout: float = 60.0, retries: int = 3, backoff: float = 1.0,
-             accept: str = "application/json", what: str = "") -> Response:
+def download(
+    url: str,
+    *,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    accept: str = "application/json",
+    what: str = "",
+) -> Response:
     """GET `url`; retry transient failures `retries` times (waiting backoff, 2x backoff, ...)."""
     label = f"{what}: " if what else ""
     request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})
@@ -52,8 +60,10 @@ def download(url: str, *, timeout: float = 60.0, retries: int = 3, backoff: floa
             problem = f"HTTP {err.code}"
             asked = retry_after(err.headers.get("Retry-After"))
             if asked is not None and asked > MAX_WAIT:
-                raise DownloadError(f"{label}{url} answered HTTP {err.code} and asks to wait {asked:.0f} s "
-                                    "(Retry-After); try again later") from err
+                raise DownloadError(
+                    f"{label}{url} answered HTTP {err.code} and asks to wait {asked:.0f} s "
+                    "(Retry-After); try again later"
+                ) from err
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as err:
             if attempt > retries:
                 raise DownloadError(f"{label}{url} failed after {attempt} attempts: {err}") from err
@@ -70,7 +80,7 @@ def retry_after(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    from datetime import datetime, timezone
+    from datetime import datetime
     from email.utils import parsedate_to_datetime
 
     try:
@@ -78,5 +88,5 @@ def retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

@@ -12,9 +12,9 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 class WriteError(RuntimeError):
@@ -24,11 +24,20 @@ class WriteError(RuntimeError):
 
 # What an operating-system error on writing means for the reader (errno), and the same in the words of libraries
 # that report it without an errno (pyarrow).
-WRITE_PROBLEMS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-                  errno.EFBIG: "the file is too large for the disk", errno.EROFS: "the disk is read-only",
-                  errno.EACCES: "no permission to write there", errno.EPERM: "no permission to write there"}
-WRITE_PROBLEM_TEXTS = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
-                       "Read-only file system": errno.EROFS, "Permission denied": errno.EACCES}
+WRITE_PROBLEMS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file is too large for the disk",
+    errno.EROFS: "the disk is read-only",
+    errno.EACCES: "no permission to write there",
+    errno.EPERM: "no permission to write there",
+}
+WRITE_PROBLEM_TEXTS = {
+    "No space left on device": errno.ENOSPC,
+    "Disk quota exceeded": errno.EDQUOT,
+    "Read-only file system": errno.EROFS,
+    "Permission denied": errno.EACCES,
+}
 
 
 def write_problem(err: BaseException) -> str | None:
@@ -48,8 +57,10 @@ def writing_in(folder: Path) -> Iterator[None]:
         problem = write_problem(err)
         if problem is None:
             raise
-        raise WriteError(f"cannot write in {folder}: {problem} ({err}). The files already there are unchanged; "
-                         "free space, make the folder writable, or choose another folder") from err
+        raise WriteError(
+            f"cannot write in {folder}: {problem} ({err}). The files already there are unchanged; "
+            "free space, make the folder writable, or choose another folder"
+        ) from err
 
 
 @contextmanager
@@ -116,7 +127,9 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-STALE_SECONDS = 3600  # a temporary folder of an older workbook (no process id in its name) counts as left over after this
+STALE_SECONDS = (
+    3600  # a temporary folder of an older workbook (no process id in its name) counts as left over after this
+)
 
 
 def recover_directory(target: Path) -> list[str]:
@@ -134,9 +147,12 @@ def recover_directory(target: Path) -> list[str]:
             os.replace(old, target)
             done.append(f"restored the previous {target.name} from {old.name} (an interrupted run had moved it aside)")
         for leftover in parent.glob(f".{target.name}.*.tmp"):
-            owner = leftover.name[len(target.name) + 2:].split("-", 1)[0]
-            stale = (not process_alive(int(owner))) if owner.isdigit() else (
-                time.time() - leftover.stat().st_mtime > STALE_SECONDS)
+            owner = leftover.name[len(target.name) + 2 :].split("-", 1)[0]
+            stale = (
+                (not process_alive(int(owner)))
+                if owner.isdigit()
+                else (time.time() - leftover.stat().st_mtime > STALE_SECONDS)
+            )
             if stale and leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
                 done.append(f"removed {leftover.name}, left by an interrupted run")
@@ -222,8 +238,11 @@ def read_yaml(path: Path):
     path = Path(path)
     data = path.read_bytes()
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return remembered(("yaml", str(path.resolve()), loader.__name__), hashlib.sha1(data).digest(),
-                      lambda: yaml.load(data.decode("utf-8"), Loader=loader))
+    return remembered(
+        ("yaml", str(path.resolve()), loader.__name__),
+        hashlib.sha1(data).digest(),
+        lambda: yaml.load(data.decode("utf-8"), Loader=loader),
+    )
 
 
 def read_config(path: Path, error: type[Exception] = ValueError, what: str = "configuration") -> dict:

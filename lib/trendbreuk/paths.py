@@ -79,5 +79,9 @@ def regions_file(root: Path | None = None) -> Path:
 def configuration_files(root: Path | None = None) -> dict[str, Path]:
     """The configuration a build depends on, by the name it gets in the build's config/ folder."""
     config = config_dir(root)
-    return {"indicators.yaml": config / "indicators.yaml", "regions.yaml": regions_file(root),
-            "sources.yaml": config / "sources.yaml", "programmes.yaml": config / "programmes.yaml"}
+    return {
+        "indicators.yaml": config / "indicators.yaml",
+        "regions.yaml": regions_file(root),
+        "sources.yaml": config / "sources.yaml",
+        "programmes.yaml": config / "programmes.yaml",
+    }

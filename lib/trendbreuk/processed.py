@@ -23,10 +23,24 @@ from trendbreuk.indicators.catalogue import Indicator, load_catalogue
 
 EDITION_MARK = "@"
 # Every table a build writes (name -> required: a build without an optional one still reads)
-TABLES = {"indicator_values": True, "gaps": True, "assessments": True, "basket_summary": True, "population": True,
-          "registrations_shared": False, "age_strata": False, "age_shares": False, "changes": False,
-          "age_groups": False, "small_area_values": False, "small_area_gaps": False,
-          "small_area_assessments": False, "lineage": False, "registrations": False, "registration_totals": False}
+TABLES = {
+    "indicator_values": True,
+    "gaps": True,
+    "assessments": True,
+    "basket_summary": True,
+    "population": True,
+    "registrations_shared": False,
+    "age_strata": False,
+    "age_shares": False,
+    "changes": False,
+    "age_groups": False,
+    "small_area_values": False,
+    "small_area_gaps": False,
+    "small_area_assessments": False,
+    "lineage": False,
+    "registrations": False,
+    "registration_totals": False,
+}
 INFO_FILE = "build_info.json"
 
 
@@ -44,7 +58,7 @@ def read_info(folder: Path) -> dict:
 
 
 def parse_reference(reference: str | None) -> tuple[str | None, str | None]:
-    """"demo@2025" -> ("demo", "2025"); "demo" -> ("demo", None); None or "" -> (None, None) (the default dataset)."""
+    """ "demo@2025" -> ("demo", "2025"); "demo" -> ("demo", None); None or "" -> (None, None) (the default dataset)."""
     name, _, edition = (reference or "").partition(EDITION_MARK)
     return name or None, edition or None
 
@@ -69,13 +83,17 @@ def build_folder(reference: str | None = None, root: Path | None = None) -> Path
 def configuration_of(edition_folder: Path | None, root: Path | None) -> tuple[RegionsConfig, dict[str, Indicator]]:
     """The regions and catalogue of an edition's folder (its own config/), or the project's current ones."""
     if edition_folder is not None and (edition_folder / "config" / "regions.yaml").is_file():
-        return (load_regions(edition_folder / "config" / "regions.yaml"),
-                load_catalogue(edition_folder / "config" / "indicators.yaml"))
+        return (
+            load_regions(edition_folder / "config" / "regions.yaml"),
+            load_catalogue(edition_folder / "config" / "indicators.yaml"),
+        )
     root = root or paths.project_root()
     return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
 
 
-def load_configuration(reference: str | None = None, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
+def load_configuration(
+    reference: str | None = None, root: Path | None = None
+) -> tuple[RegionsConfig, dict[str, Indicator]]:
     """The regions and catalogue the reports of a dataset are made with, without reading its tables: an edition's
     own ("demo@2025"), else the project's."""
     edition = parse_reference(reference)[1]
@@ -117,18 +135,28 @@ class Processed:
         columns of the gemeente tables) when the build has none."""
         path = table_file(self.folder, table)
         if not path.is_file():
-            base = {"small_area_values": "indicator_values", "small_area_gaps": "gaps",
-                    "small_area_assessments": "assessments"}[table]
+            base = {
+                "small_area_values": "indicator_values",
+                "small_area_gaps": "gaps",
+                "small_area_assessments": "assessments",
+            }[table]
             return getattr(self, base).iloc[0:0].assign(gemeente_code=pd.Series(dtype=str))
-        filters = [(column, "in" if isinstance(value, (list, tuple, set)) else "==",
-                    list(value) if isinstance(value, (list, tuple, set)) else value) for column, value in where.items()]
+        filters = [
+            (
+                column,
+                "in" if isinstance(value, (list, tuple, set)) else "==",
+                list(value) if isinstance(value, (list, tuple, set)) else value,
+            )
+            for column, value in where.items()
+        ]
         return pd.read_parquet(path, columns=columns, filters=filters or None)
 
     def small_area_names(self) -> pd.DataFrame:
         """Every wijk, buurt and focus area with figures: area_code, area_name, area_level, gemeente_code, region."""
         if "names" not in self._groups:
-            names = self.small_areas("small_area_values", columns=["region", "area_code", "area_name", "area_level",
-                                                                  "gemeente_code"])
+            names = self.small_areas(
+                "small_area_values", columns=["region", "area_code", "area_name", "area_level", "gemeente_code"]
+            )
             self._groups["names"] = names.drop_duplicates("area_code", ignore_index=True)
         return self._groups["names"]
 
@@ -170,16 +198,37 @@ def load_processed(dataset_name: str | None = None, root: Path | None = None) ->
 
 def _read_processed(folder: Path, edition: str | None = None) -> Processed:
     """The tables a report reads whole (the small-area tables are read with filters, Processed.small_areas)."""
-    whole = ("indicator_values", "gaps", "assessments", "basket_summary", "population", "registrations_shared",
-             "age_strata", "age_shares", "changes", "age_groups")
-    return Processed(folder=folder, edition=edition, info=read_info(folder),
-                     **{name: read_table(folder, name) for name in whole
-                        if TABLES[name] or table_file(folder, name).is_file()})
+    whole = (
+        "indicator_values",
+        "gaps",
+        "assessments",
+        "basket_summary",
+        "population",
+        "registrations_shared",
+        "age_strata",
+        "age_shares",
+        "changes",
+        "age_groups",
+    )
+    return Processed(
+        folder=folder,
+        edition=edition,
+        info=read_info(folder),
+        **{name: read_table(folder, name) for name in whole if TABLES[name] or table_file(folder, name).is_file()},
+    )
 
 
 # What a report reads, as digests (reports/freeze.py re-renders a report only when its slice changed).
-DIGEST_TABLES = ("indicator_values", "gaps", "assessments", "basket_summary", "age_strata", "age_shares",
-                 "registrations_shared", "changes")
+DIGEST_TABLES = (
+    "indicator_values",
+    "gaps",
+    "assessments",
+    "basket_summary",
+    "age_strata",
+    "age_shares",
+    "registrations_shared",
+    "changes",
+)
 
 
 def _digests_by(frame: pd.DataFrame, key: str) -> dict[str, bytes]:
@@ -199,6 +248,7 @@ def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
     """What a report reads, as digests: per region the rows of every table with a `region` column, per gemeente the
     values of its wijken, buurten and focus areas, and one digest of the rest (population, lineage, age groups). Two builds with the same
     numbers give the same digests, so `render all` re-renders only the reports whose slice changed."""
+
     def combine(parts: dict[str, dict[str, bytes]]) -> dict[str, str]:
         out: dict = {}  # key -> running sha256
         for name, digests in parts.items():
@@ -206,15 +256,24 @@ def slice_digests(tables: dict[str, pd.DataFrame]) -> dict:
                 out.setdefault(key, hashlib.sha256()).update(name.encode() + digest)
         return {key: h.hexdigest() for key, h in sorted(out.items())}
 
-    regions = {name: _digests_by(tables[name], "region") for name in DIGEST_TABLES
-               if tables.get(name) is not None and "region" in tables[name].columns}
+    regions = {
+        name: _digests_by(tables[name], "region")
+        for name in DIGEST_TABLES
+        if tables.get(name) is not None and "region" in tables[name].columns
+    }
     # the wijken's gaps and assessments follow from their values, the region's benchmark rows (in the region's
     # digest), the configuration and the code (both in every report's fingerprint): their values are enough
-    gemeenten = {"small_area_values": _digests_by(tables["small_area_values"], "gemeente_code")} \
-        if tables.get("small_area_values") is not None else {}
+    gemeenten = (
+        {"small_area_values": _digests_by(tables["small_area_values"], "gemeente_code")}
+        if tables.get("small_area_values") is not None
+        else {}
+    )
     rest = hashlib.sha256()
     for name in ("population", "lineage", "age_groups"):
         if name in tables:
-            rest.update(name.encode() + ",".join(map(str, tables[name].columns)).encode()
-                        + pd.util.hash_pandas_object(tables[name], index=False).to_numpy().tobytes())
+            rest.update(
+                name.encode()
+                + ",".join(map(str, tables[name].columns)).encode()
+                + pd.util.hash_pandas_object(tables[name], index=False).to_numpy().tobytes()
+            )
     return {"regions": combine(regions), "gemeenten": combine(gemeenten), "rest": rest.hexdigest()}

@@ -18,16 +18,34 @@ import pandas as pd
 
 TEMPLATE = "simple_white"
 # Layout properties whose sub-properties may be set as `prefix_name` (plotly's "magic underscores").
-COMPOUND = frozenset({"margin", "xaxis", "yaxis", "legend", "title", "font", "hoverlabel", "line", "marker", "textfont",
-                      "colorbar", "annotation"})
+COMPOUND = frozenset(
+    {
+        "margin",
+        "xaxis",
+        "yaxis",
+        "legend",
+        "title",
+        "font",
+        "hoverlabel",
+        "line",
+        "marker",
+        "textfont",
+        "colorbar",
+        "annotation",
+    }
+)
 # Where plotly puts the annotation of a horizontal or vertical line, by `annotation_position`.
-HLINE_POSITIONS = {"bottom left": dict(x=0, xanchor="left", yanchor="top"),
-                   "top left": dict(x=0, xanchor="left", yanchor="bottom"),
-                   "top right": dict(x=1, xanchor="right", yanchor="bottom"),
-                   "bottom right": dict(x=1, xanchor="right", yanchor="top")}
-VLINE_POSITIONS = {"top": dict(y=1, xanchor="center", yanchor="bottom"),
-                   "top right": dict(y=1, xanchor="left", yanchor="top"),
-                   "top left": dict(y=1, xanchor="right", yanchor="top")}
+HLINE_POSITIONS = {
+    "bottom left": dict(x=0, xanchor="left", yanchor="top"),
+    "top left": dict(x=0, xanchor="left", yanchor="bottom"),
+    "top right": dict(x=1, xanchor="right", yanchor="bottom"),
+    "bottom right": dict(x=1, xanchor="right", yanchor="top"),
+}
+VLINE_POSITIONS = {
+    "top": dict(y=1, xanchor="center", yanchor="bottom"),
+    "top right": dict(y=1, xanchor="left", yanchor="top"),
+    "top left": dict(y=1, xanchor="right", yanchor="top"),
+}
 
 
 @cache
@@ -95,7 +113,7 @@ class Figure(dict):
     def title(self) -> str:
         return (self["layout"].get("title") or {}).get("text") or ""
 
-    def add_trace(self, trace_type: str, **properties) -> "Figure":
+    def add_trace(self, trace_type: str, **properties) -> Figure:
         """A trace of `trace_type` ('scatter', 'bar') with its properties; Series become typed arrays."""
         trace = {}
         for key, value in properties.items():
@@ -104,47 +122,77 @@ class Figure(dict):
         self["data"].append(trace)
         return self
 
-    def update_layout(self, **properties) -> "Figure":
+    def update_layout(self, **properties) -> Figure:
         for key, value in properties.items():
             if key == "template":
                 continue  # every figure uses TEMPLATE; it is filled in when the figure is written
             _set(self["layout"], key, value)
         return self
 
-    def update_xaxes(self, **properties) -> "Figure":
+    def update_xaxes(self, **properties) -> Figure:
         return self.update_layout(**{f"xaxis_{k}": v for k, v in properties.items()})
 
-    def update_yaxes(self, **properties) -> "Figure":
+    def update_yaxes(self, **properties) -> Figure:
         return self.update_layout(**{f"yaxis_{k}": v for k, v in properties.items()})
 
-    def add_annotation(self, **properties) -> "Figure":
+    def add_annotation(self, **properties) -> Figure:
         annotation = {}
         for key, value in properties.items():
             _set(annotation, key, value)
         self["layout"].setdefault("annotations", []).append(annotation)
         return self
 
-    def add_hline(self, y: float, *, line: dict, annotation_text: str | None = None,
-                  annotation_position: str = "top right", annotation_font: dict | None = None) -> "Figure":
+    def add_hline(
+        self,
+        y: float,
+        *,
+        line: dict,
+        annotation_text: str | None = None,
+        annotation_position: str = "top right",
+        annotation_font: dict | None = None,
+    ) -> Figure:
         """A horizontal line across the plot at y, with an optional annotation (as plotly's add_hline)."""
         self["layout"].setdefault("shapes", []).append(
-            {"line": dict(line), "type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y"})
+            {"line": dict(line), "type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y"}
+        )
         if annotation_text is not None:
-            self.add_annotation(**({"font": annotation_font} if annotation_font else {}), showarrow=False,
-                                text=annotation_text, **HLINE_POSITIONS[annotation_position], xref="x domain", y=y,
-                                yref="y")
+            self.add_annotation(
+                **({"font": annotation_font} if annotation_font else {}),
+                showarrow=False,
+                text=annotation_text,
+                **HLINE_POSITIONS[annotation_position],
+                xref="x domain",
+                y=y,
+                yref="y",
+            )
         return self
 
-    def add_vline(self, x: float, *, line: dict, annotation_text: str | None = None,
-                  annotation_position: str = "top right", annotation_font: dict | None = None) -> "Figure":
+    def add_vline(
+        self,
+        x: float,
+        *,
+        line: dict,
+        annotation_text: str | None = None,
+        annotation_position: str = "top right",
+        annotation_font: dict | None = None,
+    ) -> Figure:
         """A vertical line over the plot at x, with an optional annotation (as plotly's add_vline)."""
         self["layout"].setdefault("shapes", []).append(
-            {"line": dict(line), "type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"})
+            {"line": dict(line), "type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}
+        )
         if annotation_text is not None:
             position = VLINE_POSITIONS[annotation_position]
-            self.add_annotation(**({"font": annotation_font} if annotation_font else {}), showarrow=False,
-                                text=annotation_text, x=x, xanchor=position["xanchor"], xref="x", y=position["y"],
-                                yanchor=position["yanchor"], yref="y domain")
+            self.add_annotation(
+                **({"font": annotation_font} if annotation_font else {}),
+                showarrow=False,
+                text=annotation_text,
+                x=x,
+                xanchor=position["xanchor"],
+                xref="x",
+                y=position["y"],
+                yanchor=position["yanchor"],
+                yref="y domain",
+            )
         return self
 
     def specification(self) -> dict:
@@ -177,5 +225,7 @@ class Figure(dict):
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         import json
 
-        return {"application/vnd.plotly.v1+json": json.loads(self.to_json()),
-                "text/plain": f"<Figure: {self.title or 'zonder titel'}>"}
+        return {
+            "application/vnd.plotly.v1+json": json.loads(self.to_json()),
+            "text/plain": f"<Figure: {self.title or 'zonder titel'}>",
+        }

@@ -7,18 +7,21 @@ its code, labelled as a schematic. Never invented polygons.
 
 from __future__ import annotations
 
-
 import pandas as pd
 
+from trendbreuk import formatting as fmt
 from trendbreuk.charts.figure import Figure, colorscale
 from trendbreuk.charts.trend import title_layout
 from trendbreuk.geography.areas import Region
-from trendbreuk import formatting as fmt
 
 VALUE_SCALE = "Cividis"  # perceptually uniform and colour-blind-safe
 CATEGORY_COLOURS = {"slechter": "#E69F00", "gelijk": "#DDDDDD", "beter": "#56B4E9", "onbekend": "#FFFFFF"}
-CATEGORY_LABELS = {"slechter": "duidelijk slechter", "gelijk": "niet duidelijk anders", "beter": "duidelijk beter",
-                   "onbekend": "niet te beoordelen"}
+CATEGORY_LABELS = {
+    "slechter": "duidelijk slechter",
+    "gelijk": "niet duidelijk anders",
+    "beter": "duidelijk beter",
+    "onbekend": "niet te beoordelen",
+}
 SUBREGIO_LINES = ["#000000", "#555555", "#999999", "#333333"]
 
 
@@ -36,8 +39,16 @@ def _hover(region: Region, values: pd.DataFrame, unit: str, decimals: int) -> di
     return text
 
 
-def figure_map(values: pd.DataFrame, region: Region, *, title: str, unit: str = "%", decimals: int = 1,
-               boundaries=None, highlight: str | None = None) -> Figure:
+def figure_map(
+    values: pd.DataFrame,
+    region: Region,
+    *,
+    title: str,
+    unit: str = "%",
+    decimals: int = 1,
+    boundaries=None,
+    highlight: str | None = None,
+) -> Figure:
     """values: area_code plus `value` (numbers) or `category` (slechter/gelijk/beter/onbekend).
     boundaries: the (gemeenten, subregios, region) GeoDataFrames of geography.boundaries.region_boundaries."""
     if "value" not in values and "category" not in values:
@@ -48,10 +59,16 @@ def figure_map(values: pd.DataFrame, region: Region, *, title: str, unit: str = 
         title = f"{title}<br><sup>Schematische kaart: elk vak is een gemeente, geen echte grenzen</sup>"
     else:
         fig = _boundary_map(values, region, boundaries, hover, unit, highlight)
-    fig.update_layout(separators=",.",
-                      font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
-                      margin=dict(l=10, r=10, b=10), height=520, template="simple_white", **title_layout(title),
-                      legend=dict(orientation="h", y=-0.02, x=0), hoverlabel=dict(bgcolor="white"))
+    fig.update_layout(
+        separators=",.",
+        font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
+        margin=dict(l=10, r=10, b=10),
+        height=520,
+        template="simple_white",
+        **title_layout(title),
+        legend=dict(orientation="h", y=-0.02, x=0),
+        hoverlabel=dict(bgcolor="white"),
+    )
     return fig
 
 
@@ -61,8 +78,13 @@ def _category_traces(values: pd.DataFrame):
 
 
 def _tile_map(values: pd.DataFrame, region: Region, hover: dict[str, str], unit: str, highlight: str | None) -> Figure:
-    tiles = pd.DataFrame([{"area_code": g.code, "name": g.name, "subregio": g.subregio_code,
-                           "x": g.tile[0], "y": -g.tile[1]} for g in region.gemeenten if g.tile is not None])
+    tiles = pd.DataFrame(
+        [
+            {"area_code": g.code, "name": g.name, "subregio": g.subregio_code, "x": g.tile[0], "y": -g.tile[1]}
+            for g in region.gemeenten
+            if g.tile is not None
+        ]
+    )
     if len(tiles) < len(region.gemeenten):
         raise ValueError(f"region {region.name}: not every gemeente has a tile position in config/regions.yaml")
     data = tiles.merge(values, on="area_code", how="left")
@@ -70,31 +92,58 @@ def _tile_map(values: pd.DataFrame, region: Region, hover: dict[str, str], unit:
     line_colour = {s.code: SUBREGIO_LINES[i % len(SUBREGIO_LINES)] for i, s in enumerate(region.subregios)}
     outline = [3 if code == highlight else 1 for code in data["area_code"]]
     # labels of at most two lines of 10 characters (the full name is in the hover text and the table)
-    common = dict(mode="markers+text", text=tile_labels(list(data["name"]), 10), textfont=dict(size=10),
-                  hoverinfo="text")
+    common = dict(
+        mode="markers+text", text=tile_labels(list(data["name"]), 10), textfont=dict(size=10), hoverinfo="text"
+    )
     if "category" in data:
         data["category"] = data["category"].fillna("onbekend")
         for category, rows in _category_traces(data):
             fig.add_trace(
                 "scatter",
-                x=rows["x"], y=rows["y"], name=CATEGORY_LABELS[category], hovertext=[hover[c] for c in rows["area_code"]],
-                marker=dict(symbol="square", size=62, color=CATEGORY_COLOURS[category],
-                            line=dict(color=[line_colour[s] for s in rows["subregio"]], width=[outline[i] for i in rows.index])),
-                **{**common, "text": tile_labels(list(rows["name"]), 10)})
+                x=rows["x"],
+                y=rows["y"],
+                name=CATEGORY_LABELS[category],
+                hovertext=[hover[c] for c in rows["area_code"]],
+                marker=dict(
+                    symbol="square",
+                    size=62,
+                    color=CATEGORY_COLOURS[category],
+                    line=dict(color=[line_colour[s] for s in rows["subregio"]], width=[outline[i] for i in rows.index]),
+                ),
+                **{**common, "text": tile_labels(list(rows["name"]), 10)},
+            )
     else:
         label_colours = _label_colours(data["value"])
         fig.add_trace(
             "scatter",
-            x=data["x"], y=data["y"], name="", showlegend=False, hovertext=[hover[c] for c in data["area_code"]],
-            marker=dict(symbol="square", size=62, color=data["value"], colorscale=colorscale(VALUE_SCALE), showscale=True,
-                        colorbar=dict(title=unit, ticksuffix="%" if unit == "%" else ""),
-                        line=dict(color=[line_colour[s] for s in data["subregio"]], width=outline)),
-            **{**common, "textfont": dict(size=10, color=label_colours)})
+            x=data["x"],
+            y=data["y"],
+            name="",
+            showlegend=False,
+            hovertext=[hover[c] for c in data["area_code"]],
+            marker=dict(
+                symbol="square",
+                size=62,
+                color=data["value"],
+                colorscale=colorscale(VALUE_SCALE),
+                showscale=True,
+                colorbar=dict(title=unit, ticksuffix="%" if unit == "%" else ""),
+                line=dict(color=[line_colour[s] for s in data["subregio"]], width=outline),
+            ),
+            **{**common, "textfont": dict(size=10, color=label_colours)},
+        )
     for subregio in region.subregios:  # subregio name above the left-most tile of its top row
         rows = tiles[tiles["subregio"] == subregio.code]
         top = rows[rows["y"] == rows["y"].max()].sort_values("x").iloc[0]
-        fig.add_annotation(x=top["x"] - 0.45, y=top["y"] + 0.5, text=f"<i>{subregio.name}</i>", xanchor="left",
-                           yanchor="bottom", showarrow=False, font=dict(size=11, color="#333"))
+        fig.add_annotation(
+            x=top["x"] - 0.45,
+            y=top["y"] + 0.5,
+            text=f"<i>{subregio.name}</i>",
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            font=dict(size=11, color="#333"),
+        )
     fig.update_xaxes(visible=False, range=[tiles["x"].min() - 0.8, tiles["x"].max() + 0.8])
     fig.update_yaxes(visible=False, range=[tiles["y"].min() - 0.8, tiles["y"].max() + 1.0], scaleanchor="x")
     return fig
@@ -108,12 +157,15 @@ def _rings(geometry):
         yield list(xs), list(ys)
 
 
-def _boundary_map(values: pd.DataFrame, region: Region, boundaries, hover: dict[str, str], unit: str,
-                  highlight: str | None) -> Figure:
+def _boundary_map(
+    values: pd.DataFrame, region: Region, boundaries, hover: dict[str, str], unit: str, highlight: str | None
+) -> Figure:
     """Filled polygons on plain axes in the RD projection (EPSG:28992). Deliberately not a plotly 'geo'
     map: that fetches its base map from the internet when viewed, which a mailed report cannot do."""
     gemeenten, subregios, _ = boundaries
-    data = gemeenten[["code", "geometry"]].rename(columns={"code": "area_code"}).merge(values, on="area_code", how="left")
+    data = (
+        gemeenten[["code", "geometry"]].rename(columns={"code": "area_code"}).merge(values, on="area_code", how="left")
+    )
     fig = Figure()
     if "category" in data:
         data["category"] = data["category"].fillna("onbekend")
@@ -125,12 +177,27 @@ def _boundary_map(values: pd.DataFrame, region: Region, boundaries, hover: dict[
     _fill(fig, data["geometry"], colours, legend_of, [hover[c] for c in data["area_code"]])
     for i, row in enumerate(subregios.itertuples()):
         for j, (xs, ys) in enumerate(_rings(row.geometry)):
-            fig.add_trace("scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", line=dict(color="#000000", width=2.4),
-                          name="grens subregio", showlegend=(i == 0 and j == 0))
+            fig.add_trace(
+                "scatter",
+                x=xs,
+                y=ys,
+                mode="lines",
+                hoverinfo="skip",
+                line=dict(color="#000000", width=2.4),
+                name="grens subregio",
+                showlegend=(i == 0 and j == 0),
+            )
     if highlight and highlight in set(data["area_code"]):
         for xs, ys in _rings(data.loc[data["area_code"] == highlight, "geometry"].iloc[0]):
-            fig.add_trace("scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
-                          line=dict(color="#CC79A7", width=4))
+            fig.add_trace(
+                "scatter",
+                x=xs,
+                y=ys,
+                mode="lines",
+                hoverinfo="skip",
+                showlegend=False,
+                line=dict(color="#CC79A7", width=4),
+            )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     return fig
@@ -144,9 +211,22 @@ def _value_colours(fig: Figure, values: pd.Series, unit: str) -> list[str]:
         return ["#FFFFFF"] * len(values)
     low, high = values.min(), values.max()
     span = (high - low) or 1.0
-    fig.add_trace("scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-                  marker=dict(colorscale=colorscale(VALUE_SCALE), cmin=low, cmax=high, color=[low, high], showscale=True,
-                              colorbar=dict(title=unit, ticksuffix="%" if unit == "%" else "")))
+    fig.add_trace(
+        "scatter",
+        x=[None],
+        y=[None],
+        mode="markers",
+        showlegend=False,
+        hoverinfo="skip",
+        marker=dict(
+            colorscale=colorscale(VALUE_SCALE),
+            cmin=low,
+            cmax=high,
+            color=[low, high],
+            showscale=True,
+            colorbar=dict(title=unit, ticksuffix="%" if unit == "%" else ""),
+        ),
+    )
     return [sample_colorscale(VALUE_SCALE, [(v - low) / span])[0] if pd.notna(v) else "#FFFFFF" for v in values]
 
 
@@ -168,17 +248,35 @@ def _fill(fig: Figure, geometries, colours, legend_of, hover: list[str]) -> None
                 shown_in_legend.add(legend)
             fig.add_trace(
                 "scatter",
-                x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=dict(color="#666666", width=0.7),
-                hoveron="fills", hoverinfo="text", text=text, name=legend or "", legendgroup=legend or "",
-                showlegend=first)
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=colour,
+                line=dict(color="#666666", width=0.7),
+                hoveron="fills",
+                hoverinfo="text",
+                text=text,
+                name=legend or "",
+                legendgroup=legend or "",
+                showlegend=first,
+            )
 
 
 NO_FIGURE = "geen cijfer"
 SIMPLIFY_METRES = 3.0  # less than a pixel on a wijk-sized map; keeps a profile small
 
 
-def figure_area_map(values: pd.DataFrame, shapes=None, *, title: str, unit: str = "%", decimals: int = 1,
-                    highlight: tuple[str, ...] = (), word: str = "buurt") -> Figure:
+def figure_area_map(
+    values: pd.DataFrame,
+    shapes=None,
+    *,
+    title: str,
+    unit: str = "%",
+    decimals: int = 1,
+    highlight: tuple[str, ...] = (),
+    word: str = "buurt",
+) -> Figure:
     """Buurten (or other small areas) coloured by a value.
 
     values: one row per area to draw, with area_code, area_name, value (NaN where CBS gives none), and optionally
@@ -192,8 +290,10 @@ def figure_area_map(values: pd.DataFrame, shapes=None, *, title: str, unit: str 
     if shapes is None:
         rows = _area_tiles(fig, values, hover, unit, highlight)
         height = min(height, 200 + 100 * rows)
-        title = (f"{title}<br><sup>Schematisch: elk vak is een {word}, in volgorde van de {word}code; "
-                 "geen echte ligging</sup>")
+        title = (
+            f"{title}<br><sup>Schematisch: elk vak is een {word}, in volgorde van de {word}code; "
+            "geen echte ligging</sup>"
+        )
     else:
         data = shapes[["code", "geometry"]].rename(columns={"code": "area_code"}).merge(values, on="area_code")
         geometries = data["geometry"].simplify(SIMPLIFY_METRES, preserve_topology=True)
@@ -206,14 +306,28 @@ def figure_area_map(values: pd.DataFrame, shapes=None, *, title: str, unit: str 
 
             outline = union_all(list(chosen["geometry"])).simplify(SIMPLIFY_METRES)
             for j, (xs, ys) in enumerate(_rings(outline)):
-                fig.add_trace("scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", name="dit gebied",
-                              showlegend=j == 0, line=dict(color="#CC79A7", width=4))
+                fig.add_trace(
+                    "scatter",
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    hoverinfo="skip",
+                    name="dit gebied",
+                    showlegend=j == 0,
+                    line=dict(color="#CC79A7", width=4),
+                )
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(separators=",.",
-                      font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
-                      margin=dict(l=10, r=10, b=10), height=height, template="simple_white", **title_layout(title),
-                      legend=dict(orientation="h", y=-0.02, x=0), hoverlabel=dict(bgcolor="white"))
+    fig.update_layout(
+        separators=",.",
+        font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13),
+        margin=dict(l=10, r=10, b=10),
+        height=height,
+        template="simple_white",
+        **title_layout(title),
+        legend=dict(orientation="h", y=-0.02, x=0),
+        hoverlabel=dict(bgcolor="white"),
+    )
     return fig
 
 
@@ -258,12 +372,26 @@ def _area_tiles(fig: Figure, values: pd.DataFrame, hover: dict[str, str], unit: 
     labels = _label_colours(data["value"])
     outlined = len(set(highlight) & set(data["area_code"])) < len(data)
     fig.add_trace(
-        "scatter", x=data["x"], y=data["y"], mode="markers+text", name="", showlegend=False, hoverinfo="text",
+        "scatter",
+        x=data["x"],
+        y=data["y"],
+        mode="markers+text",
+        name="",
+        showlegend=False,
+        hoverinfo="text",
         hovertext=[hover[c] for c in data["area_code"]],
-        text=tile_labels(list(data["area_name"])), textfont=dict(size=10, color=labels),
-        marker=dict(symbol="square", size=66, color=colours,
-                    line=dict(color=["#CC79A7" if outlined and c in highlight else "#666666" for c in data["area_code"]],
-                              width=[4 if outlined and c in highlight else 1 for c in data["area_code"]])))
+        text=tile_labels(list(data["area_name"])),
+        textfont=dict(size=10, color=labels),
+        marker=dict(
+            symbol="square",
+            size=66,
+            color=colours,
+            line=dict(
+                color=["#CC79A7" if outlined and c in highlight else "#666666" for c in data["area_code"]],
+                width=[4 if outlined and c in highlight else 1 for c in data["area_code"]],
+            ),
+        ),
+    )
     fig.update_xaxes(visible=False, range=[-0.8, columns - 0.2])
     fig.update_yaxes(visible=False, range=[data["y"].min() - 0.8, 0.8], scaleanchor="x")
     return int(-data["y"].min()) + 1

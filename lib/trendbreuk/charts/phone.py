@@ -19,10 +19,10 @@ import textwrap
 
 from trendbreuk.charts.trend import wrap_title
 
-PHONE_WIDTH = 600      # px: below this box width a chart takes its phone layout
-TITLE_CHARS = 34       # characters per title line at 16 px in about 350 px
-LABEL_CHARS = 52       # characters of a category label above its row at 11 px
-ROW_PITCH = 52         # px per category row: the label above, the bar or marker below
+PHONE_WIDTH = 600  # px: below this box width a chart takes its phone layout
+TITLE_CHARS = 34  # characters per title line at 16 px in about 350 px
+LABEL_CHARS = 52  # characters of a category label above its row at 11 px
+ROW_PITCH = 52  # px per category row: the label above, the bar or marker below
 MAX_TICKS = 5
 
 
@@ -76,24 +76,63 @@ def phone_layout(spec: dict) -> dict:
     # the legend as a list under the chart, one line an entry, at the bottom of the chart's box
     entries = sum(1 for t in traces if t.get("showlegend", True) is not False and t.get("name"))
     bottom = 56 + 19 * entries if entries else 50
-    update: dict = {"title.text": text, "title.font.size": 15, "title.yref": "container", "title.y": 1,
-                    "title.yanchor": "top", "title.pad.t": 18, "margin.t": top, "margin.r": 12, "margin.l": 48,
-                    "margin.b": bottom, "legend.orientation": "v", "legend.x": 0, "legend.xanchor": "left",
-                    "legend.yref": "container", "legend.y": 0, "legend.yanchor": "bottom", "legend.font.size": 11}
+    update: dict = {
+        "title.text": text,
+        "title.font.size": 15,
+        "title.yref": "container",
+        "title.y": 1,
+        "title.yanchor": "top",
+        "title.pad.t": 18,
+        "margin.t": top,
+        "margin.r": 12,
+        "margin.l": 48,
+        "margin.b": bottom,
+        "legend.orientation": "v",
+        "legend.x": 0,
+        "legend.xanchor": "left",
+        "legend.yref": "container",
+        "legend.y": 0,
+        "legend.yanchor": "bottom",
+        "legend.font.size": 11,
+    }
     yaxis = layout.get("yaxis") or {}
     categories = list(yaxis.get("categoryarray") or []) or _categories(traces, "y")
     if categories and not layout.get("xaxis", {}).get("scaleanchor") and not yaxis.get("scaleanchor"):
         # labels above their rows, across the whole width
         annotations = [a for a in layout.get("annotations") or []]
-        annotations += [dict(x=0, xref="paper", xanchor="left", y=c, yref="y", yanchor="bottom", yshift=11,
-                             text=_short(c, LABEL_CHARS), showarrow=False, align="left",
-                             font=dict(size=11, color="#1a1a1a")) for c in categories]
-        update.update({"yaxis.showticklabels": False, "yaxis.ticks": "", "margin.l": 8, "annotations": annotations,
-                       "bargap": 0.55, "height": ROW_PITCH * len(categories) + top + bottom + 10})
+        annotations += [
+            dict(
+                x=0,
+                xref="paper",
+                xanchor="left",
+                y=c,
+                yref="y",
+                yanchor="bottom",
+                yshift=11,
+                text=_short(c, LABEL_CHARS),
+                showarrow=False,
+                align="left",
+                font=dict(size=11, color="#1a1a1a"),
+            )
+            for c in categories
+        ]
+        update.update(
+            {
+                "yaxis.showticklabels": False,
+                "yaxis.ticks": "",
+                "margin.l": 8,
+                "annotations": annotations,
+                "bargap": 0.55,
+                "height": ROW_PITCH * len(categories) + top + bottom + 10,
+            }
+        )
     xaxis = layout.get("xaxis") or {}
     ticktext, tickvals = xaxis.get("ticktext"), xaxis.get("tickvals")
-    if isinstance(ticktext, (list, tuple)) and isinstance(tickvals, (list, tuple)) and (
-            len(ticktext) > MAX_TICKS or any(re.fullmatch(r"\d{4}-\d{4}", str(t)) for t in ticktext)):
+    if (
+        isinstance(ticktext, (list, tuple))
+        and isinstance(tickvals, (list, tuple))
+        and (len(ticktext) > MAX_TICKS or any(re.fullmatch(r"\d{4}-\d{4}", str(t)) for t in ticktext))
+    ):
         keep = list(range(len(ticktext)))
         if len(ticktext) > MAX_TICKS:
             step = -(-(len(ticktext) - 1) // (MAX_TICKS - 1))
@@ -112,8 +151,9 @@ def phone_layout(spec: dict) -> dict:
         update["xaxis.nticks"] = MAX_TICKS + 1
     if not categories and not yaxis.get("scaleanchor"):
         # the axis title smaller and close to its ticks, so that a unit such as "achterstand (procentpunt)" fits
-        update.update({"margin.l": 58, "yaxis.title.font.size": 11, "yaxis.title.standoff": 2,
-                       "yaxis.tickfont.size": 11})
+        update.update(
+            {"margin.l": 58, "yaxis.title.font.size": 11, "yaxis.title.standoff": 2, "yaxis.tickfont.size": 11}
+        )
     if not categories and layout.get("height"):
         margin = layout.get("margin") or {}
         plot = layout["height"] - (margin.get("t") or 100) - (margin.get("b") or 80)
@@ -133,6 +173,10 @@ def phone_layout(spec: dict) -> dict:
 def tile_traces(spec: dict) -> list[int]:
     """The traces drawn as squares one axis unit apart (the schematic maps): their marker size is in pixels, so the
     page sizes them to the unit's length in pixels at every width (reports.page.fit_script)."""
-    return [i for i, trace in enumerate(spec.get("data") or [])
-            if isinstance(trace.get("marker"), dict) and trace["marker"].get("symbol") == "square"
-            and "text" in str(trace.get("mode", ""))]
+    return [
+        i
+        for i, trace in enumerate(spec.get("data") or [])
+        if isinstance(trace.get("marker"), dict)
+        and trace["marker"].get("symbol") == "square"
+        and "text" in str(trace.get("mode", ""))
+    ]

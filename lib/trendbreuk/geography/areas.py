@@ -11,7 +11,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from trendbreuk import io, paths
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
@@ -268,7 +267,7 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name_key(name)).strip("-")
 
 
-REGION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")      # zuid-limburg: part of commands, never of a path
+REGION_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")  # zuid-limburg: part of commands, never of a path
 AREA_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,15}$")  # ZL, PS, VR01S: part of report file names
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -278,8 +277,11 @@ def check_code(value, pattern: re.Pattern, where: str, what: str) -> str:
     the file and field. Codes become parts of file names: no '/', '..' or spaces get in."""
     text = str(value if value is not None else "").strip()
     if not pattern.match(text):
-        raise RegionsConfigError(f"{where}: {what} '{text}' is not a valid code (letters, digits"
-                                 + (", '-'" if pattern is REGION_KEY else ", '_'") + "; no '/', '.' or spaces)")
+        raise RegionsConfigError(
+            f"{where}: {what} '{text}' is not a valid code (letters, digits"
+            + (", '-'" if pattern is REGION_KEY else ", '_'")
+            + "; no '/', '.' or spaces)"
+        )
     return text
 
 
@@ -290,15 +292,18 @@ def check_name(value, where: str, what: str = "name") -> str:
         raise RegionsConfigError(f"{where}: no {what}; give one ({what}: ...)")
     text = str(value).strip()
     if CONTROL.search(text) or len(text) > 120:
-        raise RegionsConfigError(f"{where}: {what} {text[:40]!r} has control characters or is longer than 120 "
-                                 "characters")
+        raise RegionsConfigError(
+            f"{where}: {what} {text[:40]!r} has control characters or is longer than 120 characters"
+        )
     return text
 
 
 def _mapping(value, where: str, what: str) -> dict:
     if not isinstance(value, dict):
-        raise RegionsConfigError(f"{where}: {what} should be a mapping (key: value lines), not "
-                                 f"{'nothing' if value is None else type(value).__name__}")
+        raise RegionsConfigError(
+            f"{where}: {what} should be a mapping (key: value lines), not "
+            f"{'nothing' if value is None else type(value).__name__}"
+        )
     return value
 
 
@@ -309,7 +314,9 @@ def _number(raw: dict, field: str, default, kind, where: str):
     try:
         return kind(value)
     except (TypeError, ValueError):
-        raise RegionsConfigError(f"{where}: {field} '{value}' is not a {'whole ' if kind is int else ''}number") from None
+        raise RegionsConfigError(
+            f"{where}: {field} '{value}' is not a {'whole ' if kind is int else ''}number"
+        ) from None
 
 
 def load_regions(path: Path | None = None) -> RegionsConfig:
@@ -344,11 +351,15 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
                 seen[code] = key
                 name = check_name(g.get("name"), f"{s_where}, gemeente {code}")
                 tile = g.get("tile")
-                if tile is not None and not (isinstance(tile, (list, tuple)) and len(tile) == 2
-                                             and all(isinstance(t, (int, float)) for t in tile)):
+                if tile is not None and not (
+                    isinstance(tile, (list, tuple))
+                    and len(tile) == 2
+                    and all(isinstance(t, (int, float)) for t in tile)
+                ):
                     raise RegionsConfigError(f"{s_where}, gemeente {code}: tile should be [column, row], not {tile!r}")
-                gemeenten.append(Gemeente(code=code, name=name, subregio_code=s_code,
-                                          tile=tuple(tile) if tile is not None else None))
+                gemeenten.append(
+                    Gemeente(code=code, name=name, subregio_code=s_code, tile=tuple(tile) if tile is not None else None)
+                )
             if not gemeenten:
                 raise RegionsConfigError(f"{s_where} has no gemeenten")
             subregios.append(Subregio(code=s_code, name=s_name, gemeenten=tuple(gemeenten)))
@@ -357,8 +368,10 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
         r_code = check_code(spec.get("code"), AREA_CODE, where, "code")
         for code in (r_code, *(s.code for s in subregios)):
             if code in area_codes and not (code == r_code and area_codes[code] == key):
-                raise RegionsConfigError(f"{where}: code {code} is also used by {area_codes[code]}: a region or "
-                                         "subregio code names its reports, so it must be unique")
+                raise RegionsConfigError(
+                    f"{where}: code {code} is also used by {area_codes[code]}: a region or "
+                    "subregio code names its reports, so it must be unique"
+                )
             area_codes[code] = key
         r_name = check_name(spec.get("name"), where)
         members = {g.code for s in subregios for g in s.gemeenten}
@@ -377,11 +390,16 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
                 raise RegionsConfigError(f"{f_where}: {outside} lie in gemeenten outside {r_name}")
             if len(set(codes)) < len(codes):
                 raise RegionsConfigError(f"{f_where}: a code appears twice")
-            focus.append(FocusArea(name=check_name(f["name"], f_where), region_key=key, codes=codes,
-                                   note=str(f.get("note", ""))))
+            focus.append(
+                FocusArea(name=check_name(f["name"], f_where), region_key=key, codes=codes, note=str(f.get("note", "")))
+            )
         regions[key] = Region(
-            key=key, code=r_code, name=r_name, subregios=tuple(subregios),
-            source_note=str(spec.get("source_note", "")), focus_areas=tuple(focus),
+            key=key,
+            code=r_code,
+            name=r_name,
+            subregios=tuple(subregios),
+            source_note=str(spec.get("source_note", "")),
+            focus_areas=tuple(focus),
         )
     if not regions:
         raise RegionsConfigError(f"{path}: no regions configured (regions: with at least one region)")
@@ -389,7 +407,8 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
     for number, b in enumerate(raw.get("benchmarks") or [], start=1):
         b = _mapping(b, f"{path}: benchmark {number}", "a benchmark")
         benchmarks[check_code(b.get("code"), AREA_CODE, f"{path}: benchmark {number}", "code")] = check_name(
-            b.get("name"), f"{path}: benchmark {number}")
+            b.get("name"), f"{path}: benchmark {number}"
+        )
     config = RegionsConfig(
         regions=regions,
         default_region=str(raw.get("default_region") or next(iter(regions))),
@@ -402,10 +421,13 @@ def load_regions(path: Path | None = None) -> RegionsConfig:
         path=path,
     )
     if not 0 < config.target_share_closed <= 1:
-        raise RegionsConfigError(f"{path}: target_share_closed {config.target_share_closed} should lie between 0 and 1 "
-                                 "(0.25 is a quarter)")
+        raise RegionsConfigError(
+            f"{path}: target_share_closed {config.target_share_closed} should lie between 0 and 1 (0.25 is a quarter)"
+        )
     if config.default_region not in regions:
         raise RegionsConfigError(f"{path}: default_region '{config.default_region}' is not among {list(regions)}")
     if config.default_benchmark not in benchmarks:
-        raise RegionsConfigError(f"{path}: default_benchmark '{config.default_benchmark}' is not among {list(benchmarks)}")
+        raise RegionsConfigError(
+            f"{path}: default_benchmark '{config.default_benchmark}' is not among {list(benchmarks)}"
+        )
     return config

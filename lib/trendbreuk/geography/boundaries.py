@@ -11,18 +11,26 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from trendbreuk import io, paths
-from trendbreuk.geography.areas import (AreaLookupError, Region, gemeenten_of, level_of, normalise_gemeente_code,
-                                       wijken_of)
+from trendbreuk.geography.areas import (
+    AreaLookupError,
+    Region,
+    gemeenten_of,
+    level_of,
+    normalise_gemeente_code,
+    wijken_of,
+)
 from trendbreuk.http import download
 
 PDOK_ENV = "TRENDBREUK_PDOK_URL"
-PDOK_URL = ("https://service.pdok.nl/cbs/gebiedsindelingen/{year}/wfs/v1_0?service=WFS&version=2.0.0"
-            "&request=GetFeature&typeNames=gebiedsindelingen:gemeente_gegeneraliseerd&outputFormat=json"
-            "&srsName=EPSG:4326")
+PDOK_URL = (
+    "https://service.pdok.nl/cbs/gebiedsindelingen/{year}/wfs/v1_0?service=WFS&version=2.0.0"
+    "&request=GetFeature&typeNames=gebiedsindelingen:gemeente_gegeneraliseerd&outputFormat=json"
+    "&srsName=EPSG:4326"
+)
 # Column names under which common boundary files carry the gemeente code and name, compared case-insensitively
 # (CBS/PDOK: statcode/statnaam; PDOK bestuurlijke gebieden: gemeenteCode/gemeenteNaam; CBS wijk- en buurtkaart:
 # GM_CODE/GM_NAAM).
@@ -33,8 +41,10 @@ RD = "EPSG:28992"
 # Buurten: the PDOK service of the CBS wijk- en buurtkaart, one layer per year, asked per gemeente (the whole country
 # is some 14,000 ungeneralised polygons) and page by page (PDOK answers at most 1,000 features at a time).
 BUURTEN_ENV = "TRENDBREUK_PDOK_BUURTEN_URL"
-BUURTEN_URL = ("https://service.pdok.nl/cbs/wijkenbuurten/{year}/wfs/v1_0?service=WFS&version=2.0.0"
-               "&request=GetFeature&typeNames={layer}&outputFormat=json&srsName=EPSG:4326")
+BUURTEN_URL = (
+    "https://service.pdok.nl/cbs/wijkenbuurten/{year}/wfs/v1_0?service=WFS&version=2.0.0"
+    "&request=GetFeature&typeNames={layer}&outputFormat=json&srsName=EPSG:4326"
+)
 
 
 def buurten_layer(year: int) -> str:
@@ -42,6 +52,7 @@ def buurten_layer(year: int) -> str:
     'wijkenbuurten2020:cbs_buurten_2020' in the editions before. The properties used (buurtcode, buurtnaam,
     gemeentecode, water) have the same names in both."""
     return "wijkenbuurten:buurten" if year >= 2022 else f"wijkenbuurten{year}:cbs_buurten_{year}"
+
 
 BUURTEN_PAGE = 1000
 # PDOK wijkenbuurten: buurtcode/buurtnaam; CBS wijk- en buurtkaart files: BU_CODE/BU_NAAM; statcode/statnaam.
@@ -57,8 +68,15 @@ def boundaries_path(year: int, root: Path | None = None) -> Path:
     return paths.raw_dir(root) / "geo" / f"gemeente_{year}" / f"gemeente_{year}.geojson"
 
 
-def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = False, timeout: float = 120.0,
-                     gemeenten: tuple[str, ...] = (), accept_smaller: bool = False) -> Path:
+def fetch_boundaries(
+    year: int,
+    *,
+    root: Path | None = None,
+    refresh: bool = False,
+    timeout: float = 120.0,
+    gemeenten: tuple[str, ...] = (),
+    accept_smaller: bool = False,
+) -> Path:
     """Download the generalised gemeente boundaries of `year` from PDOK into data/raw/geo/ with a manifest.
 
     An existing download is used as it is; with refresh=True the old file and manifest are replaced only
@@ -81,21 +99,30 @@ def fetch_boundaries(year: int, *, root: Path | None = None, refresh: bool = Fal
     codes = feature_codes(payload)
     missing = sorted(set(gemeenten) - codes)
     if missing:
-        problems.append(f"it lacks {len(missing)} configured gemeente(n): {', '.join(missing[:10])}"
-                        f"{' ...' if len(missing) > 10 else ''} (boundaries of another year's indeling?)")
+        problems.append(
+            f"it lacks {len(missing)} configured gemeente(n): {', '.join(missing[:10])}"
+            f"{' ...' if len(missing) > 10 else ''} (boundaries of another year's indeling?)"
+        )
     if target.is_file():
         lost = sorted(feature_codes(json.loads(target.read_text(encoding="utf-8"))) - codes)
         if lost:
             problems.append(f"it lacks {len(lost)} gemeente(n) that {target} has: {', '.join(lost[:10])}")
     if problems and not accept_smaller:
         kept = f"{target} stays in use" if target.is_file() else "nothing was saved"
-        raise BoundaryError(f"gemeentegrenzen {year} from {url} refused: {'; '.join(problems)}. {kept}; to take them "
-                            f"anyway: trendbreuk fetch boundaries {year} --refresh --accept-smaller")
+        raise BoundaryError(
+            f"gemeentegrenzen {year} from {url} refused: {'; '.join(problems)}. {kept}; to take them "
+            f"anyway: trendbreuk fetch boundaries {year} --refresh --accept-smaller"
+        )
     with io.atomic_directory(target.parent) as tmp:
         (tmp / target.name).write_bytes(response.body)
-        manifest = {"url": url, "year": year, "retrieved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "features": len(payload["features"]), "sha256": io.sha256_file(tmp / target.name),
-                    "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK)"}
+        manifest = {
+            "url": url,
+            "year": year,
+            "retrieved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "features": len(payload["features"]),
+            "sha256": io.sha256_file(tmp / target.name),
+            "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK)",
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return target
 
@@ -128,8 +155,13 @@ def read_boundaries(path: Path, code_field: str | None = None, crs: str | None =
     degrees (the GeoJSON default); otherwise pass `crs` (for example crs="EPSG:28992").
     """
     path = Path(path)
-    frame, field = _read_with_codes(path, code_field, CODE_FIELDS, "gemeente",
-                                    "fetch boundaries first (trendbreuk.geography.boundaries.fetch_boundaries)")
+    frame, field = _read_with_codes(
+        path,
+        code_field,
+        CODE_FIELDS,
+        "gemeente",
+        "fetch boundaries first (trendbreuk.geography.boundaries.fetch_boundaries)",
+    )
     name_field = _column(frame.columns, NAME_FIELDS)
     frame = frame.assign(code=frame[field], name=frame[name_field] if name_field else frame[field])
     frame = frame[["code", "name", "geometry"]]
@@ -149,8 +181,10 @@ def _read_with_codes(path: Path, code_field: str | None, candidates: tuple[str, 
     frame = gpd.read_file(path)
     field = code_field or _column(frame.columns, candidates)
     if field is None or field not in frame.columns:
-        raise BoundaryError(f"{path}: no {what} code column (looked for {', '.join(candidates)} in any letter case; "
-                            f"the file has {', '.join(map(str, frame.columns))}); pass code_field=")
+        raise BoundaryError(
+            f"{path}: no {what} code column (looked for {', '.join(candidates)} in any letter case; "
+            f"the file has {', '.join(map(str, frame.columns))}); pass code_field="
+        )
     return frame, field
 
 
@@ -166,7 +200,8 @@ def _declared_and_valid(frame, path: Path, crs: str | None):
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
             raise BoundaryError(
                 f"{path} declares no coordinate system and its coordinates (x {minx:.0f} to {maxx:.0f}) are not "
-                "degrees; give the file its .prj or CRS, or pass crs= (RD New is 'EPSG:28992')")
+                "degrees; give the file its .prj or CRS, or pass crs= (RD New is 'EPSG:28992')"
+            )
         frame = frame.set_crs("EPSG:4326")
     invalid = ~frame.geometry.is_valid
     frame.loc[invalid, "geometry"] = frame.loc[invalid, "geometry"].map(make_valid)
@@ -182,13 +217,15 @@ def region_boundaries(boundaries, region: Region):
     """
     import pandas as pd
 
-    members = pd.DataFrame([{"code": g.code, "gemeente": g.name, "subregio_code": g.subregio_code}
-                            for g in region.gemeenten])
+    members = pd.DataFrame(
+        [{"code": g.code, "gemeente": g.name, "subregio_code": g.subregio_code} for g in region.gemeenten]
+    )
     missing = sorted(set(members["code"]) - set(boundaries["code"]))
     if missing:
         raise BoundaryError(
             f"{boundaries.attrs.get('source', 'boundaries')}: configured gemeenten missing: {', '.join(missing)}; "
-            "are these boundaries of another year's indeling?")
+            "are these boundaries of another year's indeling?"
+        )
     gemeenten = boundaries.merge(members, on="code").to_crs(RD)
     names = {s.code: s.name for s in region.subregios}
     subregios = gemeenten.dissolve(by="subregio_code", as_index=False)[["subregio_code", "geometry"]]
@@ -207,14 +244,18 @@ def load_region_boundaries(region: Region, year: int | None = None, root: Path |
         files = [boundaries_path(year, root)]
     for path in reversed(files):
         try:  # read and dissolved once per process and region while the file is unchanged (a batch of factsheets)
-            return io.remembered(("boundaries", str(path.resolve()), region), io.file_stamp(path),
-                                 lambda: region_boundaries(read_boundaries(path), region))
+            return io.remembered(
+                ("boundaries", str(path.resolve()), region),
+                io.file_stamp(path),
+                lambda: region_boundaries(read_boundaries(path), region),
+            )
         except BoundaryError:
             continue
     return None
 
 
 # Buurten ------------------------------------------------------------------------------------------------------------
+
 
 def buurten_folder(year: int, root: Path | None = None) -> Path:
     return paths.raw_dir(root) / "geo" / f"buurt_{year}"
@@ -226,8 +267,15 @@ def buurten_file(year: int, gemeente: str, root: Path | None = None) -> Path:
     return buurten_folder(year, root) / f"buurt_{year}_{gemeente}.geojson"
 
 
-def fetch_buurt_boundaries(year: int, gemeenten: tuple[str, ...], *, root: Path | None = None, refresh: bool = False,
-                           timeout: float = 120.0, accept_smaller: bool = False) -> Path:
+def fetch_buurt_boundaries(
+    year: int,
+    gemeenten: tuple[str, ...],
+    *,
+    root: Path | None = None,
+    refresh: bool = False,
+    timeout: float = 120.0,
+    accept_smaller: bool = False,
+) -> Path:
     """Download the buurten of `gemeenten` in the CBS wijk- en buurtkaart of `year` from PDOK into
     data/raw/geo/buurt_<year>/, one file per gemeente, with a manifest (URL, time, features, sha256 per file).
 
@@ -251,26 +299,36 @@ def fetch_buurt_boundaries(year: int, gemeenten: tuple[str, ...], *, root: Path 
         if not features:
             empty.append(gemeente)
             continue
-        answers[gemeente] = {"type": "FeatureCollection", "name": f"buurten_{year}_{gemeente}",
-                             **({"crs": crs} if crs else {}), "features": features}
+        answers[gemeente] = {
+            "type": "FeatureCollection",
+            "name": f"buurten_{year}_{gemeente}",
+            **({"crs": crs} if crs else {}),
+            "features": features,
+        }
         in_use = buurten_file(year, gemeente, root)
         if in_use.is_file():
             lost += sorted(buurt_codes(json.loads(in_use.read_text(encoding="utf-8"))) - buurt_codes(answers[gemeente]))
     problems = []
     if empty:
-        problems.append(f"PDOK returned no buurten for {len(empty)} gemeente(n): {', '.join(empty[:10])}"
-                        f"{' ...' if len(empty) > 10 else ''} (not in the indeling of {year}, or a failing service)")
+        problems.append(
+            f"PDOK returned no buurten for {len(empty)} gemeente(n): {', '.join(empty[:10])}"
+            f"{' ...' if len(empty) > 10 else ''} (not in the indeling of {year}, or a failing service)"
+        )
     if lost:
-        problems.append(f"it lacks {len(lost)} buurt(en) that the files in use have: {', '.join(lost[:10])}"
-                        f"{' ...' if len(lost) > 10 else ''}")
+        problems.append(
+            f"it lacks {len(lost)} buurt(en) that the files in use have: {', '.join(lost[:10])}"
+            f"{' ...' if len(lost) > 10 else ''}"
+        )
     if problems and not accept_smaller:
         kept = f"the files in {folder} stay in use" if folder.is_dir() else "nothing was saved"
-        raise BoundaryError(f"buurtgrenzen {year} from {template} refused: {'; '.join(problems)}. {kept}; to take them "
-                            f"anyway: trendbreuk fetch boundaries {year} --buurten --refresh --accept-smaller")
+        raise BoundaryError(
+            f"buurtgrenzen {year} from {template} refused: {'; '.join(problems)}. {kept}; to take them "
+            f"anyway: trendbreuk fetch boundaries {year} --buurten --refresh --accept-smaller"
+        )
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
     files = dict(manifest.get("files", {}))
-    retrieved = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    retrieved = datetime.now(UTC).isoformat(timespec="seconds")
     with io.atomic_directory(folder) as tmp:
         for kept in sorted(folder.glob(f"buurt_{year}_GM*.geojson")) if folder.is_dir() else []:
             if kept.stem.rsplit("_", 1)[-1] not in answers:
@@ -278,10 +336,18 @@ def fetch_buurt_boundaries(year: int, gemeenten: tuple[str, ...], *, root: Path 
         for gemeente, payload in answers.items():
             path = tmp / buurten_file(year, gemeente, root).name
             path.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-            files[gemeente] = {"file": path.name, "url": template, "retrieved_at": retrieved,
-                               "features": len(payload["features"]), "sha256": io.sha256_file(path)}
-        manifest = {"year": year, "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK), wijk- en buurtkaart",
-                    "files": dict(sorted(files.items()))}
+            files[gemeente] = {
+                "file": path.name,
+                "url": template,
+                "retrieved_at": retrieved,
+                "features": len(payload["features"]),
+                "sha256": io.sha256_file(path),
+            }
+        manifest = {
+            "year": year,
+            "licence": "CC BY 4.0, bron: CBS / Kadaster (PDOK), wijk- en buurtkaart",
+            "files": dict(sorted(files.items())),
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return folder
 
@@ -291,8 +357,10 @@ def _buurt_pages(template: str, gemeente: str, timeout: float, year: int):
     startIndex), until a page is not full."""
     from urllib.parse import quote
 
-    condition = (f"<Filter><PropertyIsEqualTo><PropertyName>gemeentecode</PropertyName><Literal>{gemeente}</Literal>"
-                 "</PropertyIsEqualTo></Filter>")
+    condition = (
+        f"<Filter><PropertyIsEqualTo><PropertyName>gemeentecode</PropertyName><Literal>{gemeente}</Literal>"
+        "</PropertyIsEqualTo></Filter>"
+    )
     start = 0
     while True:
         url = f"{template}&count={BUURTEN_PAGE}&startIndex={start}&FILTER={quote(condition)}"
@@ -300,11 +368,13 @@ def _buurt_pages(template: str, gemeente: str, timeout: float, year: int):
         try:
             payload = json.loads(response.body)
         except json.JSONDecodeError as err:
-            raise BoundaryError(f"{url} did not return GeoJSON (content type {response.content_type!r}): "
-                                f"{response.body[:200]!r}") from err
+            raise BoundaryError(
+                f"{url} did not return GeoJSON (content type {response.content_type!r}): {response.body[:200]!r}"
+            ) from err
         if payload.get("type") != "FeatureCollection" or not isinstance(payload.get("features"), list):
-            raise BoundaryError(f"{url} returned no FeatureCollection; is {year} a published year of the wijk- en "
-                                "buurtkaart?")
+            raise BoundaryError(
+                f"{url} returned no FeatureCollection; is {year} a published year of the wijk- en buurtkaart?"
+            )
         yield payload
         if len(payload["features"]) < BUURTEN_PAGE:
             return
@@ -331,18 +401,24 @@ def read_buurt_boundaries(path: Path, code_field: str | None = None, crs: str | 
     only water stays as it is (CBS publishes figures for it too). Wijk and gemeente follow from the code.
     """
     path = Path(path)
-    frame, field = _read_with_codes(path, code_field, BUURT_CODE_FIELDS, "buurt",
-                                    "fetch them first: trendbreuk fetch boundaries <year> --buurten")
+    frame, field = _read_with_codes(
+        path, code_field, BUURT_CODE_FIELDS, "buurt", "fetch them first: trendbreuk fetch boundaries <year> --buurten"
+    )
     codes = frame[field].astype(str).str.strip().str.upper()
     wrong = [(i, c) for i, c in enumerate(codes) if level_of(c) != "buurt"]
     if wrong:
         row, code = wrong[0]
-        raise BoundaryError(f"{path}, column '{field}', feature {row + 1}: '{code}' is not a buurt code (BU + 8 digits, "
-                            f"e.g. BU09173900); {len(wrong)} such feature(s). Is this a file of wijken or gemeenten?")
+        raise BoundaryError(
+            f"{path}, column '{field}', feature {row + 1}: '{code}' is not a buurt code (BU + 8 digits, "
+            f"e.g. BU09173900); {len(wrong)} such feature(s). Is this a file of wijken or gemeenten?"
+        )
     name_field = _column(frame.columns, BUURT_NAME_FIELDS)
     water_field = _column(frame.columns, ("water",))
-    frame = frame.assign(code=codes, name=frame[name_field].astype(str).str.strip() if name_field else codes,
-                         water=frame[water_field].astype(str).str.upper().eq("JA") if water_field else False)
+    frame = frame.assign(
+        code=codes,
+        name=frame[name_field].astype(str).str.strip() if name_field else codes,
+        water=frame[water_field].astype(str).str.upper().eq("JA") if water_field else False,
+    )
     frame = _declared_and_valid(frame[["code", "name", "water", "geometry"]], path, crs)
     attrs = dict(frame.attrs)
     land = frame.groupby("code")["water"].transform("min")  # False when the buurt has a land part
@@ -370,8 +446,14 @@ def load_buurt_boundaries(gemeenten: tuple[str, ...], year: int | None = None, r
         found = [p for p in found if p.is_file()]
         if not found:
             continue
-        frames = [io.remembered(("buurten", str(p.resolve())), io.file_stamp(p),  # once per process and file
-                                lambda p=p: read_buurt_boundaries(p).to_crs(RD)) for p in found]
+        frames = [
+            io.remembered(
+                ("buurten", str(p.resolve())),
+                io.file_stamp(p),  # once per process and file
+                lambda p=p: read_buurt_boundaries(p).to_crs(RD),
+            )
+            for p in found
+        ]
         part = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
         part.attrs = {"year": int(candidate.name.split("_")[-1]), "source": str(candidate)}
         return part

@@ -37,8 +37,19 @@ HEADER = re.compile(
 )
 ITEM = re.compile(r"^- (?P<name>.+?) \((?P<code>GM\d{4})\),?\s*$")
 SIZE = re.compile(r"^\.\.\. (?P<ha>\d+) hectare met (?P<won>\d+) woning(?:en)? en (?P<inw>\d+) inwoner(?:s)?")
-LINEAGE_COLUMNS = ["from_code", "from_name", "to_code", "to_name", "date", "year", "kind", "inwoners",
-                   "woningen", "hectare", "share"]
+LINEAGE_COLUMNS = [
+    "from_code",
+    "from_name",
+    "to_code",
+    "to_name",
+    "date",
+    "year",
+    "kind",
+    "inwoners",
+    "woningen",
+    "hectare",
+    "share",
+]
 
 
 class LineageError(ValueError):
@@ -67,7 +78,9 @@ def _transfers_of(code: str, name: str, description: str) -> tuple[list[dict], s
         if header:
             event, when = header["event"], _parse_date(header["date"])
             rest = header["rest"]
-            direction = "out" if "overgegaan naar" in rest else "in" if ("ontvangen van" in rest or "uit:" in rest) else None
+            direction = (
+                "out" if "overgegaan naar" in rest else "in" if ("ontvangen van" in rest or "uit:" in rest) else None
+            )
             if event == "Opgeheven":
                 dissolved.add(when)
             pending = None
@@ -114,7 +127,8 @@ def parse_lineage(codes: list[dict], source: str = "") -> pd.DataFrame:
             frame[column] = np.nan
     frame = frame.drop_duplicates(["from_code", "to_code", "date"]).copy()
     frame["kind"] = [
-        "opgeheven" if d in dissolved.get(f, set()) else "grenswijziging" for f, d in zip(frame["from_code"], frame["date"])
+        "opgeheven" if d in dissolved.get(f, set()) else "grenswijziging"
+        for f, d in zip(frame["from_code"], frame["date"])
     ]
     frame["year"] = frame["date"].map(_effective_year)
     # Share of a dissolved gemeente that went to each successor (by inhabitants; 1.0 for a plain merger).
@@ -199,9 +213,17 @@ def successors(lineage: pd.DataFrame, code: str, data_year: int, target_year: in
     return _LineageIndex(lineage).successors(code, data_year, target_year)
 
 
-def harmonise(frame: pd.DataFrame, lineage: pd.DataFrame, target_year: int, *, count_columns: list[str],
-              rate_columns: list[str] = (), code_column: str = "area_code", year_column: str = "year",
-              keys: list[str] = ()) -> pd.DataFrame:
+def harmonise(
+    frame: pd.DataFrame,
+    lineage: pd.DataFrame,
+    target_year: int,
+    *,
+    count_columns: list[str],
+    rate_columns: list[str] = (),
+    code_column: str = "area_code",
+    year_column: str = "year",
+    keys: list[str] = (),
+) -> pd.DataFrame:
     """Express a series in the gemeente indeling of `target_year`.
 
     - Counts (`count_columns`, e.g. numerator and denominator) of predecessors are summed into their successor.
@@ -268,7 +290,8 @@ def harmonise(frame: pd.DataFrame, lineage: pd.DataFrame, target_year: int, *, c
         lost = merged & summed[column].notna()
         summed.loc[merged, column] = np.nan
         summed.loc[lost, "harmonisation_flag"] = summed.loc[lost, "harmonisation_flag"].map(
-            lambda f: "; ".join(x for x in (f, f"samengevoegd: {column} opnieuw berekenen uit aantallen") if x))
+            lambda f: "; ".join(x for x in (f, f"samengevoegd: {column} opnieuw berekenen uit aantallen") if x)
+        )
     summed = summed.drop(columns=["_merged", "_parts"])
     others["harmonisation_flag"] = ""
     result = pd.concat([summed, others], ignore_index=True)
@@ -281,8 +304,8 @@ class GemeenteRegister:
     """Every gemeente code CBS knows (current and dissolved), with its name, from a CBS RegioS code list: to tell a
     real gemeente outside the configured regions from a code or name that does not exist."""
 
-    names: dict[str, str]          # code -> CBS title ('Beek (L.)')
-    dissolved: frozenset[str]      # codes that were dissolved (their data are harmonised to successors)
+    names: dict[str, str]  # code -> CBS title ('Beek (L.)')
+    dissolved: frozenset[str]  # codes that were dissolved (their data are harmonised to successors)
     source: str = ""
 
     def by_name(self, name: str) -> list[str]:

@@ -17,8 +17,16 @@ import re
 from dataclasses import dataclass
 
 # the codes, and the focus areas of config/regions.yaml, are read with the regions (geography.areas)
-from trendbreuk.geography.areas import (SMALL_AREA_LEVELS, AreaLookupError, FocusArea, gemeente_of,  # noqa: F401
-                                        level_of, name_key, slugify, wijk_of)
+from trendbreuk.geography.areas import (  # noqa: F401
+    SMALL_AREA_LEVELS,
+    AreaLookupError,
+    FocusArea,
+    gemeente_of,
+    level_of,
+    name_key,
+    slugify,
+    wijk_of,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class SmallAreaRegister:
     areas: dict[str, SmallArea]
 
     @classmethod
-    def from_code_list(cls, codes: list[dict]) -> "SmallAreaRegister":
+    def from_code_list(cls, codes: list[dict]) -> SmallAreaRegister:
         """From a WijkenEnBuurten code list as CBS sends it ({Key, Title, ...}); gemeenten and Nederland left out."""
         areas = {}
         for entry in codes:
@@ -63,13 +71,15 @@ class SmallAreaRegister:
                 areas[code] = SmallArea(code, wijk_name(entry.get("Title") or code))
         return cls(areas)
 
-    def merged(self, newer: "SmallAreaRegister") -> "SmallAreaRegister":
+    def merged(self, newer: SmallAreaRegister) -> SmallAreaRegister:
         """This register with the areas and names of a newer year's code list on top."""
         return SmallAreaRegister({**self.areas, **newer.areas})
 
     def of_gemeente(self, gemeente_code: str, level: str = "wijk") -> list[SmallArea]:
-        return sorted((a for a in self.areas.values() if a.gemeente_code == gemeente_code and a.level == level),
-                      key=lambda a: a.code)
+        return sorted(
+            (a for a in self.areas.values() if a.gemeente_code == gemeente_code and a.level == level),
+            key=lambda a: a.code,
+        )
 
     def name(self, code: str) -> str:
         area = self.areas.get(code)
@@ -101,9 +111,14 @@ class SmallAreaRegister:
             return exact[0] if len(exact) == 1 else wijken[0]
         label = lambda a: f"{gemeenten.get(a.gemeente_code, a.gemeente_code)}: {a.name} ({a.code}, {a.level})"
         if exact:
-            raise AreaLookupError(f"'{text}' is the name of {len(exact)} areas: " + "; ".join(map(label, exact[:8]))
-                                  + "; give the code or 'gemeente: naam'")
+            raise AreaLookupError(
+                f"'{text}' is the name of {len(exact)} areas: "
+                + "; ".join(map(label, exact[:8]))
+                + "; give the code or 'gemeente: naam'"
+            )
         keys = {name_key(a.name): a for a in candidates}
         close = [keys[k] for k in difflib.get_close_matches(wanted, list(keys), n=4, cutoff=0.6)]
-        raise AreaLookupError(f"'{text}' is not a wijk or buurt in CBS's code list; closest matches: "
-                              + ("; ".join(map(label, close)) or "none"))
+        raise AreaLookupError(
+            f"'{text}' is not a wijk or buurt in CBS's code list; closest matches: "
+            + ("; ".join(map(label, close)) or "none")
+        )

@@ -34,8 +34,12 @@ def pool_years(counts: pd.DataFrame, block: int, last_year: int | None = None) -
     frame["block_end"] = last - ((last - frame["year_start"]) // block) * block
     frame = frame[frame["year_start"] <= last]
     grouped = frame.groupby(["indicator", "area_code", "block_end"], as_index=False).agg(
-        numerator=("numerator", "sum"), denominator=("denominator", "sum"), numerators=("numerator", "count"),
-        denominators=("denominator", "count"), rows=("year_start", "size"), years=("year_start", "nunique"),
+        numerator=("numerator", "sum"),
+        denominator=("denominator", "sum"),
+        numerators=("numerator", "count"),
+        denominators=("denominator", "count"),
+        rows=("year_start", "size"),
+        years=("year_start", "nunique"),
     )
     # A sum with a missing year is missing, not the sum of the other years.
     grouped.loc[grouped["numerators"] < grouped["rows"], "numerator"] = np.nan
@@ -50,10 +54,26 @@ def pool_years(counts: pd.DataFrame, block: int, last_year: int | None = None) -
 def memberships(regions: Iterable[Region]) -> pd.DataFrame:
     """One row per region and gemeente: the region's key, code and name, the gemeente's subregio and name, and
     how many gemeenten the subregio and the region have (an aggregate needs all of them)."""
-    rows = [(r.key, r.code, r.name, s.code, s.name, len(s.gemeenten), len(r.gemeenten), g.code, g.name)
-            for r in regions for s in r.subregios for g in s.gemeenten]
-    return pd.DataFrame(rows, columns=["region", "region_code", "region_name", "subregio_code", "subregio_name",
-                                       "subregio_size", "region_size", "area_code", "area_name"])
+    rows = [
+        (r.key, r.code, r.name, s.code, s.name, len(s.gemeenten), len(r.gemeenten), g.code, g.name)
+        for r in regions
+        for s in r.subregios
+        for g in s.gemeenten
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "region",
+            "region_code",
+            "region_name",
+            "subregio_code",
+            "subregio_name",
+            "subregio_size",
+            "region_size",
+            "area_code",
+            "area_name",
+        ],
+    )
 
 
 def aggregate_areas(counts: pd.DataFrame, region: Region | Iterable[Region]) -> pd.DataFrame:
@@ -73,8 +93,13 @@ def aggregate_areas(counts: pd.DataFrame, region: Region | Iterable[Region]) -> 
     def _sum(by: list[str], size: str, code: str, name: str, level: str) -> pd.DataFrame:
         """Sums over the gemeenten of each group (subregio or region) and period in which all of them have counts."""
         summed = counted.groupby(by + cols, as_index=False, sort=False).agg(
-            numerator=("numerator", "sum"), denominator=("denominator", "sum"), present=("area_code", "nunique"),
-            size=(size, "first"), area_code=(code, "first"), area_name=(name, "first"))
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+            present=("area_code", "nunique"),
+            size=(size, "first"),
+            area_code=(code, "first"),
+            area_name=(name, "first"),
+        )
         summed = summed[summed["present"] == summed["size"]].drop(columns=["present", "size"])
         summed["area_level"] = level
         return summed
@@ -96,8 +121,10 @@ def aggregate_areas(counts: pd.DataFrame, region: Region | Iterable[Region]) -> 
             "check that the national row (NL01) and the gemeenten come from the same source and indeling"
         )
     rest = rest[["region", *cols, "numerator", "denominator"]].assign(
-        area_code="rest_nl", area_level="rest_nl",
-        area_name=rest["area_name_region"].map(lambda name: f"Rest van Nederland (zonder {name})"))
+        area_code="rest_nl",
+        area_level="rest_nl",
+        area_name=rest["area_name_region"].map(lambda name: f"Rest van Nederland (zonder {name})"),
+    )
 
     out = pd.concat([gemeenten, subregios, region_rows, national, rest], ignore_index=True)
     out["numerator"] = out["numerator"].astype(float)
@@ -105,8 +132,19 @@ def aggregate_areas(counts: pd.DataFrame, region: Region | Iterable[Region]) -> 
     order = {r.key: i for i, r in enumerate(regions)}
     out["region_order"] = out["region"].map(order)
     return out.sort_values(["region_order", "indicator", "area_level", "area_code", "year_start"], ignore_index=True)[
-        ["region", "indicator", "area_level", "area_code", "area_name", "period", "year_start", "year_end", "numerator",
-         "denominator"]]
+        [
+            "region",
+            "indicator",
+            "area_level",
+            "area_code",
+            "area_name",
+            "period",
+            "year_start",
+            "year_end",
+            "numerator",
+            "denominator",
+        ]
+    ]
 
 
 def period_midpoint(year_start: pd.Series | int, year_end: pd.Series | int) -> pd.Series | float:

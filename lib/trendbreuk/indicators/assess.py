@@ -14,17 +14,64 @@ import pandas as pd
 from trendbreuk.indicators import catalogue
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.survey import se_from_interval
-from trendbreuk.indicators.verdict import (VERDICTS, ZERO, compare_with_benchmarks, decompose, project_gaps, recent_trends,
-                                           verdicts, year_known, years_needed_all)
+from trendbreuk.indicators.verdict import (
+    VERDICTS,
+    ZERO,
+    compare_with_benchmarks,
+    decompose,
+    project_gaps,
+    recent_trends,
+    verdicts,
+    year_known,
+    years_needed_all,
+)
 
-COLUMNS = ["region", "indicator", "area_code", "area_name", "area_level", "benchmark", "life_phase", "target_basket",
-           "latest_period", "value", "lower_ci", "upper_ci", "benchmark_value", "comparison", "comparison_level", "trend",
-           "trend_meaning", "trend_points", "baseline_period", "baseline_gap", "baseline_gap_lower",
-           "baseline_gap_upper", "latest_gap", "latest_gap_lower", "latest_gap_upper", "target_gap_2030", "share_closed",
-           "target_share_closed_now", "gap_change", "change_due_to_area", "change_due_to_benchmark", "verdict",
-           "verdict_label", "verdict_reason", "projected_gap_2030", "projected_gap_2030_se", "baseline_fit",
-           "baseline_fit_se", "probability_target", "probability_now", "projection_points", "verdict_data_until",
-           "verdict_known_in", "year_known"]
+COLUMNS = [
+    "region",
+    "indicator",
+    "area_code",
+    "area_name",
+    "area_level",
+    "benchmark",
+    "life_phase",
+    "target_basket",
+    "latest_period",
+    "value",
+    "lower_ci",
+    "upper_ci",
+    "benchmark_value",
+    "comparison",
+    "comparison_level",
+    "trend",
+    "trend_meaning",
+    "trend_points",
+    "baseline_period",
+    "baseline_gap",
+    "baseline_gap_lower",
+    "baseline_gap_upper",
+    "latest_gap",
+    "latest_gap_lower",
+    "latest_gap_upper",
+    "target_gap_2030",
+    "share_closed",
+    "target_share_closed_now",
+    "gap_change",
+    "change_due_to_area",
+    "change_due_to_benchmark",
+    "verdict",
+    "verdict_label",
+    "verdict_reason",
+    "projected_gap_2030",
+    "projected_gap_2030_se",
+    "baseline_fit",
+    "baseline_fit_se",
+    "probability_target",
+    "probability_now",
+    "projection_points",
+    "verdict_data_until",
+    "verdict_known_in",
+    "year_known",
+]
 
 
 @dataclass(frozen=True)
@@ -36,7 +83,7 @@ class Series:
     columns: dict[str, np.ndarray]
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, by: list[str], time: str, columns: list[str]) -> "Series":
+    def of(cls, frame: pd.DataFrame, by: list[str], time: str, columns: list[str]) -> Series:
         ids = frame.groupby(by, sort=False).ngroup().to_numpy()
         order = np.lexsort((frame[time].to_numpy(), ids))
         ids = ids[order]
@@ -77,18 +124,55 @@ def _last(mask: np.ndarray) -> np.ndarray:
     return np.where(from_end >= 0, mask.shape[1] - 1 - from_end, -1)
 
 
-def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indicator], *, target_year: int = 2030,
-           share: float = 0.25, baseline_year: int = 2018) -> pd.DataFrame:
+def assess(
+    values: pd.DataFrame,
+    gaps: pd.DataFrame,
+    indicators: dict[str, Indicator],
+    *,
+    target_year: int = 2030,
+    share: float = 0.25,
+    baseline_year: int = 2018,
+) -> pd.DataFrame:
     """The assessments table (see module docstring): every series of every region, indicator, area and benchmark
     at once, as arrays. `baseline_year`: the programme's start, for indicators without one of their own (as for
     the gaps), named in the reason when a series has no figure for it."""
-    breaks = ["series_break"] if "series_break" in values.columns else []   # wijken and buurten
-    v = Series.of(values.assign(**{c: values[c].astype(float) for c in breaks}), ["region", "indicator", "area_code"],
-                  "year_end", ["area_name", "area_level", "period", "year_start", "year_end", "numerator", "value",
-                               "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998", *breaks])
-    g = Series.of(gaps, ["region", "indicator", "area_code", "benchmark"], "t",
-                  ["period", "t", "gap", "gap_lower", "gap_upper", "baseline_period", "value", "value_benchmark",
-                   "share_closed", "target_share_closed"])
+    breaks = ["series_break"] if "series_break" in values.columns else []  # wijken and buurten
+    v = Series.of(
+        values.assign(**{c: values[c].astype(float) for c in breaks}),
+        ["region", "indicator", "area_code"],
+        "year_end",
+        [
+            "area_name",
+            "area_level",
+            "period",
+            "year_start",
+            "year_end",
+            "numerator",
+            "value",
+            "lower_ci",
+            "upper_ci",
+            "lower_ci_998",
+            "upper_ci_998",
+            *breaks,
+        ],
+    )
+    g = Series.of(
+        gaps,
+        ["region", "indicator", "area_code", "benchmark"],
+        "t",
+        [
+            "period",
+            "t",
+            "gap",
+            "gap_lower",
+            "gap_upper",
+            "baseline_period",
+            "value",
+            "value_benchmark",
+            "share_closed",
+            "target_share_closed",
+        ],
+    )
     out = g.keys.copy()
     vid = out.merge(v.keys.reset_index(), on=["region", "indicator", "area_code"], how="left")["index"].to_numpy()
     if np.isnan(vid.astype(float)).any():
@@ -107,25 +191,39 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     j = _last(np.isfinite(g["gap"]))
     stands = (i >= 0) & (j >= 0)
     i, j = np.where(stands, i, -1), np.where(stands, j, -1)
-    latest = {c: _at(v[c][vid], i) for c in ("period", "numerator", "value", "lower_ci", "upper_ci", "lower_ci_998",
-                                             "upper_ci_998")}
+    latest = {
+        c: _at(v[c][vid], i)
+        for c in ("period", "numerator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998")
+    }
     min_count = per_indicator("min_count").astype(float)
     with np.errstate(invalid="ignore"):
         few = (min_count > 0) & np.isfinite(latest["numerator"]) & (latest["numerator"] < min_count)
     benchmark_value = _at(g["value_benchmark"], j)
     out["comparison"], out["comparison_level"] = compare_with_benchmarks(
-        latest["value"], latest["lower_ci"], latest["upper_ci"], latest["lower_ci_998"], latest["upper_ci_998"],
-        benchmark_value, higher_is_better=higher_is_better, enough_data=~few & (_at(g["period"], j) == latest["period"]))
+        latest["value"],
+        latest["lower_ci"],
+        latest["upper_ci"],
+        latest["lower_ci_998"],
+        latest["upper_ci_998"],
+        benchmark_value,
+        higher_is_better=higher_is_better,
+        enough_data=~few & (_at(g["period"], j) == latest["period"]),
+    )
     out["latest_period"] = latest["period"]
     for column in ("value", "lower_ci", "upper_ci"):
         out[column] = latest[column]
     out["benchmark_value"] = benchmark_value
 
     # Recent trend of the value itself.
-    direction, _, points = recent_trends((v["year_start"] + v["year_end"]) / 2, v["value"], se_from_interval(v["lower_ci"], v["upper_ci"]))
+    direction, _, points = recent_trends(
+        (v["year_start"] + v["year_end"]) / 2, v["value"], se_from_interval(v["lower_ci"], v["upper_ci"])
+    )
     out["trend"], out["trend_points"] = direction[vid], points[vid]
-    meaning = np.where(higher_is_better, out["trend"].map({"stijgend": "verbetert", "dalend": "verslechtert"}),
-                       out["trend"].map({"stijgend": "verslechtert", "dalend": "verbetert"}))
+    meaning = np.where(
+        higher_is_better,
+        out["trend"].map({"stijgend": "verbetert", "dalend": "verslechtert"}),
+        out["trend"].map({"stijgend": "verslechtert", "dalend": "verbetert"}),
+    )
     out["trend_meaning"] = np.where(pd.isna(meaning), out["trend"], meaning)
 
     # Gap since the baseline, its decomposition, the projection and the verdict.
@@ -138,31 +236,54 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     baseline_gap = _at(g["gap"], b)
     out["baseline_period"] = _at(g["period"], b)
     out["baseline_gap"], out["baseline_gap_lower"], out["baseline_gap_upper"] = (
-        baseline_gap, _at(g["gap_lower"], b), _at(g["gap_upper"], b))
+        baseline_gap,
+        _at(g["gap_lower"], b),
+        _at(g["gap_upper"], b),
+    )
     out["latest_gap"], out["latest_gap_lower"], out["latest_gap_upper"] = (
-        _at(g["gap"], n), _at(g["gap_lower"], n), _at(g["gap_upper"], n))
+        _at(g["gap"], n),
+        _at(g["gap_lower"], n),
+        _at(g["gap_upper"], n),
+    )
     with np.errstate(invalid="ignore"):
         out["target_gap_2030"] = np.where(baseline_gap > 0, (1 - share) * baseline_gap, np.nan)
     out["share_closed"], out["target_share_closed_now"] = _at(g["share_closed"], n), _at(g["target_share_closed"], n)
     out["gap_change"], out["change_due_to_area"], out["change_due_to_benchmark"] = decompose(
-        _at(g["value"], b), _at(g["value"], n), _at(g["value_benchmark"], b), _at(g["value_benchmark"], n),
-        per_indicator("orientation"))
+        _at(g["value"], b),
+        _at(g["value"], n),
+        _at(g["value_benchmark"], b),
+        _at(g["value_benchmark"], n),
+        per_indicator("orientation"),
+    )
 
     t_since = np.where(since, g["t"], np.nan)
     se_since = se_from_interval(g["gap_lower"], g["gap_upper"])
     projection = project_gaps(t_since, g["gap"], se_since, t_baseline=t_base, share=share, target_year=target_year)
     line = projection.points >= 3
     start = np.where(line, projection.baseline_fit, baseline_gap)
-    middle = years_needed_all(t_since, se_since, t_baseline=t_base, baseline_gap=np.where(based, start, np.nan),
-                              step=per_indicator("step_years"), share=share, target_year=target_year,
-                              scale=np.where(line, projection.scale, 1.0))
+    middle = years_needed_all(
+        t_since,
+        se_since,
+        t_baseline=t_base,
+        baseline_gap=np.where(based, start, np.nan),
+        step=per_indicator("step_years"),
+        share=share,
+        target_year=target_year,
+        scale=np.where(line, projection.scale, 1.0),
+    )
     # A period stands for its midpoint; its data run to the end of the period.
     data_until = np.round(middle + (per_indicator("pool_years") - 1) / 2)
     known_in = data_until + per_indicator("publication_lag")
     with np.errstate(invalid="ignore"):
         beyond_reach = based & np.isnan(middle) & (start > ZERO)
-    keys, reasons = verdicts(baseline_gap, projection, baseline_upper=out["baseline_gap_upper"].to_numpy(dtype=float),
-                             data_until=data_until, known_in=known_in, beyond_reach=beyond_reach)
+    keys, reasons = verdicts(
+        baseline_gap,
+        projection,
+        baseline_upper=out["baseline_gap_upper"].to_numpy(dtype=float),
+        data_until=data_until,
+        known_in=known_in,
+        beyond_reach=beyond_reach,
+    )
     no_start = (keys == "onvoldoende_gegevens") & ~based
     baseline_years = np.array([float(y or baseline_year) for y in per_indicator("baseline_year")])
     out["verdict"], out["verdict_reason"] = keys, reasons
@@ -180,9 +301,17 @@ def assess(values: pd.DataFrame, gaps: pd.DataFrame, indicators: dict[str, Indic
     # (a column CBS left empty for every wijk) counts from its last row
     last_years = values.dropna(subset=["value"]).groupby("indicator")["year_end"].max()
     last_years = last_years.combine_first(values.groupby("indicator")["year_end"].max())
-    out["year_known"] = out["indicator"].map({
-        k: year_known(int(last_years[k]), i.step_years, i.publication_lag, target_year)
-        for k, i in indicators.items() if k in last_years.index}).astype(int)
+    out["year_known"] = (
+        out["indicator"]
+        .map(
+            {
+                k: year_known(int(last_years[k]), i.step_years, i.publication_lag, target_year)
+                for k, i in indicators.items()
+                if k in last_years.index
+            }
+        )
+        .astype(int)
+    )
     return out[COLUMNS]
 
 
@@ -200,8 +329,10 @@ def _why_no_start(v: Series, vid: np.ndarray, baseline_years: np.ndarray) -> np.
         if period is None or not np.isfinite(start):
             reasons.append("geen startwaarde: geen cijfers")
         elif row_start > year:
-            reasons.append(f"geen startwaarde: de reeks begint pas in {period}, na het startjaar {int(year)}"
-                           + (" (nieuwe reeks na een wijziging van de wijk- of buurtindeling)" if is_new else ""))
+            reasons.append(
+                f"geen startwaarde: de reeks begint pas in {period}, na het startjaar {int(year)}"
+                + (" (nieuwe reeks na een wijziging van de wijk- of buurtindeling)" if is_new else "")
+            )
         else:
             reasons.append(f"geen startwaarde: geen cijfer over het startjaar {int(year)}")
     return np.array(reasons, dtype=object)
@@ -214,26 +345,51 @@ def summarise_basket(assessments: pd.DataFrame, *, benchmark: str = "rest_nl") -
     how many such differences chance alone would give (5% of comparisons at 95%, 0.2% at 99.8%)."""
     basket = assessments[assessments["target_basket"] & (assessments["benchmark"] == benchmark)]
     # Every row once for "Alle levensfasen" and once for its own life phase, which follow it in alphabetical order.
-    rows = pd.concat([basket.assign(life_phase=ALL_PHASES, phase_order=0), basket.assign(phase_order=1)],
-                     ignore_index=True)
+    rows = pd.concat(
+        [basket.assign(life_phase=ALL_PHASES, phase_order=0), basket.assign(phase_order=1)], ignore_index=True
+    )
     judged = rows["comparison"] != "niet_te_beoordelen"
     rows = rows.assign(
-        judged=judged, differs_95=judged & (rows["comparison"] != "gelijk"),
+        judged=judged,
+        differs_95=judged & (rows["comparison"] != "gelijk"),
         differs_998=judged & (rows["comparison_level"] == "99,8%"),
         # the share closed means something only where the gap at the start was clearly there (as the reports chart it)
         closed=rows["share_closed"].where(rows["baseline_gap_lower"] > 0),
-        **{f"n_{v}": rows["verdict"] == v for v in VERDICTS})
+        **{f"n_{v}": rows["verdict"] == v for v in VERDICTS},
+    )
     keys = ["region", "area_code", "phase_order", "life_phase"]
-    summary = rows.groupby(keys, sort=True).agg(
-        area_name=("area_name", "first"), area_level=("area_level", "first"), indicators=("verdict", "size"),
-        **{f"n_{v}": (f"n_{v}", "sum") for v in VERDICTS}, median_share_closed=("closed", "median"),
-        n_differences_95=("differs_95", "sum"), judged=("judged", "sum"),
-        n_differences_998=("differs_998", "sum")).reset_index()
+    summary = (
+        rows.groupby(keys, sort=True)
+        .agg(
+            area_name=("area_name", "first"),
+            area_level=("area_level", "first"),
+            indicators=("verdict", "size"),
+            **{f"n_{v}": (f"n_{v}", "sum") for v in VERDICTS},
+            median_share_closed=("closed", "median"),
+            n_differences_95=("differs_95", "sum"),
+            judged=("judged", "sum"),
+            n_differences_998=("differs_998", "sum"),
+        )
+        .reset_index()
+    )
     summary["expected_by_chance_95"] = 0.05 * summary["judged"]
     summary["expected_by_chance_998"] = 0.002 * summary["judged"]
-    return summary[["region", "area_code", "area_name", "area_level", "life_phase", "indicators",
-                    *(f"n_{v}" for v in VERDICTS), "median_share_closed", "n_differences_95", "expected_by_chance_95",
-                    "n_differences_998", "expected_by_chance_998"]]
+    return summary[
+        [
+            "region",
+            "area_code",
+            "area_name",
+            "area_level",
+            "life_phase",
+            "indicators",
+            *(f"n_{v}" for v in VERDICTS),
+            "median_share_closed",
+            "n_differences_95",
+            "expected_by_chance_95",
+            "n_differences_998",
+            "expected_by_chance_998",
+        ]
+    ]
 
 
 ALL_PHASES = "Alle levensfasen"

@@ -38,12 +38,12 @@ class Scenario:
     """One kind of series. Sizes are per year: the denominator (proportion, rate) or the respondents (survey)."""
 
     name: str
-    statistic: str            # proportion | rate | survey
-    level: str                # gemeente | subregio | regio
-    size: float               # denominator or respondents of the area, per year (per survey round)
-    base: float               # the benchmark's level: a fraction (proportion, survey) or events per person (rate)
-    gap: float | None         # true baseline gap in the indicator's unit; None: one standard error of a year's gap
-    closure: float            # true share of the baseline gap closed by 2030
+    statistic: str  # proportion | rate | survey
+    level: str  # gemeente | subregio | regio
+    size: float  # denominator or respondents of the area, per year (per survey round)
+    base: float  # the benchmark's level: a fraction (proportion, survey) or events per person (rate)
+    gap: float | None  # true baseline gap in the indicator's unit; None: one standard error of a year's gap
+    closure: float  # true share of the baseline gap closed by 2030
     years: tuple[int, ...] = tuple(range(2016, 2025))
     pool_years: int = 1
     benchmark_size: float = 2_000_000
@@ -76,15 +76,28 @@ class Scenario:
 
 def _indicator(scenario: Scenario, ident: str) -> Indicator:
     survey = scenario.statistic == "survey"
-    return Indicator(id=ident, title=ident, unit="%" if scenario.multiplier == 100 else "per 1.000",
-                     polarity="lower_is_better", life_phase="Kansrijke Start", statistic=scenario.statistic,
-                     ci_method={"proportion": "wilson", "rate": "byar", "survey": "source"}[scenario.statistic],
-                     source={}, multiplier=scenario.multiplier, pool_years=scenario.pool_years,
-                     survey_interval=2 if survey else None, publication_lag=1, min_count=0, target_basket=True,
-                     baseline_year=BASELINE_YEAR)
+    return Indicator(
+        id=ident,
+        title=ident,
+        unit="%" if scenario.multiplier == 100 else "per 1.000",
+        polarity="lower_is_better",
+        life_phase="Kansrijke Start",
+        statistic=scenario.statistic,
+        ci_method={"proportion": "wilson", "rate": "byar", "survey": "source"}[scenario.statistic],
+        source={},
+        multiplier=scenario.multiplier,
+        pool_years=scenario.pool_years,
+        survey_interval=2 if survey else None,
+        publication_lag=1,
+        min_count=0,
+        target_basket=True,
+        baseline_year=BASELINE_YEAR,
+    )
 
 
-def simulate_values(scenario: Scenario, runs: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, Indicator]]:
+def simulate_values(
+    scenario: Scenario, runs: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, dict[str, Indicator]]:
     """The indicator values of `runs` simulated series (one indicator id per run) for the area and the rest of
     Nederland, with intervals computed by the workbook's own statistics."""
     years = np.array(scenario.years, dtype=float)
@@ -96,22 +109,35 @@ def simulate_values(scenario: Scenario, runs: int, rng: np.random.Generator) -> 
         raise ValueError(f"scenario {scenario.name}: the true level leaves its range")
     shape = (runs, len(years))
     frames = []
-    for code, level, level_size, truth in (("A", scenario.level, scenario.size, area),
-                                           ("rest_nl", "rest_nl", scenario.benchmark_size, bench)):
+    for code, level, level_size, truth in (
+        ("A", scenario.level, scenario.size, area),
+        ("rest_nl", "rest_nl", scenario.benchmark_size, bench),
+    ):
         if scenario.statistic == "survey":
             se = np.sqrt(scenario.design_effect * truth * (1 - truth) / level_size)
             estimate = np.clip(truth + rng.normal(0, 1, shape) * se, 0.001, 0.999)
             observed_se = np.sqrt(scenario.design_effect * estimate * (1 - estimate) / level_size)
-            columns = {"value": 100 * estimate, "lower_ci": 100 * (estimate - 1.959964 * observed_se),
-                       "upper_ci": 100 * (estimate + 1.959964 * observed_se), "numerator": np.nan,
-                       "denominator": float(level_size)}
+            columns = {
+                "value": 100 * estimate,
+                "lower_ci": 100 * (estimate - 1.959964 * observed_se),
+                "upper_ci": 100 * (estimate + 1.959964 * observed_se),
+                "numerator": np.nan,
+                "denominator": float(level_size),
+            }
         else:
-            draws = rng.poisson(level_size * truth, shape) if scenario.statistic == "rate" else \
-                rng.binomial(int(level_size), np.broadcast_to(truth, shape))
+            draws = (
+                rng.poisson(level_size * truth, shape)
+                if scenario.statistic == "rate"
+                else rng.binomial(int(level_size), np.broadcast_to(truth, shape))
+            )
             columns = {"numerator": draws.astype(float), "denominator": float(level_size)}
-        frame = pd.DataFrame({
-            "indicator": np.repeat(ids, len(years)), "year_start": np.tile(years.astype(int), runs),
-            **{k: (np.ravel(v) if isinstance(v, np.ndarray) else v) for k, v in columns.items()}})
+        frame = pd.DataFrame(
+            {
+                "indicator": np.repeat(ids, len(years)),
+                "year_start": np.tile(years.astype(int), runs),
+                **{k: (np.ravel(v) if isinstance(v, np.ndarray) else v) for k, v in columns.items()},
+            }
+        )
         frame["year_end"], frame["area_code"] = frame["year_start"], code
         frame["area_level"], frame["area_name"] = level, code
         frames.append(frame)
@@ -122,8 +148,10 @@ def simulate_values(scenario: Scenario, runs: int, rng: np.random.Generator) -> 
     else:
         if scenario.pool_years > 1:
             levels = rows[["area_code", "area_level", "area_name"]].drop_duplicates()
-            rows = pool_years(rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator",
-                                    "denominator"]], scenario.pool_years).merge(levels, on="area_code")
+            rows = pool_years(
+                rows[["indicator", "area_code", "period", "year_start", "year_end", "numerator", "denominator"]],
+                scenario.pool_years,
+            ).merge(levels, on="area_code")
         values = intervals_for(rows, indicators[ids[0]])
     values["region"] = "simulatie"
     return values, indicators
@@ -133,8 +161,9 @@ def run_scenario(scenario: Scenario, runs: int = 1000, seed: int = 2030) -> pd.D
     """One row per simulated series: its verdict (as `assess` gives it) and the truth behind it."""
     rng = np.random.default_rng(seed)
     values, indicators = simulate_values(scenario, runs, rng)
-    gaps = calculate_gaps(values, indicators, "rest_nl", baseline_year=BASELINE_YEAR, target_year=TARGET_YEAR,
-                          share=SHARE)
+    gaps = calculate_gaps(
+        values, indicators, "rest_nl", baseline_year=BASELINE_YEAR, target_year=TARGET_YEAR, share=SHARE
+    )
     assessed = assess(values, gaps, indicators, target_year=TARGET_YEAR, share=SHARE)
     assessed = assessed[assessed["area_code"] == "A"]
     return assessed.assign(scenario=scenario.name, truth_gap=scenario.true_gap, truth_closure=scenario.closure)
@@ -144,9 +173,16 @@ def summarise(results: pd.DataFrame, scenario: Scenario) -> dict:
     """The calibration row of a scenario: share per verdict and the error rates that apply to its truth."""
     shares = results["verdict"].value_counts(normalize=True)
     reassured = float(results["verdict"].isin(REASSURING).mean())
-    row = {"scenario": scenario.name, "statistic": scenario.statistic, "level": scenario.level,
-           "size": scenario.size, "true_gap": scenario.true_gap, "true_closure": scenario.closure,
-           "runs": len(results), **{key: float(shares.get(key, 0.0)) for key in VERDICTS}}
+    row = {
+        "scenario": scenario.name,
+        "statistic": scenario.statistic,
+        "level": scenario.level,
+        "size": scenario.size,
+        "true_gap": scenario.true_gap,
+        "true_closure": scenario.closure,
+        "runs": len(results),
+        **{key: float(shares.get(key, 0.0)) for key in VERDICTS},
+    }
     row["false_reassurance"] = reassured if scenario.closure <= 0.10 else np.nan
     row["sensitivity"] = reassured if scenario.closure >= 0.40 else np.nan
     row["false_no_gap"] = float((results["verdict"] == "geen_achterstand").mean()) if scenario.gap is None else np.nan
@@ -177,8 +213,15 @@ def scenarios(full: bool = True) -> list[Scenario]:
     out = []
     for name, statistic, level, size, base, gap, pool, benchmark in kinds:
         survey_years = (2016, 2020, 2022, 2024)
-        common = dict(statistic=statistic, level=level, size=size, base=base, pool_years=pool, benchmark_size=benchmark,
-                      years=survey_years if statistic == "survey" else tuple(range(2016, 2025)))
+        common = dict(
+            statistic=statistic,
+            level=level,
+            size=size,
+            base=base,
+            pool_years=pool,
+            benchmark_size=benchmark,
+            years=survey_years if statistic == "survey" else tuple(range(2016, 2025)),
+        )
         for closure in (0.0, 0.10, 0.40):
             out.append(Scenario(name=f"{name}; {closure:.0%} ingelopen", gap=gap, closure=closure, **common))
         out.append(Scenario(name=f"{name}; kleine echte achterstand (1 SE), blijft", gap=None, closure=0.0, **common))
@@ -194,6 +237,7 @@ def calibrate(full: bool = True, runs: int = 1000, seed: int = 2030) -> pd.DataF
 
 
 # --- the trend-break analysis (indicators.segmented) ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BreakScenario(Scenario):
@@ -233,8 +277,9 @@ def run_break_scenario(scenario: BreakScenario, runs: int = 1000, seed: int = 20
 
     rng = np.random.default_rng(seed)
     values, indicators = simulate_values(scenario, runs, rng)
-    gaps = calculate_gaps(values, indicators, "rest_nl", baseline_year=BASELINE_YEAR, target_year=TARGET_YEAR,
-                          share=SHARE)
+    gaps = calculate_gaps(
+        values, indicators, "rest_nl", baseline_year=BASELINE_YEAR, target_year=TARGET_YEAR, share=SHARE
+    )
     found = gap_breaks(gaps[gaps["area_code"] == "A"], indicators, start=BASELINE_YEAR)
     return found.assign(scenario=scenario.name)
 
@@ -242,15 +287,24 @@ def run_break_scenario(scenario: BreakScenario, runs: int = 1000, seed: int = 20
 def summarise_breaks(results: pd.DataFrame, scenario: BreakScenario) -> dict:
     shares = results["category"].value_counts(normalize=True)
     estimated = results["slope_change"].dropna()
-    covered = ((results["slope_change_lower"] <= scenario.slope_change)
-               & (scenario.slope_change <= results["slope_change_upper"]))[results["slope_change"].notna()]
-    return {"scenario": scenario.name, "level": scenario.level, "size": scenario.size,
-            "last_year": max(scenario.years), "slope_before": scenario.slope_before,
-            "level_change": scenario.level_change, "slope_change": scenario.slope_change,
-            "fluctuation": scenario.fluctuation, "runs": len(results),
-            **{key: float(shares.get(key, 0.0)) for key in ("zichtbaar", "onveranderd", "verslechterd", "te_weinig")},
-            "mean_estimate": float(estimated.mean()) if len(estimated) else np.nan,
-            "coverage": float(covered.mean()) if len(covered) else np.nan}
+    covered = (
+        (results["slope_change_lower"] <= scenario.slope_change)
+        & (scenario.slope_change <= results["slope_change_upper"])
+    )[results["slope_change"].notna()]
+    return {
+        "scenario": scenario.name,
+        "level": scenario.level,
+        "size": scenario.size,
+        "last_year": max(scenario.years),
+        "slope_before": scenario.slope_before,
+        "level_change": scenario.level_change,
+        "slope_change": scenario.slope_change,
+        "fluctuation": scenario.fluctuation,
+        "runs": len(results),
+        **{key: float(shares.get(key, 0.0)) for key in ("zichtbaar", "onveranderd", "verslechterd", "te_weinig")},
+        "mean_estimate": float(estimated.mean()) if len(estimated) else np.nan,
+        "coverage": float(covered.mean()) if len(covered) else np.nan,
+    }
 
 
 def break_scenarios(full: bool = True) -> list[BreakScenario]:
@@ -258,34 +312,53 @@ def break_scenarios(full: bool = True) -> list[BreakScenario]:
     (with and without a change of level, a rising course before, and year-to-year fluctuation beyond sampling), and
     breaks of the slope by 0.1, 0.2 and 0.4 percentage point a year, with data up to 2021, 2024 and 2027."""
     births, adults = 165_000, 13_000_000
-    kinds = [("geboorten, gemeente (1.000 per jaar)", "gemeente", 1_000, births),
-             ("geboorten, regio (5.500 per jaar)", "regio", 5_500, births),
-             ("registratie, gemeente (40.000 inwoners)", "gemeente", 40_000, adults)]
+    kinds = [
+        ("geboorten, gemeente (1.000 per jaar)", "gemeente", 1_000, births),
+        ("geboorten, regio (5.500 per jaar)", "regio", 5_500, births),
+        ("registratie, gemeente (40.000 inwoners)", "gemeente", 40_000, adults),
+    ]
     if not full:
         kinds = kinds[:1] + kinds[2:]
     out = []
     for name, level, size, benchmark in kinds:
         common = dict(statistic="proportion", level=level, size=size, base=0.07, gap=1.0, benchmark_size=benchmark)
-        nulls = [("geen verandering", {}), ("alleen een sprong (-0,5)", {"level_change": -0.5}),
-                 ("stijgend vóór 2018, onveranderd", {"slope_before": 0.1}),
-                 ("geen verandering, schommelend (0,3)", {"fluctuation": 0.3}),
-                 ("geen verandering, sterk schommelend (0,6; rho 0,8)", {"fluctuation": 0.6, "rho": 0.8})]
+        nulls = [
+            ("geen verandering", {}),
+            ("alleen een sprong (-0,5)", {"level_change": -0.5}),
+            ("stijgend vóór 2018, onveranderd", {"slope_before": 0.1}),
+            ("geen verandering, schommelend (0,3)", {"fluctuation": 0.3}),
+            ("geen verandering, sterk schommelend (0,6; rho 0,8)", {"fluctuation": 0.6, "rho": 0.8}),
+        ]
         for label, change in nulls if full else [nulls[0], nulls[3]]:
             out.append(BreakScenario(name=f"{name}; {label}", **common, **change))
-        for last in ((2021, 2024, 2027) if full else (2024,)):
-            for slope in ((-0.1, -0.2, -0.4) if full else (-0.2,)):
+        for last in (2021, 2024, 2027) if full else (2024,):
+            for slope in (-0.1, -0.2, -0.4) if full else (-0.2,):
                 label = f"{slope:+.1f}".replace(".", ",")
-                out.append(BreakScenario(name=f"{name}; helling {label} per jaar; t/m {last}",
-                                         slope_change=slope, years=tuple(range(2012, last + 1)), **common))
+                out.append(
+                    BreakScenario(
+                        name=f"{name}; helling {label} per jaar; t/m {last}",
+                        slope_change=slope,
+                        years=tuple(range(2012, last + 1)),
+                        **common,
+                    )
+                )
         if full:
-            out.append(BreakScenario(name=f"{name}; helling +0,2 per jaar (slechter); t/m 2024", slope_change=0.2,
-                                     **common))
-            out.append(BreakScenario(name=f"{name}; helling -0,2 per jaar, schommelend (0,3); t/m 2024",
-                                     slope_change=-0.2, fluctuation=0.3, **common))
+            out.append(
+                BreakScenario(name=f"{name}; helling +0,2 per jaar (slechter); t/m 2024", slope_change=0.2, **common)
+            )
+            out.append(
+                BreakScenario(
+                    name=f"{name}; helling -0,2 per jaar, schommelend (0,3); t/m 2024",
+                    slope_change=-0.2,
+                    fluctuation=0.3,
+                    **common,
+                )
+            )
     return out
 
 
 def calibrate_breaks(full: bool = True, runs: int = 1000, seed: int = 2018) -> pd.DataFrame:
     """The calibration table of the trend-break categories over `break_scenarios(full)`."""
-    return pd.DataFrame([summarise_breaks(run_break_scenario(s, runs, seed + i), s)
-                         for i, s in enumerate(break_scenarios(full))])
+    return pd.DataFrame(
+        [summarise_breaks(run_break_scenario(s, runs, seed + i), s) for i, s in enumerate(break_scenarios(full))]
+    )

@@ -12,14 +12,23 @@ from trendbreuk import io, paths
 
 POLARITIES = ("lower_is_better", "higher_is_better")
 STATISTICS = {"proportion": ("wilson",), "rate": ("byar",), "survey": ("source",)}
-LIFE_PHASES = ("Kansrijke Start", "Peutertijd", "Basisschool", "Voortgezet onderwijs", "Werk en ouderschap",
-               "Fase-overstijgend")
+LIFE_PHASES = (
+    "Kansrijke Start",
+    "Peutertijd",
+    "Basisschool",
+    "Voortgezet onderwijs",
+    "Werk en ouderschap",
+    "Fase-overstijgend",
+)
 REQUIRED = ("id", "title", "unit", "polarity", "life_phase", "statistic", "ci_method", "source")
 # The areas an indicator can have figures for, from large to small: the lowest level its source publishes.
 AREA_LEVELS = ("gemeente", "wijk", "buurt")
 # Second definitions of an indicator beside the source's own (docs/methode.md, "Leeftijd"): the same events over the
 # population that can have them (uitkeringen below AOW age), or the same estimate standardised for age.
-VARIANT_KINDS = {"population_at_risk": "bevolking die het kan overkomen", "age_standardised": "gestandaardiseerd naar leeftijd"}
+VARIANT_KINDS = {
+    "population_at_risk": "bevolking die het kan overkomen",
+    "age_standardised": "gestandaardiseerd naar leeftijd",
+}
 
 
 class CatalogueError(ValueError):
@@ -55,8 +64,8 @@ class Indicator:
     cbs_reference: dict | None = None
     verified: str = ""
     note: str = ""
-    lowest_level: str = "gemeente"   # gemeente, wijk or buurt: the smallest areas the source publishes it for
-    rounding: dict | None = None     # {numerator: 10, denominator: 5}: the unit CBS rounds each published count to
+    lowest_level: str = "gemeente"  # gemeente, wijk or buurt: the smallest areas the source publishes it for
+    rounding: dict | None = None  # {numerator: 10, denominator: 5}: the unit CBS rounds each published count to
     #                                  (percentage: 0.1, the last digit of a published percentage a denominator is computed back from)
     # Versions: a variant names the indicator it is a version of, its kind (VARIANT_KINDS) and a label that says what
     # differs ("inwoners van 15 tot 65 jaar"); the indicator lists its variants and which version carries the 2030
@@ -131,23 +140,35 @@ def _variants(entry: dict, path: Path) -> list[dict]:
     out = []
     for position, variant in enumerate(entry.get("variants") or [], start=1):
         if not isinstance(variant, dict) or not variant.get("id") or not variant.get("label"):
-            raise CatalogueError(f"{path}: indicator '{name}', variant {position}: needs an id and a label (what differs)")
+            raise CatalogueError(
+                f"{path}: indicator '{name}', variant {position}: needs an id and a label (what differs)"
+            )
         kind = variant.get("kind")
         if kind not in VARIANT_KINDS:
-            raise CatalogueError(f"{path}: indicator '{name}', variant '{variant['id']}': kind '{kind}' must be one of "
-                                 f"{list(VARIANT_KINDS)}")
+            raise CatalogueError(
+                f"{path}: indicator '{name}', variant '{variant['id']}': kind '{kind}' must be one of "
+                f"{list(VARIANT_KINDS)}"
+            )
         own = {k: v for k, v in variant.items() if k not in ("kind", "label", "source", "id")}
         # A variant is for gemeenten and larger areas unless it says otherwise: the age comparison is made there,
         # and every wijk and buurt figure doubles the small-area work (national build 23 s -> 44 s with them).
         own.setdefault("lowest_level", "gemeente")
-        merged = {**{k: v for k, v in entry.items() if k not in ("variants", "judged_by", "id")}, **own,
-                  "id": variant["id"], "source": {**entry["source"], **(variant.get("source") or {})},
-                  "variant_of": name, "variant_kind": kind, "variant_label": variant["label"]}
+        merged = {
+            **{k: v for k, v in entry.items() if k not in ("variants", "judged_by", "id")},
+            **own,
+            "id": variant["id"],
+            "source": {**entry["source"], **(variant.get("source") or {})},
+            "variant_of": name,
+            "variant_kind": kind,
+            "variant_label": variant["label"],
+        }
         merged.setdefault("short_title", entry.get("short_title") or entry["title"])
         if kind == "age_standardised" and "definition" not in variant:
-            merged["definition"] = (f"{entry.get('definition', '')} Gestandaardiseerd naar leeftijd: de schattingen per "
-                                    "leeftijdsgroep gewogen met de leeftijdsopbouw van de standaardbevolking, alsof het "
-                                    "gebied de leeftijdsopbouw van heel Nederland had (zie de methode).").strip()
+            merged["definition"] = (
+                f"{entry.get('definition', '')} Gestandaardiseerd naar leeftijd: de schattingen per "
+                "leeftijdsgroep gewogen met de leeftijdsopbouw van de standaardbevolking, alsof het "
+                "gebied de leeftijdsopbouw van heel Nederland had (zie de methode)."
+            ).strip()
         if "title" not in variant:
             merged["title"] = f"{entry['title']} ({variant['label']})"
         if "short_title" not in variant:
@@ -159,9 +180,15 @@ def _variants(entry: dict, path: Path) -> list[dict]:
 # The providers the build reads indicators from (build.INDICATOR_PROVIDERS: the CBS tables and the portal exports).
 SOURCE_PROVIDERS = ("cbs", "perined", "wsjg", "gezondheidsmonitor")
 # Fields that must be numbers: (field, whole number, smallest allowed)
-NUMBER_FIELDS = (("decimals", True, 0), ("multiplier", False, 0), ("pool_years", True, 1),
-                 ("publication_lag", True, 0), ("min_count", True, 0), ("survey_interval", True, 1),
-                 ("baseline_year", True, 1900))
+NUMBER_FIELDS = (
+    ("decimals", True, 0),
+    ("multiplier", False, 0),
+    ("pool_years", True, 1),
+    ("publication_lag", True, 0),
+    ("min_count", True, 0),
+    ("survey_interval", True, 1),
+    ("baseline_year", True, 1900),
+)
 
 
 def _check_numbers(entry: dict, path: Path, name: str) -> None:
@@ -186,7 +213,9 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
     entries = []
     for position, entry in enumerate(raw.get("indicators") or [], start=1):
         if not isinstance(entry, dict):
-            raise CatalogueError(f"{path}: indicator {position} should be a mapping (id: ..., title: ...), not {entry!r}")
+            raise CatalogueError(
+                f"{path}: indicator {position} should be a mapping (id: ..., title: ...), not {entry!r}"
+            )
         name = entry.get("id", f"entry {position}")
         absent = [k for k in REQUIRED if entry.get(k) in (None, "")]
         if absent:
@@ -194,8 +223,10 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
         variants = _variants(entry, path)
         judge = entry.get("judged_by") or name
         if judge not in [name, *(v["id"] for v in variants)]:
-            raise CatalogueError(f"{path}: indicator '{name}': judged_by '{judge}' is neither the indicator nor one of "
-                                 f"its variants ({[v['id'] for v in variants]})")
+            raise CatalogueError(
+                f"{path}: indicator '{name}': judged_by '{judge}' is neither the indicator nor one of "
+                f"its variants ({[v['id'] for v in variants]})"
+            )
         family = {**entry, "variants": tuple(v["id"] for v in variants)}
         for version in (family, *variants):
             version["judged_by"] = judge
@@ -207,31 +238,47 @@ def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
         if name in catalogue:
             raise CatalogueError(f"{path}: indicator id '{name}' appears twice")
         if entry["polarity"] not in POLARITIES:
-            raise CatalogueError(f"{path}: indicator '{name}': polarity '{entry['polarity']}' must be one of {POLARITIES}")
+            raise CatalogueError(
+                f"{path}: indicator '{name}': polarity '{entry['polarity']}' must be one of {POLARITIES}"
+            )
         methods = STATISTICS.get(entry["statistic"])
         if methods is None:
-            raise CatalogueError(f"{path}: indicator '{name}': statistic '{entry['statistic']}' is not supported ({list(STATISTICS)})")
+            raise CatalogueError(
+                f"{path}: indicator '{name}': statistic '{entry['statistic']}' is not supported ({list(STATISTICS)})"
+            )
         if entry["ci_method"] not in methods:
-            raise CatalogueError(f"{path}: indicator '{name}': ci_method '{entry['ci_method']}' does not fit {entry['statistic']} ({methods})")
+            raise CatalogueError(
+                f"{path}: indicator '{name}': ci_method '{entry['ci_method']}' does not fit {entry['statistic']} ({methods})"
+            )
         if entry["life_phase"] not in LIFE_PHASES:
-            raise CatalogueError(f"{path}: indicator '{name}': life_phase '{entry['life_phase']}' is not one of {LIFE_PHASES}")
+            raise CatalogueError(
+                f"{path}: indicator '{name}': life_phase '{entry['life_phase']}' is not one of {LIFE_PHASES}"
+            )
         _check_numbers(entry, path, name)
         source = entry.get("source")
         if not isinstance(source, dict) or source.get("provider") not in SOURCE_PROVIDERS:
             provider = source.get("provider") if isinstance(source, dict) else source
-            raise CatalogueError(f"{path}: indicator '{name}': source provider '{provider}' is unknown; it must be one "
-                                 f"of {list(SOURCE_PROVIDERS)} (source: {{provider: cbs, ...}})")
+            raise CatalogueError(
+                f"{path}: indicator '{name}': source provider '{provider}' is unknown; it must be one "
+                f"of {list(SOURCE_PROVIDERS)} (source: {{provider: cbs, ...}})"
+            )
         pool = int(entry.get("pool_years", 1))
         if pool < 1:
             raise CatalogueError(f"{path}: indicator '{name}': pool_years must be 1 or more, not {pool}")
         if entry.get("lowest_level", "gemeente") not in AREA_LEVELS:
-            raise CatalogueError(f"{path}: indicator '{name}': lowest_level '{entry['lowest_level']}' must be one of "
-                                 f"{AREA_LEVELS}")
+            raise CatalogueError(
+                f"{path}: indicator '{name}': lowest_level '{entry['lowest_level']}' must be one of {AREA_LEVELS}"
+            )
         rounding = entry.get("rounding")
-        if rounding is not None and (not isinstance(rounding, dict) or set(rounding) - {"numerator", "denominator", "percentage"}
-                                     or not all(isinstance(v, (int, float)) and v > 0 for v in rounding.values())):
-            raise CatalogueError(f"{path}: indicator '{name}': rounding must say per count the unit CBS rounds it to, "
-                                 f"e.g. {{numerator: 10, denominator: 5}}; not {rounding!r}")
+        if rounding is not None and (
+            not isinstance(rounding, dict)
+            or set(rounding) - {"numerator", "denominator", "percentage"}
+            or not all(isinstance(v, (int, float)) and v > 0 for v in rounding.values())
+        ):
+            raise CatalogueError(
+                f"{path}: indicator '{name}': rounding must say per count the unit CBS rounds it to, "
+                f"e.g. {{numerator: 10, denominator: 5}}; not {rounding!r}"
+            )
         known = {f for f in Indicator.__dataclass_fields__ if f != "extra"}
         catalogue[name] = Indicator(
             **{k: v for k, v in entry.items() if k in known},

@@ -22,7 +22,13 @@ from trendbreuk.sources.statline import PROVIDER, cbs_sources
 COLUMNS = ["indicator", "year", "table", "role", "measure", "status", "key", "detail"]
 ROLES = {"numerator": "teller", "denominator": "noemer", "percentage": "percentage", "value": "waarde"}
 FOUND, ABSENT, AMBIGUOUS, UNKNOWN, NO_METADATA, EXPORT = (
-    "gevonden", "niet in deze tabel", "dubbelzinnig", "nergens gevonden", "geen metadata", "portaalexport")
+    "gevonden",
+    "niet in deze tabel",
+    "dubbelzinnig",
+    "nergens gevonden",
+    "geen metadata",
+    "portaalexport",
+)
 
 
 def _records(path: Path) -> list[dict]:
@@ -52,8 +58,10 @@ def topics_in(folder: Path) -> dict[str, str] | None:
 def _metadata_for(table: str, folders: list[Path], raw_cbs_dir: Path | None) -> tuple[dict[str, str] | None, str]:
     candidates = [f for f in folders if table.lower() in Path(f).name.lower()]
     if raw_cbs_dir is not None and (Path(raw_cbs_dir) / table).is_dir():
-        snapshots = sorted((p for p in (Path(raw_cbs_dir) / table).iterdir() if p.is_dir() and not p.name.startswith(".")),
-                           key=lambda p: p.name)
+        snapshots = sorted(
+            (p for p in (Path(raw_cbs_dir) / table).iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.name,
+        )
         candidates += list(reversed(snapshots))
     for folder in candidates:
         topics = topics_in(folder)
@@ -62,8 +70,12 @@ def _metadata_for(table: str, folders: list[Path], raw_cbs_dir: Path | None) -> 
     return None, ""
 
 
-def check_catalogue(catalogue: dict[str, Indicator], sources: SourcesConfig, metadata_folders: list[Path] = (),
-                    raw_cbs_dir: Path | None = None) -> pd.DataFrame:
+def check_catalogue(
+    catalogue: dict[str, Indicator],
+    sources: SourcesConfig,
+    metadata_folders: list[Path] = (),
+    raw_cbs_dir: Path | None = None,
+) -> pd.DataFrame:
     """One row per CBS indicator, table (year) and measure with the key it resolves to (status gevonden), or why not
     (niet in deze tabel, dubbelzinnig, geen metadata); a measure found in none of the tables that have metadata is
     'nergens gevonden'. One row per export indicator (portaalexport) with its `verified` note."""
@@ -75,8 +87,14 @@ def check_catalogue(catalogue: dict[str, Indicator], sources: SourcesConfig, met
             roles = [("numerator", t) for t in source.numerator] + [("denominator", t) for t in source.denominator]
             roles += [(r, t) for r, t in (("percentage", source.percentage), ("value", source.value)) if t]
             for role, term in roles:
-                row = {"indicator": source.indicator, "year": table.year, "table": table.id, "role": ROLES[role],
-                       "measure": term, "key": ""}
+                row = {
+                    "indicator": source.indicator,
+                    "year": table.year,
+                    "table": table.id,
+                    "role": ROLES[role],
+                    "measure": term,
+                    "key": "",
+                }
                 if topics is None:
                     row.update(status=NO_METADATA, detail=f"haal de tabel op: trendbreuk fetch cbs {table.id}")
                 else:
@@ -90,12 +108,23 @@ def check_catalogue(catalogue: dict[str, Indicator], sources: SourcesConfig, met
     if not report.empty:
         with_metadata = report[report["status"] != NO_METADATA]
         never = with_metadata.groupby(["indicator", "measure"])["status"].apply(lambda s: (s == ABSENT).all())
-        for (indicator, measure) in never[never].index:
+        for indicator, measure in never[never].index:
             hit = (report["indicator"] == indicator) & (report["measure"] == measure) & (report["status"] == ABSENT)
             report.loc[hit, "status"] = UNKNOWN
-    exports = [{"indicator": i.id, "year": None, "table": "", "role": "", "measure": "", "status": EXPORT, "key": "",
-                "detail": f"{i.source['provider']}: {i.verified or 'geen toelichting'}"}
-               for i in catalogue.values() if i.source.get("provider") != PROVIDER]
+    exports = [
+        {
+            "indicator": i.id,
+            "year": None,
+            "table": "",
+            "role": "",
+            "measure": "",
+            "status": EXPORT,
+            "key": "",
+            "detail": f"{i.source['provider']}: {i.verified or 'geen toelichting'}",
+        }
+        for i in catalogue.values()
+        if i.source.get("provider") != PROVIDER
+    ]
     return pd.concat([report, pd.DataFrame(exports, columns=COLUMNS)], ignore_index=True)
 
 

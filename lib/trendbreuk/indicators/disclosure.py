@@ -75,14 +75,20 @@ def feasible_ranges(cells: pd.DataFrame, threshold: int) -> dict[str, tuple[floa
         high = min(bounds[parent][1], outside[parent][1])
         siblings = [inside[c] for c in children[parent] if c != code]
         outside[code] = (low - sum(s[1] for s in siblings), high - sum(s[0] for s in siblings))
-    return {c: (max(inside[c][0], outside[c][0]), min(inside[c][1], outside[c][1]))
-            for c, status in zip(codes, cells["suppressed"]) if status}
+    return {
+        c: (max(inside[c][0], outside[c][0]), min(inside[c][1], outside[c][1]))
+        for c, status in zip(codes, cells["suppressed"])
+        if status
+    }
 
 
 def recovered(ranges: dict[str, tuple[float, float]]) -> list[str]:
     """Hidden cells whose feasible range holds at most one whole number."""
-    return [c for c, (low, high) in ranges.items()
-            if math.isfinite(high) and math.floor(high + 1e-9) - math.ceil(low - 1e-9) < 1]
+    return [
+        c
+        for c, (low, high) in ranges.items()
+        if math.isfinite(high) and math.floor(high + 1e-9) - math.ceil(low - 1e-9) < 1
+    ]
 
 
 def suppress_table(cells: pd.DataFrame, threshold: int = 10) -> pd.DataFrame:

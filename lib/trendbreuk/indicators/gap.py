@@ -30,8 +30,9 @@ from trendbreuk.indicators.catalogue import Indicator, per_indicator
 GAP_METHOD = "Newcombe hybrid score (verschil van twee onafhankelijke proporties)"
 
 
-def target_gap(baseline_gap: float, t_baseline: float, t: np.ndarray | float, *, target_year: float = 2030,
-               share: float = 0.25) -> np.ndarray:
+def target_gap(
+    baseline_gap: float, t_baseline: float, t: np.ndarray | float, *, target_year: float = 2030, share: float = 0.25
+) -> np.ndarray:
     """The gap the linear target path asks for at time t (t may run past the target year: it stays level)."""
     if target_year <= t_baseline:
         raise ValueError(f"target year {target_year} must lie after the baseline {t_baseline}")
@@ -48,8 +49,9 @@ def difference_ci(num1, den1, num2, den2, confidence: float = 0.95) -> tuple[np.
     upper = np.full(num1.shape, np.nan)
     ok = np.isfinite(num1) & np.isfinite(den1) & np.isfinite(num2) & np.isfinite(den2) & (den1 > 0) & (den2 > 0)
     if ok.any():
-        lo, hi = confint_proportions_2indep(num1[ok], den1[ok], num2[ok], den2[ok], method="newcomb",
-                                            compare="diff", alpha=1 - confidence)
+        lo, hi = confint_proportions_2indep(
+            num1[ok], den1[ok], num2[ok], den2[ok], method="newcomb", compare="diff", alpha=1 - confidence
+        )
         lower[ok], upper[ok] = lo, hi
     return lower, upper
 
@@ -58,8 +60,10 @@ def _wald_difference(value1, lower1, upper1, value2, lower2, upper2, confidence:
     from scipy.stats import norm
 
     z = norm.ppf(1 - (1 - confidence) / 2)
-    se = np.sqrt(((np.asarray(upper1) - np.asarray(lower1)) / (2 * z)) ** 2
-                 + ((np.asarray(upper2) - np.asarray(lower2)) / (2 * z)) ** 2)
+    se = np.sqrt(
+        ((np.asarray(upper1) - np.asarray(lower1)) / (2 * z)) ** 2
+        + ((np.asarray(upper2) - np.asarray(lower2)) / (2 * z)) ** 2
+    )
     d = np.asarray(value1) - np.asarray(value2)
     return d - z * se, d + z * se
 
@@ -75,36 +79,55 @@ def baseline_periods(frame: pd.DataFrame, baseline_year_of) -> pd.DataFrame:
         before = rows[rows["year_end"] < year].sort_values("year_end")
         pick = containing.head(1) if not containing.empty else before.tail(1)
         chosen.append(pick)
-    return pd.concat(chosen)[["indicator", "period"]].rename(columns={"period": "baseline_period"}) if chosen else \
-        pd.DataFrame(columns=["indicator", "baseline_period"])
+    return (
+        pd.concat(chosen)[["indicator", "period"]].rename(columns={"period": "baseline_period"})
+        if chosen
+        else pd.DataFrame(columns=["indicator", "baseline_period"])
+    )
 
 
 # The areas whose gap is computed and judged (the benchmarks themselves are not).
 JUDGED_LEVELS = ("gemeente", "subregio", "regio", "wijk", "buurt", "focus")
 
 
-def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], benchmark: str, *,
-                   baseline_year: int = 2018, target_year: int = 2030, share: float = 0.25) -> pd.DataFrame:
+def calculate_gaps(
+    values: pd.DataFrame,
+    indicators: dict[str, Indicator],
+    benchmark: str,
+    *,
+    baseline_year: int = 2018,
+    target_year: int = 2030,
+    share: float = 0.25,
+) -> pd.DataFrame:
     """Gap of every area of JUDGED_LEVELS to `benchmark` ('rest_nl' or 'NL01'), per period, with the
     baseline, the target path at that period and the share of the gap closed."""
     keys = ["region", "indicator", "period", "year_start", "year_end"]
     areas = values[values["area_level"].isin(JUDGED_LEVELS)]
-    bench = values[values["area_code"] == benchmark][keys + ["value", "lower_ci", "upper_ci", "numerator", "denominator"]]
+    bench = values[values["area_code"] == benchmark][
+        keys + ["value", "lower_ci", "upper_ci", "numerator", "denominator"]
+    ]
     if bench.empty:
         raise ValueError(f"no rows for benchmark '{benchmark}' in the indicator values")
     frame = areas.merge(bench, on=keys, suffixes=("", "_benchmark"))
     frame["benchmark"] = benchmark
     orientation, multiplier = (per_indicator(indicators, frame["indicator"], a) for a in ("orientation", "multiplier"))
     frame["gap"] = orientation * (frame["value"] - frame["value_benchmark"])
-    lo, hi = difference_ci(frame["numerator"], frame["denominator"],
-                           frame["numerator_benchmark"], frame["denominator_benchmark"])
+    lo, hi = difference_ci(
+        frame["numerator"], frame["denominator"], frame["numerator_benchmark"], frame["denominator_benchmark"]
+    )
     lo, hi = lo * multiplier, hi * multiplier
     # Counts of areas that CBS rounded (wijken, buurten) have intervals that include the rounding: their gap combines
     # the two intervals, as for estimates, rather than Newcombe's interval on the published counts.
     rounded = frame["rounding_share"].notna().to_numpy() if "rounding_share" in frame.columns else False
     counted = (per_indicator(indicators, frame["indicator"], "statistic") == "proportion") & ~rounded
-    w_lo, w_hi = _wald_difference(frame["value"], frame["lower_ci"], frame["upper_ci"],
-                                  frame["value_benchmark"], frame["lower_ci_benchmark"], frame["upper_ci_benchmark"])
+    w_lo, w_hi = _wald_difference(
+        frame["value"],
+        frame["lower_ci"],
+        frame["upper_ci"],
+        frame["value_benchmark"],
+        frame["lower_ci_benchmark"],
+        frame["upper_ci_benchmark"],
+    )
     lo, hi = np.where(counted, lo, w_lo), np.where(counted, hi, w_hi)
     frame["gap_lower"] = np.where(orientation > 0, lo, -hi)
     frame["gap_upper"] = np.where(orientation > 0, hi, -lo)
@@ -117,17 +140,43 @@ def calculate_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], bench
     group = ["region", "indicator", "area_code"]
     chosen = baseline_periods(frame, lambda i: indicators[i].baseline_year or baseline_year)
     baseline = frame.merge(chosen, left_on=["indicator", "period"], right_on=["indicator", "baseline_period"])
-    baseline = baseline[group + ["baseline_period", "t", "gap"]].rename(columns={"t": "t_baseline", "gap": "baseline_gap"})
+    baseline = baseline[group + ["baseline_period", "t", "gap"]].rename(
+        columns={"t": "t_baseline", "gap": "baseline_gap"}
+    )
     frame = frame.merge(baseline.drop_duplicates(group), on=group, how="left")
     has_gap = frame["baseline_gap"] > 0
     after = frame["t"] >= frame["t_baseline"]
     progress = np.clip((frame["t"] - frame["t_baseline"]) / (target_year - frame["t_baseline"]), 0, 1)
     frame["target_gap"] = np.where(has_gap & after, frame["baseline_gap"] * (1 - share * progress), np.nan)
-    frame["share_closed"] = np.where(has_gap & after, (frame["baseline_gap"] - frame["gap"]) / frame["baseline_gap"], np.nan)
+    frame["share_closed"] = np.where(
+        has_gap & after, (frame["baseline_gap"] - frame["gap"]) / frame["baseline_gap"], np.nan
+    )
     frame["target_share_closed"] = np.where(has_gap & after, share * progress, np.nan)
-    columns = ["region", "indicator", "area_level", "area_code", "area_name", "benchmark", "period", "year_start",
-               "year_end", "t", "value", "value_benchmark", "gap", "gap_lower", "gap_upper", "relative_gap",
-               "gap_method", "baseline_period", "t_baseline", "baseline_gap", "target_gap", "share_closed",
-               "target_share_closed"]
-    return frame[columns].sort_values(["region", "indicator", "area_code", "benchmark", "year_start"], ignore_index=True)
-
+    columns = [
+        "region",
+        "indicator",
+        "area_level",
+        "area_code",
+        "area_name",
+        "benchmark",
+        "period",
+        "year_start",
+        "year_end",
+        "t",
+        "value",
+        "value_benchmark",
+        "gap",
+        "gap_lower",
+        "gap_upper",
+        "relative_gap",
+        "gap_method",
+        "baseline_period",
+        "t_baseline",
+        "baseline_gap",
+        "target_gap",
+        "share_closed",
+        "target_share_closed",
+    ]
+    return frame[columns].sort_values(
+        ["region", "indicator", "area_code", "benchmark", "year_start"], ignore_index=True
+    )

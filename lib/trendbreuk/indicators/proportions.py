@@ -26,9 +26,7 @@ def counts_of(frame: pd.DataFrame, confidence: float) -> tuple[np.ndarray, np.nd
     return num, den
 
 
-def calculate_proportion(
-    frame: pd.DataFrame, *, multiplier: float = 100.0, confidence: float = 0.95
-) -> pd.DataFrame:
+def calculate_proportion(frame: pd.DataFrame, *, multiplier: float = 100.0, confidence: float = 0.95) -> pd.DataFrame:
     """Add value, lower_ci, upper_ci, confidence, statistic and method to rows with numerator and denominator.
 
     A missing or zero denominator gives no value (and says why in `missing_reason`); a numerator larger than
@@ -60,7 +58,9 @@ def calculate_proportion(
     reason = np.where(~np.isfinite(den), "noemer ontbreekt", np.where(den == 0, "noemer is 0", None))
     reason = np.where(~np.isfinite(num) & np.isfinite(den) & (den > 0), "teller ontbreekt", reason)
     if "missing_reason" in out.columns:
-        out["missing_reason"] = out["missing_reason"].where(out["missing_reason"].notna(), pd.Series(reason, index=out.index))
+        out["missing_reason"] = out["missing_reason"].where(
+            out["missing_reason"].notna(), pd.Series(reason, index=out.index)
+        )
     else:
         out["missing_reason"] = reason
     out.loc[ok, "missing_reason"] = None

@@ -27,7 +27,7 @@ def byar_interval(events: np.ndarray, confidence: float = 0.95) -> tuple[np.ndar
     z = norm.ppf(1 - (1 - confidence) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         base = 1 - 1 / (9 * o) - z / (3 * np.sqrt(o))
-        lower = np.where(o > 0, o * base ** 3, 0.0)
+        lower = np.where(o > 0, o * base**3, 0.0)
     lower = np.where((o > 0) & ~(base > 0), exact_poisson_interval(o, confidence)[0], lower)
     upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
     return lower, upper
@@ -60,5 +60,7 @@ def calculate_rate(frame: pd.DataFrame, *, multiplier: float = 1000.0, confidenc
     out["confidence"] = confidence
     out["statistic"] = "rate"
     out["method"] = np.where(exact, "exact Poisson (Garwood)", "Byar")
-    out["missing_reason"] = np.where(ok, None, np.where(np.isfinite(n) & (n == 0), "noemer is 0", "teller of noemer ontbreekt"))
+    out["missing_reason"] = np.where(
+        ok, None, np.where(np.isfinite(n) & (n == 0), "noemer is 0", "teller of noemer ontbreekt")
+    )
     return out

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trendbreuk import formatting as fmt
 from trendbreuk.geography.areas import Region
 from trendbreuk.indicators.disclosure import display_count, suppress_table
-from trendbreuk import formatting as fmt
 from trendbreuk.sources.programmes import ProgrammeCatalogue
 
 BIRTHS_PERINED = "Perined, alle geboorten (noemer van vroeggeboorte)"
@@ -28,9 +28,15 @@ BIRTHS_CBS = "CBS, levend geborenen (Kerncijfers wijken en buurten)"
 def yearly_totals(rows: pd.DataFrame) -> pd.DataFrame:
     keys = ["area_level", "area_code", "area_name", "programme", "measure", "unit", "year"]
     counts = rows[rows["unit"] != "status"]
-    summed = counts.groupby(keys, as_index=False).agg(value=("value", "sum"), denominator=("denominator", "max"),
-                                                      periods=("period", "nunique"))
-    status = rows[rows["unit"] == "status"].sort_values("period").groupby(keys, as_index=False).agg(status=("status", "last"))
+    summed = counts.groupby(keys, as_index=False).agg(
+        value=("value", "sum"), denominator=("denominator", "max"), periods=("period", "nunique")
+    )
+    status = (
+        rows[rows["unit"] == "status"]
+        .sort_values("period")
+        .groupby(keys, as_index=False)
+        .agg(status=("status", "last"))
+    )
     return pd.concat([summed, status], ignore_index=True)
 
 
@@ -44,14 +50,29 @@ def add_aggregates(totals: pd.DataFrame, region: Region) -> pd.DataFrame:
         for code, name, level, members in groups:
             part = rows[rows["area_code"].isin(members)]
             if len(part) == len(members):
-                parts.append(pd.DataFrame([{"area_level": level, "area_code": code, "area_name": name,
-                                            "programme": programme, "measure": measure, "unit": unit, "year": year,
-                                            "value": part["value"].sum(), "denominator": part["denominator"].sum(min_count=1)}]))
+                parts.append(
+                    pd.DataFrame(
+                        [
+                            {
+                                "area_level": level,
+                                "area_code": code,
+                                "area_name": name,
+                                "programme": programme,
+                                "measure": measure,
+                                "unit": unit,
+                                "year": year,
+                                "value": part["value"].sum(),
+                                "denominator": part["denominator"].sum(min_count=1),
+                            }
+                        ]
+                    )
+                )
     return pd.concat(parts, ignore_index=True)
 
 
-def add_reach(totals: pd.DataFrame, births: pd.DataFrame, births_source: str,
-              programmes: ProgrammeCatalogue) -> pd.DataFrame:
+def add_reach(
+    totals: pd.DataFrame, births: pd.DataFrame, births_source: str, programmes: ProgrammeCatalogue
+) -> pd.DataFrame:
     """births: area_code, year, births (gemeenten, subregio's and region); births_source says where they come from."""
     out = totals.merge(births, on=["area_code", "year"], how="left")
     share = {(p.id, m.id): (m.reach or {}).get("expected_share") for p in programmes.programmes for m in p.measures}
@@ -67,7 +88,9 @@ def add_reach(totals: pd.DataFrame, births: pd.DataFrame, births_source: str,
 def births_by_area(perined: pd.DataFrame, region: Region) -> pd.DataFrame:
     """Births per gemeente, subregio and region and year, from the Perined denominators."""
     rows = perined[(perined["indicator"] == "vroeggeboorte") & (perined["year_start"] == perined["year_end"])]
-    rows = rows[["area_code", "year_start", "denominator"]].rename(columns={"year_start": "year", "denominator": "births"})
+    rows = rows[["area_code", "year_start", "denominator"]].rename(
+        columns={"year_start": "year", "denominator": "births"}
+    )
     return add_area_sums(rows, region, "births")
 
 
@@ -75,8 +98,9 @@ def add_area_sums(rows: pd.DataFrame, region: Region, column: str) -> pd.DataFra
     """Gemeente rows (area_code, year, column) plus the sums per subregio and for the region, for the years in which
     every gemeente of that area has a number."""
     parts = [rows]
-    for code, members in [(s.code, {g.code for g in s.gemeenten}) for s in region.subregios] + \
-                         [(region.code, {g.code for g in region.gemeenten})]:
+    for code, members in [(s.code, {g.code for g in s.gemeenten}) for s in region.subregios] + [
+        (region.code, {g.code for g in region.gemeenten})
+    ]:
         part = rows[rows["area_code"].isin(members)].dropna(subset=[column])
         complete = part.groupby("year")["area_code"].nunique() == len(members)
         part = part[part["year"].isin(complete[complete].index)]
@@ -97,25 +121,51 @@ def shared_registrations(totals: pd.DataFrame, region: Region, programmes: Progr
         if rows["unit"].iloc[0] == "status":
             rows["suppressed"] = ""
         elif (programme, measure) in protected:
-            cells = pd.DataFrame({"code": rows["area_code"], "parent": rows["area_code"].map(parent), "value": rows["value"]})
+            cells = pd.DataFrame(
+                {"code": rows["area_code"], "parent": rows["area_code"].map(parent), "value": rows["value"]}
+            )
             rows["suppressed"] = suppress_table(cells, threshold)["suppressed"].to_numpy()
         else:
             rows["suppressed"] = ""
         tables.append(rows)
     table = pd.concat(tables, ignore_index=True)
     hidden = table["suppressed"] != ""
-    table["display_value"] = [s if u == "status" else display_count(v, h, threshold)
-                              for v, h, u, s in zip(table["value"], table["suppressed"], table["unit"], table["status"])]
-    table["display_reach"] = [fmt.MISSING if h or not np.isfinite(r) else fmt.share(r)
-                              for r, h in zip(table["reach"], table["suppressed"])]
-    table["display_per_1000_births"] = [fmt.MISSING if h or not np.isfinite(r) else fmt.number(r, 1)
-                                        for r, h in zip(table["per_1000_births"], table["suppressed"])]
+    table["display_value"] = [
+        s if u == "status" else display_count(v, h, threshold)
+        for v, h, u, s in zip(table["value"], table["suppressed"], table["unit"], table["status"])
+    ]
+    table["display_reach"] = [
+        fmt.MISSING if h or not np.isfinite(r) else fmt.share(r) for r, h in zip(table["reach"], table["suppressed"])
+    ]
+    table["display_per_1000_births"] = [
+        fmt.MISSING if h or not np.isfinite(r) else fmt.number(r, 1)
+        for r, h in zip(table["per_1000_births"], table["suppressed"])
+    ]
     for column in ("value", "reach", "per_1000_births", "expected"):
         table.loc[hidden, column] = np.nan  # a hidden count leaves no trace in the shared table
     table["programme_title"] = [titles[(p, m)][0] for p, m in zip(table["programme"], table["measure"])]
     table["measure_title"] = [titles[(p, m)][1] for p, m in zip(table["programme"], table["measure"])]
     table["region"] = region.key
-    columns = ["region", "area_level", "area_code", "area_name", "programme", "programme_title", "measure", "measure_title",
-               "unit", "year", "display_value", "value", "denominator", "suppressed", "display_reach", "reach",
-               "display_per_1000_births", "per_1000_births", "births", "births_source"]
+    columns = [
+        "region",
+        "area_level",
+        "area_code",
+        "area_name",
+        "programme",
+        "programme_title",
+        "measure",
+        "measure_title",
+        "unit",
+        "year",
+        "display_value",
+        "value",
+        "denominator",
+        "suppressed",
+        "display_reach",
+        "reach",
+        "display_per_1000_births",
+        "per_1000_births",
+        "births",
+        "births_source",
+    ]
     return table[columns]

@@ -27,8 +27,9 @@ INDICATOR_VALUES = pa.DataFrameSchema(
         "region": pa.Column(str),
         "indicator": pa.Column(str),
         "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
-        "area_code": pa.Column(str, pa.Check.str_matches(
-            r"^(GM\d{4}|NL01|rest_nl|[A-Z][A-Z0-9]{0,5}|WK\d{6}|BU\d{8}|FA-[a-z0-9-]+)$")),
+        "area_code": pa.Column(
+            str, pa.Check.str_matches(r"^(GM\d{4}|NL01|rest_nl|[A-Z][A-Z0-9]{0,5}|WK\d{6}|BU\d{8}|FA-[a-z0-9-]+)$")
+        ),
         "area_name": pa.Column(str),
         "period": pa.Column(str),
         "year_start": pa.Column(int, pa.Check.in_range(1990, 2100)),
@@ -43,8 +44,10 @@ INDICATOR_VALUES = pa.DataFrameSchema(
         "statistic": pa.Column(str, pa.Check.isin(["proportion", "rate", "survey"])),
         "method": pa.Column(str),
     },
-    checks=[pa.Check(_interval_ok, error="value outside its own interval"),
-            pa.Check(lambda df: df["year_start"] <= df["year_end"], error="period ends before it starts")],
+    checks=[
+        pa.Check(_interval_ok, error="value outside its own interval"),
+        pa.Check(lambda df: df["year_start"] <= df["year_end"], error="period ends before it starts"),
+    ],
     unique=["region", "indicator", "area_code", "period"],
     coerce=True,
 )
@@ -63,7 +66,11 @@ GAPS = pa.DataFrameSchema(
         "target_gap": pa.Column(float, nullable=True),
         "share_closed": pa.Column(float, nullable=True),
     },
-    checks=[pa.Check(lambda df: df["gap_lower"].isna() | (df["gap_lower"] <= df["gap_upper"]), error="gap interval reversed")],
+    checks=[
+        pa.Check(
+            lambda df: df["gap_lower"].isna() | (df["gap_lower"] <= df["gap_upper"]), error="gap interval reversed"
+        )
+    ],
     unique=["region", "indicator", "area_code", "benchmark", "period"],
     coerce=True,
 )
@@ -85,12 +92,14 @@ ASSESSMENTS = pa.DataFrameSchema(
 )
 
 # Wijken, buurten and focus areas: the same contracts plus their own columns (indicators.small_areas).
-SMALL_AREA_VALUES = INDICATOR_VALUES.add_columns({
-    "gemeente_code": pa.Column(str),
-    "rounding_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
-    "series_start": pa.Column("Int64"),
-    "series_break": pa.Column(bool),
-})
+SMALL_AREA_VALUES = INDICATOR_VALUES.add_columns(
+    {
+        "gemeente_code": pa.Column(str),
+        "rounding_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "series_start": pa.Column("Int64"),
+        "series_break": pa.Column(bool),
+    }
+)
 
 AGE_STRATA = pa.DataFrameSchema(
     {
@@ -149,25 +158,44 @@ CHANGES = pa.DataFrameSchema(
         "region": pa.Column(str),
         "indicator": pa.Column(str),
         "area_code": pa.Column(str),
-        "benchmark": pa.Column(str),                      # "" for a value, the benchmark for a verdict or standing
-        "period": pa.Column(str),                         # "" for a verdict or standing
-        "kind": pa.Column(str, pa.Check.isin(["nieuwe_periode", "vervallen_periode", "gewijzigde_waarde",
-                                              "ander_oordeel", "andere_stand"])),
+        "benchmark": pa.Column(str),  # "" for a value, the benchmark for a verdict or standing
+        "period": pa.Column(str),  # "" for a verdict or standing
+        "kind": pa.Column(
+            str,
+            pa.Check.isin(
+                ["nieuwe_periode", "vervallen_periode", "gewijzigde_waarde", "ander_oordeel", "andere_stand"]
+            ),
+        ),
         "old_value": pa.Column(float, nullable=True),
         "new_value": pa.Column(float, nullable=True),
         "old_state": pa.Column(str),
         "new_state": pa.Column(str),
         # one cause, or several joined by "+" (a verdict that moved for two reasons)
-        "cause": pa.Column(str, pa.Check(lambda s: s.str.split("+").map(lambda parts: set(parts) <= CAUSES),
-                                         element_wise=False, error="a cause is one of " + ", ".join(sorted(CAUSES)))),
+        "cause": pa.Column(
+            str,
+            pa.Check(
+                lambda s: s.str.split("+").map(lambda parts: set(parts) <= CAUSES),
+                element_wise=False,
+                error="a cause is one of " + ", ".join(sorted(CAUSES)),
+            ),
+        ),
     },
     unique=["region", "indicator", "area_code", "benchmark", "period", "kind"],
     strict=False,
 )
 
-SCHEMAS = {"indicator_values": INDICATOR_VALUES, "age_strata": AGE_STRATA, "age_shares": AGE_SHARES, "gaps": GAPS, "assessments": ASSESSMENTS,
-           "small_area_values": SMALL_AREA_VALUES, "small_area_gaps": GAPS, "small_area_assessments": ASSESSMENTS,
-           "changes": CHANGES, "age_groups": AGE_GROUPS}
+SCHEMAS = {
+    "indicator_values": INDICATOR_VALUES,
+    "age_strata": AGE_STRATA,
+    "age_shares": AGE_SHARES,
+    "gaps": GAPS,
+    "assessments": ASSESSMENTS,
+    "small_area_values": SMALL_AREA_VALUES,
+    "small_area_gaps": GAPS,
+    "small_area_assessments": ASSESSMENTS,
+    "changes": CHANGES,
+    "age_groups": AGE_GROUPS,
+}
 
 
 def validate_tables(tables: dict) -> dict:
@@ -182,7 +210,9 @@ def validate_tables(tables: dict) -> dict:
         except SchemaErrors as err:
             cases = err.failure_cases.head(20)
             for case in cases.itertuples():
-                problems.append(f"{name}: column {case.column}, check {case.check}: {case.failure_case!r} (row {case.index})")
+                problems.append(
+                    f"{name}: column {case.column}, check {case.check}: {case.failure_case!r} (row {case.index})"
+                )
     if problems:
         raise ContractError("processed tables break their contract; nothing was written:\n  " + "\n  ".join(problems))
     return out

@@ -72,13 +72,13 @@ class SegmentedFit:
     draw the course and the counterfactual (`course`)."""
 
     estimates: pd.DataFrame
-    family: str                   # "counts" or "estimates"
+    family: str  # "counts" or "estimates"
     start: float
     n_before: int
     n_after: int
-    dispersion: float             # quasi-Poisson phi, or the WLS scale (at least 1)
-    autocorrelation: float        # lag-1 autocorrelation of the standardised residuals
-    covariance: str               # how the covariance was estimated, in words
+    dispersion: float  # quasi-Poisson phi, or the WLS scale (at least 1)
+    autocorrelation: float  # lag-1 autocorrelation of the standardised residuals
+    covariance: str  # how the covariance was estimated, in words
     confidence: float
     slope_change: bool
     _params: np.ndarray = field(repr=False, default=None)
@@ -107,8 +107,16 @@ class SegmentedFit:
         if self.family == "counts":
             scale = 1.0 if exposure is None else np.asarray(exposure, dtype=float)
             fitted, counterfactual, lower, upper = (np.exp(v) * scale for v in (fitted, counterfactual, lower, upper))
-        return pd.DataFrame({"t": t, "fitted": fitted, "counterfactual": counterfactual,
-                             "counterfactual_lower": lower, "counterfactual_upper": upper, "after": after > 0})
+        return pd.DataFrame(
+            {
+                "t": t,
+                "fitted": fitted,
+                "counterfactual": counterfactual,
+                "counterfactual_lower": lower,
+                "counterfactual_upper": upper,
+                "after": after > 0,
+            }
+        )
 
 
 def _quantile(confidence: float, df: float) -> float:
@@ -133,9 +141,20 @@ def _lag1(residuals: np.ndarray) -> float:
     return float(r[1:] @ r[:-1] / denominator) if len(r) > 2 and denominator > 0 else float("nan")
 
 
-def segmented_regression(t, *, start: float, outcome, se=None, exposure=None, extra: pd.DataFrame | None = None,
-                         slope_change: bool = True, autocorrelation: str | None = "default", lags: int = 1,
-                         rho: float = FLUCTUATION_RHO, confidence: float = 0.95) -> SegmentedFit:
+def segmented_regression(
+    t,
+    *,
+    start: float,
+    outcome,
+    se=None,
+    exposure=None,
+    extra: pd.DataFrame | None = None,
+    slope_change: bool = True,
+    autocorrelation: str | None = "default",
+    lags: int = 1,
+    rho: float = FLUCTUATION_RHO,
+    confidence: float = 0.95,
+) -> SegmentedFit:
     """Fit the segmented regression of `outcome` on time `t` around `start`.
 
     Counts: give `exposure` (the population at risk); the model is quasi-Poisson with offset log(exposure).
@@ -153,8 +172,9 @@ def segmented_regression(t, *, start: float, outcome, se=None, exposure=None, ex
     if autocorrelation == "default":
         autocorrelation = None if counts else "ar1"
     if autocorrelation not in (None, "newey-west", "ar1") or (counts and autocorrelation == "ar1"):
-        raise ValueError(f"autocorrelation must be None, 'newey-west' or (estimates only) 'ar1', "
-                         f"not {autocorrelation!r}")
+        raise ValueError(
+            f"autocorrelation must be None, 'newey-west' or (estimates only) 'ar1', not {autocorrelation!r}"
+        )
     newey_west = autocorrelation == "newey-west"
     X, names = _design(t, start, slope_change, extra)
     n, p = X.shape
@@ -192,8 +212,10 @@ def segmented_regression(t, *, start: float, outcome, se=None, exposure=None, ex
         elif autocorrelation == "ar1":
             tau2, cov = _fluctuation_covariance(t, se, whitened, bread, pearson, df, rho)
             dispersion = 1.0 + tau2
-            how = (f"steekproeffout plus schommeling tussen de jaren (AR(1), rho {rho:g}; geschatte omvang "
-                   f"{np.sqrt(tau2):.3g} in de eenheid van de reeks)")
+            how = (
+                f"steekproeffout plus schommeling tussen de jaren (AR(1), rho {rho:g}; geschatte omvang "
+                f"{np.sqrt(tau2):.3g} in de eenheid van de reeks)"
+            )
         else:
             cov = dispersion * bread
             how = "gewogen kleinste kwadraten, spreiding minstens de steekproeffout"
@@ -202,16 +224,35 @@ def segmented_regression(t, *, start: float, outcome, se=None, exposure=None, ex
     with np.errstate(divide="ignore", invalid="ignore"):
         z = params / se_params
     p_values = 2 * (stats.norm.sf(np.abs(z)) if not np.isfinite(df) else stats.t.sf(np.abs(z), df))
-    estimates = pd.DataFrame({"term": names, "estimate": params, "se": se_params,
-                              "lower": params - q * se_params, "upper": params + q * se_params, "p_value": p_values})
+    estimates = pd.DataFrame(
+        {
+            "term": names,
+            "estimate": params,
+            "se": se_params,
+            "lower": params - q * se_params,
+            "upper": params + q * se_params,
+            "p_value": p_values,
+        }
+    )
     if counts:
         for column in ("estimate", "lower", "upper"):
             estimates[f"ratio_{column}" if column != "estimate" else "ratio"] = np.exp(estimates[column])
     after = t >= start
-    return SegmentedFit(estimates=estimates, family="counts" if counts else "estimates", start=float(start),
-                        n_before=int((~after).sum()), n_after=int(after.sum()), dispersion=dispersion,
-                        autocorrelation=_lag1(pearson), covariance=how, confidence=confidence,
-                        slope_change=slope_change, _params=params, _cov=cov, _df=float(df))
+    return SegmentedFit(
+        estimates=estimates,
+        family="counts" if counts else "estimates",
+        start=float(start),
+        n_before=int((~after).sum()),
+        n_after=int(after.sum()),
+        dispersion=dispersion,
+        autocorrelation=_lag1(pearson),
+        covariance=how,
+        confidence=confidence,
+        slope_change=slope_change,
+        _params=params,
+        _cov=cov,
+        _df=float(df),
+    )
 
 
 def _fluctuation_covariance(t, se, whitened, bread, residuals, df, rho):
@@ -230,6 +271,7 @@ def _fluctuation_covariance(t, se, whitened, bread, residuals, df, rho):
 
 
 # --- the gap between an area and its benchmark -------------------------------------------------------------------
+
 
 def standard_errors(lower, upper, confidence: float = 0.95) -> np.ndarray:
     """Standard errors recovered from 95% intervals: (upper - lower) / (2 z)."""
@@ -261,8 +303,14 @@ def _category(slope_change_lower: float, slope_change_upper: float, good_sign: i
     return "onveranderd"
 
 
-def gap_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None = None,
-              min_before: int = MIN_BEFORE, min_after: int = MIN_AFTER) -> dict:
+def gap_break(
+    rows: pd.DataFrame,
+    indicator: Indicator,
+    *,
+    start: float | None = None,
+    min_before: int = MIN_BEFORE,
+    min_after: int = MIN_AFTER,
+) -> dict:
     """The interrupted time series of one area's gap with one benchmark (rows of the gaps table): its category and
     estimates, in the gap's unit per year (a positive gap is behind, so a negative slope change is the right
     direction). Without enough points: category "te_weinig" with what is missing and when it comes."""
@@ -270,9 +318,18 @@ def gap_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None =
     points = usable_points(rows, indicator)
     before = int((points["t"] < start).sum())
     after = int((points["t"] >= start).sum())
-    out = {"category": "te_weinig", "start": int(start), "points_before": before, "points_after": after,
-           "needed_before": min_before, "needed_after": min_after, "first_year": np.nan, "last_year": np.nan,
-           "data_until": np.nan, "known_in": np.nan}
+    out = {
+        "category": "te_weinig",
+        "start": int(start),
+        "points_before": before,
+        "points_after": after,
+        "needed_before": min_before,
+        "needed_after": min_after,
+        "first_year": np.nan,
+        "last_year": np.nan,
+        "data_until": np.nan,
+        "known_in": np.nan,
+    }
     for term in TERMS:
         out.update({term: np.nan, f"{term}_lower": np.nan, f"{term}_upper": np.nan})
     out.update(slope_after=np.nan, autocorrelation=np.nan, dispersion=np.nan)
@@ -285,8 +342,12 @@ def gap_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None =
             out["data_until"] = max(last, int(start) - 1) + missing * indicator.step_years
             out["known_in"] = out["data_until"] + indicator.publication_lag
         return out
-    fit = segmented_regression(points["t"].to_numpy(), start=start, outcome=points["gap"].to_numpy(),
-                               se=standard_errors(points["gap_lower"], points["gap_upper"]))
+    fit = segmented_regression(
+        points["t"].to_numpy(),
+        start=start,
+        outcome=points["gap"].to_numpy(),
+        se=standard_errors(points["gap_lower"], points["gap_upper"]),
+    )
     table = fit.estimates.set_index("term")
     for term in TERMS:
         out[term] = float(table.loc[term, "estimate"])
@@ -298,8 +359,14 @@ def gap_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None =
     return out
 
 
-def value_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None = None,
-                min_before: int = MIN_BEFORE, min_after: int = MIN_AFTER) -> dict:
+def value_break(
+    rows: pd.DataFrame,
+    indicator: Indicator,
+    *,
+    start: float | None = None,
+    min_before: int = MIN_BEFORE,
+    min_after: int = MIN_AFTER,
+) -> dict:
     """The interrupted time series of an area's own value (rows of indicator_values for one area): counted
     proportions and rates as quasi-Poisson with offset log(denominator) (the slopes are then changes of the log rate
     per year: exp(slope) - 1 is the relative change a year), survey estimates and published figures by WLS on their
@@ -311,36 +378,61 @@ def value_break(rows: pd.DataFrame, indicator: Indicator, *, start: float | None
     points["t"] = period_midpoint(points["year_start"], points["year_end"])
     if indicator.comparable_from:
         points = points[points["year_start"] >= indicator.comparable_from]
-    counted = (indicator.statistic in ("proportion", "rate") and points["numerator"].notna().all()
-               and (points["denominator"] > 0).all() and len(points) > 0)
+    counted = (
+        indicator.statistic in ("proportion", "rate")
+        and points["numerator"].notna().all()
+        and (points["denominator"] > 0).all()
+        and len(points) > 0
+    )
     if not counted:
         points = points[points["upper_ci"] > points["lower_ci"]]
     points = points.sort_values("t")
     before, after = int((points["t"] < start).sum()), int((points["t"] >= start).sum())
-    out = {"category": "te_weinig", "start": int(start), "points_before": before, "points_after": after,
-           "needed_before": min_before, "needed_after": min_after, "family": "counts" if counted else "estimates",
-           "points": points}
+    out = {
+        "category": "te_weinig",
+        "start": int(start),
+        "points_before": before,
+        "points_after": after,
+        "needed_before": min_before,
+        "needed_after": min_after,
+        "family": "counts" if counted else "estimates",
+        "points": points,
+    }
     if before < min_before or after < min_after:
         return out
     if counted:
-        fit = segmented_regression(points["t"].to_numpy(), start=start, outcome=points["numerator"].to_numpy(),
-                                   exposure=points["denominator"].to_numpy())
+        fit = segmented_regression(
+            points["t"].to_numpy(),
+            start=start,
+            outcome=points["numerator"].to_numpy(),
+            exposure=points["denominator"].to_numpy(),
+        )
     else:
-        fit = segmented_regression(points["t"].to_numpy(), start=start, outcome=points["value"].to_numpy(),
-                                   se=standard_errors(points["lower_ci"], points["upper_ci"]))
+        fit = segmented_regression(
+            points["t"].to_numpy(),
+            start=start,
+            outcome=points["value"].to_numpy(),
+            se=standard_errors(points["lower_ci"], points["upper_ci"]),
+        )
     table = fit.estimates.set_index("term")
     for term in TERMS:
         out[term] = float(table.loc[term, "estimate"])
         out[f"{term}_lower"], out[f"{term}_upper"] = float(table.loc[term, "lower"]), float(table.loc[term, "upper"])
     out["slope_after"] = out["slope"] + out["slope_change"]
-    good = -1 if not indicator.higher_is_better else 1   # the sign of a slope change for the better
+    good = -1 if not indicator.higher_is_better else 1  # the sign of a slope change for the better
     out["category"] = _category(out["slope_change_lower"], out["slope_change_upper"], good)
     out["fit"] = fit
     return out
 
 
-def gap_breaks(gaps: pd.DataFrame, catalogue: dict[str, Indicator], *, start: float | None = None,
-               min_before: int = MIN_BEFORE, min_after: int = MIN_AFTER) -> pd.DataFrame:
+def gap_breaks(
+    gaps: pd.DataFrame,
+    catalogue: dict[str, Indicator],
+    *,
+    start: float | None = None,
+    min_before: int = MIN_BEFORE,
+    min_after: int = MIN_AFTER,
+) -> pd.DataFrame:
     """`gap_break` for every region, indicator, area and benchmark in a gaps table (indicators not in the catalogue
     are left out). One row each, without the fitted models."""
     keys = ["region", "indicator", "area_code", "benchmark"]

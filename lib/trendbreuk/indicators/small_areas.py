@@ -35,10 +35,33 @@ SUPPRESSED = "niet gepubliceerd door CBS (geheim of te klein)"
 IMPOSSIBLE = "te klein: door de afronding van CBS is de teller groter dan de noemer"
 NOT_PUBLISHED = "niet gepubliceerd: CBS heeft deze kolom in deze tabel (nog) niet gevuld"
 MOSTLY_ROUNDING = 0.5  # rounding_share above which a report says the interval is mostly rounding
-COLUMNS = ["region", "indicator", "area_level", "area_code", "area_name", "gemeente_code", "period", "year_start",
-           "year_end", "numerator", "denominator", "value", "lower_ci", "upper_ci", "lower_ci_998", "upper_ci_998",
-           "confidence", "statistic", "method", "missing_reason", "unit", "source", "rounding_share", "series_start",
-           "series_break"]
+COLUMNS = [
+    "region",
+    "indicator",
+    "area_level",
+    "area_code",
+    "area_name",
+    "gemeente_code",
+    "period",
+    "year_start",
+    "year_end",
+    "numerator",
+    "denominator",
+    "value",
+    "lower_ci",
+    "upper_ci",
+    "lower_ci_998",
+    "upper_ci_998",
+    "confidence",
+    "statistic",
+    "method",
+    "missing_reason",
+    "unit",
+    "source",
+    "rounding_share",
+    "series_start",
+    "series_break",
+]
 
 
 def _terms(spec) -> int:
@@ -92,7 +115,9 @@ def with_denominator_halves(rows: pd.DataFrame, indicators: dict[str, Indicator]
         mine = (out["indicator"] == ident).to_numpy()
         if halves is not None and mine.any():
             part = out.loc[mine]
-            out.loc[mine, "denominator_half"] = percentage_denominator_half(part["numerator"], part["denominator"], *halves)
+            out.loc[mine, "denominator_half"] = percentage_denominator_half(
+                part["numerator"], part["denominator"], *halves
+            )
     return out
 
 
@@ -159,19 +184,28 @@ def focus_area_counts(rows: pd.DataFrame, regions: RegionsConfig) -> pd.DataFram
             halves = {"denominator_half": ("denominator_half", "sum")} if "denominator_half" in members.columns else {}
             grouped = members.groupby(["indicator", "year_start"], as_index=False).agg(
                 numerator=("numerator", lambda s: s.sum(min_count=len(area.codes))),
-                denominator=("denominator", lambda s: s.sum(min_count=len(area.codes))), **halves,
-                present=("area_code", "nunique"), unchanged=("indeling_change", lambda s: bool((s == 1).all())))
+                denominator=("denominator", lambda s: s.sum(min_count=len(area.codes))),
+                **halves,
+                present=("area_code", "nunique"),
+                unchanged=("indeling_change", lambda s: bool((s == 1).all())),
+            )
             grouped = grouped[grouped["present"] == len(area.codes)]
-            grouped = grouped.assign(area_code=area.code, area_name=area.name, area_level="focus",
-                                     region=region.key, gemeente_code=",".join(area.gemeente_codes),
-                                     members=len(area.codes),
-                                     indeling_change=np.where(grouped["unchanged"], 1, 2))
+            grouped = grouped.assign(
+                area_code=area.code,
+                area_name=area.name,
+                area_level="focus",
+                region=region.key,
+                gemeente_code=",".join(area.gemeente_codes),
+                members=len(area.codes),
+                indeling_change=np.where(grouped["unchanged"], 1, 2),
+            )
             parts.append(grouped.drop(columns=["present", "unchanged"]))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regions: RegionsConfig,
-                      register: SmallAreaRegister) -> pd.DataFrame:
+def small_area_values(
+    rows: pd.DataFrame, indicators: dict[str, Indicator], regions: RegionsConfig, register: SmallAreaRegister
+) -> pd.DataFrame:
     """Values of every wijk and buurt of the configured regions' gemeenten, and of every focus area, for the
     indicators whose source publishes them (rows from sources.statline with small_areas), in the layout of
     indicator_values plus gemeente_code, rounding_share, series_start and series_break."""
@@ -182,10 +216,14 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
     rows["area_level"] = rows["area_code"].map({c: level_of(c) for c in codes})
     rows = rows[rows["area_level"].notna()]
     rows["gemeente_code"] = gemeenten_of(rows["area_code"])
-    members = memberships(regions.regions.values())[["region", "area_code"]].rename(columns={"area_code": "gemeente_code"})
+    members = memberships(regions.regions.values())[["region", "area_code"]].rename(
+        columns={"area_code": "gemeente_code"}
+    )
     rows = rows.merge(members, on="gemeente_code")
     pairs = rows[["indicator", "area_level"]].drop_duplicates()
-    published = [(i, level) for i, level in zip(pairs["indicator"], pairs["area_level"]) if indicators[i].has_level(level)]
+    published = [
+        (i, level) for i, level in zip(pairs["indicator"], pairs["area_level"]) if indicators[i].has_level(level)
+    ]
     rows = rows.merge(pd.DataFrame(published, columns=["indicator", "area_level"]), on=["indicator", "area_level"])
     rows["area_name"] = rows["area_code"].map({c: register.name(c) for c in rows["area_code"].unique()})
     rows["members"] = 1
@@ -200,8 +238,13 @@ def small_area_values(rows: pd.DataFrame, indicators: dict[str, Indicator], regi
     for indicator_id, part in rows.groupby("indicator", sort=False):
         indicator = indicators[indicator_id]
         if indicator.statistic == "survey":
-            values = survey_intervals(part.assign(statistic="survey", confidence=0.95, method="schatting van de bron "
-                                                  "met marge (RIVM, kleine-gebiedsschatting)"))
+            values = survey_intervals(
+                part.assign(
+                    statistic="survey",
+                    confidence=0.95,
+                    method="schatting van de bron met marge (RIVM, kleine-gebiedsschatting)",
+                )
+            )
             values["missing_reason"] = np.where(values["value"].isna(), SUPPRESSED, None)
             values["rounding_share"] = np.nan
         else:

@@ -51,35 +51,54 @@ def _z(confidence: float) -> float:
     return float(norm.ppf(1 - (1 - confidence) / 2))
 
 
-def direct_standardised_rate(events, population, standard, *, multiplier: float = 100_000,
-                             confidence: float = 0.95) -> Standardised:
+def direct_standardised_rate(
+    events, population, standard, *, multiplier: float = 100_000, confidence: float = 0.95
+) -> Standardised:
     """The directly standardised rate of one area from its events and population per age band and the standard
     population's numbers in the same bands, with Dobson et al.'s interval (Byar's limits for the total count)."""
     x, n, w = (np.asarray(a, dtype=float) for a in (events, population, standard))
     if not (x.shape == n.shape == w.shape):
-        raise ValueError(f"events, population and standard need one number per age band ({x.shape}, {n.shape}, {w.shape})")
+        raise ValueError(
+            f"events, population and standard need one number per age band ({x.shape}, {n.shape}, {w.shape})"
+        )
     if np.any(n <= 0) or np.any(x < 0) or np.any(w < 0) or not np.all(np.isfinite(np.concatenate([x, n, w]))):
         raise ValueError("every age band needs a positive population and a count of events of 0 or more")
     total = float(x.sum())
     method = "direct gestandaardiseerd (Dobson)"
     if total < DSR_MINIMUM_EVENTS:
-        return Standardised(np.nan, np.nan, np.nan, method,
-                            f"minder dan {DSR_MINIMUM_EVENTS} gebeurtenissen: geen betrouwbaar gestandaardiseerd cijfer")
+        return Standardised(
+            np.nan,
+            np.nan,
+            np.nan,
+            method,
+            f"minder dan {DSR_MINIMUM_EVENTS} gebeurtenissen: geen betrouwbaar gestandaardiseerd cijfer",
+        )
     weights = w / w.sum()
     rate = float(np.sum(weights * x / n))
     variance = float(np.sum((weights / n) ** 2 * x))
     lower_count, upper_count = (float(v[0]) for v in byar_interval(np.array([total]), confidence))
     scale = np.sqrt(variance / total)
-    return Standardised(rate * multiplier, (rate + scale * (lower_count - total)) * multiplier,
-                        (rate + scale * (upper_count - total)) * multiplier, method)
+    return Standardised(
+        rate * multiplier,
+        (rate + scale * (lower_count - total)) * multiplier,
+        (rate + scale * (upper_count - total)) * multiplier,
+        method,
+    )
 
 
-def standardised_estimate(values, lowers, uppers, weights, *, confidence: float = 0.95,
-                          bounds: tuple[float, float] = (0.0, 100.0)) -> Standardised:
+def standardised_estimate(
+    values, lowers, uppers, weights, *, confidence: float = 0.95, bounds: tuple[float, float] = (0.0, 100.0)
+) -> Standardised:
     """A survey percentage standardised over age strata: the strata's estimates (with their published 95%
     intervals) weighted by the standard population's shares of those strata. Missing when a stratum is missing."""
-    value, lower, upper = standardised_arrays(np.atleast_2d(values), np.atleast_2d(lowers), np.atleast_2d(uppers),
-                                              weights, confidence=confidence, bounds=bounds)
+    value, lower, upper = standardised_arrays(
+        np.atleast_2d(values),
+        np.atleast_2d(lowers),
+        np.atleast_2d(uppers),
+        weights,
+        confidence=confidence,
+        bounds=bounds,
+    )
     method = "direct gestandaardiseerd over leeftijdsgroepen"
     if np.isnan(value[0]):
         return Standardised(np.nan, np.nan, np.nan, method, MISSING_STRATUM)
@@ -89,8 +108,9 @@ def standardised_estimate(values, lowers, uppers, weights, *, confidence: float 
 MISSING_STRATUM = "niet voor elke leeftijdsgroep een schatting"
 
 
-def standardised_arrays(values, lowers, uppers, weights, *, confidence: float = 0.95,
-                        bounds: tuple[float, float] = (0.0, 100.0)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def standardised_arrays(
+    values, lowers, uppers, weights, *, confidence: float = 0.95, bounds: tuple[float, float] = (0.0, 100.0)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`standardised_estimate` for many areas at once: one row per area, one column per stratum; NaN where a
     stratum is missing."""
     p, lo, hi = (np.asarray(a, dtype=float) for a in (values, lowers, uppers))
@@ -110,20 +130,30 @@ def standardised_estimates(strata: pd.DataFrame, weights: dict[str, float], keys
     `stratum`) with value, lower_ci and upper_ci; `weights` the standard share of each stratum. An area without an
     estimate for every stratum gets no value and says so in `missing_reason`."""
     wanted = list(weights)
-    wide = (strata[strata["stratum"].isin(wanted)].groupby([*keys, "stratum"], sort=False, dropna=False)
-            [["value", "lower_ci", "upper_ci"]].first().unstack("stratum"))
-    columns = {name: wide[name].reindex(columns=wanted).to_numpy(dtype=float) if name in wide else
-               np.full((len(wide), len(wanted)), np.nan) for name in ("value", "lower_ci", "upper_ci")}
-    value, lower, upper = standardised_arrays(columns["value"], columns["lower_ci"], columns["upper_ci"],
-                                              [weights[s] for s in wanted])
+    wide = (
+        strata[strata["stratum"].isin(wanted)]
+        .groupby([*keys, "stratum"], sort=False, dropna=False)[["value", "lower_ci", "upper_ci"]]
+        .first()
+        .unstack("stratum")
+    )
+    columns = {
+        name: wide[name].reindex(columns=wanted).to_numpy(dtype=float)
+        if name in wide
+        else np.full((len(wide), len(wanted)), np.nan)
+        for name in ("value", "lower_ci", "upper_ci")
+    }
+    value, lower, upper = standardised_arrays(
+        columns["value"], columns["lower_ci"], columns["upper_ci"], [weights[s] for s in wanted]
+    )
     out = wide.index.to_frame(index=False)
     out["value"], out["lower_ci"], out["upper_ci"] = value, lower, upper
     out["missing_reason"] = np.where(np.isnan(value), MISSING_STRATUM, None)
     return out
 
 
-def indirectly_standardised_ratio(observed: float, population, reference_rates, *, confidence: float = 0.95,
-                                  multiplier: float = 100.0) -> tuple[Standardised, float]:
+def indirectly_standardised_ratio(
+    observed: float, population, reference_rates, *, confidence: float = 0.95, multiplier: float = 100.0
+) -> tuple[Standardised, float]:
     """The indirectly standardised ratio O / E (x `multiplier`, 100 = "as often as expected") with Byar's interval
     for O (exact below 10 events), and the expected count E from the reference's age-specific rates."""
     n, r = np.asarray(population, dtype=float), np.asarray(reference_rates, dtype=float)
@@ -135,8 +165,9 @@ def indirectly_standardised_ratio(observed: float, population, reference_rates, 
         return Standardised(np.nan, np.nan, np.nan, method, "geen verwachte aantallen"), expected
     interval = exact_poisson_interval if observed < EXACT_BELOW else byar_interval
     lower, upper = (float(v[0]) for v in interval(np.array([float(observed)]), confidence))
-    return Standardised(observed / expected * multiplier, lower / expected * multiplier,
-                        upper / expected * multiplier, method), expected
+    return Standardised(
+        observed / expected * multiplier, lower / expected * multiplier, upper / expected * multiplier, method
+    ), expected
 
 
 def standard_weights(population_by_age: pd.Series, bands: dict[str, tuple[int, int | None]]) -> dict[str, float]:
@@ -149,8 +180,10 @@ def standard_weights(population_by_age: pd.Series, bands: dict[str, tuple[int, i
         inside = (ages.index >= low) & ((ages.index < high) if high is not None else True)
         counts[stratum] = float(ages[inside].sum())
         if counts[stratum] <= 0:
-            raise ValueError(f"the standard population has nobody aged {low}-{high if high is not None else ''} "
-                             f"(stratum {stratum}); check the standard population table")
+            raise ValueError(
+                f"the standard population has nobody aged {low}-{high if high is not None else ''} "
+                f"(stratum {stratum}); check the standard population table"
+            )
     total = sum(counts.values())
     return {stratum: count / total for stratum, count in counts.items()}
 
@@ -182,22 +215,34 @@ def regroup_ages(groups: pd.DataFrame, bands: dict[str, tuple[int, int | None]],
         g_from, g_to = groups["age_from"].to_numpy(float), groups["age_to"].to_numpy(float)
         b_high = np.inf if high is None else float(high)
         open_group = ~np.isfinite(g_to)
-        if (open_group & (g_from < low) & (b_high == np.inf)).any() or (open_group & (g_from < b_high) & (b_high < np.inf)).any():
-            raise ValueError(f"stratum {stratum} ({low}-{high}) cuts an open age group; the age groups cannot say how "
-                             "many people it has")
+        if (open_group & (g_from < low) & (b_high == np.inf)).any() or (
+            open_group & (g_from < b_high) & (b_high < np.inf)
+        ).any():
+            raise ValueError(
+                f"stratum {stratum} ({low}-{high}) cuts an open age group; the age groups cannot say how "
+                "many people it has"
+            )
         closed_to = np.where(open_group, g_from + 1, g_to)
         overlap = np.clip(np.minimum(closed_to, b_high) - np.maximum(g_from, low), 0, None)
-        fraction = np.where(open_group, ((g_from >= low) & (b_high == np.inf)).astype(float),
-                            overlap / np.maximum(closed_to - g_from, 1e-9))
+        fraction = np.where(
+            open_group,
+            ((g_from >= low) & (b_high == np.inf)).astype(float),
+            overlap / np.maximum(closed_to - g_from, 1e-9),
+        )
         part = groups[keys].copy()
         part["stratum"] = stratum
         part["inhabitants"] = groups["inhabitants"].to_numpy(float) * fraction
         out.append(part)
-    return pd.concat(out, ignore_index=True).groupby([*keys, "stratum"], as_index=False, sort=False)["inhabitants"].sum(min_count=1)
+    return (
+        pd.concat(out, ignore_index=True)
+        .groupby([*keys, "stratum"], as_index=False, sort=False)["inhabitants"]
+        .sum(min_count=1)
+    )
 
 
-def project_shares(shares: pd.DataFrame, keys: list[str], to_year: int, *, last_years: int = 6,
-                   minimum_years: int = 3) -> pd.DataFrame:
+def project_shares(
+    shares: pd.DataFrame, keys: list[str], to_year: int, *, last_years: int = 6, minimum_years: int = 3
+) -> pd.DataFrame:
     """Each stratum's share (column `share`, per `keys` and `year`) in `to_year` on the straight line through its
     last `last_years` observed years (least squares), clipped to 0-1; the basis says which years. Areas with fewer
     than `minimum_years` observed years get no projection."""
@@ -207,7 +252,12 @@ def project_shares(shares: pd.DataFrame, keys: list[str], to_year: int, *, last_
         if part["year"].nunique() < minimum_years:
             continue
         slope, intercept = np.polyfit(part["year"].to_numpy(float), part["share"].to_numpy(float), 1)
-        rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))), "year": to_year,
-                     "share": float(np.clip(intercept + slope * to_year, 0, 1)),
-                     "basis": f"trend {int(part['year'].min())}-{int(part['year'].max())} doorgetrokken"})
+        rows.append(
+            {
+                **dict(zip(keys, key if isinstance(key, tuple) else (key,))),
+                "year": to_year,
+                "share": float(np.clip(intercept + slope * to_year, 0, 1)),
+                "basis": f"trend {int(part['year'].min())}-{int(part['year'].max())} doorgetrokken",
+            }
+        )
     return pd.DataFrame(rows, columns=[*keys, "year", "share", "basis"])

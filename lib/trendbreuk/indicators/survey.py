@@ -29,7 +29,7 @@ METHOD_COMBINED = "gecombineerd, gewogen naar inwoners (gestratificeerd)"
 METHOD_REST = "Nederland min de regio, gewogen naar inwoners"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _z(confidence: float) -> float:
     """The two-sided normal quantile of a confidence level (1.959964 for 95%)."""
     return float(norm.ppf(1 - (1 - confidence) / 2))
@@ -55,8 +55,9 @@ def combine_estimates(values, lowers, uppers, weights) -> tuple[float, float, fl
     return value, float(lower), float(upper)
 
 
-def subtract_estimate(national: tuple[float, float, float], w_national: float,
-                      part: tuple[float, float, float], w_part: float) -> tuple[float, float, float]:
+def subtract_estimate(
+    national: tuple[float, float, float], w_national: float, part: tuple[float, float, float], w_part: float
+) -> tuple[float, float, float]:
     """The estimate for the nation without a part (the rest of Nederland): (value, lower, upper)."""
     if not w_national > w_part > 0:
         raise ValueError(f"weights must satisfy national ({w_national}) > part ({w_part}) > 0")
@@ -93,15 +94,18 @@ def aggregate_estimates(rows: pd.DataFrame, region: Region | Iterable[Region], w
     def _combine(by: list[str], size: str, code: str, name: str, level: str) -> pd.DataFrame:
         """Combined estimates for each group (subregio or region) and period in which every gemeente has one."""
         groups = complete.groupby(by + cols, sort=False)
-        summed = groups.agg(present=("area_code", "nunique"), size=(size, "first"), area_code=(code, "first"),
-                            area_name=(name, "first")).reset_index()
+        summed = groups.agg(
+            present=("area_code", "nunique"), size=(size, "first"), area_code=(code, "first"), area_name=(name, "first")
+        ).reset_index()
         ids = groups.ngroup().to_numpy()
         order = np.argsort(ids, kind="stable")
         bounds = np.searchsorted(ids[order], np.arange(len(summed) + 1))
         value, lower, upper, weight = (x[order] for x in numbers)
         full = (summed["present"] == summed["size"]).to_numpy()  # an aggregate needs every gemeente
-        combined = [(*combine_estimates(value[a:b], lower[a:b], upper[a:b], weight[a:b]), np.sum(weight[a:b]))
-                    for a, b in zip(bounds[:-1][full], bounds[1:][full])]
+        combined = [
+            (*combine_estimates(value[a:b], lower[a:b], upper[a:b], weight[a:b]), np.sum(weight[a:b]))
+            for a, b in zip(bounds[:-1][full], bounds[1:][full])
+        ]
         summed = summed[full].drop(columns=["present", "size"])
         summed[["value", "lower_ci", "upper_ci", "weight"]] = np.array(combined).reshape(-1, 4)
         summed["area_level"], summed["method"] = level, METHOD_COMBINED
@@ -113,22 +117,42 @@ def aggregate_estimates(rows: pd.DataFrame, region: Region | Iterable[Region], w
     national = members[["region"]].drop_duplicates().merge(data[data["area_code"] == NATIONAL], how="cross")
     national["area_level"], national["area_name"], national["method"] = "nederland", "Nederland", METHOD_SOURCE
 
-    rest = national.dropna(subset=["value", "weight"]).merge(region_rows, on=["region", *cols], suffixes=("", "_region"))
+    rest = national.dropna(subset=["value", "weight"]).merge(
+        region_rows, on=["region", *cols], suffixes=("", "_region")
+    )
     if not (rest["weight"] > rest["weight_region"]).all() or not (rest["weight_region"] > 0).all():
         bad = rest[~((rest["weight"] > rest["weight_region"]) & (rest["weight_region"] > 0))].iloc[0]
-        raise ValueError(f"{bad['indicator']} {bad['period']}: weights must satisfy national ({bad['weight']}) > "
-                         f"{bad['area_name_region']} ({bad['weight_region']}) > 0")
-    value, lower, upper = subtract_estimates((rest["value"], rest["lower_ci"], rest["upper_ci"]), rest["weight"],
-                                             (rest["value_region"], rest["lower_ci_region"], rest["upper_ci_region"]),
-                                             rest["weight_region"])
+        raise ValueError(
+            f"{bad['indicator']} {bad['period']}: weights must satisfy national ({bad['weight']}) > "
+            f"{bad['area_name_region']} ({bad['weight_region']}) > 0"
+        )
+    value, lower, upper = subtract_estimates(
+        (rest["value"], rest["lower_ci"], rest["upper_ci"]),
+        rest["weight"],
+        (rest["value_region"], rest["lower_ci_region"], rest["upper_ci_region"]),
+        rest["weight_region"],
+    )
     rest = rest[["region", *cols]].assign(
-        area_code="rest_nl", area_level="rest_nl",
+        area_code="rest_nl",
+        area_level="rest_nl",
         area_name=rest["area_name_region"].map(lambda name: f"Rest van Nederland (zonder {name})"),
-        value=value, lower_ci=lower, upper_ci=upper, weight=rest["weight"] - rest["weight_region"], method=METHOD_REST)
+        value=value,
+        lower_ci=lower,
+        upper_ci=upper,
+        weight=rest["weight"] - rest["weight_region"],
+        method=METHOD_REST,
+    )
 
     parts = [gemeenten, national, subregios, region_rows, rest]
-    result = pd.concat([p.drop(columns=[c for c in p.columns if c in members.columns and c not in
-                                        ("region", "area_code", "area_name")]) for p in parts], ignore_index=True)
+    result = pd.concat(
+        [
+            p.drop(
+                columns=[c for c in p.columns if c in members.columns and c not in ("region", "area_code", "area_name")]
+            )
+            for p in parts
+        ],
+        ignore_index=True,
+    )
     result["numerator"] = np.nan
     result["denominator"] = result["respondents"] if "respondents" in result else np.nan
     result["confidence"], result["statistic"] = 0.95, "survey"

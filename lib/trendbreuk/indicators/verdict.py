@@ -42,11 +42,11 @@ from scipy.stats import norm
 
 Z95 = norm.ppf(0.975)
 Z998 = norm.ppf(0.999)
-NO_PROGRESS = 0.10   # closing this share of the gap by 2030, or less, is no real progress
-FAST = 0.40          # closing this share or more is clearly on track
-POWER = 0.80         # years_needed: the chance of a verdict that the power calculation asks for
-Z_EVIDENCE = Z95     # a claim needs the 95% interval (as shown in every chart) on one side of the margin
-ZERO = 1e-9          # a line's gap closer to zero than this is zero (rounding noise of the fit, not a gap to close)
+NO_PROGRESS = 0.10  # closing this share of the gap by 2030, or less, is no real progress
+FAST = 0.40  # closing this share or more is clearly on track
+POWER = 0.80  # years_needed: the chance of a verdict that the power calculation asks for
+Z_EVIDENCE = Z95  # a claim needs the 95% interval (as shown in every chart) on one side of the margin
+ZERO = 1e-9  # a line's gap closer to zero than this is zero (rounding noise of the fit, not a gap to close)
 
 VERDICTS = {
     "doel_bereikt": "doel bereikt",
@@ -69,27 +69,39 @@ VERDICT_RULES = (
 )
 
 
-def compare_with_benchmark(value, lower95, upper95, lower998, upper998, benchmark, *, higher_is_better: bool,
-                           enough_data: bool = True) -> tuple[str, str]:
+def compare_with_benchmark(
+    value, lower95, upper95, lower998, upper998, benchmark, *, higher_is_better: bool, enough_data: bool = True
+) -> tuple[str, str]:
     """('beter' | 'gelijk' | 'slechter' | 'niet_te_beoordelen', '99,8%' | '95%' | '')."""
-    comparison, level = compare_with_benchmarks(value, lower95, upper95, lower998, upper998, benchmark,
-                                                higher_is_better=higher_is_better, enough_data=enough_data)
+    comparison, level = compare_with_benchmarks(
+        value,
+        lower95,
+        upper95,
+        lower998,
+        upper998,
+        benchmark,
+        higher_is_better=higher_is_better,
+        enough_data=enough_data,
+    )
     return str(comparison[0]), str(level[0])
 
 
-def compare_with_benchmarks(value, lower95, upper95, lower998, upper998, benchmark, *, higher_is_better,
-                            enough_data=True) -> tuple[np.ndarray, np.ndarray]:
+def compare_with_benchmarks(
+    value, lower95, upper95, lower998, upper998, benchmark, *, higher_is_better, enough_data=True
+) -> tuple[np.ndarray, np.ndarray]:
     """compare_with_benchmark for arrays of areas at once (polarity and enough_data per area or for all)."""
     value, lower95, upper95, lower998, upper998, benchmark = np.broadcast_arrays(
-        *(_floats(x) for x in (value, lower95, upper95, lower998, upper998, benchmark)))
+        *(_floats(x) for x in (value, lower95, upper95, lower998, upper998, benchmark))
+    )
     judgeable = np.asarray(enough_data, dtype=bool) & np.isfinite([value, lower95, upper95, benchmark]).all(axis=0)
     with np.errstate(invalid="ignore"):
         strict = np.isfinite(lower998) & ~((lower998 <= benchmark) & (benchmark <= upper998))
         wide = ~((lower95 <= benchmark) & (benchmark <= upper95))
         better = (value > benchmark) == np.asarray(higher_is_better, dtype=bool)
     differs = judgeable & (strict | wide)
-    comparison = np.where(~judgeable, "niet_te_beoordelen",
-                          np.where(~differs, "gelijk", np.where(better, "beter", "slechter"))).astype(object)
+    comparison = np.where(
+        ~judgeable, "niet_te_beoordelen", np.where(~differs, "gelijk", np.where(better, "beter", "slechter"))
+    ).astype(object)
     level = np.where(differs & strict, "99,8%", np.where(differs, "95%", "")).astype(object)
     return comparison, level
 
@@ -179,8 +191,9 @@ def recent_trends(t, value, se, *, max_points: int = 5) -> tuple[np.ndarray, np.
             loo = fit_lines(np.where(kept, t, np.nan), value, se, centre)
             fails = (np.sign(loo.b) != np.sign(fit.b)) | ~(np.abs(loo.b) / np.sqrt(loo.var_b) >= Z95)
             robust &= ~(applies & fails)
-    direction = np.where(points < 3, "niet_te_beoordelen",
-                         np.where(~robust, "geen", np.where(fit.b > 0, "stijgend", "dalend"))).astype(object)
+    direction = np.where(
+        points < 3, "niet_te_beoordelen", np.where(~robust, "geen", np.where(fit.b > 0, "stijgend", "dalend"))
+    ).astype(object)
     return direction, np.where(points < 3, np.nan, fit.b), points
 
 
@@ -196,16 +209,16 @@ class Projection:
 
     a: np.ndarray
     b: np.ndarray
-    var_a: np.ndarray         # covariance of (a, b), over-dispersion included
+    var_a: np.ndarray  # covariance of (a, b), over-dispersion included
     cov_ab: np.ndarray
     var_b: np.ndarray
     t_baseline: np.ndarray
     target_year: float
-    share: float              # the target: this share of the baseline gap closed by the target year
+    share: float  # the target: this share of the baseline gap closed by the target year
     points: np.ndarray
     t_first: np.ndarray
     t_last: np.ndarray
-    scale: np.ndarray         # the over-dispersion factor applied to the covariance (1 when none)
+    scale: np.ndarray  # the over-dispersion factor applied to the covariance (1 when none)
 
     def at(self, t) -> tuple:
         """The line's gap at time t and its standard error."""
@@ -216,10 +229,15 @@ class Projection:
     def contrast(self, share: float, t=None) -> tuple:
         """c = g(t) - (1 - share) g(t_baseline) (negative: more than `share` of the gap closed at t) and its SE."""
         t = self.target_year if t is None else t
-        v0, v1 = share, (np.asarray(t, dtype=float) - self.target_year) - (1 - share) * (self.t_baseline - self.target_year)
+        v0, v1 = (
+            share,
+            (np.asarray(t, dtype=float) - self.target_year) - (1 - share) * (self.t_baseline - self.target_year),
+        )
         with np.errstate(invalid="ignore"):
-            return (_one(v0 * self.a + v1 * self.b),
-                    _one(np.sqrt(v0 * v0 * self.var_a + 2 * v0 * v1 * self.cov_ab + v1 * v1 * self.var_b)))
+            return (
+                _one(v0 * self.a + v1 * self.b),
+                _one(np.sqrt(v0 * v0 * self.var_a + 2 * v0 * v1 * self.cov_ab + v1 * v1 * self.var_b)),
+            )
 
     @property
     def gap_2030(self):
@@ -288,9 +306,15 @@ def project_gap(t, gap, se, *, t_baseline: float, share: float = 0.25, target_ye
     lines = project_gaps(t, gap, se, t_baseline=t_baseline, share=share, target_year=target_year)
     if lines.points[0] < 3:
         return None
-    return Projection(*(float(getattr(lines, f)[0]) for f in ("a", "b", "var_a", "cov_ab", "var_b", "t_baseline")),
-                      float(target_year), share, int(lines.points[0]), float(lines.t_first[0]), float(lines.t_last[0]),
-                      float(lines.scale[0]))
+    return Projection(
+        *(float(getattr(lines, f)[0]) for f in ("a", "b", "var_a", "cov_ab", "var_b", "t_baseline")),
+        float(target_year),
+        share,
+        int(lines.points[0]),
+        float(lines.t_first[0]),
+        float(lines.t_last[0]),
+        float(lines.scale[0]),
+    )
 
 
 def project_gaps(t, gap, se, *, t_baseline, share: float = 0.25, target_year: float = 2030) -> Projection:
@@ -304,26 +328,66 @@ def project_gaps(t, gap, se, *, t_baseline, share: float = 0.25, target_year: fl
     first = np.where(line, np.nanmin(np.where(line[:, None], used, 0.0), axis=1), np.nan)
     last = np.where(line, np.nanmax(np.where(line[:, None], used, 0.0), axis=1), np.nan)
     nan = np.where(line, 1.0, np.nan)
-    return Projection(fit.a * nan, fit.b * nan, fit.var_a * nan, fit.cov_ab * nan, fit.var_b * nan,
-                      np.broadcast_to(np.asarray(t_baseline, dtype=float), fit.a.shape) * nan, float(target_year), share,
-                      fit.n, first, last, fit.scale * nan)
+    return Projection(
+        fit.a * nan,
+        fit.b * nan,
+        fit.var_a * nan,
+        fit.cov_ab * nan,
+        fit.var_b * nan,
+        np.broadcast_to(np.asarray(t_baseline, dtype=float), fit.a.shape) * nan,
+        float(target_year),
+        share,
+        fit.n,
+        first,
+        last,
+        fit.scale * nan,
+    )
 
 
-def years_needed(t, se, *, t_baseline: float, baseline_gap: float, step: int = 1, share: float = 0.25,
-                 target_year: float = 2030, scale: float = 1.0, horizon: int = 10) -> float | None:
+def years_needed(
+    t,
+    se,
+    *,
+    t_baseline: float,
+    baseline_gap: float,
+    step: int = 1,
+    share: float = 0.25,
+    target_year: float = 2030,
+    scale: float = 1.0,
+    horizon: int = 10,
+) -> float | None:
     """The first period midpoint (data up to and including it) at which a verdict becomes likely: with future points
     every `step` years at the precision of the latest point, the SE of the contrast drops to
     (FAST - NO_PROGRESS) x baseline_gap / (z_0.975 + z_0.80), so that a gap closing FAST (40%) by the target year
     is called "op koers" with 80% probability. None when no baseline gap is there to close, or when even `horizon`
     years after the target year would not suffice. A standard power calculation for a one-sided test at 2.5% (e.g.
     Fleiss, Statistical Methods for Rates and Proportions, ch. 4) with the area's own standard errors."""
-    middle = years_needed_all(t, se, t_baseline=t_baseline, baseline_gap=np.nan if baseline_gap is None else baseline_gap,
-                              step=step, share=share, target_year=target_year, scale=scale, horizon=horizon)
+    middle = years_needed_all(
+        t,
+        se,
+        t_baseline=t_baseline,
+        baseline_gap=np.nan if baseline_gap is None else baseline_gap,
+        step=step,
+        share=share,
+        target_year=target_year,
+        scale=scale,
+        horizon=horizon,
+    )
     return None if np.isnan(middle[0]) else float(middle[0])
 
 
-def years_needed_all(t, se, *, t_baseline, baseline_gap, step=1, share: float = 0.25, target_year: float = 2030,
-                     scale=1.0, horizon: int = 10) -> np.ndarray:
+def years_needed_all(
+    t,
+    se,
+    *,
+    t_baseline,
+    baseline_gap,
+    step=1,
+    share: float = 0.25,
+    target_year: float = 2030,
+    scale=1.0,
+    horizon: int = 10,
+) -> np.ndarray:
     """years_needed for many series at once (one per row of t and se; t_baseline, baseline_gap, step and scale per
     series or for all): the years, NaN where years_needed gives None."""
     t, se = _rows(t, se)
@@ -372,12 +436,18 @@ def chance_percent(p: float) -> str:
 # the probability of the target; a reason marked True says until when more data are needed).
 RULES = (
     ("onvoldoende_gegevens", "geen startwaarde", False),
-    ("geen_achterstand", "bij de start duidelijk geen achterstand (95%-marge onder nul); te weinig meetpunten voor een "
-                         "trendlijn", False),
+    (
+        "geen_achterstand",
+        "bij de start duidelijk geen achterstand (95%-marge onder nul); te weinig meetpunten voor een trendlijn",
+        False,
+    ),
     ("onvoldoende_gegevens", "minder dan 3 meetpunten vanaf de start", True),
     ("geen_achterstand", "{basis}: bij de start duidelijk geen achterstand (95%-marge onder nul)", False),
-    ("onvoldoende_gegevens", "{basis}: bij de start geen duidelijke achterstand om in te lopen (95%-marge rond nul)",
-     True),
+    (
+        "onvoldoende_gegevens",
+        "{basis}: bij de start geen duidelijke achterstand om in te lopen (95%-marge rond nul)",
+        True,
+    ),
     ("doel_bereikt", "{basis}: een kwart van de achterstand is nu al ingelopen; {chance}", False),
     ("op_koers", "{basis}; {chance}", False),
     ("achterstand_groeit", "{basis}: de achterstand neemt aantoonbaar toe; {chance}", False),
@@ -386,20 +456,34 @@ RULES = (
 )
 
 
-def verdict(baseline_gap: float | None, projection: Projection | None, *, baseline_upper: float | None = None,
-            data_until: int | None = None, known_in: int | None = None, beyond_reach: bool = False) -> tuple[str, str]:
+def verdict(
+    baseline_gap: float | None,
+    projection: Projection | None,
+    *,
+    baseline_upper: float | None = None,
+    data_until: int | None = None,
+    known_in: int | None = None,
+    beyond_reach: bool = False,
+) -> tuple[str, str]:
     """(verdict key, reason in Dutch). `baseline_gap` and `baseline_upper` (its 95% upper bound) are the observed gap
     at the baseline, used only when there is no line. For the reason of "onvoldoende gegevens": `data_until` and
     `known_in` from years_needed, or `beyond_reach` when years_needed found no year."""
     if projection is None:
         projection = Projection(*[np.nan] * 6, 2030.0, 0.25, 0, np.nan, np.nan, np.nan)
-    keys, reasons = verdicts(_floats(baseline_gap), projection, baseline_upper=_floats(baseline_upper),
-                             data_until=_floats(data_until), known_in=_floats(known_in), beyond_reach=beyond_reach)
+    keys, reasons = verdicts(
+        _floats(baseline_gap),
+        projection,
+        baseline_upper=_floats(baseline_upper),
+        data_until=_floats(data_until),
+        known_in=_floats(known_in),
+        beyond_reach=beyond_reach,
+    )
     return str(keys[0]), reasons[0]
 
 
-def verdicts(baseline_gap, projection: Projection, *, baseline_upper, data_until, known_in,
-             beyond_reach) -> tuple[np.ndarray, list[str]]:
+def verdicts(
+    baseline_gap, projection: Projection, *, baseline_upper, data_until, known_in, beyond_reach
+) -> tuple[np.ndarray, list[str]]:
     """verdict for many series at once: arrays per series, and a Projection with array fields (a series without a
     line has fewer than 3 points). Returns the keys and the reasons."""
     baseline_gap = np.asarray(baseline_gap, dtype=float)
@@ -416,7 +500,8 @@ def verdicts(baseline_gap, projection: Projection, *, baseline_upper, data_until
             ~line,
             projection.clearly_no_gap,
             ~np.asarray(projection.clear_gap),
-            progress & (np.asarray(projection.probability_now) >= 0.5)
+            progress
+            & (np.asarray(projection.probability_now) >= 0.5)
             & projection.closes_more_than(NO_PROGRESS, projection.t_last),
             progress,
             (np.asarray(projection.slope) > 0) & (slope_z > Z95),
@@ -424,17 +509,20 @@ def verdicts(baseline_gap, projection: Projection, *, baseline_upper, data_until
             np.ones(shape, dtype=bool),
         ]
     rule = np.select([np.broadcast_to(c, shape) for c in tried], range(len(RULES)))
-    points, first, last = (np.broadcast_to(np.asarray(x), shape) for x in
-                           (projection.points, projection.t_first, projection.t_last))
+    points, first, last = (
+        np.broadcast_to(np.asarray(x), shape) for x in (projection.points, projection.t_first, projection.t_last)
+    )
     data_until, known_in = (np.broadcast_to(np.asarray(x, dtype=float), shape) for x in (data_until, known_in))
     beyond_reach = np.broadcast_to(np.asarray(beyond_reach, dtype=bool), shape)
     reasons = []
     for i, r in enumerate(rule.flat):
         _, text, more_data = RULES[r]
         if "{basis}" in text:
-            text = text.format(basis=f"trendlijn door {points.flat[i]} meetpunten "
-                                     f"({int(round(first.flat[i]))}–{int(round(last.flat[i]))})",
-                               chance=f"kans op het doel {chance_percent(p.flat[i])}" if "{chance}" in text else "")
+            text = text.format(
+                basis=f"trendlijn door {points.flat[i]} meetpunten "
+                f"({int(round(first.flat[i]))}–{int(round(last.flat[i]))})",
+                chance=f"kans op het doel {chance_percent(p.flat[i])}" if "{chance}" in text else "",
+            )
         if more_data and np.isfinite(data_until.flat[i]):
             when = f" (bekend in {int(known_in.flat[i])})" if np.isfinite(known_in.flat[i]) else ""
             text += f"; met de huidige aantallen is een oordeel te verwachten met cijfers tot en met {int(data_until.flat[i])}{when}"

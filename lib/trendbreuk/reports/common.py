@@ -9,10 +9,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import __version__
-from trendbreuk.processed import Processed
+from trendbreuk import formatting as fmt
 from trendbreuk.geography.areas import Region, RegionsConfig
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk import formatting as fmt
+from trendbreuk.processed import Processed
 from trendbreuk.reports.page import HTML, demo_banner, fragment
 
 COMPARISON = {
@@ -21,9 +21,14 @@ COMPARISON = {
     "beter": ("▼", "duidelijk beter"),
     "niet_te_beoordelen": ("–", "niet te beoordelen"),
 }
-VERDICT_STYLE = {"doel_bereikt": "beter", "op_koers": "beter", "geen_achterstand": "gelijk",
-                 "onvoldoende_gegevens": "niet_te_beoordelen", "versnelling_nodig": "slechter",
-                 "achterstand_groeit": "slechter"}
+VERDICT_STYLE = {
+    "doel_bereikt": "beter",
+    "op_koers": "beter",
+    "geen_achterstand": "gelijk",
+    "onvoldoende_gegevens": "niet_te_beoordelen",
+    "versnelling_nodig": "slechter",
+    "achterstand_groeit": "slechter",
+}
 
 
 def first_upper(text: str) -> str:
@@ -41,7 +46,6 @@ def verdict_badge(key: str, label: str) -> str:
 
 def finite(x) -> bool:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
-
 
 
 def header_html(processed: Processed, kicker: str, title: str, subtitle: str) -> HTML:
@@ -65,20 +69,31 @@ def print_margins(title: str, made: str, demo: bool) -> str:
     """On paper, every page carries the report's title and date at the top, the page number at the bottom and, for
     demo data, the warning (CSS page margin boxes, which Chromium prints)."""
     font = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;"
-    bottom_left = ('@bottom-left{content:"DEMODATA – geen echte cijfers";color:#7a4d00;font-weight:700;font-size:9pt;'
-                   f"{font}}}" if demo else "")
-    return ("<style>@page{"
-            f"@top-left{{content:{css_string(title)};font-size:9pt;color:#555;{font}}}"
-            f"@top-right{{content:{css_string(made)};font-size:9pt;color:#555;{font}}}"
-            f'@bottom-right{{content:"pagina " counter(page) " van " counter(pages);font-size:9pt;color:#555;{font}}}'
-            f"{bottom_left}}}</style>")
+    bottom_left = (
+        f'@bottom-left{{content:"DEMODATA – geen echte cijfers";color:#7a4d00;font-weight:700;font-size:9pt;{font}}}'
+        if demo
+        else ""
+    )
+    return (
+        "<style>@page{"
+        f"@top-left{{content:{css_string(title)};font-size:9pt;color:#555;{font}}}"
+        f"@top-right{{content:{css_string(made)};font-size:9pt;color:#555;{font}}}"
+        f'@bottom-right{{content:"pagina " counter(page) " van " counter(pages);font-size:9pt;color:#555;{font}}}'
+        f"{bottom_left}}}</style>"
+    )
 
 
-SOURCE_LABELS = {"cbs": "CBS StatLine", "perined": "Perined", "wsjg": "Waar staat je gemeente",
-                 "gezondheidsmonitor": "Gezondheidsmonitor (GGD'en, CBS, RIVM)",
-                 "registraties": "Registraties van de programma-eigenaren"}
-METHOD_LINK = ('De volledige beschrijving staat in <a href="docs/methode.html">de methode</a> (docs/methode.html '
-               "naast de rapporten; docs/methode.md in het werkboek).")
+SOURCE_LABELS = {
+    "cbs": "CBS StatLine",
+    "perined": "Perined",
+    "wsjg": "Waar staat je gemeente",
+    "gezondheidsmonitor": "Gezondheidsmonitor (GGD'en, CBS, RIVM)",
+    "registraties": "Registraties van de programma-eigenaren",
+}
+METHOD_LINK = (
+    'De volledige beschrijving staat in <a href="docs/methode.html">de methode</a> (docs/methode.html '
+    "naast de rapporten; docs/methode.md in het werkboek)."
+)
 
 
 def year_span(first, last) -> str:
@@ -90,8 +105,12 @@ def _iso_date(text: str) -> str:
     return fmt.dutch_date(date.fromisoformat(text[:10])) if text else ""
 
 
-def source_items(processed: Processed, periods: dict[str, str], names: tuple[str, ...] | None = None,
-                 cbs_tables: set[str] | None = None) -> str:
+def source_items(
+    processed: Processed,
+    periods: dict[str, str],
+    names: tuple[str, ...] | None = None,
+    cbs_tables: set[str] | None = None,
+) -> str:
     """One <li> per source in build_info (file or CBS tables, the periods used, the retrieval date); the CBS tables
     (all, or those in `cbs_tables`) together in one item, a yearly series as one title with its years."""
     items = []
@@ -134,7 +153,7 @@ def cbs_tables_text(entries: list[dict]) -> str:
     parts = []
     for stem, members in groups.items():
         years = sorted(y for y, _ in members if y is not None)
-        ids = [t for _, t in sorted(members, key=lambda m: (m[0] or 0))]
+        ids = [t for _, t in sorted(members, key=lambda m: m[0] or 0)]
         label = f"{stem} {year_span(years[0], years[-1])}" if years else stem
         if label == ids[0] and len(ids) == 1:  # a table without a title in its snapshot is named once, by its id
             parts.append(label)
@@ -155,8 +174,13 @@ def missing_html(processed: Processed) -> HTML:
     groups: dict[str, list[dict]] = {}
     for item in skipped:
         groups.setdefault(item["reason"], []).append(item)
-    return HTML(fragment("missing", len(skipped), [(reason, ", ".join(i["title"] for i in members))
-                                                   for reason, members in groups.items()]))
+    return HTML(
+        fragment(
+            "missing",
+            len(skipped),
+            [(reason, ", ".join(i["title"] for i in members)) for reason, members in groups.items()],
+        )
+    )
 
 
 def provenance_html(processed: Processed) -> str:
@@ -165,17 +189,26 @@ def provenance_html(processed: Processed) -> str:
 
 
 def demo_note(processed: Processed) -> str:
-    return ('<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
-            "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>") if processed.demo else ""
+    return (
+        (
+            '<p class="tb-demo-inline"><strong>Let op: dit rapport is gemaakt met DEMODATA. '
+            "De cijfers zijn verzonnen en zeggen niets over de echte situatie.</strong></p>"
+        )
+        if processed.demo
+        else ""
+    )
 
 
-def sources_html(processed: Processed, region: Region, regions: RegionsConfig, benchmark_name: str,
-                 indicators: list[Indicator]) -> HTML:
+def sources_html(
+    processed: Processed, region: Region, regions: RegionsConfig, benchmark_name: str, indicators: list[Indicator]
+) -> HTML:
     """Sources with periods and retrieval dates, the indeling, the method in two sentences with a link to the
     method document, the workbook version and the demo warning."""
     shown = processed.indicator_values[processed.indicator_values["indicator"].isin([i.id for i in indicators])]
-    spans = {source: (rows["year_start"].min(), rows["year_end"].max())
-             for source, rows in shown.dropna(subset=["value"]).groupby("source")}
+    spans = {
+        source: (rows["year_start"].min(), rows["year_end"].max())
+        for source, rows in shown.dropna(subset=["value"]).groupby("source")
+    }
     if processed.population is not None and len(processed.population):
         years = pd.to_datetime(processed.population["period_start"]).dt.year
         first, last = spans.get("cbs", (years.min(), years.max()))
@@ -183,19 +216,33 @@ def sources_html(processed: Processed, region: Region, regions: RegionsConfig, b
     periods = {source: year_span(first, last) for source, (first, last) in spans.items()}
     pooled = [i.title for i in indicators if i.pool_years > 1]
     return HTML(
-        '<section class="tb-sources"><h2>Bronnen en methode</h2>' + demo_note(processed)
+        '<section class="tb-sources"><h2>Bronnen en methode</h2>'
+        + demo_note(processed)
         + source_items(processed, periods, names=(*periods, "cbs"))
-        + str(Markup("<p>{} {}</p>").format(
-            indeling_note(processed.info, region),
-            f"Voor {', '.join(p.lower() for p in pooled)} zijn steeds 3 jaren samengenomen, omdat de aantallen per "
-            "gemeente per jaar te klein zijn voor een betrouwbaar percentage. " if pooled else ""))
-        + str(Markup(
-            "<p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
-            "de achterstand is het verschil met {}. Het oordeel voor {} komt uit een gewogen trendlijn door de "
-            "achterstanden sinds de start, met de kans dat de achterstand in {} {} kleiner is dan bij de start. {}</p>"
-        ).format(benchmark_name, regions.target_year, regions.target_year, fmt.share(regions.target_share_closed),
-                 Markup(METHOD_LINK)))
-        + provenance_html(processed) + "</section>"
+        + str(
+            Markup("<p>{} {}</p>").format(
+                indeling_note(processed.info, region),
+                f"Voor {', '.join(p.lower() for p in pooled)} zijn steeds 3 jaren samengenomen, omdat de aantallen per "
+                "gemeente per jaar te klein zijn voor een betrouwbaar percentage. "
+                if pooled
+                else "",
+            )
+        )
+        + str(
+            Markup(
+                "<p>Methode: percentages met een 95%-onzekerheidsmarge (Wilson; enquêtecijfers met de marge uit de bron); "
+                "de achterstand is het verschil met {}. Het oordeel voor {} komt uit een gewogen trendlijn door de "
+                "achterstanden sinds de start, met de kans dat de achterstand in {} {} kleiner is dan bij de start. {}</p>"
+            ).format(
+                benchmark_name,
+                regions.target_year,
+                regions.target_year,
+                fmt.share(regions.target_share_closed),
+                Markup(METHOD_LINK),
+            )
+        )
+        + provenance_html(processed)
+        + "</section>"
     )
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from trendbreuk.processed import Processed, load_processed
+from trendbreuk import formatting as fmt
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_spine
 from trendbreuk.charts.maps import figure_map
@@ -19,30 +19,47 @@ from trendbreuk.geography.areas import Gemeente, Region, RegionsConfig, Subregio
 from trendbreuk.geography.boundaries import load_region_boundaries
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
 from trendbreuk.indicators.verdict import VERDICT_RULES
-from trendbreuk import formatting as fmt
-from trendbreuk.reports.common import (COMPARISON, comparison_badge, finite as _finite, first_upper as _first_upper, header_html,
-                                       load_programmes_threshold, missing_html, sources_html, verdict_badge)
-from trendbreuk.reports.breaks import break_section
+from trendbreuk.processed import Processed, load_processed
 from trendbreuk.reports.age import age_section, indicator_note
+from trendbreuk.reports.breaks import break_section
 from trendbreuk.reports.changes import changes_section
-from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
+from trendbreuk.reports.common import (
+    COMPARISON,
+    comparison_badge,
+    header_html,
+    load_programmes_threshold,
+    missing_html,
+    sources_html,
+    verdict_badge,
+)
+from trendbreuk.reports.common import finite as _finite
+from trendbreuk.reports.common import first_upper as _first_upper
 from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, explained, fold, fold_section, table_html
+from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
 
-def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
-                        target_year: int) -> str:
+
+def assessment_sentence(
+    row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str, target_year: int
+) -> str:
     """What happened to the gap since the start, why, what that means for 2030, and when we will know."""
     unit, d = indicator.unit, indicator.decimals
     known = f" Het cijfer over {target_year} is naar verwachting in {int(row['year_known'])} bekend."
     if not _finite(row.get("baseline_gap")):
         return insufficient_sentence(row, indicator, area_name, benchmark_name, target_year) + known
     start = f"Bij de start ({row['baseline_period']}) "
-    now = (f"In {row['latest_period']} is de achterstand {fmt.difference(row['latest_gap'], unit, d)} "
-           f"(onzekerheidsmarge {fmt.number(row['latest_gap_lower'], d)} tot {fmt.number(row['latest_gap_upper'], d)}).")
+    now = (
+        f"In {row['latest_period']} is de achterstand {fmt.difference(row['latest_gap'], unit, d)} "
+        f"(onzekerheidsmarge {fmt.number(row['latest_gap_lower'], d)} tot {fmt.number(row['latest_gap_upper'], d)})."
+    )
     if row["baseline_gap"] <= 0:
-        return (start + f"had {area_name} geen achterstand op {benchmark_name} "
-                f"({fmt.difference(row['baseline_gap'], unit, d)}). " + now + trend_sentence(row) + known)
+        return (
+            start + f"had {area_name} geen achterstand op {benchmark_name} "
+            f"({fmt.difference(row['baseline_gap'], unit, d)}). " + now + trend_sentence(row) + known
+        )
     clear = _finite(row.get("baseline_gap_lower")) and row["baseline_gap_lower"] > 0
-    text = start + f"was de achterstand van {area_name} op {benchmark_name} {fmt.difference(row['baseline_gap'], unit, d)}"
+    text = (
+        start + f"was de achterstand van {area_name} op {benchmark_name} {fmt.difference(row['baseline_gap'], unit, d)}"
+    )
     text += ". " if clear else " (klein en niet duidelijk verschillend van nul). "
     text += now
     if row["latest_period"] != row["baseline_period"] and _finite(row.get("share_closed")):
@@ -50,20 +67,25 @@ def assessment_sentence(row: pd.Series, indicator: Indicator, area_name: str, be
         if row["latest_gap"] <= 0:
             text += " De achterstand van de start is helemaal ingelopen."
         elif change < 0 and clear:
-            text += (f" Er is {fmt.share(row['share_closed'])} van de achterstand ingelopen; volgens het doelpad had nu "
-                     f"{fmt.share(row['target_share_closed_now'])} ingelopen moeten zijn.")
+            text += (
+                f" Er is {fmt.share(row['share_closed'])} van de achterstand ingelopen; volgens het doelpad had nu "
+                f"{fmt.share(row['target_share_closed_now'])} ingelopen moeten zijn."
+            )
         elif change < 0:
             text += f" De achterstand is {fmt.difference(-change, unit, d)} kleiner geworden."
         else:
             text += f" De achterstand is {fmt.difference(change, unit, d)} groter geworden."
         area_delta = -row["change_due_to_area"]
         bench_delta = row["change_due_to_benchmark"]
-        text += (f" {_first_upper(area_name)} zelf {'verbeterde' if area_delta >= 0 else 'verslechterde'} "
-                 f"{fmt.difference(abs(area_delta), unit, d)}, {benchmark_name} "
-                 f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}.")
+        text += (
+            f" {_first_upper(area_name)} zelf {'verbeterde' if area_delta >= 0 else 'verslechterde'} "
+            f"{fmt.difference(abs(area_delta), unit, d)}, {benchmark_name} "
+            f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}."
+        )
     if row.get("verdict") == "onvoldoende_gegevens":
-        text += (f" Een oordeel voor {target_year} is nog niet mogelijk. "
-                 + insufficient_sentence(row, indicator, area_name, benchmark_name, target_year, start_told=True))
+        text += f" Een oordeel voor {target_year} is nog niet mogelijk. " + insufficient_sentence(
+            row, indicator, area_name, benchmark_name, target_year, start_told=True
+        )
     else:
         text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
     return text + trend_sentence(row) + known
@@ -75,9 +97,11 @@ def trend_title(row: pd.Series, indicator: Indicator, area_name: str, benchmark_
     if status == "niet_te_beoordelen" or not _finite(row.get("value")):
         return f"{indicator.title} in {area_name}: nu niet te vergelijken met {benchmark_name}"
     unit, d = indicator.unit, indicator.decimals
-    return (f"{indicator.title} in {area_name}: {COMPARISON[status][1]} dan {benchmark_name} "
-            f"({fmt.value_with_unit(row['value'], unit, d)} tegen {fmt.value_with_unit(row['benchmark_value'], unit, d)} "
-            f"in {row['latest_period']})")
+    return (
+        f"{indicator.title} in {area_name}: {COMPARISON[status][1]} dan {benchmark_name} "
+        f"({fmt.value_with_unit(row['value'], unit, d)} tegen {fmt.value_with_unit(row['benchmark_value'], unit, d)} "
+        f"in {row['latest_period']})"
+    )
 
 
 def gap_title(row: pd.Series, indicator: Indicator, area_name: str) -> str:
@@ -93,10 +117,15 @@ def gap_title(row: pd.Series, indicator: Indicator, area_name: str) -> str:
         moved = "de achterstand van de start is helemaal ingelopen"
     else:
         change = row["latest_gap"] - row["baseline_gap"]
-        moved = (f"de achterstand is {fmt.difference(abs(change), unit, d)} "
-                 f"{'kleiner' if change < 0 else 'groter'} dan bij de start")
-    verdict = ("nog geen oordeel over 2030 mogelijk" if row.get("verdict") == "onvoldoende_gegevens"
-               else f"oordeel {row['verdict_label']}")
+        moved = (
+            f"de achterstand is {fmt.difference(abs(change), unit, d)} "
+            f"{'kleiner' if change < 0 else 'groter'} dan bij de start"
+        )
+    verdict = (
+        "nog geen oordeel over 2030 mogelijk"
+        if row.get("verdict") == "onvoldoende_gegevens"
+        else f"oordeel {row['verdict_label']}"
+    )
     return f"{indicator.title} in {area_name}: {moved}; {verdict}"
 
 
@@ -113,8 +142,15 @@ def trend_sentence(row: pd.Series) -> str:
 class Factsheet:
     """All content of one gemeente's factsheet."""
 
-    def __init__(self, processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator],
-                 gemeente: Gemeente, region: Region, benchmark: str):
+    def __init__(
+        self,
+        processed: Processed,
+        regions: RegionsConfig,
+        catalogue: dict[str, Indicator],
+        gemeente: Gemeente,
+        region: Region,
+        benchmark: str,
+    ):
         self.processed = processed
         self.regions = regions
         self.catalogue = catalogue
@@ -129,7 +165,7 @@ class Factsheet:
         self.own = self.assessments[self.assessments["area_code"] == gemeente.code].set_index("indicator")
 
     @classmethod
-    def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> "Factsheet":
+    def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> Factsheet:
         processed = load_processed(dataset or None)
         regions, catalogue = processed.configuration()
         region, found = regions.locate_gemeente(gemeente)
@@ -149,13 +185,22 @@ class Factsheet:
         return self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
 
     def gaps(self, indicator: Indicator) -> pd.DataFrame:
-        return self.processed.rows("gaps", region=self.region.key, indicator=indicator.id, benchmark=self.benchmark,
-                                   area_code=self.gemeente.code)
+        return self.processed.rows(
+            "gaps",
+            region=self.region.key,
+            indicator=indicator.id,
+            benchmark=self.benchmark,
+            area_code=self.gemeente.code,
+        )
 
     # display blocks -----------------------------------------------------------------------------------
     def header(self) -> HTML:
-        return header_html(self.processed, f"Trendbreuk {self.region.name} · factsheet", self.gemeente.name,
-                           f"Subregio {self.subregio.name} · vergeleken met {self.benchmark_name}")
+        return header_html(
+            self.processed,
+            f"Trendbreuk {self.region.name} · factsheet",
+            self.gemeente.name,
+            f"Subregio {self.subregio.name} · vergeleken met {self.benchmark_name}",
+        )
 
     def headline(self) -> HTML:
         basket = self.own.loc[[i.id for i in self.basket]]
@@ -163,58 +208,95 @@ class Factsheet:
         verdicts = basket["verdict"].value_counts()
         n = len(basket)
         full = sum(i.target_basket for i in self.catalogue.values())
-        scope = ("" if n == full else
-                 f"Van de {full} indicatoren van het Trendbreuk-doel {'is' if n == 1 else 'zijn'} er nog maar "
-                 f"{fmt.count(n, 'met cijfers', 'met cijfers')} (de andere staan onder ‘Indicatoren zonder "
-                 "gegevens’). ")
+        scope = (
+            ""
+            if n == full
+            else f"Van de {full} indicatoren van het Trendbreuk-doel {'is' if n == 1 else 'zijn'} er nog maar "
+            f"{fmt.count(n, 'met cijfers', 'met cijfers')} (de andere staan onder ‘Indicatoren zonder "
+            "gegevens’). "
+        )
         standing = scope + standing_sentence(self.gemeente.name, self.benchmark_name, now, n)
-        parts = [f"{verdicts.get(k, 0)} {label}" for k, label in
-                 (("doel_bereikt", "doel al bereikt"), ("op_koers", "op koers"), ("versnelling_nodig", "versnelling nodig"),
-                  ("achterstand_groeit", "achterstand groeit"), ("geen_achterstand", "geen achterstand bij de start"),
-                  ("onvoldoende_gegevens", "onvoldoende gegevens om te oordelen")) if verdicts.get(k, 0)]
+        parts = [
+            f"{verdicts.get(k, 0)} {label}"
+            for k, label in (
+                ("doel_bereikt", "doel al bereikt"),
+                ("op_koers", "op koers"),
+                ("versnelling_nodig", "versnelling nodig"),
+                ("achterstand_groeit", "achterstand groeit"),
+                ("geen_achterstand", "geen achterstand bij de start"),
+                ("onvoldoende_gegevens", "onvoldoende gegevens om te oordelen"),
+            )
+            if verdicts.get(k, 0)
+        ]
         expected = 0.05 * int((basket["comparison"] != "niet_te_beoordelen").sum())
         titles = {i.id: i.short_title or i.title.lower() for i in self.basket}
         named = []
         goal = f"{fmt.share(self.regions.target_share_closed)} van de achterstand"
-        for label, keys in ((f"Doel ({goal} ingelopen) al bereikt of op koers", ("doel_bereikt", "op_koers")),
-                            ("Achterstand gegroeid", ("achterstand_groeit",)), ("Versnelling nodig", ("versnelling_nodig",)),
-                            ("Geen achterstand bij de start", ("geen_achterstand",)),
-                            ("Nog geen oordeel mogelijk (zie per indicator hieronder)", ("onvoldoende_gegevens",))):
+        for label, keys in (
+            (f"Doel ({goal} ingelopen) al bereikt of op koers", ("doel_bereikt", "op_koers")),
+            ("Achterstand gegroeid", ("achterstand_groeit",)),
+            ("Versnelling nodig", ("versnelling_nodig",)),
+            ("Geen achterstand bij de start", ("geen_achterstand",)),
+            ("Nog geen oordeel mogelijk (zie per indicator hieronder)", ("onvoldoende_gegevens",)),
+        ):
             which = [titles[i] for i in basket.index[basket["verdict"].isin(keys)]]
             if which:
-                named.append(Markup("<li><strong>{} ({}):</strong> {}.</li>").format(label, len(which), fmt.join(which)))
-        aim = (f"Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
-               f"gezondheidsachterstand op {self.benchmark_name} hebben ingelopen. Oordeel per indicator voor "
-               f"{self.regions.target_year}" + (":" if named else f": {fmt.join(parts)}."))
+                named.append(
+                    Markup("<li><strong>{} ({}):</strong> {}.</li>").format(label, len(which), fmt.join(which))
+                )
+        aim = (
+            f"Trendbreuk wil in {self.regions.target_year} {fmt.share(self.regions.target_share_closed)} van de "
+            f"gezondheidsachterstand op {self.benchmark_name} hebben ingelopen. Oordeel per indicator voor "
+            f"{self.regions.target_year}" + (":" if named else f": {fmt.join(parts)}.")
+        )
         listed = Markup('<ul class="tb-named">{}</ul>').format(Markup("").join(named)) if named else ""
-        return HTML(str(Markup(
-            '<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{}</p><p>{}</p>{}'
-            '<p class="tb-note">{}</p></section>').format(standing, aim, listed, chance_note(n, expected))))
+        return HTML(
+            str(
+                Markup(
+                    '<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{}</p><p>{}</p>{}'
+                    '<p class="tb-note">{}</p></section>'
+                ).format(standing, aim, listed, chance_note(n, expected))
+            )
+        )
 
     def summary_table(self) -> HTML:
         rows = []
         for indicator in sorted(self.indicators, key=lambda i: LIFE_PHASES.index(i.life_phase)):
             a = self.own.loc[indicator.id]
             unit, d = indicator.unit, indicator.decimals
-            rows.append({
-                "Levensfase": indicator.life_phase,
-                "Indicator": indicator.title + ("" if indicator.target_basket else " *"),
-                "Periode": a["latest_period"] or fmt.MISSING,
-                self.gemeente.name: fmt.value_with_unit(a.get("value"), unit, d),
-                _first_upper(self.benchmark_name): fmt.value_with_unit(a.get("benchmark_value"), unit, d),
-                "Nu": comparison_badge(a["comparison"], a["comparison_level"] if a["comparison_level"] == "99,8%" else ""),
-                f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]),
-            })
-        table = table_html(pd.DataFrame(rows), caption=f"{self.gemeente.name} vergeleken met {self.benchmark_name}: "
-                                                      "laatste cijfers, de stand nu en het oordeel voor "
-                                                      f"{self.regions.target_year}", raw_columns=("Nu", f"Oordeel {self.regions.target_year}"),
-                           group_column="Levensfase")
+            rows.append(
+                {
+                    "Levensfase": indicator.life_phase,
+                    "Indicator": indicator.title + ("" if indicator.target_basket else " *"),
+                    "Periode": a["latest_period"] or fmt.MISSING,
+                    self.gemeente.name: fmt.value_with_unit(a.get("value"), unit, d),
+                    _first_upper(self.benchmark_name): fmt.value_with_unit(a.get("benchmark_value"), unit, d),
+                    "Nu": comparison_badge(
+                        a["comparison"], a["comparison_level"] if a["comparison_level"] == "99,8%" else ""
+                    ),
+                    f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]),
+                }
+            )
+        table = table_html(
+            pd.DataFrame(rows),
+            caption=f"{self.gemeente.name} vergeleken met {self.benchmark_name}: "
+            "laatste cijfers, de stand nu en het oordeel voor "
+            f"{self.regions.target_year}",
+            raw_columns=("Nu", f"Oordeel {self.regions.target_year}"),
+            group_column="Levensfase",
+        )
         note = Markup(
             '<p class="tb-note">Nu: ▲ duidelijk slechter of ▼ duidelijk beter als de waarde van de vergelijkingsgroep '
             "buiten de 95%-onzekerheidsmarge van de gemeente ligt (“99,8%”: zelfs buiten de ruimere 99,8%-marge); "
-            "anders ● niet duidelijk anders. {} * = geen onderdeel van de doelmand van Trendbreuk.</p>").format(VERDICT_RULES)
-        return HTML(str(Markup('<section class="tb-summary"><h2>Waar staat {}?</h2>{}{}</section>').format(
-            self.gemeente.name, Markup(table), Markup(explained(note, "Hoe lees je deze tabel?")))))
+            "anders ● niet duidelijk anders. {} * = geen onderdeel van de doelmand van Trendbreuk.</p>"
+        ).format(VERDICT_RULES)
+        return HTML(
+            str(
+                Markup('<section class="tb-summary"><h2>Waar staat {}?</h2>{}{}</section>').format(
+                    self.gemeente.name, Markup(table), Markup(explained(note, "Hoe lees je deze tabel?"))
+                )
+            )
+        )
 
     def spine_chart(self) -> HTML:
         """All indicators at a glance: this gemeente against the benchmark, within the range of the region's gemeenten."""
@@ -225,50 +307,107 @@ class Factsheet:
             a = self.own.loc[indicator.id]
             if not (_finite(a.get("value")) and _finite(a.get("benchmark_value"))):
                 continue
-            rows.append({"title": indicator.title, "value": a["value"], "benchmark": a["benchmark_value"],
-                         "low": ranges.loc[indicator.id, "min"], "high": ranges.loc[indicator.id, "max"],
-                         "higher_is_better": indicator.higher_is_better, "comparison": a["comparison"],
-                         "unit": indicator.unit, "decimals": indicator.decimals})
+            rows.append(
+                {
+                    "title": indicator.title,
+                    "value": a["value"],
+                    "benchmark": a["benchmark_value"],
+                    "low": ranges.loc[indicator.id, "min"],
+                    "high": ranges.loc[indicator.id, "max"],
+                    "higher_is_better": indicator.higher_is_better,
+                    "comparison": a["comparison"],
+                    "unit": indicator.unit,
+                    "decimals": indicator.decimals,
+                }
+            )
         frame = pd.DataFrame(rows)
         worse = int((frame["comparison"] == "slechter").sum())
         title = f"{self.gemeente.name} op alle indicatoren: {worse} van de {len(frame)} duidelijk slechter dan {self.benchmark_name}"
-        alt = (f"Overzichtsgrafiek: per indicator staat {self.benchmark_name} in het midden, slechter links en beter rechts. "
-               f"De grijze balk is de spreiding van de gemeenten in {self.region.name}; het teken is {self.gemeente.name}. "
-               + fmt.sentence(f"{fmt.count(worse, 'indicator is', 'indicatoren zijn')} duidelijk slechter, "
-                              f"{int((frame['comparison'] == 'beter').sum())} duidelijk beter"))
-        data = pd.DataFrame({"Indicator": frame["title"],
-                             self.gemeente.name: [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["value"], frame["unit"], frame["decimals"])],
-                             _first_upper(self.benchmark_name): [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["benchmark"], frame["unit"], frame["decimals"])],
-                             "Laagste gemeente": [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["low"], frame["unit"], frame["decimals"])],
-                             "Hoogste gemeente": [fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["high"], frame["unit"], frame["decimals"])]})
-        return self.page.chart(figure_spine(frame, title=title, area_label=self.gemeente.name,
-                                            benchmark_label=_first_upper(self.benchmark_name)), alt=alt, data=data)
+        alt = (
+            f"Overzichtsgrafiek: per indicator staat {self.benchmark_name} in het midden, slechter links en beter rechts. "
+            f"De grijze balk is de spreiding van de gemeenten in {self.region.name}; het teken is {self.gemeente.name}. "
+            + fmt.sentence(
+                f"{fmt.count(worse, 'indicator is', 'indicatoren zijn')} duidelijk slechter, "
+                f"{int((frame['comparison'] == 'beter').sum())} duidelijk beter"
+            )
+        )
+        data = pd.DataFrame(
+            {
+                "Indicator": frame["title"],
+                self.gemeente.name: [
+                    fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["value"], frame["unit"], frame["decimals"])
+                ],
+                _first_upper(self.benchmark_name): [
+                    fmt.value_with_unit(v, u, d)
+                    for v, u, d in zip(frame["benchmark"], frame["unit"], frame["decimals"])
+                ],
+                "Laagste gemeente": [
+                    fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["low"], frame["unit"], frame["decimals"])
+                ],
+                "Hoogste gemeente": [
+                    fmt.value_with_unit(v, u, d) for v, u, d in zip(frame["high"], frame["unit"], frame["decimals"])
+                ],
+            }
+        )
+        return self.page.chart(
+            figure_spine(
+                frame, title=title, area_label=self.gemeente.name, benchmark_label=_first_upper(self.benchmark_name)
+            ),
+            alt=alt,
+            data=data,
+        )
 
     def overview_map(self) -> HTML:
         """The region's gemeenten coloured by how many target indicators are clearly worse than the benchmark."""
         basket_ids = [i.id for i in self.basket]
-        rows = self.assessments[(self.assessments["area_level"] == "gemeente") & self.assessments["indicator"].isin(basket_ids)]
-        counts = rows.assign(worse=rows["comparison"] == "slechter").groupby(["area_code", "area_name"], as_index=False)["worse"].sum()
+        rows = self.assessments[
+            (self.assessments["area_level"] == "gemeente") & self.assessments["indicator"].isin(basket_ids)
+        ]
+        counts = (
+            rows.assign(worse=rows["comparison"] == "slechter")
+            .groupby(["area_code", "area_name"], as_index=False)["worse"]
+            .sum()
+        )
         counts = counts.rename(columns={"worse": "value"})
         own = int(counts.loc[counts["area_code"] == self.gemeente.code, "value"].iloc[0])
-        title = (f"{self.gemeente.name} scoort op {fmt.out_of(own, len(basket_ids), 'doelindicator', 'doelindicatoren')} "
-                 "duidelijk slechter dan "
-                 f"{self.benchmark_name}; in {self.region.name} loopt dat van {int(counts['value'].min())} tot "
-                 f"{int(counts['value'].max())}<br><sup>kleur: aantal doelindicatoren (van {len(basket_ids)}) waarop de "
-                 f"gemeente duidelijk slechter scoort</sup>")
-        alt = (f"Kaart van {self.region.name}. {self.gemeente.name} scoort op "
-               f"{fmt.out_of(own, len(basket_ids), 'doelindicator', 'doelindicatoren')} duidelijk slechter; in de regio loopt dit van {int(counts['value'].min())} tot "
-               f"{int(counts['value'].max())}.")
+        title = (
+            f"{self.gemeente.name} scoort op {fmt.out_of(own, len(basket_ids), 'doelindicator', 'doelindicatoren')} "
+            "duidelijk slechter dan "
+            f"{self.benchmark_name}; in {self.region.name} loopt dat van {int(counts['value'].min())} tot "
+            f"{int(counts['value'].max())}<br><sup>kleur: aantal doelindicatoren (van {len(basket_ids)}) waarop de "
+            f"gemeente duidelijk slechter scoort</sup>"
+        )
+        alt = (
+            f"Kaart van {self.region.name}. {self.gemeente.name} scoort op "
+            f"{fmt.out_of(own, len(basket_ids), 'doelindicator', 'doelindicatoren')} duidelijk slechter; in de regio loopt dit van {int(counts['value'].min())} tot "
+            f"{int(counts['value'].max())}."
+        )
         table = pd.DataFrame({"Gemeente": counts["area_name"], "Duidelijk slechter": counts["value"].astype(int)})
         if self.boundaries is None and any(g.tile is None for g in self.region.gemeenten):
-            return HTML(str(Markup(
-                '<section class="tb-figure"><p>{}</p><p class="tb-note">Geen kaart: er zijn geen gemeentegrenzen '
-                "ingelezen (zie docs/bronnen/README.md) en de regio heeft geen posities voor een schematische kaart.</p>"
-                "{}</section>").format(_strip_tags(title), Markup(table_html(table.sort_values("Duidelijk slechter"))))))
-        fig = figure_map(counts, self.region, title=title, unit="aantal", decimals=0, boundaries=self.boundaries,
-                         highlight=self.gemeente.code)
-        return self.page.chart(fig, alt=alt, data=table.sort_values("Duidelijk slechter"),
-                               name=f"{self.region.slug}-doelindicatoren-duidelijk-slechter")
+            return HTML(
+                str(
+                    Markup(
+                        '<section class="tb-figure"><p>{}</p><p class="tb-note">Geen kaart: er zijn geen gemeentegrenzen '
+                        "ingelezen (zie docs/bronnen/README.md) en de regio heeft geen posities voor een schematische kaart.</p>"
+                        "{}</section>"
+                    ).format(_strip_tags(title), Markup(table_html(table.sort_values("Duidelijk slechter"))))
+                )
+            )
+        fig = figure_map(
+            counts,
+            self.region,
+            title=title,
+            unit="aantal",
+            decimals=0,
+            boundaries=self.boundaries,
+            highlight=self.gemeente.code,
+        )
+        return self.page.chart(
+            fig,
+            alt=alt,
+            data=table.sort_values("Duidelijk slechter"),
+            name=f"{self.region.slug}-doelindicatoren-duidelijk-slechter",
+        )
 
     def life_phase_sections(self) -> list[HTML]:
         """Per life phase, the target indicators with their sentence, trend chart and gap chart."""
@@ -296,55 +435,112 @@ class Factsheet:
         sentence = assessment_sentence(a, indicator, self.gemeente.name, self.benchmark_name, self.regions.target_year)
         if a["verdict"] == "onvoldoende_gegevens":
             sentence += self.wider_verdicts(indicator)
-        age = indicator_note(self.processed, self.catalogue, indicator, self.region.key, self.gemeente.code,
-                             self.gemeente.name, self.benchmark, self.benchmark_name)
-        trend_alt = (f"Lijngrafiek van {indicator.title.lower()} per periode voor {self.gemeente.name}, subregio "
-                     f"{self.subregio.name}, {self.region.name} en {self.benchmark_name}. "
-                     + (f"Laatste waarde {self.gemeente.name}: {fmt.value_with_unit(a['value'], unit, d)} in "
-                        f"{a['latest_period']}." if _finite(a.get("value")) else ""))
+        age = indicator_note(
+            self.processed,
+            self.catalogue,
+            indicator,
+            self.region.key,
+            self.gemeente.code,
+            self.gemeente.name,
+            self.benchmark,
+            self.benchmark_name,
+        )
+        trend_alt = (
+            f"Lijngrafiek van {indicator.title.lower()} per periode voor {self.gemeente.name}, subregio "
+            f"{self.subregio.name}, {self.region.name} en {self.benchmark_name}. "
+            + (
+                f"Laatste waarde {self.gemeente.name}: {fmt.value_with_unit(a['value'], unit, d)} in "
+                f"{a['latest_period']}."
+                if _finite(a.get("value"))
+                else ""
+            )
+        )
         names = {code: label for code, label, _ in series}
         ordered = shown.assign(Gebied=shown["area_code"].map(names)).sort_values(["area_code", "year_start"])
-        trend_table = pd.DataFrame({
-            "Gebied": ordered["Gebied"], "Periode": ordered["period"],
-            "Waarde": [fmt.value_with_unit(v, unit, d) for v in ordered["value"]],
-            "Marge van": [fmt.value_with_unit(v, unit, d) for v in ordered["lower_ci"]],
-            "tot": [fmt.value_with_unit(v, unit, d) for v in ordered["upper_ci"]],
-        })
-        heading = str(Markup("<h3>{} {} {}</h3>").format(indicator.title, Markup(comparison_badge(a["comparison"])),
-                                                          Markup(verdict_badge(a["verdict"], a["verdict_label"]))))
+        trend_table = pd.DataFrame(
+            {
+                "Gebied": ordered["Gebied"],
+                "Periode": ordered["period"],
+                "Waarde": [fmt.value_with_unit(v, unit, d) for v in ordered["value"]],
+                "Marge van": [fmt.value_with_unit(v, unit, d) for v in ordered["lower_ci"]],
+                "tot": [fmt.value_with_unit(v, unit, d) for v in ordered["upper_ci"]],
+            }
+        )
+        heading = str(
+            Markup("<h3>{} {} {}</h3>").format(
+                indicator.title,
+                Markup(comparison_badge(a["comparison"])),
+                Markup(verdict_badge(a["verdict"], a["verdict_label"])),
+            )
+        )
         age_note = Markup('<p class="tb-age-note"><strong>Leeftijd:</strong> {}</p>').format(age) if age else ""
         blocks = [
-            HTML(str(Markup('<p class="tb-definition">{}</p><p class="tb-message">{}</p>{}').format(
-                indicator.definition, sentence, age_note))),
-            self.page.chart(figure_trend(shown, series, title=trend_title(a, indicator, self.gemeente.name, self.benchmark_name),
-                                         unit=unit, decimals=d),
-                            alt=trend_alt, data=trend_table, name=f"{self.gemeente.slug}-{indicator.id}-trend"),
+            HTML(
+                str(
+                    Markup('<p class="tb-definition">{}</p><p class="tb-message">{}</p>{}').format(
+                        indicator.definition, sentence, age_note
+                    )
+                )
+            ),
+            self.page.chart(
+                figure_trend(
+                    shown,
+                    series,
+                    title=trend_title(a, indicator, self.gemeente.name, self.benchmark_name),
+                    unit=unit,
+                    decimals=d,
+                ),
+                alt=trend_alt,
+                data=trend_table,
+                name=f"{self.gemeente.slug}-{indicator.id}-trend",
+            ),
         ]
         gaps = self.gaps(indicator)
         if not gaps.empty and _finite(a.get("baseline_gap")):
-            gap_fig = figure_gap(gaps, title=gap_title(a, indicator, self.gemeente.name), unit=unit, area_label=self.gemeente.name,
-                                 benchmark_label=self.benchmark_name, target_year=self.regions.target_year,
-                                 share=self.regions.target_share_closed, decimals=d)
-            gap_table = pd.DataFrame({
-                "Periode": gaps["period"],
-                "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
-                "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
-                "tot": [fmt.number(v, d) for v in gaps["gap_upper"]],
-                "Doelpad": [fmt.difference(v, unit, d) if np.isfinite(v) else fmt.MISSING for v in gaps["target_gap"]],
-            })
+            gap_fig = figure_gap(
+                gaps,
+                title=gap_title(a, indicator, self.gemeente.name),
+                unit=unit,
+                area_label=self.gemeente.name,
+                benchmark_label=self.benchmark_name,
+                target_year=self.regions.target_year,
+                share=self.regions.target_share_closed,
+                decimals=d,
+            )
+            gap_table = pd.DataFrame(
+                {
+                    "Periode": gaps["period"],
+                    "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
+                    "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
+                    "tot": [fmt.number(v, d) for v in gaps["gap_upper"]],
+                    "Doelpad": [
+                        fmt.difference(v, unit, d) if np.isfinite(v) else fmt.MISSING for v in gaps["target_gap"]
+                    ],
+                }
+            )
             path = " en het doelpad" if a["baseline_gap"] > 0 else ""
-            blocks.append(self.page.chart(gap_fig, alt=f"Grafiek van de achterstand per periode met onzekerheidsmarge"
-                                                       f"{path}. {sentence}", data=gap_table,
-                                          name=f"{self.gemeente.slug}-{indicator.id}-achterstand"))
+            blocks.append(
+                self.page.chart(
+                    gap_fig,
+                    alt=f"Grafiek van de achterstand per periode met onzekerheidsmarge{path}. {sentence}",
+                    data=gap_table,
+                    name=f"{self.gemeente.slug}-{indicator.id}-achterstand",
+                )
+            )
         return [HTML(fold(heading, "".join(block.data for block in blocks)))]
 
     def wider_verdicts(self, indicator: Indicator) -> str:
         """The verdicts of the subregio and the region, shown beside a gemeente's "onvoldoende gegevens": they rest
         on more numbers. Borrowing strength in plain sight, not inside the gemeente's own verdict."""
         rows = self.assessments[self.assessments["indicator"] == indicator.id].set_index("area_code")
-        parts = [f"{name}: {rows.loc[code, 'verdict_label']}"
-                 for code, name in ((self.subregio.code, f"subregio {self.subregio.name}"), (self.region.code, self.region.name))
-                 if code in rows.index]
+        parts = [
+            f"{name}: {rows.loc[code, 'verdict_label']}"
+            for code, name in (
+                (self.subregio.code, f"subregio {self.subregio.name}"),
+                (self.region.code, self.region.name),
+            )
+            if code in rows.index
+        ]
         return (" Ter vergelijking, met meer cijfers: " + "; ".join(parts) + ".") if parts else ""
 
     def programme_section(self) -> HTML:
@@ -355,7 +551,9 @@ class Factsheet:
             shared = shared[shared["region"] == self.region.key]
         if shared is None or shared.empty or not (shared["area_code"] == self.gemeente.code).any():
             return HTML("")
-        gemeente_measures = shared[(shared["area_code"] == self.gemeente.code)][["programme", "measure"]].drop_duplicates()
+        gemeente_measures = shared[(shared["area_code"] == self.gemeente.code)][
+            ["programme", "measure"]
+        ].drop_duplicates()
         rows = shared.merge(gemeente_measures, on=["programme", "measure"])
         year = int(rows["year"].max())
         rows = rows[rows["year"] == year]
@@ -363,54 +561,109 @@ class Factsheet:
         own = by_area[self.gemeente.code]
         table = []
         for (programme, measure), r in own.iterrows():
+
             def shown(code, column="display_value"):
                 part = by_area.get(code)
-                return part.loc[(programme, measure), column] if part is not None and (programme, measure) in part.index else fmt.MISSING
-            table.append({
-                "Programma": r["programme_title"], "Maatregel": r["measure_title"],
-                self.gemeente.name: r["display_value"],
-                f"Subregio {self.subregio.name}": shown(self.subregio.code),
-                self.region.name: shown(self.region.code),
-                f"Bereik {self.gemeente.name} (van verwacht aantal)": r["display_reach"],
-            })
+                return (
+                    part.loc[(programme, measure), column]
+                    if part is not None and (programme, measure) in part.index
+                    else fmt.MISSING
+                )
+
+            table.append(
+                {
+                    "Programma": r["programme_title"],
+                    "Maatregel": r["measure_title"],
+                    self.gemeente.name: r["display_value"],
+                    f"Subregio {self.subregio.name}": shown(self.subregio.code),
+                    self.region.name: shown(self.region.code),
+                    f"Bereik {self.gemeente.name} (van verwacht aantal)": r["display_reach"],
+                }
+            )
         frame = pd.DataFrame(table)
         threshold = load_programmes_threshold()
-        csv = download_link(frame, f"programmas-{self.gemeente.code}-{self.gemeente.slug}-{year}.csv",
-                            "Download deze tabel (CSV)")
+        csv = download_link(
+            frame, f"programmas-{self.gemeente.code}-{self.gemeente.slug}-{year}.csv", "Download deze tabel (CSV)"
+        )
         births = rows["births_source"].replace("", np.nan).dropna()
-        note = (f"<{threshold}: minder dan {threshold}, afgeschermd omdat kleine aantallen gezinnen herkenbaar maken. "
-                "x: afgeschermd om terugrekenen uit de totalen te voorkomen. Bereik: het aantal gedeeld door het "
-                "verwachte aantal (geboorten × het verwachte aandeel kwetsbare zwangerschappen, ongeveer 10%)"
-                + (f"; geboorten: {births.iloc[0]}" if not births.empty else "") + ".")
-        return HTML(str(Markup(
-            '<section class="tb-programmes"><h2>Programma’s van Trendbreuk in {}, {}</h2>{}<p>{}</p>'
-            '<p class="tb-note">{}</p></section>').format(
-                self.gemeente.name, year, Markup(table_html(frame, caption=f"Registraties van de programma’s in {year}")),
-                Markup(csv), note)))
+        note = (
+            f"<{threshold}: minder dan {threshold}, afgeschermd omdat kleine aantallen gezinnen herkenbaar maken. "
+            "x: afgeschermd om terugrekenen uit de totalen te voorkomen. Bereik: het aantal gedeeld door het "
+            "verwachte aantal (geboorten × het verwachte aandeel kwetsbare zwangerschappen, ongeveer 10%)"
+            + (f"; geboorten: {births.iloc[0]}" if not births.empty else "")
+            + "."
+        )
+        return HTML(
+            str(
+                Markup(
+                    '<section class="tb-programmes"><h2>Programma’s van Trendbreuk in {}, {}</h2>{}<p>{}</p>'
+                    '<p class="tb-note">{}</p></section>'
+                ).format(
+                    self.gemeente.name,
+                    year,
+                    Markup(table_html(frame, caption=f"Registraties van de programma’s in {year}")),
+                    Markup(csv),
+                    note,
+                )
+            )
+        )
 
     def wijken(self) -> HTML:
         """The gemeente's wijken ranked on the target indicators that CBS publishes per wijk (empty without them)."""
         from trendbreuk.reports.wijk import wijken_section
 
-        return fold_section(wijken_section(self.processed, self.regions, self.catalogue, self.region,
-                                           self.gemeente.code, self.gemeente.name, self.benchmark, self.page))
+        return fold_section(
+            wijken_section(
+                self.processed,
+                self.regions,
+                self.catalogue,
+                self.region,
+                self.gemeente.code,
+                self.gemeente.name,
+                self.benchmark,
+                self.page,
+            )
+        )
 
     def changes(self) -> HTML:
         """Wat is er veranderd sinds de vorige editie, for this gemeente (empty without an earlier edition)."""
-        return changes_section(self.processed, self.catalogue, self.region.key,
-                               {self.gemeente.code: self.gemeente.name}, self.gemeente.name, self.benchmark, f"{self.gemeente.code}-{self.gemeente.slug}")
+        return changes_section(
+            self.processed,
+            self.catalogue,
+            self.region.key,
+            {self.gemeente.code: self.gemeente.name},
+            self.gemeente.name,
+            self.benchmark,
+            f"{self.gemeente.code}-{self.gemeente.slug}",
+        )
 
     def trend_breaks(self) -> HTML:
         """Is er een trendbreuk? The course of every indicator's gap before and since the programme's start."""
-        return break_section(self.processed, self.catalogue, self.page, region_key=self.region.key,
-                             benchmark=self.benchmark, area_code=self.gemeente.code, area_name=self.gemeente.name,
-                             benchmark_name=self.benchmark_name)
+        return break_section(
+            self.processed,
+            self.catalogue,
+            self.page,
+            region_key=self.region.key,
+            benchmark=self.benchmark,
+            area_code=self.gemeente.code,
+            area_name=self.gemeente.name,
+            benchmark_name=self.benchmark_name,
+        )
 
     def age(self) -> HTML:
         """Leeftijd en de achterstand: every indicator with a second definition that takes age into account."""
-        return fold_section(age_section(self.processed, self.catalogue, self.region.key, self.gemeente.code,
-                                        self.gemeente.name, self.benchmark, self.benchmark_name,
-                                        self.regions.target_year))
+        return fold_section(
+            age_section(
+                self.processed,
+                self.catalogue,
+                self.region.key,
+                self.gemeente.code,
+                self.gemeente.name,
+                self.benchmark,
+                self.benchmark_name,
+                self.regions.target_year,
+            )
+        )
 
     def missing(self) -> HTML:
         """The catalogue's indicators without figures in this build, with the reason."""

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from trendbreuk import __version__, io, paths
 
 FREEZE_FILE = ".trendbreuk-freeze.json"
-SHOWN_INFO = ("dataset", "demo", "description", "indeling_year", "harmonisation", "skipped_indicators",
-              "births_tables")
+SHOWN_INFO = ("dataset", "demo", "description", "indeling_year", "harmonisation", "skipped_indicators", "births_tables")
 SHOWN_SOURCE = ("source", "file", "table", "title", "retrieved_at", "missing")
 REGION_WIDE = {"regio", "subregio", "programma", "focus"}  # read the wijken of every gemeente of their region
 
@@ -42,7 +41,7 @@ def _sha(*parts) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def code_digest() -> str:
     """The workbook's version and every file of the package (code, templates, styles)."""
     package = Path(__file__).resolve().parents[1]
@@ -72,10 +71,16 @@ class Inputs:
         shown["since"] = (info.get("changes_since") or {}).get("edition")  # its changes are in the region's slice
         shown["sources"] = [{k: s.get(k) for k in SHOWN_SOURCE} for s in info.get("sources") or []]
         geo = paths.raw_dir(root) / "geo"
-        boundaries = [(p.relative_to(geo).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-                      for p in sorted(geo.rglob("*")) if p.is_file()] if geo.is_dir() else []
-        self.shared = _sha(code_digest(), _files_digest(config), shown, boundaries,
-                           (self.digests or {}).get("rest"))
+        boundaries = (
+            [
+                (p.relative_to(geo).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+                for p in sorted(geo.rglob("*"))
+                if p.is_file()
+            ]
+            if geo.is_dir()
+            else []
+        )
+        self.shared = _sha(code_digest(), _files_digest(config), shown, boundaries, (self.digests or {}).get("rest"))
 
     def gemeenten_of(self, job, regions) -> list[str]:
         parameters = job.parameters
@@ -136,9 +141,17 @@ class Freeze:
         gemeenten = inputs.gemeenten_of(job, regions)
         if job.notebook not in self._notebooks:  # a batch has hundreds of jobs and a handful of notebooks
             self._notebooks[job.notebook] = _sha((self.root / job.notebook).read_bytes())
-        return _sha(engine, job.kind, job.notebook, job.parameters, job.filename, self._notebooks[job.notebook],
-                    inputs.shared, inputs.digests["regions"].get(region),
-                    [(g, inputs.digests["gemeenten"].get(g)) for g in gemeenten])
+        return _sha(
+            engine,
+            job.kind,
+            job.notebook,
+            job.parameters,
+            job.filename,
+            self._notebooks[job.notebook],
+            inputs.shared,
+            inputs.digests["regions"].get(region),
+            [(g, inputs.digests["gemeenten"].get(g)) for g in gemeenten],
+        )
 
     def fresh(self, job, fingerprint: str | None) -> bool:
         """Whether the report in the folder was rendered from exactly these inputs (and is still that file)."""

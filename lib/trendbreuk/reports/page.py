@@ -61,8 +61,11 @@ def environment():
     from jinja2 import Environment, FunctionLoader
 
     templates = resources.files("trendbreuk.reports") / "templates"
-    return Environment(loader=FunctionLoader(lambda name: (templates / name).read_text(encoding="utf-8")),
-                       autoescape=True, auto_reload=False)
+    return Environment(
+        loader=FunctionLoader(lambda name: (templates / name).read_text(encoding="utf-8")),
+        autoescape=True,
+        auto_reload=False,
+    )
 
 
 @cache
@@ -86,9 +89,16 @@ def html_document(title: str, body: str) -> str:
     templates = resources.files("trendbreuk.reports") / "templates"
     # autoescape: the title (a gemeente's name from the configuration) is text; the body and the stylesheet are HTML
     # and CSS that this package made
-    return environment().get_template("page.html.j2").render(
-        title=title, css=Markup((templates / "trendbreuk.css").read_text(encoding="utf-8")), body=Markup(body),
-        version=__version__)
+    return (
+        environment()
+        .get_template("page.html.j2")
+        .render(
+            title=title,
+            css=Markup((templates / "trendbreuk.css").read_text(encoding="utf-8")),
+            body=Markup(body),
+            version=__version__,
+        )
+    )
 
 
 log = logging.getLogger(__name__)
@@ -110,17 +120,24 @@ def plotly_library() -> tuple[str, bool]:
     wanted = get_plotlyjs_version()
     is_basic = _bundle_version(basic) == wanted
     if not is_basic:
-        log.warning("templates/%s is plotly.js %s but plotly.py needs %s: reports embed the full bundle (4.8 MB) "
-                    "until the basic bundle is replaced (npm pack plotly.js-basic-dist-min@%s)",
-                    BASIC_BUNDLE, _bundle_version(basic), wanted, wanted)
+        log.warning(
+            "templates/%s is plotly.js %s but plotly.py needs %s: reports embed the full bundle (4.8 MB) "
+            "until the basic bundle is replaced (npm pack plotly.js-basic-dist-min@%s)",
+            BASIC_BUNDLE,
+            _bundle_version(basic),
+            wanted,
+            wanted,
+        )
     return (basic if is_basic else get_plotlyjs()), is_basic
 
 
 def plotly_script() -> tuple[str, bool]:
     """(the <script> elements that load plotly.js, whether it is the basic bundle)."""
     script, is_basic = plotly_library()
-    return ("<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
-            f'<script type="text/javascript">{script}</script>'), is_basic
+    return (
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+        f'<script type="text/javascript">{script}</script>'
+    ), is_basic
 
 
 def figure_json(fig) -> str:
@@ -132,9 +149,12 @@ def figure_json(fig) -> str:
     return pio.to_json(fig, validate=False)
 
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
-                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
 
 
 def demo_banner(description: str) -> HTML:
@@ -153,8 +173,13 @@ def download_link(frame: pd.DataFrame, filename: str, label: str) -> str:
     return fragment("download", filename, encoded, label)
 
 
-def table_html(frame: pd.DataFrame, caption: str | None = None, css_class: str = "tb-table",
-               raw_columns: tuple[str, ...] = (), group_column: str | None = None) -> str:
+def table_html(
+    frame: pd.DataFrame,
+    caption: str | None = None,
+    css_class: str = "tb-table",
+    raw_columns: tuple[str, ...] = (),
+    group_column: str | None = None,
+) -> str:
     """A plain, accessible HTML table from a frame whose cells are already formatted text. Cells are escaped,
     except in `raw_columns`, which hold HTML made by this package (badges). With `group_column`, that column
     becomes a header row above each group instead of a column."""
@@ -200,10 +225,13 @@ class Page:
             spec["layout"]["template"] = own_template(spec["layout"]["template"], types)
         other = sorted(types - BASIC_TRACE_TYPES)
         if is_basic and other:
-            raise ValueError(f"chart '{title}' uses trace type(s) {', '.join(other)}, which the basic "
-                             f"plotly.js bundle of the reports cannot draw; use {', '.join(sorted(BASIC_TRACE_TYPES))}")
-        plot = pio.to_html(spec, full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG,
-                           validate=False)
+            raise ValueError(
+                f"chart '{title}' uses trace type(s) {', '.join(other)}, which the basic "
+                f"plotly.js bundle of the reports cannot draw; use {', '.join(sorted(BASIC_TRACE_TYPES))}"
+            )
+        plot = pio.to_html(
+            spec, full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG, validate=False
+        )
         plain = spec if isinstance(spec, dict) else spec.to_plotly_json()
         phone = phone_layout(plain)
         if not self._plotly_embedded:
@@ -217,24 +245,30 @@ class Page:
         # reach; an image may not contain controls (axe-core: nested-interactive). Its drawing is hidden from screen
         # readers, who get the description and the numbers instead of a jumble of axis labels. On a phone the chart
         # takes its phone layout (charts/phone.py) and fits the width.
-        hide_drawing = (f'<script>(function(){{var gd=document.getElementById("{div_id}");function hide(){{'
-                        "gd.querySelectorAll('svg').forEach(function(s){s.setAttribute('aria-hidden','true')})}"
-                        "if(gd&&gd.on){gd.on('plotly_afterplot',hide)}if(gd){hide()}})();</script>")
+        hide_drawing = (
+            f'<script>(function(){{var gd=document.getElementById("{div_id}");function hide(){{'
+            "gd.querySelectorAll('svg').forEach(function(s){s.setAttribute('aria-hidden','true')})}"
+            "if(gd&&gd.on){gd.on('plotly_afterplot',hide)}if(gd){hide()}})();</script>"
+        )
         fit = fit_script(div_id, phone, desktop_layout(plain["layout"], phone), tile_traces(plain))
         return HTML(fragment("figure", _strip_tags(title), alt, Markup(plot + hide_drawing + fit), Markup(numbers)))
 
 
-FOLD_WIDTH = "40rem"  # below this page width, folded sections start closed (a phone); trendbreuk.css reflows tables there too
+FOLD_WIDTH = (
+    "40rem"  # below this page width, folded sections start closed (a phone); trendbreuk.css reflows tables there too
+)
 # Closes the <details> just before it on a phone, opens every folded section before printing, and lets the charts
 # in a section fit themselves again when it opens (a chart cannot measure its box while it is folded away).
-FOLD_SCRIPT = ("<script>(function(d){if(!window.tbFoldPrint){window.tbFoldPrint=true;window.addEventListener("
-               "'beforeprint',function(){document.querySelectorAll('details.tb-fold').forEach(function(e){e.open=true})})}"
-               "if(!d)return;d.addEventListener('toggle',function(){if(d.open){d.querySelectorAll('.js-plotly-plot')"
-               ".forEach(function(g){if(g.tbFit){g.tbFit()}})}});"
-               # folded once the page has loaded, when its charts are drawn (a chart drawn while folded away has no size)
-               f"window.addEventListener('load',function(){{if(window.matchMedia&&window.matchMedia('(max-width: "
-               f"{FOLD_WIDTH})').matches){{d.open=false}}}})}})"
-               "(document.currentScript&&document.currentScript.previousElementSibling);</script>")
+FOLD_SCRIPT = (
+    "<script>(function(d){if(!window.tbFoldPrint){window.tbFoldPrint=true;window.addEventListener("
+    "'beforeprint',function(){document.querySelectorAll('details.tb-fold').forEach(function(e){e.open=true})})}"
+    "if(!d)return;d.addEventListener('toggle',function(){if(d.open){d.querySelectorAll('.js-plotly-plot')"
+    ".forEach(function(g){if(g.tbFit){g.tbFit()}})}});"
+    # folded once the page has loaded, when its charts are drawn (a chart drawn while folded away has no size)
+    f"window.addEventListener('load',function(){{if(window.matchMedia&&window.matchMedia('(max-width: "
+    f"{FOLD_WIDTH})').matches){{d.open=false}}}})}})"
+    "(document.currentScript&&document.currentScript.previousElementSibling);</script>"
+)
 
 
 def fold(summary: str, body: str, css_class: str = "tb-indicator") -> str:
@@ -254,7 +288,7 @@ def explained(note_html: str, question: str = "Hoe lees je dit?") -> str:
     return fold(Markup("<span>{}</span>").format(question), note_html, "tb-explain")
 
 
-def fold_section(block: "HTML | str") -> "HTML":
+def fold_section(block: HTML | str) -> HTML:
     """A whole report section (<section ...><h2>title</h2>...</section>) folded as `fold` does: the h2 stays in view
     on a phone, the rest opens with a tap. A block of another shape is returned unchanged."""
     text = block.data if isinstance(block, HTML) else str(block)
@@ -303,22 +337,24 @@ def fit_script(div_id: str, phone: dict, desktop: dict, tiles: list[int] | None 
     desktop layout back when the box widens (checked after drawing and on every resize), and the desktop layout at
     the width of an A4 page while the report is printed. The squares of the traces `tiles` (schematic maps) are
     sized to one axis unit, their labels with them."""
-    return (f'<script>(function(){{var gd=document.getElementById("{div_id}"),phone={script_json(phone)},'
-            f"desk={script_json(desktop)},tiles={script_json(tiles or [])},narrow=null;"
-            "function size(){if(!tiles.length)return;var m=gd._fullLayout.xaxis._m;if(!(m>0))return;"
-            "Plotly.restyle(gd,{'marker.size':Math.round(m*0.92),'textfont.size':Math.max(7,Math.min(10,Math.round(m/6.6)))},tiles);}"
-            "function apply(n,extra){var u=Object.assign({},n?phone:desk,extra||{});"
-            "var h=u.height||desk.height||gd._fullLayout.height;gd.parentElement.style.height=h+'px';"
-            "Plotly.relayout(gd,u).then(size);}"
-            "function ready(){return gd&&window.Plotly&&gd._fullLayout}"
-            # a chart in a folded section has no width: it waits until the section opens (tbFit)
-            f"function fit(){{if(!ready()||!gd.parentElement.clientWidth)return;var n=gd.parentElement.clientWidth<{PHONE_WIDTH};"
-            "if(n===narrow)return;narrow=n;apply(n);}"
-            "if(gd){gd.tbFit=function(){if(!ready())return;Plotly.Plots.resize(gd).then(function(){narrow=null;fit()})}}"
-            "fit();window.addEventListener('resize',fit);"
-            f"window.addEventListener('beforeprint',function(){{if(ready()){{narrow=null;apply(false,{{width:{PRINT_WIDTH}}})}}}});"
-            "window.addEventListener('afterprint',function(){if(ready()){narrow=null;Plotly.relayout(gd,{width:null});fit()}});"
-            "if(gd&&gd.on){gd.on('plotly_afterplot',fit)}})();</script>")
+    return (
+        f'<script>(function(){{var gd=document.getElementById("{div_id}"),phone={script_json(phone)},'
+        f"desk={script_json(desktop)},tiles={script_json(tiles or [])},narrow=null;"
+        "function size(){if(!tiles.length)return;var m=gd._fullLayout.xaxis._m;if(!(m>0))return;"
+        "Plotly.restyle(gd,{'marker.size':Math.round(m*0.92),'textfont.size':Math.max(7,Math.min(10,Math.round(m/6.6)))},tiles);}"
+        "function apply(n,extra){var u=Object.assign({},n?phone:desk,extra||{});"
+        "var h=u.height||desk.height||gd._fullLayout.height;gd.parentElement.style.height=h+'px';"
+        "Plotly.relayout(gd,u).then(size);}"
+        "function ready(){return gd&&window.Plotly&&gd._fullLayout}"
+        # a chart in a folded section has no width: it waits until the section opens (tbFit)
+        f"function fit(){{if(!ready()||!gd.parentElement.clientWidth)return;var n=gd.parentElement.clientWidth<{PHONE_WIDTH};"
+        "if(n===narrow)return;narrow=n;apply(n);}"
+        "if(gd){gd.tbFit=function(){if(!ready())return;Plotly.Plots.resize(gd).then(function(){narrow=null;fit()})}}"
+        "fit();window.addEventListener('resize',fit);"
+        f"window.addEventListener('beforeprint',function(){{if(ready()){{narrow=null;apply(false,{{width:{PRINT_WIDTH}}})}}}});"
+        "window.addEventListener('afterprint',function(){if(ready()){narrow=null;Plotly.relayout(gd,{width:null});fit()}});"
+        "if(gd&&gd.on){gd.on('plotly_afterplot',fit)}})();</script>"
+    )
 
 
 # Template defaults no chart of the reports uses: subplot kinds they never draw (and the basic plotly.js bundle

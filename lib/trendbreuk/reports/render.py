@@ -54,8 +54,9 @@ def _variant(benchmark: str) -> str:
     return f"-{benchmark.lower()}" if benchmark else ""
 
 
-def gemeente_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None,
-                 benchmark: str = "", dataset: str = "") -> ReportJob:
+def gemeente_job(
+    code_or_name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "", dataset: str = ""
+) -> ReportJob:
     """The factsheet of one gemeente, found by code or name."""
     _, gemeente = regions.locate_gemeente(code_or_name, region_key)
     parameters = {"gemeente": gemeente.code}
@@ -63,27 +64,44 @@ def gemeente_job(code_or_name: str, regions: RegionsConfig, region_key: str | No
         parameters["benchmark"] = benchmark
     if dataset:
         parameters["dataset"] = dataset
-    return ReportJob(kind="factsheet", notebook="notebooks/factsheet.ipynb", parameters=parameters,
-                     filename=f"factsheet-{gemeente.code}-{gemeente.slug}{_variant(benchmark)}.html",
-                     title=f"Factsheet Trendbreuk {gemeente.name}")
+    return ReportJob(
+        kind="factsheet",
+        notebook="notebooks/factsheet.ipynb",
+        parameters=parameters,
+        filename=f"factsheet-{gemeente.code}-{gemeente.slug}{_variant(benchmark)}.html",
+        title=f"Factsheet Trendbreuk {gemeente.name}",
+    )
 
 
-def subregio_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
-                 dataset: str = "") -> ReportJob:
+def subregio_job(
+    code_or_name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "", dataset: str = ""
+) -> ReportJob:
     region = regions.region(region_key)
     subregio = region.subregio(code_or_name)
     parameters = {"subregio": subregio.code, "regio": region.key}
     parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
-    return ReportJob(kind="subregio", notebook="notebooks/subregio.ipynb", parameters=parameters,
-                     filename=f"subregio-{subregio.code}-{subregio.slug}{_variant(benchmark)}.html", title=f"Trendbreuk subregio {subregio.name}")
+    return ReportJob(
+        kind="subregio",
+        notebook="notebooks/subregio.ipynb",
+        parameters=parameters,
+        filename=f"subregio-{subregio.code}-{subregio.slug}{_variant(benchmark)}.html",
+        title=f"Trendbreuk subregio {subregio.name}",
+    )
 
 
-def regio_job(regions: RegionsConfig, region_key: str | None = None, benchmark: str = "", dataset: str = "") -> ReportJob:
+def regio_job(
+    regions: RegionsConfig, region_key: str | None = None, benchmark: str = "", dataset: str = ""
+) -> ReportJob:
     region = regions.region(region_key)
     parameters = {"regio": region.key}
     parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
-    return ReportJob(kind="regio", notebook="notebooks/regio.ipynb", parameters=parameters,
-                     filename=f"regio-{region.code}-{region.slug}{_variant(benchmark)}.html", title=f"Trendbreuk {region.name}: voortgang")
+    return ReportJob(
+        kind="regio",
+        notebook="notebooks/regio.ipynb",
+        parameters=parameters,
+        filename=f"regio-{region.code}-{region.slug}{_variant(benchmark)}.html",
+        title=f"Trendbreuk {region.name}: voortgang",
+    )
 
 
 def programma_job(regions: RegionsConfig, region_key: str | None = None, dataset: str = "") -> ReportJob:
@@ -91,12 +109,23 @@ def programma_job(regions: RegionsConfig, region_key: str | None = None, dataset
     parameters = {"regio": region.key}
     if dataset:
         parameters["dataset"] = dataset
-    return ReportJob(kind="programma", notebook="notebooks/programma.ipynb", parameters=parameters,
-                     filename=f"programma-{region.code}-{region.slug}.html", title=f"Trendbreuk {region.name}: programma's")
+    return ReportJob(
+        kind="programma",
+        notebook="notebooks/programma.ipynb",
+        parameters=parameters,
+        filename=f"programma-{region.code}-{region.slug}.html",
+        title=f"Trendbreuk {region.name}: programma's",
+    )
 
 
-def area_job(code_or_name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
-             dataset: str = "", root: Path | None = None) -> ReportJob:
+def area_job(
+    code_or_name: str,
+    regions: RegionsConfig,
+    region_key: str | None = None,
+    benchmark: str = "",
+    dataset: str = "",
+    root: Path | None = None,
+) -> ReportJob:
     """The wijkprofiel of a wijk or buurt (code or name, found in the processed tables of the project at `root`) or
     of a focus area."""
     from trendbreuk.processed import load_processed
@@ -106,13 +135,16 @@ def area_job(code_or_name: str, regions: RegionsConfig, region_key: str | None =
     return _profile_job(place.level, place.code, place.name, place.region, benchmark, dataset)
 
 
-def focus_job(name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
-              dataset: str = "") -> ReportJob:
+def focus_job(
+    name: str, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "", dataset: str = ""
+) -> ReportJob:
     """The profile of a focus area of config/regions.yaml, in `region_key` or else in whichever region names it (no
     processed tables needed). Unknown: the message lists the configured focus areas."""
     if region_key is None:
-        region_key = next((r.key for r in regions.regions.values()
-                           if any(name in (f.name, f.code, f.slug) for f in r.focus_areas)), regions.default_region)
+        region_key = next(
+            (r.key for r in regions.regions.values() if any(name in (f.name, f.code, f.slug) for f in r.focus_areas)),
+            regions.default_region,
+        )
     region = regions.region(region_key)
     area = region.focus_area(name)
     return _profile_job("focus", area.code, area.name, region, benchmark, dataset)
@@ -122,12 +154,23 @@ def _profile_job(level: str, code: str, name: str, region, benchmark: str, datas
     parameters = {"gebied": code, "regio": region.key}
     parameters.update({k: v for k, v in (("benchmark", benchmark), ("dataset", dataset)) if v})
     stem = f"focus-{region.code}-{slugify(name)}" if level == "focus" else f"{level}-{code}-{slugify(name)}"
-    return ReportJob(kind=level, notebook="notebooks/wijkprofiel.ipynb", parameters=parameters,
-                     filename=f"{stem}{_variant(benchmark)}.html", title=f"Trendbreuk wijkprofiel {name}")
+    return ReportJob(
+        kind=level,
+        notebook="notebooks/wijkprofiel.ipynb",
+        parameters=parameters,
+        filename=f"{stem}{_variant(benchmark)}.html",
+        title=f"Trendbreuk wijkprofiel {name}",
+    )
 
 
-def wijken_jobs(gemeente: str | None, regions: RegionsConfig, region_key: str | None = None, benchmark: str = "",
-                dataset: str = "", root: Path | None = None) -> list[ReportJob]:
+def wijken_jobs(
+    gemeente: str | None,
+    regions: RegionsConfig,
+    region_key: str | None = None,
+    benchmark: str = "",
+    dataset: str = "",
+    root: Path | None = None,
+) -> list[ReportJob]:
     """The wijkprofiel of every wijk of a gemeente (or, without one, of every gemeente of the region) that has
     figures in the processed tables."""
     from trendbreuk.processed import load_processed
@@ -139,23 +182,30 @@ def wijken_jobs(gemeente: str | None, regions: RegionsConfig, region_key: str | 
         region = regions.region(region_key)
         codes, label = {g.code for g in region.gemeenten}, region.name
     names = load_processed(dataset or None, root=root).small_area_names()
-    wijken = names[(names["region"] == region.key) & (names["area_level"] == "wijk")
-                   & names["gemeente_code"].isin(codes)].sort_values("area_code")
+    wijken = names[
+        (names["region"] == region.key) & (names["area_level"] == "wijk") & names["gemeente_code"].isin(codes)
+    ].sort_values("area_code")
     if wijken.empty:
-        raise LookupError(f"the processed tables hold no wijken of {label}: fetch the Kerncijfers wijken en buurten "
-                          "(trendbreuk fetch cbs) and build again")
-    return [_profile_job("wijk", code, name, region, benchmark, dataset)
-            for code, name in zip(wijken["area_code"], wijken["area_name"])]
+        raise LookupError(
+            f"the processed tables hold no wijken of {label}: fetch the Kerncijfers wijken en buurten "
+            "(trendbreuk fetch cbs) and build again"
+        )
+    return [
+        _profile_job("wijk", code, name, region, benchmark, dataset)
+        for code, name in zip(wijken["area_code"], wijken["area_name"])
+    ]
 
 
 def region_jobs(regions: RegionsConfig, region_key: str | None = None, dataset: str = "") -> list[ReportJob]:
     """Every report of a region: the regional report, the programme report, the subregio reports, the factsheets
     and the profiles of its focus areas (Pluswijken)."""
     region = regions.region(region_key)
-    return ([regio_job(regions, region.key, dataset=dataset), programma_job(regions, region.key, dataset=dataset)]
-            + [subregio_job(s.code, regions, region.key, dataset=dataset) for s in region.subregios]
-            + [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten]
-            + [focus_job(f.name, regions, region.key, dataset=dataset) for f in region.focus_areas])
+    return (
+        [regio_job(regions, region.key, dataset=dataset), programma_job(regions, region.key, dataset=dataset)]
+        + [subregio_job(s.code, regions, region.key, dataset=dataset) for s in region.subregios]
+        + [gemeente_job(g.code, regions, region.key, dataset=dataset) for g in region.gemeenten]
+        + [focus_job(f.name, regions, region.key, dataset=dataset) for f in region.focus_areas]
+    )
 
 
 def all_jobs(regions: RegionsConfig, dataset: str = "") -> list[ReportJob]:
@@ -181,7 +231,9 @@ def choose_engine(engine: str = DEFAULT_ENGINE) -> str:
     return engine
 
 
-def render(job: ReportJob, *, engine: str = DEFAULT_ENGINE, root: Path | None = None, out_dir: Path | None = None) -> Path:
+def render(
+    job: ReportJob, *, engine: str = DEFAULT_ENGINE, root: Path | None = None, out_dir: Path | None = None
+) -> Path:
     """Render one report and return the path of its HTML file."""
     root = root or paths.project_root()
     out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
@@ -194,6 +246,7 @@ def render(job: ReportJob, *, engine: str = DEFAULT_ENGINE, root: Path | None = 
 
 
 # Python engine -----------------------------------------------------------------------------------------
+
 
 class NotebookShell:
     """Executes notebooks in this process, cell by cell, in an IPython shell: the interpreter that runs inside a
@@ -208,8 +261,10 @@ class NotebookShell:
         from IPython.core.interactiveshell import InteractiveShell
 
         if InteractiveShell.initialized() and not isinstance(InteractiveShell.instance(), _ReportShell):
-            raise RenderError("the Python engine cannot render inside a running IPython or Jupyter session; run "
-                              "`trendbreuk render ...` in a terminal (or `!trendbreuk render ...` in the notebook)")
+            raise RenderError(
+                "the Python engine cannot render inside a running IPython or Jupyter session; run "
+                "`trendbreuk render ...` in a terminal (or `!trendbreuk render ...` in the notebook)"
+            )
         self.shell = _report_shell_class().instance()
 
     def execute(self, notebook, *, root: Path, name: str):
@@ -425,8 +480,10 @@ def quarto_binary() -> str:
     if quarto is None and os.environ.get("QUARTO_BIN_PATH"):
         quarto = shutil.which("quarto", path=os.environ["QUARTO_BIN_PATH"])
     if quarto is None:
-        raise RenderError("engine 'quarto' asked for, but no `quarto` on PATH; install Quarto "
-                          "(README, 'Renderen met Quarto') or use --engine python")
+        raise RenderError(
+            "engine 'quarto' asked for, but no `quarto` on PATH; install Quarto "
+            "(README, 'Renderen met Quarto') or use --engine python"
+        )
     return quarto
 
 
@@ -479,8 +536,10 @@ def with_plotly(html: str, document: Path) -> str:
 
     expected = int(PLOTLY_MARK in document.read_text(encoding="utf-8"))
     if html.count(PLOTLY_MARK) != expected:
-        raise RenderError(f"{document.name}: Quarto's output holds the stand-in for plotly.js "
-                          f"{html.count(PLOTLY_MARK)} times instead of {expected}")
+        raise RenderError(
+            f"{document.name}: Quarto's output holds the stand-in for plotly.js "
+            f"{html.count(PLOTLY_MARK)} times instead of {expected}"
+        )
     return html.replace(PLOTLY_MARK, plotly_library()[0])
 
 
@@ -521,8 +580,9 @@ def convert_with_quarto(documents: list[tuple[ReportJob, Path]], root: Path, out
         css = resources.files("trendbreuk.reports") / "templates" / "trendbreuk.css"
         (Path(scratch) / CSS_PATH).parent.mkdir(parents=True, exist_ok=True)
         (Path(scratch) / CSS_PATH).write_text(css.read_text(encoding="utf-8"), encoding="utf-8")
-        (work / "_quarto.yml").write_text(yaml.safe_dump(quarto_report_project(root), allow_unicode=True,
-                                                         sort_keys=False), encoding="utf-8")
+        (work / "_quarto.yml").write_text(
+            yaml.safe_dump(quarto_report_project(root), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         for _, document in documents:
             shutil.copy2(document, work / document.name)
         names = [document.name for _, document in documents]
@@ -617,6 +677,7 @@ def render_site(*, engine: str = DEFAULT_ENGINE, root: Path | None = None, out_d
 
 # Batches -----------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RenderOutcome:
     job: ReportJob
@@ -653,11 +714,13 @@ def _start_worker(parent: int | None = None) -> None:
     import threading
 
     if parent is not None:
+
         def watch() -> None:
             while True:
                 time.sleep(1.0)
                 if not io.process_alive(parent):
                     os._exit(1)
+
         threading.Thread(target=watch, name="trendbreuk-parent-watch", daemon=True).start()
 
     for module in REPORT_MODULES:  # already there when the fork server preloaded them
@@ -686,8 +749,9 @@ def _worker_context():
 WORKBOOK_ENV = (paths.ROOT_ENV, paths.REPORTS_ENV, paths.REGIONS_ENV)
 
 
-def _render_one(job: ReportJob, engine: str, root: str, out_dir: str | None,
-                env: dict[str, str | None] | None = None) -> RenderOutcome:
+def _render_one(
+    job: ReportJob, engine: str, root: str, out_dir: str | None, env: dict[str, str | None] | None = None
+) -> RenderOutcome:
     """One job in a worker. Python engine: its HTML file into `out_dir` (default reports/). Quarto: its executed
     notebook for Quarto into `out_dir`, a scratch folder (render_many converts them in groups)."""
     start = time.perf_counter()
@@ -718,8 +782,9 @@ def _in_workers(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path | 
         for job in jobs:
             yield _render_one(job, engine, str(root), target)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_start_worker,
-                             initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=_worker_context(), initializer=_start_worker, initargs=(os.getpid(),)
+    ) as pool:
         env = {name: os.environ.get(name) for name in WORKBOOK_ENV}
         futures = [pool.submit(_render_one, job, engine, str(root), target, env) for job in jobs]
         for future in as_completed(futures):
@@ -757,12 +822,24 @@ def _convert_in_groups(executed: list[RenderOutcome], root: Path, out_dir: Path,
                 done = by_name[name]
                 error = errors.get(done.job.filename)
                 timings = {**done.timings, "quarto": seconds / len(names)}
-                yield RenderOutcome(done.job, None if error else Path(out_dir) / done.job.filename,
-                                    done.seconds + seconds / len(names), error, timings)
+                yield RenderOutcome(
+                    done.job,
+                    None if error else Path(out_dir) / done.job.filename,
+                    done.seconds + seconds / len(names),
+                    error,
+                    timings,
+                )
 
 
-def render_many(jobs: list[ReportJob], *, engine: str = DEFAULT_ENGINE, root: Path | None = None,
-                out_dir: Path | None = None, workers: int = 2, reuse: bool = False):
+def render_many(
+    jobs: list[ReportJob],
+    *,
+    engine: str = DEFAULT_ENGINE,
+    root: Path | None = None,
+    out_dir: Path | None = None,
+    workers: int = 2,
+    reuse: bool = False,
+):
     """Render jobs in `workers` processes; yield a RenderOutcome per job as it finishes. Each worker executes its
     notebooks in its own NotebookShell, so configuration and processed tables are read once per worker, not once
     per report. With Quarto, the executed notebooks are then converted by `workers` Quarto processes at once.

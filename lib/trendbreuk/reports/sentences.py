@@ -16,21 +16,27 @@ from trendbreuk.reports.common import finite as _finite
 BEYOND_REACH = "ook met cijfers tot ver na"
 
 
-def standing_sentence(area_name: str, benchmark_name: str, counts, n: int, noun: str = "doelindicator",
-                      nouns: str = "doelindicatoren") -> str:
+def standing_sentence(
+    area_name: str, benchmark_name: str, counts, n: int, noun: str = "doelindicator", nouns: str = "doelindicatoren"
+) -> str:
     """How an area scores now on its `n` indicators, from the counts per comparison status: 'Heerlen scoort nu op 3
     van de 19 doelindicatoren duidelijk slechter dan de rest van Nederland, op 1 duidelijk beter en op 15 niet
     duidelijk anders.'; one indicator reads 'op de enige doelindicator'."""
-    labels = (("slechter", f"duidelijk slechter dan {benchmark_name}"), ("beter", "duidelijk beter"),
-              ("gelijk", "niet duidelijk anders"), ("niet_te_beoordelen", "niet te beoordelen"))
+    labels = (
+        ("slechter", f"duidelijk slechter dan {benchmark_name}"),
+        ("beter", "duidelijk beter"),
+        ("gelijk", "niet duidelijk anders"),
+        ("niet_te_beoordelen", "niet te beoordelen"),
+    )
     present = [(int(counts.get(key, 0)), label) for key, label in labels if int(counts.get(key, 0))]
     if n == 0 or not present:
         return fmt.sentence(f"Voor {area_name} is nog geen enkele {noun} met {benchmark_name} te vergelijken")
     if len(present) == 1:
         k, label = present[0]
         if label == "niet te beoordelen":
-            return fmt.sentence(f"{fmt.out_of(k, n, noun, nouns)} {'is' if k == 1 else 'zijn'} voor {area_name} nu "
-                                "niet te beoordelen")
+            return fmt.sentence(
+                f"{fmt.out_of(k, n, noun, nouns)} {'is' if k == 1 else 'zijn'} voor {area_name} nu niet te beoordelen"
+            )
         return fmt.sentence(f"{area_name} scoort nu op {fmt.out_of(k, n, noun, nouns)} {label}")
     (k, label), rest = present[0], present[1:]
     first = f"op {k} van de {fmt.count(n, noun, nouns)} {label}"
@@ -41,8 +47,10 @@ def chance_note(n: int, expected: float) -> str:
     """Why one 'duidelijk' difference among many comparisons is no proof: at 95% chance alone calls 1 in 20 clear."""
     text = "Ook zonder echt verschil noemt de toets gemiddeld 1 op de 20 vergelijkingen “duidelijk” anders"
     if n >= 10:
-        text += (f"; bij {fmt.count(n, 'vergelijking', 'vergelijkingen')} zijn dat er ongeveer "
-                 f"{fmt.number(expected, 0 if expected >= 0.95 else 1)}")
+        text += (
+            f"; bij {fmt.count(n, 'vergelijking', 'vergelijkingen')} zijn dat er ongeveer "
+            f"{fmt.number(expected, 0 if expected >= 0.95 else 1)}"
+        )
     return fmt.sentence(text + ". Lees één afwijkende indicator daarom niet als bewijs")
 
 
@@ -50,18 +58,32 @@ def when_verdict(row: pd.Series, area_name: str, larger: str = "de subregio en d
     """From which year's figures a verdict becomes possible, or why it will not be (one sentence, or '')."""
     if _finite(row.get("verdict_data_until")):
         until = int(row["verdict_data_until"])
-        known = (f", die naar verwachting in {int(row['verdict_known_in'])} verschijnen"
-                 if _finite(row.get("verdict_known_in")) else "")
-        return fmt.sentence(f"Met de huidige aantallen wordt een oordeel naar verwachting mogelijk met de cijfers tot "
-                            f"en met {until}{known}")
+        known = (
+            f", die naar verwachting in {int(row['verdict_known_in'])} verschijnen"
+            if _finite(row.get("verdict_known_in"))
+            else ""
+        )
+        return fmt.sentence(
+            f"Met de huidige aantallen wordt een oordeel naar verwachting mogelijk met de cijfers tot "
+            f"en met {until}{known}"
+        )
     if BEYOND_REACH in str(row.get("verdict_reason", "")):
-        return fmt.sentence(f"Ook met cijfers tot ver na 2030 wordt het voor {area_name} alleen niet zeker genoeg, "
-                            f"omdat de aantallen te klein zijn; {larger} zeggen meer")
+        return fmt.sentence(
+            f"Ook met cijfers tot ver na 2030 wordt het voor {area_name} alleen niet zeker genoeg, "
+            f"omdat de aantallen te klein zijn; {larger} zeggen meer"
+        )
     return ""
 
 
-def insufficient_sentence(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str,
-                          target_year: int, larger: str = "de subregio en de regio", start_told: bool = False) -> str:
+def insufficient_sentence(
+    row: pd.Series,
+    indicator: Indicator,
+    area_name: str,
+    benchmark_name: str,
+    target_year: int,
+    larger: str = "de subregio en de regio",
+    start_told: bool = False,
+) -> str:
     """For a verdict "onvoldoende gegevens": what is known now about the gap, why that is not enough for a verdict
     about `target_year`, and from which year's figures it will be (or that it will not be, and why; `larger` names
     the areas that say more when the counts stay too small; `start_told`: the sentence before already gave the gap at
@@ -77,23 +99,42 @@ def insufficient_sentence(row: pd.Series, indicator: Indicator, area_name: str, 
             known = f"Er is {why or 'geen cijfer over het startjaar'}"
         else:
             known = f"Er is geen cijfer over het startjaar: {why}"
-        return " ".join(filter(None, (
-            fmt.sentence(known),
-            fmt.sentence(f"Hoeveel van de achterstand sinds de start is ingelopen, is daarom niet te zeggen, en een "
-                         f"oordeel over {target_year} is niet mogelijk") if not when else when)))
+        return " ".join(
+            filter(
+                None,
+                (
+                    fmt.sentence(known),
+                    fmt.sentence(
+                        f"Hoeveel van de achterstand sinds de start is ingelopen, is daarom niet te zeggen, en een "
+                        f"oordeel over {target_year} is niet mogelijk"
+                    )
+                    if not when
+                    else when,
+                ),
+            )
+        )
     base, period = row["baseline_gap"], row.get("baseline_period")
     if reason.startswith("minder dan 3 meetpunten"):
         points = int(row["projection_points"]) if _finite(row.get("projection_points")) else 0
-        known = (f"Sinds de start ({period}) {'is er' if points == 1 else 'zijn er'} "
-                 f"{fmt.count(points, 'meetpunt', 'meetpunten')}; een trendlijn naar {target_year} vraagt er "
-                 "minstens 3")
+        known = (
+            f"Sinds de start ({period}) {'is er' if points == 1 else 'zijn er'} "
+            f"{fmt.count(points, 'meetpunt', 'meetpunten')}; een trendlijn naar {target_year} vraagt er "
+            "minstens 3"
+        )
         return " ".join(filter(None, (fmt.sentence(known), when)))
     if "geen duidelijke achterstand" in reason:
-        known = (f"Bij de start ({period}) was er geen duidelijke achterstand op {benchmark_name} "
-                 f"({fmt.difference(base, unit, d)}, met een marge rond nul), dus ook geen achterstand om een deel van "
-                 "in te lopen") if not start_told else (
-                 "Omdat er bij de start geen duidelijke achterstand was, is er geen deel van een achterstand om in te "
-                 "lopen")
+        known = (
+            (
+                f"Bij de start ({period}) was er geen duidelijke achterstand op {benchmark_name} "
+                f"({fmt.difference(base, unit, d)}, met een marge rond nul), dus ook geen achterstand om een deel van "
+                "in te lopen"
+            )
+            if not start_told
+            else (
+                "Omdat er bij de start geen duidelijke achterstand was, is er geen deel van een achterstand om in te "
+                "lopen"
+            )
+        )
         return " ".join(filter(None, (fmt.sentence(known), when)))
     # too uncertain: say which way the gap moved, and that it is not yet sure enough
     latest = row.get("latest_gap")
@@ -102,8 +143,10 @@ def insufficient_sentence(row: pd.Series, indicator: Indicator, area_name: str, 
         if fmt.number(abs(change), d) == fmt.number(0, d):
             moved = f"is de achterstand sinds de start vrijwel gelijk gebleven ({fmt.difference(latest, unit, d)})"
         else:
-            moved = (f"is de achterstand sinds de start {'gegroeid' if change > 0 else 'kleiner geworden'} (van "
-                     f"{fmt.number(base, d)} naar {fmt.difference(latest, unit, d)})")
+            moved = (
+                f"is de achterstand sinds de start {'gegroeid' if change > 0 else 'kleiner geworden'} (van "
+                f"{fmt.number(base, d)} naar {fmt.difference(latest, unit, d)})"
+            )
         known = f"Volgens de cijfers {moved}, maar dat is nog niet zeker genoeg voor een oordeel over {target_year}"
     else:
         known = f"Er is nog te weinig verloop sinds de start voor een oordeel over {target_year}"

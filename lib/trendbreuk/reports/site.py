@@ -17,16 +17,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from trendbreuk import formatting as fmt
 from trendbreuk import io, paths
 from trendbreuk.geography.areas import Region, RegionsConfig, gemeente_of, level_of, load_regions, slugify
-from trendbreuk import formatting as fmt
 from trendbreuk.reports.page import HTML, fragment, html_document
 
-REPORT_FILE = re.compile(r"^(?P<kind>factsheet|subregio|regio|programma|focus|wijk|buurt)-(?P<code>[A-Za-z0-9]+)-"
-                         r"(?P<rest>[a-z0-9_-]+)\.html$")
-KIND_TITLES = {"regio": "Regionale voortgangsrapportage", "programma": "Programma's en bereik",
-               "subregio": "Subregiorapporten", "factsheet": "Factsheets per gemeente",
-               "focus": "Focusgebieden (Pluswijken)", "wijk": "Wijkprofielen", "buurt": "Buurtprofielen"}
+REPORT_FILE = re.compile(
+    r"^(?P<kind>factsheet|subregio|regio|programma|focus|wijk|buurt)-(?P<code>[A-Za-z0-9]+)-"
+    r"(?P<rest>[a-z0-9_-]+)\.html$"
+)
+KIND_TITLES = {
+    "regio": "Regionale voortgangsrapportage",
+    "programma": "Programma's en bereik",
+    "subregio": "Subregiorapporten",
+    "factsheet": "Factsheets per gemeente",
+    "focus": "Focusgebieden (Pluswijken)",
+    "wijk": "Wijkprofielen",
+    "buurt": "Buurtprofielen",
+}
 # kinds listed per group in a table: the group's heading and what the list holds
 GROUPED = {"factsheet": ("Subregio", "Gemeenten"), "wijk": ("Gemeente", "Wijken"), "buurt": ("Gemeente", "Buurten")}
 TITLE = re.compile(rb"<h1>(.*?)</h1>")
@@ -42,9 +50,9 @@ class ReportFile:
     filename: str
     kind: str
     region: Region | None  # None: a file whose code is not (or no longer) in config/regions.yaml
-    label: str              # Heerlen, Parkstad, Zuid-Limburg
-    group: str              # for factsheets: the subregio
-    variant: str            # "" or e.g. "tegen Nederland" for a factsheet with another benchmark
+    label: str  # Heerlen, Parkstad, Zuid-Limburg
+    group: str  # for factsheets: the subregio
+    variant: str  # "" or e.g. "tegen Nederland" for a factsheet with another benchmark
     demo: bool
     rendered: datetime
     dataset: str = ""
@@ -61,20 +69,20 @@ def _identify(match: re.Match, regions: RegionsConfig, title: str) -> tuple[Regi
                 for subregio in region.subregios:
                     for gemeente in subregio.gemeenten:
                         if gemeente.code == gemeente_of(code):
-                            return region, title, gemeente.name, rest[len(slug):]
+                            return region, title, gemeente.name, rest[len(slug) :]
         return None, title or code, "", rest
     for region in regions.regions.values():
         for area in region.focus_areas if kind == "focus" and code == region.code else ():
             if (rest + "-").startswith(area.slug + "-"):
-                return region, area.name, "", rest[len(area.slug):]
+                return region, area.name, "", rest[len(area.slug) :]
         if kind in ("regio", "programma") and code == region.code and (rest + "-").startswith(region.slug + "-"):
-            return region, region.name, "", rest[len(region.slug):]
+            return region, region.name, "", rest[len(region.slug) :]
         for subregio in region.subregios:
             if kind == "subregio" and code == subregio.code and (rest + "-").startswith(subregio.slug + "-"):
-                return region, subregio.name, "", rest[len(subregio.slug):]
+                return region, subregio.name, "", rest[len(subregio.slug) :]
             for gemeente in subregio.gemeenten:
                 if kind == "factsheet" and code == gemeente.code and (rest + "-").startswith(gemeente.slug + "-"):
-                    return region, gemeente.name, subregio.name, rest[len(gemeente.slug):]
+                    return region, gemeente.name, subregio.name, rest[len(gemeente.slug) :]
     return None, code, "", rest
 
 
@@ -97,13 +105,31 @@ def find_reports(reports_dir: Path, regions: RegionsConfig) -> list[ReportFile]:
         if benchmark:
             names = {code.lower(): name for code, name in regions.benchmarks.items()}
             variant = f"tegen {names[benchmark]}" if benchmark in names else benchmark
-        found.append(ReportFile(path.name, match["kind"], region, label, group, variant, demo,
-                                datetime.fromtimestamp(path.stat().st_mtime),
-                                html.unescape(dataset[1].decode("utf-8", "replace")) if dataset else ""))
+        found.append(
+            ReportFile(
+                path.name,
+                match["kind"],
+                region,
+                label,
+                group,
+                variant,
+                demo,
+                datetime.fromtimestamp(path.stat().st_mtime),
+                html.unescape(dataset[1].decode("utf-8", "replace")) if dataset else "",
+            )
+        )
     order = {key: i for i, key in enumerate(regions.regions)}
     kinds = list(KIND_TITLES)
-    return sorted(found, key=lambda r: (order.get(r.region.key, len(order)) if r.region else len(order) + 1,
-                                        kinds.index(r.kind), r.group, r.label, r.variant))
+    return sorted(
+        found,
+        key=lambda r: (
+            order.get(r.region.key, len(order)) if r.region else len(order) + 1,
+            kinds.index(r.kind),
+            r.group,
+            r.label,
+            r.variant,
+        ),
+    )
 
 
 def _link(report: ReportFile, text: str, newest: datetime, mixed_demo: bool, mixed_datasets: bool = False) -> dict:
@@ -128,15 +154,19 @@ def _region_section(title: str, reports: list[ReportFile]) -> str:
     demo = {r.demo for r in reports}
 
     def link(report: ReportFile) -> dict:
-        return _link(report, report.label, newest, mixed_demo=len(demo) > 1,
-                     mixed_datasets=len({r.dataset for r in reports}) > 1)
+        return _link(
+            report, report.label, newest, mixed_demo=len(demo) > 1, mixed_datasets=len({r.dataset for r in reports}) > 1
+        )
 
     summary = f"{fmt.count(len(reports), 'rapport', 'rapporten')}, gemaakt {fmt.dutch_datetime(newest)}"
     datasets = sorted({r.dataset for r in reports if r.dataset})
     if datasets:
         summary += f" · {'dataset' if len(datasets) == 1 else 'datasets'} {fmt.join(datasets)}"
-    summary += {frozenset({True}): " · alle met DEMODATA", frozenset({False}): "",
-                frozenset({True, False}): " · let op: een deel met DEMODATA"}[frozenset(demo)]
+    summary += {
+        frozenset({True}): " · alle met DEMODATA",
+        frozenset({False}): "",
+        frozenset({True, False}): " · let op: een deel met DEMODATA",
+    }[frozenset(demo)]
     kinds = []
     for kind, kind_title in KIND_TITLES.items():
         of_kind = [r for r in reports if r.kind == kind]
@@ -144,10 +174,19 @@ def _region_section(title: str, reports: list[ReportFile]) -> str:
             continue
         if kind in GROUPED:
             group_title, list_title = GROUPED[kind]
-            groups = [(group, [link(r) for r in of_kind if r.group == group])
-                      for group in dict.fromkeys(r.group for r in of_kind)]
-            kinds.append({"title": kind_title, "grouped": True, "group_title": group_title, "list_title": list_title,
-                          "groups": groups})
+            groups = [
+                (group, [link(r) for r in of_kind if r.group == group])
+                for group in dict.fromkeys(r.group for r in of_kind)
+            ]
+            kinds.append(
+                {
+                    "title": kind_title,
+                    "grouped": True,
+                    "group_title": group_title,
+                    "list_title": list_title,
+                    "groups": groups,
+                }
+            )
         else:
             kinds.append({"title": kind_title, "grouped": False, "links": [link(r) for r in of_kind]})
     return fragment("index_region", title, summary, kinds)
@@ -160,12 +199,12 @@ class SiteIndex:
     reports: tuple[ReportFile, ...]
 
     @classmethod
-    def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None) -> "SiteIndex":
+    def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None) -> SiteIndex:
         regions = regions or load_regions()
         return cls(tuple(find_reports(Path(reports_dir) if reports_dir else paths.reports_dir(), regions)))
 
     @classmethod
-    def for_quarto(cls) -> "SiteIndex":
+    def for_quarto(cls) -> SiteIndex:
         """The index in index.qmd, listing the reports beside the page:
         - `trendbreuk render ... --engine quarto` renders the website in a scratch folder for the reports folder in
           TRENDBREUK_REPORTS, and copies it there;
@@ -186,15 +225,24 @@ class SiteIndex:
     def html(self) -> str:
         parts = []
         if self.demo:
-            which = ("Alle rapporten hieronder zijn" if all(r.demo for r in self.reports)
-                     else "Een deel van de rapporten hieronder is (zie per regio)")
-            parts.append('<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
-                         f"{which} gemaakt met verzonnen cijfers om de werkwijze te tonen.</div>")
-        parts.append('<p>Elk rapport is één HTML-bestand dat zonder internet opent en dat u los kunt mailen. '
-                     f'Hoe de cijfers berekend zijn, staat in <a href="{METHOD_PAGE}">de methode</a>. Voor '
-                     f'onderzoekers: <a href="{RESEARCH_PAGE}">verkennen in Jupyter</a>.</p>')
+            which = (
+                "Alle rapporten hieronder zijn"
+                if all(r.demo for r in self.reports)
+                else "Een deel van de rapporten hieronder is (zie per regio)"
+            )
+            parts.append(
+                '<div class="tb-demo" role="alert"><strong>DEMODATA – GEEN ECHTE CIJFERS.</strong> '
+                f"{which} gemaakt met verzonnen cijfers om de werkwijze te tonen.</div>"
+            )
+        parts.append(
+            "<p>Elk rapport is één HTML-bestand dat zonder internet opent en dat u los kunt mailen. "
+            f'Hoe de cijfers berekend zijn, staat in <a href="{METHOD_PAGE}">de methode</a>. Voor '
+            f'onderzoekers: <a href="{RESEARCH_PAGE}">verkennen in Jupyter</a>.</p>'
+        )
         if not self.reports:
-            parts.append("<p>Er zijn nog geen rapporten in deze map. Maak ze met <code>trendbreuk render all</code>.</p>")
+            parts.append(
+                "<p>Er zijn nog geen rapporten in deze map. Maak ze met <code>trendbreuk render all</code>.</p>"
+            )
         regions = dict.fromkeys(r.region for r in self.reports)
         for region in regions:
             title = region.name if region else "Overige rapporten (niet in config/regions.yaml)"
@@ -216,7 +264,9 @@ def site_dir(root: Path) -> Path:
     return Path(root) / (config.get("project", {}).get("output-dir") or "_site")
 
 
-RESEARCH_PAGE = "docs/verkennen.html"  # for researchers: the Jupyter entry point (docs/verkennen.md), apart from reports
+RESEARCH_PAGE = (
+    "docs/verkennen.html"  # for researchers: the Jupyter entry point (docs/verkennen.md), apart from reports
+)
 
 
 def method_html(root: Path | None = None, page: str = "methode.md") -> str:
@@ -228,8 +278,9 @@ def method_html(root: Path | None = None, page: str = "methode.md") -> str:
     # tables get their scroll box below
     text = "\n".join(line for line in source.read_text(encoding="utf-8").splitlines() if not line.startswith(":::"))
     body = mistune.create_markdown(plugins=["table"])(text)
-    return (body.replace("<table>", '<div class="tb-scroll" role="region" aria-label="tabel" tabindex="0">'
-                                    '<table class="tb-table">').replace("</table>", "</table></div>"))
+    return body.replace(
+        "<table>", '<div class="tb-scroll" role="region" aria-label="tabel" tabindex="0"><table class="tb-table">'
+    ).replace("</table>", "</table></div>")
 
 
 def write_site(out_dir: Path, regions: RegionsConfig, root: Path | None = None) -> Path:
@@ -238,9 +289,13 @@ def write_site(out_dir: Path, regions: RegionsConfig, root: Path | None = None) 
     out_dir = Path(out_dir)
     back = '<p class="tb-note"><a href="../index.html">← Alle rapporten</a></p>'
     io.write_text_atomic(out_dir / METHOD_PAGE, html_document("Trendbreuk: methode", back + method_html(root)))
-    io.write_text_atomic(out_dir / RESEARCH_PAGE, html_document("Trendbreuk: verkennen in Jupyter (onderzoekers)",
-                                                                back + method_html(root, "verkennen.md")))
+    io.write_text_atomic(
+        out_dir / RESEARCH_PAGE,
+        html_document("Trendbreuk: verkennen in Jupyter (onderzoekers)", back + method_html(root, "verkennen.md")),
+    )
     index = SiteIndex.load(out_dir, regions)
     target = out_dir / "index.html"
-    io.write_text_atomic(target, html_document("Trendbreuk: alle rapporten", "<h1>Trendbreuk: alle rapporten</h1>" + index.html()))
+    io.write_text_atomic(
+        target, html_document("Trendbreuk: alle rapporten", "<h1>Trendbreuk: alle rapporten</h1>" + index.html())
+    )
     return target

@@ -16,7 +16,6 @@ import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
-from trendbreuk.processed import Processed, load_processed
 from trendbreuk.charts import figure_gap, figure_trend
 from trendbreuk.charts.compare import figure_ranked
 from trendbreuk.charts.maps import figure_area_map
@@ -24,11 +23,16 @@ from trendbreuk.geography.areas import AreaLookupError, Region, RegionsConfig
 from trendbreuk.geography.boundaries import load_buurt_boundaries, load_wijk_boundaries
 from trendbreuk.geography.small_areas import SmallArea, SmallAreaRegister, level_of, wijk_of
 from trendbreuk.indicators.catalogue import LIFE_PHASES, Indicator, judging
+from trendbreuk.indicators.small_areas import (
+    MOSTLY_ROUNDING,
+    percentage_denominator_half,
+    percentage_rounding,
+    rounded_intervals,
+    rounding_halves,
+)
 from trendbreuk.indicators.verdict import VERDICTS
-from trendbreuk.indicators.small_areas import (MOSTLY_ROUNDING, percentage_denominator_half, percentage_rounding,
-                                                rounded_intervals, rounding_halves)
-from trendbreuk.reports.common import (comparison_badge, finite, first_upper, header_html, sources_html,
-                                       verdict_badge)
+from trendbreuk.processed import Processed, load_processed
+from trendbreuk.reports.common import comparison_badge, finite, first_upper, header_html, sources_html, verdict_badge
 from trendbreuk.reports.page import HTML, Page, fold, table_html
 from trendbreuk.reports.sentences import insufficient_sentence, standing_sentence
 
@@ -45,7 +49,7 @@ class Place:
     level: str
     region: Region
     gemeenten: tuple[str, ...]
-    members: tuple[str, ...] = ()   # a focus area's wijken or buurten
+    members: tuple[str, ...] = ()  # a focus area's wijken or buurten
     note: str = ""
 
 
@@ -77,8 +81,14 @@ AGE_ROUNDING = 5  # CBS rounds the inhabitants per age band of wijken and buurte
 class WijkProfile:
     """All content of one wijk's, buurt's or focus area's profile."""
 
-    def __init__(self, processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], place: Place,
-                 benchmark: str):
+    def __init__(
+        self,
+        processed: Processed,
+        regions: RegionsConfig,
+        catalogue: dict[str, Indicator],
+        place: Place,
+        benchmark: str,
+    ):
         self.processed, self.regions, self.catalogue, self.place = processed, regions, catalogue, place
         self.region = place.region
         self.benchmark = benchmark
@@ -98,11 +108,16 @@ class WijkProfile:
         self._rest: dict[str, pd.DataFrame] = {}
 
     @classmethod
-    def load(cls, area: str, region: str = "", benchmark: str = "", dataset: str = "") -> "WijkProfile":
+    def load(cls, area: str, region: str = "", benchmark: str = "", dataset: str = "") -> WijkProfile:
         processed = load_processed(dataset or None)
         regions, catalogue = processed.configuration()
-        return cls(processed, regions, catalogue, locate(area, processed, regions, region or None),
-                   benchmark or regions.default_benchmark)
+        return cls(
+            processed,
+            regions,
+            catalogue,
+            locate(area, processed, regions, region or None),
+            benchmark or regions.default_benchmark,
+        )
 
     # data -------------------------------------------------------------------------------------------
     @property
@@ -121,8 +136,9 @@ class WijkProfile:
         indicator: the table, the trend and the rest of the gemeente all use them)."""
         if indicator.id not in self._values:
             large = self.processed.rows("indicator_values", region=self.region.key, indicator=indicator.id)
-            self._values[indicator.id] = pd.concat([self.own_values[self.own_values["indicator"] == indicator.id], large],
-                                                   ignore_index=True)
+            self._values[indicator.id] = pd.concat(
+                [self.own_values[self.own_values["indicator"] == indicator.id], large], ignore_index=True
+            )
         return self._values[indicator.id]
 
     def rest_series(self, indicator: Indicator) -> pd.DataFrame:
@@ -141,11 +157,13 @@ class WijkProfile:
             return pd.DataFrame()
         values = self.values(indicator)
         gemeenten = values[values["area_code"].isin(self.place.gemeenten) & (values["area_level"] == "gemeente")]
-        summed = gemeenten.groupby("period", as_index=False).agg(numerator=("numerator", "sum"),
-                                                                denominator=("denominator", "sum"),
-                                                                year_start=("year_start", "first"),
-                                                                year_end=("year_end", "first"),
-                                                                present=("area_code", "nunique"))
+        summed = gemeenten.groupby("period", as_index=False).agg(
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+            year_start=("year_start", "first"),
+            year_end=("year_end", "first"),
+            present=("area_code", "nunique"),
+        )
         summed = summed[summed["present"] == len(self.place.gemeenten)]
         rest = summed.merge(own[["period", "numerator", "denominator"]], on="period", suffixes=("", "_area"))
         rest["numerator"] = rest["numerator"] - rest["numerator_area"]
@@ -158,20 +176,25 @@ class WijkProfile:
         halves = percentage_rounding(indicator)
         if halves is not None:  # both denominators computed back from a rounded count and percentage
             h_n, h_p = halves
-            denominator_half = (
-                percentage_denominator_half(rest["numerator"] + rest["numerator_area"],
-                                            rest["denominator"] + rest["denominator_area"], h_n * len(self.place.gemeenten), h_p)
-                + percentage_denominator_half(rest["numerator_area"], rest["denominator_area"],
-                                              h_n * max(len(self.place.members), 1), h_p))
+            denominator_half = percentage_denominator_half(
+                rest["numerator"] + rest["numerator_area"],
+                rest["denominator"] + rest["denominator_area"],
+                h_n * len(self.place.gemeenten),
+                h_p,
+            ) + percentage_denominator_half(
+                rest["numerator_area"], rest["denominator_area"], h_n * max(len(self.place.members), 1), h_p
+            )
         out = rounded_intervals(rest.assign(indicator=indicator.id), indicator, numerator_half, denominator_half)
         return out.assign(area_code="rest_gemeente")
 
     # display blocks -----------------------------------------------------------------------------------
     def header(self) -> HTML:
         place = self.place
-        where = (f"{first_upper(LEVEL_WORDS[place.level])} in {self.gemeente_label} (subregio {self.subregio.name})"
-                 f" · {place.code if place.level != 'focus' else f'{len(place.members)} ' + ('wijken' if level_of(place.members[0]) == 'wijk' else 'buurten')}"
-                 f" · vergeleken met {self.benchmark_name}")
+        where = (
+            f"{first_upper(LEVEL_WORDS[place.level])} in {self.gemeente_label} (subregio {self.subregio.name})"
+            f" · {place.code if place.level != 'focus' else f'{len(place.members)} ' + ('wijken' if level_of(place.members[0]) == 'wijk' else 'buurten')}"
+            f" · vergeleken met {self.benchmark_name}"
+        )
         return header_html(self.processed, f"Trendbreuk {self.region.name} · wijkprofiel", place.name, where)
 
     def headline(self) -> HTML:
@@ -182,12 +205,17 @@ class WijkProfile:
         now = own["comparison"].value_counts()
         waiting = own[own["verdict"] == "onvoldoende_gegevens"]
         titles = {i.id: i.title for i in indicators}
-        parts = [fmt.sentence(f"Voor {self.place.name} zijn er cijfers over "
-                              f"{fmt.count(len(indicators), 'indicator', 'indicatoren')} (niet elke bron publiceert "
-                              "cijfers per wijk of buurt)")]
+        parts = [
+            fmt.sentence(
+                f"Voor {self.place.name} zijn er cijfers over "
+                f"{fmt.count(len(indicators), 'indicator', 'indicatoren')} (niet elke bron publiceert "
+                "cijfers per wijk of buurt)"
+            )
+        ]
         if len(own):
-            parts.append(standing_sentence(self.place.name, self.benchmark_name, now, len(own), "indicator",
-                                           "indicatoren"))
+            parts.append(
+                standing_sentence(self.place.name, self.benchmark_name, now, len(own), "indicator", "indicatoren")
+            )
         named = []
         for key, label in VERDICTS.items():
             which = [titles[i] for i in own.index[own["verdict"] == key]]
@@ -195,24 +223,45 @@ class WijkProfile:
                 named.append(Markup("<li><strong>{}:</strong> {}.</li>").format(first_upper(label), fmt.join(which)))
         reasons: dict[str, list[str]] = {}  # indicators with the same reason are named together, the reason once
         for indicator_id, row in waiting.iterrows():
-            reasons.setdefault(insufficient_sentence(row, self.catalogue[indicator_id], self.place.name,
-                                                     self.benchmark_name, self.regions.target_year,
-                                                     "de gemeente en de regio"), []).append(titles[indicator_id])
+            reasons.setdefault(
+                insufficient_sentence(
+                    row,
+                    self.catalogue[indicator_id],
+                    self.place.name,
+                    self.benchmark_name,
+                    self.regions.target_year,
+                    "de gemeente en de regio",
+                ),
+                [],
+            ).append(titles[indicator_id])
         for reason, which in reasons.items():
             listed = fmt.join([which[0]] + [w[:1].lower() + w[1:] for w in which[1:]])
-            named.append(Markup("<li><strong>{}:</strong> nog geen oordeel over {} mogelijk. {}</li>").format(
-                listed, self.regions.target_year, reason))
-        verdicts = Markup('<p>Oordeel per indicator voor {}:</p><ul class="tb-named">{}</ul>').format(
-            self.regions.target_year, Markup("").join(named)) if named else ""
+            named.append(
+                Markup("<li><strong>{}:</strong> nog geen oordeel over {} mogelijk. {}</li>").format(
+                    listed, self.regions.target_year, reason
+                )
+            )
+        verdicts = (
+            Markup('<p>Oordeel per indicator voor {}:</p><ul class="tb-named">{}</ul>').format(
+                self.regions.target_year, Markup("").join(named)
+            )
+            if named
+            else ""
+        )
         members = ""
         if self.place.level == "focus":
             names = self.processed.small_area_names().set_index("area_code")["area_name"]
-            members = Markup('<p class="tb-note">{} Bestaat uit: {}. De cijfers zijn de som van deze gebieden, alleen '
-                             "in jaren waarin ze er allemaal zijn.</p>").format(
-                self.place.note, ", ".join(f"{names.get(c, c)} ({c})" for c in self.place.members))
-        return HTML(str(Markup('<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{}</p>{}{}{}'
-                               "</section>").format(parts[0], Markup("").join(Markup("<p>{}</p>").format(p)
-                                                                            for p in parts[1:]), verdicts, members)))
+            members = Markup(
+                '<p class="tb-note">{} Bestaat uit: {}. De cijfers zijn de som van deze gebieden, alleen '
+                "in jaren waarin ze er allemaal zijn.</p>"
+            ).format(self.place.note, ", ".join(f"{names.get(c, c)} ({c})" for c in self.place.members))
+        return HTML(
+            str(
+                Markup(
+                    '<section class="tb-headline"><h2>In het kort</h2><p class="tb-lead">{}</p>{}{}{}</section>'
+                ).format(parts[0], Markup("").join(Markup("<p>{}</p>").format(p) for p in parts[1:]), verdicts, members)
+            )
+        )
 
     def comparison_table(self) -> HTML:
         """Per indicator its latest value with the 95% interval, beside the rest of its gemeente, its subregio, the
@@ -242,29 +291,45 @@ class WijkProfile:
                 return fmt.value_with_unit(frame["value"].iloc[0], unit, d)
 
             a = self.own.loc[indicator.id] if indicator.id in self.own.index else None
-            rows.append({
-                "Levensfase": indicator.life_phase, "Indicator": f"{indicator.title} ({last['period']})",
-                self.place.name: f"{fmt.value_with_unit(last['value'], unit, d)}{mark}",
-                "Marge": f"{fmt.number(last['lower_ci'], d)} – {fmt.number(last['upper_ci'], d)}",
-                rest_label: shown(rest),
-                **({self.subregio.name: shown(same, self.subregio.code)} if self.one_subregio else {}),
-                self.region.name: shown(same, self.region.code),
-                first_upper(self.benchmark_name): shown(same, self.benchmark),
-                "Nu": comparison_badge(a["comparison"]) if a is not None else fmt.MISSING,
-                f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"]) if a is not None else fmt.MISSING,
-            })
+            rows.append(
+                {
+                    "Levensfase": indicator.life_phase,
+                    "Indicator": f"{indicator.title} ({last['period']})",
+                    self.place.name: f"{fmt.value_with_unit(last['value'], unit, d)}{mark}",
+                    "Marge": f"{fmt.number(last['lower_ci'], d)} – {fmt.number(last['upper_ci'], d)}",
+                    rest_label: shown(rest),
+                    **({self.subregio.name: shown(same, self.subregio.code)} if self.one_subregio else {}),
+                    self.region.name: shown(same, self.region.code),
+                    first_upper(self.benchmark_name): shown(same, self.benchmark),
+                    "Nu": comparison_badge(a["comparison"]) if a is not None else fmt.MISSING,
+                    f"Oordeel {self.regions.target_year}": verdict_badge(a["verdict"], a["verdict_label"])
+                    if a is not None
+                    else fmt.MISSING,
+                }
+            )
         if not rows:
             return HTML("<p>Voor dit gebied zijn er geen cijfers.</p>")
-        table = table_html(pd.DataFrame(rows), caption=f"{self.place.name}: laatste cijfers met 95%-marge, naast de rest "
-                                                       f"van de gemeente, {'de subregio, ' if self.one_subregio else ''}"
-                                                       f"de regio en {self.benchmark_name}",
-                           raw_columns=("Nu", f"Oordeel {self.regions.target_year}"), group_column="Levensfase")
-        note = ("Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners en jongeren met "
-                "jeugdzorg op vijftallen; bij jeugdzorg is het aantal jongeren teruggerekend uit aantal en percentage)."
-                + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
-                + f" Nu: ▲ duidelijk slechter of ▼ duidelijk beter dan {self.benchmark_name}.")
-        return HTML(str(Markup('<section class="tb-summary"><h2>Waar staat {}?</h2>{}<p class="tb-note">{}</p>'
-                               "</section>").format(self.place.name, Markup(table), note)))
+        table = table_html(
+            pd.DataFrame(rows),
+            caption=f"{self.place.name}: laatste cijfers met 95%-marge, naast de rest "
+            f"van de gemeente, {'de subregio, ' if self.one_subregio else ''}"
+            f"de regio en {self.benchmark_name}",
+            raw_columns=("Nu", f"Oordeel {self.regions.target_year}"),
+            group_column="Levensfase",
+        )
+        note = (
+            "Marges bevatten ook de afronding van CBS (uitkeringen op tientallen, inwoners en jongeren met "
+            "jeugdzorg op vijftallen; bij jeugdzorg is het aantal jongeren teruggerekend uit aantal en percentage)."
+            + (f" {ROUNDING_MARK} De marge komt vooral door die afronding: het aantal is klein." if rounded else "")
+            + f" Nu: ▲ duidelijk slechter of ▼ duidelijk beter dan {self.benchmark_name}."
+        )
+        return HTML(
+            str(
+                Markup(
+                    '<section class="tb-summary"><h2>Waar staat {}?</h2>{}<p class="tb-note">{}</p></section>'
+                ).format(self.place.name, Markup(table), note)
+            )
+        )
 
     def age_structure(self) -> HTML:
         """Leeftijdsopbouw: the share of each age band (KWB) among the inhabitants of the area in the newest year,
@@ -288,15 +353,22 @@ class WijkProfile:
         gemeenten = counts(self.place.gemeenten)
         region = counts([g.code for g in self.region.gemeenten])
         nederland = counts(["NL01"])
-        columns = {self.place.name: area,
-                   f"Rest van {self.gemeente_label}": gemeenten - area if gemeenten is not None else None,
-                   **({self.subregio.name: counts([g.code for g in self.subregio.gemeenten])} if self.one_subregio else {}),
-                   self.region.name: region,
-                   first_upper(self.benchmark_name): (nederland - region if self.benchmark == "rest_nl" and
-                                                      nederland is not None and region is not None else nederland)}
+        columns = {
+            self.place.name: area,
+            f"Rest van {self.gemeente_label}": gemeenten - area if gemeenten is not None else None,
+            **({self.subregio.name: counts([g.code for g in self.subregio.gemeenten])} if self.one_subregio else {}),
+            self.region.name: region,
+            first_upper(self.benchmark_name): (
+                nederland - region
+                if self.benchmark == "rest_nl" and nederland is not None and region is not None
+                else nederland
+            ),
+        }
         bands = own.drop_duplicates("age_from").sort_values("age_from")
-        labels = [f"{int(a)} jaar of ouder" if not np.isfinite(b) else f"{int(a)} tot {int(b)} jaar"
-                  for a, b in zip(bands["age_from"], bands["age_to"])]
+        labels = [
+            f"{int(a)} jaar of ouder" if not np.isfinite(b) else f"{int(a)} tot {int(b)} jaar"
+            for a, b in zip(bands["age_from"], bands["age_to"])
+        ]
         half, k = AGE_ROUNDING / 2, len(bands)
         total = area.sum()
         low = (area - half).clip(lower=0) / (total + half * (k - 2))
@@ -313,19 +385,26 @@ class WijkProfile:
         share = lambda s: fmt.percentage(100 * s[oldest] / s.sum(), 0)
         rest = columns[f"Rest van {self.gemeente_label}"]
         benchmark = columns[first_upper(self.benchmark_name)]
-        sentence = (f"In {self.place.name} is {share(area)} van de inwoners {labels[-1]}"
-                    + (f", tegen {share(rest)} in de rest van {self.gemeente_label}" if rest is not None else "")
-                    + (f" en {share(benchmark)} in {self.benchmark_name}" if benchmark is not None else "")
-                    + f" (CBS, Kerncijfers wijken en buurten {year}).")
-        note = ('<p class="tb-note">CBS rondt de aantallen per leeftijdsgroep af op vijftallen; de marge zegt waar het '
-                "aandeel van dit gebied daardoor hoogstens kan liggen. In een oudere wijk komen sommige "
-                "gezondheidsproblemen alleen al door de leeftijd vaker voor: lees de cijfers hierboven met deze opbouw "
-                "erbij.</p>")
-        return HTML(str(Markup('<section class="tb-ages"><h2>Leeftijdsopbouw</h2><p class="tb-lead">{}</p>').format(
-                        sentence))
-                    + table_html(pd.DataFrame(rows), caption=f"{self.place.name}: aandeel van de inwoners per "
-                                                             f"leeftijdsgroep, {year}")
-                    + note + "</section>")
+        sentence = (
+            f"In {self.place.name} is {share(area)} van de inwoners {labels[-1]}"
+            + (f", tegen {share(rest)} in de rest van {self.gemeente_label}" if rest is not None else "")
+            + (f" en {share(benchmark)} in {self.benchmark_name}" if benchmark is not None else "")
+            + f" (CBS, Kerncijfers wijken en buurten {year})."
+        )
+        note = (
+            '<p class="tb-note">CBS rondt de aantallen per leeftijdsgroep af op vijftallen; de marge zegt waar het '
+            "aandeel van dit gebied daardoor hoogstens kan liggen. In een oudere wijk komen sommige "
+            "gezondheidsproblemen alleen al door de leeftijd vaker voor: lees de cijfers hierboven met deze opbouw "
+            "erbij.</p>"
+        )
+        return HTML(
+            str(Markup('<section class="tb-ages"><h2>Leeftijdsopbouw</h2><p class="tb-lead">{}</p>').format(sentence))
+            + table_html(
+                pd.DataFrame(rows), caption=f"{self.place.name}: aandeel van de inwoners per leeftijdsgroep, {year}"
+            )
+            + note
+            + "</section>"
+        )
 
     def members_table(self) -> HTML:
         """The buurten of a wijk, or the wijken or buurten of a focus area, with their latest values."""
@@ -335,8 +414,14 @@ class WijkProfile:
             codes, word = list(self.place.members), "gebieden"
         else:
             names = self.processed.small_area_names()
-            codes, word = sorted(c for c in names.loc[names["gemeente_code"] == self.place.gemeenten[0], "area_code"]
-                                 if c.startswith("BU" + self.place.code[2:])), "buurten"
+            codes, word = (
+                sorted(
+                    c
+                    for c in names.loc[names["gemeente_code"] == self.place.gemeenten[0], "area_code"]
+                    if c.startswith("BU" + self.place.code[2:])
+                ),
+                "buurten",
+            )
         if not codes:
             return HTML("")
         members = self.processed.small_areas("small_area_values", area_code=codes)
@@ -349,18 +434,38 @@ class WijkProfile:
             last = part[part["year_end"] == part["year_end"].max()]
             for r in last.itertuples():
                 mark = f" {ROUNDING_MARK}" if finite(r.rounding_share) and r.rounding_share > MOSTLY_ROUNDING else ""
-                shown = fmt.value_with_unit(r.value, indicator.unit, indicator.decimals) + mark if finite(r.value) else \
-                    f"{fmt.MISSING} ({r.missing_reason})" if r.missing_reason else fmt.MISSING
-                rows.append({"code": r.area_code, "Gebied": r.area_name, "indicator": f"{indicator.title} ({r.period})",
-                             "waarde": shown})
+                shown = (
+                    fmt.value_with_unit(r.value, indicator.unit, indicator.decimals) + mark
+                    if finite(r.value)
+                    else f"{fmt.MISSING} ({r.missing_reason})"
+                    if r.missing_reason
+                    else fmt.MISSING
+                )
+                rows.append(
+                    {
+                        "code": r.area_code,
+                        "Gebied": r.area_name,
+                        "indicator": f"{indicator.title} ({r.period})",
+                        "waarde": shown,
+                    }
+                )
         if not rows:
             return HTML("")
-        frame = pd.DataFrame(rows).pivot_table(index=["code", "Gebied"], columns="indicator", values="waarde",
-                                                aggfunc="first").reset_index().drop(columns="code")
+        frame = (
+            pd.DataFrame(rows)
+            .pivot_table(index=["code", "Gebied"], columns="indicator", values="waarde", aggfunc="first")
+            .reset_index()
+            .drop(columns="code")
+        )
         frame.columns.name = None
-        return HTML(str(Markup("<section><h2>De {} van {}</h2>").format(word, self.place.name))
-                    + table_html(frame.fillna(fmt.MISSING), caption=f"Laatste cijfers per gebied ({ROUNDING_MARK}: marge "
-                                                                    "vooral afronding)") + "</section>")
+        return HTML(
+            str(Markup("<section><h2>De {} van {}</h2>").format(word, self.place.name))
+            + table_html(
+                frame.fillna(fmt.MISSING),
+                caption=f"Laatste cijfers per gebied ({ROUNDING_MARK}: marge vooral afronding)",
+            )
+            + "</section>"
+        )
 
     def indicator_sections(self) -> list[HTML]:
         """Per indicator with figures: the trend (area, rest of its gemeente, region, benchmark; breaks at indeling
@@ -378,66 +483,130 @@ class WijkProfile:
             return []
         rest = self.rest_series(indicator)
         rest_label = f"rest van {self.gemeente_label}"
-        shown = pd.concat([own, rest.assign(area_name=rest_label) if not rest.empty else rest,
-                           values[values["area_code"].isin([self.region.code, self.benchmark])]], ignore_index=True)
-        series = [(self.place.code, self.place.name, "gemeente"), ("rest_gemeente", rest_label, "subregio"),
-                  (self.region.code, self.region.name, "regio"), (self.benchmark, first_upper(self.benchmark_name), "benchmark")]
+        shown = pd.concat(
+            [
+                own,
+                rest.assign(area_name=rest_label) if not rest.empty else rest,
+                values[values["area_code"].isin([self.region.code, self.benchmark])],
+            ],
+            ignore_index=True,
+        )
+        series = [
+            (self.place.code, self.place.name, "gemeente"),
+            ("rest_gemeente", rest_label, "subregio"),
+            (self.region.code, self.region.name, "regio"),
+            (self.benchmark, first_upper(self.benchmark_name), "benchmark"),
+        ]
         breaks = own.loc[own["series_break"].astype(bool), "year_start"].astype(float).tolist()
         a = self.own.loc[indicator.id] if indicator.id in self.own.index else None
         last = own.dropna(subset=["value"]).iloc[-1]
-        title = (f"{indicator.title} in {self.place.name}: {fmt.value_with_unit(last['value'], unit, d)} in {last['period']}"
-                 + (f" tegen {fmt.value_with_unit(a['benchmark_value'], unit, d)} in {self.benchmark_name}"
-                    if a is not None and finite(a.get("benchmark_value")) else ""))
+        title = (
+            f"{indicator.title} in {self.place.name}: {fmt.value_with_unit(last['value'], unit, d)} in {last['period']}"
+            + (
+                f" tegen {fmt.value_with_unit(a['benchmark_value'], unit, d)} in {self.benchmark_name}"
+                if a is not None and finite(a.get("benchmark_value"))
+                else ""
+            )
+        )
         sentence = self._sentence(indicator, own, a, breaks)
         names = {code: label for code, label, _ in series}
         ordered = shown[shown["area_code"].isin(names)].assign(Gebied=lambda f: f["area_code"].map(names))
         ordered = ordered.sort_values(["area_code", "year_start"])
-        data = pd.DataFrame({"Gebied": ordered["Gebied"], "Periode": ordered["period"],
-                             "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["value"]],
-                             "Marge van": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["lower_ci"]],
-                             "tot": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["upper_ci"]],
-                             "Nieuwe reeks (indeling gewijzigd)": ["ja" if b is True else "" for b in
-                                                                   ordered.get("series_break", pd.Series(False, index=ordered.index))]})
-        alt = (f"Lijngrafiek van {indicator.title.lower()} per jaar voor {self.place.name}, de {rest_label}, "
-               f"{self.region.name} en {self.benchmark_name}, met de 95%-marge van {self.place.name}. {sentence}")
-        badges = (Markup(" {} {}").format(Markup(comparison_badge(a["comparison"])),
-                                          Markup(verdict_badge(a["verdict"], a["verdict_label"])))
-                  if a is not None else "")
+        data = pd.DataFrame(
+            {
+                "Gebied": ordered["Gebied"],
+                "Periode": ordered["period"],
+                "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["value"]],
+                "Marge van": [
+                    fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["lower_ci"]
+                ],
+                "tot": [fmt.value_with_unit(v, unit, d) if finite(v) else fmt.MISSING for v in ordered["upper_ci"]],
+                "Nieuwe reeks (indeling gewijzigd)": [
+                    "ja" if b is True else ""
+                    for b in ordered.get("series_break", pd.Series(False, index=ordered.index))
+                ],
+            }
+        )
+        alt = (
+            f"Lijngrafiek van {indicator.title.lower()} per jaar voor {self.place.name}, de {rest_label}, "
+            f"{self.region.name} en {self.benchmark_name}, met de 95%-marge van {self.place.name}. {sentence}"
+        )
+        badges = (
+            Markup(" {} {}").format(
+                Markup(comparison_badge(a["comparison"])), Markup(verdict_badge(a["verdict"], a["verdict_label"]))
+            )
+            if a is not None
+            else ""
+        )
         heading = str(Markup("<h3>{}{}</h3>").format(indicator.title, badges))
-        blocks = [HTML(str(Markup('<p class="tb-definition">{}</p><p class="tb-message">{}</p>').format(
-                      indicator.definition, sentence))),
-                  self.page.chart(figure_trend(shown, series, title=title, unit=unit, decimals=d, breaks=breaks),
-                                  alt=alt, data=data, name=f"{self.place.code}-{indicator.id}-trend".lower())]
+        blocks = [
+            HTML(
+                str(
+                    Markup('<p class="tb-definition">{}</p><p class="tb-message">{}</p>').format(
+                        indicator.definition, sentence
+                    )
+                )
+            ),
+            self.page.chart(
+                figure_trend(shown, series, title=title, unit=unit, decimals=d, breaks=breaks),
+                alt=alt,
+                data=data,
+                name=f"{self.place.code}-{indicator.id}-trend".lower(),
+            ),
+        ]
         gaps = self.own_gaps[self.own_gaps["indicator"] == indicator.id].sort_values("year_start")
         if a is not None and not gaps.empty and finite(a.get("baseline_gap")):
-            fig = figure_gap(gaps, title=f"{indicator.title} in {self.place.name}: achterstand op {self.benchmark_name}; "
-                                         f"oordeel {a['verdict_label']}", unit=unit, area_label=self.place.name,
-                             benchmark_label=self.benchmark_name, target_year=self.regions.target_year,
-                             share=self.regions.target_share_closed, decimals=d)
-            table = pd.DataFrame({"Periode": gaps["period"], "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
-                                  "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
-                                  "tot": [fmt.number(v, d) for v in gaps["gap_upper"]]})
+            fig = figure_gap(
+                gaps,
+                title=f"{indicator.title} in {self.place.name}: achterstand op {self.benchmark_name}; "
+                f"oordeel {a['verdict_label']}",
+                unit=unit,
+                area_label=self.place.name,
+                benchmark_label=self.benchmark_name,
+                target_year=self.regions.target_year,
+                share=self.regions.target_share_closed,
+                decimals=d,
+            )
+            table = pd.DataFrame(
+                {
+                    "Periode": gaps["period"],
+                    "Achterstand": [fmt.difference(v, unit, d) for v in gaps["gap"]],
+                    "Marge van": [fmt.number(v, d) for v in gaps["gap_lower"]],
+                    "tot": [fmt.number(v, d) for v in gaps["gap_upper"]],
+                }
+            )
             path = " en het doelpad" if a["baseline_gap"] > 0 else ""
-            blocks.append(self.page.chart(fig, alt=f"Grafiek van de achterstand van {self.place.name} per jaar met "
-                                                   f"marge{path}. {sentence}", data=table,
-                                          name=f"{self.place.code}-{indicator.id}-achterstand".lower()))
+            blocks.append(
+                self.page.chart(
+                    fig,
+                    alt=f"Grafiek van de achterstand van {self.place.name} per jaar met marge{path}. {sentence}",
+                    data=table,
+                    name=f"{self.place.code}-{indicator.id}-achterstand".lower(),
+                )
+            )
         return [HTML(fold(heading, "".join(block.data for block in blocks)))]
 
     def _sentence(self, indicator: Indicator, own: pd.DataFrame, a, breaks: list[float]) -> str:
         last = own.dropna(subset=["value"]).iloc[-1]
         unit, d = indicator.unit, indicator.decimals
-        text = (f"In {last['period']}: {fmt.value_with_unit(last['value'], unit, d)} (marge "
-                f"{fmt.value_with_unit(last['lower_ci'], unit, d)} tot {fmt.value_with_unit(last['upper_ci'], unit, d)}).")
+        text = (
+            f"In {last['period']}: {fmt.value_with_unit(last['value'], unit, d)} (marge "
+            f"{fmt.value_with_unit(last['lower_ci'], unit, d)} tot {fmt.value_with_unit(last['upper_ci'], unit, d)})."
+        )
         if finite(last.get("rounding_share")) and last["rounding_share"] > MOSTLY_ROUNDING:
-            text += (f" De marge komt voor {fmt.share(last['rounding_share'])} door de afronding van CBS: het aantal "
-                     "is klein, lees het als een orde van grootte.")
+            text += (
+                f" De marge komt voor {fmt.share(last['rounding_share'])} door de afronding van CBS: het aantal "
+                "is klein, lees het als een orde van grootte."
+            )
         if breaks:
-            text += (f" De wijk- en buurtindeling veranderde in {', '.join(str(int(b)) for b in breaks)}: daar begint een "
-                     "nieuwe reeks, die niet met de oude te vergelijken is; alleen de laatste reeks telt voor het oordeel.")
+            text += (
+                f" De wijk- en buurtindeling veranderde in {', '.join(str(int(b)) for b in breaks)}: daar begint een "
+                "nieuwe reeks, die niet met de oude te vergelijken is; alleen de laatste reeks telt voor het oordeel."
+            )
         if a is not None and a["verdict"] == "onvoldoende_gegevens":
-            text += (f" Een oordeel voor {self.regions.target_year} is nog niet mogelijk. "
-                     + insufficient_sentence(a, indicator, self.place.name, self.benchmark_name, self.regions.target_year,
-                                           "de gemeente en de regio"))
+            text += f" Een oordeel voor {self.regions.target_year} is nog niet mogelijk. " + insufficient_sentence(
+                a, indicator, self.place.name, self.benchmark_name, self.regions.target_year, "de gemeente en de regio"
+            )
         elif a is not None:
             text += f" Oordeel voor {self.regions.target_year}: {a['verdict_label']} ({a['verdict_reason']})."
         return text
@@ -452,8 +621,11 @@ class WijkProfile:
         codes = sorted(c for c in names.loc[names["area_level"] == "buurt", "area_code"] if wijk_of(c) in wijken)
         if len(codes) < 2 and self.place.level != "buurt":
             return HTML("")
-        highlight = tuple(c for c in codes if c == self.place.code or c in self.place.members
-                          or wijk_of(c) in {self.place.code, *self.place.members})
+        highlight = tuple(
+            c
+            for c in codes
+            if c == self.place.code or c in self.place.members or wijk_of(c) in {self.place.code, *self.place.members}
+        )
         buurten = self.processed.small_areas("small_area_values", area_code=codes)
         # a target indicator first (as in the factsheet's wijken), counts before survey estimates, else catalogue order
         chosen = sorted(self.indicators, key=lambda i: (not i.target_basket, i.statistic == "survey"))
@@ -465,8 +637,16 @@ class WijkProfile:
         else:
             return HTML("")
         year = int(part["year_end"].max())
-        block = area_map(self.page, part, indicator, load_buurt_boundaries(self.place.gemeenten, year), word="buurt",
-                         highlight=highlight, highlight_name=self.place.name, name=f"{self.place.code}-buurten-kaart")
+        block = area_map(
+            self.page,
+            part,
+            indicator,
+            load_buurt_boundaries(self.place.gemeenten, year),
+            word="buurt",
+            highlight=highlight,
+            highlight_name=self.place.name,
+            name=f"{self.place.code}-buurten-kaart",
+        )
         return HTML(f'<section class="tb-map"><h2>Kaart van de buurten</h2>{block}</section>')
 
     def sources(self) -> HTML:
@@ -476,8 +656,17 @@ class WijkProfile:
 PLURAL = {"buurt": "buurten", "wijk": "wijken"}
 
 
-def area_map(page: Page, rows: pd.DataFrame, indicator: Indicator, shapes, *, word: str, name: str,
-             highlight: tuple[str, ...] = (), highlight_name: str = "") -> str:
+def area_map(
+    page: Page,
+    rows: pd.DataFrame,
+    indicator: Indicator,
+    shapes,
+    *,
+    word: str,
+    name: str,
+    highlight: tuple[str, ...] = (),
+    highlight_name: str = "",
+) -> str:
     """A map of buurten or wijken (`rows`: one indicator's values in one period, missing ones included) with a
     sentence on the range, where the boundaries come from and what is not drawn; a schematic when `shapes` (RD,
     with a code per area and the year in attrs) is None or knows none of the areas."""
@@ -487,50 +676,90 @@ def area_map(page: Page, rows: pd.DataFrame, indicator: Indicator, shapes, *, wo
     if shapes is not None and drawn.empty:  # boundaries of another indeling: none of these codes
         other, shapes, drawn = shapes.attrs["year"], None, rows
     known = drawn.dropna(subset=["value"]).sort_values("value")
-    fig = figure_area_map(drawn, shapes, title=f"{indicator.title} per {word}, {period}", unit=unit, decimals=d,
-                          highlight=highlight, word=word)
+    fig = figure_area_map(
+        drawn,
+        shapes,
+        title=f"{indicator.title} per {word}, {period}",
+        unit=unit,
+        decimals=d,
+        highlight=highlight,
+        word=word,
+    )
     unknown = len(drawn) - len(known)
     if known.empty:  # the boundaries know only areas without a figure
         summary = f"{first_upper(indicator.title.lower())} in {period}: geen van de {PLURAL[word]} op de kaart heeft een cijfer."
     else:
         low, high = known.iloc[0], known.iloc[-1]
-        summary = (f"{first_upper(indicator.title.lower())} in {period} per {word} van "
-                   f"{fmt.value_with_unit(low['value'], unit, d)} in {low['area_name']} tot "
-                   f"{fmt.value_with_unit(high['value'], unit, d)} in {high['area_name']}")
+        summary = (
+            f"{first_upper(indicator.title.lower())} in {period} per {word} van "
+            f"{fmt.value_with_unit(low['value'], unit, d)} in {low['area_name']} tot "
+            f"{fmt.value_with_unit(high['value'], unit, d)} in {high['area_name']}"
+        )
         summary += f"; {unknown} {word if unknown == 1 else PLURAL[word]} zonder cijfer." if unknown else "."
     if shapes is None:
-        missing = (f"de buurtgrenzen van {other} kennen deze {PLURAL[word]} niet (andere indeling)" if other else
-                   f"de buurtgrenzen van {year} zijn niet ingelezen")
-        where = (f"Schematische kaart: {missing}. Elk vakje is een {word}, op volgorde van de CBS-code; de ligging "
-                 "en de vorm zijn niet die van de echte " + f"{PLURAL[word]}.")
+        missing = (
+            f"de buurtgrenzen van {other} kennen deze {PLURAL[word]} niet (andere indeling)"
+            if other
+            else f"de buurtgrenzen van {year} zijn niet ingelezen"
+        )
+        where = (
+            f"Schematische kaart: {missing}. Elk vakje is een {word}, op volgorde van de CBS-code; de ligging "
+            "en de vorm zijn niet die van de echte " + f"{PLURAL[word]}."
+        )
     else:
         where = f"Grenzen: CBS/Kadaster, wijk- en buurtkaart {shapes.attrs['year']} (PDOK)."
         left_out = sorted(set(rows["area_name"]) - set(drawn["area_name"]))
         if left_out:
             named = ", ".join(left_out[:8]) + (f" en {len(left_out) - 8} andere" if len(left_out) > 8 else "")
-            where += (f" Niet op de kaart, want niet in de grenzen van {shapes.attrs['year']} (andere indeling): "
-                      f"{named}.")
+            where += (
+                f" Niet op de kaart, want niet in de grenzen van {shapes.attrs['year']} (andere indeling): {named}."
+            )
     if 0 < len(set(highlight) & set(drawn["area_code"])) < len(drawn):
         where += f" {highlight_name} is omlijnd."
-    data = pd.DataFrame({first_upper(word): drawn["area_name"],
-                         "Waarde": [fmt.value_with_unit(v, unit, d) if finite(v) else
-                                    f"{fmt.MISSING} ({r})" if isinstance(r, str) and r else fmt.MISSING
-                                    for v, r in zip(drawn["value"], drawn["missing_reason"])],
-                         "Marge": [f"{fmt.number(lo, d)} – {fmt.number(hi, d)}" if finite(lo) and finite(hi) else ""
-                                   for lo, hi in zip(drawn["lower_ci"], drawn["upper_ci"])]})
+    data = pd.DataFrame(
+        {
+            first_upper(word): drawn["area_name"],
+            "Waarde": [
+                fmt.value_with_unit(v, unit, d)
+                if finite(v)
+                else f"{fmt.MISSING} ({r})"
+                if isinstance(r, str) and r
+                else fmt.MISSING
+                for v, r in zip(drawn["value"], drawn["missing_reason"])
+            ],
+            "Marge": [
+                f"{fmt.number(lo, d)} – {fmt.number(hi, d)}" if finite(lo) and finite(hi) else ""
+                for lo, hi in zip(drawn["lower_ci"], drawn["upper_ci"])
+            ],
+        }
+    )
     kind = "Schematische kaart" if shapes is None else "Kaart"
-    chart = page.chart(fig, alt=f"{kind} van {len(drawn)} {PLURAL[word]}, gekleurd naar {indicator.title.lower()}. "
-                                f"{summary}", data=data, name=name.lower())
+    chart = page.chart(
+        fig,
+        alt=f"{kind} van {len(drawn)} {PLURAL[word]}, gekleurd naar {indicator.title.lower()}. {summary}",
+        data=data,
+        name=name.lower(),
+    )
     return str(Markup("<p>{} {}</p>{}").format(summary, where, Markup(chart.data)))
 
 
-def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], region: Region,
-                   gemeente_code: str, gemeente_name: str, benchmark: str, page: Page) -> HTML:
+def wijken_section(
+    processed: Processed,
+    regions: RegionsConfig,
+    catalogue: dict[str, Indicator],
+    region: Region,
+    gemeente_code: str,
+    gemeente_name: str,
+    benchmark: str,
+    page: Page,
+) -> HTML:
     """For the gemeente factsheet: its wijken ranked on the target-basket indicators that exist per wijk, latest
     year, with intervals; one ranked chart for the first of them."""
     values = processed.small_areas("small_area_values", gemeente_code=gemeente_code, area_level="wijk")
     values = values[(values["region"] == region.key) & values["value"].notna()]
-    chosen = [i for i in judging(catalogue) if i.target_basket and i.has_level("wijk") and i.id in set(values["indicator"])]
+    chosen = [
+        i for i in judging(catalogue) if i.target_basket and i.has_level("wijk") and i.id in set(values["indicator"])
+    ]
     if values.empty or not chosen:
         return HTML("")
     benchmark_name = "de rest van Nederland" if benchmark == "rest_nl" else regions.benchmarks[benchmark]
@@ -542,44 +771,78 @@ def wijken_section(processed: Processed, regions: RegionsConfig, catalogue: dict
         everything = processed.rows("indicator_values", region=region.key, indicator=indicator.id)
         centre = everything[(everything["area_code"] == benchmark) & (everything["period"] == period)]["value"]
         for r in part.itertuples():
-            table.append({"Wijk": r.area_name, "code": r.area_code,
-                          f"{indicator.title} ({period})": fmt.value_with_unit(r.value, indicator.unit, indicator.decimals)
-                          + (f" {ROUNDING_MARK}" if finite(r.rounding_share) and r.rounding_share > MOSTLY_ROUNDING else "")})
+            table.append(
+                {
+                    "Wijk": r.area_name,
+                    "code": r.area_code,
+                    f"{indicator.title} ({period})": fmt.value_with_unit(r.value, indicator.unit, indicator.decimals)
+                    + (f" {ROUNDING_MARK}" if finite(r.rounding_share) and r.rounding_share > MOSTLY_ROUNDING else ""),
+                }
+            )
         if not blocks:
             worst = part.sort_values("value", ascending=indicator.higher_is_better).iloc[0]
-            title = (f"{indicator.title} per wijk van {gemeente_name}, {period}: van "
-                     f"{fmt.value_with_unit(part['value'].min(), indicator.unit, indicator.decimals)} tot "
-                     f"{fmt.value_with_unit(part['value'].max(), indicator.unit, indicator.decimals)}")
-            alt = (f"Gerangschikte puntgrafiek van {indicator.title.lower()} in {period} voor de {len(part)} wijken van "
-                   f"{gemeente_name} met hun 95%-marge en {benchmark_name} als lijn. Het minst gunstig: "
-                   f"{worst['area_name']} ({fmt.value_with_unit(worst['value'], indicator.unit, indicator.decimals)}).")
-            data = pd.DataFrame({"Wijk": part["area_name"],
-                                 "Waarde": [fmt.value_with_unit(v, indicator.unit, indicator.decimals) for v in part["value"]],
-                                 "Marge": [f"{fmt.number(lo, indicator.decimals)} – {fmt.number(hi, indicator.decimals)}"
-                                           for lo, hi in zip(part["lower_ci"], part["upper_ci"])]})
-            blocks.append(page.chart(
-                figure_ranked(part, title=title, unit=indicator.unit, decimals=indicator.decimals,
-                              higher_is_better=indicator.higher_is_better, highlight="",
-                              centre=float(centre.iloc[0]) if len(centre) else None, centre_label=first_upper(benchmark_name),
-                              others_label="wijken"),
-                alt=alt, data=data, name=f"{gemeente_code}-wijken-{indicator.id}".lower()).data)
+            title = (
+                f"{indicator.title} per wijk van {gemeente_name}, {period}: van "
+                f"{fmt.value_with_unit(part['value'].min(), indicator.unit, indicator.decimals)} tot "
+                f"{fmt.value_with_unit(part['value'].max(), indicator.unit, indicator.decimals)}"
+            )
+            alt = (
+                f"Gerangschikte puntgrafiek van {indicator.title.lower()} in {period} voor de {len(part)} wijken van "
+                f"{gemeente_name} met hun 95%-marge en {benchmark_name} als lijn. Het minst gunstig: "
+                f"{worst['area_name']} ({fmt.value_with_unit(worst['value'], indicator.unit, indicator.decimals)})."
+            )
+            data = pd.DataFrame(
+                {
+                    "Wijk": part["area_name"],
+                    "Waarde": [fmt.value_with_unit(v, indicator.unit, indicator.decimals) for v in part["value"]],
+                    "Marge": [
+                        f"{fmt.number(lo, indicator.decimals)} – {fmt.number(hi, indicator.decimals)}"
+                        for lo, hi in zip(part["lower_ci"], part["upper_ci"])
+                    ],
+                }
+            )
+            blocks.append(
+                page.chart(
+                    figure_ranked(
+                        part,
+                        title=title,
+                        unit=indicator.unit,
+                        decimals=indicator.decimals,
+                        higher_is_better=indicator.higher_is_better,
+                        highlight="",
+                        centre=float(centre.iloc[0]) if len(centre) else None,
+                        centre_label=first_upper(benchmark_name),
+                        others_label="wijken",
+                    ),
+                    alt=alt,
+                    data=data,
+                    name=f"{gemeente_code}-wijken-{indicator.id}".lower(),
+                ).data
+            )
             shapes = load_wijk_boundaries((gemeente_code,), int(part["year_end"].max()))
             if shapes is not None and shapes["code"].isin(part["area_code"]).any():
                 # only with real boundaries that know these wijken: the ranked chart already shows every wijk
                 everyone = processed.small_areas("small_area_values", gemeente_code=gemeente_code, area_level="wijk")
-                everyone = everyone[(everyone["region"] == region.key) & (everyone["indicator"] == indicator.id)
-                                    & (everyone["period"] == period)]
-                blocks.append(area_map(page, everyone, indicator, shapes, word="wijk",
-                                       name=f"{gemeente_code}-wijken-kaart"))
+                everyone = everyone[
+                    (everyone["region"] == region.key)
+                    & (everyone["indicator"] == indicator.id)
+                    & (everyone["period"] == period)
+                ]
+                blocks.append(
+                    area_map(page, everyone, indicator, shapes, word="wijk", name=f"{gemeente_code}-wijken-kaart")
+                )
     frame = pd.DataFrame(table).groupby(["code", "Wijk"], as_index=False).first().drop(columns="code")
     first = [c for c in frame.columns if c != "Wijk"][0]
     frame = frame.sort_values(first, key=lambda s: s.map(_sort_value), ascending=not chosen[0].higher_is_better)
-    return HTML(str(Markup('<section class="tb-wijken"><h2>De wijken van {}</h2>').format(gemeente_name))
-                + f"<p>Het gemiddelde van een gemeente verbergt waar de achterstand zit. Per wijk de laatste cijfers van de "
-                f"doelindicatoren die CBS per wijk publiceert (met marge, inclusief de afronding van CBS; "
-                f"{ROUNDING_MARK}: de marge komt vooral door die afronding).</p>"
-                + table_html(frame.fillna(fmt.MISSING), caption=f"De wijken van {gemeente_name}")
-                + "".join(blocks) + "</section>")
+    return HTML(
+        str(Markup('<section class="tb-wijken"><h2>De wijken van {}</h2>').format(gemeente_name))
+        + f"<p>Het gemiddelde van een gemeente verbergt waar de achterstand zit. Per wijk de laatste cijfers van de "
+        f"doelindicatoren die CBS per wijk publiceert (met marge, inclusief de afronding van CBS; "
+        f"{ROUNDING_MARK}: de marge komt vooral door die afronding).</p>"
+        + table_html(frame.fillna(fmt.MISSING), caption=f"De wijken van {gemeente_name}")
+        + "".join(blocks)
+        + "</section>"
+    )
 
 
 def _sort_value(text: str) -> float:

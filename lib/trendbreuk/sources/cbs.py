@@ -15,6 +15,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
@@ -106,7 +107,11 @@ def read_cbs_v4(snapshot: Path) -> pd.DataFrame:
             "value_attribute": obs.get("ValueAttribute", pd.Series("None", index=obs.index)).fillna("None").astype(str),
         }
     )
-    other_dims = [c for c in obs.columns if c not in {"Id", "Measure", "ValueAttribute", "Value", "StringValue", "RegioS", "Perioden"}]
+    other_dims = [
+        c
+        for c in obs.columns
+        if c not in {"Id", "Measure", "ValueAttribute", "Value", "StringValue", "RegioS", "Perioden"}
+    ]
     for dim in other_dims:
         tidy[dim] = obs[dim].astype(str).str.strip()
     tidy["missing_reason"] = tidy["value_attribute"].map(MISSING_REASONS)
@@ -136,7 +141,11 @@ def read_cbs_v4(snapshot: Path) -> pd.DataFrame:
 def latest_snapshot(table_dir: Path) -> Path:
     """The newest complete snapshot (a dated folder with a manifest) of one table."""
     table_dir = Path(table_dir)
-    candidates = sorted(p for p in table_dir.iterdir() if p.is_dir() and not p.name.startswith(".")) if table_dir.is_dir() else []
+    candidates = (
+        sorted(p for p in table_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if table_dir.is_dir()
+        else []
+    )
     complete = [p for p in candidates if (p / "manifest.json").is_file() or (p / "index.json").is_file()]
     if not complete:
         raise SnapshotError(
@@ -202,7 +211,9 @@ def snapshot_contents(folder: Path, manifest: dict | None = None) -> SnapshotCon
     manifest = manifest or read_manifest(folder)
     if "typed_data_set" in manifest:  # v3: one column per measure
         rows = [row for page in manifest["typed_data_set"] for row in load_values(folder / page)]
-        measures = {key: sum(1 for row in rows if row.get(key) not in (None, "", ".")) for key in manifest.get("measures") or []}
+        measures = {
+            key: sum(1 for row in rows if row.get(key) not in (None, "", ".")) for key in manifest.get("measures") or []
+        }
     else:  # v4: one row per measure
         rows = [row for page in manifest["observations"] for row in load_values(folder / page)]
         measures = dict.fromkeys(manifest.get("measures") or [], 0)
@@ -211,8 +222,9 @@ def snapshot_contents(folder: Path, manifest: dict | None = None) -> SnapshotCon
                 measures[str(row.get("Measure"))] = measures.get(str(row.get("Measure")), 0) + 1
     codes_file = _geo_codes_file(folder, manifest)
     codes = load_values(folder / codes_file) if codes_file else []
-    gemeenten = frozenset(c for c in (str(r.get("Identifier") or r.get("Key") or "").strip() for r in codes)
-                          if c.startswith("GM"))
+    gemeenten = frozenset(
+        c for c in (str(r.get("Identifier") or r.get("Key") or "").strip() for r in codes) if c.startswith("GM")
+    )
     return SnapshotContents(len(rows), measures, gemeenten)
 
 
@@ -220,17 +232,28 @@ def _same_selection(new: dict, previous: dict) -> bool:
     return (new.get("filter"), new.get("measures")) == (previous.get("filter"), previous.get("measures"))
 
 
-def implausible(new: SnapshotContents, new_manifest: dict, previous: SnapshotContents | None = None,
-                previous_manifest: dict | None = None, in_use: str = "the snapshot in use") -> list[str]:
+def implausible(
+    new: SnapshotContents,
+    new_manifest: dict,
+    previous: SnapshotContents | None = None,
+    previous_manifest: dict | None = None,
+    in_use: str = "the snapshot in use",
+) -> list[str]:
     """What makes a newly fetched snapshot much less than the one in use (or empty): each a sentence that says what
     was expected and what came. Empty when it is plausible."""
     problems = []
     if new.rows == 0:
         problems.append("no rows for the selection" + (f", where {in_use} has {previous.rows}" if previous else ""))
-    elif previous and previous.rows and _same_selection(new_manifest, previous_manifest or {}) \
-            and new.rows < (1 - MAX_SHRINK) * previous.rows:
-        problems.append(f"{new.rows} rows, {1 - new.rows / previous.rows:.0%} fewer than the {previous.rows} of "
-                        f"{in_use} for the same selection (more than {MAX_SHRINK:.0%} fewer)")
+    elif (
+        previous
+        and previous.rows
+        and _same_selection(new_manifest, previous_manifest or {})
+        and new.rows < (1 - MAX_SHRINK) * previous.rows
+    ):
+        problems.append(
+            f"{new.rows} rows, {1 - new.rows / previous.rows:.0%} fewer than the {previous.rows} of "
+            f"{in_use} for the same selection (more than {MAX_SHRINK:.0%} fewer)"
+        )
     # A measure without values: refused when the snapshot in use had values for it; in a v4 answer, whose filter asks
     # for exactly these measures, also without a snapshot in use. (A v3 table may hold a column CBS has not filled
     # yet, as KWB tables do in their first year.)
@@ -239,13 +262,17 @@ def implausible(new: SnapshotContents, new_manifest: dict, previous: SnapshotCon
         for measure, count in new.measures.items():
             before = previous.measures.get(measure, 0) if previous else 0
             if count == 0 and (before > 0 or (asked_by_filter and previous is None)):
-                problems.append(f"no values for measure {measure}" + (f", where {in_use} has {before}" if before else
-                                                                       ", which the catalogue needs"))
+                problems.append(
+                    f"no values for measure {measure}"
+                    + (f", where {in_use} has {before}" if before else ", which the catalogue needs")
+                )
     if previous:
         lost = sorted(previous.gemeenten - new.gemeenten)
         if lost:
-            problems.append(f"its region code list lacks {len(lost)} gemeente(n) that {in_use} has: "
-                            f"{', '.join(lost[:10])}{' ...' if len(lost) > 10 else ''}")
+            problems.append(
+                f"its region code list lacks {len(lost)} gemeente(n) that {in_use} has: "
+                f"{', '.join(lost[:10])}{' ...' if len(lost) > 10 else ''}"
+            )
     return problems
 
 
@@ -296,8 +323,10 @@ def resolve_measure(term: str, topics: dict[str, str], table: str) -> str:
             return same_stem[0]
         if len(same_stem) > 1:
             listed = "; ".join(f"{k} ({topics[k]})" for k in same_stem)
-            raise MeasureNotFoundError(f"CBS table {table}: '{alternative}' matches several measures: {listed}. "
-                                       "Name the full key in config/indicators.yaml")
+            raise MeasureNotFoundError(
+                f"CBS table {table}: '{alternative}' matches several measures: {listed}. "
+                "Name the full key in config/indicators.yaml"
+            )
     import difflib
 
     stems = {key_stem(k): k for k in topics}
@@ -331,16 +360,25 @@ def resolve_measures(terms, topics: dict[str, str], table: str) -> tuple[list[st
 
 def v3_topics(data_properties: list[dict]) -> dict[str, str]:
     """Measure keys -> titles of a v3 table (its DataProperties entries of type Topic)."""
-    return {str(p["Key"]): str(p.get("Title") or "").strip() for p in data_properties
-            if p.get("Type") == "Topic" and p.get("Key")}
+    return {
+        str(p["Key"]): str(p.get("Title") or "").strip()
+        for p in data_properties
+        if p.get("Type") == "Topic" and p.get("Key")
+    }
 
 
 def _quote(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def build_v4_filter(*, measures: list[str] = (), dimensions: dict[str, list[str]] | None = None,
-                    region_prefixes: list[str] = (), regions: list[str] = (), from_period: str | None = None) -> str:
+def build_v4_filter(
+    *,
+    measures: list[str] = (),
+    dimensions: dict[str, list[str]] | None = None,
+    region_prefixes: list[str] = (),
+    regions: list[str] = (),
+    from_period: str | None = None,
+) -> str:
     """An OData v4 $filter for datasets.cbs.nl Observations: only what is needed.
 
     >>> build_v4_filter(measures=["M000352"], region_prefixes=["GM"], regions=["NL01"], from_period="2012JJ00")
@@ -351,7 +389,9 @@ def build_v4_filter(*, measures: list[str] = (), dimensions: dict[str, list[str]
         parts.append(_any("Measure", measures))
     for dim, codes in (dimensions or {}).items():
         parts.append(_any(dim, codes))
-    region_terms = [f"startswith(RegioS,{_quote(p)})" for p in region_prefixes] + [f"RegioS eq {_quote(r)}" for r in regions]
+    region_terms = [f"startswith(RegioS,{_quote(p)})" for p in region_prefixes] + [
+        f"RegioS eq {_quote(r)}" for r in regions
+    ]
     if region_terms:
         parts.append(region_terms[0] if len(region_terms) == 1 else "(" + " or ".join(region_terms) + ")")
     if from_period:
@@ -374,7 +414,11 @@ def _get_json(url: str, table: str, *, timeout: float, retries: int):
     try:
         return response, json.loads(response.body)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        kind = "an HTML page" if "html" in response.content_type.lower() or response.body.lstrip()[:1] == b"<" else "invalid JSON"
+        kind = (
+            "an HTML page"
+            if "html" in response.content_type.lower() or response.body.lstrip()[:1] == b"<"
+            else "invalid JSON"
+        )
         raise FetchError(
             f"CBS table {table}: {url} returned {kind} where JSON was expected "
             f"(content type {response.content_type!r}, {len(response.body)} bytes); nothing was saved"
@@ -425,16 +469,24 @@ class _SnapshotWriter:
         (see implausible): then ImplausibleSnapshotError, and the snapshot in use stays the newest. With
         accept_smaller the new snapshot is taken anyway, and its manifest says what was accepted."""
         import os
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        now = datetime.now(timezone.utc)
-        manifest = {"table": self.table, "api": self.api, "retrieved_at": now.isoformat(timespec="seconds"),
-                    "demo": False, **manifest, "files": self.files}
+        now = datetime.now(UTC)
+        manifest = {
+            "table": self.table,
+            "api": self.api,
+            "retrieved_at": now.isoformat(timespec="seconds"),
+            "demo": False,
+            **manifest,
+            "files": self.files,
+        }
         manifest["checked"] = self.check(manifest, accept_smaller)
         from trendbreuk import io
 
         with io.writing_in(self.table_dir):
-            (self.tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+            (self.tmp / "manifest.json").write_text(
+                json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8"
+            )
             name, n = now.date().isoformat(), 1
             while (self.table_dir / name).exists():  # never overwrite an earlier snapshot
                 n += 1
@@ -458,13 +510,18 @@ class _SnapshotWriter:
         in_use = f"the snapshot in use ({previous.name})" if previous is not None else "the snapshot in use"
         problems = implausible(new, manifest, before, read_manifest(previous) if before else None, in_use)
         if problems and not accept_smaller:
-            kept = (f"{previous} stays in use" if previous is not None else "nothing was saved")
+            kept = f"{previous} stays in use" if previous is not None else "nothing was saved"
             raise ImplausibleSnapshotError(
                 f"CBS table {self.table}: the answer was refused: {'; '.join(problems)}. {kept}. Check the table on "
                 f"CBS StatLine (a revision, a new code list, maintenance); to take it anyway: trendbreuk fetch cbs "
-                f"{self.table} --accept-smaller")
-        return {"rows": new.rows, "compared_with": previous.name if before else None,
-                "previous_rows": before.rows if before else None, "accepted_despite": problems}
+                f"{self.table} --accept-smaller"
+            )
+        return {
+            "rows": new.rows,
+            "compared_with": previous.name if before else None,
+            "previous_rows": before.rows if before else None,
+            "accepted_despite": problems,
+        }
 
     def discard(self) -> None:
         import shutil
@@ -472,10 +529,21 @@ class _SnapshotWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dimensions: dict | None = None,
-                 region_prefixes: list[str] = ("GM",), regions: list[str] = ("NL01",), from_period: str | None = None,
-                 base: str | None = None, timeout: float = 120.0, retries: int = 3, accept_smaller: bool = False,
-                 folder: str | None = None) -> Path:
+def fetch_cbs_v4(
+    table: str,
+    raw_cbs_dir: Path,
+    *,
+    measures: list[str] = (),
+    dimensions: dict | None = None,
+    region_prefixes: list[str] = ("GM",),
+    regions: list[str] = ("NL01",),
+    from_period: str | None = None,
+    base: str | None = None,
+    timeout: float = 120.0,
+    retries: int = 3,
+    accept_smaller: bool = False,
+    folder: str | None = None,
+) -> Path:
     """Fetch an OData v4 table (datasets.cbs.nl): Properties, Dimensions, MeasureCodes, every {Dimension}Codes
     and the filtered Observations, into a new snapshot folder under raw_cbs_dir/<folder or table>. Returns the
     snapshot folder. An answer that holds much less than the snapshot in use is refused (ImplausibleSnapshotError)
@@ -497,29 +565,57 @@ def fetch_cbs_v4(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         for dim in dimensions_payload:
             if dim.get("ContainsCodes", True):
                 ident = dim["Identifier"]
-                codes[ident] = writer.fetch_pages(f"{root}/{ident}Codes", f"{ident}Codes", timeout=timeout, retries=retries)[0]
-        query = build_v4_filter(measures=list(measures), dimensions=dimensions, region_prefixes=list(region_prefixes),
-                                regions=list(regions), from_period=from_period)
+                codes[ident] = writer.fetch_pages(
+                    f"{root}/{ident}Codes", f"{ident}Codes", timeout=timeout, retries=retries
+                )[0]
+        query = build_v4_filter(
+            measures=list(measures),
+            dimensions=dimensions,
+            region_prefixes=list(region_prefixes),
+            regions=list(regions),
+            from_period=from_period,
+        )
         from urllib.parse import quote
 
         url = f"{root}/Observations" + (f"?$filter={quote(query, safe=chr(39) + '(),')}" if query else "")
         pages = writer.fetch_pages(url, "Observations", timeout=timeout, retries=retries)
         rows = sum(f["rows"] for f in writer.files if f["file"] in pages)
-        return writer.publish({
-            "source": root, "filter": query, "measures": list(measures), "table_title": properties.get("Title"),
-            "table_modified": properties.get("Modified"), "row_count": rows, "observations": pages,
-            "properties": "Properties.json", "measure_codes": "MeasureCodes.json", "codes": codes,
-            "geo_dimension": "RegioS" if "RegioS" in codes else None, "licence": "CC BY 4.0, bron: CBS",
-        }, accept_smaller)
+        return writer.publish(
+            {
+                "source": root,
+                "filter": query,
+                "measures": list(measures),
+                "table_title": properties.get("Title"),
+                "table_modified": properties.get("Modified"),
+                "row_count": rows,
+                "observations": pages,
+                "properties": "Properties.json",
+                "measure_codes": "MeasureCodes.json",
+                "codes": codes,
+                "geo_dimension": "RegioS" if "RegioS" in codes else None,
+                "licence": "CC BY 4.0, bron: CBS",
+            },
+            accept_smaller,
+        )
     except BaseException:
         writer.discard()
         raise
 
 
-def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dimensions: dict | None = None,
-                 region_prefixes: list[str] = ("GM", "NL"), from_period: str | None = None, base: str | None = None,
-                 catalog: str = CBS_CATALOG, timeout: float = 120.0, retries: int = 3,
-                 accept_smaller: bool = False) -> Path:
+def fetch_cbs_v3(
+    table: str,
+    raw_cbs_dir: Path,
+    *,
+    measures: list[str] = (),
+    dimensions: dict | None = None,
+    region_prefixes: list[str] = ("GM", "NL"),
+    from_period: str | None = None,
+    base: str | None = None,
+    catalog: str = CBS_CATALOG,
+    timeout: float = 120.0,
+    retries: int = 3,
+    accept_smaller: bool = False,
+) -> Path:
     """Fetch an OData v3 table (opendata.cbs.nl, or a third-party catalogue on dataderden.cbs.nl): TableInfos,
     DataProperties, the dimension code lists and the filtered TypedDataSet (measures are columns there), into a new
     snapshot folder. `measures` are catalogue terms (keys or key stems, see resolve_measure), resolved against the
@@ -541,14 +637,17 @@ def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         codes = {d: writer.fetch_pages(f"{root}/{d}?$format=json", d, **get)[0] for d in dims}
         for dim, wanted in (dimensions or {}).items():
             if dim not in codes:
-                raise FetchError(f"CBS table {table} has no dimension '{dim}' (it has {', '.join(dims)}); nothing was saved")
+                raise FetchError(
+                    f"CBS table {table} has no dimension '{dim}' (it has {', '.join(dims)}); nothing was saved"
+                )
             listed = json.loads((writer.tmp / codes[dim]).read_text(encoding="utf-8"))["value"]
             known = {str(c["Key"]).strip(): str(c.get("Title", "")).strip() for c in listed}
             unknown = [c for c in wanted if str(c).strip() not in known]
             if unknown:
                 sample = "; ".join(f"{k} ({t})" for k, t in list(known.items())[:12])
-                raise FetchError(f"CBS table {table}: dimension {dim} has no code(s) {unknown}; it has {sample}. "
-                                 "Nothing was saved")
+                raise FetchError(
+                    f"CBS table {table}: dimension {dim} has no code(s) {unknown}; it has {sample}. Nothing was saved"
+                )
         geo = next((p["Key"] for p in properties if p.get("Type") in ("GeoDimension", "GeoDetail")), None)
         time_dim = next((p["Key"] for p in properties if p.get("Type") == "TimeDimension"), None)
         terms = []
@@ -566,13 +665,26 @@ def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
         url = f"{root}/TypedDataSet?" + "&".join(params)
         pages = writer.fetch_pages(url, "TypedDataSet", **get)
         rows = sum(f["rows"] for f in writer.files if f["file"] in pages)
-        return writer.publish({
-            "source": root, "catalog": catalog, "filter": " and ".join(terms), "measures": keys, "measures_absent": absent,
-            "table_title": info[0].get("Title") if info else None, "table_period": info[0].get("Period") if info else None,
-            "table_modified": info[0].get("Modified") if info else None, "row_count": rows, "typed_data_set": pages,
-            "table_infos": "TableInfos.json", "data_properties": "DataProperties.json", "codes": codes,
-            "geo_dimension": geo, "licence": "CC BY 4.0, bron: CBS" + ("" if catalog.upper() == CBS_CATALOG else f" / {catalog}"),
-        }, accept_smaller)
+        return writer.publish(
+            {
+                "source": root,
+                "catalog": catalog,
+                "filter": " and ".join(terms),
+                "measures": keys,
+                "measures_absent": absent,
+                "table_title": info[0].get("Title") if info else None,
+                "table_period": info[0].get("Period") if info else None,
+                "table_modified": info[0].get("Modified") if info else None,
+                "row_count": rows,
+                "typed_data_set": pages,
+                "table_infos": "TableInfos.json",
+                "data_properties": "DataProperties.json",
+                "codes": codes,
+                "geo_dimension": geo,
+                "licence": "CC BY 4.0, bron: CBS" + ("" if catalog.upper() == CBS_CATALOG else f" / {catalog}"),
+            },
+            accept_smaller,
+        )
     except BaseException:
         writer.discard()
         raise
@@ -583,8 +695,13 @@ def fetch_cbs_v3(table: str, raw_cbs_dir: Path, *, measures: list[str] = (), dim
 V3_DIMENSION_TYPES = ("Dimension", "GeoDimension", "GeoDetail", "TimeDimension")
 
 
-def tidy_v3(typed: pd.DataFrame, data_properties: list[dict], dimensions: dict[str, pd.DataFrame],
-            table: str, measures: list[str] | None = None) -> pd.DataFrame:
+def tidy_v3(
+    typed: pd.DataFrame,
+    data_properties: list[dict],
+    dimensions: dict[str, pd.DataFrame],
+    table: str,
+    measures: list[str] | None = None,
+) -> pd.DataFrame:
     """Tidy long rows from a v3 TypedDataSet (one column per measure) and its DataProperties.
 
     Region codes are trimmed ('GM0935    ' -> 'GM0935'); '.' and empty cells become missing values with the
@@ -651,6 +768,9 @@ def read_cbs_v3_csv(folder: Path, measures: list[str] | None = None) -> pd.DataF
     except FileNotFoundError as err:
         raise SnapshotError(f"{folder}: not a CBS v3 CSV download ({err.filename} missing)") from err
     typed = typed.replace("", None)
-    dims = {p["Key"]: pd.read_csv(folder / f"{p['Key']}.csv", dtype=str, keep_default_na=False)
-            for p in properties if p.get("Type") in V3_DIMENSION_TYPES and (folder / f"{p['Key']}.csv").is_file()}
+    dims = {
+        p["Key"]: pd.read_csv(folder / f"{p['Key']}.csv", dtype=str, keep_default_na=False)
+        for p in properties
+        if p.get("Type") in V3_DIMENSION_TYPES and (folder / f"{p['Key']}.csv").is_file()
+    }
     return tidy_v3(typed, properties, dims, folder.name.split("-")[0], measures)

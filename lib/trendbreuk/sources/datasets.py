@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from trendbreuk import io, paths
 from trendbreuk.sources.exports import ExportLayout
 
@@ -32,14 +31,16 @@ class CbsTable:
     title: str = ""
     measures: tuple[str, ...] = ()
     dimensions: dict | None = None
-    region_prefixes: tuple[str, ...] = ("GM",)  # areas by code prefix: GM gemeenten, NL Nederland (v3), WK wijken, BU buurten
+    region_prefixes: tuple[str, ...] = (
+        "GM",
+    )  # areas by code prefix: GM gemeenten, NL Nederland (v3), WK wijken, BU buurten
     regions: tuple[str, ...] = ("NL01",)
     from_period: str | None = None
-    catalog: str = "CBS"          # v3: CBS (opendata.cbs.nl) or a third-party catalogue such as RIVM (dataderden)
-    year: int | None = None       # the year a table of a yearly series stands for (it has no period dimension)
-    series: str = ""              # the series it belongs to
-    indeling: int | None = None   # the gemeente indeling of all its figures, when the table says so (e.g. 2022)
-    folder: str = ""              # the folder of its snapshots in cbs_dir, when not its id (another slice of a table)
+    catalog: str = "CBS"  # v3: CBS (opendata.cbs.nl) or a third-party catalogue such as RIVM (dataderden)
+    year: int | None = None  # the year a table of a yearly series stands for (it has no period dimension)
+    series: str = ""  # the series it belongs to
+    indeling: int | None = None  # the gemeente indeling of all its figures, when the table says so (e.g. 2022)
+    folder: str = ""  # the folder of its snapshots in cbs_dir, when not its id (another slice of a table)
 
     @property
     def directory(self) -> str:
@@ -95,8 +96,10 @@ class SourcesConfig:
         for table in [*self.cbs_tables.values(), *(t for s in self.cbs_series.values() for t in s.tables)]:
             if table.id.lower() == table_id.lower():
                 return table
-        raise DatasetConfigError(f"CBS table '{table_id}' is not in config/sources.yaml (cbs.tables or cbs.series); "
-                                 f"configured: {', '.join(self.cbs_tables) or 'none'}")
+        raise DatasetConfigError(
+            f"CBS table '{table_id}' is not in config/sources.yaml (cbs.tables or cbs.series); "
+            f"configured: {', '.join(self.cbs_tables) or 'none'}"
+        )
 
     def base_url(self, table: CbsTable) -> str | None:
         """The configured base URL for a table's API and catalogue (environment variables still take precedence)."""
@@ -116,13 +119,24 @@ def _cbs_table(spec: dict, path: Path) -> CbsTable:
     if api not in ("v4", "v3"):
         raise DatasetConfigError(f"{path}: CBS table {spec.get('id')}: api must be v4 or v3, not '{api}'")
     return CbsTable(
-        id=str(spec["id"]), api=api, title=str(spec.get("title", "")), measures=tuple(spec.get("measures") or ()),
+        id=str(spec["id"]),
+        api=api,
+        title=str(spec.get("title", "")),
+        measures=tuple(spec.get("measures") or ()),
         dimensions=spec.get("dimensions"),
-        region_prefixes=tuple(spec["region_prefixes"] if spec.get("region_prefixes") is not None
-                              else (("GM",) if api == "v4" else ("GM", "NL"))),
-        regions=tuple(spec.get("regions") or ("NL01",)), from_period=spec.get("from_period"),
-        catalog=str(spec.get("catalog", "CBS")), year=spec.get("year"), series=str(spec.get("series", "")),
-        indeling=int(spec["indeling"]) if spec.get("indeling") else None, folder=str(spec.get("folder", "")))
+        region_prefixes=tuple(
+            spec["region_prefixes"]
+            if spec.get("region_prefixes") is not None
+            else (("GM",) if api == "v4" else ("GM", "NL"))
+        ),
+        regions=tuple(spec.get("regions") or ("NL01",)),
+        from_period=spec.get("from_period"),
+        catalog=str(spec.get("catalog", "CBS")),
+        year=spec.get("year"),
+        series=str(spec.get("series", "")),
+        indeling=int(spec["indeling"]) if spec.get("indeling") else None,
+        folder=str(spec.get("folder", "")),
+    )
 
 
 def _standard_population(spec: dict | None, path: Path) -> StandardPopulation | None:
@@ -132,10 +146,20 @@ def _standard_population(spec: dict | None, path: Path) -> StandardPopulation | 
     if absent:
         raise DatasetConfigError(f"{path}: cbs.standard_population lacks {absent}")
     year, region = int(spec["year"]), str(spec["region"])
-    table = _cbs_table({"id": spec["table"], "api": spec.get("api", "v4"), "folder": spec["folder"],
-                        "title": spec.get("title", ""), "measures": [spec["measure"]],
-                        "dimensions": spec.get("dimensions"), "region_prefixes": [], "regions": [region],
-                        "from_period": f"{year}JJ00"}, path)
+    table = _cbs_table(
+        {
+            "id": spec["table"],
+            "api": spec.get("api", "v4"),
+            "folder": spec["folder"],
+            "title": spec.get("title", ""),
+            "measures": [spec["measure"]],
+            "dimensions": spec.get("dimensions"),
+            "region_prefixes": [],
+            "regions": [region],
+            "from_period": f"{year}JJ00",
+        },
+        path,
+    )
     if table.api != "v4":
         raise DatasetConfigError(f"{path}: cbs.standard_population is read from an OData v4 table (03759ned)")
     return StandardPopulation(table, year, region, str(spec["measure"]), str(spec.get("age_dimension", "Leeftijd")))
@@ -171,8 +195,18 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
     for name, spec in (cbs.get("series") or {}).items():
         members = []
         for year, table_id in sorted((spec.get("tables") or {}).items()):
-            members.append(_cbs_table({**spec, "id": table_id, "year": int(year), "series": name,
-                                       "title": f"{spec.get('title', name)} {year}"}, path))
+            members.append(
+                _cbs_table(
+                    {
+                        **spec,
+                        "id": table_id,
+                        "year": int(year),
+                        "series": name,
+                        "title": f"{spec.get('title', name)} {year}",
+                    },
+                    path,
+                )
+            )
         if not members:
             raise DatasetConfigError(f"{path}: CBS series '{name}' lists no tables")
         series[name] = CbsSeries(name=name, title=str(spec.get("title", name)), tables=tuple(members))
@@ -182,18 +216,34 @@ def load_sources(path: Path | None = None, root: Path | None = None) -> SourcesC
     age_groups = cbs.get("age_groups")
     if age_groups is not None:
         groups = age_groups.get("groups") or {}
-        if age_groups.get("series") not in series or not groups or not all(
-                isinstance(a, (list, tuple)) and len(a) == 2 for a in groups.values()):
-            raise DatasetConfigError(f"{path}: cbs.age_groups needs a configured series and its age groups with the "
-                                     f"ages each counts, e.g. {{k_65JaarOfOuder: [65, null]}}; not {age_groups}")
-        age_groups = AgeGroups(str(age_groups["series"]), {str(k): (int(a[0]), None if a[1] is None else int(a[1]))
-                                                           for k, a in groups.items()})
-    config = SourcesConfig(datasets=datasets, default_dataset=str(raw.get("default_dataset", "demo")), layouts=layouts,
-                           cbs_tables=tables, cbs_series=series, births=births,
-                           standard_population=_standard_population(cbs.get("standard_population"), path),
-                           age_groups=age_groups,
-                           cbs_base_urls={"v4": cbs.get("v4_base_url"), "v3": cbs.get("v3_base_url"),
-                                          "derden": cbs.get("derden_base_url")})
+        if (
+            age_groups.get("series") not in series
+            or not groups
+            or not all(isinstance(a, (list, tuple)) and len(a) == 2 for a in groups.values())
+        ):
+            raise DatasetConfigError(
+                f"{path}: cbs.age_groups needs a configured series and its age groups with the "
+                f"ages each counts, e.g. {{k_65JaarOfOuder: [65, null]}}; not {age_groups}"
+            )
+        age_groups = AgeGroups(
+            str(age_groups["series"]),
+            {str(k): (int(a[0]), None if a[1] is None else int(a[1])) for k, a in groups.items()},
+        )
+    config = SourcesConfig(
+        datasets=datasets,
+        default_dataset=str(raw.get("default_dataset", "demo")),
+        layouts=layouts,
+        cbs_tables=tables,
+        cbs_series=series,
+        births=births,
+        standard_population=_standard_population(cbs.get("standard_population"), path),
+        age_groups=age_groups,
+        cbs_base_urls={
+            "v4": cbs.get("v4_base_url"),
+            "v3": cbs.get("v3_base_url"),
+            "derden": cbs.get("derden_base_url"),
+        },
+    )
     config.dataset()  # the default must exist
     for dataset in datasets.values():
         unknown = sorted(set(dataset.exports) - set(layouts))

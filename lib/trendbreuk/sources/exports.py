@@ -42,11 +42,28 @@ from trendbreuk.sources.periods import PeriodError, parse_period
 from trendbreuk.sources.problems import Problem, listing
 
 TIDY_COLUMNS = [
-    "source", "indicator", "area_code", "period", "year_start", "year_end",
-    "numerator", "denominator", "value", "lower_ci", "upper_ci", "respondents", "missing_reason",
+    "source",
+    "indicator",
+    "area_code",
+    "period",
+    "year_start",
+    "year_end",
+    "numerator",
+    "denominator",
+    "value",
+    "lower_ci",
+    "upper_ci",
+    "respondents",
+    "missing_reason",
 ]
-NUMBER_ROLES = {"numerator": "numerator", "denominator": "denominator", "value": "value", "lower": "lower_ci",
-                "upper": "upper_ci", "respondents": "respondents"}
+NUMBER_ROLES = {
+    "numerator": "numerator",
+    "denominator": "denominator",
+    "value": "value",
+    "lower": "lower_ci",
+    "upper": "upper_ci",
+    "respondents": "respondents",
+}
 MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|Ã[\u00a0-\u00bf]|â€|ï»¿|Â[\u00a0-\u00bf]")
 TOTAL_NAMES = ("totaal", "total", "alle gemeenten")
 FIRST_YEAR = 1990
@@ -75,11 +92,11 @@ class ExportLayout:
     national_names: tuple[str, ...] = ("Nederland",)
     sheet: str | None = None
     indicator_names: dict[str, str] = field(default_factory=dict)
-    ignore_indicators: tuple[str, ...] = ()   # indicator names in the export that are knowingly not used
-    value_scale: float = 100.0                # value = value_scale x numerator / denominator (a percentage)
+    ignore_indicators: tuple[str, ...] = ()  # indicator names in the export that are knowingly not used
+    value_scale: float = 100.0  # value = value_scale x numerator / denominator (a percentage)
 
     @classmethod
-    def from_config(cls, source: str, spec: dict) -> "ExportLayout":
+    def from_config(cls, source: str, spec: dict) -> ExportLayout:
         return cls(
             source=source,
             columns=dict(spec["columns"]),
@@ -109,6 +126,7 @@ class ExportCheck:
 
 # Reading the file ------------------------------------------------------------------------------------------------
 
+
 def _config_hint(layout: ExportLayout, key: str, value: str) -> str:
     return f"zet `{key}: {value}` bij layouts.{layout.source} in config/sources.yaml"
 
@@ -119,25 +137,50 @@ def _decode(path: Path, layout: ExportLayout) -> tuple[str | None, list[Problem]
     if not raw.strip():
         return None, [Problem(name, None, None, None, "het bestand is leeg; download de export opnieuw")]
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:400]:
-        return None, [Problem(name, None, None, None,
-                              "het bestand is in UTF-16 opgeslagen (of is geen tekstbestand); sla de export op als CSV "
-                              f"in {layout.encoding}, of {_config_hint(layout, 'encoding', 'utf-16')}")]
+        return None, [
+            Problem(
+                name,
+                None,
+                None,
+                None,
+                "het bestand is in UTF-16 opgeslagen (of is geen tekstbestand); sla de export op als CSV "
+                f"in {layout.encoding}, of {_config_hint(layout, 'encoding', 'utf-16')}",
+            )
+        ]
     try:
         text = raw.decode(layout.encoding)
     except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
+        line = raw[: err.start].count(b"\n") + 1
         other = next((e for e in ("utf-8-sig", "cp1252") if e != layout.encoding and _decodes(raw, e)), None)
         fix = f"; het lijkt {other} te zijn: {_config_hint(layout, 'encoding', other)}" if other else ""
-        return None, [Problem(name, line, None, raw[max(0, err.start - 12):err.end + 12].decode("latin-1"),
-                              f"niet te lezen als {layout.encoding} (byte {raw[err.start]:#x}){fix}")]
+        return None, [
+            Problem(
+                name,
+                line,
+                None,
+                raw[max(0, err.start - 12) : err.end + 12].decode("latin-1"),
+                f"niet te lezen als {layout.encoding} (byte {raw[err.start]:#x}){fix}",
+            )
+        ]
     text = text.removeprefix("\ufeff")
     garbled = MOJIBAKE.search(text)
-    if garbled and layout.encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig") and _decodes(raw, "utf-8-sig"):
-        line = text[:garbled.start()].count("\n") + 1
-        word = re.search(r"\S*" + re.escape(garbled.group()) + r"\S*", text[garbled.start() - 20:garbled.end() + 20])
-        return None, [Problem(name, line, None, word.group() if word else garbled.group(),
-                              f"het bestand is in UTF-8 opgeslagen, niet in {layout.encoding} (tekens als 'Ã©' zijn "
-                              f"verminkte letters met accent): {_config_hint(layout, 'encoding', 'utf-8-sig')}")]
+    if (
+        garbled
+        and layout.encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig")
+        and _decodes(raw, "utf-8-sig")
+    ):
+        line = text[: garbled.start()].count("\n") + 1
+        word = re.search(r"\S*" + re.escape(garbled.group()) + r"\S*", text[garbled.start() - 20 : garbled.end() + 20])
+        return None, [
+            Problem(
+                name,
+                line,
+                None,
+                word.group() if word else garbled.group(),
+                f"het bestand is in UTF-8 opgeslagen, niet in {layout.encoding} (tekens als 'Ã©' zijn "
+                f"verminkte letters met accent): {_config_hint(layout, 'encoding', 'utf-8-sig')}",
+            )
+        ]
     return text, []
 
 
@@ -165,8 +208,15 @@ def _read_rows(path: Path, layout: ExportLayout) -> tuple[list[str], list[list[o
         try:
             sheet = pd.read_excel(path, sheet_name=layout.sheet or 0, dtype=object, header=None)
         except (ValueError, OSError, KeyError, zipfile.BadZipFile) as err:
-            return [], [], [Problem(name, None, None, None, f"geen leesbaar Excel-bestand ({type(err).__name__}: {err})")]
-        table = [[None if (isinstance(v, float) and math.isnan(v)) else v for v in row] for row in sheet.itertuples(index=False)]
+            return (
+                [],
+                [],
+                [Problem(name, None, None, None, f"geen leesbaar Excel-bestand ({type(err).__name__}: {err})")],
+            )
+        table = [
+            [None if (isinstance(v, float) and math.isnan(v)) else v for v in row]
+            for row in sheet.itertuples(index=False)
+        ]
         if not table:
             return [], [], [Problem(name, None, None, None, "het werkblad is leeg; download de export opnieuw")]
     else:
@@ -177,28 +227,63 @@ def _read_rows(path: Path, layout: ExportLayout) -> tuple[list[str], list[list[o
         if layout.separator not in first:
             found = next((s for s in (";", ",", "\t", "|") if s != layout.separator and s in first), None)
             if found:
-                return [], [], [Problem(name, 1, None, first[:80],
-                                        f"scheidingsteken {found!r} gevonden, verwacht {layout.separator!r}: "
-                                        f"{_config_hint(layout, 'separator', repr(found))} of sla de export op met "
-                                        f"{layout.separator!r}")]
+                return (
+                    [],
+                    [],
+                    [
+                        Problem(
+                            name,
+                            1,
+                            None,
+                            first[:80],
+                            f"scheidingsteken {found!r} gevonden, verwacht {layout.separator!r}: "
+                            f"{_config_hint(layout, 'separator', repr(found))} of sla de export op met "
+                            f"{layout.separator!r}",
+                        )
+                    ],
+                )
         unclosed = _unclosed_quote(text)
         if unclosed is not None:  # the csv module would read the rest of the file as one field
-            return [], [], [Problem(name, unclosed, None, None, "een aanhalingsteken (\") wordt niet afgesloten, zodat de "
-                                                                "rest van het bestand één veld zou worden; haal het weg of sluit het af")]
+            return (
+                [],
+                [],
+                [
+                    Problem(
+                        name,
+                        unclosed,
+                        None,
+                        None,
+                        'een aanhalingsteken (") wordt niet afgesloten, zodat de '
+                        "rest van het bestand één veld zou worden; haal het weg of sluit het af",
+                    )
+                ],
+            )
         table = [list(r) for r in csv.reader(_io.StringIO(text), delimiter=layout.separator)]
     header = [str(c).strip().removeprefix("\ufeff") if c is not None else "" for c in table[0]]
     rows = [r for r in table[1:] if any(c not in (None, "") and str(c).strip() for c in r)]
     if not rows:
-        return header, [], [Problem(name, None, None, None,
-                                    "het bestand heeft alleen een kopregel en geen gegevens; download de export opnieuw")]
+        return (
+            header,
+            [],
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "het bestand heeft alleen een kopregel en geen gegevens; download de export opnieuw",
+                )
+            ],
+        )
     return header, table[1:], []
 
 
 # Areas ---------------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Area:
-    kind: str          # gemeente | national | outside | aggregate
+    kind: str  # gemeente | national | outside | aggregate
     code: str | None
     loose: bool = False  # matched ignoring case, accents or a qualifier
 
@@ -272,10 +357,14 @@ class _AreaIndex:
             return Area("outside", None)
         found = self.register.by_name(text)
         if len(found) > 1:
-            return (f"dubbelzinnige naam: past bij {', '.join(f'{self.register.names[c]} ({c})' for c in found)}; "
-                    "gebruik de volledige CBS-naam of een export met gemeentecodes")
+            return (
+                f"dubbelzinnige naam: past bij {', '.join(f'{self.register.names[c]} ({c})' for c in found)}; "
+                "gebruik de volledige CBS-naam of een export met gemeentecodes"
+            )
         if not found:
-            options = {name_key(n): n for n in [*(g.name for g in self.members.values()), *self.register.names.values()]}
+            options = {
+                name_key(n): n for n in [*(g.name for g in self.members.values()), *self.register.names.values()]
+            }
             close = difflib.get_close_matches(key, list(options), n=3, cutoff=0.6)
             return f"onbekende gemeente; dichtstbijzijnd: {', '.join(options[c] for c in close) or 'geen'}"
         code = found[0]
@@ -287,6 +376,7 @@ class _AreaIndex:
 
 # Checking ------------------------------------------------------------------------------------------------------
 
+
 def _decimals(raw: object) -> int:
     text = str(raw).strip()
     for separator in (",", "."):
@@ -295,8 +385,14 @@ def _decimals(raw: object) -> int:
     return 0
 
 
-def check_export(path: Path, layout: ExportLayout, regions: RegionsConfig, register: GemeenteRegister | None = None,
-                 *, today: date | None = None) -> ExportCheck:
+def check_export(
+    path: Path,
+    layout: ExportLayout,
+    regions: RegionsConfig,
+    register: GemeenteRegister | None = None,
+    *,
+    today: date | None = None,
+) -> ExportCheck:
     """Read and check one export (see the module docstring)."""
     path = Path(path)
     today = today or date.today()
@@ -311,13 +407,27 @@ def check_export(path: Path, layout: ExportLayout, regions: RegionsConfig, regis
     for role, column in needed.items():
         if column not in header:
             close = difflib.get_close_matches(column, [h for h in header if h], n=1, cutoff=0.5)
-            problems.append(Problem(name, 1, column, None,
-                                    f"kolom '{column}' ontbreekt of is hernoemd (dichtstbijzijnd: "
-                                    f"{close[0] if close else 'geen'}; het bestand heeft {', '.join(h for h in header if h)}); "
-                                    f"pas layouts.{layout.source}.columns in config/sources.yaml aan"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    column,
+                    None,
+                    f"kolom '{column}' ontbreekt of is hernoemd (dichtstbijzijnd: "
+                    f"{close[0] if close else 'geen'}; het bestand heeft {', '.join(h for h in header if h)}); "
+                    f"pas layouts.{layout.source}.columns in config/sources.yaml aan",
+                )
+            )
     if "area_code" not in needed and "area_name" not in needed:
-        problems.append(Problem(name, None, None, None, f"de indeling van {layout.source} noemt geen kolom voor het "
-                                                         "gebied (area_code of area_name)"))
+        problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                None,
+                f"de indeling van {layout.source} noemt geen kolom voor het gebied (area_code of area_name)",
+            )
+        )
     if problems:
         return ExportCheck(path, empty, problems, [])
     index = {role: header.index(col) for role, col in needed.items()}
@@ -343,9 +453,12 @@ def check_export(path: Path, layout: ExportLayout, regions: RegionsConfig, regis
                 notes.add("indicator genegeerd", f"indicator '{raw_indicator}' staat onder ignore_indicators", line)
                 continue
             close = difflib.get_close_matches(raw_indicator, list(layout.indicator_names), n=1, cutoff=0.5)
-            problem("indicator", raw_indicator,
-                    f"onbekende indicator{f'; bedoelt u: {close[0]}' if close else ''}; voeg hem toe aan "
-                    f"layouts.{layout.source}.indicator_names (of, als hij niet gebruikt wordt, aan ignore_indicators)")
+            problem(
+                "indicator",
+                raw_indicator,
+                f"onbekende indicator{f'; bedoelt u: {close[0]}' if close else ''}; voeg hem toe aan "
+                f"layouts.{layout.source}.indicator_names (of, als hij niet gebruikt wordt, aan ignore_indicators)",
+            )
         period = None
         try:
             period = parse_period(cell.get("period"))
@@ -361,8 +474,9 @@ def check_export(path: Path, layout: ExportLayout, regions: RegionsConfig, regis
                 numbers[field_name] = math.nan
                 continue
             try:
-                numbers[field_name] = parse_dutch_number(cell.get(role), decimal=layout.decimal,
-                                                         thousands=layout.thousands, missing=layout.missing)
+                numbers[field_name] = parse_dutch_number(
+                    cell.get(role), decimal=layout.decimal, thousands=layout.thousands, missing=layout.missing
+                )
             except NumberFormatError as err:
                 numbers[field_name] = math.nan
                 problem(role, cell.get(role), f"geen getal in het verwachte formaat ({err})")
@@ -370,25 +484,45 @@ def check_export(path: Path, layout: ExportLayout, regions: RegionsConfig, regis
         if len(problems) > before or not isinstance(area, Area):
             continue
         if area.loose:
-            notes.add("naam ruim gelezen", f"'{_area_text(cell)}' gelezen als {_label(area.code, regions, register)}", line)
+            notes.add(
+                "naam ruim gelezen", f"'{_area_text(cell)}' gelezen als {_label(area.code, regions, register)}", line
+            )
         if area.kind == "outside":
             notes.add("gemeente buiten de regio's", f"{_area_text(cell)} hoort bij geen geconfigureerde regio", line)
             continue
         if area.kind == "aggregate":
-            notes.add("totaal- of regiorij", f"'{_area_text(cell)}' is geen gemeente", line, record={
-                "area": str(area.code), "indicator": indicator, "period": period.label, **numbers})
+            notes.add(
+                "totaal- of regiorij",
+                f"'{_area_text(cell)}' is geen gemeente",
+                line,
+                record={"area": str(area.code), "indicator": indicator, "period": period.label, **numbers},
+            )
             continue
         if indicator is None or period is None:
             continue
         key = (indicator, area.code, period.label)
         if key in seen:
-            problem(None, None, f"dubbele regel: dezelfde indicator, hetzelfde gebied en dezelfde periode als rij {seen[key]}")
+            problem(
+                None,
+                None,
+                f"dubbele regel: dezelfde indicator, hetzelfde gebied en dezelfde periode als rij {seen[key]}",
+            )
             continue
         seen[key] = line
         has_value = any(_known(v) for v in numbers.values())
-        records.append({"source": layout.source, "indicator": indicator, "area_code": area.code, "period": period.label,
-                        "year_start": period.start_year, "year_end": period.end_year, **numbers,
-                        "missing_reason": None if has_value else "ontbreekt of geheim in de bron", "_line": line})
+        records.append(
+            {
+                "source": layout.source,
+                "indicator": indicator,
+                "area_code": area.code,
+                "period": period.label,
+                "year_start": period.start_year,
+                "year_end": period.end_year,
+                **numbers,
+                "missing_reason": None if has_value else "ontbreekt of geheim in de bron",
+                "_line": line,
+            }
+        )
     tidy = pd.DataFrame.from_records(records, columns=[*TIDY_COLUMNS, "_line"])
     if problems:
         return ExportCheck(path, empty, problems, notes.listed())
@@ -410,8 +544,12 @@ def _label(code: str, regions: RegionsConfig, register: GemeenteRegister | None)
 
 def _place(cell: dict, needed: dict, areas: _AreaIndex, problem) -> Area | None:
     """The area of a row, or None after reporting why it cannot be placed."""
-    by_code = areas.by_code(cell["area_code"]) if "area_code" in needed and str(cell.get("area_code") or "").strip() else None
-    by_name = areas.by_name(cell["area_name"]) if "area_name" in needed and str(cell.get("area_name") or "").strip() else None
+    by_code = (
+        areas.by_code(cell["area_code"]) if "area_code" in needed and str(cell.get("area_code") or "").strip() else None
+    )
+    by_name = (
+        areas.by_name(cell["area_name"]) if "area_name" in needed and str(cell.get("area_name") or "").strip() else None
+    )
     if by_code is None and by_name is None:
         problem("area_code" if "area_code" in needed else "area_name", None, "geen gebied ingevuld")
         return None
@@ -421,12 +559,14 @@ def _place(cell: dict, needed: dict, areas: _AreaIndex, problem) -> Area | None:
     if by_code is not None:
         named = isinstance(by_name, Area) and by_name.kind in ("gemeente", "outside", "national") and by_name.code
         if named and by_name.code != by_code.code:
-            problem("area_name", cell.get("area_name"),
-                    f"de naam hoort bij {by_name.code}, maar de code in kolom '{needed['area_code']}' is {by_code.code}")
+            problem(
+                "area_name",
+                cell.get("area_name"),
+                f"de naam hoort bij {by_name.code}, maar de code in kolom '{needed['area_code']}' is {by_code.code}",
+            )
             return None
         if isinstance(by_name, str) and by_name.startswith("onbekende gemeente") and by_code.kind == "gemeente":
-            problem("area_name", cell.get("area_name"),
-                    f"de naam past niet bij code {by_code.code}: {by_name}")
+            problem("area_name", cell.get("area_name"), f"de naam past niet bij code {by_code.code}: {by_name}")
             return None
         return by_code
     if isinstance(by_name, str):
@@ -456,10 +596,15 @@ def _check_values(numbers: dict, cell: dict, layout: ExportLayout, problem) -> N
         implied = layout.value_scale * num / den
         tolerance = 0.5 * 10 ** -_decimals(cell.get("value")) + 1e-9
         if abs(implied - value) > tolerance:
-            problem("value", cell.get("value"), f"het percentage past niet bij teller en noemer: {num:g} / {den:g} = "
-                                                f"{implied:.3f}".replace(".", ","))
+            problem(
+                "value",
+                cell.get("value"),
+                f"het percentage past niet bij teller en noemer: {num:g} / {den:g} = {implied:.3f}".replace(".", ","),
+            )
     if _known(value) and _known(lower) and _known(upper) and not lower <= value <= upper:
-        problem("value", cell.get("value"), f"de marge {lower:g} tot {upper:g} bevat de schatting niet".replace(".", ","))
+        problem(
+            "value", cell.get("value"), f"de marge {lower:g} tot {upper:g} bevat de schatting niet".replace(".", ",")
+        )
     if _known(respondents) and respondents == 0 and _known(value):
         problem("respondents", cell.get("respondents"), "0 respondenten, maar wel een percentage")
     if _known(respondents) and respondents != int(respondents):
@@ -495,38 +640,57 @@ class _Notes:
             if region is None or record["indicator"] is None:
                 continue
             members = {g.code for g in region.gemeenten}
-            parts = tidy[(tidy["indicator"] == record["indicator"]) & (tidy["period"] == record["period"])
-                         & tidy["area_code"].isin(members)]
+            parts = tidy[
+                (tidy["indicator"] == record["indicator"])
+                & (tidy["period"] == record["period"])
+                & tidy["area_code"].isin(members)
+            ]
             if parts["area_code"].nunique() == len(members):
                 self._compare(region.name, record, parts)
         gemeenten = tidy[tidy["area_code"].str.startswith("GM")]
         for (indicator, period), parts in gemeenten.groupby(["indicator", "period"]):
-            national = tidy[(tidy["area_code"] == "NL01") & (tidy["indicator"] == indicator) & (tidy["period"] == period)]
+            national = tidy[
+                (tidy["area_code"] == "NL01") & (tidy["indicator"] == indicator) & (tidy["period"] == period)
+            ]
             if len(national) == 1 and parts["area_code"].nunique() >= 300:
-                self._compare("Nederland", {"indicator": indicator, "period": period, **national.iloc[0].to_dict()}, parts)
+                self._compare(
+                    "Nederland", {"indicator": indicator, "period": period, **national.iloc[0].to_dict()}, parts
+                )
 
     def _compare(self, area: str, record: dict, parts: pd.DataFrame) -> None:
         for column in ("numerator", "denominator"):
             total, summed = record.get(column), parts[column].sum(min_count=len(parts))
             if pd.notna(total) and pd.notna(summed) and total != summed:
                 share = (total - summed) / summed if summed else math.inf
-                self.differences.append({
-                    "file": self.file, "kind": "verschil met de som van de delen", "count": 1,
-                    "examples": [f"{area}, {record['indicator']} {record['period']}: "
-                                 f"{'teller' if column == 'numerator' else 'noemer'} {total:g} in de export, "
-                                 f"som van {len(parts)} gemeenten {summed:g} (verschil {total - summed:+g}, "
-                                 f"{share:+.2%})".replace(".", ",")], "rows": []})
+                self.differences.append(
+                    {
+                        "file": self.file,
+                        "kind": "verschil met de som van de delen",
+                        "count": 1,
+                        "examples": [
+                            f"{area}, {record['indicator']} {record['period']}: "
+                            f"{'teller' if column == 'numerator' else 'noemer'} {total:g} in de export, "
+                            f"som van {len(parts)} gemeenten {summed:g} (verschil {total - summed:+g}, "
+                            f"{share:+.2%})".replace(".", ",")
+                        ],
+                        "rows": [],
+                    }
+                )
 
     def listed(self) -> list[dict]:
         return [*self.groups.values(), *self.differences]
 
 
-def read_export(path: Path, layout: ExportLayout, regions: RegionsConfig,
-                register: GemeenteRegister | None = None) -> pd.DataFrame:
+def read_export(
+    path: Path, layout: ExportLayout, regions: RegionsConfig, register: GemeenteRegister | None = None
+) -> pd.DataFrame:
     """The tidy rows of one export (notes in .attrs['notes']), or ExportFormatError listing every problem."""
     checked = check_export(path, layout, regions, register)
     if checked.problems:
-        raise ExportFormatError(f"{path}: {len(checked.problems)} probleem/problemen; er is niets ingelezen:\n  "
-                                + listing(checked.problems), checked.problems)
+        raise ExportFormatError(
+            f"{path}: {len(checked.problems)} probleem/problemen; er is niets ingelezen:\n  "
+            + listing(checked.problems),
+            checked.problems,
+        )
     checked.rows.attrs["notes"] = checked.notes
     return checked.rows

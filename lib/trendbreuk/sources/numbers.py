@@ -9,7 +9,7 @@ import re
 DEFAULT_MISSING = ("", "-", ".", "x", "X", "..", "NA", "n.v.t.")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _grouped_number(decimal: str, thousands: str) -> re.Pattern:
     """A number with optional thousands separators in groups of three, or none at all."""
     return re.compile(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})*(\{decimal}\d+)?|[-+]?\d+(\{decimal}\d+)?")
@@ -36,7 +36,9 @@ def parse_dutch_number(
     cleaned = raw.replace("\u00a0", "").replace(" ", "")
     if thousands:
         if not _grouped_number(decimal, thousands).fullmatch(cleaned):
-            raise NumberFormatError(f"'{raw}' is not a number in the expected format (decimal '{decimal}', thousands '{thousands}')")
+            raise NumberFormatError(
+                f"'{raw}' is not a number in the expected format (decimal '{decimal}', thousands '{thousands}')"
+            )
         cleaned = cleaned.replace(thousands, "")
     cleaned = cleaned.replace(decimal, ".")
     try:

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    sheet: str            # the file (and sheet) the problem is in
-    row: int | None       # 1 is the header row
+    sheet: str  # the file (and sheet) the problem is in
+    row: int | None  # 1 is the header row
     column: str | None
     value: object
     message: str
 
     def __str__(self) -> str:
-        where = [self.sheet] + ([f"rij {self.row}"] if self.row else []) + ([f"kolom {self.column}"] if self.column else [])
+        where = (
+            [self.sheet] + ([f"rij {self.row}"] if self.row else []) + ([f"kolom {self.column}"] if self.column else [])
+        )
         found = "" if self.value in (None, "") else f" (gevonden: {self.value!r})"
         return f"{', '.join(where)}: {self.message}{found}"
 

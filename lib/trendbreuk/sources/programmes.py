@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from trendbreuk import io, paths
 from trendbreuk.geography.areas import name_key
 
@@ -71,11 +70,25 @@ def load_programmes(path: Path | None = None) -> ProgrammeCatalogue:
                 raise ProgrammeConfigError(f"{where}: level '{m.get('level')}' must be one of {LEVELS}")
             if m["unit"] == "status" and not m.get("values"):
                 raise ProgrammeConfigError(f"{where}: a status measure needs its list of values")
-            measures.append(Measure(id=str(m["id"]), title=str(m["title"]), unit=m["unit"], level=m["level"],
-                                    disclosure=bool(m.get("disclosure", False)),
-                                    values=tuple(str(v) for v in m.get("values") or ()), reach=m.get("reach")))
-        programmes.append(Programme(id=str(p["id"]), title=str(p["title"]), life_phase=str(p.get("life_phase", "")),
-                                    measures=tuple(measures)))
+            measures.append(
+                Measure(
+                    id=str(m["id"]),
+                    title=str(m["title"]),
+                    unit=m["unit"],
+                    level=m["level"],
+                    disclosure=bool(m.get("disclosure", False)),
+                    values=tuple(str(v) for v in m.get("values") or ()),
+                    reach=m.get("reach"),
+                )
+            )
+        programmes.append(
+            Programme(
+                id=str(p["id"]),
+                title=str(p["title"]),
+                life_phase=str(p.get("life_phase", "")),
+                measures=tuple(measures),
+            )
+        )
     ids = [p.id for p in programmes]
     if len(ids) != len(set(ids)):
         raise ProgrammeConfigError(f"{path}: a programme id appears twice")

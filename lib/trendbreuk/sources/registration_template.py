@@ -38,14 +38,22 @@ def build_template(regions: RegionsConfig, programmes: ProgrammeCatalogue, regio
     lists = workbook.create_sheet("Keuzelijsten")
     areas = [g.name for g in region.gemeenten] + [s.name for s in region.subregios] + [region.name]
     measures = sorted({m.title for p in programmes.programmes for m in p.measures})
-    columns = {"A": ("Gebied", areas), "B": ("Programma", [p.title for p in programmes.programmes]),
-               "C": ("Maatregel", measures)}
+    columns = {
+        "A": ("Gebied", areas),
+        "B": ("Programma", [p.title for p in programmes.programmes]),
+        "C": ("Maatregel", measures),
+    }
     for letter, (title, values) in columns.items():
         lists[f"{letter}1"] = title
         for i, value in enumerate(values, start=2):
             set_text(lists[f"{letter}{i}"], value)  # a name is text, never a formula
-    lists["E1"], lists["F1"], lists["G1"], lists["H1"], lists["I1"] = ("Programma", "Maatregel", "Eenheid", "Niveau",
-                                                                       "Toegestane waarden")
+    lists["E1"], lists["F1"], lists["G1"], lists["H1"], lists["I1"] = (
+        "Programma",
+        "Maatregel",
+        "Eenheid",
+        "Niveau",
+        "Toegestane waarden",
+    )
     row = 2
     unit_text = {"count": "aantal", "count_with_denominator": "aantal + noemer", "status": "status"}
     for p in programmes.programmes:
@@ -55,9 +63,14 @@ def build_template(regions: RegionsConfig, programmes: ProgrammeCatalogue, regio
             row += 1
     for letter, (title, values) in columns.items():
         target = {"A": "A", "B": "C", "C": "D"}[letter]
-        validation = DataValidation(type="list", formula1=f"=Keuzelijsten!${letter}$2:${letter}${len(values) + 1}",
-                                    allow_blank=True, showErrorMessage=True, errorTitle="Ongeldige waarde",
-                                    error=f"Kies een {title.lower()} uit de lijst.")
+        validation = DataValidation(
+            type="list",
+            formula1=f"=Keuzelijsten!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Ongeldige waarde",
+            error=f"Kies een {title.lower()} uit de lijst.",
+        )
         validation.add(f"{target}2:{target}{ROWS_WITH_LISTS}")
         sheet.add_data_validation(validation)
 
@@ -92,8 +105,9 @@ def build_template(regions: RegionsConfig, programmes: ProgrammeCatalogue, regio
     return workbook
 
 
-def write_template(path: Path, regions: RegionsConfig, programmes: ProgrammeCatalogue,
-                   region_key: str | None = None) -> Path:
+def write_template(
+    path: Path, regions: RegionsConfig, programmes: ProgrammeCatalogue, region_key: str | None = None
+) -> Path:
     workbook = build_template(regions, programmes, region_key)
     with io.atomic_path(Path(path)) as tmp:
         workbook.save(tmp)

@@ -25,8 +25,21 @@ from trendbreuk.sources.programmes import ProgrammeCatalogue
 SHEET = "Registraties"
 COLUMNS = ["Gebied", "Periode", "Programma", "Maatregel", "Waarde", "Noemer", "Opmerking"]
 REQUIRED = ["Gebied", "Periode", "Programma", "Maatregel", "Waarde"]
-TIDY = ["area_level", "area_code", "area_name", "period", "year", "programme", "measure", "unit", "value", "status",
-        "denominator", "remark", "row"]
+TIDY = [
+    "area_level",
+    "area_code",
+    "area_name",
+    "period",
+    "year",
+    "programme",
+    "measure",
+    "unit",
+    "value",
+    "status",
+    "denominator",
+    "remark",
+    "row",
+]
 
 
 class RegistrationsError(ValueError):
@@ -34,8 +47,10 @@ class RegistrationsError(ValueError):
 
     def __init__(self, path: Path, problems: list[Problem]):
         self.problems = problems
-        super().__init__(f"{path}: {len(problems)} probleem/problemen gevonden; er is niets ingelezen:\n  "
-                         + "\n  ".join(str(p) for p in problems))
+        super().__init__(
+            f"{path}: {len(problems)} probleem/problemen gevonden; er is niets ingelezen:\n  "
+            + "\n  ".join(str(p) for p in problems)
+        )
 
 
 def _read_cells(path: Path) -> tuple[str, list[str], list[list[object]], list[Problem]]:
@@ -50,12 +65,36 @@ def _read_cells(path: Path) -> tuple[str, list[str], list[list[object]], list[Pr
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as err:
-            return name, [], [], [Problem(name, None, None, None,
-                                          f"geen leesbaar Excel-werkboek ({type(err).__name__}); gebruik het sjabloon")]
+            return (
+                name,
+                [],
+                [],
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        f"geen leesbaar Excel-werkboek ({type(err).__name__}); gebruik het sjabloon",
+                    )
+                ],
+            )
         if SHEET not in workbook.sheetnames:
-            return f"{name}", [], [], [Problem(name, None, None, ", ".join(workbook.sheetnames),
-                                               f"blad '{SHEET}' ontbreekt; dit is niet het registratiesjabloon "
-                                               "(maak het met: trendbreuk template registrations)")]
+            return (
+                f"{name}",
+                [],
+                [],
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        ", ".join(workbook.sheetnames),
+                        f"blad '{SHEET}' ontbreekt; dit is niet het registratiesjabloon "
+                        "(maak het met: trendbreuk template registrations)",
+                    )
+                ],
+            )
         rows = [list(r) for r in workbook[SHEET].iter_rows(values_only=True)]
         where = f"{name}, blad {SHEET}"
     elif suffix == ".csv":
@@ -63,21 +102,51 @@ def _read_cells(path: Path) -> tuple[str, list[str], list[list[object]], list[Pr
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return name, [], [], [Problem(name, None, None, None,
-                                          "het bestand is niet in UTF-8 opgeslagen; kies in Excel 'CSV UTF-8 "
-                                          "(door lijstscheidingsteken gescheiden)'")]
+            return (
+                name,
+                [],
+                [],
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        "het bestand is niet in UTF-8 opgeslagen; kies in Excel 'CSV UTF-8 "
+                        "(door lijstscheidingsteken gescheiden)'",
+                    )
+                ],
+            )
         if not text.strip():
             return name, [], [], [Problem(name, None, None, None, "het bestand is leeg")]
         first = text.splitlines()[0]
         if ";" not in first:
             found = next((s for s in (",", "\t", "|") if s in first), None)
-            return name, [], [], [Problem(name, 1, None, first[:80],
-                                          f"scheidingsteken {found!r} gevonden; verwacht ';'" if found else
-                                          "geen ';' in de kopregel; dit lijkt geen registratiebestand")]
+            return (
+                name,
+                [],
+                [],
+                [
+                    Problem(
+                        name,
+                        1,
+                        None,
+                        first[:80],
+                        f"scheidingsteken {found!r} gevonden; verwacht ';'"
+                        if found
+                        else "geen ';' in de kopregel; dit lijkt geen registratiebestand",
+                    )
+                ],
+            )
         rows = [list(r) for r in csv.reader(_io.StringIO(text), delimiter=";")]
         where = name
     else:
-        return name, [], [], [Problem(name, None, None, suffix, "alleen .xlsx of .csv (puntkomma-gescheiden) wordt gelezen")]
+        return (
+            name,
+            [],
+            [],
+            [Problem(name, None, None, suffix, "alleen .xlsx of .csv (puntkomma-gescheiden) wordt gelezen")],
+        )
     if not rows:
         return where, [], [], [Problem(where, None, None, None, "het bestand is leeg")]
     header = [str(c).strip() if c is not None else "" for c in rows[0]]
@@ -118,8 +187,13 @@ def _resolve_area(text: str, region: Region, regions: RegionsConfig) -> tuple[st
     return "gemeente", g.code, g.name
 
 
-def check_registrations(path: Path, regions: RegionsConfig, programmes: ProgrammeCatalogue,
-                        region_key: str | None = None, today: date | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def check_registrations(
+    path: Path,
+    regions: RegionsConfig,
+    programmes: ProgrammeCatalogue,
+    region_key: str | None = None,
+    today: date | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and check a registrations file. Returns the tidy rows that passed and every problem found."""
     path = Path(path)
     today = today or date.today()
@@ -129,13 +203,28 @@ def check_registrations(path: Path, regions: RegionsConfig, programmes: Programm
         return pd.DataFrame(columns=TIDY), problems
     present = [c for c in COLUMNS if c in header]
     if len(set(REQUIRED) & set(header)) < 3:  # one or two shared names ('Periode') do not make a template
-        return pd.DataFrame(columns=TIDY), [Problem(where, 1, None, ", ".join(h for h in header if h)[:120],
-                                                    f"de kolommen {', '.join(REQUIRED)} ontbreken grotendeels: dit is niet "
-                                                    "het registratiesjabloon (maak het met: trendbreuk template registrations)")]
+        return pd.DataFrame(columns=TIDY), [
+            Problem(
+                where,
+                1,
+                None,
+                ", ".join(h for h in header if h)[:120],
+                f"de kolommen {', '.join(REQUIRED)} ontbreken grotendeels: dit is niet "
+                "het registratiesjabloon (maak het met: trendbreuk template registrations)",
+            )
+        ]
     for column in REQUIRED:
         if column not in header:
-            problems.append(Problem(where, 1, column, None, f"kolom '{column}' ontbreekt of is hernoemd; dichtstbijzijnd "
-                                                            f"in het bestand: {_closest(column, [h for h in header if h])}"))
+            problems.append(
+                Problem(
+                    where,
+                    1,
+                    column,
+                    None,
+                    f"kolom '{column}' ontbreekt of is hernoemd; dichtstbijzijnd "
+                    f"in het bestand: {_closest(column, [h for h in header if h])}",
+                )
+            )
     if problems:
         return pd.DataFrame(columns=TIDY), problems
     index = {c: header.index(c) for c in present}
@@ -160,23 +249,41 @@ def check_registrations(path: Path, regions: RegionsConfig, programmes: Programm
         programme = programmes.programme(str(cell["Programma"]))
         measure = programme.measure(str(cell["Maatregel"])) if programme else None
         if programme is None:
-            problem("Programma", cell["Programma"], f"onbekend programma; bedoelt u: {_closest(str(cell['Programma']), all_titles)}")
+            problem(
+                "Programma",
+                cell["Programma"],
+                f"onbekend programma; bedoelt u: {_closest(str(cell['Programma']), all_titles)}",
+            )
         elif measure is None:
-            problem("Maatregel", cell["Maatregel"], f"onbekende maatregel voor {programme.title}; kies uit: "
-                                                    f"{', '.join(m.title for m in programme.measures)}")
+            problem(
+                "Maatregel",
+                cell["Maatregel"],
+                f"onbekende maatregel voor {programme.title}; kies uit: "
+                f"{', '.join(m.title for m in programme.measures)}",
+            )
         try:
             level, code, area_name = _resolve_area(str(cell["Gebied"]), region, regions)
         except AreaLookupError:
             matches = [a for a in area_options if name_key(a).startswith(name_key(str(cell["Gebied"])))]
             if len(matches) > 1:
-                problem("Gebied", cell["Gebied"], f"dubbelzinnig gebied: past bij {', '.join(matches)}; schrijf de naam voluit")
+                problem(
+                    "Gebied",
+                    cell["Gebied"],
+                    f"dubbelzinnig gebied: past bij {', '.join(matches)}; schrijf de naam voluit",
+                )
             else:
-                problem("Gebied", cell["Gebied"], f"onbekend gebied in {region.name}; dichtstbijzijnd: "
-                                                  f"{_closest(str(cell['Gebied']), area_options)}")
+                problem(
+                    "Gebied",
+                    cell["Gebied"],
+                    f"onbekend gebied in {region.name}; dichtstbijzijnd: {_closest(str(cell['Gebied']), area_options)}",
+                )
             level = code = area_name = None
         if measure is not None and level is not None and level != measure.level:
-            problem("Gebied", cell["Gebied"], f"{measure.title} ({programme.title}) wordt per {measure.level} "
-                                              f"geregistreerd, niet per {level}")
+            problem(
+                "Gebied",
+                cell["Gebied"],
+                f"{measure.title} ({programme.title}) wordt per {measure.level} geregistreerd, niet per {level}",
+            )
         try:
             period = parse_period(cell["Periode"])
             if period.frequency not in ("jaar", "kwartaal"):
@@ -203,33 +310,60 @@ def check_registrations(path: Path, regions: RegionsConfig, programmes: Programm
                     problem("Waarde", cell["Waarde"], "een aantal moet een geheel getal zijn")
             if measure.unit == "count_with_denominator":
                 if _is_empty(cell.get("Noemer")):
-                    problem("Noemer", None, f"vul bij {measure.title} ook de noemer in (bijvoorbeeld het aantal scholen)")
+                    problem(
+                        "Noemer", None, f"vul bij {measure.title} ook de noemer in (bijvoorbeeld het aantal scholen)"
+                    )
                 else:
                     denominator = _as_number(cell["Noemer"])
                     if denominator is None or denominator < 0 or denominator != int(denominator):
                         problem("Noemer", cell["Noemer"], "de noemer moet een geheel getal van 0 of meer zijn")
                     elif value is not None and value >= 0 and denominator < value:
-                        problem("Noemer", cell["Noemer"], f"de noemer ({int(denominator)}) is kleiner dan de waarde ({int(value)})")
+                        problem(
+                            "Noemer",
+                            cell["Noemer"],
+                            f"de noemer ({int(denominator)}) is kleiner dan de waarde ({int(value)})",
+                        )
             elif not _is_empty(cell.get("Noemer")):
                 problem("Noemer", cell["Noemer"], f"{measure.title} heeft geen noemer; laat dit veld leeg")
         if programme is not None and measure is not None and code is not None and period is not None:
             key = (code, period.code, programme.id, measure.id)
             if key in seen:
-                problem(None, None, f"dubbele registratie: dezelfde gebied, periode, programma en maatregel als rij {seen[key]}")
+                problem(
+                    None,
+                    None,
+                    f"dubbele registratie: dezelfde gebied, periode, programma en maatregel als rij {seen[key]}",
+                )
             else:
                 seen[key] = row_number
         if len(problems) > before:
             continue
-        records.append({"area_level": level, "area_code": code, "area_name": area_name, "period": period.code,
-                        "year": period.start_year, "programme": programme.id, "measure": measure.id, "unit": measure.unit,
-                        "value": value, "status": status, "denominator": denominator,
-                        "remark": "" if _is_empty(cell.get("Opmerking")) else str(cell.get("Opmerking")).strip(),
-                        "row": row_number})
+        records.append(
+            {
+                "area_level": level,
+                "area_code": code,
+                "area_name": area_name,
+                "period": period.code,
+                "year": period.start_year,
+                "programme": programme.id,
+                "measure": measure.id,
+                "unit": measure.unit,
+                "value": value,
+                "status": status,
+                "denominator": denominator,
+                "remark": "" if _is_empty(cell.get("Opmerking")) else str(cell.get("Opmerking")).strip(),
+                "row": row_number,
+            }
+        )
     return pd.DataFrame.from_records(records, columns=TIDY), problems
 
 
-def read_registrations(path: Path, regions: RegionsConfig, programmes: ProgrammeCatalogue,
-                       region_key: str | None = None, today: date | None = None) -> pd.DataFrame:
+def read_registrations(
+    path: Path,
+    regions: RegionsConfig,
+    programmes: ProgrammeCatalogue,
+    region_key: str | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
     """The tidy registrations, or RegistrationsError listing every problem."""
     rows, problems = check_registrations(path, regions, programmes, region_key, today)
     if problems:

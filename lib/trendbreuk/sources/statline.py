@@ -35,8 +35,15 @@ import polars as pl
 
 from trendbreuk import io
 from trendbreuk.geography.small_areas import SmallAreaRegister
-from trendbreuk.sources.cbs import (MeasureNotFoundError, SnapshotError, latest_snapshot, load_values, read_manifest,
-                                    resolve_measure, v3_topics)
+from trendbreuk.sources.cbs import (
+    MeasureNotFoundError,
+    SnapshotError,
+    latest_snapshot,
+    load_values,
+    read_manifest,
+    resolve_measure,
+    v3_topics,
+)
 from trendbreuk.sources.datasets import CbsTable, DatasetConfigError, SourcesConfig
 from trendbreuk.sources.exports import TIDY_COLUMNS
 
@@ -98,38 +105,64 @@ def cbs_source(indicator: Indicator, sources: SourcesConfig) -> CbsIndicatorSour
         raise DatasetConfigError(f"{where}: name either a table or a series")
     if spec.get("series"):
         if spec["series"] not in sources.cbs_series:
-            raise DatasetConfigError(f"{where}: series '{spec['series']}' is not in config/sources.yaml "
-                                     f"(cbs.series has {', '.join(sources.cbs_series) or 'none'})")
+            raise DatasetConfigError(
+                f"{where}: series '{spec['series']}' is not in config/sources.yaml "
+                f"(cbs.series has {', '.join(sources.cbs_series) or 'none'})"
+            )
         tables = sources.cbs_series[spec["series"]].tables
     else:
         try:
             tables = (sources.cbs_table(str(spec["table"])),)
         except DatasetConfigError:  # a table named only here: its API and catalogue come with it
-            tables = (CbsTable(id=str(spec["table"]), api=str(spec.get("api", "v3")), catalog=str(spec.get("catalog", "CBS")),
-                               indeling=spec.get("indeling")),)
+            tables = (
+                CbsTable(
+                    id=str(spec["table"]),
+                    api=str(spec.get("api", "v3")),
+                    catalog=str(spec.get("catalog", "CBS")),
+                    indeling=spec.get("indeling"),
+                ),
+            )
     strata = spec.get("strata") or {}
     if len(strata) > 1 or any(not isinstance(codes, dict) or not codes for codes in strata.values()):
-        raise DatasetConfigError(f"{where}: strata names one dimension with the ages of each of its codes, e.g. "
-                                 "{Leeftijd: {'53115': [18, 65], '80200': [65, null]}}")
+        raise DatasetConfigError(
+            f"{where}: strata names one dimension with the ages of each of its codes, e.g. "
+            "{Leeftijd: {'53115': [18, 65], '80200': [65, null]}}"
+        )
     strata_dimension = next(iter(strata), None)
     bands = {}
     for code, ages in (strata.get(strata_dimension) or {}).items():
-        if not (isinstance(ages, (list, tuple)) and len(ages) == 2 and isinstance(ages[0], int)
-                and (ages[1] is None or (isinstance(ages[1], int) and ages[1] > ages[0]))):
-            raise DatasetConfigError(f"{where}: strata code {code}: give the ages it covers as [from, to) with to "
-                                     f"null for an open group, e.g. [65, null]; not {ages!r}")
+        if not (
+            isinstance(ages, (list, tuple))
+            and len(ages) == 2
+            and isinstance(ages[0], int)
+            and (ages[1] is None or (isinstance(ages[1], int) and ages[1] > ages[0]))
+        ):
+            raise DatasetConfigError(
+                f"{where}: strata code {code}: give the ages it covers as [from, to) with to "
+                f"null for an open group, e.g. [65, null]; not {ages!r}"
+            )
         bands[str(code)] = (ages[0], ages[1])
     dimensions = {str(k): str(v) for k, v in (spec.get("dimensions") or {}).items() if k != strata_dimension}
     source = CbsIndicatorSource(
-        indicator=indicator.id, tables=tuple(tables), numerator=_terms(spec.get("numerator")),
-        denominator=_terms(spec.get("denominator")), percentage=spec.get("percentage"), value=spec.get("value"),
-        margins=spec.get("margins"), dimensions=dimensions, strata_dimension=strata_dimension, strata=bands)
+        indicator=indicator.id,
+        tables=tuple(tables),
+        numerator=_terms(spec.get("numerator")),
+        denominator=_terms(spec.get("denominator")),
+        percentage=spec.get("percentage"),
+        value=spec.get("value"),
+        margins=spec.get("margins"),
+        dimensions=dimensions,
+        strata_dimension=strata_dimension,
+        strata=bands,
+    )
     if indicator.statistic == "survey":
         if not source.value or source.numerator:
             raise DatasetConfigError(f"{where}: a survey indicator names a `value` (with `margins`), not counts")
     elif source.strata:
-        raise DatasetConfigError(f"{where}: strata are read for survey estimates (a count is standardised from its "
-                                 "own age-specific counts, which no configured table has)")
+        raise DatasetConfigError(
+            f"{where}: strata are read for survey estimates (a count is standardised from its "
+            "own age-specific counts, which no configured table has)"
+        )
     elif not source.numerator or bool(source.denominator) == bool(source.percentage):
         raise DatasetConfigError(f"{where}: name a numerator and either a denominator or a percentage")
     return source
@@ -140,6 +173,7 @@ def cbs_sources(catalogue: dict[str, Indicator], sources: SourcesConfig) -> dict
 
 
 # What to fetch --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TableRequest:
@@ -184,13 +218,21 @@ def fetch_plan(catalogue: dict[str, Indicator], sources: SourcesConfig) -> list[
             need(table, list(sources.age_groups.groups), {}, "leeftijdsopbouw per gemeente")
     if sources.standard_population is not None:
         standard = sources.standard_population
-        need(standard.table, standard.table.measures, standard.table.dimensions or {},
-             f"standaardbevolking {standard.year} (leeftijdsstandaardisatie)")
+        need(
+            standard.table,
+            standard.table.measures,
+            standard.table.dimensions or {},
+            f"standaardbevolking {standard.year} (leeftijdsstandaardisatie)",
+        )
     if sources.births:
         for table in _births_tables(sources):
             need(table, [sources.births["measure"]], {}, "geboorten (bereik van de programma's)")
-    return [TableRequest(e["table"], tuple(e["measures"]), {d: tuple(c) for d, c in e["dimensions"].items()},
-                         tuple(e["purposes"])) for e in plan.values()]
+    return [
+        TableRequest(
+            e["table"], tuple(e["measures"]), {d: tuple(c) for d, c in e["dimensions"].items()}, tuple(e["purposes"])
+        )
+        for e in plan.values()
+    ]
 
 
 def _births_tables(sources: SourcesConfig) -> tuple[CbsTable, ...]:
@@ -201,6 +243,7 @@ def _births_tables(sources: SourcesConfig) -> tuple[CbsTable, ...]:
 
 
 # Reading snapshots ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WideTable:
@@ -234,8 +277,14 @@ def read_wide(snapshot: Path) -> WideTable:
     else:  # OData v4: long observations, one row per measure
         observations = [row for page in manifest["observations"] for row in load_values(snapshot / page)]
         long = pl.from_dicts(observations, infer_schema_length=None)
-        dims = [c for c in long.columns if c not in {"Id", "Measure", "ValueAttribute", "Value", "StringValue", "RegioS", "Perioden"}]
-        frame = long.pivot(on="Measure", index=["RegioS", "Perioden", *dims], values="Value", aggregate_function="first")
+        dims = [
+            c
+            for c in long.columns
+            if c not in {"Id", "Measure", "ValueAttribute", "Value", "StringValue", "RegioS", "Perioden"}
+        ]
+        frame = long.pivot(
+            on="Measure", index=["RegioS", "Perioden", *dims], values="Value", aggregate_function="first"
+        )
         frame = frame.rename({"RegioS": "region_code", "Perioden": "period_code"})
         measures = load_values(snapshot / manifest["measure_codes"])
         topics = {str(m["Identifier"]): str(m.get("Title", "")).strip() for m in measures}
@@ -253,15 +302,20 @@ def _sum(columns: list[str]) -> pl.Expr:
 INDELING_FLAG = "IndelingswijzigingWijkenEnBuurten"
 
 
-def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable,
-                   small_areas: bool = False) -> tuple[pd.DataFrame, dict]:
+def indicator_rows(
+    wide: WideTable, source: CbsIndicatorSource, table: CbsTable, small_areas: bool = False
+) -> tuple[pd.DataFrame, dict]:
     """Tidy rows (exports.TIDY_COLUMNS plus indeling_year) of one indicator from one table, and the keys used: for
     the gemeenten and Nederland, or with small_areas for the wijken and buurten, plus their `indeling_change` (the
     table's flag; 1 for every year of a table that keeps one indeling for all its years). Small areas' counts are
     not checked here against each other: CBS's rounding can put a numerator above its denominator (see
     indicators.small_areas)."""
-    roles = {"numerator": source.numerator, "denominator": source.denominator,
-             "percentage": (source.percentage,) if source.percentage else (), "value": (source.value,) if source.value else ()}
+    roles = {
+        "numerator": source.numerator,
+        "denominator": source.denominator,
+        "percentage": (source.percentage,) if source.percentage else (),
+        "value": (source.value,) if source.value else (),
+    }
     keys: dict[str, list[str]] = {}
     used = {"indicator": source.indicator, "table": wide.table, "year": table.year, "snapshot": str(wide.snapshot)}
     for role, terms in roles.items():
@@ -277,25 +331,34 @@ def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable,
     frame = wide.frame
     missing_columns = [k for found in keys.values() for k in found if k not in frame.columns]
     if missing_columns:
-        raise CbsSourceError(f"indicator {source.indicator}: snapshot {wide.snapshot} of table {wide.table} holds no "
-                             f"column(s) {missing_columns}; fetch it again (trendbreuk fetch cbs {wide.table})")
+        raise CbsSourceError(
+            f"indicator {source.indicator}: snapshot {wide.snapshot} of table {wide.table} holds no "
+            f"column(s) {missing_columns}; fetch it again (trendbreuk fetch cbs {wide.table})"
+        )
     for dim, code in source.dimensions.items():
         if dim not in frame.columns:
             raise CbsSourceError(f"indicator {source.indicator}: table {wide.table} has no dimension '{dim}'")
         frame = frame.filter(pl.col(dim) == code)
     if source.strata:
         if source.strata_dimension not in frame.columns:
-            raise CbsSourceError(f"indicator {source.indicator}: table {wide.table} has no dimension "
-                                 f"'{source.strata_dimension}' to read its age groups from")
-        frame = (frame.filter(pl.col(source.strata_dimension).is_in(list(source.strata)))
-                 .with_columns(pl.col(source.strata_dimension).alias("stratum")))
+            raise CbsSourceError(
+                f"indicator {source.indicator}: table {wide.table} has no dimension "
+                f"'{source.strata_dimension}' to read its age groups from"
+            )
+        frame = frame.filter(pl.col(source.strata_dimension).is_in(list(source.strata))).with_columns(
+            pl.col(source.strata_dimension).alias("stratum")
+        )
     if small_areas:
         frame = frame.filter(pl.col("region_code").str.starts_with("WK") | pl.col("region_code").str.starts_with("BU"))
         frame = frame.with_columns(pl.col("region_code").alias("area_code"))
     else:
         frame = frame.filter(pl.col("region_code").str.starts_with("GM") | pl.col("region_code").str.starts_with("NL"))
-        frame = frame.with_columns(pl.when(pl.col("region_code").str.starts_with("NL")).then(pl.lit("NL01"))
-                                   .otherwise(pl.col("region_code")).alias("area_code"))
+        frame = frame.with_columns(
+            pl.when(pl.col("region_code").str.starts_with("NL"))
+            .then(pl.lit("NL01"))
+            .otherwise(pl.col("region_code"))
+            .alias("area_code")
+        )
     frame = _with_years(frame, table, wide)
     if source.value:
         out = _estimates(frame, source, keys["value"][0], wide.table)
@@ -303,16 +366,23 @@ def indicator_rows(wide: WideTable, source: CbsIndicatorSource, table: CbsTable,
         out = _counts(frame, source, keys, wide.table, check=not small_areas)
     if small_areas:
         out = out.join(_indeling_changes(frame, wide, table), on=["area_code", "year"], how="left")
-    out = out.with_columns(pl.lit(PROVIDER).alias("source"), pl.lit(source.indicator).alias("indicator"),
-                           pl.col("year").cast(pl.String).alias("period"), pl.col("year").alias("year_start"),
-                           pl.col("year").alias("year_end"),
-                           pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"))
+    out = out.with_columns(
+        pl.lit(PROVIDER).alias("source"),
+        pl.lit(source.indicator).alias("indicator"),
+        pl.col("year").cast(pl.String).alias("period"),
+        pl.col("year").alias("year_start"),
+        pl.col("year").alias("year_end"),
+        pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"),
+    )
     for column in TIDY_COLUMNS:
         if column not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
-    out = out.with_columns(pl.when(pl.any_horizontal([pl.col(c).is_not_null() for c in ("numerator", "value")]))
-                           .then(pl.lit(None, dtype=pl.String))
-                           .otherwise(pl.lit(f"ontbreekt of geheim in CBS-tabel {wide.table}")).alias("missing_reason"))
+    out = out.with_columns(
+        pl.when(pl.any_horizontal([pl.col(c).is_not_null() for c in ("numerator", "value")]))
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.lit(f"ontbreekt of geheim in CBS-tabel {wide.table}"))
+        .alias("missing_reason")
+    )
     extra = (["indeling_change"] if small_areas else []) + (["stratum"] if source.strata else [])
     return out.select([*TIDY_COLUMNS, "indeling_year", *extra]).to_pandas(), used
 
@@ -334,19 +404,26 @@ def _indeling_changes(frame: pl.DataFrame, wide: WideTable, table: CbsTable) -> 
 def _with_years(frame: pl.DataFrame, table: CbsTable, wide: WideTable) -> pl.DataFrame:
     """A `year` per row: from the period code (yearly periods only), or the year of a series' table."""
     if "period_code" in frame.columns:
-        return (frame.filter(pl.col("period_code").str.contains(r"^\d{4}JJ00$"))
-                .with_columns(pl.col("period_code").str.slice(0, 4).cast(pl.Int64).alias("year")))
+        return frame.filter(pl.col("period_code").str.contains(r"^\d{4}JJ00$")).with_columns(
+            pl.col("period_code").str.slice(0, 4).cast(pl.Int64).alias("year")
+        )
     if table.year is None:
-        raise CbsSourceError(f"table {wide.table} has no period dimension and is not part of a yearly series; "
-                             "add it to a series in config/sources.yaml (cbs.series) with its year")
+        raise CbsSourceError(
+            f"table {wide.table} has no period dimension and is not part of a yearly series; "
+            "add it to a series in config/sources.yaml (cbs.series) with its year"
+        )
     published = str(wide.manifest.get("table_period") or "").strip()
     if published.isdigit() and int(published) != table.year:
-        raise CbsSourceError(f"config/sources.yaml puts table {wide.table} at {table.year}, but CBS says it covers "
-                             f"{published} ({wide.manifest.get('table_title')}); correct the series")
+        raise CbsSourceError(
+            f"config/sources.yaml puts table {wide.table} at {table.year}, but CBS says it covers "
+            f"{published} ({wide.manifest.get('table_title')}); correct the series"
+        )
     return frame.with_columns(pl.lit(table.year, dtype=pl.Int64).alias("year"))
 
 
-def _counts(frame: pl.DataFrame, source: CbsIndicatorSource, keys: dict, table: str, check: bool = True) -> pl.DataFrame:
+def _counts(
+    frame: pl.DataFrame, source: CbsIndicatorSource, keys: dict, table: str, check: bool = True
+) -> pl.DataFrame:
     numerator = _sum(keys["numerator"])
     if keys["denominator"]:
         denominator = _sum(keys["denominator"])
@@ -354,14 +431,17 @@ def _counts(frame: pl.DataFrame, source: CbsIndicatorSource, keys: dict, table: 
         percentage = pl.col(keys["percentage"][0]).cast(pl.Float64)
         denominator = pl.when(percentage > 0).then((numerator * 100 / percentage).round(0))
     out = frame.select("area_code", "year", numerator.alias("numerator"), denominator.alias("denominator"))
-    bad = out.filter((pl.col("numerator") < 0) | (pl.col("denominator") < 0) | (pl.col("numerator") > pl.col("denominator")))
+    bad = out.filter(
+        (pl.col("numerator") < 0) | (pl.col("denominator") < 0) | (pl.col("numerator") > pl.col("denominator"))
+    )
     if check and bad.height:
         row = bad.row(0, named=True)
         raise CbsSourceError(
             f"indicator {source.indicator}: CBS table {table}, {row['area_code']} {row['year']}: numerator "
             f"{row['numerator']:g} ({' + '.join(keys['numerator'])}) against denominator {row['denominator']:g} "
             f"({' + '.join(keys['denominator'] or keys['percentage'])}) is impossible; check the measures in "
-            "config/indicators.yaml")
+            "config/indicators.yaml"
+        )
     return out.with_columns(pl.lit(None, dtype=pl.Float64).alias("value"))
 
 
@@ -376,11 +456,16 @@ def _estimates(frame: pl.DataFrame, source: CbsIndicatorSource, key: str, table:
     for code, name in MARGIN_CODES.items():
         wide = wide.with_columns((pl.col(code) if code in wide.columns else pl.lit(None)).cast(pl.Float64).alias(name))
     wide = wide.select(*index, *MARGIN_CODES.values())
-    bad = wide.filter(pl.col("value").is_not_null() & ((pl.col("lower_ci") > pl.col("value")) | (pl.col("upper_ci") < pl.col("value"))))
+    bad = wide.filter(
+        pl.col("value").is_not_null()
+        & ((pl.col("lower_ci") > pl.col("value")) | (pl.col("upper_ci") < pl.col("value")))
+    )
     if bad.height:
         row = bad.row(0, named=True)
-        raise CbsSourceError(f"indicator {source.indicator}: CBS table {table}, {row['area_code']} {row['year']}: the "
-                             f"interval {row['lower_ci']:g}-{row['upper_ci']:g} does not contain the estimate {row['value']:g}")
+        raise CbsSourceError(
+            f"indicator {source.indicator}: CBS table {table}, {row['area_code']} {row['year']}: the "
+            f"interval {row['lower_ci']:g}-{row['upper_ci']:g} does not contain the estimate {row['value']:g}"
+        )
     return wide
 
 
@@ -428,20 +513,33 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
             if not rows.empty:
                 parts.append(rows)
             if below and "absent" not in used:
-                (small_strata if source.strata else small).append(indicator_rows(wide, source, table, small_areas=True)[0])
+                (small_strata if source.strata else small).append(
+                    indicator_rows(wide, source, table, small_areas=True)[0]
+                )
         fetched = sorted({m["table"] for m in measures if m["indicator"] == indicator_id})
         if not fetched:
-            label = source.tables[0].series and f"CBS-tabellen {source.tables[0].series}" or f"CBS-tabel {source.tables[0].id}"
-            missing[indicator_id] = (f"{label} nog niet opgehaald",
-                                     "trendbreuk fetch cbs" + ("" if source.tables[0].series else f" {source.tables[0].id}"))
+            label = (
+                source.tables[0].series
+                and f"CBS-tabellen {source.tables[0].series}"
+                or f"CBS-tabel {source.tables[0].id}"
+            )
+            missing[indicator_id] = (
+                f"{label} nog niet opgehaald",
+                "trendbreuk fetch cbs" + ("" if source.tables[0].series else f" {source.tables[0].id}"),
+            )
             continue
         rows = pd.concat(parts, ignore_index=True) if parts else None
         if rows is None or (rows["numerator"].isna().all() and rows["value"].isna().all()):
             tables = f"CBS-tabel{'len' if len(fetched) > 1 else ''} {', '.join(fetched)}"
-            what = (f"nog zonder cijfers per leeftijdsgroep ({source.strata_dimension} {', '.join(source.strata)})"
-                    if source.strata else "nog zonder cijfers voor deze indicator")
-            missing[indicator_id] = (f"{tables} {what}",
-                                     f"haal later een nieuwere versie op (trendbreuk fetch cbs {' '.join(fetched)})")
+            what = (
+                f"nog zonder cijfers per leeftijdsgroep ({source.strata_dimension} {', '.join(source.strata)})"
+                if source.strata
+                else "nog zonder cijfers voor deze indicator"
+            )
+            missing[indicator_id] = (
+                f"{tables} {what}",
+                f"haal later een nieuwere versie op (trendbreuk fetch cbs {' '.join(fetched)})",
+            )
             continue
         (strata if source.strata else frames).append(rows)
 
@@ -451,8 +549,17 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
             return pd.concat(parts, ignore_index=True)
         return pd.DataFrame(columns=columns) if columns else None
 
-    return CbsRead(joined(frames, [*TIDY_COLUMNS, "indeling_year"]), measures, list(snapshots.values()), missing,
-                   missing_tables, joined(small), register, joined(strata), joined(small_strata))
+    return CbsRead(
+        joined(frames, [*TIDY_COLUMNS, "indeling_year"]),
+        measures,
+        list(snapshots.values()),
+        missing,
+        missing_tables,
+        joined(small),
+        register,
+        joined(strata),
+        joined(small_strata),
+    )
 
 
 def _small_areas(wide: WideTable) -> SmallAreaRegister:
@@ -476,10 +583,17 @@ def _read_newest(table_dir: Path) -> WideTable | None:
 
 def _provenance(wide: WideTable, table: CbsTable) -> dict:
     m = wide.manifest
-    return {"source": PROVIDER, "table": wide.table, "title": m.get("table_title") or table.title,
-            "snapshot": str(wide.snapshot), "manifest_sha256": _manifest_sha256(wide.snapshot),
-            "retrieved_at": m.get("retrieved_at"),
-            "table_modified": m.get("table_modified"), "rows": wide.frame.height, "catalog": m.get("catalog", table.catalog)}
+    return {
+        "source": PROVIDER,
+        "table": wide.table,
+        "title": m.get("table_title") or table.title,
+        "snapshot": str(wide.snapshot),
+        "manifest_sha256": _manifest_sha256(wide.snapshot),
+        "retrieved_at": m.get("retrieved_at"),
+        "table_modified": m.get("table_modified"),
+        "rows": wide.frame.height,
+        "catalog": m.get("catalog", table.catalog),
+    }
 
 
 def _manifest_sha256(snapshot: Path) -> str | None:
@@ -504,12 +618,22 @@ def births_by_year(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.DataFrame,
             continue
         frame = wide.frame.filter(pl.col("region_code").str.starts_with("GM"))
         frame = _with_years(frame, table, wide)
-        parts.append(frame.select(pl.col("region_code").alias("area_code"), "year",
-                                  pl.col(key).cast(pl.Float64).alias("births"),
-                                  pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"))
-                     .drop_nulls("births").to_pandas())
+        parts.append(
+            frame.select(
+                pl.col("region_code").alias("area_code"),
+                "year",
+                pl.col(key).cast(pl.Float64).alias("births"),
+                pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"),
+            )
+            .drop_nulls("births")
+            .to_pandas()
+        )
         used.append(_provenance(wide, table))
-    births = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["area_code", "year", "births", "indeling_year"])
+    births = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["area_code", "year", "births", "indeling_year"])
+    )
     return births, used
 
 
@@ -531,16 +655,24 @@ def read_standard_population(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.
     where = f"standard population {wide.snapshot}"
     codes_file = (wide.manifest.get("codes") or {}).get(standard.age_dimension)
     if standard.age_dimension not in wide.frame.columns or not codes_file:
-        raise StandardPopulationError(f"{where}: no dimension {standard.age_dimension}; fetch it again "
-                                      f"(trendbreuk fetch cbs {standard.table.directory})")
-    titles = {str(c.get("Identifier", c.get("Key"))).strip(): str(c.get("Title", "")).strip()
-              for c in load_values(wide.snapshot / codes_file)}
-    frame = wide.frame.filter((pl.col("region_code") == standard.region)
-                              & (pl.col("period_code") == f"{standard.year}JJ00"))
+        raise StandardPopulationError(
+            f"{where}: no dimension {standard.age_dimension}; fetch it again "
+            f"(trendbreuk fetch cbs {standard.table.directory})"
+        )
+    titles = {
+        str(c.get("Identifier", c.get("Key"))).strip(): str(c.get("Title", "")).strip()
+        for c in load_values(wide.snapshot / codes_file)
+    }
+    frame = wide.frame.filter(
+        (pl.col("region_code") == standard.region) & (pl.col("period_code") == f"{standard.year}JJ00")
+    )
     if standard.measure not in frame.columns:
         raise StandardPopulationError(f"{where}: no measure {standard.measure}")
-    counts = {str(code): value for code, value in zip(frame[standard.age_dimension], frame[standard.measure])
-              if value is not None}
+    counts = {
+        str(code): value
+        for code, value in zip(frame[standard.age_dimension], frame[standard.measure])
+        if value is not None
+    }
     single, open_top = {}, {}
     for code, count in counts.items():
         title = titles.get(code, "")
@@ -552,7 +684,8 @@ def read_standard_population(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.
         raise StandardPopulationError(
             f"{where}: no numbers by single year of age for {standard.region} in {standard.year} (only "
             f"{sorted(titles.get(c, c) for c in counts)[:5]}); fetch it again (trendbreuk fetch cbs "
-            f"{standard.table.directory})")
+            f"{standard.table.directory})"
+        )
     oldest = max(single)
     top = [age for age in open_top if age == oldest + 1]  # "105 jaar of ouder" after 104; not "95 jaar of ouder"
     ages = pd.Series({**single, **{age: open_top[age] for age in top}}).sort_index()
@@ -564,7 +697,9 @@ SINGLE_AGE = re.compile(r"(\d+) jaar")
 OPEN_AGE = re.compile(r"(\d+) jaar of ouder")
 
 
-def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path, small_areas: bool = False) -> tuple[pd.DataFrame, list[dict]]:
+def age_groups_by_year(
+    sources: SourcesConfig, cbs_dir: Path, small_areas: bool = False
+) -> tuple[pd.DataFrame, list[dict]]:
     """Inhabitants per configured age group (cbs.age_groups) per gemeente, NL01 and year (with `small_areas`: per
     wijk and buurt instead): area_code, year, age_from, age_to (inf: open), inhabitants, indeling_year; plus the
     snapshots read. Empty when nothing was fetched; a year whose table lacks a group is left out whole, and so is an
@@ -574,7 +709,7 @@ def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path, small_areas: bool 
         return pd.DataFrame(columns=columns), []
     parts, used = [], []
     tables = sources.cbs_series[sources.age_groups.series].tables
-    for table in (sorted(tables, key=lambda t: t.year or 0, reverse=True) if small_areas else tables):
+    for table in sorted(tables, key=lambda t: t.year or 0, reverse=True) if small_areas else tables:
         if small_areas and parts:  # wijken and buurten: the newest year only (their indeling changes yearly)
             break
         wide = _read_newest(Path(cbs_dir) / table.id)
@@ -588,15 +723,30 @@ def age_groups_by_year(sources: SourcesConfig, cbs_dir: Path, small_areas: bool 
         if not set(keys.values()) <= set(wide.frame.columns):
             continue
         levels = ("WK", "BU") if small_areas else ("GM", "NL")
-        frame = wide.frame.filter(pl.col("region_code").str.starts_with(levels[0]) | pl.col("region_code").str.starts_with(levels[1]))
-        frame = _with_years(frame.with_columns(pl.when(pl.col("region_code").str.starts_with("NL")).then(pl.lit("NL01"))
-                                               .otherwise(pl.col("region_code")).alias("area_code")), table, wide)
+        frame = wide.frame.filter(
+            pl.col("region_code").str.starts_with(levels[0]) | pl.col("region_code").str.starts_with(levels[1])
+        )
+        frame = _with_years(
+            frame.with_columns(
+                pl.when(pl.col("region_code").str.starts_with("NL"))
+                .then(pl.lit("NL01"))
+                .otherwise(pl.col("region_code"))
+                .alias("area_code")
+            ),
+            table,
+            wide,
+        )
         for stem, (low, high) in sources.age_groups.groups.items():
-            parts.append(frame.select("area_code", "year", pl.lit(float(low)).alias("age_from"),
-                                      pl.lit(float("inf") if high is None else float(high)).alias("age_to"),
-                                      pl.col(keys[stem]).cast(pl.Float64).alias("inhabitants"),
-                                      pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"))
-                         .to_pandas())
+            parts.append(
+                frame.select(
+                    "area_code",
+                    "year",
+                    pl.lit(float(low)).alias("age_from"),
+                    pl.lit(float("inf") if high is None else float(high)).alias("age_to"),
+                    pl.col(keys[stem]).cast(pl.Float64).alias("inhabitants"),
+                    pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"),
+                ).to_pandas()
+            )
         used.append(_provenance(wide, table))
     if not parts:
         return pd.DataFrame(columns=columns), used
