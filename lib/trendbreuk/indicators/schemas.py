@@ -128,7 +128,7 @@ AGE_SHARES = pa.DataFrameSchema(
         "age_from": pa.Column(float),
         "age_to": pa.Column(float),
         "year": pa.Column(int),
-        "share": pa.Column(float, pa.Check.in_range(0, 1)),
+        "share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
         "projected": pa.Column(bool),
         "basis": pa.Column(str),
     },
@@ -184,6 +184,85 @@ CHANGES = pa.DataFrameSchema(
     strict=False,
 )
 
+
+# The other tables a build writes. These only check (no coercion), so that what is written stays what was computed.
+def _verdict_counts_add_up(df):
+    counts = [c for c in df.columns if c.startswith("n_") and not c.startswith("n_differences")]
+    return df[counts].sum(axis=1) == df["indicators"]
+
+
+BASKET_SUMMARY = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "area_code": pa.Column(str),
+        "area_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "life_phase": pa.Column(str),
+        "indicators": pa.Column(int, pa.Check.ge(0)),
+        "median_share_closed": pa.Column(float, nullable=True),
+        "n_differences_95": pa.Column(int, pa.Check.ge(0)),
+        "expected_by_chance_95": pa.Column(float, pa.Check.ge(0)),
+    },
+    checks=[pa.Check(_verdict_counts_add_up, error="the verdict counts add up to the number of indicators")],
+    unique=["region", "area_code", "life_phase"],
+    strict=False,
+)
+
+POPULATION = pa.DataFrameSchema(
+    {
+        "region_code": pa.Column(str),
+        "period_code": pa.Column(str, pa.Check.str_matches(r"^\d{4}(JJ00|MM\d{2}|KW\d{2}|HJ\d{2})$")),
+        "value": pa.Column(float, pa.Check.ge(0), nullable=True),
+    },
+    unique=["region_code", "period_code"],
+    strict=False,
+)
+
+LINEAGE = pa.DataFrameSchema(
+    {
+        "from_code": pa.Column(str, pa.Check.str_matches(r"^GM\d{4}$")),
+        "to_code": pa.Column(str, pa.Check.str_matches(r"^GM\d{4}$")),
+        "year": pa.Column(int, pa.Check.in_range(1900, 2100)),
+        "kind": pa.Column(str),
+        "share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+    },
+    strict=False,
+)
+
+REGISTRATIONS = pa.DataFrameSchema(
+    {
+        "area_code": pa.Column(str),
+        "programme": pa.Column(str),
+        "measure": pa.Column(str),
+        "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
+        "value": pa.Column(float, pa.Check.ge(0), nullable=True),
+    },
+    strict=False,
+)
+
+REGISTRATION_TOTALS = REGISTRATIONS.add_columns(
+    {
+        "reach": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "births": pa.Column(float, pa.Check.ge(0), nullable=True),
+    }
+)
+
+REGISTRATIONS_SHARED = pa.DataFrameSchema(
+    {
+        "region": pa.Column(str),
+        "area_code": pa.Column(str),
+        "programme": pa.Column(str),
+        "measure": pa.Column(str),
+        "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
+        "display_value": pa.Column(str),
+        "suppressed": pa.Column(str, pa.Check.isin(["", "primair", "secundair"])),
+        "value": pa.Column(float, nullable=True),
+    },
+    # a suppressed cell keeps no number in the shared table: what is hidden in the report is hidden here too
+    checks=[pa.Check(lambda df: (df["suppressed"] == "") | df["value"].isna(), error="a suppressed cell has no value")],
+    unique=["region", "area_code", "programme", "measure", "year"],
+    strict=False,
+)
+
 SCHEMAS = {
     "indicator_values": INDICATOR_VALUES,
     "age_strata": AGE_STRATA,
@@ -193,6 +272,12 @@ SCHEMAS = {
     "small_area_values": SMALL_AREA_VALUES,
     "small_area_gaps": GAPS,
     "small_area_assessments": ASSESSMENTS,
+    "basket_summary": BASKET_SUMMARY,
+    "population": POPULATION,
+    "lineage": LINEAGE,
+    "registrations": REGISTRATIONS,
+    "registration_totals": REGISTRATION_TOTALS,
+    "registrations_shared": REGISTRATIONS_SHARED,
     "changes": CHANGES,
     "age_groups": AGE_GROUPS,
 }
