@@ -23,6 +23,7 @@ gemeenten (Vaals: about 70 births a year) make noise and small numbers a real pr
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,8 @@ from trendbreuk import io, paths
 from trendbreuk.demo_wijken import FLAG, SmallAreaWorld, survey_rows
 from trendbreuk.geography.areas import RegionsConfig, gemeente_of, level_of, load_regions
 from trendbreuk.sources.datasets import load_sources
+
+log = logging.getLogger(__name__)
 
 SEED = 2018
 YEARS = tuple(range(2012, 2025))
@@ -309,7 +312,20 @@ class DemoConfigError(ValueError):
 
 
 def load_truth(root: Path) -> dict:
-    return io.read_config(root / "config" / "demo.yaml", DemoConfigError, "demo configuration")
+    """config/demo.yaml, with a truth for every indicator of the catalogue: its own, or else the default for its
+    kind (`defaults` in config/demo.yaml), so that an indicator added to the catalogue gets demo data without code."""
+    from trendbreuk.indicators.catalogue import load_catalogue
+
+    truth = io.read_config(root / "config" / "demo.yaml", DemoConfigError, "demo configuration")
+    defaults = truth.get("defaults") or {}
+    for indicator in load_catalogue(root / "config" / "indicators.yaml").values():
+        if indicator.variant_of or indicator.id in truth["indicators"]:
+            continue
+        default = defaults.get("survey" if indicator.statistic == "survey" else "counts")
+        if default is not None:
+            truth["indicators"][indicator.id] = dict(default)
+            log.info("demo: no truth for %s in config/demo.yaml; it gets the default for its kind", indicator.id)
+    return truth
 
 
 def _export_names(root: Path, provider: str) -> dict[str, str]:
@@ -688,9 +704,110 @@ def write_cbs_tables(world: _World, regions: RegionsConfig, folder: Path, root: 
         if not source.tables[0].series:
             tables.setdefault(source.tables[0].id, []).append((indicator, source))
     for table, members in tables.items():
-        _write_survey_table(world, regions, folder, sources.cbs_table(table), members, truth)
+        estimates = [bool(source.value) for _, source in members]
+        if any(estimates) and not all(estimates):
+            raise ValueError(
+                f"demo table {table}: its indicators mix estimates with margins and counts; the demo writes a "
+                "table in one form (put them in separate tables in config/indicators.yaml)"
+            )
+        writer = _write_survey_table if all(estimates) else _write_counts_table
+        writer(world, regions, folder, members[0][1].tables[0], members, truth)
         written.append(table)
     return written
+
+
+def _write_counts_table(world: _World, regions: RegionsConfig, folder: Path, table, members: list, truth: dict) -> None:
+    """A StatLine table of counts per gemeente and year (dimensions RegioS and Perioden, one measure per count; the
+    other dimensions an indicator names keep its one code), in the indeling of each year as CBS publishes it: a
+    merged gemeente under its predecessors before the merger. The two count forms of the catalogue: a numerator with
+    a denominator (each possibly a sum of measures), or a numerator with the percentage CBS publishes for it."""
+    names = _names(regions)
+    fixed = {dimension: code for _, source in members for dimension, code in source.dimensions.items()}
+    for _, source in members:
+        if {d: fixed[d] for d in source.dimensions} != source.dimensions:
+            raise ValueError(f"demo table {table.id}: its indicators keep different codes of {sorted(fixed)}")
+    cells: dict[tuple[str, int], dict[str, float]] = {}
+    percentages: dict[str, str] = {}  # percentage stem -> numerator stem
+    for indicator, source in members:
+        counts = world.counts(indicator, truth["indicators"][indicator], truth["bases"])
+        numerator = [t.split("|")[-1].strip() for t in source.numerator]
+        denominator = [t.split("|")[-1].strip() for t in source.denominator]
+        if source.percentage:
+            percentages[source.percentage.split("|")[-1].strip()] = numerator[0]
+        for r in counts.itertuples():
+            cell = cells.setdefault((r.area_code, r.year), {})
+            parts = _split(int(r.numerator), len(numerator), world.rng)
+            cell.update(zip(numerator, parts))
+            if denominator:
+                others = [t for t in denominator if t not in numerator]
+                # a denominator that adds up categories: the numerator's and the others, which share the rest
+                rest = _split(
+                    int(r.denominator) - int(r.numerator) * (len(others) < len(denominator)), len(others), world.rng
+                )
+                cell.update(zip(others, rest))
+            else:
+                cell["_n_" + numerator[0]] = int(r.denominator)
+    frame = pd.DataFrame([{"area_code": c, "year": y, **v} for (c, y), v in cells.items()])
+    count_columns = [c for c in frame.columns if c not in ("area_code", "year")]
+    frame[count_columns] = frame[count_columns].fillna(0).astype(int)
+    frame = split_merged(frame, count_columns, world.rng)
+    for stem, numerator in percentages.items():
+        frame[stem] = (100 * frame[numerator] / frame["_n_" + numerator].where(frame["_n_" + numerator] > 0)).round(1)
+    stems = [c for c in frame.columns if c not in ("area_code", "year") and not c.startswith("_n_")]
+    keys = {stem: f"{stem}_{i + 1}" for i, stem in enumerate(stems)}
+    rows = [
+        {
+            "ID": i,
+            **{d: c for d, c in fixed.items()},
+            "RegioS": r["area_code"].ljust(6),
+            "Perioden": f"{r['year']}JJ00",
+            **{keys[s]: (None if pd.isna(r[s]) else (float(r[s]) if s in percentages else int(r[s]))) for s in stems},
+        }
+        for i, r in enumerate(frame.sort_values(["year", "area_code"]).to_dict("records"))
+    ]
+    properties = [
+        *({"ID": 0, "Type": "Dimension", "Key": d, "Title": d} for d in fixed),
+        {"ID": 1, "Type": "GeoDimension", "Key": "RegioS", "Title": "Regio's"},
+        {"ID": 2, "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden"},
+        *(
+            {
+                "ID": 3 + i,
+                "Type": "Topic",
+                "Key": key,
+                "Title": stem,
+                "Unit": "%" if stem in percentages else "aantal",
+                "Decimals": 1 if stem in percentages else 0,
+                "Datatype": "Double" if stem in percentages else "Long",
+            }
+            for i, (stem, key) in enumerate(keys.items())
+        ),
+    ]
+    codes = sorted(set(frame["area_code"]))
+    titles = {
+        code: names.get(code) or next((n for m in MERGERS.values() for o, n, _ in m["from"] if o == code), code)
+        for code in codes
+    }
+    dimensions = {
+        **{d: [{"Key": c, "Title": c}] for d, c in fixed.items()},
+        "RegioS": [{"Key": c.ljust(6), "Title": "Nederland" if c == "NL01" else titles[c]} for c in codes],
+        "Perioden": [{"Key": f"{y}JJ00", "Title": str(y)} for y in YEARS],
+    }
+    _v3_snapshot(
+        folder / table.directory / SNAPSHOT_DATE,
+        table.id,
+        table.title or table.id,
+        properties,
+        dimensions,
+        rows,
+        catalog=table.catalog,
+    )
+
+
+def _split(total: int, parts: int, rng: np.random.Generator) -> list[int]:
+    """`total` over `parts` measures that add up to it (multinomial, equal shares)."""
+    if parts <= 1:
+        return [total] * parts
+    return [int(v) for v in rng.multinomial(max(total, 0), [1 / parts] * parts)]
 
 
 def _write_kwb(world: _World, regions: RegionsConfig, folder: Path, chosen: dict, truth: dict, sources) -> list[str]:
