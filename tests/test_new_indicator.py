@@ -34,9 +34,9 @@ ENTRY = """
 def test_an_indicator_from_a_new_cbs_table_needs_configuration_only(tmp_path):
     from trendbreuk.build import build
     from trendbreuk.demo import write_demo
+    from trendbreuk.geography.areas import load_regions
     from trendbreuk.processed import load_processed
     from trendbreuk.reports.render import gemeente_job, render
-    from trendbreuk.geography.areas import load_regions
 
     root = tmp_path / "project"
     for name in ("config", "notebooks", "docs"):
