@@ -12,7 +12,7 @@ from trendbreuk import formatting as fmt
 from trendbreuk.charts.trend import figure_break
 from trendbreuk.indicators.catalogue import Indicator, judging
 from trendbreuk.indicators.segmented import CATEGORIES, gap_break, usable_points
-from trendbreuk.reports.page import HTML, Page, explained, fold, fold_section, fragment, table_html
+from trendbreuk.reports.page import HTML, Page, explained, fold, fragment, table_html
 
 # badge style (the comparison badges' colours) and symbol per category: ▼ the gap moves down faster, ▲ up
 BADGES = {
@@ -142,11 +142,15 @@ class BreakSection:
                 f"Voor geen van de {len(self.results)} indicatoren zijn er genoeg jaren vóór en sinds de start om een "
                 "trendbreuk vast te stellen."
             )
+        def named(key: str) -> str:
+            titles = [i.short_title or i.title.lower() for i, _, r in self.results if r["category"] == key]
+            return f"{counts[key]} ({fmt.join(titles)})"
+
         parts = []
         if counts["zichtbaar"]:
-            parts.append(f"bij {counts['zichtbaar']} verloopt de achterstand duidelijk gunstiger dan daarvoor")
+            parts.append(f"bij {named('zichtbaar')} verloopt de achterstand duidelijk gunstiger dan daarvoor")
         if counts["verslechterd"]:
-            parts.append(f"bij {counts['verslechterd']} duidelijk ongunstiger")
+            parts.append(f"bij {named('verslechterd')} duidelijk ongunstiger")
         if counts["onveranderd"]:
             parts.append(f"bij {counts['onveranderd']} is geen verandering aan te tonen")
         text = (
@@ -274,15 +278,20 @@ class BreakSection:
                 for reason, titles in reasons.items()
             )
             parts.append(Markup('<h3>Te weinig jaren</h3><ul class="tb-named">{}</ul>').format(items))
-        block = Markup(
-            '<section class="tb-breaks"><h2>Is er een trendbreuk?</h2><p class="tb-lead">{}</p>{}{}{}</section>'
-        ).format(
-            self.summary(),
-            Markup(self.table()),
-            Markup(explained(Markup('<p class="tb-note">{}</p>').format(METHOD_NOTE), "Hoe is dit bepaald?")),
-            Markup("").join(parts),
+        # the answer stays in view; the table, the method and the charts per indicator fold away on a phone
+        details = fold(
+            Markup("<span>Per indicator: tabel en grafieken</span>"),
+            Markup("{}{}{}").format(
+                Markup(self.table()),
+                Markup(explained(Markup('<p class="tb-note">{}</p>').format(METHOD_NOTE), "Hoe is dit bepaald?")),
+                Markup("").join(parts),
+            ),
+            "tb-break-details",
         )
-        return fold_section(HTML(str(block)))
+        block = Markup(
+            '<section class="tb-breaks"><h2>Is er een trendbreuk?</h2><p class="tb-lead">{}</p>{}</section>'
+        ).format(self.summary(), Markup(details))
+        return HTML(str(block))
 
 
 def break_section(
