@@ -142,6 +142,7 @@ class BreakSection:
                 f"Voor geen van de {len(self.results)} indicatoren zijn er genoeg jaren vóór en sinds de start om een "
                 "trendbreuk vast te stellen."
             )
+
         def named(key: str) -> str:
             titles = [i.short_title or i.title.lower() for i, _, r in self.results if r["category"] == key]
             return f"{counts[key]} ({fmt.join(titles)})"
