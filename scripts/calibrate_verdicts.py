@@ -86,7 +86,7 @@ def break_markdown(table: pd.DataFrame, runs: int, seed: int, seconds: float) ->
         f"Gemaakt met hetzelfde script ({runs} gesimuleerde reeksen per scenario, seed {seed}, {seconds:.0f} s). Elke "
         "reeks is de achterstand van een gebied (1 procentpunt bij een percentage van 7%) met een bekende waarheid: "
         "een rechte lijn vóór 2018 die vanaf 2018 een bekende sprong en knik maakt, soms met een echte schommeling "
-        "tussen de jaren bovenop de steekproeffout (AR(1), correlatie 0,5; in het zwaarste scenario 0,8). De reeksen "
+        "tussen de jaren bovenop de steekproeffout (AR(1), correlatie 0,5; in het zwaarste scenario 0,8; het model neemt 0,7 aan). De reeksen "
         "gaan door de eigen code: percentages met marges, achterstanden en `gap_breaks`.",
         "",
         "**Hoe vaak zegt het werkboek ten onrechte ‘trendbreuk zichtbaar’?** In de scenario's met helling 0 "

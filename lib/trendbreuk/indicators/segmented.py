@@ -18,7 +18,7 @@ Two families, as the tutorial advises:
   points the estimated spread alone is too unstable to trust when it comes out small.
 Autocorrelation: the residuals' lag-1 autocorrelation is reported. For estimates the default covariance treats
 each point as its sampling error (independent between years) plus a true fluctuation between years that lingers
-(AR(1), correlation 0.5), its size estimated from the residuals (GLS-type sandwich, `_fluctuation_covariance`):
+(AR(1), correlation 0.7), its size estimated from the residuals (GLS-type sandwich, `_fluctuation_covariance`):
 with a dozen yearly points neither the correlation nor Newey-West's estimate can be trusted on its own, and
 ignoring a lingering fluctuation made a false "trendbreuk zichtbaar" twice as frequent as allowed in the
 calibration. Newey-West (Bartlett kernel, correction n / (n - p)) is available for both families
@@ -45,7 +45,8 @@ from statsmodels.stats.sandwich_covariance import S_hac_simple
 from trendbreuk.indicators.catalogue import Indicator
 
 START_YEAR = 2018
-FLUCTUATION_RHO = 0.5
+FLUCTUATION_RHO = 0.7  # set, not estimated (see _fluctuation_covariance); 0.5 gave 6-7% false breaks when
+#                        year-to-year swings linger strongly (correlation 0.8), 0.7 about 4-6% at a few points less power
 MIN_BEFORE, MIN_AFTER = 4, 4
 TERMS = ("level", "slope", "level_change", "slope_change")
 CATEGORIES = {
@@ -260,8 +261,8 @@ def _fluctuation_covariance(t, se, whitened, bread, residuals, df, rho):
     other births, other respondents) plus a true fluctuation between years with variance tau2 and AR(1) correlation
     `rho` (a cold winter, a change in registration practice: these linger). tau2 by the method of moments: the
     weighted residual sum of squares is expected to be df + tau2 x trace(M V), M the residual maker, V the
-    fluctuation's correlation in weighted units. A dozen points cannot estimate rho itself, so it is set (0.5: a
-    cautious middle; calibrated in docs/kalibratie.md)."""
+    fluctuation's correlation in weighted units. A dozen points cannot estimate rho itself, so it is set (0.7: on the
+    cautious side, since a false break is the costlier error; calibrated in docs/kalibratie.md)."""
     n = len(t)
     correlation = rho ** np.abs(np.subtract.outer(t, t))
     V = correlation / np.outer(se, se)
