@@ -271,3 +271,23 @@ def test_plotly_comes_back_where_it_stood_in_for_quarto(tmp_path):
         with_plotly(PLOTLY_MARK * 2, document)
     (tmp_path / "no-charts.ipynb").write_text("{}")
     assert with_plotly("<p>a</p>", tmp_path / "no-charts.ipynb") == "<p>a</p>"
+
+
+def test_the_python_engine_renders_after_a_library_made_a_bare_ipython_shell(project, tmp_path):
+    """ipywidgets' Output (the explorer of `trendbreuk.open()`) makes IPython's InteractiveShell singleton outside any
+    session; the Python engine must still render in that process. In a fresh process, so that no earlier render
+    made the report shell first."""
+    import sys
+
+    script = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.instance()  # what ipywidgets.Output.append_display_data does\n"
+        "from trendbreuk.geography.areas import load_regions\n"
+        "from trendbreuk.reports.render import gemeente_job, render\n"
+        f"root = {str(project)!r}\n"
+        "job = gemeente_job('Vaals', load_regions(root + '/config/regions.yaml'))\n"
+        f"print(render(job, engine='python', root=__import__('pathlib').Path(root), out_dir={str(tmp_path)!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "<h1>Vaals</h1>" in (tmp_path / "factsheet-GM0981-vaals.html").read_text(encoding="utf-8")

@@ -28,6 +28,10 @@ class NotebookShell:
     def __init__(self):
         from IPython.core.interactiveshell import InteractiveShell
 
+        if InteractiveShell.initialized() and type(InteractiveShell.instance()) is InteractiveShell:
+            # a bare shell that a library made outside any session (ipywidgets' Output does, to format its
+            # display data): not a Jupyter or IPython session, so the report shell may take its place
+            InteractiveShell.clear_instance()
         if InteractiveShell.initialized() and not isinstance(InteractiveShell.instance(), _ReportShell):
             raise RenderError(
                 "the Python engine cannot render inside a running IPython or Jupyter session; run "
