@@ -724,18 +724,60 @@ def changes_since_last_edition(dataset: str, root: Path, current: BuildTables) -
 
 
 def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
+    """Raw files -> the processed tables of a dataset in data/processed/<dataset>/, in named steps: read and check
+    the sources, harmonise to one indeling, the region tables (values, gaps, verdicts), the wijken, buurten and focus
+    areas, the registrations, what changed since the last edition, the contracts, and the write (atomic)."""
     root = root or paths.project_root()
     regions = load_regions(paths.regions_file(root))
     indicators = load_catalogue(root / "config" / "indicators.yaml")
     sources = load_sources(root=root)
     dataset = sources.dataset(dataset_name)
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
-
     programmes = load_programmes(root / "config" / "programmes.yaml")
+
     with _step("read and check the sources"):
         data = read_sources(dataset, regions, sources, indicators, programmes)
-    frames = data.frames
-    present = [p for p in INDICATOR_PROVIDERS if p in frames]
+    present = _providers_with_figures(data, indicators, dataset)
+    frames, harmonisation = _harmonised(data.frames, present, regions)
+    tables, standard_shares = region_tables(
+        frames, data, indicators, sources, regions, dataset, harmonisation["indeling_year"]
+    )
+    with _step("wijken, buurten and focus areas"):
+        tables.update(small_area_tables(frames, tables["indicator_values"], indicators, regions, data, standard_shares))
+    if "lineage" in frames:
+        tables["lineage"] = frames["lineage"]
+    if "registrations" in frames:
+        with _step("registrations, reach and small-count suppression"):
+            tables.update(registration_tables(frames, regions, programmes))
+    skipped = skipped_list(data.missing, indicators)
+    info = _build_info(dataset, data, harmonisation, tables, skipped)
+    with _step("what changed since the last edition"):
+        current = BuildTables(
+            "deze build", info, tables["indicator_values"], tables["assessments"], indicators, regions
+        )
+        since = changes_since_last_edition(dataset.name, root, current)
+        if since is not None:
+            tables["changes"], info["changes_since"] = since
+    configuration = paths.configuration_files(root)
+    info["configuration"] = {
+        name: {"file": str(path), "sha256": io.sha256_file(path)}
+        for name, path in configuration.items()
+        if path.is_file()
+    }
+    info = portable(info, root)
+    with _step("check the tables' contract"):
+        tables = validate_tables(tables)
+    with _step("digests of each report's slice"):
+        info["digests"] = slice_digests(tables)
+    target = paths.processed_dir(root) / dataset.name
+    with _step("write"):
+        _write(target, tables, info, configuration)
+    return BuildResult(folder=target, tables=info["tables"], skipped=skipped, notes=data.export_notes)
+
+
+def _providers_with_figures(data: SourceData, indicators: dict[str, Indicator], dataset: Dataset) -> list[str]:
+    """The indicator sources that delivered figures; none is an error that says, per indicator, what is missing."""
+    present = [p for p in INDICATOR_PROVIDERS if p in data.frames]
     if not present:
         reasons = "\n  ".join(
             f"{i['title']}: {i['reason']} ({i['action']})" for i in skipped_list(data.missing, indicators)
@@ -745,12 +787,29 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
             f"{reasons}\nFetch the CBS tables (trendbreuk fetch cbs --dataset {dataset.name}) or put "
             "the portal exports in place (docs/bronnen/)."
         )
-    # Harmonise to the newest indeling the data know (today's gemeenten), unless configured otherwise.
+    return present
+
+
+def _harmonised(frames: dict[str, pd.DataFrame], present: list[str], regions: RegionsConfig):
+    """Every source in one gemeente indeling: the newest the data know (today's gemeenten), unless configured."""
     population_years = frames["cbs_population"].dropna(subset=["value"])["period_start"].dt.year
     last_year = int(max([frames[p]["year_end"].max() for p in present] + [population_years.max()]))
-    indeling_year = regions.indeling_year or last_year
     with _step("harmonise to one indeling"):
-        frames, harmonisation = harmonise_sources(frames, indeling_year)
+        return harmonise_sources(frames, regions.indeling_year or last_year)
+
+
+def region_tables(
+    frames: dict[str, pd.DataFrame],
+    data: SourceData,
+    indicators: dict[str, Indicator],
+    sources: SourcesConfig,
+    regions: RegionsConfig,
+    dataset: Dataset,
+    indeling_year: int,
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The tables of gemeenten, subregio's, regions and the benchmarks: values (with the age-standardised variants),
+    gaps, assessments, the basket summary, the population, and the age strata and shares. Also returns the standard
+    population's weights per stratum, which the wijken use too."""
     with _step("population weights"):
         weights = population_weights(frames, indeling_year)
     with _step("indicator values per area"):
@@ -771,7 +830,6 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         gaps = all_gaps(values, indicators, regions)
     population = frames["cbs_population"]
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
-
     with _step("assessments, verdicts and the basket summary"):
         assessments = assess(
             values,
@@ -793,64 +851,83 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         tables["age_strata"] = strata
     if not shares.empty:
         tables["age_shares"] = shares
-    # Wijken, buurten and focus areas: the same statistics, gaps and verdicts, in tables of their own (a national
-    # build holds millions of their rows), sorted by gemeente, which a report reads filtered (Processed.small_areas).
-    with _step("wijken, buurten and focus areas"):
-        small_rows = frames.get("cbs_small_areas")
-        if "cbs_small_area_strata" in frames and standard_shares:
-            small_rows = pd.concat(
-                [small_rows, small_area_standardised(frames["cbs_small_area_strata"], standard_shares)],
-                ignore_index=True,
-            )
-        small = small_area_values(small_rows, indicators, regions, data.small_areas or SmallAreaRegister({}))
-        if not small.empty:
-            judged = latest_runs(small)
-            benchmarks = values[values["area_code"].isin(regions.benchmarks)]
-            small_gaps = all_gaps(pd.concat([judged, benchmarks], ignore_index=True), indicators, regions)
-            # one indicator at a time: assess lays every series out as a padded 2-D array, which for all wijken
-            # and buurten of the country at once was the build's peak of memory (3,1 GB); the rows are the same
-            small_assessments = pd.concat(
-                [
-                    assess(
-                        judged[judged["indicator"] == k],
-                        small_gaps[small_gaps["indicator"] == k],
-                        indicators,
-                        target_year=regions.target_year,
-                        share=regions.target_share_closed,
-                        baseline_year=regions.baseline_year,
-                    )
-                    for k in sorted(set(small_gaps["indicator"]))
-                ],
-                ignore_index=True,
-            )
-            order = {b: i for i, b in enumerate(regions.benchmarks)}  # the row order of one call: benchmark first
-            small_assessments = small_assessments.sort_values(
-                "benchmark", key=lambda b: b.map(order), kind="stable", ignore_index=True
-            )
-            gemeente = small.drop_duplicates("area_code").set_index("area_code")["gemeente_code"]
-            unsorted = dict(zip(SMALL_AREA_TABLES, (small, small_gaps, small_assessments)))
-            del small, small_gaps, small_assessments, judged  # each table once in memory: the national peak
-            for name in SMALL_AREA_TABLES:
-                frame = unsorted.pop(name)
-                if "gemeente_code" not in frame.columns:
-                    frame = frame.assign(gemeente_code=frame["area_code"].map(gemeente))
-                tables[name] = frame.sort_values(["gemeente_code", "area_code"], kind="stable", ignore_index=True)
-                del frame
-        ages = area_age_groups(frames, regions)
-        if not ages.empty:
-            tables["age_groups"] = ages
-    if "lineage" in frames:
-        tables["lineage"] = frames["lineage"]
-    if "registrations" in frames:
-        with _step("registrations, reach and small-count suppression"):
-            region = regions.region()
-            totals = add_aggregates(yearly_totals(frames["registrations"]), region)
-            totals = add_reach(totals, *births_for_reach(frames, region), programmes)
-            tables["registrations"] = frames["registrations"]
-            tables["registration_totals"] = totals
-            tables["registrations_shared"] = shared_registrations(totals, region, programmes)
-    skipped = skipped_list(data.missing, indicators)
-    info = {
+    return tables, standard_shares
+
+
+def small_area_tables(
+    frames: dict[str, pd.DataFrame],
+    values: pd.DataFrame,
+    indicators: dict[str, Indicator],
+    regions: RegionsConfig,
+    data: SourceData,
+    standard_shares: dict,
+) -> dict[str, pd.DataFrame]:
+    """Wijken, buurten and focus areas: the same statistics, gaps and verdicts, in tables of their own (a national
+    build holds millions of their rows), sorted by gemeente, which a report reads filtered (Processed.small_areas);
+    and the inhabitants per age group of every area (age_groups)."""
+    tables: dict[str, pd.DataFrame] = {}
+    small_rows = frames.get("cbs_small_areas")
+    if "cbs_small_area_strata" in frames and standard_shares:
+        small_rows = pd.concat(
+            [small_rows, small_area_standardised(frames["cbs_small_area_strata"], standard_shares)],
+            ignore_index=True,
+        )
+    small = small_area_values(small_rows, indicators, regions, data.small_areas or SmallAreaRegister({}))
+    if not small.empty:
+        judged = latest_runs(small)
+        benchmarks = values[values["area_code"].isin(regions.benchmarks)]
+        small_gaps = all_gaps(pd.concat([judged, benchmarks], ignore_index=True), indicators, regions)
+        # one indicator at a time: assess lays every series out as a padded 2-D array, which for all wijken
+        # and buurten of the country at once was the build's peak of memory (3,1 GB); the rows are the same
+        small_assessments = pd.concat(
+            [
+                assess(
+                    judged[judged["indicator"] == k],
+                    small_gaps[small_gaps["indicator"] == k],
+                    indicators,
+                    target_year=regions.target_year,
+                    share=regions.target_share_closed,
+                    baseline_year=regions.baseline_year,
+                )
+                for k in sorted(set(small_gaps["indicator"]))
+            ],
+            ignore_index=True,
+        )
+        order = {b: i for i, b in enumerate(regions.benchmarks)}  # the row order of one call: benchmark first
+        small_assessments = small_assessments.sort_values(
+            "benchmark", key=lambda b: b.map(order), kind="stable", ignore_index=True
+        )
+        gemeente = small.drop_duplicates("area_code").set_index("area_code")["gemeente_code"]
+        unsorted = dict(zip(SMALL_AREA_TABLES, (small, small_gaps, small_assessments)))
+        del small, small_gaps, small_assessments, judged  # each table once in memory: the national peak
+        for name in SMALL_AREA_TABLES:
+            frame = unsorted.pop(name)
+            if "gemeente_code" not in frame.columns:
+                frame = frame.assign(gemeente_code=frame["area_code"].map(gemeente))
+            tables[name] = frame.sort_values(["gemeente_code", "area_code"], kind="stable", ignore_index=True)
+            del frame
+    ages = area_age_groups(frames, regions)
+    if not ages.empty:
+        tables["age_groups"] = ages
+    return tables
+
+
+def registration_tables(frames: dict[str, pd.DataFrame], regions: RegionsConfig, programmes) -> dict[str, pd.DataFrame]:
+    """The programmes' own registrations: as read, yearly totals with reach, and the shared table after disclosure
+    control (the only one reports read)."""
+    region = regions.region()
+    totals = add_aggregates(yearly_totals(frames["registrations"]), region)
+    totals = add_reach(totals, *births_for_reach(frames, region), programmes)
+    return {
+        "registrations": frames["registrations"],
+        "registration_totals": totals,
+        "registrations_shared": shared_registrations(totals, region, programmes),
+    }
+
+
+def _build_info(dataset: Dataset, data: SourceData, harmonisation: dict, tables: dict, skipped: list[dict]) -> dict:
+    """build_info.json: where the numbers come from (every source with its hash), what was set aside, and when."""
+    return {
         "dataset": dataset.name,
         "demo": dataset.demo,
         "description": dataset.description,
@@ -866,25 +943,12 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         "births_tables": data.births_tables,
         "export_notes": data.export_notes,
     }
-    with _step("what changed since the last edition"):
-        since = changes_since_last_edition(
-            dataset.name, root, BuildTables("deze build", info, values, assessments, indicators, regions)
-        )
-        if since is not None:
-            tables["changes"], info["changes_since"] = since
-    configuration = paths.configuration_files(root)
-    info["configuration"] = {
-        name: {"file": str(path), "sha256": io.sha256_file(path)}
-        for name, path in configuration.items()
-        if path.is_file()
-    }
-    info = portable(info, root)
-    with _step("check the tables' contract"):
-        tables = validate_tables(tables)
-    with _step("digests of each report's slice"):
-        info["digests"] = slice_digests(tables)
-    target = paths.processed_dir(root) / dataset.name
-    with _step("write"), io.atomic_directory(target) as tmp:
+
+
+def _write(target: Path, tables: dict[str, pd.DataFrame], info: dict, configuration: dict[str, Path]) -> None:
+    """Every table, build_info.json, the do-not-share note and the configuration, into `target` at once (a
+    temporary folder renamed into place: a failed or killed build leaves the previous one)."""
+    with io.atomic_directory(target) as tmp:
         for name, frame in tables.items():
             # small row groups sorted by gemeente: a report reads only the row groups of its own gemeente
             frame.to_parquet(
@@ -898,4 +962,3 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         for name, path in configuration.items():  # the configuration the tables were made with, beside them
             if path.is_file():
                 shutil.copy2(path, tmp / "config" / name)
-    return BuildResult(folder=target, tables=info["tables"], skipped=skipped, notes=data.export_notes)
