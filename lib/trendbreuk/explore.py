@@ -353,12 +353,7 @@ class Workbook:
         """The gap of an area (default: the region) with the benchmark per period, with its interval, the target
         path and the share of the start gap closed (positive gap = behind)."""
         ind = self.indicators[indicator]
-        code = self.area_code(area) if area else self.region.code
-        bench = benchmark or self.regions.default_benchmark
-        gaps = self.gaps
-        if code[:2] in ("WK", "BU", "FA"):
-            gaps = self._small("small_area_gaps", area_code=code)
-        rows = gaps[(gaps["indicator"] == ind.id) & (gaps["area_code"] == code) & (gaps["benchmark"] == bench)]
+        rows, name, bench = self._gap_rows(ind, area, benchmark)
         out = rows[
             [
                 "area_code",
@@ -373,7 +368,6 @@ class Workbook:
                 "share_closed",
             ]
         ].sort_values("year_start")
-        name = out["area_name"].iloc[0] if len(out) else code
         return _result(
             out,
             f"{ind.title}: achterstand van {name} op {self._benchmark_name(bench)} "
@@ -523,13 +517,13 @@ class Workbook:
         return _result(out, f"{ind.title}: zoals gemeten en met leeftijd meegenomen", dutch=dutch, polars=polars)
 
     def _gap_rows(self, indicator: Indicator, area, benchmark: str | None) -> tuple[pd.DataFrame, str, str]:
+        """An area's gap rows for one indicator and benchmark (wijken, buurten and focus areas from their own
+        table), the area's name (its code when there are none) and the benchmark."""
         code = self.area_code(area) if area else self.region.code
         bench = benchmark or self.regions.default_benchmark
         gaps = self._small("small_area_gaps", area_code=code) if code[:2] in ("WK", "BU", "FA") else self.gaps
         rows = gaps[(gaps["indicator"] == indicator.id) & (gaps["area_code"] == code) & (gaps["benchmark"] == bench)]
-        if rows.empty:
-            raise NotFound(f"no gaps of {indicator.id} for {area or code} against {bench}")
-        return rows, rows["area_name"].iloc[0], bench
+        return rows, rows["area_name"].iloc[0] if len(rows) else code, bench
 
     def trend_break(
         self,
@@ -561,6 +555,8 @@ class Workbook:
             result = value_break(rows, ind, start=start, min_before=before, min_after=after)
             return TrendBreak(ind, result.pop("points"), result, rows["area_name"].iloc[0], "", of)
         rows, name, bench = self._gap_rows(ind, area, benchmark)
+        if rows.empty:
+            raise NotFound(f"no gaps of {ind.id} for {area or self.region.name} against {bench}")
         result = gap_break(rows, ind, start=start, min_before=before, min_after=after)
         return TrendBreak(ind, rows, result, name, self._benchmark_name(bench))
 
@@ -760,10 +756,7 @@ class TrendBreak:
             points = self.rows.rename(columns={"value": "gap", "lower_ci": "gap_lower", "upper_ci": "gap_upper"})
         else:
             points = usable_points(self.rows, self.indicator)
-        grid = np.concatenate(
-            [np.linspace(points["t"].min(), start - 1e-6, 20), np.linspace(start, points["t"].max(), 20)]
-        )
-        course = fit.course(grid)
+        course = fit.course_line(points["t"].min(), points["t"].max())
         if fit.family == "counts":  # rates per person: on the indicator's scale
             scale = ["fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper"]
             course[scale] = course[scale] * self.indicator.multiplier

@@ -59,6 +59,18 @@ def _layout(fig: Figure, title: str, y_title: str) -> Figure:
     return fig
 
 
+def _gap_bars(rows: pd.DataFrame, colour: str, thickness: float) -> dict:
+    """Error bars from a gap's interval (columns gap, gap_lower, gap_upper)."""
+    return dict(
+        type="data",
+        symmetric=False,
+        array=rows["gap_upper"] - rows["gap"],
+        arrayminus=rows["gap"] - rows["gap_lower"],
+        color=colour,
+        thickness=thickness,
+    )
+
+
 def _ticks(frame: pd.DataFrame) -> tuple[list[float], list[str]]:
     ticks = frame.drop_duplicates("t").sort_values("t")
     return ticks["t"].tolist(), ticks["period"].tolist()
@@ -196,14 +208,7 @@ def figure_gap(
         name=f"achterstand {area_label}",
         line=dict(color=COLOURS["gemeente"], width=3),
         marker=dict(size=9, color=COLOURS["gemeente"]),
-        error_y=dict(
-            type="data",
-            symmetric=False,
-            array=frame["gap_upper"] - frame["gap"],
-            arrayminus=frame["gap"] - frame["gap_lower"],
-            color="rgba(0,114,178,0.5)",
-            thickness=1.5,
-        ),
+        error_y=_gap_bars(frame, "rgba(0,114,178,0.5)", 1.5),
         hovertext=hover,
         hoverinfo="text",
     )
@@ -373,14 +378,7 @@ def figure_break(
         mode="markers",
         name=f"gemeten {measure} {area_label}",
         marker=dict(size=8, color="#000000", symbol="circle"),
-        error_y=dict(
-            type="data",
-            symmetric=False,
-            array=points["gap_upper"] - points["gap"],
-            arrayminus=points["gap"] - points["gap_lower"],
-            color="rgba(0,0,0,0.45)",
-            thickness=1.2,
-        ),
+        error_y=_gap_bars(points, "rgba(0,0,0,0.45)", 1.2),
         hovertext=hover,
         hoverinfo="text",
     )

@@ -27,6 +27,7 @@ from trendbreuk.indicators.assess import assess
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.gap import calculate_gaps
 from trendbreuk.indicators.intervals import intervals_for, survey_intervals
+from trendbreuk.indicators.segmented import gap_breaks
 from trendbreuk.indicators.verdict import VERDICTS
 
 BASELINE_YEAR, TARGET_YEAR, SHARE = 2018, 2030, 0.25
@@ -273,8 +274,6 @@ class BreakScenario(Scenario):
 
 def run_break_scenario(scenario: BreakScenario, runs: int = 1000, seed: int = 2018) -> pd.DataFrame:
     """One row per simulated series: the category `gap_breaks` gives it, and its estimates."""
-    from trendbreuk.indicators.segmented import gap_breaks  # calibration sits above the statistics it checks
-
     rng = np.random.default_rng(seed)
     values, indicators = simulate_values(scenario, runs, rng)
     gaps = calculate_gaps(

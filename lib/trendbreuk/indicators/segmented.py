@@ -89,6 +89,11 @@ class SegmentedFit:
     def estimate(self, term: str) -> pd.Series:
         return self.estimates.set_index("term").loc[term]
 
+    def course_line(self, first: float, last: float, steps: int = 20) -> pd.DataFrame:
+        """`course` on a fine grid from `first` to `last`, broken at the start (for drawing the two lines)."""
+        t = np.concatenate([np.linspace(first, self.start - 1e-6, steps), np.linspace(self.start, last, steps)])
+        return self.course(t)
+
     def course(self, t, exposure=None) -> pd.DataFrame:
         """At times `t`: the fitted course (before and after the start) and the counterfactual (the course before,
         continued) with its band. Counts are on the rate scale (per unit of exposure) unless `exposure` is given."""
@@ -293,6 +298,20 @@ def usable_points(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return rows[ok].sort_values("t")
 
 
+def _judged(out: dict, fit: SegmentedFit, good_sign: int) -> dict:
+    """`out` with the four estimates and their intervals, the slope since the start, the category (good_sign: the sign
+    of a slope change for the better) and the fit itself."""
+    table = fit.estimates.set_index("term")
+    for term in TERMS:
+        out[term] = float(table.loc[term, "estimate"])
+        out[f"{term}_lower"], out[f"{term}_upper"] = float(table.loc[term, "lower"]), float(table.loc[term, "upper"])
+    out["slope_after"] = out["slope"] + out["slope_change"]
+    out["autocorrelation"], out["dispersion"] = fit.autocorrelation, fit.dispersion
+    out["category"] = _category(out["slope_change_lower"], out["slope_change_upper"], good_sign)
+    out["fit"] = fit
+    return out
+
+
 def _category(slope_change_lower: float, slope_change_upper: float, good_sign: int) -> str:
     """zichtbaar when the whole interval of the slope change lies on the good side (good_sign: the sign of a change
     for the better), verslechterd when it lies wholly on the bad side, onveranderd otherwise."""
@@ -349,15 +368,7 @@ def gap_break(
         outcome=points["gap"].to_numpy(),
         se=standard_errors(points["gap_lower"], points["gap_upper"]),
     )
-    table = fit.estimates.set_index("term")
-    for term in TERMS:
-        out[term] = float(table.loc[term, "estimate"])
-        out[f"{term}_lower"], out[f"{term}_upper"] = float(table.loc[term, "lower"]), float(table.loc[term, "upper"])
-    out["slope_after"] = out["slope"] + out["slope_change"]
-    out["autocorrelation"], out["dispersion"] = fit.autocorrelation, fit.dispersion
-    out["category"] = _category(out["slope_change_lower"], out["slope_change_upper"], -1)  # a falling gap is good
-    out["fit"] = fit
-    return out
+    return _judged(out, fit, good_sign=-1)  # a falling gap is good
 
 
 def value_break(
@@ -415,15 +426,7 @@ def value_break(
             outcome=points["value"].to_numpy(),
             se=standard_errors(points["lower_ci"], points["upper_ci"]),
         )
-    table = fit.estimates.set_index("term")
-    for term in TERMS:
-        out[term] = float(table.loc[term, "estimate"])
-        out[f"{term}_lower"], out[f"{term}_upper"] = float(table.loc[term, "lower"]), float(table.loc[term, "upper"])
-    out["slope_after"] = out["slope"] + out["slope_change"]
-    good = -1 if not indicator.higher_is_better else 1  # the sign of a slope change for the better
-    out["category"] = _category(out["slope_change_lower"], out["slope_change_upper"], good)
-    out["fit"] = fit
-    return out
+    return _judged(out, fit, good_sign=-1 if not indicator.higher_is_better else 1)
 
 
 def gap_breaks(

@@ -4,7 +4,6 @@ in one plain sentence, a table of categories and a chart per indicator with the 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -204,13 +203,7 @@ class BreakSection:
     def chart(self, indicator: Indicator, rows: pd.DataFrame, result: dict) -> HTML:
         points = usable_points(rows, indicator)
         fit = result["fit"]
-        grid = np.concatenate(
-            [
-                np.linspace(points["t"].min(), result["start"] - 1e-6, 20),
-                np.linspace(result["start"], points["t"].max(), 20),
-            ]
-        )
-        course = fit.course(grid)
+        course = fit.course_line(points["t"].min(), points["t"].max())
         d, unit = indicator.decimals, indicator.unit
         title = (
             f"{indicator.title}: achterstand van {self.area_name} vóór en sinds {result['start']}"
