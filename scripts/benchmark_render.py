@@ -26,8 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from trendbreuk import paths
-from trendbreuk.geography.areas import load_regions
+from trendbreuk import config, paths
 from trendbreuk.reports.render import all_jobs, region_jobs, render_many, step_totals, wijken_jobs
 
 
@@ -159,7 +158,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--region", default=None, help="a region key, or 'all' for every configured region")
     parser.add_argument("--dataset", default="")
-    parser.add_argument("--regions", default="", help="regions file (e.g. config/regions-nl.yaml for --region all)")
+    parser.add_argument(
+        "--regions",
+        default="",
+        help="regions file, when no build of the dataset holds its own (e.g. config/regions-nl.yaml)",
+    )
     parser.add_argument("--single", type=int, default=3, help="runs of the single-report process")
     parser.add_argument(
         "--engines",
@@ -170,9 +173,8 @@ def main() -> None:
     parser.add_argument("--wijken", action="store_true", help="the wijkprofiel of every wijk of the region instead")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="trendbreuk-bench-"))
-    if args.regions:
-        os.environ[paths.REGIONS_ENV] = str(Path(args.regions).resolve())  # the single-report process inherits it
-    regions = load_regions()
+    # the regions the build was made with (a national build: its national regions file), as `trendbreuk render` uses
+    regions = config.load(None, args.dataset or None, regions=Path(args.regions) if args.regions else None).regions
     jobs = (
         all_jobs(regions, dataset=args.dataset)
         if args.region == "all"

@@ -19,8 +19,7 @@ def main() -> int:
     if os.environ.get("QUARTO_PROJECT_RENDER_ALL") != "1":
         return 0
     try:
-        from trendbreuk import paths
-        from trendbreuk.geography.areas import load_regions
+        from trendbreuk import config, paths
         from trendbreuk.reports.render import region_jobs, render_many
     except ImportError as err:
         print(
@@ -31,7 +30,7 @@ def main() -> int:
         return 1
     root = paths.project_root()
     out_dir = Path(os.environ.get("QUARTO_PROJECT_OUTPUT_DIR") or root / "_site")
-    jobs = region_jobs(load_regions(paths.regions_file(root)))
+    jobs = region_jobs(config.load(root).regions)  # the regions the default dataset's build was made with
     started = time.perf_counter()
     failed = 0
     for outcome in render_many(jobs, engine="quarto", root=root, out_dir=out_dir):

@@ -340,7 +340,7 @@ def render_heerlen(root: Path, out: Path, dataset: str = "") -> str:
     from trendbreuk.processed import load_processed
     from trendbreuk.reports.render import gemeente_job, render_many
 
-    regions = load_processed(dataset or None, root=root).configuration(root)[0]
+    regions = load_processed(dataset or None, root=root).configuration(root).regions
     outcomes = list(
         render_many([gemeente_job("Heerlen", regions, dataset=dataset)], engine="python", root=root, out_dir=out)
     )
@@ -469,9 +469,8 @@ def test_render_all_renders_again_only_the_reports_whose_inputs_changed(project,
 def test_quarto_renders_an_edition_with_the_same_figures_as_the_python_engine(project, tmp_path, env):
     """Both engines read the edition's tables through the notebook's `dataset` parameter ("demo@2024")."""
     from tests.conftest import quarto_or_skip
-    from trendbreuk import editions
+    from trendbreuk import config, editions
     from trendbreuk.build import build
-    from trendbreuk.processed import load_configuration
     from trendbreuk.reports.render import gemeente_job, render_many
 
     quarto_or_skip()
@@ -482,7 +481,7 @@ def test_quarto_renders_an_edition_with_the_same_figures_as_the_python_engine(pr
         root, revise(raw, (raw["Gemeentecode"] == "GM0917") & raw["Indicator"].str.startswith("Vroeggeboorte ("), 5)
     )
     build(root=root)
-    job = gemeente_job("Heerlen", load_configuration("demo@2024", root)[0], dataset="demo@2024")
+    job = gemeente_job("Heerlen", config.load(root, "demo@2024").regions, dataset="demo@2024")
     pages = {}
     for engine in ("python", "quarto"):
         outcomes = list(render_many([job], engine=engine, root=root, out_dir=tmp_path / engine, workers=1))

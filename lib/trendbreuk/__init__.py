@@ -3,9 +3,10 @@ layers below it (tests/test_layers.py keeps it so):
 1. foundations: paths, io, formatting (Dutch numbers), http (fetching), downloads (formula-safe CSV and XLSX)
 2. geography (areas, mergers, boundaries); above it sources (reading and fetching every provider's data)
 3. indicators (catalogue, statistics, gaps, verdicts, disclosure); above it charts (figures from frames)
-4. build, demo and demo_wijken (raw data -> processed tables), processed (the one reader of a build's tables),
-   editions (builds kept under a name) and changes (what changed between two builds, and why); above them reports (content, site, rendering) and explore (the
-   Jupyter entry point, `trendbreuk.open()`); at the top cli
+4. config (the one loader of the configuration, and which configuration goes with a build), build, demo and
+   demo_wijken (raw data -> processed tables), processed (the one reader of a build's tables), editions (builds
+   kept under a name) and changes (what changed between two builds, and why)
+5. reports (content, site, rendering) and explore (the Jupyter entry point, `trendbreuk.open()`); at the top cli
 """
 
 __version__ = "0.1.0"

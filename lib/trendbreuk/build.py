@@ -19,14 +19,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trendbreuk import __version__, io, paths
+from trendbreuk import __version__, config, io, paths
 from trendbreuk.changes import BuildTables, compare, summary
-from trendbreuk.geography.areas import RegionsConfig, gemeenten_of, load_regions
+from trendbreuk.config import Configuration
+from trendbreuk.geography.areas import RegionsConfig, gemeenten_of
 from trendbreuk.geography.lineage import GemeenteRegister, LineageError, harmonise, read_lineage, read_register
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.indicators.aggregate import aggregate_areas, pool_years
 from trendbreuk.indicators.assess import assess, summarise_basket
-from trendbreuk.indicators.catalogue import Indicator, load_catalogue
+from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.gap import calculate_gaps
 from trendbreuk.indicators.intervals import intervals_for, survey_intervals
 from trendbreuk.indicators.registrations import (
@@ -45,10 +46,10 @@ from trendbreuk.indicators.standardise import project_shares, regroup_ages, stan
 from trendbreuk.indicators.survey import aggregate_estimates
 from trendbreuk.processed import INFO_FILE, slice_digests, table_file
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
-from trendbreuk.sources.datasets import Dataset, SourcesConfig, load_sources
+from trendbreuk.sources.datasets import Dataset, SourcesConfig
 from trendbreuk.sources.exports import ExportCheck, ExportFormatError, check_export
 from trendbreuk.sources.problems import listing
-from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
+from trendbreuk.sources.programmes import ProgrammeCatalogue
 from trendbreuk.sources.registrations import read_registrations
 from trendbreuk.sources.statline import (
     PROVIDER,
@@ -723,17 +724,20 @@ def changes_since_last_edition(dataset: str, root: Path, current: BuildTables) -
     }
 
 
-def build(dataset_name: str | None = None, root: Path | None = None) -> BuildResult:
+def build(
+    dataset_name: str | None = None, root: Path | None = None, configuration: Configuration | None = None
+) -> BuildResult:
     """Raw files -> the processed tables of a dataset in data/processed/<dataset>/, in named steps: read and check
     the sources, harmonise to one indeling, the region tables (values, gaps, verdicts), the wijken, buurten and focus
-    areas, the registrations, what changed since the last edition, the contracts, and the write (atomic)."""
+    areas, the registrations, what changed since the last edition, the contracts, and the write (atomic). The
+    configuration is the project's (config.project: `trendbreuk --regions FILE build` passes another regions file);
+    the build saves a copy beside its tables, which the reports then read."""
     root = root or paths.project_root()
-    regions = load_regions(paths.regions_file(root))
-    indicators = load_catalogue(root / "config" / "indicators.yaml")
-    sources = load_sources(root=root)
+    configuration = configuration or config.project(root)
+    regions, indicators = configuration.regions, configuration.catalogue
+    sources, programmes = configuration.sources, configuration.programmes
     dataset = sources.dataset(dataset_name)
     log.info("build: dataset %s (demo=%s), %d indicators", dataset.name, dataset.demo, len(indicators))
-    programmes = load_programmes(root / "config" / "programmes.yaml")
 
     with _step("read and check the sources"):
         data = read_sources(dataset, regions, sources, indicators, programmes)
@@ -758,10 +762,9 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         since = changes_since_last_edition(dataset.name, root, current)
         if since is not None:
             tables["changes"], info["changes_since"] = since
-    configuration = paths.configuration_files(root)
     info["configuration"] = {
         name: {"file": str(path), "sha256": io.sha256_file(path)}
-        for name, path in configuration.items()
+        for name, path in configuration.files.items()
         if path.is_file()
     }
     info = portable(info, root)
@@ -771,7 +774,7 @@ def build(dataset_name: str | None = None, root: Path | None = None) -> BuildRes
         info["digests"] = slice_digests(tables)
     target = paths.processed_dir(root) / dataset.name
     with _step("write"):
-        _write(target, tables, info, configuration)
+        _write(target, tables, info, configuration.files)
     return BuildResult(folder=target, tables=info["tables"], skipped=skipped, notes=data.export_notes)
 
 

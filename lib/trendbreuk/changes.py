@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trendbreuk.geography.areas import RegionsConfig, load_regions
+from trendbreuk.geography.areas import RegionsConfig
 from trendbreuk.indicators.assess import assess
-from trendbreuk.indicators.catalogue import Indicator, load_catalogue
+from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.indicators.gap import calculate_gaps
 
 CAUSES = {
@@ -92,20 +92,21 @@ class BuildTables:
     def read(cls, folder: Path, label: str) -> BuildTables:
         """A build folder as `trendbreuk build` writes it (with the configuration it was made with in config/)."""
         folder = Path(folder)
-        config = folder / "config"
-        if not (config / "indicators.yaml").is_file():
+        if not (folder / "config" / "indicators.yaml").is_file():
             raise FileNotFoundError(
                 f"{folder} has no config/ beside its tables (a build from before editions): build again to compare it"
             )
+        from trendbreuk import config
         from trendbreuk.processed import read_info, read_table
 
+        configuration = config.of_folder(folder)
         return cls(
             label,
             read_info(folder),
             read_table(folder, "indicator_values"),
             read_table(folder, "assessments"),
-            load_catalogue(config / "indicators.yaml"),
-            load_regions(config / "regions.yaml"),
+            configuration.catalogue,
+            configuration.regions,
         )
 
 

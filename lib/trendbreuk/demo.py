@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trendbreuk import io, paths
+from trendbreuk import config, io, paths
+from trendbreuk.config import Configuration
 from trendbreuk.demo_wijken import FLAG, SmallAreaWorld, survey_rows
-from trendbreuk.geography.areas import RegionsConfig, gemeente_of, level_of, load_regions
-from trendbreuk.sources.datasets import load_sources
+from trendbreuk.geography.areas import RegionsConfig, gemeente_of, level_of
 
 log = logging.getLogger(__name__)
 
@@ -307,18 +307,12 @@ def _names(regions: RegionsConfig) -> dict[str, str]:
     return names
 
 
-class DemoConfigError(ValueError):
-    """config/demo.yaml cannot be used; the message names the file and the field."""
-
-
-def load_truth(root: Path) -> dict:
+def load_truth(configuration: Configuration) -> dict:
     """config/demo.yaml, with a truth for every indicator of the catalogue: its own, or else the default for its
     kind (`defaults` in config/demo.yaml), so that an indicator added to the catalogue gets demo data without code."""
-    from trendbreuk.indicators.catalogue import load_catalogue
-
-    truth = io.read_config(root / "config" / "demo.yaml", DemoConfigError, "demo configuration")
+    truth = config.read_demo(configuration.root)
     defaults = truth.get("defaults") or {}
-    for indicator in load_catalogue(root / "config" / "indicators.yaml").values():
+    for indicator in configuration.catalogue.values():
         if indicator.variant_of or indicator.id in truth["indicators"]:
             continue
         default = defaults.get("survey" if indicator.statistic == "survey" else "counts")
@@ -328,22 +322,15 @@ def load_truth(root: Path) -> dict:
     return truth
 
 
-def _export_names(root: Path, provider: str) -> dict[str, str]:
+def _export_names(configuration: Configuration, provider: str) -> dict[str, str]:
     """indicator id -> the export's own indicator name (the inverse of the layout's indicator_names), as the sources
     configuration's layouts say."""
-    from trendbreuk.sources.datasets import DatasetConfigError
-
-    layouts = io.read_config(root / "config" / "sources.yaml", DatasetConfigError, "sources configuration")
-    return {
-        ident: name
-        for name, ident in ((layouts.get("layouts") or {}).get(provider) or {}).get("indicator_names", {}).items()
-    }
+    layout = configuration.sources.layouts.get(provider)
+    return {ident: name for name, ident in (layout.indicator_names if layout else {}).items()}
 
 
-def _indicators_of(root: Path, provider: str, truth: dict) -> list[str]:
-    from trendbreuk.indicators.catalogue import load_catalogue
-
-    catalogue = load_catalogue(root / "config" / "indicators.yaml")
+def _indicators_of(configuration: Configuration, provider: str, truth: dict) -> list[str]:
+    catalogue = configuration.catalogue
     chosen = [i.id for i in catalogue.values() if i.source.get("provider") == provider]
     missing = [i for i in chosen if i not in truth["indicators"]]
     if missing:
@@ -351,10 +338,13 @@ def _indicators_of(root: Path, provider: str, truth: dict) -> list[str]:
     return chosen
 
 
-def write_perined(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
-    names, export_names = _names(regions), _export_names(root, "perined")
+def write_perined(
+    world: _World, regions: RegionsConfig, target: Path, configuration: Configuration, truth: dict
+) -> None:
+    names, export_names = _names(regions), _export_names(configuration, "perined")
     frames = [
-        world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "perined", truth)
+        world.counts(key, truth["indicators"][key], truth["bases"])
+        for key in _indicators_of(configuration, "perined", truth)
     ]
     data = split_merged(pd.concat(frames, ignore_index=True), ["numerator", "denominator"], world.rng)
     data = data.sort_values(["indicator", "year", "area_code"], kind="stable")
@@ -373,11 +363,12 @@ def write_perined(world: _World, regions: RegionsConfig, target: Path, root: Pat
         export.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
 
 
-def write_wsjg(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
+def write_wsjg(world: _World, regions: RegionsConfig, target: Path, configuration: Configuration, truth: dict) -> None:
     """WSJG reports today's gemeenten for all years (it harmonises itself), by name, in Windows-1252."""
-    names, export_names = _names(regions), _export_names(root, "wsjg")
+    names, export_names = _names(regions), _export_names(configuration, "wsjg")
     frames = [
-        world.counts(key, truth["indicators"][key], truth["bases"]) for key in _indicators_of(root, "wsjg", truth)
+        world.counts(key, truth["indicators"][key], truth["bases"])
+        for key in _indicators_of(configuration, "wsjg", truth)
     ]
     data = pd.concat(frames, ignore_index=True)
     export = pd.DataFrame(
@@ -394,11 +385,13 @@ def write_wsjg(world: _World, regions: RegionsConfig, target: Path, root: Path, 
         export.to_csv(tmp, sep=";", index=False, encoding="cp1252")
 
 
-def write_gezondheidsmonitor(world: _World, regions: RegionsConfig, target: Path, root: Path, truth: dict) -> None:
-    names, export_names = _names(regions), _export_names(root, "gezondheidsmonitor")
+def write_gezondheidsmonitor(
+    world: _World, regions: RegionsConfig, target: Path, configuration: Configuration, truth: dict
+) -> None:
+    names, export_names = _names(regions), _export_names(configuration, "gezondheidsmonitor")
     frames = [
         world.survey(key, truth["indicators"][key], truth["survey"])
-        for key in _indicators_of(root, "gezondheidsmonitor", truth)
+        for key in _indicators_of(configuration, "gezondheidsmonitor", truth)
     ]
     data = pd.concat(frames, ignore_index=True)
     export = pd.DataFrame(
@@ -681,15 +674,14 @@ def _stem_for(term: str, year: int) -> str:
     return alternatives[-1] if year >= KWB_RENAMED_FROM else alternatives[0]
 
 
-def write_cbs_tables(world: _World, regions: RegionsConfig, folder: Path, root: Path, truth: dict) -> list[str]:
+def write_cbs_tables(
+    world: _World, regions: RegionsConfig, folder: Path, configuration: Configuration, truth: dict
+) -> list[str]:
     """Every CBS StatLine table the catalogue reads (provider cbs), as v3 snapshots in `folder`/<table>/<date>/.
     Returns the tables written."""
-    from trendbreuk.indicators.catalogue import load_catalogue
-    from trendbreuk.sources.datasets import load_sources
     from trendbreuk.sources.statline import cbs_sources
 
-    catalogue = load_catalogue(root / "config" / "indicators.yaml")
-    sources = load_sources(root=root)
+    catalogue, sources = configuration.catalogue, configuration.sources
     # a variant reads the same tables as its indicator (other measures of them, which the demo writes too)
     chosen = {i: s for i, s in cbs_sources(catalogue, sources).items() if not catalogue[i].variant_of}
     missing = [i for i in chosen if i not in truth["indicators"]]
@@ -1045,15 +1037,14 @@ def _stratum(estimate, age: str, older: float, gradient: float) -> dict[str, flo
     return {"value": value, "lower": max(0.0, value - half), "upper": min(100.0, value + half)}
 
 
-def write_registrations(world: _World, regions: RegionsConfig, target: Path, root: Path) -> None:
+def write_registrations(world: _World, regions: RegionsConfig, target: Path, configuration: Configuration) -> None:
     """A filled-in registrations template with plausible counts; reach stays below the expected number, as seed
     004 reports for the Knooppunten and the prenatal home visit."""
-    from trendbreuk.sources.programmes import load_programmes
     from trendbreuk.sources.registration_template import build_template
 
     rng = world.rng
     region = regions.region()
-    programmes = load_programmes(root / "config" / "programmes.yaml")
+    programmes = configuration.programmes
     years = range(2019, YEARS[-1] + 1)
     per_gemeente = {  # (programme, measure): expected count from the gemeente's births or inhabitants
         ("knooppunt", "aanmeldingen"): lambda code, y: world.births[(code, y)] * 0.035,
@@ -1131,13 +1122,16 @@ def _make_reproducible(xlsx: Path) -> None:
             target.writestr(fixed, data)
 
 
-def write_demo(root: Path | None = None, seed: int = SEED, national: bool = False) -> Path:
+def write_demo(
+    root: Path | None = None, seed: int = SEED, national: bool = False, configuration: Configuration | None = None
+) -> Path:
     """Write the whole demo data set into data/raw/demo/ and return that folder. With `national`, the demo of
     every gemeente of the regions file (which must cover the country: `trendbreuk regions national`) goes into
     data/raw/demo-nl/, the dataset demo-nl."""
     root = root or paths.project_root()
-    regions_path = paths.regions_file(root)
-    regions = load_regions(regions_path)
+    configuration = configuration or config.project(root)
+    regions_path = configuration.files["regions.yaml"]
+    regions = configuration.regions
     rng = np.random.default_rng(seed)
     world = _World(regions, rng)
     population = {g.code: world.population[(g.code, 2018)] for g, _ in world.gemeenten}
@@ -1152,15 +1146,16 @@ def write_demo(root: Path | None = None, seed: int = SEED, national: bool = Fals
     demo = paths.raw_dir(root) / ("demo-nl" if national else "demo")
     demo.mkdir(parents=True, exist_ok=True)
     write_cbs_population(world, regions, demo / "cbs" / "03759ned" / SNAPSHOT_DATE)
-    standard = load_sources(root=root).standard_population
+    standard = configuration.sources.standard_population
     if standard is not None:
         write_standard_population(demo / "cbs" / standard.table.directory / SNAPSHOT_DATE, standard.year)
-    truth = load_truth(root)
-    write_cbs_tables(world, regions, demo / "cbs", root, truth)
-    write_perined(world, regions, demo / "perined" / "perined-export.csv", root, truth)
-    write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv", root, truth)
-    write_gezondheidsmonitor(world, regions, demo / "gezondheidsmonitor" / "gezondheidsmonitor-export.csv", root, truth)
-    write_registrations(world, regions, demo / "registraties" / "registraties.xlsx", root)
+    truth = load_truth(configuration)
+    write_cbs_tables(world, regions, demo / "cbs", configuration, truth)
+    write_perined(world, regions, demo / "perined" / "perined-export.csv", configuration, truth)
+    write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv", configuration, truth)
+    monitor = demo / "gezondheidsmonitor" / "gezondheidsmonitor-export.csv"
+    write_gezondheidsmonitor(world, regions, monitor, configuration, truth)
+    write_registrations(world, regions, demo / "registraties" / "registraties.xlsx", configuration)
     io.write_text_atomic(
         demo / "LEESMIJ.txt",
         f"{DEMO_NOTICE}\n\nDeze map is gemaakt door `trendbreuk demo` (seed {seed}). De bestanden hebben de vorm van de\n"

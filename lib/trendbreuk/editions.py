@@ -58,9 +58,9 @@ def editions_dir(dataset: str, root: Path | None = None) -> Path:
 
 def resolve_dataset(dataset: str | None, root: Path) -> str:
     """The dataset's name from config/sources.yaml (its default_dataset when None)."""
-    from trendbreuk.sources.datasets import load_sources
+    from trendbreuk import config
 
-    return load_sources(root=root).dataset(dataset).name
+    return config.project(root).sources.dataset(dataset).name
 
 
 def _files(folder: Path) -> dict[str, Path]:

@@ -820,5 +820,6 @@ def open_workbook(dataset: str | None = None, region: str | None = None, *, root
         processed = load_processed(dataset, root=root)
     except FileNotFoundError as err:
         raise NotFound(f"{err}") from None
-    regions, catalogue = processed.configuration(root)
-    return Workbook(processed, regions, catalogue, regions.region(region))
+    configuration = processed.configuration(root)
+    regions = configuration.regions
+    return Workbook(processed, regions, configuration.catalogue, regions.region(region))

@@ -1,25 +1,45 @@
 """Where the project lives on disk: one place for every path the workbook uses.
 
 The project root is the folder that holds `config/regions.yaml`. It is found from the environment variable
-`TRENDBREUK_ROOT` (set by the renderer, which executes notebooks in a scratch folder), or else by walking up
-from the current working directory, so that notebooks opened from `notebooks/` find it too.
+`TRENDBREUK_ROOT` when the user set it, or else by walking up from the current working directory, so that notebooks
+opened from `notebooks/` find it too (the renderer runs a report's cells with the project root as working folder).
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 ROOT_ENV = "TRENDBREUK_ROOT"
 MARKER = Path("config") / "regions.yaml"
 
 
+_WORKING_ROOT: ContextVar[Path | None] = ContextVar("working_root", default=None)
+
+
 class ProjectNotFoundError(RuntimeError):
     """Raised when no project root can be found."""
 
 
+@contextmanager
+def working_root(root: Path):
+    """While a report's cells run, the project they belong to (the renderer's `root`): set for this thread of this
+    process only, so a worker never reads a project from settings it inherited."""
+    token = _WORKING_ROOT.set(Path(root).resolve())
+    try:
+        yield
+    finally:
+        _WORKING_ROOT.reset(token)
+
+
 def project_root(start: Path | None = None) -> Path:
-    """Return the project root: `$TRENDBREUK_ROOT`, or the nearest parent of `start` holding config/regions.yaml."""
+    """Return the project root: the renderer's (working_root), `$TRENDBREUK_ROOT`, or the nearest parent of `start`
+    holding config/regions.yaml."""
+    working = _WORKING_ROOT.get()
+    if working is not None:
+        return working
     env = os.environ.get(ROOT_ENV)
     if env:
         root = Path(env).resolve()
@@ -52,36 +72,20 @@ def processed_dir(root: Path | None = None) -> Path:
 REPORTS_ENV = "TRENDBREUK_REPORTS"
 
 
-def reports_dir(root: Path | None = None) -> Path:
-    """reports/ of the project, or the folder in TRENDBREUK_REPORTS (set by the renderer for the site index)."""
+def reports_dir(root: Path | None = None, subfolder: str | None = None) -> Path:
+    """Where reports go: the folder in TRENDBREUK_REPORTS when the user set it, else reports/ (or reports/SUBFOLDER,
+    e.g. editie-2025 for an edition's reports). Read once, by the command that renders, and passed on from there."""
     env = os.environ.get(REPORTS_ENV)
-    return Path(env) if env else (root or project_root()) / "reports"
+    if env:
+        return Path(env)
+    folder = (root or project_root()) / "reports"
+    return folder / subfolder if subfolder else folder
 
 
 def notebooks_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "notebooks"
 
 
-REGIONS_ENV = "TRENDBREUK_REGIONS"
-
-
 def regions_file(root: Path | None = None) -> Path:
-    """config/regions.yaml, or the regions file in TRENDBREUK_REGIONS (set by `trendbreuk --regions FILE`, e.g.
-    the national file of `trendbreuk regions national`); a relative path counts from the project root."""
-    root = root or project_root()
-    env = os.environ.get(REGIONS_ENV)
-    if env:
-        path = Path(env)
-        return path if path.is_absolute() else root / path
+    """config/regions.yaml (another regions file is passed explicitly: trendbreuk.config.project(regions=...))."""
     return config_dir(root) / "regions.yaml"
-
-
-def configuration_files(root: Path | None = None) -> dict[str, Path]:
-    """The configuration a build depends on, by the name it gets in the build's config/ folder."""
-    config = config_dir(root)
-    return {
-        "indicators.yaml": config / "indicators.yaml",
-        "regions.yaml": regions_file(root),
-        "sources.yaml": config / "sources.yaml",
-        "programmes.yaml": config / "programmes.yaml",
-    }

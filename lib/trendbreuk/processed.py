@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trendbreuk import io, paths
-from trendbreuk.geography.areas import RegionsConfig, load_regions
-from trendbreuk.indicators.catalogue import Indicator, load_catalogue
+from trendbreuk import config, io, paths
+from trendbreuk.config import Configuration
 
 EDITION_MARK = "@"
 # Every table a build writes (name -> required: a build without an optional one still reads)
@@ -80,26 +79,6 @@ def build_folder(reference: str | None = None, root: Path | None = None) -> Path
     return folder
 
 
-def configuration_of(edition_folder: Path | None, root: Path | None) -> tuple[RegionsConfig, dict[str, Indicator]]:
-    """The regions and catalogue of an edition's folder (its own config/), or the project's current ones."""
-    if edition_folder is not None and (edition_folder / "config" / "regions.yaml").is_file():
-        return (
-            load_regions(edition_folder / "config" / "regions.yaml"),
-            load_catalogue(edition_folder / "config" / "indicators.yaml"),
-        )
-    root = root or paths.project_root()
-    return load_regions(paths.regions_file(root)), load_catalogue(paths.config_dir(root) / "indicators.yaml")
-
-
-def load_configuration(
-    reference: str | None = None, root: Path | None = None
-) -> tuple[RegionsConfig, dict[str, Indicator]]:
-    """The regions and catalogue the reports of a dataset are made with, without reading its tables: an edition's
-    own ("demo@2025"), else the project's."""
-    edition = parse_reference(reference)[1]
-    return configuration_of(build_folder(reference, root) if edition else None, root)
-
-
 @dataclass(frozen=True)
 class Processed:
     """The processed tables of one dataset (or of a saved edition of it), as reports and notebooks use them."""
@@ -118,15 +97,18 @@ class Processed:
     age_groups: pd.DataFrame | None = None  # inhabitants per KWB age band of wijken, buurten, gemeenten, NL (one year)
     edition: str | None = None  # the edition's name when these are the tables of a saved edition
     _groups: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _configurations: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def demo(self) -> bool:
         return bool(self.info.get("demo"))
 
-    def configuration(self, root: Path | None = None) -> tuple[RegionsConfig, dict[str, Indicator]]:
-        """The regions and the catalogue to show these tables with: an edition's own configuration (as it was when
-        it was built), else the project's current one."""
-        return configuration_of(self.folder if self.edition else None, root)
+    def configuration(self, root: Path | None = None) -> Configuration:
+        """The configuration to show these tables with: the one they were made with (trendbreuk.config)."""
+        root = root or paths.project_root()
+        if root not in self._configurations:
+            self._configurations[root] = config.of_folder(self.folder, root)
+        return self._configurations[root]
 
     def small_areas(self, table: str, columns: list[str] | None = None, **where) -> pd.DataFrame:
         """Rows of a table of wijken, buurten and focus areas (small_area_values, small_area_gaps,

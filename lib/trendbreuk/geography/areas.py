@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trendbreuk import io, paths
+from trendbreuk import io
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
 LEVELS = ("gemeente", "subregio", "regio", "nederland", "rest_nl", "wijk", "buurt", "focus")
@@ -319,10 +319,10 @@ def _number(raw: dict, field: str, default, kind, where: str):
         ) from None
 
 
-def load_regions(path: Path | None = None) -> RegionsConfig:
+def load_regions(path: Path) -> RegionsConfig:
     """Read and check config/regions.yaml: every mistake is a RegionsConfigError that names the file and the
     field (a code that is no code, a missing name, a list where a mapping belongs, a non-number year)."""
-    path = Path(path) if path else paths.regions_file()
+    path = Path(path)
     try:
         raw = io.read_config(path, RegionsConfigError, "regions configuration")
     except FileNotFoundError as err:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trendbreuk import io, paths
+from trendbreuk import io
 
 POLARITIES = ("lower_is_better", "higher_is_better")
 STATISTICS = {"proportion": ("wilson",), "rate": ("byar",), "survey": ("source",)}
@@ -203,8 +203,9 @@ def _check_numbers(entry: dict, path: Path, name: str) -> None:
             raise CatalogueError(f"{path}: indicator '{name}': {key} '{value}' should be {kind} of {least} or more")
 
 
-def load_catalogue(path: Path | None = None) -> dict[str, Indicator]:
-    path = Path(path) if path else paths.config_dir() / "indicators.yaml"
+def load_catalogue(path: Path) -> dict[str, Indicator]:
+    """Read and check an indicator catalogue (config/indicators.yaml; trendbreuk.config decides which file)."""
+    path = Path(path)
     try:
         raw = io.read_config(path, CatalogueError, "indicator catalogue")
     except FileNotFoundError as err:

@@ -59,7 +59,8 @@ class AreaReport:
     @classmethod
     def load(cls, area: str = "", region: str = "", benchmark: str = "", dataset: str = "") -> AreaReport:
         processed = load_processed(dataset or None)
-        regions, catalogue = processed.configuration()
+        configuration = processed.configuration()
+        regions, catalogue = configuration.regions, configuration.catalogue
         chosen = regions.region(region or None)
         code = chosen.subregio(area).code if area else chosen.code
         return cls(processed, regions, catalogue, chosen, code, benchmark or regions.default_benchmark)

@@ -89,24 +89,14 @@ def _worker_context():
     return context
 
 
-WORKBOOK_ENV = (paths.ROOT_ENV, paths.REPORTS_ENV, paths.REGIONS_ENV)
-
-
-def _render_one(
-    job: ReportJob, engine: str, root: str, out_dir: str | None, env: dict[str, str | None] | None = None
-) -> RenderOutcome:
-    """One job in a worker. Python engine: its HTML file into `out_dir` (default reports/). Quarto: its executed
-    notebook for Quarto into `out_dir`, a scratch folder (render_many converts them in groups)."""
+def _render_one(job: ReportJob, engine: str, root: str, out_dir: str) -> RenderOutcome:
+    """One job in a worker. Python engine: its HTML file into `out_dir`. Quarto: its executed notebook for Quarto
+    into `out_dir`, a scratch folder (render_many converts them in groups). Everything it needs is in its
+    arguments: a worker reads no settings from the environment."""
     start = time.perf_counter()
     timings: dict = {}
-    for name, value in (env or {}).items():  # the caller's settings now, not the fork server's at its start
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
     try:
-        root_path = Path(root)
-        folder = Path(out_dir) if out_dir else paths.reports_dir(root_path)
+        root_path, folder = Path(root), Path(out_dir)
         if engine == "python":
             out_path = folder / job.filename
             render_python(job, root_path, out_path, timings)
@@ -117,19 +107,17 @@ def _render_one(
         return RenderOutcome(job, None, time.perf_counter() - start, f"{type(err).__name__}: {err}", timings)
 
 
-def _in_workers(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path | None, workers: int):
-    target = str(out_dir) if out_dir else None
+def _in_workers(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path, workers: int):
     if not jobs:
         return
     if workers <= 1:
         for job in jobs:
-            yield _render_one(job, engine, str(root), target)
+            yield _render_one(job, engine, str(root), str(out_dir))
         return
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=_worker_context(), initializer=_start_worker, initargs=(os.getpid(),)
     ) as pool:
-        env = {name: os.environ.get(name) for name in WORKBOOK_ENV}
-        futures = [pool.submit(_render_one, job, engine, str(root), target, env) for job in jobs]
+        futures = [pool.submit(_render_one, job, engine, str(root), str(out_dir)) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
 
@@ -206,20 +194,19 @@ def render_many(
             freeze.forget(job)
             stale.append(job)
     try:
-        for outcome in _render_stale(stale, engine, root, out_dir, workers):
+        for outcome in _render_stale(stale, engine, root, folder, workers):
             freeze.record(outcome.job, None if outcome.error else prints[outcome.job.filename], outcome.path)
             yield outcome
     finally:
         freeze.save()
 
 
-def _render_stale(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path | None, workers: int):
+def _render_stale(jobs: list[ReportJob], engine: str, root: Path, out_dir: Path, workers: int):
     if engine == "python":
         yield from _in_workers(jobs, "python", root, out_dir, workers)
         return
     if not jobs:
         return
-    out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
     with tempfile.TemporaryDirectory(prefix="trendbreuk-executed-") as scratch:
         executed = []
         for outcome in _in_workers(jobs, "quarto", root, Path(scratch), workers):

@@ -246,12 +246,6 @@ def sources_html(
     )
 
 
-def load_programmes_threshold() -> int:
-    from trendbreuk.sources.programmes import load_programmes
-
-    return load_programmes().disclosure_threshold
-
-
 def indeling_note(info: dict, region: Region) -> str:
     """One sentence on the gemeente indeling of the figures and the mergers that were summed."""
     year = info.get("indeling_year")

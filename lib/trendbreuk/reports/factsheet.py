@@ -27,7 +27,6 @@ from trendbreuk.reports.common import (
     COMPARISON,
     comparison_badge,
     header_html,
-    load_programmes_threshold,
     missing_html,
     sources_html,
     verdict_badge,
@@ -167,7 +166,8 @@ class Factsheet:
     @classmethod
     def load(cls, gemeente: str, benchmark: str = "", dataset: str = "") -> Factsheet:
         processed = load_processed(dataset or None)
-        regions, catalogue = processed.configuration()
+        configuration = processed.configuration()
+        regions, catalogue = configuration.regions, configuration.catalogue
         region, found = regions.locate_gemeente(gemeente)
         return cls(processed, regions, catalogue, found, region, benchmark or regions.default_benchmark)
 
@@ -581,7 +581,7 @@ class Factsheet:
                 }
             )
         frame = pd.DataFrame(table)
-        threshold = load_programmes_threshold()
+        threshold = self.processed.configuration().programmes.disclosure_threshold
         csv = download_link(
             frame, f"programmas-{self.gemeente.code}-{self.gemeente.slug}-{year}.csv", "Download deze tabel (CSV)"
         )

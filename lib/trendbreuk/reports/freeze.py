@@ -57,15 +57,14 @@ class Inputs:
     """What the reports of one dataset (or edition) read besides their own slice, computed once per batch."""
 
     def __init__(self, root: Path, dataset: str):
-        from trendbreuk.processed import INFO_FILE, build_folder, parse_reference, read_info
+        from trendbreuk.processed import INFO_FILE, build_folder, read_info
 
         self.folder = build_folder(dataset or None, root)
         info = read_info(self.folder) if (self.folder / INFO_FILE).is_file() else {}
         self.digests = info.get("digests")
-        config = paths.configuration_files(root)  # what the reports read: an edition's own copy, else the project's
-        if parse_reference(dataset)[1] and (self.folder / "config" / "regions.yaml").is_file():
-            config = {name: self.folder / "config" / name for name in config}
-        config = list(config.values())
+        from trendbreuk import config as configuration
+
+        config = list(configuration.of_folder(self.folder, root).files.values())  # what the reports read
         shown = {k: info.get(k) for k in SHOWN_INFO}
         shown["built_on"] = str(info.get("built_at", ""))[:10]
         shown["since"] = (info.get("changes_since") or {}).get("edition")  # its changes are in the region's slice
@@ -116,9 +115,9 @@ class Freeze:
 
     def _regions_of(self, dataset: str):
         if dataset not in self._regions:
-            from trendbreuk.processed import load_configuration
+            from trendbreuk import config
 
-            self._regions[dataset] = load_configuration(dataset or None, self.root)[0]
+            self._regions[dataset] = config.load(self.root, dataset or None).regions
         return self._regions[dataset]
 
     def fingerprint(self, job, engine: str) -> str | None:

@@ -16,13 +16,12 @@ from trendbreuk.reports.common import (
     demo_note,
     header_html,
     indeling_note,
-    load_programmes_threshold,
     provenance_html,
     source_items,
     year_span,
 )
 from trendbreuk.reports.page import HTML, Page, download_link, fold, table_html
-from trendbreuk.sources.programmes import ProgrammeCatalogue, load_programmes
+from trendbreuk.sources.programmes import ProgrammeCatalogue
 
 
 class ProgrammeReport:
@@ -35,8 +34,9 @@ class ProgrammeReport:
     @classmethod
     def load(cls, region: str = "", dataset: str = "") -> ProgrammeReport:
         processed = load_processed(dataset or None)
-        regions, _ = processed.configuration()
-        return cls(processed, regions, load_programmes(), regions.region(region or None))
+        configuration = processed.configuration()
+        regions = configuration.regions
+        return cls(processed, regions, configuration.programmes, regions.region(region or None))
 
     def header(self) -> HTML:
         return header_html(
@@ -80,7 +80,7 @@ class ProgrammeReport:
         return items
 
     def intro(self) -> HTML:
-        t = load_programmes_threshold()
+        t = self.programmes.disclosure_threshold
         items = self.summary_items()
         summary = (
             str(

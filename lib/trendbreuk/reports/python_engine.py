@@ -40,17 +40,16 @@ class NotebookShell:
         self.shell = _report_shell_class().instance()
 
     def execute(self, notebook, *, root: Path, name: str):
-        """Run every code cell of `notebook` (an nbformat node) and put its outputs into it; the working folder
-        is `root` and TRENDBREUK_ROOT points at it while the cells run. Raises CellFailed on the first error."""
+        """Run every code cell of `notebook` (an nbformat node) and put its outputs into it; while the cells run,
+        the working folder and the project (paths.working_root) are `root`. Raises CellFailed on the first error."""
         import nbformat
 
         shell = self.shell
         # %reset without its garbage collection (0.1 s a report): forget the last notebook's names
         for variable in [n for n in shell.user_ns if n not in shell.user_ns_hidden]:
             del shell.user_ns[variable]
-        saved_dir, saved_root = os.getcwd(), os.environ.get(paths.ROOT_ENV)
+        saved_dir = os.getcwd()
         os.chdir(root)
-        os.environ[paths.ROOT_ENV] = str(root)
         try:
             for number, cell in enumerate(notebook.cells, start=1):
                 if cell.cell_type != "code":
@@ -58,7 +57,7 @@ class NotebookShell:
                 shell.collected.clear()
                 from IPython.utils.capture import capture_output
 
-                with capture_output(display=False) as streams:
+                with capture_output(display=False) as streams, paths.working_root(root):
                     result = shell.run_cell(cell.source, store_history=False)
                 outputs = []
                 for stream, text in (("stdout", streams.stdout), ("stderr", streams.stderr)):
@@ -72,10 +71,6 @@ class NotebookShell:
                     raise CellFailed(f"cell {number} of {name} failed: {type(error).__name__}: {error}") from error
         finally:
             os.chdir(saved_dir)
-            if saved_root is None:
-                os.environ.pop(paths.ROOT_ENV, None)
-            else:
-                os.environ[paths.ROOT_ENV] = saved_root
         return notebook
 
 

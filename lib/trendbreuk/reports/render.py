@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trendbreuk import paths
+from trendbreuk import config, paths
 from trendbreuk.reports.batch import RenderOutcome, balanced_groups, render_many, step_totals  # noqa: F401
 from trendbreuk.reports.jobs import (  # noqa: F401
     DEFAULT_ENGINE,
@@ -59,14 +59,15 @@ def render(
     return out_path
 
 
-def render_site(*, engine: str = DEFAULT_ENGINE, root: Path | None = None, out_dir: Path | None = None) -> Path:
-    """The site pages around the reports: reports/index.html (every report in the folder, any region) and the
-    method document. Returns the index's path."""
-    from trendbreuk.geography.areas import load_regions
+def render_site(
+    *, engine: str = DEFAULT_ENGINE, root: Path | None = None, out_dir: Path | None = None, regions=None
+) -> Path:
+    """The site pages around the reports: reports/index.html (every report in the folder, grouped by the regions of
+    `regions`, default the project's) and the method document. Returns the index's path."""
     from trendbreuk.reports.site import write_site
 
     root = root or paths.project_root()
     out_dir = Path(out_dir) if out_dir else paths.reports_dir(root)
     if choose_engine(engine) == "quarto":
         return render_quarto_site(root, out_dir)
-    return write_site(out_dir, load_regions(paths.regions_file(root)), root)
+    return write_site(out_dir, regions or config.project(root).regions, root)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from trendbreuk import config, io, paths
 from trendbreuk import formatting as fmt
-from trendbreuk import io, paths
-from trendbreuk.geography.areas import Region, RegionsConfig, gemeente_of, level_of, load_regions, slugify
+from trendbreuk.geography.areas import Region, RegionsConfig, gemeente_of, level_of, slugify
 from trendbreuk.reports.page import HTML, fragment, html_document
 
 REPORT_FILE = re.compile(
@@ -200,7 +200,7 @@ class SiteIndex:
 
     @classmethod
     def load(cls, reports_dir: Path | None = None, regions: RegionsConfig | None = None) -> SiteIndex:
-        regions = regions or load_regions()
+        regions = regions or config.project().regions
         return cls(tuple(find_reports(Path(reports_dir) if reports_dir else paths.reports_dir(), regions)))
 
     @classmethod

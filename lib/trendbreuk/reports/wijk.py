@@ -110,7 +110,8 @@ class WijkProfile:
     @classmethod
     def load(cls, area: str, region: str = "", benchmark: str = "", dataset: str = "") -> WijkProfile:
         processed = load_processed(dataset or None)
-        regions, catalogue = processed.configuration()
+        configuration = processed.configuration()
+        regions, catalogue = configuration.regions, configuration.catalogue
         return cls(
             processed,
             regions,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trendbreuk import io, paths
+from trendbreuk import io
 from trendbreuk.geography.areas import name_key
 
 UNITS = ("count", "count_with_denominator", "status")
@@ -49,8 +49,9 @@ class ProgrammeCatalogue:
         return next((p for p in self.programmes if wanted in (name_key(p.id), name_key(p.title))), None)
 
 
-def load_programmes(path: Path | None = None) -> ProgrammeCatalogue:
-    path = Path(path) if path else paths.config_dir() / "programmes.yaml"
+def load_programmes(path: Path) -> ProgrammeCatalogue:
+    """Read and check the programme catalogue (config/programmes.yaml; trendbreuk.config decides which file)."""
+    path = Path(path)
     try:
         raw = io.read_config(path, ProgrammeConfigError, "programme catalogue")
     except FileNotFoundError as err:

@@ -1,0 +1,3 @@
+from trendbreuk.cli import app
+
+app()
