@@ -259,8 +259,8 @@ def test_catalogue_refuses_an_unknown_polarity(tmp_path):
 def test_indicator_values_for_every_indicator_in_one_pass_and_a_reason_for_one_without_rows():
     """Two WSJG indicators through calculate_indicator_values: one with rows for the region's gemeenten and
     Nederland, one whose rows are all outside the region (and no Nederland): that one is skipped with a reason."""
-    from trendbreuk.build import calculate_indicator_values
     from trendbreuk.geography.areas import RegionsConfig
+    from trendbreuk.indicators.values import calculate_indicator_values
 
     catalogue = load_catalogue(ROOT / "config" / "indicators.yaml")
     indicators = {k: catalogue[k] for k in ("peuters_vve", "werkloosheid")}

@@ -153,8 +153,8 @@ def check_exports_command(
 ) -> None:
     """Check every portal export of a dataset (Perined, Waar staat je gemeente, Gezondheidsmonitor) as the build
     does: every problem at once with file, row, column and value; rows set aside are listed. Exit 1 on problems."""
-    from trendbreuk.build import check_exports
     from trendbreuk.geography.lineage import LineageError, read_register
+    from trendbreuk.ingest import check_exports
     from trendbreuk.sources.cbs import SnapshotError, latest_snapshot, read_manifest
 
     configuration = project_configuration(context)

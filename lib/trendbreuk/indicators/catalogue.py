@@ -36,6 +36,14 @@ class CatalogueError(ValueError):
 
 
 @dataclass(frozen=True)
+class Missing:
+    """Why an indicator has no figures (short, for readers of a report) and what a researcher can do about it."""
+
+    reason: str
+    action: str = ""
+
+
+@dataclass(frozen=True)
 class Indicator:
     id: str
     title: str

@@ -14,6 +14,21 @@ class DatasetConfigError(ValueError):
     """config/sources.yaml is malformed or names an unknown dataset."""
 
 
+# the readers' name and documentation page of each provider of indicator figures
+PROVIDER_LABELS = {
+    "perined": "Perined",
+    "wsjg": "Waar staat je gemeente",
+    "gezondheidsmonitor": "Gezondheidsmonitor",
+    "cbs": "CBS StatLine",
+}
+SOURCE_DOCS = {
+    "perined": "docs/bronnen/perined.md",
+    "wsjg": "docs/bronnen/waarstaatjegemeente.md",
+    "gezondheidsmonitor": "docs/bronnen/gezondheidsmonitor.md",
+    "cbs": "docs/bronnen/cbs.md",
+}
+
+
 @dataclass(frozen=True)
 class Dataset:
     name: str
