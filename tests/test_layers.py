@@ -15,7 +15,7 @@ LAYERS = [
     {"sources"},
     {"indicators"},
     {"charts"},
-    {"config", "ingest", "build", "processed", "demo", "demo_wijken", "editions", "changes"},
+    {"config", "ingest", "build", "processed", "demo", "editions", "changes"},
     {"reports", "explore"},
     {"cli"},
 ]

@@ -4,8 +4,9 @@ layers below it (tests/test_layers.py keeps it so):
 2. geography (areas, mergers, boundaries); above it sources (reading and fetching every provider's data)
 3. indicators (catalogue, statistics, gaps, verdicts, disclosure); above it charts (figures from frames)
 4. config (the one loader of the configuration, and which configuration goes with a build), ingest (a dataset's
-   raw files read, checked and harmonised), build (-> processed tables), demo and demo_wijken, processed (the one
-   reader of a build's tables), editions (builds kept under a name) and changes (what changed between two builds)
+   raw files read, checked and harmonised), build (-> processed tables), demo/ (one writer per source form),
+   processed (the one reader of a build's tables), editions (builds kept under a name) and changes (what changed
+   between two builds)
 5. reports (content, site, rendering) and explore (the Jupyter entry point, `trendbreuk.open()`); at the top cli
 """
 
