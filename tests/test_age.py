@@ -256,7 +256,7 @@ def test_the_standard_population_is_fetched_by_year_of_age_and_a_total_alone_is_
     from tests.odata_mirror import ODataMirror, add_recordings
     from trendbreuk.indicators.standardise import standard_weights
     from trendbreuk.sources.datasets import load_sources
-    from trendbreuk.sources.statline import StandardPopulationError, read_standard_population
+    from trendbreuk.sources.population import StandardPopulationError, read_standard_population
 
     shared_file("cbs", "03759ned-v4")
     root = tmp_path / "project"

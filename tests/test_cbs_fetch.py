@@ -14,17 +14,8 @@ import pytest
 from tests.conftest import ROOT, SHARED, shared_file
 from tests.local_server import LocalServer, Reply
 from tests.odata_mirror import ODataMirror, add_recordings
-from trendbreuk.sources.cbs import (
-    FetchError,
-    SnapshotError,
-    base_url,
-    build_v4_filter,
-    fetch_cbs_v3,
-    fetch_cbs_v4,
-    latest_snapshot,
-    read_cbs_v3,
-    read_cbs_v4,
-)
+from trendbreuk.sources.cbs import SnapshotError, latest_snapshot, read_cbs_v3, read_cbs_v4
+from trendbreuk.sources.cbs_fetch import FetchError, base_url, build_v4_filter, fetch_cbs_v3, fetch_cbs_v4
 
 TABLE = "03759ned"
 DIMENSIONS = ("BurgerlijkeStaat", "Geslacht", "Leeftijd", "RegioS", "Perioden")
@@ -362,7 +353,7 @@ def test_cli_fetch_from_a_mirror_of_the_recordings_then_build_real_from_what_is_
 def test_what_makes_a_new_snapshot_implausible():
     """Worked by hand: 10% fewer rows of the same selection is the limit; another selection is not compared by rows;
     a measure or a gemeente that the snapshot in use has must not be gone."""
-    from trendbreuk.sources.cbs import SnapshotContents, implausible
+    from trendbreuk.sources.cbs_fetch import SnapshotContents, implausible
 
     v4 = {"observations": ["Observations.json"], "filter": "Measure eq 'M1'", "measures": ["M1"]}
     in_use = SnapshotContents(100, {"M1": 100}, frozenset({"GM0917", "GM0935"}))

@@ -12,9 +12,9 @@ from tests.odata_mirror import ODataMirror, add_recordings
 from trendbreuk.geography.areas import load_regions
 from trendbreuk.indicators.aggregate import aggregate_areas
 from trendbreuk.indicators.catalogue import load_catalogue
-from trendbreuk.sources.cbs import fetch_cbs_v3
+from trendbreuk.sources.cbs_fetch import fetch_cbs_v3, fetch_plan
 from trendbreuk.sources.datasets import CbsSeries, load_sources
-from trendbreuk.sources.statline import CbsSourceError, fetch_plan, read_cbs_indicators
+from trendbreuk.sources.statline import CbsSourceError, read_cbs_indicators
 
 REGIONS = load_regions(ROOT / "config" / "regions.yaml")
 CATALOGUE = load_catalogue(ROOT / "config" / "indicators.yaml")

@@ -19,16 +19,11 @@ from trendbreuk.indicators.catalogue import Indicator, Missing
 from trendbreuk.sources.cbs import latest_snapshot, read_cbs_v4, read_manifest
 from trendbreuk.sources.datasets import PROVIDER_LABELS, SOURCE_DOCS, Dataset, SourcesConfig
 from trendbreuk.sources.exports import ExportCheck, ExportFormatError, check_export
+from trendbreuk.sources.population import age_groups_by_year, births_by_year, read_standard_population
 from trendbreuk.sources.problems import listing
 from trendbreuk.sources.programmes import ProgrammeCatalogue
 from trendbreuk.sources.registrations import read_registrations
-from trendbreuk.sources.statline import (
-    PROVIDER,
-    age_groups_by_year,
-    births_by_year,
-    read_cbs_indicators,
-    read_standard_population,
-)
+from trendbreuk.sources.statline import PROVIDER, read_cbs_indicators
 
 log = logging.getLogger(__name__)
 

@@ -252,9 +252,8 @@ def fetch_cbs_command(
     only the measures and dimension codes that are used. A table that fails is named; the others are still fetched.
     An answer with no rows, or much less than the snapshot in use, is refused and the earlier snapshot stays in use."""
     from trendbreuk.io import WriteError
-    from trendbreuk.sources.cbs import FetchError, fetch_cbs_v3, fetch_cbs_v4
+    from trendbreuk.sources.cbs_fetch import FetchError, fetch_cbs_v3, fetch_cbs_v4, fetch_plan
     from trendbreuk.sources.datasets import DatasetConfigError
-    from trendbreuk.sources.statline import fetch_plan
 
     configuration = project_configuration(context)
     sources = configuration.sources

@@ -13,9 +13,11 @@ wijken en buurten, one table per year, config/sources.yaml) and the measures it 
 
 `dimensions` keeps one code of other dimensions (Leeftijd: '20300', 18 jaar of ouder). `strata` instead reads one
 row per code of a dimension, each code with the ages it covers (Leeftijd: {'53115': [18, 65], '80200': [65, null]}):
-the age groups that an age-standardised variant weights by the standard population (`read_standard_population`).
+the age groups that an age-standardised variant weights by the standard population (`read_standard_population`,
+in sources/population.py).
 
-This module plans what `trendbreuk fetch cbs` asks for (`fetch_plan`) and turns the fetched snapshots into the
+What `trendbreuk fetch cbs` asks for follows from these sources (`fetch_plan`, in sources/cbs_fetch.py). This
+module turns the fetched snapshots into the
 same tidy rows as the portal exports (`read_cbs_indicators`), with codes, never names, as keys: national rows
 (NL00, NL01) become NL01, padded codes are trimmed, wijken and buurten are dropped. The national tables are read and
 reshaped with polars (all gemeenten, all years, wide tables); the statistics downstream take pandas.
@@ -24,7 +26,6 @@ reshaped with polars (all gemeenten, all years, wide tables); the statistics dow
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from functools import reduce
 from pathlib import Path
@@ -66,7 +67,7 @@ class CbsSourceError(ValueError):
     """A CBS table whose figures cannot be turned into indicator rows; the message names table, area and measure."""
 
 
-def _terms(value) -> tuple[str, ...]:
+def measure_terms(value) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(str(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
@@ -146,8 +147,8 @@ def cbs_source(indicator: Indicator, sources: SourcesConfig) -> CbsIndicatorSour
     source = CbsIndicatorSource(
         indicator=indicator.id,
         tables=tuple(tables),
-        numerator=_terms(spec.get("numerator")),
-        denominator=_terms(spec.get("denominator")),
+        numerator=measure_terms(spec.get("numerator")),
+        denominator=measure_terms(spec.get("denominator")),
         percentage=spec.get("percentage"),
         value=spec.get("value"),
         margins=spec.get("margins"),
@@ -172,70 +173,7 @@ def cbs_sources(catalogue: dict[str, Indicator], sources: SourcesConfig) -> dict
     return {i.id: cbs_source(i, sources) for i in catalogue.values() if i.source.get("provider") == PROVIDER}
 
 
-# What to fetch --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TableRequest:
-    """One table for `trendbreuk fetch cbs`: the measures and dimension codes every indicator (and the births for
-    the programmes' reach) needs from it."""
-
-    table: CbsTable
-    measures: tuple[str, ...]
-    dimensions: dict[str, tuple[str, ...]]
-    purposes: tuple[str, ...]
-
-
-def fetch_plan(catalogue: dict[str, Indicator], sources: SourcesConfig) -> list[TableRequest]:
-    """Every table the workbook needs: the always-fetched tables of config/sources.yaml (population), each table
-    of each CBS indicator's source, and the births. Measures and dimension codes are merged per table."""
-    plan: dict[str, dict] = {}
-
-    def need(table: CbsTable, measures, dimensions: dict, purpose: str) -> None:
-        entry = plan.setdefault(table.directory, {"table": table, "measures": [], "dimensions": {}, "purposes": []})
-        for measure in measures:
-            if measure not in entry["measures"]:
-                entry["measures"].append(measure)
-        for dim, code in dimensions.items():
-            codes = entry["dimensions"].setdefault(dim, [])
-            codes += [c for c in _terms(code) if c not in codes]
-        if purpose not in entry["purposes"]:
-            entry["purposes"].append(purpose)
-
-    for table in sources.cbs_tables.values():
-        if table.measures or table.api == "v4":
-            need(table, table.measures, table.dimensions or {}, "vaste tabel")
-    for series in sources.cbs_series.values():
-        for table in series.tables:
-            if table.measures:
-                need(table, table.measures, table.dimensions or {}, f"vaste maten van {series.title}")
-    for source in cbs_sources(catalogue, sources).values():
-        for table in source.tables:
-            strata = {source.strata_dimension: list(source.strata)} if source.strata else {}
-            need(table, source.terms, {**source.dimensions, **strata}, source.indicator)
-    if sources.age_groups is not None:
-        for table in sources.cbs_series[sources.age_groups.series].tables:
-            need(table, list(sources.age_groups.groups), {}, "leeftijdsopbouw per gemeente")
-    if sources.standard_population is not None:
-        standard = sources.standard_population
-        need(
-            standard.table,
-            standard.table.measures,
-            standard.table.dimensions or {},
-            f"standaardbevolking {standard.year} (leeftijdsstandaardisatie)",
-        )
-    if sources.births:
-        for table in _births_tables(sources):
-            need(table, [sources.births["measure"]], {}, "geboorten (bereik van de programma's)")
-    return [
-        TableRequest(
-            e["table"], tuple(e["measures"]), {d: tuple(c) for d, c in e["dimensions"].items()}, tuple(e["purposes"])
-        )
-        for e in plan.values()
-    ]
-
-
-def _births_tables(sources: SourcesConfig) -> tuple[CbsTable, ...]:
+def births_tables(sources: SourcesConfig) -> tuple[CbsTable, ...]:
     births = sources.births or {}
     if births.get("series"):
         return sources.cbs_series[births["series"]].tables
@@ -359,7 +297,7 @@ def indicator_rows(
             .otherwise(pl.col("region_code"))
             .alias("area_code")
         )
-    frame = _with_years(frame, table, wide)
+    frame = with_years(frame, table, wide)
     if source.value:
         out = _estimates(frame, source, keys["value"][0], wide.table)
     else:
@@ -401,7 +339,7 @@ def _indeling_changes(frame: pl.DataFrame, wide: WideTable, table: CbsTable) -> 
     return frame.select("area_code", "year", flag.alias("indeling_change")).unique(["area_code", "year"])
 
 
-def _with_years(frame: pl.DataFrame, table: CbsTable, wide: WideTable) -> pl.DataFrame:
+def with_years(frame: pl.DataFrame, table: CbsTable, wide: WideTable) -> pl.DataFrame:
     """A `year` per row: from the period code (yearly periods only), or the year of a series' table."""
     if "period_code" in frame.columns:
         return frame.filter(pl.col("period_code").str.contains(r"^\d{4}JJ00$")).with_columns(
@@ -500,7 +438,7 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
         below = catalogue[indicator_id].lowest_level != "gemeente"
         for table in sorted(source.tables, key=lambda t: t.year or 0):
             if table.id not in wides:
-                wides[table.id] = _read_newest(Path(cbs_dir) / table.id)
+                wides[table.id] = read_newest(Path(cbs_dir) / table.id)
                 if wides[table.id] is not None:
                     register = register.merged(_small_areas(wides[table.id]))
             wide = wides[table.id]
@@ -509,7 +447,7 @@ def read_cbs_indicators(catalogue: dict[str, Indicator], sources: SourcesConfig,
                 continue
             rows, used = indicator_rows(wide, source, table)
             measures.append(used)
-            snapshots[table.id] = _provenance(wide, table)
+            snapshots[table.id] = snapshot_provenance(wide, table)
             if not rows.empty:
                 parts.append(rows)
             if below and "absent" not in used:
@@ -571,7 +509,7 @@ def _small_areas(wide: WideTable) -> SmallAreaRegister:
     return SmallAreaRegister.from_code_list(load_values(Path(wide.snapshot) / codes[geo]))
 
 
-def _read_newest(table_dir: Path) -> WideTable | None:
+def read_newest(table_dir: Path) -> WideTable | None:
     try:
         return read_wide(latest_snapshot(table_dir))
     except SnapshotError as err:
@@ -581,7 +519,7 @@ def _read_newest(table_dir: Path) -> WideTable | None:
         return None
 
 
-def _provenance(wide: WideTable, table: CbsTable) -> dict:
+def snapshot_provenance(wide: WideTable, table: CbsTable) -> dict:
     m = wide.manifest
     return {
         "source": PROVIDER,
@@ -601,155 +539,3 @@ def _manifest_sha256(snapshot: Path) -> str | None:
     changes when any of the snapshot's data does."""
     manifest = Path(snapshot) / "manifest.json"
     return io.sha256_file(manifest) if manifest.is_file() else None
-
-
-def births_by_year(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.DataFrame, list[dict]]:
-    """Live births per gemeente (and NL01) and year from the configured CBS measure: area_code, year, births,
-    indeling_year; plus the snapshots read. Empty when nothing was fetched."""
-    if not sources.births:
-        return pd.DataFrame(columns=["area_code", "year", "births", "indeling_year"]), []
-    parts, used = [], []
-    for table in _births_tables(sources):
-        wide = _read_newest(Path(cbs_dir) / table.id)
-        if wide is None:
-            continue
-        key = resolve_measure(sources.births["measure"], wide.topics, wide.table)
-        if key not in wide.frame.columns:
-            continue
-        frame = wide.frame.filter(pl.col("region_code").str.starts_with("GM"))
-        frame = _with_years(frame, table, wide)
-        parts.append(
-            frame.select(
-                pl.col("region_code").alias("area_code"),
-                "year",
-                pl.col(key).cast(pl.Float64).alias("births"),
-                pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"),
-            )
-            .drop_nulls("births")
-            .to_pandas()
-        )
-        used.append(_provenance(wide, table))
-    births = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["area_code", "year", "births", "indeling_year"])
-    )
-    return births, used
-
-
-class StandardPopulationError(ValueError):
-    """The standard population's snapshot cannot give numbers by year of age; the message says what to fetch."""
-
-
-def read_standard_population(sources: SourcesConfig, cbs_dir: Path) -> tuple[pd.Series, dict] | None:
-    """The standard population by year of age (index: age in years, an open top group at its lower age) and the
-    provenance of its snapshot; None when it is not configured or not fetched. A snapshot that holds no numbers by
-    single year of age for the configured year and region is an error that names the folder."""
-    standard = sources.standard_population
-    if standard is None:
-        return None
-    folder = Path(cbs_dir) / standard.table.directory
-    wide = _read_newest(folder)
-    if wide is None:
-        return None
-    where = f"standard population {wide.snapshot}"
-    codes_file = (wide.manifest.get("codes") or {}).get(standard.age_dimension)
-    if standard.age_dimension not in wide.frame.columns or not codes_file:
-        raise StandardPopulationError(
-            f"{where}: no dimension {standard.age_dimension}; fetch it again "
-            f"(trendbreuk fetch cbs {standard.table.directory})"
-        )
-    titles = {
-        str(c.get("Identifier", c.get("Key"))).strip(): str(c.get("Title", "")).strip()
-        for c in load_values(wide.snapshot / codes_file)
-    }
-    frame = wide.frame.filter(
-        (pl.col("region_code") == standard.region) & (pl.col("period_code") == f"{standard.year}JJ00")
-    )
-    if standard.measure not in frame.columns:
-        raise StandardPopulationError(f"{where}: no measure {standard.measure}")
-    counts = {
-        str(code): value
-        for code, value in zip(frame[standard.age_dimension], frame[standard.measure])
-        if value is not None
-    }
-    single, open_top = {}, {}
-    for code, count in counts.items():
-        title = titles.get(code, "")
-        if match := SINGLE_AGE.fullmatch(title):
-            single[int(match.group(1))] = float(count)
-        elif match := OPEN_AGE.fullmatch(title):
-            open_top[int(match.group(1))] = float(count)
-    if not single:
-        raise StandardPopulationError(
-            f"{where}: no numbers by single year of age for {standard.region} in {standard.year} (only "
-            f"{sorted(titles.get(c, c) for c in counts)[:5]}); fetch it again (trendbreuk fetch cbs "
-            f"{standard.table.directory})"
-        )
-    oldest = max(single)
-    top = [age for age in open_top if age == oldest + 1]  # "105 jaar of ouder" after 104; not "95 jaar of ouder"
-    ages = pd.Series({**single, **{age: open_top[age] for age in top}}).sort_index()
-    provenance = {**_provenance(wide, standard.table), "standard_year": standard.year, "region": standard.region}
-    return ages, provenance
-
-
-SINGLE_AGE = re.compile(r"(\d+) jaar")
-OPEN_AGE = re.compile(r"(\d+) jaar of ouder")
-
-
-def age_groups_by_year(
-    sources: SourcesConfig, cbs_dir: Path, small_areas: bool = False
-) -> tuple[pd.DataFrame, list[dict]]:
-    """Inhabitants per configured age group (cbs.age_groups) per gemeente, NL01 and year (with `small_areas`: per
-    wijk and buurt instead): area_code, year, age_from, age_to (inf: open), inhabitants, indeling_year; plus the
-    snapshots read. Empty when nothing was fetched; a year whose table lacks a group is left out whole, and so is an
-    area with a hidden group (a partial age structure would mislead)."""
-    columns = ["area_code", "year", "age_from", "age_to", "inhabitants", "indeling_year"]
-    if sources.age_groups is None:
-        return pd.DataFrame(columns=columns), []
-    parts, used = [], []
-    tables = sources.cbs_series[sources.age_groups.series].tables
-    for table in sorted(tables, key=lambda t: t.year or 0, reverse=True) if small_areas else tables:
-        if small_areas and parts:  # wijken and buurten: the newest year only (their indeling changes yearly)
-            break
-        wide = _read_newest(Path(cbs_dir) / table.id)
-        if wide is None:
-            continue
-        try:
-            keys = {stem: resolve_measure(stem, wide.topics, wide.table) for stem in sources.age_groups.groups}
-        except MeasureNotFoundError as err:
-            log.info("age groups: %s", err)
-            continue
-        if not set(keys.values()) <= set(wide.frame.columns):
-            continue
-        levels = ("WK", "BU") if small_areas else ("GM", "NL")
-        frame = wide.frame.filter(
-            pl.col("region_code").str.starts_with(levels[0]) | pl.col("region_code").str.starts_with(levels[1])
-        )
-        frame = _with_years(
-            frame.with_columns(
-                pl.when(pl.col("region_code").str.starts_with("NL"))
-                .then(pl.lit("NL01"))
-                .otherwise(pl.col("region_code"))
-                .alias("area_code")
-            ),
-            table,
-            wide,
-        )
-        for stem, (low, high) in sources.age_groups.groups.items():
-            parts.append(
-                frame.select(
-                    "area_code",
-                    "year",
-                    pl.lit(float(low)).alias("age_from"),
-                    pl.lit(float("inf") if high is None else float(high)).alias("age_to"),
-                    pl.col(keys[stem]).cast(pl.Float64).alias("inhabitants"),
-                    pl.lit(table.indeling).fill_null(pl.col("year")).cast(pl.Int64).alias("indeling_year"),
-                ).to_pandas()
-            )
-        used.append(_provenance(wide, table))
-    if not parts:
-        return pd.DataFrame(columns=columns), used
-    rows = pd.concat(parts, ignore_index=True)
-    complete = rows["inhabitants"].notna().groupby([rows["area_code"], rows["year"]]).transform("all")
-    return rows[complete].reset_index(drop=True)[columns], used
