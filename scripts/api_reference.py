@@ -66,7 +66,7 @@ def reference() -> str:
             questions.append(f"### `wb.{name}{signature}`\n\n{_first_paragraph(member)}\n")
     lines += [
         "| `wb.indicators` | " + _first_paragraph(explore.Catalogue) + " |",
-        "| `wb.all` | " + _first_paragraph(explore._AllTables) + " |",
+        "| `wb.all` | " + _first_paragraph(explore.results.AllTables) + " |",
         "",
         "## Vragen",
         "",

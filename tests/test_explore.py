@@ -83,7 +83,7 @@ def test_polars_and_dutch_labels_on_request(wb):
 
 
 def test_names_that_are_almost_right_are_suggested(wb):
-    from trendbreuk.explore import NotFound
+    from trendbreuk.explore.results import NotFound
 
     with pytest.raises(NotFound, match="bedoelt u: bijstand"):
         wb.series("bijstnad")

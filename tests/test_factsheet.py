@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk.reports.factsheet import assessment_sentence, comparison_badge, gap_title, trend_title
+from trendbreuk.reports.factsheet import comparison_badge
+from trendbreuk.reports.sentences import assessment_sentence, gap_title, trend_title
 
 IND = Indicator(
     id="x",

@@ -24,7 +24,6 @@ from trendbreuk.reports.age import age_section, indicator_note
 from trendbreuk.reports.breaks import break_section
 from trendbreuk.reports.changes import changes_section
 from trendbreuk.reports.common import (
-    COMPARISON,
     comparison_badge,
     header_html,
     missing_html,
@@ -34,108 +33,13 @@ from trendbreuk.reports.common import (
 from trendbreuk.reports.common import finite as _finite
 from trendbreuk.reports.common import first_upper as _first_upper
 from trendbreuk.reports.page import HTML, Page, _strip_tags, download_link, explained, fold, fold_section, table_html
-from trendbreuk.reports.sentences import chance_note, insufficient_sentence, standing_sentence
-
-
-def assessment_sentence(
-    row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str, target_year: int
-) -> str:
-    """What happened to the gap since the start, why, what that means for 2030, and when we will know."""
-    unit, d = indicator.unit, indicator.decimals
-    known = f" Het cijfer over {target_year} is naar verwachting in {int(row['year_known'])} bekend."
-    if not _finite(row.get("baseline_gap")):
-        return insufficient_sentence(row, indicator, area_name, benchmark_name, target_year) + known
-    start = f"Bij de start ({row['baseline_period']}) "
-    now = (
-        f"In {row['latest_period']} is de achterstand {fmt.difference(row['latest_gap'], unit, d)} "
-        f"(onzekerheidsmarge {fmt.number(row['latest_gap_lower'], d)} tot {fmt.number(row['latest_gap_upper'], d)})."
-    )
-    if row["baseline_gap"] <= 0:
-        return (
-            start + f"had {area_name} geen achterstand op {benchmark_name} "
-            f"({fmt.difference(row['baseline_gap'], unit, d)}). " + now + trend_sentence(row) + known
-        )
-    clear = _finite(row.get("baseline_gap_lower")) and row["baseline_gap_lower"] > 0
-    text = (
-        start + f"was de achterstand van {area_name} op {benchmark_name} {fmt.difference(row['baseline_gap'], unit, d)}"
-    )
-    text += ". " if clear else " (klein en niet duidelijk verschillend van nul). "
-    text += now
-    if row["latest_period"] != row["baseline_period"] and _finite(row.get("share_closed")):
-        change = row["latest_gap"] - row["baseline_gap"]
-        if row["latest_gap"] <= 0:
-            text += " De achterstand van de start is helemaal ingelopen."
-        elif change < 0 and clear:
-            text += (
-                f" Er is {fmt.share(row['share_closed'])} van de achterstand ingelopen; volgens het doelpad had nu "
-                f"{fmt.share(row['target_share_closed_now'])} ingelopen moeten zijn."
-            )
-        elif change < 0:
-            text += f" De achterstand is {fmt.difference(-change, unit, d)} kleiner geworden."
-        else:
-            text += f" De achterstand is {fmt.difference(change, unit, d)} groter geworden."
-        area_delta = -row["change_due_to_area"]
-        bench_delta = row["change_due_to_benchmark"]
-        text += (
-            f" {_first_upper(area_name)} zelf {'verbeterde' if area_delta >= 0 else 'verslechterde'} "
-            f"{fmt.difference(abs(area_delta), unit, d)}, {benchmark_name} "
-            f"{'verbeterde' if bench_delta >= 0 else 'verslechterde'} {fmt.difference(abs(bench_delta), unit, d)}."
-        )
-    if row.get("verdict") == "onvoldoende_gegevens":
-        text += f" Een oordeel voor {target_year} is nog niet mogelijk. " + insufficient_sentence(
-            row, indicator, area_name, benchmark_name, target_year, start_told=True
-        )
-    else:
-        text += f" Oordeel voor {target_year}: {row['verdict_label']} ({row['verdict_reason']})."
-    return text + trend_sentence(row) + known
-
-
-def trend_title(row: pd.Series, indicator: Indicator, area_name: str, benchmark_name: str) -> str:
-    """The message of the trend chart: where the area stands now against the benchmark."""
-    status = row.get("comparison") if row.get("comparison") in COMPARISON else "niet_te_beoordelen"
-    if status == "niet_te_beoordelen" or not _finite(row.get("value")):
-        return f"{indicator.title} in {area_name}: nu niet te vergelijken met {benchmark_name}"
-    unit, d = indicator.unit, indicator.decimals
-    return (
-        f"{indicator.title} in {area_name}: {COMPARISON[status][1]} dan {benchmark_name} "
-        f"({fmt.value_with_unit(row['value'], unit, d)} tegen {fmt.value_with_unit(row['benchmark_value'], unit, d)} "
-        f"in {row['latest_period']})"
-    )
-
-
-def gap_title(row: pd.Series, indicator: Indicator, area_name: str) -> str:
-    """The message of the gap chart: how the gap moved since the start, and the verdict."""
-    unit, d = indicator.unit, indicator.decimals
-    if not _finite(row.get("baseline_gap")):
-        moved = "geen cijfer over het startjaar"
-    elif row["baseline_gap"] <= 0:
-        moved = "geen achterstand bij de start"
-    elif not _finite(row.get("latest_gap")) or row["latest_period"] == row["baseline_period"]:
-        moved = "nog geen meting na de start"
-    elif row["latest_gap"] <= 0:
-        moved = "de achterstand van de start is helemaal ingelopen"
-    else:
-        change = row["latest_gap"] - row["baseline_gap"]
-        moved = (
-            f"de achterstand is {fmt.difference(abs(change), unit, d)} "
-            f"{'kleiner' if change < 0 else 'groter'} dan bij de start"
-        )
-    verdict = (
-        "nog geen oordeel over 2030 mogelijk"
-        if row.get("verdict") == "onvoldoende_gegevens"
-        else f"oordeel {row['verdict_label']}"
-    )
-    return f"{indicator.title} in {area_name}: {moved}; {verdict}"
-
-
-def trend_sentence(row: pd.Series) -> str:
-    """The recent-trend marker in words (only a robust trend is called a trend)."""
-    meaning = row.get("trend_meaning")
-    if meaning in ("verbetert", "verslechtert"):
-        return f" De laatste jaren {meaning} de waarde duidelijk (trend over {int(row['trend_points'])} meetpunten)."
-    if meaning == "geen":
-        return " De laatste jaren is er geen duidelijke trend."
-    return ""
+from trendbreuk.reports.sentences import (
+    assessment_sentence,
+    chance_note,
+    gap_title,
+    standing_sentence,
+    trend_title,
+)
 
 
 class Factsheet:

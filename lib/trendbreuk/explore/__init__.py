@@ -8,179 +8,23 @@
 Every table of docs/tabellen.md is an attribute under the same name, filtered to the region (`wb.all` holds the
 unfiltered tables); `wb.indicators` is the catalogue with search; the question methods return tidy pandas DataFrames
 (`polars=True` for polars, `dutch=True` for Dutch column names) whose repr says what they hold. An unknown indicator or
-area name says which names come closest.
+area name says which names come closest. What the questions return is in explore/results.py (Result, Catalogue) and
+explore/breaks.py (TrendBreak).
 """
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
 from trendbreuk import formatting as fmt
+from trendbreuk.explore.breaks import TrendBreak
+from trendbreuk.explore.results import AllTables, Catalogue, NotFound, as_result, closest_name
 from trendbreuk.geography.areas import Region, RegionsConfig, name_key
 from trendbreuk.indicators.catalogue import Indicator
 from trendbreuk.processed import Processed, load_processed
-
-TABLES = (
-    "indicator_values",
-    "gaps",
-    "assessments",
-    "basket_summary",
-    "population",
-    "registrations_shared",
-    "age_strata",
-    "age_shares",
-    "age_groups",
-    "changes",
-)
-SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
-DUTCH = {
-    "area_code": "gebiedscode",
-    "area_name": "gebied",
-    "area_level": "niveau",
-    "indicator": "indicator",
-    "title": "titel",
-    "period": "periode",
-    "year_start": "van",
-    "year_end": "tot",
-    "value": "waarde",
-    "lower_ci": "marge_van",
-    "upper_ci": "marge_tot",
-    "unit": "eenheid",
-    "gap": "achterstand",
-    "gap_lower": "achterstand_van",
-    "gap_upper": "achterstand_tot",
-    "target_gap": "doelpad",
-    "share_closed": "deel_ingelopen",
-    "target_share_closed": "deel_volgens_doelpad",
-    "rank": "plaats",
-    "comparison": "stand_nu",
-    "verdict_label": "oordeel_2030",
-    "verdict_reason": "waarop",
-    "benchmark": "vergelijking",
-    "benchmark_value": "waarde_vergelijking",
-    "latest_period": "laatste_periode",
-    "baseline_gap": "achterstand_start",
-    "latest_gap": "achterstand_nu",
-    "gemeente_code": "gemeentecode",
-    "variant": "definitie",
-    "label": "naam",
-}
-
-
-class Result(pd.DataFrame):
-    """A table that says what it holds: in Jupyter a sentence above the table, in a terminal a first line."""
-
-    _metadata = ["description"]
-
-    @property
-    def _constructor(self):
-        return Result
-
-    def _repr_html_(self):
-        # numbers to two decimals on screen (the table itself keeps every digit)
-        table = pd.DataFrame(self).round(2)._repr_html_() or ""
-
-        return str(Markup("<p><strong>{}</strong></p>{}").format(getattr(self, "description", "") or "", Markup(table)))
-
-    def __repr__(self) -> str:
-        return f"{getattr(self, 'description', '')}\n{super().__repr__()}"
-
-
-def _result(frame: pd.DataFrame, description: str, *, dutch: bool, polars: bool):
-    frame = frame.reset_index(drop=True)
-    if dutch:
-        frame = frame.rename(columns={k: v for k, v in DUTCH.items() if k in frame.columns})
-    if polars:
-        import polars as pl
-
-        return pl.from_pandas(frame)
-    out = Result(frame)
-    out.description = description
-    return out
-
-
-class NotFound(LookupError):
-    """An indicator or area name the workbook does not know; the message names the closest ones."""
-
-
-def _closest(wanted: str, names: list[str]) -> str:
-    close = (
-        difflib.get_close_matches(wanted, names, n=5, cutoff=0.5)
-        or [n for n in names if name_key(wanted) in name_key(n)][:5]
-    )
-    return f"; bedoelt u: {', '.join(close)}?" if close else ""
-
-
-@dataclass
-class Catalogue:
-    """The indicator catalogue as a table: id, title, life phase, unit, source, whether it is in the target basket
-    (`in_doelmand`) and, for a second definition, which indicator it is a variant of. `find("bijstand")` searches ids,
-    titles and definitions; `wb.indicators["bijstand"]` is one Indicator."""
-
-    indicators: dict[str, Indicator]
-
-    @property
-    def table(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "id": i.id,
-                    "titel": i.title,
-                    "levensfase": i.life_phase,
-                    "eenheid": i.unit,
-                    "bron": i.source.get("provider", ""),
-                    "in_doelmand": i.target_basket,
-                    "variant_van": getattr(i, "variant_of", None) or "",
-                    "hoger_is_beter": i.higher_is_better,
-                }
-                for i in self.indicators.values()
-            ]
-        )
-
-    @property
-    def basket(self) -> pd.DataFrame:
-        """The indicators of the Trendbreuk target (one definition each: variants are not counted twice)."""
-        table = self.table
-        return table[table["in_doelmand"]].reset_index(drop=True)
-
-    def find(self, text: str) -> pd.DataFrame:
-        """Indicators whose id, title or definition contains `text` (any letter case)."""
-        key = text.lower()
-        ids = [
-            i.id
-            for i in self.indicators.values()
-            if key in i.id.lower() or key in i.title.lower() or key in (i.definition or "").lower()
-        ]
-        table = self.table
-        return table[table["id"].isin(ids)].reset_index(drop=True)
-
-    def __getitem__(self, name: str) -> Indicator:
-        return self.indicators[self.resolve(name)]
-
-    def resolve(self, name: str) -> str:
-        """The id of the indicator named by id or title (any letter case)."""
-        if name in self.indicators:
-            return name
-        for indicator in self.indicators.values():
-            if name_key(name) in (name_key(indicator.id), name_key(indicator.title)):
-                return indicator.id
-        titles = [i.id for i in self.indicators.values()] + [i.title for i in self.indicators.values()]
-        raise NotFound(f"onbekende indicator '{name}'{_closest(name, titles)} (wb.indicators.find('...') zoekt)")
-
-    def __len__(self) -> int:
-        return len(self.indicators)
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
-
-    def __repr__(self) -> str:
-        return f"{len(self)} indicatoren ({int(self.table['in_doelmand'].sum())} in de doelmand)\n{self.table!r}"
 
 
 class Workbook:
@@ -190,7 +34,7 @@ class Workbook:
     def __init__(self, processed: Processed, regions: RegionsConfig, catalogue: dict[str, Indicator], region: Region):
         self.processed, self.regions, self.region = processed, regions, region
         self.indicators = Catalogue(catalogue)
-        self.all = _AllTables(processed)
+        self.all = AllTables(processed)
 
     # --- the tables of docs/tabellen.md, filtered to the region ---------------------------------------------------
 
@@ -312,7 +156,7 @@ class Workbook:
         if len(hit):
             return str(hit["area_code"].iloc[0])
         names = list(areas["naam"]) + list(small["area_name"])
-        raise NotFound(f"onbekend gebied '{name}' in {self.region.name}{_closest(name, names)}")
+        raise NotFound(f"onbekend gebied '{name}' in {self.region.name}{closest_name(name, names)}")
 
     def _codes(self, areas) -> list[str]:
         if areas is None:
@@ -340,7 +184,7 @@ class Workbook:
             .assign(unit=ind.unit)
             .sort_values(["area_code", "year_start"])
         )
-        return _result(
+        return as_result(
             out,
             f"{ind.title} ({ind.unit}) per periode, {len(set(out['area_code']))} gebieden, met 95%-marge",
             dutch=dutch,
@@ -368,7 +212,7 @@ class Workbook:
                 "share_closed",
             ]
         ].sort_values("year_start")
-        return _result(
+        return as_result(
             out,
             f"{ind.title}: achterstand van {name} op {self._benchmark_name(bench)} "
             f"({fmt.gap_unit(ind.unit)}), doelpad en deel ingelopen",
@@ -398,7 +242,7 @@ class Workbook:
                 "verdict_label",
             ]
         ].assign(rank=range(1, len(rows) + 1))
-        return _result(out, f"{ind.title} per {level}, ongunstigste eerst (plaats 1)", dutch=dutch, polars=polars)
+        return as_result(out, f"{ind.title} per {level}, ongunstigste eerst (plaats 1)", dutch=dutch, polars=polars)
 
     def furthest_behind(self, level: str = "gemeente", *, dutch: bool = False, polars: bool = False):
         """Per area: on how many target indicators (one definition each) it is clearly worse than the benchmark now,
@@ -417,7 +261,7 @@ class Workbook:
             .rename(columns={"worse": "duidelijk_slechter", "judged": "beoordeeld"})
             .sort_values("duidelijk_slechter", ascending=False)
         )
-        return _result(
+        return as_result(
             out,
             f"Per {level}: doelindicatoren duidelijk slechter dan "
             f"{self._benchmark_name(self.regions.default_benchmark)}",
@@ -433,7 +277,7 @@ class Workbook:
         rows = self._values_of(ind.id, codes)
         out = rows.pivot_table(index="period", columns="area_name", values="value", aggfunc="first").reset_index()
         out.columns.name = None
-        return _result(out, f"{ind.title} ({ind.unit}) naast elkaar per periode", dutch=dutch, polars=polars)
+        return as_result(out, f"{ind.title} ({ind.unit}) naast elkaar per periode", dutch=dutch, polars=polars)
 
     def verdicts(self, area=None, *, dutch: bool = False, polars: bool = False):
         """The target indicators of an area (default: the region): standing now, gap at the start and now, share
@@ -460,7 +304,7 @@ class Workbook:
         ]
         out = out.assign(title=out["indicator"].map(lambda i: self.indicators.indicators[i].title))
         name = rows["area_name"].iloc[0] if len(rows) else code
-        return _result(
+        return as_result(
             out, f"{name}: oordeel voor {self.regions.target_year} per doelindicator", dutch=dutch, polars=polars
         )
 
@@ -495,7 +339,7 @@ class Workbook:
                 }
             )
         name = own["area_name"].iloc[0]
-        return _result(
+        return as_result(
             pd.DataFrame(rows),
             f"{name} ({code}) naast zijn gemeente {gemeente}: laatste cijfers",
             dutch=dutch,
@@ -514,7 +358,7 @@ class Workbook:
         out = rows[["indicator", "period", "value", "lower_ci", "upper_ci"]].assign(
             label=rows["indicator"].map(lambda i: self.indicators.indicators[i].title)
         )
-        return _result(out, f"{ind.title}: zoals gemeten en met leeftijd meegenomen", dutch=dutch, polars=polars)
+        return as_result(out, f"{ind.title}: zoals gemeten en met leeftijd meegenomen", dutch=dutch, polars=polars)
 
     def _gap_rows(self, indicator: Indicator, area, benchmark: str | None) -> tuple[pd.DataFrame, str, str]:
         """An area's gap rows for one indicator and benchmark (wijken, buurten and focus areas from their own
@@ -596,7 +440,7 @@ class Workbook:
             "level_change_upper",
             "known_in",
         ]
-        return _result(
+        return as_result(
             table[[c for c in columns if c in table.columns]],
             f"Trendbreuk per indicator en gebied (achterstand op {self._benchmark_name(bench)}, per jaar)",
             dutch=dutch,
@@ -682,135 +526,6 @@ class Workbook:
             f"<Trendbreuk-werkboek: dataset {self.processed.info.get('dataset')}, regio {self.region.name}, "
             f"{len(self.indicators)} indicatoren{', DEMODATA' if self.processed.demo else ''}>"
         )
-
-
-@dataclass
-class TrendBreak:
-    """The interrupted time series of one gap: `category` (zichtbaar, onveranderd, verslechterd, te_weinig), the
-    plain `sentence` of the reports, `estimates` (level and slope before, change in level and in slope, each with
-    its 95% interval), `chart()` and the full `result`. In Jupyter it shows the sentence, the chart and the table."""
-
-    indicator: Indicator
-    rows: pd.DataFrame
-    result: dict
-    area_name: str
-    benchmark_name: str
-    of: str = "achterstand"
-
-    @property
-    def category(self) -> str:
-        return self.result["category"]
-
-    @property
-    def sentence(self) -> str:
-        from trendbreuk.indicators.segmented import CATEGORIES
-        from trendbreuk.reports.breaks import break_sentence
-
-        if self.of == "achterstand" or self.category == "te_weinig":
-            return break_sentence(self.result, self.indicator, self.area_name, self.benchmark_name)
-        r, start = self.result, self.result["start"]
-        if self.result["fit"].family == "counts":  # slopes of the log rate: relative change a year
-
-            def per_year(b):
-                return f"{fmt.number(100 * (np.exp(b) - 1), 1)}% per jaar"
-        else:
-
-            def per_year(b):
-                return f"{fmt.difference(b, self.indicator.unit, self.indicator.decimals + 1)} per jaar"
-
-        label = CATEGORIES[self.category]
-        return (
-            f"{label[0].upper() + label[1:]} in de waarde van {self.area_name} zelf: vóór {start} "
-            f"{per_year(r['slope'])}, sinds {start} {per_year(r['slope_after'])}; verandering "
-            f"{per_year(r['slope_change'])} (marge {per_year(r['slope_change_lower'])} tot "
-            f"{per_year(r['slope_change_upper'])})."
-        )
-
-    @property
-    def estimates(self) -> pd.DataFrame:
-        fit = self.result.get("fit")
-        if fit is None:
-            return _result(
-                pd.DataFrame(columns=["term", "estimate", "lower", "upper"]), self.sentence, dutch=False, polars=False
-            )
-        table = fit.estimates[["term", "estimate", "se", "lower", "upper", "p_value"]].assign(
-            meaning=lambda t: t["term"].map(TERMS_DUTCH)
-        )
-        return _result(
-            table,
-            f"{self.indicator.title}, {self.area_name}: {self.sentence} ({fit.covariance})",
-            dutch=False,
-            polars=False,
-        )
-
-    def chart(self):
-        """The chart of the reports: measured gaps, the course before and since, the course before continued."""
-        from trendbreuk.charts.trend import figure_break
-        from trendbreuk.indicators.segmented import CATEGORIES, usable_points
-
-        fit = self.result.get("fit")
-        if fit is None:
-            raise NotFound(self.sentence)
-        start = self.result["start"]
-        if self.of == "waarde":
-            points = self.rows.rename(columns={"value": "gap", "lower_ci": "gap_lower", "upper_ci": "gap_upper"})
-        else:
-            points = usable_points(self.rows, self.indicator)
-        course = fit.course_line(points["t"].min(), points["t"].max())
-        if fit.family == "counts":  # rates per person: on the indicator's scale
-            scale = ["fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper"]
-            course[scale] = course[scale] * self.indicator.multiplier
-        return figure_break(
-            points,
-            course,
-            title=f"{self.indicator.title}: {self.of} van {self.area_name} "
-            f"vóór en sinds {start}<br><sup>{CATEGORIES[self.category]}</sup>",
-            unit=self.indicator.unit,
-            area_label=self.area_name,
-            benchmark_label=self.benchmark_name,
-            start=start,
-            decimals=self.indicator.decimals,
-            measure=self.of,
-        )
-
-    def _repr_html_(self) -> str:
-        parts = [
-            str(
-                Markup("<p><strong>{}, {}</strong>: {}</p>").format(self.indicator.title, self.area_name, self.sentence)
-            )
-        ]
-        if self.result.get("fit") is not None:
-            parts.append(self.chart().to_plotly()._repr_html_())
-            parts.append(pd.DataFrame(self.estimates).round(4)._repr_html_())
-        return "".join(parts)
-
-    def __repr__(self) -> str:
-        return f"<TrendBreak {self.indicator.id} {self.area_name}: {self.category}> {self.sentence}"
-
-
-TERMS_DUTCH = {
-    "level": "niveau bij de start (volgens het verloop ervoor)",
-    "slope": "helling vóór de start (per jaar)",
-    "level_change": "sprong bij de start",
-    "slope_change": "verandering van de helling (per jaar)",
-}
-
-
-class _AllTables:
-    """Every region's rows: wb.all.indicator_values, wb.all.gaps, ... (the tables as the build wrote them)."""
-
-    def __init__(self, processed: Processed):
-        self._processed = processed
-
-    def __getattr__(self, name: str):
-        if name in TABLES:
-            return getattr(self._processed, name)
-        if name in SMALL_AREA_TABLES:
-            return self._processed.small_areas(name)
-        raise AttributeError(f"no table {name}; tables: {', '.join(TABLES + SMALL_AREA_TABLES)}")
-
-    def __dir__(self):
-        return list(TABLES + SMALL_AREA_TABLES)
 
 
 def open_workbook(dataset: str | None = None, region: str | None = None, *, root: Path | None = None) -> Workbook:
