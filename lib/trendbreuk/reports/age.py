@@ -405,3 +405,57 @@ def indicator_note(
     s = structure(processed, region_key, area_code, benchmark)
     older = None if s is None else s.area > s.benchmark
     return " ".join(sentence(c, area_name, benchmark_name, older) for c in found)
+
+
+AGE_ROUNDING = 5  # CBS rounds the inhabitants per age band of wijken and buurten to fives
+
+
+def age_structure_html(
+    own: pd.DataFrame, columns: dict, name: str, rest: tuple[str, str], benchmark: tuple[str, str]
+) -> str:
+    """Leeftijdsopbouw of a wijk, buurt or focus area: the share of each age band among its inhabitants (`own`: rows
+    of age_groups, one year), beside the areas of `columns` (name -> inhabitants per band, None when not known), with
+    the range that CBS's rounding of the counts to fives leaves for the area (bands and total rounded independently:
+    the extremes of the share), and a sentence on the oldest band. `rest` and `benchmark`: the column of the rest of
+    the gemeente and of the benchmark, each with how the sentence names it ("de rest van Heerlen", "Nederland")."""
+    year = int(own["year"].iloc[0])
+    area = own.groupby("age_from")["inhabitants"].sum()
+    bands = own.drop_duplicates("age_from").sort_values("age_from")
+    labels = [
+        f"{int(a)} jaar of ouder" if not np.isfinite(b) else f"{int(a)} tot {int(b)} jaar"
+        for a, b in zip(bands["age_from"], bands["age_to"])
+    ]
+    half, k = AGE_ROUNDING / 2, len(bands)
+    total = area.sum()
+    low = (area - half).clip(lower=0) / (total + half * (k - 2))
+    high = (area + half) / max(total - half * (k - 2), 1)
+    rows = []
+    for label, start in zip(labels, bands["age_from"]):
+        row = {"Leeftijd": label}
+        for column, series in columns.items():
+            row[column] = fmt.percentage(100 * series[start] / series.sum(), 1) if series is not None else fmt.MISSING
+            if column == name:
+                row["Marge (afronding)"] = f"{fmt.number(100 * low[start], 1)} – {fmt.number(100 * high[start], 1)}"
+        rows.append(row)
+    oldest = bands["age_from"].iloc[-1]
+    share = lambda s: fmt.percentage(100 * s[oldest] / s.sum(), 0)
+    (rest_column, rest_text), (benchmark_column, benchmark_text) = rest, benchmark
+    rest, benchmark = columns.get(rest_column), columns.get(benchmark_column)
+    sentence = (
+        f"In {name} is {share(area)} van de inwoners {labels[-1]}"
+        + (f", tegen {share(rest)} in {rest_text}" if rest is not None else "")
+        + (f" en {share(benchmark)} in {benchmark_text}" if benchmark is not None else "")
+        + f" (CBS, Kerncijfers wijken en buurten {year})."
+    )
+    note = (
+        '<p class="tb-note">CBS rondt de aantallen per leeftijdsgroep af op vijftallen; de marge zegt waar het '
+        "aandeel van dit gebied daardoor hoogstens kan liggen. In een oudere wijk komen sommige "
+        "gezondheidsproblemen alleen al door de leeftijd vaker voor: lees de cijfers hierboven met deze opbouw "
+        "erbij.</p>"
+    )
+    return (
+        str(Markup('<section class="tb-ages"><h2>Leeftijdsopbouw</h2><p class="tb-lead">{}</p>').format(sentence))
+        + table_html(pd.DataFrame(rows), caption=f"{name}: aandeel van de inwoners per leeftijdsgroep, {year}")
+        + note
+        + "</section>"
+    )

@@ -514,7 +514,7 @@ class Factsheet:
 
     def wijken(self) -> HTML:
         """The gemeente's wijken ranked on the target indicators that CBS publishes per wijk (empty without them)."""
-        from trendbreuk.reports.wijk import wijken_section
+        from trendbreuk.reports.wijken import wijken_section
 
         return fold_section(
             wijken_section(

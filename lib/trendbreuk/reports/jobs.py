@@ -106,7 +106,7 @@ def area_job(
     """The wijkprofiel of a wijk or buurt (code or name, found in the processed tables of the project at `root`) or
     of a focus area."""
     from trendbreuk.processed import load_processed
-    from trendbreuk.reports.wijk import locate
+    from trendbreuk.reports.wijken import locate
 
     place = locate(code_or_name, load_processed(dataset or None, root=root), regions, region_key)
     return _profile_job(place.level, place.code, place.name, place.region, benchmark, dataset)
