@@ -107,3 +107,27 @@ def test_build_sums_the_predecessors_of_a_merged_gemeente(project):
     info = load_processed(root=project).info
     assert info["indeling_year"] == 2024
     assert {m["from_name"] for m in info["harmonisation"]["mergers"]} == {"Nuth", "Onderbanken", "Schinnen"}
+
+
+def test_the_demo_worlds_magnitudes_come_from_config_demo_yaml(tmp_path):
+    """config/demo.yaml's `world` sets the sizes: Vaals at 9 900 inhabitants in 2018 (the file's figure) grows with
+    the region's -0.3% a year, so 9 900 x 0.997 = 9 870 in 2019 (rounded); a world whose age shares do not add up
+    to 1 is refused with the file and the field named."""
+    import yaml
+
+    from trendbreuk.config import DemoConfigError
+
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "config", root / "config")
+    demo = write_demo(root)
+    population = read_cbs_v4(demo / "cbs" / "03759ned" / "2025-07-01")
+    vaals = population[(population["region_code"] == "GM0981") & (population["measure"] == "M000352")]
+    by_year = dict(zip(vaals["period_start"].dt.year, vaals["value"]))
+    assert by_year[2018] == 9_900
+    assert by_year[2019] == round(9_900 * 0.997)
+
+    truth = yaml.safe_load((root / "config" / "demo.yaml").read_text(encoding="utf-8"))
+    truth["world"]["age_shares"]["ZL"] = [0.5, 0.5, 0.5, 0.5, 0.5]
+    (root / "config" / "demo.yaml").write_text(yaml.safe_dump(truth), encoding="utf-8")
+    with pytest.raises(DemoConfigError, match=r"demo.yaml: world: age_shares \['ZL'\]"):
+        write_demo(root)

@@ -34,7 +34,16 @@ from trendbreuk.demo.exports import write_gezondheidsmonitor, write_perined, wri
 from trendbreuk.demo.odata import write_cbs_population, write_standard_population
 from trendbreuk.demo.registrations import write_registrations
 from trendbreuk.demo.wijken import SmallAreaWorld
-from trendbreuk.demo.world import DEMO_NOTICE, MERGERS, SEED, SNAPSHOT_DATE, World, gemeente_names, load_truth
+from trendbreuk.demo.world import (
+    DEMO_NOTICE,
+    MERGERS,
+    SEED,
+    SNAPSHOT_DATE,
+    Magnitudes,
+    World,
+    gemeente_names,
+    load_truth,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +58,9 @@ def write_demo(
     configuration = configuration or config.project(root)
     regions_path = configuration.files["regions.yaml"]
     regions = configuration.regions
+    truth = load_truth(configuration)
     rng = np.random.default_rng(seed)
-    world = World(regions, rng)
+    world = World(regions, rng, Magnitudes.from_config(truth.get("world") or {}))
     population = {g.code: world.population[(g.code, 2018)] for g, _ in world.gemeenten}
     population.update({old: inhabitants for merger in MERGERS.values() for old, _, inhabitants in merger["from"]})
     world.small_areas = SmallAreaWorld(gemeente_names(regions), population, regions, seed)
@@ -66,7 +76,6 @@ def write_demo(
     standard = configuration.sources.standard_population
     if standard is not None:
         write_standard_population(demo / "cbs" / standard.table.directory / SNAPSHOT_DATE, standard.year)
-    truth = load_truth(configuration)
     write_cbs_tables(world, regions, demo / "cbs", configuration, truth)
     write_perined(world, regions, demo / "perined" / "perined-export.csv", configuration, truth)
     write_wsjg(world, regions, demo / "wsjg" / "wsjg-export.csv", configuration, truth)

@@ -4,12 +4,13 @@ config/demo.yaml (an indicator's course per area) from which every writer draws 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from trendbreuk import config
-from trendbreuk.config import Configuration
+from trendbreuk.config import Configuration, DemoConfigError
 from trendbreuk.geography.areas import RegionsConfig, gemeente_of, level_of
 
 log = logging.getLogger(__name__)
@@ -20,39 +21,6 @@ YEARS = tuple(range(2012, 2025))
 SNAPSHOT_DATE = "2025-07-01"
 DEMO_NOTICE = "DEMODATA - gegenereerd door trendbreuk demo - geen echte cijfers"
 
-# Approximate inhabitants (rounded) and a births-per-1000 rate, for plausible magnitudes only.
-SIZES = {
-    "GM0935": (122_000, 7.8),
-    "GM1903": (25_500, 6.7),
-    "GM1729": (14_000, 6.8),
-    "GM0938": (19_000, 6.9),
-    "GM0981": (9_900, 7.0),
-    "GM0994": (16_300, 6.6),
-    "GM0917": (87_000, 8.3),
-    "GM0928": (45_500, 7.9),
-    "GM0882": (37_000, 7.3),
-    "GM0899": (27_500, 8.0),
-    "GM0965": (10_500, 7.1),
-    "GM0986": (12_400, 6.9),
-    "GM1954": (35_500, 7.0),
-    "GM1883": (91_000, 7.7),
-    "GM0888": (15_800, 6.7),
-    "GM0971": (24_800, 6.9),
-    "GM0983": (102_000, 9.6),
-    "GM0984": (44_000, 9.9),
-    "GM1507": (43_000, 9.5),
-    "GM1894": (44_000, 9.7),
-    "GM0889": (13_500, 8.2),
-    "GM0893": (13_000, 8.0),
-    "GM0907": (17_000, 8.8),
-    "GM0957": (59_000, 9.0),
-    "GM0988": (51_000, 9.1),
-    "GM1640": (36_000, 8.1),
-    "GM1641": (24_000, 7.8),
-    "GM1711": (32_000, 7.9),
-    "GM1669": (21_000, 7.6),
-    "GM0946": (17_000, 8.9),
-}
 # The demo world repeats one real merger so that every build exercises harmonisation: before 2019 the
 # Perined export and the CBS population report Beekdaelen's three predecessors, and the CBS code list
 # describes the merger in CBS's own words. The build learns it from that text, as it does from real data.
@@ -63,14 +31,9 @@ MERGERS = {
         "from": [("GM0951", "Nuth", 15187), ("GM0881", "Onderbanken", 7782), ("GM0962", "Schinnen", 12758)],
     },
 }
-NL_POPULATION_2018 = 17_180_000
 NATIONAL_MINIMUM = 300  # configured gemeenten from which the demo world is the whole country (342 in 2023)
-# Shares of the population by the age groups of the Kerncijfers wijken en buurten: 0-15, 15-25, 25-45, 45-65, 65+
-# (Zuid-Limburg is older than the country).
+# The age groups of the Kerncijfers wijken en buurten (their shares of the population: config/demo.yaml, world)
 AGE_GROUPS = ("k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar", "k_65JaarOfOuder")
-AGE_SHARES = {"ZL": (0.12, 0.11, 0.22, 0.30, 0.25), "other": (0.16, 0.12, 0.25, 0.28, 0.19)}
-# Ageing: the 65+ share grows by this much a year from 2018 (taken from the 25-45 group), faster in Zuid-Limburg.
-AGEING = {"ZL": 0.005, "other": 0.003}
 # First edition of the Kerncijfers wijken en buurten that carries a measure (by its first key stem); others: all.
 KWB_FIRST_YEAR = {
     "JongerenMetJeugdzorgInNatura": 2015,
@@ -80,8 +43,6 @@ KWB_FIRST_YEAR = {
     "OpleidingsniveauHoog": 2018,
 }
 KWB_RENAMED_FROM = 2024  # CBS renamed some measures; the demo uses the last alternative stem from this edition on
-NL_BIRTH_RATE = 9.9
-SHARE_CHILDREN = {"ZL": 0.158, "NML": 0.175, "NL": 0.196}
 
 
 def to_logit(p: float) -> float:
@@ -92,11 +53,51 @@ def expit(x: np.ndarray | float) -> np.ndarray:
     return 1 / (1 + np.exp(-np.asarray(x)))
 
 
+@dataclass(frozen=True)
+class Magnitudes:
+    """The demo world's magnitudes (config/demo.yaml, `world`): plausible, nothing more."""
+
+    nl_population_2018: int
+    nl_birth_rate: float
+    share_children: dict[str, float]
+    age_shares: dict[str, tuple[float, ...]]
+    ageing: dict[str, float]
+    sizes: dict[str, tuple[int, float]]
+
+    @classmethod
+    def from_config(cls, spec: dict, where: str = "config/demo.yaml") -> Magnitudes:
+        """From the `world` mapping; a missing or malformed field is a DemoConfigError naming it."""
+        try:
+            magnitudes = cls(
+                nl_population_2018=int(spec["nl_population_2018"]),
+                nl_birth_rate=float(spec["nl_birth_rate"]),
+                share_children={k: float(v) for k, v in spec["share_children"].items()},
+                age_shares={k: tuple(float(x) for x in v) for k, v in spec["age_shares"].items()},
+                ageing={k: float(v) for k, v in spec["ageing"].items()},
+                sizes={code: (int(v[0]), float(v[1])) for code, v in (spec.get("sizes") or {}).items()},
+            )
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+            raise DemoConfigError(
+                f"{where}: world: {type(err).__name__} {err}; it needs nl_population_2018, nl_birth_rate, "
+                "share_children (NL and per region code), age_shares and ageing (ZL and other; five shares each) and "
+                "sizes (gemeente: [inhabitants, births per 1000])"
+            ) from None
+        bad = [k for k, v in magnitudes.age_shares.items() if len(v) != len(AGE_GROUPS) or abs(sum(v) - 1) > 1e-6]
+        missing = {"ZL", "other"} - set(magnitudes.age_shares) | {"ZL", "other"} - set(magnitudes.ageing)
+        if bad or missing or "NL" not in magnitudes.share_children:
+            raise DemoConfigError(
+                f"{where}: world: age_shares {bad or ''} should be {len(AGE_GROUPS)} shares that add up to 1, for ZL "
+                f"and other (missing: {sorted(missing) or 'none'}), and share_children needs NL"
+            )
+        return magnitudes
+
+
 class World:
     """Population, births and children per gemeente and year for every configured region, plus NL."""
 
-    def __init__(self, regions: RegionsConfig, rng: np.random.Generator):
+    def __init__(self, regions: RegionsConfig, rng: np.random.Generator, magnitudes: Magnitudes):
         self.rng = rng
+        self.magnitudes = m = magnitudes
         self.gemeenten = [(g, r) for r in regions.regions.values() for g in r.gemeenten]
         self.region_code = {g.code: r.code for g, r in self.gemeenten}
         self.population: dict[tuple[str, int], int] = {}
@@ -108,7 +109,7 @@ class World:
         sizes = self._national_sizes(rng) if self.national else {}
         for g, region in self.gemeenten:
             drawn = (int(rng.integers(10_000, 60_000)), 8.0)  # drawn for every gemeente: the seed's stream stays put
-            size, birth_rate = SIZES.get(g.code) or sizes.get(g.code) or drawn
+            size, birth_rate = m.sizes.get(g.code) or sizes.get(g.code) or drawn
             growth = -0.003 if region.code == "ZL" else 0.001
             for year in YEARS:
                 pop = int(round(size * (1 + growth) ** (year - 2018)))
@@ -116,23 +117,24 @@ class World:
                 rate = birth_rate * (1 - 0.006 * (year - 2018))
                 self.births[(g.code, year)] = int(rng.poisson(pop * rate / 1000))
                 self.children[(g.code, year)] = int(
-                    round(pop * SHARE_CHILDREN.get(region.code, 0.18) * (1 - 0.004 * (year - 2018)))
+                    round(pop * m.share_children.get(region.code, 0.18) * (1 - 0.004 * (year - 2018)))
                 )
         for year in YEARS:
             if self.national:
                 for table in (self.population, self.births, self.children):
                     table[("NL01", year)] = sum(table[(g.code, year)] for g, _ in self.gemeenten)
                 continue
-            nl_pop = int(round(NL_POPULATION_2018 * (1.006) ** (year - 2018)))
+            nl_pop = int(round(m.nl_population_2018 * (1.006) ** (year - 2018)))
             self.population[("NL01", year)] = nl_pop
-            self.births[("NL01", year)] = int(round(nl_pop * NL_BIRTH_RATE * (1 - 0.008 * (year - 2018)) / 1000))
-            self.children[("NL01", year)] = int(round(nl_pop * SHARE_CHILDREN["NL"] * (1 - 0.003 * (year - 2018))))
+            self.births[("NL01", year)] = int(round(nl_pop * m.nl_birth_rate * (1 - 0.008 * (year - 2018)) / 1000))
+            self.children[("NL01", year)] = int(round(nl_pop * m.share_children["NL"] * (1 - 0.003 * (year - 2018))))
 
     def _national_sizes(self, rng: np.random.Generator) -> dict[str, tuple[int, float]]:
-        unknown = [g.code for g, _ in self.gemeenten if g.code not in SIZES]
-        known = sum(SIZES[g.code][0] for g, _ in self.gemeenten if g.code in SIZES)
+        sizes, total = self.magnitudes.sizes, self.magnitudes.nl_population_2018
+        unknown = [g.code for g, _ in self.gemeenten if g.code not in sizes]
+        known = sum(sizes[g.code][0] for g, _ in self.gemeenten if g.code in sizes)
         drawn = rng.lognormal(np.log(28_000), 0.8, size=len(unknown))
-        drawn *= (NL_POPULATION_2018 - known) / drawn.sum()
+        drawn *= (total - known) / drawn.sum()
         rates = rng.normal(9.3, 0.9, size=len(unknown))
         return {code: (int(round(max(size, 1_000))), float(rate)) for code, size, rate in zip(unknown, drawn, rates)}
 
@@ -142,8 +144,8 @@ class World:
             parts = [self.ages(g.code, year) for g, _ in self.gemeenten]
             return {group: sum(p[group] for p in parts) for group in AGE_GROUPS}
         kind = "ZL" if self.region_code.get(code) == "ZL" else "other"
-        shift = AGEING[kind] * (year - 2018)
-        shares = list(AGE_SHARES[kind])
+        shift = self.magnitudes.ageing[kind] * (year - 2018)
+        shares = list(self.magnitudes.age_shares[kind])
         shares[2] -= shift  # 25-45 -> 65+: the 15+ total (the uitkeringen's denominator) stays as it was
         population = self.population[(code, year)]
         groups = [int(round(population * share)) for share in shares[:-1]]
