@@ -194,148 +194,48 @@ def check_registrations(
     region_key: str | None = None,
     today: date | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read and check a registrations file. Returns the tidy rows that passed and every problem found."""
+    """Read and check a registrations file. Returns the tidy rows that passed and every problem found: first the
+    file and its header (_header_problems), then per row its required fields, programme and measure, area, period,
+    value and denominator (one check each), and rows registered twice."""
     path = Path(path)
     today = today or date.today()
     region = regions.region(region_key)
     where, header, rows, problems = _read_cells(path)
+    problems = problems or _header_problems(where, header)
     if problems:
         return pd.DataFrame(columns=TIDY), problems
-    present = [c for c in COLUMNS if c in header]
-    if len(set(REQUIRED) & set(header)) < 3:  # one or two shared names ('Periode') do not make a template
-        return pd.DataFrame(columns=TIDY), [
-            Problem(
-                where,
-                1,
-                None,
-                ", ".join(h for h in header if h)[:120],
-                f"de kolommen {', '.join(REQUIRED)} ontbreken grotendeels: dit is niet "
-                "het registratiesjabloon (maak het met: trendbreuk template registrations)",
-            )
-        ]
-    for column in REQUIRED:
-        if column not in header:
-            problems.append(
-                Problem(
-                    where,
-                    1,
-                    column,
-                    None,
-                    f"kolom '{column}' ontbreekt of is hernoemd; dichtstbijzijnd "
-                    f"in het bestand: {_closest(column, [h for h in header if h])}",
-                )
-            )
-    if problems:
-        return pd.DataFrame(columns=TIDY), problems
-    index = {c: header.index(c) for c in present}
+    index = {c: header.index(c) for c in COLUMNS if c in header}
     records, seen = [], {}
-    all_titles = [p.title for p in programmes.programmes]
-    area_options = [g.name for g in region.gemeenten] + [s.name for s in region.subregios] + [region.name]
     for offset, cells in enumerate(rows):
         row_number = offset + 2
         cell = {c: (cells[i] if i < len(cells) else None) for c, i in index.items()}
         if all(_is_empty(v) for v in cell.values()):
             continue
-        before = len(problems)
+        found: list[tuple[str | None, object, str]] = []  # (column, value, message) of this row
 
         def problem(column, value, message):
-            problems.append(Problem(where, row_number, column, value, message))
+            found.append((column, value, message))
 
         for column in REQUIRED:
             if _is_empty(cell.get(column)):
                 problem(column, None, "verplicht veld is leeg")
-        if len(problems) > before:
-            continue
-        programme = programmes.programme(str(cell["Programma"]))
-        measure = programme.measure(str(cell["Maatregel"])) if programme else None
-        if programme is None:
-            problem(
-                "Programma",
-                cell["Programma"],
-                f"onbekend programma; bedoelt u: {_closest(str(cell['Programma']), all_titles)}",
-            )
-        elif measure is None:
-            problem(
-                "Maatregel",
-                cell["Maatregel"],
-                f"onbekende maatregel voor {programme.title}; kies uit: "
-                f"{', '.join(m.title for m in programme.measures)}",
-            )
-        try:
-            level, code, area_name = _resolve_area(str(cell["Gebied"]), region, regions)
-        except AreaLookupError:
-            matches = [a for a in area_options if name_key(a).startswith(name_key(str(cell["Gebied"])))]
-            if len(matches) > 1:
-                problem(
-                    "Gebied",
-                    cell["Gebied"],
-                    f"dubbelzinnig gebied: past bij {', '.join(matches)}; schrijf de naam voluit",
-                )
-            else:
-                problem(
-                    "Gebied",
-                    cell["Gebied"],
-                    f"onbekend gebied in {region.name}; dichtstbijzijnd: {_closest(str(cell['Gebied']), area_options)}",
-                )
-            level = code = area_name = None
-        if measure is not None and level is not None and level != measure.level:
-            problem(
-                "Gebied",
-                cell["Gebied"],
-                f"{measure.title} ({programme.title}) wordt per {measure.level} geregistreerd, niet per {level}",
-            )
-        try:
-            period = parse_period(cell["Periode"])
-            if period.frequency not in ("jaar", "kwartaal"):
-                problem("Periode", cell["Periode"], "vul een jaar (2024) of een kwartaal (2024-K2) in")
-            elif period.start > today:
-                problem("Periode", cell["Periode"], f"periode ligt in de toekomst (vandaag is {today:%d-%m-%Y})")
-        except PeriodError:
-            period = None
-            problem("Periode", cell["Periode"], "onleesbare periode; vul een jaar (2024) of een kwartaal (2024-K2) in")
-        value = status = denominator = None
-        if measure is not None:
-            if measure.unit == "status":
-                allowed = {name_key(v): v for v in measure.values}
-                status = allowed.get(name_key(str(cell["Waarde"])))
-                if status is None:
-                    problem("Waarde", cell["Waarde"], f"ongeldige status; kies uit: {', '.join(measure.values)}")
-            else:
-                value = _as_number(cell["Waarde"])
-                if value is None:
-                    problem("Waarde", cell["Waarde"], "geen getal; vul een aantal in (0 of meer)")
-                elif value < 0:
-                    problem("Waarde", cell["Waarde"], "een aantal kan niet negatief zijn")
-                elif value != int(value):
-                    problem("Waarde", cell["Waarde"], "een aantal moet een geheel getal zijn")
-            if measure.unit == "count_with_denominator":
-                if _is_empty(cell.get("Noemer")):
+        if not found:
+            programme, measure = _programme_of(cell, programmes, problem)
+            level, code, area_name = _area_of(cell, region, regions, measure, programme, problem)
+            period = _period_of(cell, today, problem)
+            value, status, denominator = _values_of(cell, measure, problem) if measure else (None, None, None)
+            if None not in (programme, measure, code, period):
+                key = (code, period.code, programme.id, measure.id)
+                if key in seen:
                     problem(
-                        "Noemer", None, f"vul bij {measure.title} ook de noemer in (bijvoorbeeld het aantal scholen)"
+                        None,
+                        None,
+                        f"dubbele registratie: dezelfde gebied, periode, programma en maatregel als rij {seen[key]}",
                     )
                 else:
-                    denominator = _as_number(cell["Noemer"])
-                    if denominator is None or denominator < 0 or denominator != int(denominator):
-                        problem("Noemer", cell["Noemer"], "de noemer moet een geheel getal van 0 of meer zijn")
-                    elif value is not None and value >= 0 and denominator < value:
-                        problem(
-                            "Noemer",
-                            cell["Noemer"],
-                            f"de noemer ({int(denominator)}) is kleiner dan de waarde ({int(value)})",
-                        )
-            elif not _is_empty(cell.get("Noemer")):
-                problem("Noemer", cell["Noemer"], f"{measure.title} heeft geen noemer; laat dit veld leeg")
-        if programme is not None and measure is not None and code is not None and period is not None:
-            key = (code, period.code, programme.id, measure.id)
-            if key in seen:
-                problem(
-                    None,
-                    None,
-                    f"dubbele registratie: dezelfde gebied, periode, programma en maatregel als rij {seen[key]}",
-                )
-            else:
-                seen[key] = row_number
-        if len(problems) > before:
+                    seen[key] = row_number
+        problems += [Problem(where, row_number, column, value, message) for column, value, message in found]
+        if found:
             continue
         records.append(
             {
@@ -355,6 +255,124 @@ def check_registrations(
             }
         )
     return pd.DataFrame.from_records(records, columns=TIDY), problems
+
+
+def _header_problems(where: str, header: list) -> list[Problem]:
+    """A file that is not the template, or a template with a required column missing or renamed."""
+    if len(set(REQUIRED) & set(header)) < 3:  # one or two shared names ('Periode') do not make a template
+        return [
+            Problem(
+                where,
+                1,
+                None,
+                ", ".join(h for h in header if h)[:120],
+                f"de kolommen {', '.join(REQUIRED)} ontbreken grotendeels: dit is niet "
+                "het registratiesjabloon (maak het met: trendbreuk template registrations)",
+            )
+        ]
+    return [
+        Problem(
+            where,
+            1,
+            column,
+            None,
+            f"kolom '{column}' ontbreekt of is hernoemd; dichtstbijzijnd "
+            f"in het bestand: {_closest(column, [h for h in header if h])}",
+        )
+        for column in REQUIRED
+        if column not in header
+    ]
+
+
+def _programme_of(cell: dict, programmes: ProgrammeCatalogue, problem):
+    """The row's programme and measure (None where unknown, with the problem said)."""
+    programme = programmes.programme(str(cell["Programma"]))
+    measure = programme.measure(str(cell["Maatregel"])) if programme else None
+    if programme is None:
+        titles = [p.title for p in programmes.programmes]
+        problem(
+            "Programma", cell["Programma"], f"onbekend programma; bedoelt u: {_closest(str(cell['Programma']), titles)}"
+        )
+    elif measure is None:
+        problem(
+            "Maatregel",
+            cell["Maatregel"],
+            f"onbekende maatregel voor {programme.title}; kies uit: {', '.join(m.title for m in programme.measures)}",
+        )
+    return programme, measure
+
+
+def _area_of(cell: dict, region: Region, regions: RegionsConfig, measure, programme, problem):
+    """(level, code, name) of the row's area, (None, None, None) when it is unknown or ambiguous; an area of another
+    level than its measure's is a problem."""
+    try:
+        level, code, area_name = _resolve_area(str(cell["Gebied"]), region, regions)
+    except AreaLookupError:
+        options = [g.name for g in region.gemeenten] + [s.name for s in region.subregios] + [region.name]
+        matches = [a for a in options if name_key(a).startswith(name_key(str(cell["Gebied"])))]
+        if len(matches) > 1:
+            problem(
+                "Gebied", cell["Gebied"], f"dubbelzinnig gebied: past bij {', '.join(matches)}; schrijf de naam voluit"
+            )
+        else:
+            problem(
+                "Gebied",
+                cell["Gebied"],
+                f"onbekend gebied in {region.name}; dichtstbijzijnd: {_closest(str(cell['Gebied']), options)}",
+            )
+        return None, None, None
+    if measure is not None and level != measure.level:
+        problem(
+            "Gebied",
+            cell["Gebied"],
+            f"{measure.title} ({programme.title}) wordt per {measure.level} geregistreerd, niet per {level}",
+        )
+    return level, code, area_name
+
+
+def _period_of(cell: dict, today: date, problem):
+    """The row's period: a year or a quarter, not in the future (None when unreadable)."""
+    try:
+        period = parse_period(cell["Periode"])
+    except PeriodError:
+        problem("Periode", cell["Periode"], "onleesbare periode; vul een jaar (2024) of een kwartaal (2024-K2) in")
+        return None
+    if period.frequency not in ("jaar", "kwartaal"):
+        problem("Periode", cell["Periode"], "vul een jaar (2024) of een kwartaal (2024-K2) in")
+    elif period.start > today:
+        problem("Periode", cell["Periode"], f"periode ligt in de toekomst (vandaag is {today:%d-%m-%Y})")
+    return period
+
+
+def _values_of(cell: dict, measure, problem):
+    """(value, status, denominator) of the row as its measure's unit wants them: a status from its list, or a whole
+    count of 0 or more, with a denominator at least as large where the measure has one (and none where it has not)."""
+    value = status = denominator = None
+    if measure.unit == "status":
+        status = {name_key(v): v for v in measure.values}.get(name_key(str(cell["Waarde"])))
+        if status is None:
+            problem("Waarde", cell["Waarde"], f"ongeldige status; kies uit: {', '.join(measure.values)}")
+    else:
+        value = _as_number(cell["Waarde"])
+        if value is None:
+            problem("Waarde", cell["Waarde"], "geen getal; vul een aantal in (0 of meer)")
+        elif value < 0:
+            problem("Waarde", cell["Waarde"], "een aantal kan niet negatief zijn")
+        elif value != int(value):
+            problem("Waarde", cell["Waarde"], "een aantal moet een geheel getal zijn")
+    if measure.unit != "count_with_denominator":
+        if not _is_empty(cell.get("Noemer")):
+            problem("Noemer", cell["Noemer"], f"{measure.title} heeft geen noemer; laat dit veld leeg")
+        return value, status, denominator
+    if _is_empty(cell.get("Noemer")):
+        problem("Noemer", None, f"vul bij {measure.title} ook de noemer in (bijvoorbeeld het aantal scholen)")
+        return value, status, denominator
+    denominator = _as_number(cell["Noemer"])
+    if denominator is None or denominator < 0 or denominator != int(denominator):
+        problem("Noemer", cell["Noemer"], "de noemer moet een geheel getal van 0 of meer zijn")
+    elif value is not None and value >= 0 and denominator < value:
+        problem("Noemer", cell["Noemer"], f"de noemer ({int(denominator)}) is kleiner dan de waarde ({int(value)})")
+    return value, status, denominator
 
 
 def read_registrations(
