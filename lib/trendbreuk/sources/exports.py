@@ -311,30 +311,7 @@ def check_export(
     if problems:
         return ExportCheck(path, empty, problems, [])
     needed = {role: col for role, col in layout.columns.items() if col}
-    for role, column in needed.items():
-        if column not in header:
-            close = difflib.get_close_matches(column, [h for h in header if h], n=1, cutoff=0.5)
-            problems.append(
-                Problem(
-                    name,
-                    1,
-                    column,
-                    None,
-                    f"kolom '{column}' ontbreekt of is hernoemd (dichtstbijzijnd: "
-                    f"{close[0] if close else 'geen'}; het bestand heeft {', '.join(h for h in header if h)}); "
-                    f"pas layouts.{layout.source}.columns in config/sources.yaml aan",
-                )
-            )
-    if "area_code" not in needed and "area_name" not in needed:
-        problems.append(
-            Problem(
-                name,
-                None,
-                None,
-                None,
-                f"de indeling van {layout.source} noemt geen kolom voor het gebied (area_code of area_name)",
-            )
-        )
+    problems = _column_problems(name, header, needed, layout)
     if problems:
         return ExportCheck(path, empty, problems, [])
     index = {role: header.index(col) for role, col in needed.items()}
@@ -351,42 +328,13 @@ def check_export(
             problems.append(Problem(name, line, needed.get(role) if role else None, value, message))
 
         area = place_of(cell, needed, areas, problem)
-        raw_indicator = str(cell.get("indicator") or "").strip() if "indicator" in needed else layout.source
-        indicator = layout.indicator_names.get(raw_indicator)
-        if "indicator" not in needed:
-            indicator = layout.source
-        elif indicator is None:
-            if raw_indicator in layout.ignore_indicators:
-                notes.add("indicator genegeerd", f"indicator '{raw_indicator}' staat onder ignore_indicators", line)
-                continue
-            close = difflib.get_close_matches(raw_indicator, list(layout.indicator_names), n=1, cutoff=0.5)
-            problem(
-                "indicator",
-                raw_indicator,
-                f"onbekende indicator{f'; bedoelt u: {close[0]}' if close else ''}; voeg hem toe aan "
-                f"layouts.{layout.source}.indicator_names (of, als hij niet gebruikt wordt, aan ignore_indicators)",
-            )
-        period = None
-        try:
-            period = parse_period(cell.get("period"))
-            if period.frequency not in ("jaar", "meerjarig"):
-                problem("period", cell.get("period"), "verwacht een jaar (2023) of een reeks jaren (2021-2023)")
-            elif period.end_year > today.year or period.start_year < FIRST_YEAR:
-                problem("period", cell.get("period"), f"periode buiten {FIRST_YEAR}-{today.year}")
-        except PeriodError as err:
-            problem("period", cell.get("period"), f"onleesbare periode ({err})")
-        numbers = {}
-        for role, field_name in NUMBER_ROLES.items():
-            if role not in needed:
-                numbers[field_name] = math.nan
-                continue
-            try:
-                numbers[field_name] = parse_dutch_number(
-                    cell.get(role), decimal=layout.decimal, thousands=layout.thousands, missing=layout.missing
-                )
-            except NumberFormatError as err:
-                numbers[field_name] = math.nan
-                problem(role, cell.get(role), f"geen getal in het verwachte formaat ({err})")
+        indicator = _indicator_of(cell, needed, layout, problem)
+        if indicator is IGNORED:
+            raw = str(cell.get("indicator") or "").strip()
+            notes.add("indicator genegeerd", f"indicator '{raw}' staat onder ignore_indicators", line)
+            continue
+        period = _period_of(cell, today, problem)
+        numbers = _numbers_of(cell, needed, layout, problem)
         _check_values(numbers, cell, layout, problem)
         if len(problems) > before or not isinstance(area, Area):
             continue
@@ -435,6 +383,91 @@ def check_export(
         return ExportCheck(path, empty, problems, notes.listed())
     notes.reconcile(tidy, regions)
     return ExportCheck(path, tidy.drop(columns="_line"), [], notes.listed())
+
+
+def _column_problems(name: str, header: list, needed: dict[str, str], layout: ExportLayout) -> list[Problem]:
+    """A configured column the file lacks (with the closest it has), or a layout without a column for the area."""
+    problems = []
+    for column in needed.values():
+        if column not in header:
+            close = difflib.get_close_matches(column, [h for h in header if h], n=1, cutoff=0.5)
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    column,
+                    None,
+                    f"kolom '{column}' ontbreekt of is hernoemd (dichtstbijzijnd: "
+                    f"{close[0] if close else 'geen'}; het bestand heeft {', '.join(h for h in header if h)}); "
+                    f"pas layouts.{layout.source}.columns in config/sources.yaml aan",
+                )
+            )
+    if "area_code" not in needed and "area_name" not in needed:
+        problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                None,
+                f"de indeling van {layout.source} noemt geen kolom voor het gebied (area_code of area_name)",
+            )
+        )
+    return problems
+
+
+IGNORED = "<ignored>"  # _indicator_of: an indicator the layout lists under ignore_indicators
+
+
+def _indicator_of(cell: dict, needed: dict, layout: ExportLayout, problem) -> str | None:
+    """The catalogue id of the row's indicator (the layout's source when the export holds one indicator), IGNORED
+    for one under ignore_indicators, None (and the problem said) for an unknown one."""
+    if "indicator" not in needed:
+        return layout.source
+    raw = str(cell.get("indicator") or "").strip()
+    indicator = layout.indicator_names.get(raw)
+    if indicator is None and raw in layout.ignore_indicators:
+        return IGNORED
+    if indicator is None:
+        close = difflib.get_close_matches(raw, list(layout.indicator_names), n=1, cutoff=0.5)
+        problem(
+            "indicator",
+            raw,
+            f"onbekende indicator{f'; bedoelt u: {close[0]}' if close else ''}; voeg hem toe aan "
+            f"layouts.{layout.source}.indicator_names (of, als hij niet gebruikt wordt, aan ignore_indicators)",
+        )
+    return indicator
+
+
+def _period_of(cell: dict, today: date, problem):
+    """The row's period: a year or a range of years between FIRST_YEAR and this year (None when unreadable)."""
+    try:
+        period = parse_period(cell.get("period"))
+    except PeriodError as err:
+        problem("period", cell.get("period"), f"onleesbare periode ({err})")
+        return None
+    if period.frequency not in ("jaar", "meerjarig"):
+        problem("period", cell.get("period"), "verwacht een jaar (2023) of een reeks jaren (2021-2023)")
+    elif period.end_year > today.year or period.start_year < FIRST_YEAR:
+        problem("period", cell.get("period"), f"periode buiten {FIRST_YEAR}-{today.year}")
+    return period
+
+
+def _numbers_of(cell: dict, needed: dict, layout: ExportLayout, problem) -> dict[str, float]:
+    """The row's numbers in the layout's Dutch format (NaN for a column the layout does not have, or a cell that is
+    no number in that format, which is a problem)."""
+    numbers = {}
+    for role, field_name in NUMBER_ROLES.items():
+        if role not in needed:
+            numbers[field_name] = math.nan
+            continue
+        try:
+            numbers[field_name] = parse_dutch_number(
+                cell.get(role), decimal=layout.decimal, thousands=layout.thousands, missing=layout.missing
+            )
+        except NumberFormatError as err:
+            numbers[field_name] = math.nan
+            problem(role, cell.get(role), f"geen getal in het verwachte formaat ({err})")
+    return numbers
 
 
 def _known(x: float) -> bool:
