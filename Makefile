@@ -72,7 +72,7 @@ landelijk: install
 	$(BIN)/trendbreuk regions national $(AREAS)
 	$(BIN)/trendbreuk $(NATIONAL) demo --national
 	$(BIN)/trendbreuk $(NATIONAL) build --dataset demo-nl
-	TRENDBREUK_REPORTS=reports/landelijk $(BIN)/trendbreuk $(NATIONAL) render all --region all --dataset demo-nl
+	TRENDBREUK_REPORTS=reports/landelijk $(BIN)/trendbreuk render all --region all --dataset demo-nl
 
 lock: install
 	{ sed -n 1,2p constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -vi "^trendbreuk"; } > constraints.txt.new && mv constraints.txt.new constraints.txt

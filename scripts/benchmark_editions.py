@@ -113,7 +113,6 @@ def main() -> None:
     summary["edition_diff_seconds"] = [round(s, 2) for s, _ in diffs]
     summary["edition_diff_says"] = diffs[0][1].splitlines()[0]
 
-    os.environ["TRENDBREUK_ROOT"] = str(root)
     from trendbreuk.changes import BuildTables, compare
     from trendbreuk.editions import load
 
