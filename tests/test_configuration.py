@@ -32,7 +32,7 @@ def test_the_reports_show_the_configuration_the_build_was_made_with(project, tmp
     monkeypatch.setenv(paths.REPORTS_ENV, str(tmp_path / "reports"))
     result = CliRunner().invoke(cli.app, ["render", "gemeente", "Vaals"])
     assert result.exit_code == 0, result.output
-    assert "indicators.yaml is veranderd sinds de build" in result.output
+    assert "indicators.yaml verschilt van de versie waarmee de tabellen gemaakt zijn" in result.output
     page = (tmp_path / "reports" / "factsheet-GM0981-vaals.html").read_text(encoding="utf-8")
     assert "Werkloosheid" in page and "nieuwe definitie" not in page
 
@@ -81,3 +81,17 @@ def test_the_python_engine_renders_the_project_it_is_given(project, tmp_path, mo
     job = gemeente_job("Vaals", config.load(project, "demo").regions)
     path = render(job, root=project, out_dir=tmp_path / "out")
     assert "Vaals" in path.read_text(encoding="utf-8")
+
+
+def test_a_build_made_with_another_regions_file_is_not_called_changed(project, tmp_path):
+    """After `trendbreuk --regions FILE build`, `render` without --regions compares the build's copy with FILE (the
+    file the build names), not with config/regions.yaml: nothing changed, so no warning; a change to FILE is named."""
+    root = copy_project(project, tmp_path / "project")
+    other = root / "config" / "regions-ander.yaml"
+    other.write_text((root / "config" / "regions.yaml").read_text(encoding="utf-8") + "\n# ander bestand\n", "utf-8")
+    from trendbreuk.build import build
+
+    build(root=root, configuration=config.project(root, regions=other))
+    assert config.load(root, "demo").changed_since_build() == []
+    other.write_text(other.read_text(encoding="utf-8") + "# gewijzigd\n", "utf-8")
+    assert config.load(root, "demo").changed_since_build() == [str(other)]

@@ -84,13 +84,17 @@ def project(root: Path | None = None, regions: Path | None = None) -> Configurat
 
 def load(root: Path | None = None, dataset: str | None = None, regions: Path | None = None) -> Configuration:
     """The configuration the tables of `dataset` ("demo", "demo@2025", None for the default) were made with: the
-    copy in their build folder; without a build yet, the project's (with `regions` instead of config/regions.yaml)."""
-    from trendbreuk.processed import build_folder
+    copy in their build folder; without a build yet, the project's (with `regions` instead of config/regions.yaml).
+    changed_since_build() compares the copy with the files the build was made from (`regions`, when given, instead
+    of the regions file the build names in build_info.json)."""
+    from trendbreuk.processed import INFO_FILE, build_folder, read_info
 
     root = root or paths.project_root()
-    current = project_files(root, regions)
     folder = build_folder(dataset, root)
-    return of_folder(folder, root, current)
+    if regions is None and (folder / INFO_FILE).is_file():  # the regions file the build was made with
+        made_with = (read_info(folder).get("configuration") or {}).get("regions.yaml", {}).get("file")
+        regions = Path(made_with) if made_with and (root / made_with).is_file() else None
+    return of_folder(folder, root, project_files(root, regions))
 
 
 def of_folder(folder: Path | None, root: Path | None = None, current: dict[str, Path] | None = None) -> Configuration:

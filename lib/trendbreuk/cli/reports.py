@@ -79,8 +79,8 @@ def reports_of(context: typer.Context, dataset: str, edition: str) -> Reports:
     changed = [] if edition else configuration.changed_since_build()
     if changed:
         typer.secho(
-            f"let op: {', '.join(changed)} is veranderd sinds de build; de rapporten tonen de configuratie waarmee de "
-            "tabellen gemaakt zijn. Draai `trendbreuk build` om de wijziging mee te nemen.",
+            f"let op: {' en '.join(changed)} verschilt van de versie waarmee de tabellen gemaakt zijn; de rapporten "
+            "tonen die versie. Draai `trendbreuk build` (met dezelfde --regions) om de wijziging mee te nemen.",
             fg=typer.colors.YELLOW,
             err=True,
         )
