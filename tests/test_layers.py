@@ -93,3 +93,16 @@ def test_the_moved_foundations_keep_their_old_names():
 
     assert old_formatting.percentage is formatting.percentage and old_formatting.MISSING == formatting.MISSING
     assert old_http.download is http.download and old_http.DownloadError is http.DownloadError
+
+
+MAX_MODULE_LINES = 600  # docs/architectuur.md, "Gewoonten": split a room along its seams before it grows past this
+
+
+def test_no_module_is_longer_than_the_house_allows():
+    """Every module of the package stays under MAX_MODULE_LINES lines (the vendored plotly bundle is no module)."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
