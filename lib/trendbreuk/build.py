@@ -26,7 +26,7 @@ from trendbreuk.geography.areas import RegionsConfig, gemeenten_of
 from trendbreuk.geography.small_areas import SmallAreaRegister
 from trendbreuk.indicators.assess import assess, summarise_basket
 from trendbreuk.indicators.catalogue import Indicator, Missing
-from trendbreuk.indicators.gap import calculate_gaps
+from trendbreuk.indicators.gap import gaps_to_benchmarks
 from trendbreuk.indicators.registrations import (
     BIRTHS_CBS,
     BIRTHS_PERINED,
@@ -54,7 +54,7 @@ from trendbreuk.ingest import (
     read_sources,
     relative_path,
 )
-from trendbreuk.processed import INFO_FILE, slice_digests, table_file
+from trendbreuk.processed import INFO_FILE, SMALL_AREA_TABLES, slice_digests, table_file
 from trendbreuk.sources.datasets import Dataset, SourcesConfig
 
 log = logging.getLogger(__name__)
@@ -139,26 +139,7 @@ def area_age_groups(frames: dict[str, pd.DataFrame], regions: RegionsConfig) -> 
     )
 
 
-SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
 SMALL_AREA_ROW_GROUP = 20_000
-
-
-def all_gaps(values: pd.DataFrame, indicators: dict[str, Indicator], regions: RegionsConfig) -> pd.DataFrame:
-    """The gaps of every area in `values` to each configured benchmark (whose rows `values` must hold)."""
-    return pd.concat(
-        [
-            calculate_gaps(
-                values,
-                indicators,
-                benchmark,
-                baseline_year=regions.baseline_year,
-                target_year=regions.target_year,
-                share=regions.target_share_closed,
-            )
-            for benchmark in regions.benchmarks
-        ],
-        ignore_index=True,
-    )
 
 
 def skipped_list(missing: dict[str, Missing], indicators: dict[str, Indicator]) -> list[dict]:
@@ -314,7 +295,7 @@ def region_tables(
             f"dataset {dataset.name}: the sources hold no rows for any catalogue indicator; nothing to build"
         )
     with _step("gaps"):
-        gaps = all_gaps(values, indicators, regions)
+        gaps = gaps_to_benchmarks(values, indicators, regions)
     population = frames["cbs_population"]
     population = population[population["measure"] == "M000352"][["region_code", "period_code", "period_start", "value"]]
     with _step("assessments, verdicts and the basket summary"):
@@ -363,7 +344,7 @@ def small_area_tables(
     if not small.empty:
         judged = latest_runs(small)
         benchmarks = values[values["area_code"].isin(regions.benchmarks)]
-        small_gaps = all_gaps(pd.concat([judged, benchmarks], ignore_index=True), indicators, regions)
+        small_gaps = gaps_to_benchmarks(pd.concat([judged, benchmarks], ignore_index=True), indicators, regions)
         # one indicator at a time: assess lays every series out as a padded 2-D array, which for all wijken
         # and buurten of the country at once was the build's peak of memory (3,1 GB); the rows are the same
         small_assessments = pd.concat(

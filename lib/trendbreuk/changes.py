@@ -30,7 +30,7 @@ import pandas as pd
 from trendbreuk.geography.areas import RegionsConfig
 from trendbreuk.indicators.assess import assess
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk.indicators.gap import calculate_gaps
+from trendbreuk.indicators.gap import gaps_to_benchmarks
 
 CAUSES = {
     "nieuwe_cijfers": "nieuwe cijfers",
@@ -62,6 +62,7 @@ COLUMNS = [
     "cause",
     "cause_label",
 ]
+LABEL_COLUMNS = ("indicator_title", "cause_label")  # added by compare() from the codes
 # old_value/new_value: a period's value (periods); old_state/new_state: the verdict or the standing now (as the
 # assessments table codes them)
 VALUE_KEYS = ["region", "indicator", "area_code", "period"]
@@ -261,21 +262,7 @@ def _reassess(values: pd.DataFrame, side: BuildTables) -> pd.DataFrame:
     regions = side.regions
     if values.empty or not values["area_code"].isin(list(regions.benchmarks)).any():
         return pd.DataFrame(columns=[*VERDICT_KEYS, "verdict", "comparison"])
-    gaps = pd.concat(
-        [
-            calculate_gaps(
-                values,
-                indicators,
-                benchmark,
-                baseline_year=regions.baseline_year,
-                target_year=regions.target_year,
-                share=regions.target_share_closed,
-            )
-            for benchmark in regions.benchmarks
-            if (values["area_code"] == benchmark).any()
-        ],
-        ignore_index=True,
-    )
+    gaps = gaps_to_benchmarks(values, indicators, regions, present_only=True)
     return assess(
         values,
         gaps,
@@ -349,23 +336,7 @@ def _verdict_changes(old: BuildTables, new: BuildTables, affected: set) -> pd.Da
     result = pd.concat(out, ignore_index=True)
     result["area_level"], result["area_name"] = result["area_level_new"], result["area_name_new"]
     result["period"], result["old_value"], result["new_value"] = "", np.nan, np.nan
-    return result[
-        [
-            "region",
-            "indicator",
-            "area_level",
-            "area_code",
-            "area_name",
-            "benchmark",
-            "period",
-            "kind",
-            "old_value",
-            "new_value",
-            "old_state",
-            "new_state",
-            "cause",
-        ]
-    ]
+    return result[[c for c in COLUMNS if c not in LABEL_COLUMNS]]
 
 
 def summary(changes: pd.DataFrame, since: str) -> str:

@@ -84,8 +84,3 @@ def reports_dir(root: Path | None = None, subfolder: str | None = None) -> Path:
 
 def notebooks_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "notebooks"
-
-
-def regions_file(root: Path | None = None) -> Path:
-    """config/regions.yaml (another regions file is passed explicitly: trendbreuk.config.project(regions=...))."""
-    return config_dir(root) / "regions.yaml"

@@ -40,6 +40,20 @@ TABLES = {
     "registrations": False,
     "registration_totals": False,
 }
+# the tables Processed holds whole, and those read with filters (Processed.small_areas: millions of rows nationally)
+WHOLE_TABLES = (
+    "indicator_values",
+    "gaps",
+    "assessments",
+    "basket_summary",
+    "population",
+    "registrations_shared",
+    "age_strata",
+    "age_shares",
+    "changes",
+    "age_groups",
+)
+SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
 INFO_FILE = "build_info.json"
 
 
@@ -180,23 +194,15 @@ def load_processed(dataset_name: str | None = None, root: Path | None = None) ->
 
 def _read_processed(folder: Path, edition: str | None = None) -> Processed:
     """The tables a report reads whole (the small-area tables are read with filters, Processed.small_areas)."""
-    whole = (
-        "indicator_values",
-        "gaps",
-        "assessments",
-        "basket_summary",
-        "population",
-        "registrations_shared",
-        "age_strata",
-        "age_shares",
-        "changes",
-        "age_groups",
-    )
     return Processed(
         folder=folder,
         edition=edition,
         info=read_info(folder),
-        **{name: read_table(folder, name) for name in whole if TABLES[name] or table_file(folder, name).is_file()},
+        **{
+            name: read_table(folder, name)
+            for name in WHOLE_TABLES
+            if TABLES[name] or table_file(folder, name).is_file()
+        },
     )
 
 

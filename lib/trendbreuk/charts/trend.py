@@ -59,6 +59,16 @@ def _layout(fig: Figure, title: str, y_title: str) -> Figure:
     return fig
 
 
+def _margin_hover(points: pd.DataFrame, area_label: str, describe, decimals: int, gap_unit: str) -> list[str]:
+    """Hover text per point of a gap (columns period, gap, gap_lower, gap_upper): the area, the period, `describe(gap)`
+    and the margin."""
+    return [
+        f"<b>{area_label}</b><br>{p}: {describe(g)}"
+        f"<br>marge {fmt.number(lo, decimals)} tot {fmt.number(hi, decimals)} {gap_unit}"
+        for p, g, lo, hi in zip(points["period"], points["gap"], points["gap_lower"], points["gap_upper"])
+    ]
+
+
 def _gap_bars(rows: pd.DataFrame, colour: str, thickness: float) -> dict:
     """Error bars from a gap's interval (columns gap, gap_lower, gap_upper)."""
     return dict(
@@ -195,11 +205,9 @@ def figure_gap(
         hoverinfo="skip",
         line=dict(color="#555555", width=1),
     )
-    hover = [
-        f"<b>{area_label}</b><br>{p}: achterstand {fmt.difference(g, unit, decimals)}"
-        f"<br>marge {fmt.number(lo, decimals)} tot {fmt.number(hi, decimals)} {gap_unit}"
-        for p, g, lo, hi in zip(frame["period"], frame["gap"], frame["gap_lower"], frame["gap_upper"])
-    ]
+    hover = _margin_hover(
+        frame, area_label, lambda g: f"achterstand {fmt.difference(g, unit, decimals)}", decimals, gap_unit
+    )
     fig.add_trace(
         "scatter",
         x=frame["t"],
@@ -365,12 +373,8 @@ def figure_break(
         line=dict(color=COLOURS["gemeente"], width=3),
         hoverinfo="skip",
     )
-    hover = [
-        f"<b>{area_label}</b><br>{p}: {measure} "
-        f"{fmt.difference(g, unit, decimals) if gap else fmt.value_with_unit(g, unit, decimals)}"
-        f"<br>marge {fmt.number(lo, decimals)} tot {fmt.number(hi, decimals)} {gap_unit}"
-        for p, g, lo, hi in zip(points["period"], points["gap"], points["gap_lower"], points["gap_upper"])
-    ]
+    shown = (lambda g: fmt.difference(g, unit, decimals)) if gap else (lambda g: fmt.value_with_unit(g, unit, decimals))
+    hover = _margin_hover(points, area_label, lambda g: f"{measure} {shown(g)}", decimals, gap_unit)
     fig.add_trace(
         "scatter",
         x=points["t"],

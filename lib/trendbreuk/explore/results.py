@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from trendbreuk.geography.areas import name_key
 from trendbreuk.indicators.catalogue import Indicator
-from trendbreuk.processed import Processed
+from trendbreuk.processed import SMALL_AREA_TABLES, WHOLE_TABLES, Processed
 
 DUTCH = {
     "area_code": "gebiedscode",
@@ -173,28 +173,11 @@ class AllTables:
         self._processed = processed
 
     def __getattr__(self, name: str):
-        if name in TABLES:
+        if name in WHOLE_TABLES:
             return getattr(self._processed, name)
         if name in SMALL_AREA_TABLES:
             return self._processed.small_areas(name)
-        raise AttributeError(f"no table {name}; tables: {', '.join(TABLES + SMALL_AREA_TABLES)}")
+        raise AttributeError(f"no table {name}; tables: {', '.join(WHOLE_TABLES + SMALL_AREA_TABLES)}")
 
     def __dir__(self):
-        return list(TABLES + SMALL_AREA_TABLES)
-
-
-TABLES = (
-    "indicator_values",
-    "gaps",
-    "assessments",
-    "basket_summary",
-    "population",
-    "registrations_shared",
-    "age_strata",
-    "age_shares",
-    "age_groups",
-    "changes",
-)
-
-
-SMALL_AREA_TABLES = ("small_area_values", "small_area_gaps", "small_area_assessments")
+        return list(WHOLE_TABLES + SMALL_AREA_TABLES)

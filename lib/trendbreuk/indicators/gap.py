@@ -180,3 +180,24 @@ def calculate_gaps(
     return frame[columns].sort_values(
         ["region", "indicator", "area_code", "benchmark", "year_start"], ignore_index=True
     )
+
+
+def gaps_to_benchmarks(values: pd.DataFrame, indicators: dict[str, Indicator], regions, *, present_only: bool = False):
+    """The gaps of every area in `values` to each benchmark of `regions` (a RegionsConfig: its benchmarks, baseline
+    and target year, and the share of the gap to close), as `trendbreuk build` makes them. A benchmark without rows in
+    `values` is an error, or with `present_only` left out (comparing builds that lack one)."""
+    benchmarks = [b for b in regions.benchmarks if not present_only or (values["area_code"] == b).any()]
+    return pd.concat(
+        [
+            calculate_gaps(
+                values,
+                indicators,
+                benchmark,
+                baseline_year=regions.baseline_year,
+                target_year=regions.target_year,
+                share=regions.target_share_closed,
+            )
+            for benchmark in benchmarks
+        ],
+        ignore_index=True,
+    )

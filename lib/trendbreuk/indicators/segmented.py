@@ -323,6 +323,23 @@ def _category(slope_change_lower: float, slope_change_upper: float, good_sign: i
     return "onveranderd"
 
 
+def _start_of(indicator: Indicator, start: float | None) -> float:
+    """The start of the programme's effect: as asked, else the indicator's baseline year, else START_YEAR."""
+    return float(start if start is not None else (indicator.baseline_year or START_YEAR))
+
+
+def _outline(points: pd.DataFrame, start: float, min_before: int, min_after: int) -> dict:
+    """What every break result starts with: "te_weinig" until judged, and the points before and from `start`."""
+    return {
+        "category": "te_weinig",
+        "start": int(start),
+        "points_before": int((points["t"] < start).sum()),
+        "points_after": int((points["t"] >= start).sum()),
+        "needed_before": min_before,
+        "needed_after": min_after,
+    }
+
+
 def gap_break(
     rows: pd.DataFrame,
     indicator: Indicator,
@@ -334,22 +351,11 @@ def gap_break(
     """The interrupted time series of one area's gap with one benchmark (rows of the gaps table): its category and
     estimates, in the gap's unit per year (a positive gap is behind, so a negative slope change is the right
     direction). Without enough points: category "te_weinig" with what is missing and when it comes."""
-    start = float(start if start is not None else (indicator.baseline_year or START_YEAR))
+    start = _start_of(indicator, start)
     points = usable_points(rows, indicator)
-    before = int((points["t"] < start).sum())
-    after = int((points["t"] >= start).sum())
-    out = {
-        "category": "te_weinig",
-        "start": int(start),
-        "points_before": before,
-        "points_after": after,
-        "needed_before": min_before,
-        "needed_after": min_after,
-        "first_year": np.nan,
-        "last_year": np.nan,
-        "data_until": np.nan,
-        "known_in": np.nan,
-    }
+    out = _outline(points, start, min_before, min_after)
+    before, after = out["points_before"], out["points_after"]
+    out.update(first_year=np.nan, last_year=np.nan, data_until=np.nan, known_in=np.nan)
     for term in TERMS:
         out.update({term: np.nan, f"{term}_lower": np.nan, f"{term}_upper": np.nan})
     out.update(slope_after=np.nan, autocorrelation=np.nan, dispersion=np.nan)
@@ -385,7 +391,7 @@ def value_break(
     standard errors. The category follows the indicator's polarity (a falling rate is good when lower is better)."""
     from trendbreuk.indicators.aggregate import period_midpoint
 
-    start = float(start if start is not None else (indicator.baseline_year or START_YEAR))
+    start = _start_of(indicator, start)
     points = rows[rows["value"].notna()].copy()
     points["t"] = period_midpoint(points["year_start"], points["year_end"])
     if indicator.comparable_from:
@@ -399,18 +405,9 @@ def value_break(
     if not counted:
         points = points[points["upper_ci"] > points["lower_ci"]]
     points = points.sort_values("t")
-    before, after = int((points["t"] < start).sum()), int((points["t"] >= start).sum())
-    out = {
-        "category": "te_weinig",
-        "start": int(start),
-        "points_before": before,
-        "points_after": after,
-        "needed_before": min_before,
-        "needed_after": min_after,
-        "family": "counts" if counted else "estimates",
-        "points": points,
-    }
-    if before < min_before or after < min_after:
+    out = _outline(points, start, min_before, min_after)
+    out.update(family="counts" if counted else "estimates", points=points)
+    if out["points_before"] < min_before or out["points_after"] < min_after:
         return out
     if counted:
         fit = segmented_regression(

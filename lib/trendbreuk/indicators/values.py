@@ -18,6 +18,19 @@ from trendbreuk.indicators.survey import aggregate_estimates
 from trendbreuk.sources.datasets import PROVIDER_LABELS, SOURCE_DOCS, SourcesConfig
 from trendbreuk.sources.statline import PROVIDER, cbs_source
 
+# what aggregate_estimates combines: an estimate with its interval and respondents, per indicator, area and period
+ESTIMATE_COLUMNS = [
+    "indicator",
+    "area_code",
+    "period",
+    "year_start",
+    "year_end",
+    "value",
+    "lower_ci",
+    "upper_ci",
+    "respondents",
+]
+
 
 def population_weights(frames: dict[str, pd.DataFrame], indeling_year: int) -> pd.DataFrame:
     """Inhabitants per gemeente (and NL01) and year, in the build's indeling, for every year from 2000 to 2040
@@ -67,21 +80,7 @@ def calculate_indicator_values(
         if indicator.statistic == "survey":
             if weights is None:
                 raise ValueError(f"indicator {indicator.id}: survey estimates need population weights (CBS 03759ned)")
-            surveyed.append(
-                rows[
-                    [
-                        "indicator",
-                        "area_code",
-                        "period",
-                        "year_start",
-                        "year_end",
-                        "value",
-                        "lower_ci",
-                        "upper_ci",
-                        "respondents",
-                    ]
-                ]
-            )
+            surveyed.append(rows[ESTIMATE_COLUMNS])
         else:
             counted.append(
                 pool_years(
@@ -179,19 +178,7 @@ def age_standardised_values(
     rows["family"] = rows["indicator"]
     rows["indicator"] = rows["indicator"] + "|" + rows["stratum"].astype(str)
     combined = aggregate_estimates(
-        rows[
-            [
-                "indicator",
-                "area_code",
-                "period",
-                "year_start",
-                "year_end",
-                "value",
-                "lower_ci",
-                "upper_ci",
-                "respondents",
-            ]
-        ],
+        rows[ESTIMATE_COLUMNS],
         regions.regions.values(),
         weights,
     )
